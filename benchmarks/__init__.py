@@ -1,0 +1,1 @@
+"""Reproducible speed and quality benchmarks against peer libraries (run: ``make bench``)."""

@@ -1,0 +1,10 @@
+"""Test-session settings shared by the unit tests and the doctests."""
+
+import os
+
+import numpy as np
+
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+# doctests show numbers as users see them printed, not as np.float64(...)
+np.set_printoptions(legacy="1.25")

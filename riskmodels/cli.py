@@ -1,0 +1,62 @@
+"""The ``riskmodels`` command line.
+
+Sub-commands::
+
+    riskmodels data                      list the bundled data sets (checksums verified)
+    riskmodels compare CONFIG.yaml       fit, calibrate, validate and log every model
+    riskmodels runs compare RUN_A RUN_B  what changed between two comparison runs
+    riskmodels score BUNDLE INPUT -o OUT batch-score a CSV/Parquet file with a bundle
+
+Errors the toolkit raises on purpose (:class:`~riskmodels.errors.RiskModelsError`)
+print as one clear message and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from riskmodels.errors import RiskModelsError
+
+
+def _cmd_data(args) -> int:
+    from riskmodels.data import loaders
+
+    sets = {
+        "taiwan": loaders.load_taiwan,
+        "german": loaders.load_german,
+        "south_german": loaders.load_south_german,
+        "ibm_ar": loaders.load_ibm_ar,
+        "polish (year 5)": loaders.load_polish,
+    }
+    print(f"{'data set':<18}{'rows':>8}{'cols':>6}{'default rate':>14}")
+    for name, load in sets.items():
+        df = load()
+        rate = f"{df['target'].mean():.2%}" if "target" in df.columns else "n/a"
+        print(f"{name:<18}{len(df):>8}{df.shape[1]:>6}{rate:>14}")
+    print(f"checksums verified against {loaders.data_dir() / 'SHA256SUMS'}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every sub-command."""
+    parser = argparse.ArgumentParser(prog="riskmodels", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("data", help="list the bundled data sets")
+    p.set_defaults(func=_cmd_data)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``riskmodels`` script; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except RiskModelsError as exc:
+        print(f"riskmodels: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,21 @@
+"""Data: bundled public data sets, frame schemas, payment-history features, synthetic portfolios."""
+
+from riskmodels.data.loaders import (
+    data_dir,
+    load_german,
+    load_ibm_ar,
+    load_jlt_transitions,
+    load_polish,
+    load_south_german,
+    load_sp_transitions,
+    load_taiwan,
+    sp_long_run_default_rates,
+    verified_path,
+)
+from riskmodels.data.schema import Column, Schema, require_binary_target
+
+__all__ = [
+    "Column", "Schema", "require_binary_target", "data_dir", "verified_path", "load_taiwan",
+    "load_german", "load_south_german", "load_ibm_ar", "load_polish", "load_sp_transitions",
+    "load_jlt_transitions", "sp_long_run_default_rates",
+]

@@ -1,0 +1,214 @@
+"""Declared schemas for input frames, checked with every violation reported at once.
+
+Every public entry point that takes a frame validates it here first, so bad
+input stops with a :class:`~riskmodels.errors.DataValidationError` naming the
+column, the first offending row labels and the rule, instead of producing a
+silently wrong number.
+
+Examples
+--------
+>>> import pandas as pd
+>>> schema = Schema([Column("id", "string"), Column("amount", "number", min=0)], unique=("id",))
+>>> schema.validate(pd.DataFrame({"id": ["a", "b"], "amount": [1.0, 2.0]})).shape
+(2, 2)
+>>> schema.validate(pd.DataFrame({"id": ["a", "a"], "amount": [1.0, -2.0]}))
+Traceback (most recent call last):
+...
+riskmodels.errors.DataValidationError: frame: 2 data rule(s) broken:
+  - column 'amount': below minimum 0 in 1 row(s): [1]; expected >= 0
+  - column 'id': duplicate id in 2 row(s): [0, 1]; expected unique values of ('id',)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pandas.api import types as pdt
+
+from riskmodels.errors import DataValidationError, Violation
+
+Kind = Literal["number", "integer", "string", "category", "datetime", "bool", "any"]
+MAX_ROWS_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Column:
+    """Rules for one column.
+
+    Parameters
+    ----------
+    name : column name.
+    kind : "number" (int or float, not bool), "integer", "string", "category"
+        (string-like or pandas categorical), "datetime", "bool" or "any".
+    required : whether the column must be present.
+    nullable : whether missing values (NaN/None/NaT) are allowed.
+    min, max : inclusive bounds for numbers and datetimes.
+    allowed : the allowed values (for categories); anything else is reported.
+    finite : numbers must be finite (no +/-inf).
+    """
+
+    name: str
+    kind: Kind = "number"
+    required: bool = True
+    nullable: bool = False
+    min: float | None = None
+    max: float | None = None
+    allowed: tuple | None = None
+    finite: bool = True
+
+
+@dataclass(frozen=True)
+class Schema:
+    """A frame's declared shape: columns, unique keys, extra-column policy, minimum rows.
+
+    Parameters
+    ----------
+    columns : the column rules.
+    unique : columns whose combined values must be unique (an id or a key).
+    extra : "allow" keeps columns not declared; "forbid" reports them.
+    min_rows : fewest rows accepted (1 rejects an empty frame).
+    name : what the frame is called in messages.
+    """
+
+    columns: Sequence[Column]
+    unique: tuple[str, ...] = ()
+    extra: Literal["allow", "forbid"] = "allow"
+    min_rows: int = 1
+    name: str = "frame"
+    _by_name: dict = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "columns", tuple(self.columns))
+        object.__setattr__(self, "_by_name", {c.name: c for c in self.columns})
+
+    @property
+    def names(self) -> list[str]:
+        """Declared column names, in order."""
+        return [c.name for c in self.columns]
+
+    def violations(self, frame) -> list[Violation]:
+        """Every rule the frame breaks (empty list when it is valid)."""
+        if not isinstance(frame, pd.DataFrame):
+            return [Violation("<frame>", f"not a pandas DataFrame but {type(frame).__name__}",
+                              "a pandas DataFrame")]
+        out: list[Violation] = []
+        if len(frame) < self.min_rows:
+            out.append(Violation("<frame>", f"has {len(frame)} row(s)", f">= {self.min_rows} rows"))
+        if frame.columns.duplicated().any():
+            dup = frame.columns[frame.columns.duplicated()].tolist()
+            out.append(Violation(str(dup[0]), "column name appears more than once", "unique column names"))
+            return out
+        for col in self.columns:
+            if col.name not in frame.columns:
+                if col.required:
+                    out.append(Violation(col.name, "missing column", f"a {col.kind} column"))
+                continue
+            out.extend(_check_column(frame[col.name], col))
+        if self.extra == "forbid":
+            for name in frame.columns:
+                if name not in self._by_name:
+                    out.append(Violation(str(name), "unexpected column",
+                                         f"only the declared columns {self.names}"))
+        keys = [k for k in self.unique if k in frame.columns]
+        if keys and len(keys) == len(self.unique) and len(frame):
+            dup = frame.duplicated(subset=keys, keep=False).to_numpy()
+            if dup.any():
+                out.append(_violation(",".join(self.unique), "duplicate id", frame.index[dup],
+                                      f"unique values of {tuple(self.unique)}"))
+        return out
+
+    def validate(self, frame) -> pd.DataFrame:
+        """Return ``frame`` unchanged if it obeys the schema, else raise DataValidationError."""
+        found = self.violations(frame)
+        if found:
+            raise DataValidationError(found, context=self.name)
+        return frame
+
+
+def _violation(column: str, rule: str, labels, expected: str) -> Violation:
+    labels = list(labels)
+    return Violation(column, rule, expected, tuple(_plain(x) for x in labels[:MAX_ROWS_SHOWN]), len(labels))
+
+
+def _plain(label):
+    return label.item() if isinstance(label, np.generic) else label
+
+
+def _kind_ok(series: pd.Series, kind: Kind) -> bool:
+    dtype = series.dtype
+    if kind == "any":
+        return True
+    if kind == "number":
+        return pdt.is_numeric_dtype(dtype) and not pdt.is_bool_dtype(dtype)
+    if kind == "integer":
+        return pdt.is_integer_dtype(dtype)
+    if kind == "bool":
+        return pdt.is_bool_dtype(dtype)
+    if kind == "datetime":
+        return pdt.is_datetime64_any_dtype(dtype)
+    if kind in ("string", "category"):
+        if isinstance(dtype, pd.CategoricalDtype) and kind == "category":
+            return True
+        if pdt.is_string_dtype(dtype) and not pdt.is_object_dtype(dtype):
+            return True
+        if pdt.is_object_dtype(dtype):
+            values = series.dropna()
+            return bool(values.map(lambda v: isinstance(v, str)).all())
+    return False
+
+
+def _check_column(series: pd.Series, col: Column) -> list[Violation]:
+    name = col.name
+    if not _kind_ok(series, col.kind):
+        return [Violation(name, f"has dtype {series.dtype}", f"a {col.kind} column")]
+    out = []
+    missing = series.isna().to_numpy()
+    if missing.any() and not col.nullable:
+        out.append(_violation(name, "missing values", series.index[missing], "no missing values"))
+    present = series[~missing]
+    numeric = col.kind in ("number", "integer") and len(present)
+    if numeric and col.finite:
+        bad = ~np.isfinite(present.to_numpy(dtype=float))
+        if bad.any():
+            out.append(_violation(name, "infinite values", present.index[bad], "finite numbers"))
+    if numeric or (col.kind == "datetime" and len(present)):
+        if col.min is not None:
+            low = (present < col.min).to_numpy()
+            if low.any():
+                out.append(_violation(name, f"below minimum {col.min}", present.index[low], f">= {col.min}"))
+        if col.max is not None:
+            high = (present > col.max).to_numpy()
+            if high.any():
+                out.append(_violation(name, f"above maximum {col.max}", present.index[high], f"<= {col.max}"))
+    if col.allowed is not None and len(present):
+        unknown = ~present.isin(col.allowed).to_numpy()
+        if unknown.any():
+            seen = sorted({str(v) for v in present[unknown].unique()})[:MAX_ROWS_SHOWN]
+            out.append(_violation(name, f"unknown categories {seen}", present.index[unknown],
+                                  f"one of {list(col.allowed)}"))
+    return out
+
+
+def require_binary_target(y, name: str = "target") -> np.ndarray:
+    """Return ``y`` as an int8 array of 0/1, or raise naming the bad rows.
+
+    Examples
+    --------
+    >>> require_binary_target([0, 1, 1]).tolist()
+    [0, 1, 1]
+    """
+    s = pd.Series(np.asarray(y).ravel() if not isinstance(y, pd.Series) else y, name=name)
+    bad = ~s.isin([0, 1, True, False]).to_numpy()
+    if len(s) == 0:
+        raise DataValidationError([Violation(name, "is empty", "at least one observation")])
+    if bad.any():
+        raise DataValidationError([_violation(name, "values other than 0/1", s.index[bad], "a binary 0/1 target")])
+    arr = s.to_numpy().astype(np.int8)
+    if arr.min() == arr.max():
+        raise DataValidationError([Violation(name, f"has a single class ({int(arr[0])})",
+                                             "both defaults (1) and non-defaults (0)")])
+    return arr

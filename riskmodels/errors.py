@@ -1,0 +1,97 @@
+"""Exceptions raised by riskmodels.
+
+Every error the toolkit raises on bad input is a :class:`RiskModelsError`, so a
+caller can catch them all at once. The module imports nothing but the standard
+library: the production scorer uses it too.
+
+Examples
+--------
+>>> from riskmodels.errors import DataValidationError, RiskModelsError
+>>> issubclass(DataValidationError, RiskModelsError)
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class RiskModelsError(Exception):
+    """Base class of every error riskmodels raises on purpose."""
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule: which column, which rows (first few labels), what was expected."""
+
+    column: str
+    rule: str
+    expected: str
+    rows: tuple = field(default_factory=tuple)
+    n_rows: int = 0
+
+    def __str__(self) -> str:
+        where = ""
+        if self.n_rows:
+            shown = ", ".join(repr(r) for r in self.rows)
+            more = f" (+{self.n_rows - len(self.rows)} more)" if self.n_rows > len(self.rows) else ""
+            where = f" in {self.n_rows} row(s): [{shown}]{more}"
+        return f"column {self.column!r}: {self.rule}{where}; expected {self.expected}"
+
+
+class DataValidationError(RiskModelsError, ValueError):
+    """Input data breaks a declared rule. ``violations`` lists every broken rule.
+
+    Examples
+    --------
+    >>> err = DataValidationError([Violation("amount", "negative values", ">= 0", (3,), 1)])
+    >>> print(err)
+    1 data rule(s) broken:
+      - column 'amount': negative values in 1 row(s): [3]; expected >= 0
+    """
+
+    def __init__(self, violations, context: str = ""):
+        if isinstance(violations, str):
+            violations = [Violation("-", violations, "valid input")]
+        self.violations = list(violations)
+        head = f"{context}: " if context else ""
+        lines = "\n".join(f"  - {v}" for v in self.violations)
+        super().__init__(f"{head}{len(self.violations)} data rule(s) broken:\n{lines}")
+
+    @property
+    def columns(self) -> list[str]:
+        """Columns named by the violations, in order of first appearance."""
+        return list(dict.fromkeys(v.column for v in self.violations))
+
+
+class DataIntegrityError(RiskModelsError):
+    """A bundled data file does not match the checksum in its manifest."""
+
+
+class SpecError(RiskModelsError, ValueError):
+    """An expert-scorecard spec, a master scale or a config file is invalid.
+
+    ``path`` locates the problem inside the file, e.g. ``aspects[2].weight``.
+    """
+
+    def __init__(self, message: str, path: str = "", source: str = ""):
+        self.path = path
+        self.source = source
+        where = " ".join(p for p in (source, f"at {path}" if path else "") if p)
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class ConfigError(SpecError):
+    """An experiment configuration is invalid (the path names the key)."""
+
+
+class BundleError(RiskModelsError, ValueError):
+    """A scorer bundle is tampered with, of an unknown version, or cannot score the input."""
+
+
+class NotFittedError(RiskModelsError, ValueError, AttributeError):
+    """An estimator was used before ``fit`` (same bases as scikit-learn's NotFittedError)."""
+
+
+class ConvergenceError(RiskModelsError, ArithmeticError):
+    """A numerical solver did not converge and no flagged fallback applies."""

@@ -1,0 +1,1 @@
+"""Models: expert scorecard, logistic WoE scorecard, KMV-style structural, cross-tabulation."""

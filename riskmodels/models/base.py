@@ -1,0 +1,180 @@
+"""What every riskmodels model shares: input frames, the scorer bundle, predict_proba.
+
+A model describes itself as a bundle content (see :mod:`riskmodels.scoring`):
+its input rules, its parameters in the ``model`` section and optional
+calibration steps. ``predict_proba`` then evaluates through the very kernel the
+production scorer uses, so the exported bundle reproduces the in-memory PDs
+exactly (to the last bit, not just to 1e-12).
+
+Subclasses implement ``fit`` and three hooks: ``_bundle_inputs()``,
+``_bundle_model()`` and, when the raw output is not yet a PD,
+``_bundle_calibration()``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+from riskmodels import __version__, scoring
+from riskmodels.data.schema import Column, Schema
+from riskmodels.errors import DataValidationError, NotFittedError, Violation
+
+
+def as_frame(X, feature_names=None) -> pd.DataFrame:
+    """A DataFrame view of ``X``; a 2-d array gets ``feature_names`` or x0, x1, ..."""
+    if isinstance(X, pd.DataFrame):
+        return X
+    if isinstance(X, dict):
+        return pd.DataFrame(X)
+    arr = np.asarray(X)
+    if arr.ndim != 2:
+        raise DataValidationError([Violation("<X>", f"has {arr.ndim} dimension(s)", "a 2-d table")])
+    names = list(feature_names) if feature_names is not None else [f"x{i}" for i in range(arr.shape[1])]
+    if len(names) != arr.shape[1]:
+        raise DataValidationError([Violation("<X>", f"has {arr.shape[1]} columns",
+                                             f"{len(names)} columns {names}")])
+    return pd.DataFrame(arr, columns=names)
+
+
+def schema_from_inputs(inputs: list, name: str) -> Schema:
+    """The frame schema equivalent to a bundle's input rules (for DataValidationError messages)."""
+    cols = []
+    for rule in inputs:
+        numeric = rule["type"] == "number"
+        cols.append(Column(
+            rule["name"],
+            "number" if numeric else "any",
+            required=rule.get("required", True),
+            nullable=rule.get("missing", "error") != "error",
+            min=rule.get("min") if numeric and rule.get("out_of_range", "error") == "error" else None,
+            max=rule.get("max") if numeric and rule.get("out_of_range", "error") == "error" else None,
+            allowed=tuple(rule["categories"]) if rule.get("categories") is not None
+            and rule.get("unknown", "error") == "error" else None,
+        ))
+    return Schema(cols, name=name)
+
+
+def frame_columns(frame: pd.DataFrame, names: list[str]) -> dict:
+    """Dict of numpy arrays for the named columns (the scorer's input form)."""
+    return {n: frame[n].to_numpy() for n in names if n in frame.columns}
+
+
+def created_at() -> str:
+    """Bundle timestamp: SOURCE_DATE_EPOCH when set (reproducible builds), else now (UTC)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = (_dt.datetime.fromtimestamp(int(epoch), _dt.UTC) if epoch
+              else _dt.datetime.now(_dt.UTC).replace(microsecond=0))
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def default_master_scale() -> dict:
+    """The enterprise 10-grade AAA..D scale, as a bundle section."""
+    from riskmodels.calibration import MasterScale
+
+    return MasterScale.standard("enterprise10").to_bundle()
+
+
+class ScorerModel(ClassifierMixin, BaseEstimator):
+    """Base class: sklearn classifier whose predictions run through the bundle kernel.
+
+    Subclasses set ``kind`` and implement ``fit``, ``_bundle_inputs``,
+    ``_bundle_model`` (and ``_bundle_calibration`` when needed). ``fit`` must set
+    ``classes_ = np.array([0, 1])`` and ``n_features_in_``.
+    """
+
+    kind: str = ""
+    _fitted_attr = "classes_"
+
+    # ---- hooks
+    def _bundle_inputs(self) -> list:
+        raise NotImplementedError
+
+    def _bundle_model(self) -> dict:
+        raise NotImplementedError
+
+    def _bundle_calibration(self) -> list:
+        return []
+
+    def _credit_limit(self) -> dict | None:
+        return None
+
+    # ---- shared behaviour
+    def _check_fitted(self):
+        if not hasattr(self, self._fitted_attr):
+            raise NotFittedError(f"{type(self).__name__} is not fitted yet: call fit(X, y) first")
+
+    def _content(self, master_scale: dict | None = None) -> dict:
+        scale = master_scale or getattr(self, "master_scale_", None) or default_master_scale()
+        if hasattr(scale, "to_bundle"):
+            scale = scale.to_bundle()
+        return {
+            "schema_version": scoring.SCHEMA_VERSION,
+            "kind": self.kind,
+            "name": getattr(self, "name", None) or type(self).__name__,
+            "inputs": self._bundle_inputs(),
+            "model": self._bundle_model(),
+            "calibration": self._bundle_calibration() + list(getattr(self, "extra_calibration_", [])),
+            "master_scale": scale,
+            "credit_limit": self._credit_limit(),
+        }
+
+    def to_bundle(self, master_scale=None, metadata: dict | None = None) -> dict:
+        """The sealed bundle content (a JSON-ready dict with its sha256)."""
+        self._check_fitted()
+        content = self._content(master_scale)
+        content["metadata"] = {
+            "riskmodels_version": __version__,
+            "created_at": created_at(),
+            "params": {k: _jsonable(v) for k, v in self.get_params(deep=False).items()},
+            **getattr(self, "training_metadata_", {}),
+            **(metadata or {}),
+        }
+        return scoring.seal(content)
+
+    def export(self, path, master_scale=None, metadata: dict | None = None) -> Path:
+        """Write the scorer bundle (JSON) to ``path`` and return the path."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(scoring.dumps_bundle(self.to_bundle(master_scale, metadata)))
+        return path
+
+    def score_frame(self, X, master_scale=None) -> dict:
+        """Every output of the shared kernel for ``X``: pd, score, grade, raw, contributions."""
+        self._check_fitted()
+        content = self._content(master_scale)
+        frame = as_frame(X, getattr(self, "feature_names_in_", None))
+        schema_from_inputs(content["inputs"], type(self).__name__).validate(frame)
+        names = [r["name"] for r in content["inputs"]]
+        return scoring.evaluate(content, frame_columns(frame, names))
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Column 0: P(no default), column 1: the PD."""
+        pd_ = self.score_frame(X)["pd"]
+        return np.column_stack([1.0 - pd_, pd_])
+
+    def predict(self, X, threshold: float = 0.5) -> np.ndarray:
+        """1 where the PD is at least ``threshold``."""
+        return (self.predict_proba(X)[:, 1] >= threshold).astype(int)
+
+    def grade(self, X, master_scale=None) -> np.ndarray:
+        """Master-scale grade of each record."""
+        return self.score_frame(X, master_scale)["grade"]
+
+
+def _jsonable(value):
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, np.generic):
+        return value.item()
+    text = repr(value)
+    return type(value).__name__ if " at 0x" in text else text  # no memory addresses in bundles
