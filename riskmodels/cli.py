@@ -38,12 +38,53 @@ def _cmd_data(args) -> int:
     return 0
 
 
+def _cmd_compare(args) -> int:
+    from riskmodels.compare import compare
+
+    result = compare(args.config, progress=not args.quiet, output_dir=args.output_dir)
+    print(result.summary())
+    print(f"\nHTML report: {result.report_path}")
+    if result.run_id:
+        from riskmodels.tracking import tracking_uri
+
+        uri = tracking_uri(result.config.tracking.uri)
+        print(f"MLflow parent run: {result.run_id} (experiment {result.config.tracking.experiment!r})")
+        print(f"Open it with: mlflow ui --backend-store-uri {uri}")
+    if result.failed:
+        print(f"\n{len(result.failed)} model(s) failed: {', '.join(result.failed)}", file=sys.stderr)
+        for name, error in result.failed.items():
+            print(f"--- {name}\n{error.strip().splitlines()[-1]}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_runs_compare(args) -> int:
+    from riskmodels.tracking import diff_runs
+
+    print(diff_runs(args.run_a, args.run_b, tracking_uri=args.tracking_uri).summary())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command."""
     parser = argparse.ArgumentParser(prog="riskmodels", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("data", help="list the bundled data sets")
     p.set_defaults(func=_cmd_data)
+
+    p = sub.add_parser("compare", help="fit, calibrate, validate and log every model of a config")
+    p.add_argument("config", help="experiment YAML, e.g. experiments/synthetic_enterprise.yaml")
+    p.add_argument("--output-dir", default=None, help="where the HTML report goes (default: config)")
+    p.add_argument("--quiet", action="store_true", help="no progress messages")
+    p.set_defaults(func=_cmd_compare)
+
+    runs = sub.add_parser("runs", help="inspect comparison runs in MLflow")
+    runs_sub = runs.add_subparsers(dest="runs_command", required=True)
+    p = runs_sub.add_parser("compare", help="what changed between two comparison runs")
+    p.add_argument("run_a")
+    p.add_argument("run_b")
+    p.add_argument("--tracking-uri", default=None, help="default: MLFLOW_TRACKING_URI or sqlite:///mlflow.db")
+    p.set_defaults(func=_cmd_runs_compare)
     return parser
 
 

@@ -1,0 +1,57 @@
+"""AUC + DeLong confidence interval on 1,000,000 scores vs scikit-learn's roc_auc_score.
+
+Target: AUC + DeLong CI under 2 s. scikit-learn gives the AUC only (no variance);
+the ratio compares our AUC + DeLong against its AUC alone, both timed in this run.
+Run: ``OPENBLAS_NUM_THREADS=1 python -m benchmarks validation``.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from sklearn.metrics import roc_auc_score
+
+from riskmodels.validation import auc, auc_ci, delong_test
+
+N = 1_000_000
+
+
+def _best_of(fn, repeat=3):
+    best, out = np.inf, None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, out
+
+
+def main():
+    rng = np.random.default_rng(0)
+    y = (rng.random(N) < 0.05).astype(np.int8)
+    score = rng.normal(size=N) + 1.2 * y
+    score2 = score + rng.normal(scale=0.5, size=N)
+    score_tied = np.round(score, 1)  # heavy ties, as with points or grades
+
+    t_sk, a_sk = _best_of(lambda: roc_auc_score(y, score))
+    t_auc, a_ours = _best_of(lambda: auc(y, score))
+    t_ci, res = _best_of(lambda: auc_ci(y, score))
+    t_test, cmp_ = _best_of(lambda: delong_test(y, score, score2))
+    t_sk_tied, a_sk_tied = _best_of(lambda: roc_auc_score(y, score_tied))
+    t_ci_tied, res_tied = _best_of(lambda: auc_ci(y, score_tied))
+
+    print(f"n = {N:,}, defaults = {int(y.sum()):,}")
+    print(f"AUC agrees with sklearn: {abs(a_ours - a_sk):.2e} (continuous), "
+          f"{abs(res_tied.auc - a_sk_tied):.2e} (tied)")
+    print(f"sklearn roc_auc_score          {t_sk:7.3f} s")
+    print(f"riskmodels auc                 {t_auc:7.3f} s   ratio ours/sklearn {t_auc / t_sk:5.2f}")
+    print(f"riskmodels auc_ci (DeLong)     {t_ci:7.3f} s   ratio ours/sklearn {t_ci / t_sk:5.2f}"
+          f"   target < 2 s: {'PASS' if t_ci < 2 else 'FAIL'}   SE {res.se:.6f}")
+    print(f"riskmodels delong_test (2 AUC) {t_test:7.3f} s   ratio ours/sklearn {t_test / t_sk:5.2f}"
+          f"   z {cmp_.z:.2f}")
+    print(f"tied scores: sklearn {t_sk_tied:.3f} s, auc_ci {t_ci_tied:.3f} s, "
+          f"ratio {t_ci_tied / t_sk_tied:.2f}")
+
+
+if __name__ == "__main__":
+    main()

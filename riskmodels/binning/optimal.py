@@ -1,0 +1,411 @@
+"""OptimalBinning: exact IV-optimal binning of one feature, scikit-learn style."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from riskmodels import scoring
+from riskmodels.binning.optimizer import TRENDS, optimal_partition
+from riskmodels.binning.prebinning import (
+    order_categories,
+    prebin_counts,
+    quantile_splits,
+    sorted_counts,
+)
+from riskmodels.binning.table import BinningTable
+from riskmodels.binning.woe import ORIENTATIONS
+from riskmodels.data.schema import MAX_ROWS_SHOWN, require_binary_target
+from riskmodels.errors import DataValidationError, NotFittedError, Violation
+
+UNKNOWN_POLICIES = ("worst", "missing", "error")
+METRICS = ("woe", "event_rate", "index", "bin")
+
+
+def _rows_violation(name: str, rule: str, mask: np.ndarray, expected: str) -> Violation:
+    rows = np.flatnonzero(mask)
+    return Violation(name, rule, expected, tuple(int(r) for r in rows[:MAX_ROWS_SHOWN]), len(rows))
+
+
+def numeric_values(x, name: str) -> np.ndarray:
+    """``x`` as a float array (NaN = missing); non-numbers and infinities raise.
+
+    Examples
+    --------
+    >>> numeric_values([1, None, 3], "x").tolist()
+    [1.0, nan, 3.0]
+    """
+    series = x if isinstance(x, pd.Series) else pd.Series(np.asarray(x, dtype=object).ravel()
+                                                          if not isinstance(x, np.ndarray) or x.dtype == object
+                                                          else np.asarray(x).ravel())
+    if series.dtype == object:
+        series = pd.to_numeric(series, errors="coerce").where(~series.isna(), np.nan) \
+            if series.map(lambda v: v is None or isinstance(v, (int, float, np.number))
+                          and not isinstance(v, bool)).all() else None
+    if series is None or series.dtype.kind not in "iuf":
+        raise DataValidationError([Violation(name, f"is not numeric (dtype {getattr(x, 'dtype', type(x))})",
+                                             "numbers, or dtype='categorical'")])
+    values = series.to_numpy(dtype=float, na_value=np.nan)
+    inf = np.isinf(values)
+    if inf.any():
+        raise DataValidationError([_rows_violation(name, "infinite values", inf,
+                                                   "finite numbers (NaN for missing)")])
+    return values
+
+
+def category_values(x, name: str) -> np.ndarray:
+    """``x`` as an object array of str labels (None = missing).
+
+    Examples
+    --------
+    >>> category_values(["a", None, 2], "x").tolist()
+    ['a', None, '2']
+    """
+    series = x if isinstance(x, pd.Series) else pd.Series(np.asarray(x, dtype=object).ravel())
+    missing = series.isna().to_numpy()
+    out = series.astype(object).to_numpy().copy()
+    out[missing] = None
+    out[~missing] = [str(v) for v in out[~missing]]
+    return out
+
+
+def _format_edge(v: float) -> str:
+    return f"{v:.6g}"
+
+
+class OptimalBinning(TransformerMixin, BaseEstimator):
+    """Exact IV-optimal binning of one feature against a binary target.
+
+    Pre-binning by quantiles (numeric) or by category, then the dynamic
+    programme of :func:`~riskmodels.binning.optimizer.optimal_partition` picks
+    the boundaries that maximise the table's total IV under the constraints.
+    Missing values get their own bin and every special code its own bin; bins
+    without goods or bads (e.g. no missing values in training) get WoE 0.
+
+    Parameters
+    ----------
+    name : feature name (used in messages and tables).
+    dtype : "numerical" or "categorical".
+    max_n_prebins : number of quantile pre-bins (numeric).
+    max_bins : most regular bins (None: no limit).
+    min_bin_size : smallest share of all records in a regular bin.
+    min_bin_n_event, min_bin_n_nonevent : smallest events / non-events per bin
+        (at least 1, so every WoE is finite).
+    monotonic_trend : "auto" (best of ascending and descending), "ascending",
+        "descending", "peak", "valley" or "none" — of the event rate.
+    special_codes : values (numbers, or labels for categorical) binned apart.
+    user_splits : numeric split points, or for categorical a list of category
+        groups; used as the pre-bins (the optimiser still merges them) unless
+        ``user_splits_fixed``.
+    user_splits_fixed : keep ``user_splits`` as the final bins.
+    unknown_category : a category unseen in training goes to the "worst" bin
+        (highest event rate), to the "missing" bin, or is an "error".
+    orientation : WoE orientation, "good/bad" (ln %good/%bad) or "bad/good".
+
+    Attributes
+    ----------
+    splits_ : numeric split points, or categorical list of category groups.
+    table_ : the :class:`BinningTable` (regular bins, Missing, specials).
+    iv_ : total IV. trend_ : the trend solved. status_ : "optimal", "fixed",
+    "single bin: ..." or "infeasible: ...".
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=2000)
+    >>> y = (rng.random(2000) < 1 / (1 + np.exp(-x))).astype(int)
+    >>> ob = OptimalBinning("x", max_bins=4).fit(x, y)
+    >>> len(ob.splits_), ob.trend_, bool(np.all(np.diff(ob.table_.event_rate[:4]) > 0))
+    (3, 'ascending', True)
+    >>> ob.transform([-3.0, 3.0], metric="index").tolist()
+    [0, 3]
+    """
+
+    def __init__(self, name="", dtype="numerical", max_n_prebins=20, max_bins=None, min_bin_size=0.05,
+                 min_bin_n_event=1, min_bin_n_nonevent=1, monotonic_trend="auto", special_codes=None,
+                 user_splits=None, user_splits_fixed=False, unknown_category="worst",
+                 orientation="good/bad"):
+        self.name = name
+        self.dtype = dtype
+        self.max_n_prebins = max_n_prebins
+        self.max_bins = max_bins
+        self.min_bin_size = min_bin_size
+        self.min_bin_n_event = min_bin_n_event
+        self.min_bin_n_nonevent = min_bin_n_nonevent
+        self.monotonic_trend = monotonic_trend
+        self.special_codes = special_codes
+        self.user_splits = user_splits
+        self.user_splits_fixed = user_splits_fixed
+        self.unknown_category = unknown_category
+        self.orientation = orientation
+
+    # ------------------------------------------------------------------ checks
+    def _check_params(self):
+        field = self.name or "x"
+        bad = []
+        if self.dtype not in ("numerical", "categorical"):
+            bad.append(Violation(f"{field}.dtype", f"is {self.dtype!r}", "'numerical' or 'categorical'"))
+        if self.monotonic_trend not in (*TRENDS, "auto"):
+            bad.append(Violation(f"{field}.monotonic_trend", f"is {self.monotonic_trend!r}",
+                                 f"one of {['auto', *TRENDS]}"))
+        if not (isinstance(self.max_n_prebins, int) and self.max_n_prebins >= 2):
+            bad.append(Violation(f"{field}.max_n_prebins", f"is {self.max_n_prebins!r}", "an integer >= 2"))
+        if self.max_bins is not None and not (isinstance(self.max_bins, int) and self.max_bins >= 1):
+            bad.append(Violation(f"{field}.max_bins", f"is {self.max_bins!r}", "None or an integer >= 1"))
+        if not (0.0 <= float(self.min_bin_size) < 1.0):
+            bad.append(Violation(f"{field}.min_bin_size", f"is {self.min_bin_size!r}", "a share in [0, 1)"))
+        if self.unknown_category not in UNKNOWN_POLICIES:
+            bad.append(Violation(f"{field}.unknown_category", f"is {self.unknown_category!r}",
+                                 f"one of {UNKNOWN_POLICIES}"))
+        if self.orientation not in ORIENTATIONS:
+            bad.append(Violation(f"{field}.orientation", f"is {self.orientation!r}", f"one of {ORIENTATIONS}"))
+        if self.user_splits_fixed and self.user_splits is None:
+            bad.append(Violation(f"{field}.user_splits_fixed", "is set without user_splits", "user_splits"))
+        if bad:
+            raise DataValidationError(bad)
+
+    def _check_fitted(self):
+        if not hasattr(self, "table_"):
+            raise NotFittedError(f"OptimalBinning {self.name!r} is not fitted yet: call fit(x, y) first")
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, x, y):
+        """Pre-bin ``x``, count events per pre-bin and solve for the optimal bins.
+
+        Parameters
+        ----------
+        x : 1-d array-like of the feature (NaN/None = missing).
+        y : binary target, 1 = event (bad).
+
+        Returns
+        -------
+        self
+        """
+        target = require_binary_target(y, "target")
+        return self._fit(x, target)
+
+    def _fit(self, x, target):
+        """Fit on a validated 0/1 target (BinningProcess checks the target once)."""
+        self._check_params()
+        field = self.name or "x"
+        if len(target) != len(x):
+            raise DataValidationError([Violation(field, f"has {len(x)} values but the target {len(target)}",
+                                                 "one target per record")])
+        self.special_codes_ = list(self.special_codes or [])
+        if self.dtype == "numerical":
+            values = numeric_values(x, field)
+            missing = np.isnan(values)
+            hits = [values == float(c) for c in self.special_codes_]
+        else:
+            values = category_values(x, field)
+            missing = np.fromiter((v is None for v in values), dtype=bool, count=len(values))
+            hits = [values == str(c) for c in self.special_codes_]
+        clean = ~missing
+        for hit in hits:
+            clean &= ~hit
+        if not clean.any():
+            raise DataValidationError([Violation(field, "has no value outside missing and special codes",
+                                                 "at least one ordinary value to bin")])
+        if self.dtype == "numerical":
+            self._prebin_numeric(values, clean, target)
+        else:
+            self._prebin_categorical(values, clean, target)
+        extra = [missing, *hits]
+        self.extra_events_ = np.array([int(target[m].sum()) for m in extra], dtype=np.int64)
+        self.extra_nonevents_ = np.array([int(m.sum()) for m in extra], dtype=np.int64) - self.extra_events_
+        self.n_total_ = len(target)
+        self._solve()
+        self.n_features_in_ = 1
+        return self
+
+    def _prebin_numeric(self, values, clean, target):
+        ordinary = values if clean.all() else values[clean]
+        sorted_all = np.sort(ordinary)
+        sorted_events = np.sort(ordinary[(target if clean.all() else target[clean]) == 1])
+        if self.user_splits is not None:
+            splits = np.unique(np.asarray(self.user_splits, dtype=float))
+        else:
+            splits = quantile_splits(sorted_all, self.max_n_prebins, presorted=True)
+        self.prebin_splits_ = splits
+        self.n_prebins_ = len(splits) + 1
+        self.prebin_events_, self.prebin_nonevents_ = sorted_counts(sorted_all, sorted_events, splits)
+
+    def _prebin_categorical(self, values, clean, target):
+        labels, codes = np.unique(values[clean].astype(str), return_inverse=True)
+        ev = np.bincount(codes, weights=target[clean], minlength=len(labels))
+        tot = np.bincount(codes, minlength=len(labels))
+        if self.user_splits is not None:
+            groups = [[str(c) for c in g] for g in self.user_splits]
+            listed = {c for g in groups for c in g}
+            groups += [[str(c)] for c in labels if c not in listed]
+        else:
+            order = order_categories(list(labels), ev, tot - ev)
+            groups = [[str(labels[i])] for i in order]
+        self.prebin_groups_ = groups
+        self.n_prebins_ = len(groups)
+        self.categories_ = sorted({c for g in groups for c in g})
+        group_of = {c: i for i, g in enumerate(groups) for c in g}
+        index = np.array([group_of[str(c)] for c in labels], dtype=np.int64)[codes]
+        self.prebin_events_, self.prebin_nonevents_ = prebin_counts(index, target[clean].astype(float), len(groups))
+
+    def _solve(self):
+        m = self.n_prebins_
+        total_events = int(self.prebin_events_.sum() + self.extra_events_.sum())
+        total_nonevents = int(self.prebin_nonevents_.sum() + self.extra_nonevents_.sum())
+        self.trend_ = self.monotonic_trend
+        if m == 1:
+            starts, self.status_ = (0,), "single bin: one distinct value after pre-binning"
+        elif self.user_splits_fixed:
+            starts, self.status_ = tuple(range(m)), "fixed"
+        else:
+            part = optimal_partition(
+                self.prebin_events_, self.prebin_nonevents_, trend=self.monotonic_trend,
+                min_bin_count=math.ceil(float(self.min_bin_size) * self.n_total_),
+                min_bin_n_event=max(1, int(self.min_bin_n_event)),
+                min_bin_n_nonevent=max(1, int(self.min_bin_n_nonevent)),
+                max_bins=self.max_bins, total_events=total_events, total_nonevents=total_nonevents)
+            starts, self.trend_ = part.starts, part.trend
+            self.status_ = "optimal" if part.feasible else "infeasible: no grouping meets the constraints, one bin"
+        self._set_bins(starts)
+
+    def _set_bins(self, starts):
+        """Build splits, table and bundle from the chosen pre-bin starts."""
+        self.starts_ = tuple(int(s) for s in starts)
+        ends = [*self.starts_[1:], self.n_prebins_]
+        events = [int(self.prebin_events_[a:b].sum()) for a, b in zip(self.starts_, ends, strict=False)]
+        nonevents = [int(self.prebin_nonevents_[a:b].sum()) for a, b in zip(self.starts_, ends, strict=False)]
+        if self.dtype == "numerical":
+            self.splits_ = self.prebin_splits_[[s - 1 for s in self.starts_[1:]]]
+            edges = ["-inf", *map(_format_edge, self.splits_), "inf"]
+            labels = [f"[{a}, {b})" if a != "-inf" else f"(-inf, {b})" for a, b in zip(edges[:-1], edges[1:], strict=False)]
+        else:
+            self.splits_ = [sum(self.prebin_groups_[a:b], []) for a, b in zip(self.starts_, ends, strict=False)]
+            labels = [", ".join(g) if len(g) <= 4 else ", ".join(g[:4]) + f", ... ({len(g)})"
+                      for g in self.splits_]
+        labels += ["Missing"] + [f"Special {c}" for c in self.special_codes_]
+        self.table_ = BinningTable(self.name, labels, [*nonevents, *self.extra_nonevents_.tolist()],
+                                   [*events, *self.extra_events_.tolist()], self.orientation)
+        self.iv_ = self.table_.iv
+
+    # ------------------------------------------------------------------ edits
+    def merge_bins(self, i: int):
+        """Merge regular bin ``i`` with bin ``i + 1`` and recompute the table; returns self.
+
+        Examples
+        --------
+        >>> ob = OptimalBinning("x", user_splits=[1, 2], user_splits_fixed=True).fit([0, 1, 2, 0, 1, 2], [0, 0, 1, 1, 0, 1])
+        >>> ob.merge_bins(0).splits_.tolist()
+        [2.0]
+        """
+        self._check_fitted()
+        if not 0 <= i < len(self.starts_) - 1:
+            raise DataValidationError([Violation(f"{self.name or 'x'}.bins", f"cannot merge bin {i}",
+                                                 f"0 <= i < {len(self.starts_) - 1}")])
+        self._set_bins(self.starts_[: i + 1] + self.starts_[i + 2:])
+        self.status_ = "edited"
+        return self
+
+    def split_bin(self, at):
+        """Split a regular bin at a pre-bin boundary and recompute the table; returns self.
+
+        ``at`` is a numeric pre-bin split point (see ``prebin_splits_``), or for a
+        categorical feature the category that starts the new bin. Other points
+        need the data: refit with ``user_splits``.
+        """
+        self._check_fitted()
+        if self.dtype == "numerical":
+            hits = np.flatnonzero(self.prebin_splits_ == float(at))
+            start = int(hits[0]) + 1 if len(hits) else None
+        else:
+            start = next((i for i, g in enumerate(self.prebin_groups_) if str(at) in g), None)
+        if start is None or start == 0 or start in self.starts_:
+            raise DataValidationError([Violation(f"{self.name or 'x'}.bins", f"cannot split at {at!r}",
+                                                 "a pre-bin boundary inside a bin (else refit with user_splits)")])
+        self._set_bins(tuple(sorted((*self.starts_, start))))
+        self.status_ = "edited"
+        return self
+
+    # ------------------------------------------------------------------ output
+    @property
+    def n_bins_(self) -> int:
+        """Number of regular bins (missing and special bins excluded)."""
+        return len(self.starts_)
+
+    def to_bundle(self) -> dict:
+        """The binning as the :func:`riskmodels.scoring.bin_index` dict (JSON-ready).
+
+        Regular bins are 0..k-1, the missing bin is k, special codes k+1, ...
+
+        Examples
+        --------
+        >>> OptimalBinning("x", user_splits=[1.5], user_splits_fixed=True).fit([1, 2, 1, 2], [0, 1, 1, 0]).to_bundle()
+        {'type': 'numeric', 'edges': [1.5], 'missing_bin': 2, 'special_bins': {}}
+        """
+        self._check_fitted()
+        k = self.n_bins_
+        specials = {str(c): k + 1 + i for i, c in enumerate(self.special_codes_)}
+        if self.dtype == "numerical":
+            return {"type": "numeric", "edges": [float(s) for s in self.splits_], "missing_bin": k,
+                    "special_bins": specials}
+        categories = {c: b for b, group in enumerate(self.splits_) for c in group}
+        categories.update(specials)
+        unknown = {"worst": int(np.nanargmax(self.table_.event_rate[:k])), "missing": k,
+                   "error": None}[self.unknown_category]
+        return {"type": "categorical", "categories": categories, "missing_bin": k, "unknown_bin": unknown}
+
+    def bin_index(self, x) -> np.ndarray:
+        """Bin index of each value, through :func:`riskmodels.scoring.bin_index`.
+
+        Raises DataValidationError for unseen categories when ``unknown_category="error"``.
+        """
+        self._check_fitted()
+        field = self.name or "x"
+        values = numeric_values(x, field) if self.dtype == "numerical" else category_values(x, field)
+        idx = scoring.bin_index(self.to_bundle(), values)
+        if (idx < 0).any():
+            raise DataValidationError([_rows_violation(field, "categories unseen in training", idx < 0,
+                                                       f"one of {self.categories_[:10]}")])
+        return idx
+
+    def transform(self, x, metric: str = "woe") -> np.ndarray:
+        """Map values to their bin's "woe", "event_rate", "index" or "bin" label.
+
+        Parameters
+        ----------
+        x : 1-d array-like.
+        metric : what each value becomes.
+
+        Returns
+        -------
+        1-d array.
+        """
+        if metric not in METRICS:
+            raise DataValidationError([Violation("metric", f"is {metric!r}", f"one of {METRICS}")])
+        idx = self.bin_index(x)
+        if metric == "index":
+            return idx
+        lookup = {"woe": self.table_.woe, "event_rate": self.table_.event_rate,
+                  "bin": np.asarray(self.table_.labels, dtype=object)}[metric]
+        return lookup[idx]
+
+    def fit_transform(self, x, y, metric: str = "woe") -> np.ndarray:
+        """Fit, then transform the same values."""
+        return self.fit(x, y).transform(x, metric=metric)
+
+    def summary(self) -> str:
+        """Status, trend and the binning table as text."""
+        self._check_fitted()
+        return f"OptimalBinning {self.name!r}: {self.status_}, trend {self.trend_}\n{self.table_.summary()}"
+
+    def _repr_html_(self) -> str:
+        if not hasattr(self, "table_"):
+            return f"<pre>{self!r}</pre>"
+        return f"<p>status {self.status_}, trend {self.trend_}</p>" + self.table_._repr_html_()
+
+    def plot(self, ax=None):
+        """Plot of the binning table (shares and event rates)."""
+        self._check_fitted()
+        return self.table_.plot(ax)

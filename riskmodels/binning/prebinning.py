@@ -1,0 +1,95 @@
+"""Pre-binning: the candidate boundaries the optimiser chooses from (plain numpy).
+
+Numeric: split points at the empirical quantiles (``higher``: every split is
+an observed value and no pre-bin is empty), duplicates removed.
+Bins follow :func:`riskmodels.scoring.bin_index`: (-inf, s1), [s1, s2), ..., [sk, inf).
+Categorical: each category is a pre-bin, ordered by event rate.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def quantile_splits(x: np.ndarray, n_prebins: int, presorted: bool = False) -> np.ndarray:
+    """Split points cutting finite values ``x`` into at most ``n_prebins`` equal-count bins.
+
+    The k-th split is the ``higher`` empirical quantile k/n (the sorted value at
+    position ceil(k·(N-1)/n)), so every split is an observed value. When ``x``
+    has at most ``n_prebins`` distinct values, every value is its own pre-bin.
+
+    Parameters
+    ----------
+    x : finite values (no NaN, no special codes).
+    n_prebins : the largest number of pre-bins wanted.
+    presorted : ``x`` is already sorted ascending (skips the sort).
+
+    Returns
+    -------
+    Increasing split points, each an observed value above the minimum.
+
+    Examples
+    --------
+    >>> quantile_splits(np.arange(10.0), 5).tolist()
+    [2.0, 4.0, 6.0, 8.0]
+    >>> quantile_splits(np.array([0.0, 0.0, 0.0, 1.0, 2.0]), 5).tolist()
+    [1.0, 2.0]
+    >>> quantile_splits(np.array([1.0, 1.0, 1.0]), 4).tolist()
+    []
+    """
+    n = len(x)
+    if n == 0 or n_prebins < 2:
+        return np.empty(0)
+    xs = x if presorted else np.sort(x)
+    distinct = xs[np.concatenate([[True], xs[1:] != xs[:-1]])]
+    if len(distinct) <= n_prebins:  # few values (counts, codes): each value its own pre-bin
+        return distinct[1:]
+    k = np.arange(1, n_prebins, dtype=np.int64)
+    splits = np.unique(xs[-((-k * (n - 1)) // n_prebins)])
+    return splits[splits > xs[0]]
+
+
+def sorted_counts(sorted_all: np.ndarray, sorted_events: np.ndarray, splits: np.ndarray):
+    """Events and non-events per bin (-inf, s1), [s1, s2), ... from sorted values.
+
+    ``sorted_all`` holds every value, ``sorted_events`` the values of the events,
+    both sorted: counting by binary search avoids a pass over the records per bin.
+
+    Examples
+    --------
+    >>> e, n = sorted_counts(np.array([1.0, 2.0, 3.0, 4.0]), np.array([3.0, 4.0]), np.array([3.0]))
+    >>> e.tolist(), n.tolist()
+    ([0, 2], [2, 0])
+    """
+    def per_bin(values):
+        cut = np.searchsorted(values, splits, side="left")
+        return np.diff(np.concatenate([[0], cut, [len(values)]])).astype(np.int64)
+
+    total, events = per_bin(sorted_all), per_bin(sorted_events)
+    return events, total - events
+
+
+def prebin_counts(index: np.ndarray, y: np.ndarray, n_bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """Events and non-events per bin index (indices outside 0..n_bins-1 are ignored).
+
+    Examples
+    --------
+    >>> e, n = prebin_counts(np.array([0, 0, 1, 2]), np.array([1, 0, 0, 1]), 3)
+    >>> e.tolist(), n.tolist()
+    ([1, 0, 1], [1, 1, 0])
+    """
+    total = np.bincount(index, minlength=n_bins)[:n_bins]
+    events = np.bincount(index, weights=y, minlength=n_bins)[:n_bins].astype(np.int64)
+    return events, total - events
+
+
+def order_categories(labels: list, events: np.ndarray, nonevents: np.ndarray) -> np.ndarray:
+    """Order of categories by event rate (ties by label), the categorical pre-bin order.
+
+    Examples
+    --------
+    >>> order_categories(["a", "b", "c"], np.array([5, 1, 3]), np.array([5, 9, 7])).tolist()
+    [1, 2, 0]
+    """
+    rate = events / np.maximum(events + nonevents, 1)
+    return np.array(sorted(range(len(labels)), key=lambda i: (rate[i], str(labels[i]))), dtype=np.int64)

@@ -1,0 +1,167 @@
+"""Experiment configuration: what to compare, on which data, split and scale.
+
+A config is a YAML file in ``experiments/`` read with ``yaml.safe_load`` and
+validated here (pydantic). Every problem is reported as a
+:class:`~riskmodels.errors.ConfigError` naming the key, before any fitting.
+
+Examples
+--------
+>>> cfg = ExperimentConfig.model_validate({
+...     "name": "demo", "data": {"source": "taiwan"},
+...     "models": [{"name": "logit", "type": "logistic"}]})
+>>> cfg.split.method, cfg.master_scale, cfg.models[0].type
+('stratified', 'enterprise10', 'logistic')
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from riskmodels.errors import ConfigError
+
+MODEL_TYPES = ("expert", "logistic", "kmv", "crosstab")
+BUNDLED_SOURCES = ("synthetic", "taiwan", "german", "south_german", "polish")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DataConfig(_Strict):
+    """Where the data comes from.
+
+    ``source``: a bundled set, ``synthetic`` (``params`` go to ``make_portfolio``)
+    or ``file`` (``path`` to a CSV/Parquet file with a ``target`` column).
+    ``sample``: keep this many rows (stratified, seeded) — for quick runs and tests.
+    """
+
+    source: Literal["synthetic", "taiwan", "german", "south_german", "polish", "file"]
+    path: str | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+    target: str = "target"
+    id_columns: list[str] = Field(default_factory=list)
+    sample: int | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _file_needs_path(self):
+        if self.source == "file" and not self.path:
+            raise ValueError("source 'file' needs 'path'")
+        return self
+
+
+class SplitConfig(_Strict):
+    """Train/test split: ``stratified`` (by target, seeded) or ``time`` (test = rows with
+    ``time_column`` >= ``test_from``)."""
+
+    method: Literal["stratified", "time"] = "stratified"
+    test_size: float = Field(default=0.3, gt=0, lt=1)
+    time_column: str | None = None
+    test_from: float | int | str | None = None
+    random_state: int = 42
+
+    @model_validator(mode="after")
+    def _time_needs_column(self):
+        if self.method == "time" and (self.time_column is None or self.test_from is None):
+            raise ValueError("a time split needs 'time_column' and 'test_from'")
+        return self
+
+
+class ModelConfig(_Strict):
+    """One model: its ``type``, the ``features`` it reads (default: every column the
+    model type knows how to use) and constructor ``params``."""
+
+    name: str
+    type: str
+    features: list[str] | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value):
+        if value not in MODEL_TYPES:
+            raise ValueError(f"unknown model type {value!r}; known: {list(MODEL_TYPES)}")
+        return value
+
+
+class CalibrationConfig(_Strict):
+    """Optional recalibration of every model's PD after fitting: ``central_tendency``
+    shifts the logit so the mean PD on the training sample equals ``target_pd``
+    (default: the training default rate)."""
+
+    method: Literal["none", "central_tendency"] = "none"
+    target_pd: float | None = Field(default=None, gt=0, lt=1)
+
+
+class TrackingConfig(_Strict):
+    """MLflow: ``uri`` (default: ``MLFLOW_TRACKING_URI`` or ``sqlite:///mlflow.db``),
+    experiment name, whether to register each bundle in the model registry."""
+
+    enabled: bool = True
+    uri: str | None = None
+    experiment: str = "riskmodels"
+    register_models: bool = True
+
+
+class ExperimentConfig(_Strict):
+    """A whole comparison."""
+
+    name: str
+    description: str = ""
+    data: DataConfig
+    split: SplitConfig = Field(default_factory=SplitConfig)
+    models: list[ModelConfig] = Field(min_length=1)
+    calibration: CalibrationConfig = Field(default_factory=CalibrationConfig)
+    master_scale: str = "enterprise10"
+    tracking: TrackingConfig = Field(default_factory=TrackingConfig)
+    output_dir: str = "reports"
+    random_state: int = 0
+
+    @model_validator(mode="after")
+    def _unique_names(self):
+        names = [m.name for m in self.models]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"model names must be unique, repeated: {dup}")
+        return self
+
+
+def _path_of(loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def parse_config(raw: dict, source: str = "<config>") -> ExperimentConfig:
+    """Validate a config dict; a ConfigError names the first bad key and lists all."""
+    if not isinstance(raw, dict):
+        raise ConfigError("the config must be a mapping of keys", source=source)
+    try:
+        return ExperimentConfig.model_validate(raw)
+    except ValidationError as exc:
+        errors = exc.errors()
+        first = errors[0]
+        lines = "; ".join(f"{_path_of(e['loc']) or '<root>'}: {e['msg']}" for e in errors)
+        raise ConfigError(lines, path=_path_of(first["loc"]), source=source) from None
+
+
+def load_config(path) -> ExperimentConfig:
+    """Read and validate an experiment YAML file.
+
+    Relative data paths are resolved against the config file's folder.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file {path} does not exist")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"not valid YAML: {exc}", source=str(path)) from None
+    cfg = parse_config(raw, source=str(path))
+    if cfg.data.path and not Path(cfg.data.path).is_absolute():
+        cfg.data.path = str((path.parent / cfg.data.path).resolve())
+    return cfg

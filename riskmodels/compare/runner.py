@@ -1,0 +1,237 @@
+"""The comparison: fit every model of a config, calibrate, grade, validate, log.
+
+``compare(config)`` is what ``riskmodels compare CONFIG.yaml`` runs. Problems
+with the config or the data stop it **before any fitting** with a ConfigError
+naming the key; a model that fails to fit is recorded (and logged) as failed
+while the others complete.
+
+Examples
+--------
+>>> cmp = compare({"name": "doc", "data": {"source": "taiwan", "sample": 3000},
+...                "models": [{"name": "scorecard", "type": "logistic",
+...                            "features": ["PAY_0", "LIMIT_BAL", "AGE"]}],
+...                "tracking": {"enabled": False}}, progress=False)
+>>> cmp.table.loc["scorecard", "auc"] > 0.6
+True
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from riskmodels import scoring
+from riskmodels.compare.config import ExperimentConfig, load_config, parse_config
+from riskmodels.compare.dataset import fingerprint, load_dataset, split_frame
+from riskmodels.errors import ConfigError
+
+MODEL_CLASSES = {
+    "expert": ("riskmodels.models.expert", "ExpertScorecardModel"),
+    "logistic": ("riskmodels.models.logistic", "LogisticScorecard"),
+    "kmv": ("riskmodels.models.kmv", "KMVModel"),
+    "crosstab": ("riskmodels.models.crosstab", "CrossTabModel"),
+}
+TABLE_COLUMNS = ["type", "status", "auc", "auc_lower", "auc_upper", "gini", "ks", "brier",
+                 "hosmer_lemeshow_p", "grades_rejected", "grades_red", "psi", "herfindahl_index",
+                 "mean_pd", "default_rate", "fit_seconds"]
+
+
+@dataclass
+class ModelResult:
+    """One model's outcome in a comparison."""
+
+    name: str
+    type: str
+    features: list[str]
+    params: dict
+    status: str = "pending"
+    error: str = ""
+    model: object = None
+    fit_seconds: float = float("nan")
+    metrics: dict = field(default_factory=dict)
+    tables: dict = field(default_factory=dict)
+    figures: dict = field(default_factory=dict)
+    predictions: pd.DataFrame | None = None
+    bundle_bytes: bytes = b""
+    report: object = None
+    run_id: str | None = None
+
+
+@dataclass
+class Comparison:
+    """All models of one config on one split: the table, the fitted models, the reports."""
+
+    config: ExperimentConfig
+    train: pd.DataFrame
+    test: pd.DataFrame
+    results: dict
+    fingerprints: dict
+    scale: object
+    table: pd.DataFrame = None
+    report_path: Path | None = None
+    run_id: str | None = None
+
+    @property
+    def models(self) -> dict:
+        """Fitted models by name (failed ones left out)."""
+        return {n: r.model for n, r in self.results.items() if r.status == "ok"}
+
+    @property
+    def failed(self) -> dict:
+        """Error text of each model that failed, by name."""
+        return {n: r.error for n, r in self.results.items() if r.status != "ok"}
+
+    def summary(self) -> str:
+        """The comparison table as text."""
+        cols = [c for c in TABLE_COLUMNS if c in self.table.columns]
+        with pd.option_context("display.width", 200, "display.max_columns", 30):
+            text = self.table[cols].to_string(float_format=lambda v: f"{v:.4f}")
+        head = (f"comparison {self.config.name!r}: train {len(self.train)} rows "
+                f"({self.train['target'].mean():.2%} defaults), test {len(self.test)} rows "
+                f"({self.test['target'].mean():.2%}); master scale {self.config.master_scale}")
+        return f"{head}\n{text}"
+
+    def _repr_html_(self) -> str:
+        return (f"<h4>Comparison {self.config.name}</h4><p>train {len(self.train)}, test "
+                f"{len(self.test)}, scale {self.config.master_scale}</p>"
+                + self.table.to_html(float_format=lambda v: f"{v:.4f}", na_rep="–"))
+
+
+def _progress(enabled: bool, message: str) -> None:
+    if enabled:
+        print(f"[riskmodels] {message}", file=sys.stderr, flush=True)
+
+
+def _model_class(kind: str):
+    module, name = MODEL_CLASSES[kind]
+    return getattr(importlib.import_module(module), name)
+
+
+def _prepare_models(cfg: ExperimentConfig, frame: pd.DataFrame) -> list[tuple]:
+    """Build every estimator (unfitted) and its feature list; ConfigError on any problem."""
+    out = []
+    excluded = {"target", *cfg.data.id_columns}
+    for i, m in enumerate(cfg.models):
+        if m.features is not None:
+            unknown = [f for f in m.features if f not in frame.columns]
+            if unknown:
+                raise ConfigError(f"features {unknown} are not in the data", path=f"models[{i}].features")
+            features = list(m.features)
+        else:
+            features = [c for c in frame.columns if c not in excluded]
+        cls = _model_class(m.type)
+        try:
+            estimator = cls(**m.params)
+        except TypeError as exc:
+            raise ConfigError(f"bad parameters for {cls.__name__}: {exc}", path=f"models[{i}].params") from None
+        out.append((m, features, estimator))
+    return out
+
+
+def compare(config, *, progress: bool = True, output_dir: str | Path | None = None) -> Comparison:
+    """Run a comparison from a config (path, dict or ExperimentConfig)."""
+    from riskmodels.calibration import MasterScale
+
+    if isinstance(config, (str, Path)):
+        cfg = load_config(config)
+    elif isinstance(config, dict):
+        cfg = parse_config(config)
+    else:
+        cfg = config
+    try:
+        scale = MasterScale.standard(cfg.master_scale)
+    except (KeyError, ValueError) as exc:
+        raise ConfigError(str(exc), path="master_scale") from None
+    _progress(progress, f"loading data ({cfg.data.source})")
+    frame = load_dataset(cfg.data, random_state=cfg.random_state)
+    train, test = split_frame(frame, cfg.split)
+    prepared = _prepare_models(cfg, frame)
+    results = {m.name: ModelResult(m.name, m.type, features, dict(m.params)) for m, features, _ in prepared}
+    comparison = Comparison(cfg, train, test, results, {"data": fingerprint(frame),
+                            "train": fingerprint(train), "test": fingerprint(test)}, scale)
+    for m, features, estimator in prepared:
+        result = results[m.name]
+        _progress(progress, f"fitting {m.name} ({m.type}) on {len(train)} rows")
+        start = time.perf_counter()
+        try:
+            estimator.fit(train[features], train["target"])
+            result.fit_seconds = time.perf_counter() - start
+            _calibrate(estimator, cfg, train[features], train["target"])
+            _evaluate(result, estimator, comparison, features)
+            result.model, result.status = estimator, "ok"
+            _progress(progress, f"  {m.name}: AUC {result.metrics['auc']:.4f} "
+                                f"in {result.fit_seconds:.1f} s")
+        except Exception:  # noqa: BLE001 - one model's failure must not stop the others; it is reported
+            result.status, result.error = "failed", traceback.format_exc()
+            _progress(progress, f"  {m.name} FAILED: {result.error.strip().splitlines()[-1]}")
+    comparison.table = _table(comparison)
+    out_dir = Path(output_dir or cfg.output_dir)
+    comparison.report_path = _write_report(comparison, out_dir)
+    if cfg.tracking.enabled:
+        from riskmodels.tracking import log_comparison
+
+        _progress(progress, "logging to MLflow")
+        comparison.run_id = log_comparison(comparison)
+    return comparison
+
+
+def _calibrate(estimator, cfg: ExperimentConfig, X, y) -> None:
+    if cfg.calibration.method == "none":
+        return
+    from riskmodels.calibration import CentralTendencyCalibrator
+
+    pd_train = estimator.predict_proba(X)[:, 1]
+    target = cfg.calibration.target_pd or float(np.mean(y))
+    calibrator = CentralTendencyCalibrator(target_pd=target).fit(pd_train)
+    estimator.extra_calibration_ = list(getattr(estimator, "extra_calibration_", [])) + \
+        calibrator.to_bundle_steps()
+
+
+def _evaluate(result: ModelResult, estimator, comparison: Comparison, features: list[str]) -> None:
+    from riskmodels.validation import ValidationReport
+
+    scale = comparison.scale
+    test, train = comparison.test, comparison.train
+    pd_test = estimator.predict_proba(test[features])[:, 1]
+    pd_train = estimator.predict_proba(train[features])[:, 1]
+    report = ValidationReport(test["target"].to_numpy(), pd_test, scale=scale, reference_pd=pd_train,
+                              name=result.name)
+    result.report = report
+    result.metrics = report.metrics()
+    result.tables = report.tables()
+    result.figures = report.figures()
+    result.predictions = pd.DataFrame({"target": test["target"].to_numpy(), "pd": pd_test,
+                                       "grade": scale.grade(pd_test)})
+    metadata = {"data_fingerprint": comparison.fingerprints["data"],
+                "test_fingerprint": comparison.fingerprints["test"],
+                "metrics": {k: float(v) for k, v in result.metrics.items() if v is not None},
+                "experiment": comparison.config.name}
+    result.bundle_bytes = scoring.dumps_bundle(estimator.to_bundle(scale, metadata))
+
+
+def _table(comparison: Comparison) -> pd.DataFrame:
+    rows = {}
+    for name, r in comparison.results.items():
+        row = {"type": r.type, "status": r.status, "fit_seconds": r.fit_seconds}
+        row.update({k: v for k, v in r.metrics.items() if k in TABLE_COLUMNS})
+        rows[name] = row
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    return table[[c for c in TABLE_COLUMNS if c in table.columns]]
+
+
+def _write_report(comparison: Comparison, out_dir: Path) -> Path:
+    from riskmodels.compare.report import render_html
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{comparison.config.name}.html"
+    path.write_text(render_html(comparison), encoding="utf-8")
+    return path
+
+

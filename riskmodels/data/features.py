@@ -1,0 +1,714 @@
+"""Payment-history features, default flags, ageing and early warnings from a receivables ledger.
+
+Everything here looks at a :class:`~riskmodels.data.ledger.Ledger` *as of* an
+observation date ``t`` and uses only what was known on that day: invoices
+issued on or before ``t`` and payments dated on or before ``t`` (features never
+change when rows dated after ``t`` are added). Only the default flag looks
+forward, over the performance window ``(t, t + horizon]``, because that is
+what it is for.
+
+Conventions (days are calendar days):
+
+* an invoice is *settled* on the day its cumulative payments reach its amount
+  less the ledger's tolerance; its *days late* are ``settled - due`` when
+  positive, and for an invoice still open at ``t`` the running ``t - due``;
+* an invoice's days past due (DPD) on day ``s`` is ``s - due`` while it is
+  unpaid; the settlement day still counts (paid 90 days after the due date =
+  90 DPD);
+* windows of ``k`` months are ``(t - k months, t]`` in calendar months.
+
+Feature columns (one row per customer with an invoice issued on or before ``t``):
+
+``dpd_current``
+    largest DPD among invoices open at ``t`` (0 if none is overdue).
+``dpd_max_3m``, ``dpd_max_6m``, ``dpd_max_12m``
+    largest DPD reached on any day of the window.
+``on_time_share``
+    share of invoices falling due in the look-back window (12 months) that
+    were settled on or before their due date (NaN if none fell due).
+``avg_days_late``, ``weighted_days_late``
+    mean days late of those invoices, plain and amount-weighted.
+``late_trend``
+    mean days late of invoices due in the last ``trend_months`` (6) minus
+    that of the earlier part of the look-back window (NaN if either is empty);
+    positive = paying later.
+``n_invoices``
+    invoices issued in the look-back window.
+``tenure_months``
+    months since the customer's first invoice (days / 30.4375).
+``outstanding``, ``overdue_amount``
+    open amount at ``t``; the part of it past its due date.
+``limit_utilisation``
+    ``outstanding / credit limit`` valid at ``t`` (NaN without a positive limit).
+``n_disputes``, ``n_reminders``
+    disputed invoices / reminders sent for invoices issued in the look-back
+    window (only when the ledger has ``disputed`` / ``reminders``).
+``age_0_30`` .. ``age_over_365``
+    shares of ``outstanding`` by ageing bucket (0 when nothing is open).
+
+Examples
+--------
+>>> import pandas as pd
+>>> from riskmodels.data.ledger import Ledger
+>>> inv = pd.DataFrame({"customer_id": ["c1", "c1"], "invoice_id": ["i1", "i2"],
+...                     "issue_date": pd.to_datetime(["2024-01-01", "2024-02-01"]),
+...                     "due_date": pd.to_datetime(["2024-01-31", "2024-03-02"]),
+...                     "amount": [100.0, 50.0]})
+>>> pay = pd.DataFrame({"invoice_id": ["i1"], "payment_date": pd.to_datetime(["2024-02-10"]),
+...                     "amount": [100.0]})
+>>> f = payment_features(Ledger(inv, pay), "2024-03-31")
+>>> f[["dpd_current", "dpd_max_3m", "on_time_share", "avg_days_late", "outstanding"]].iloc[0].tolist()
+[29.0, 29.0, 0.0, 19.5, 50.0]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from riskmodels.data.ledger import Ledger
+from riskmodels.errors import DataValidationError, Violation
+
+DAYS_PER_MONTH = 30.4375
+NEVER = np.iinfo(np.int64).max // 4  # day number of an event that does not happen
+
+PAYMENT_FEATURES = ("dpd_current", "dpd_max_3m", "dpd_max_6m", "dpd_max_12m", "on_time_share",
+                    "avg_days_late", "weighted_days_late", "late_trend", "n_invoices", "tenure_months",
+                    "outstanding", "overdue_amount", "limit_utilisation")
+
+
+@dataclass(frozen=True)
+class FeatureConfig:
+    """Windows and buckets of :func:`payment_features`.
+
+    Parameters
+    ----------
+    dpd_windows : tuple of int
+        Months of the ``dpd_max_<k>m`` windows.
+    lookback_months : int
+        Window of the on-time share, days late, invoice and dispute counts.
+    trend_months : int
+        Recent part of the look-back window compared with the earlier part in ``late_trend``.
+    ageing_bounds : tuple of int
+        Upper bounds (days, inclusive) of the ageing buckets; one more bucket
+        holds the rest. The default gives 0-30, 31-60, 61-90, 91-180, 181-365, >365.
+    ageing_basis : {"issue", "due"}
+        Age counted from the invoice date (the documents' 账龄, default) or from
+        the due date (not yet due counts as age 0).
+
+    Examples
+    --------
+    >>> FeatureConfig().bucket_names()
+    ['age_0_30', 'age_31_60', 'age_61_90', 'age_91_180', 'age_181_365', 'age_over_365']
+    """
+
+    dpd_windows: tuple = (3, 6, 12)
+    lookback_months: int = 12
+    trend_months: int = 6
+    ageing_bounds: tuple = (30, 60, 90, 180, 365)
+    ageing_basis: str = "issue"
+
+    def __post_init__(self):
+        bad = []
+        if not self.dpd_windows or any(int(k) < 1 for k in self.dpd_windows):
+            bad.append(Violation("dpd_windows", f"is {self.dpd_windows!r}", "month counts >= 1"))
+        if self.lookback_months < 1 or not 0 < self.trend_months < self.lookback_months:
+            bad.append(Violation("trend_months", f"is {self.trend_months!r} with look-back "
+                                 f"{self.lookback_months!r}", "0 < trend_months < lookback_months"))
+        bounds = np.asarray(self.ageing_bounds)
+        if len(bounds) == 0 or (np.diff(bounds) <= 0).any() or bounds[0] < 0:
+            bad.append(Violation("ageing_bounds", f"is {self.ageing_bounds!r}",
+                                 "increasing non-negative day counts"))
+        if self.ageing_basis not in ("issue", "due"):
+            bad.append(Violation("ageing_basis", f"is {self.ageing_basis!r}", "'issue' or 'due'"))
+        if bad:
+            raise DataValidationError(bad, context="FeatureConfig")
+
+    def bucket_names(self) -> list[str]:
+        """Column names of the ageing buckets, youngest first."""
+        lows = [0] + [b + 1 for b in self.ageing_bounds]
+        names = [f"age_{lo}_{hi}" for lo, hi in zip(lows, self.ageing_bounds, strict=False)]
+        return names + [f"age_over_{self.ageing_bounds[-1]}"]
+
+
+@dataclass(frozen=True)
+class DefaultDefinition:
+    """When a customer counts as defaulted (Basel-style, with the documents' bad-debt events).
+
+    A customer defaults in the performance window ``(t, t + horizon_months]``
+    if an invoice reaches ``dpd_threshold`` days past due in it with at least a
+    material amount unpaid, or (``write_offs=True``) a write-off of the
+    customer is dated in it (bad debt: bankruptcy, death, unpaid for years).
+    The documents' "unpaid for more than three years" rule is ``dpd_threshold=1095``.
+
+    Parameters
+    ----------
+    dpd_threshold : int
+        Days past due that make a default (90 in Basel).
+    materiality_abs : float
+        Smallest unpaid amount of the invoice on that day that counts.
+    materiality_rel : float
+        Smallest unpaid share of the invoice amount that counts.
+    horizon_months : int
+        Length of the performance window.
+    write_offs : bool
+        Whether write-offs are default events.
+
+    Examples
+    --------
+    >>> DefaultDefinition(dpd_threshold=30).horizon_months
+    12
+    """
+
+    dpd_threshold: int = 90
+    materiality_abs: float = 0.0
+    materiality_rel: float = 0.0
+    horizon_months: int = 12
+    write_offs: bool = True
+
+    def __post_init__(self):
+        bad = []
+        if self.dpd_threshold < 1:
+            bad.append(Violation("dpd_threshold", f"is {self.dpd_threshold!r}", "days >= 1"))
+        if self.materiality_abs < 0 or not 0 <= self.materiality_rel <= 1:
+            bad.append(Violation("materiality", f"is ({self.materiality_abs!r}, {self.materiality_rel!r})",
+                                 "an amount >= 0 and a share in [0, 1]"))
+        if self.horizon_months < 1:
+            bad.append(Violation("horizon_months", f"is {self.horizon_months!r}", "months >= 1"))
+        if bad:
+            raise DataValidationError(bad, context="DefaultDefinition")
+
+
+def _day(values) -> np.ndarray:
+    """Datetimes as int64 day numbers since 1970-01-01."""
+    return np.asarray(values, dtype="datetime64[ns]").astype("datetime64[D]").astype(np.int64)
+
+
+def _as_dates(as_of) -> list[pd.Timestamp]:
+    many = not isinstance(as_of, (str, pd.Timestamp, np.datetime64)) and np.ndim(as_of) > 0
+    items = list(as_of) if many else [as_of]
+    try:
+        dates = [pd.Timestamp(x) for x in items]
+    except (ValueError, TypeError) as exc:
+        raise DataValidationError([Violation("as_of", f"is not a date ({exc})", "dates")]) from exc
+    if not dates or any(pd.isna(d) for d in dates):
+        raise DataValidationError([Violation("as_of", f"is {as_of!r}", "one or more dates, no NaT")])
+    return [d.normalize() for d in dates]
+
+
+def _one_date(as_of) -> pd.Timestamp:
+    dates = _as_dates(as_of)
+    if len(dates) != 1:
+        raise DataValidationError([Violation("as_of", f"has {len(dates)} dates", "a single date")])
+    return dates[0]
+
+
+def _months_before(t: pd.Timestamp, months: int) -> int:
+    return int(_day([t - pd.DateOffset(months=months)])[0])
+
+
+class _Prepared:
+    """The ledger as integer-coded numpy arrays, with each invoice's settlement day."""
+
+    def __init__(self, ledger: Ledger):
+        inv, pay = ledger.invoices, ledger.payments
+        self.ledger = ledger
+        self.cust, self.customers = pd.factorize(inv["customer_id"], sort=True)
+        self.n_cust = len(self.customers)
+        self.issue = _day(inv["issue_date"])
+        self.due = _day(inv["due_date"])
+        self.amount = inv["amount"].to_numpy(dtype=float)
+        self.pay_inv = pd.Index(inv["invoice_id"]).get_indexer(pay["invoice_id"])
+        self.pay_day = _day(pay["payment_date"])
+        self.pay_amount = pay["amount"].to_numpy(dtype=float)
+        self.settle = self._settlement_days(ledger.tolerance)
+        self.first_issue = np.full(self.n_cust, NEVER)
+        np.minimum.at(self.first_issue, self.cust, self.issue)
+
+    def _settlement_days(self, tolerance: float) -> np.ndarray:
+        settle = np.full(len(self.amount), NEVER)
+        zero = self.amount <= tolerance
+        settle[zero] = self.issue[zero]            # nothing to pay: settled when issued
+        if len(self.pay_inv):
+            order = np.lexsort((self.pay_day, self.pay_inv))
+            inv, day = self.pay_inv[order], self.pay_day[order]
+            paid = np.cumsum(self.pay_amount[order])
+            starts = np.r_[0, np.flatnonzero(np.diff(inv)) + 1]
+            before = np.repeat(np.r_[0.0, paid[starts[1:] - 1]], np.diff(np.r_[starts, len(inv)]))
+            done = (paid - before) >= self.amount[inv] - tolerance
+            first = np.full(len(self.amount), NEVER)
+            np.minimum.at(first, inv[done], day[done])
+            settle = np.minimum(settle, first)
+        return settle
+
+    def paid_by(self, day: int, strict: bool = False) -> np.ndarray:
+        """Amount paid per invoice on or before ``day`` (before it when ``strict``)."""
+        keep = self.pay_day < day if strict else self.pay_day <= day
+        return np.bincount(self.pay_inv[keep], weights=self.pay_amount[keep], minlength=len(self.amount))
+
+
+def _prepare(ledger) -> _Prepared:
+    if isinstance(ledger, _Prepared):
+        return ledger
+    if not isinstance(ledger, Ledger):
+        raise DataValidationError([Violation("ledger", f"is a {type(ledger).__name__}",
+                                             "a riskmodels.data.ledger.Ledger")])
+    return _Prepared(ledger)
+
+
+def _group_max(codes, values, n) -> np.ndarray:
+    out = np.zeros(n)
+    np.maximum.at(out, codes, values)
+    return out
+
+
+def _ratio(num, den) -> np.ndarray:
+    out = np.full(len(num), np.nan)
+    np.divide(num, den, out=out, where=den > 0)
+    return out
+
+
+def _features_at(p: _Prepared, t: pd.Timestamp, config: FeatureConfig) -> pd.DataFrame:
+    day = int(_day([t])[0])
+    n = p.n_cust
+    known = p.issue <= day
+    c = p.cust[known]
+    issue, due, amount, settle = p.issue[known], p.due[known], p.amount[known], p.settle[known]
+    open_ = settle > day
+    outstanding = np.where(open_, np.maximum(amount - p.paid_by(day)[known], 0.0), 0.0)
+    end = np.minimum(settle, day)
+    peak = np.maximum(end - due, 0)                     # largest DPD each invoice reached by t
+    out = {"dpd_current": _group_max(c, np.where(open_, peak, 0), n)}
+    for months in config.dpd_windows:
+        inside = settle > _months_before(t, months)     # unpaid on some day of the window
+        out[f"dpd_max_{months}m"] = _group_max(c[inside], peak[inside], n)
+
+    lookback = _months_before(t, config.lookback_months)
+    fell_due = (due <= day) & (due > lookback)
+    cd, late, amt = c[fell_due], peak[fell_due].astype(float), amount[fell_due]
+    count = np.bincount(cd, minlength=n).astype(float)
+    on_time = np.bincount(cd, weights=(settle[fell_due] <= due[fell_due]), minlength=n)
+    out["on_time_share"] = _ratio(on_time, count)
+    out["avg_days_late"] = _ratio(np.bincount(cd, weights=late, minlength=n), count)
+    out["weighted_days_late"] = _ratio(np.bincount(cd, weights=late * amt, minlength=n),
+                                       np.bincount(cd, weights=amt, minlength=n))
+    recent = due[fell_due] > _months_before(t, config.trend_months)
+    mean_recent = _ratio(np.bincount(cd[recent], weights=late[recent], minlength=n),
+                         np.bincount(cd[recent], minlength=n).astype(float))
+    mean_early = _ratio(np.bincount(cd[~recent], weights=late[~recent], minlength=n),
+                        np.bincount(cd[~recent], minlength=n).astype(float))
+    out["late_trend"] = mean_recent - mean_early
+    issued_recently = issue > lookback
+    out["n_invoices"] = np.bincount(c[issued_recently], minlength=n).astype(float)
+    out["tenure_months"] = (day - p.first_issue) / DAYS_PER_MONTH
+    total = np.bincount(c, weights=outstanding, minlength=n)
+    out["outstanding"] = total
+    out["overdue_amount"] = np.bincount(c, weights=np.where(due < day, outstanding, 0.0), minlength=n)
+    out["limit_utilisation"] = _ratio(total, _limits_at(p, day))
+    invoices = p.ledger.invoices
+    for column, name in (("disputed", "n_disputes"), ("reminders", "n_reminders")):
+        if column in invoices.columns:
+            values = invoices[column].to_numpy()[known][issued_recently].astype(float)
+            out[name] = np.bincount(c[issued_recently], weights=values, minlength=n)
+    buckets = _bucket_amounts(c, outstanding, day - (issue if config.ageing_basis == "issue" else due),
+                              config, n)
+    for j, name in enumerate(config.bucket_names()):
+        out[name] = np.divide(buckets[:, j], total, out=np.zeros(n), where=total > 0)
+    frame = pd.DataFrame(out)
+    frame.insert(0, "as_of", t)
+    frame.insert(0, "customer_id", np.asarray(p.customers, dtype=object))
+    return frame[p.first_issue <= day].reset_index(drop=True)
+
+
+def _bucket_amounts(c, outstanding, age, config, n) -> np.ndarray:
+    bucket = np.searchsorted(np.asarray(config.ageing_bounds), np.maximum(age, 0), side="left")
+    k = len(config.ageing_bounds) + 1
+    return np.bincount(c * k + bucket, weights=outstanding, minlength=n * k).reshape(n, k)
+
+
+def _limits_at(p: _Prepared, day: int) -> np.ndarray:
+    """Credit limit per customer valid at ``day`` (NaN when there is none)."""
+    limits = np.full(p.n_cust, np.nan)
+    table = p.ledger.credit_limits
+    if table is None or not len(table):
+        return limits
+    rows = table
+    if "valid_from" in table.columns:
+        rows = table[_day(table["valid_from"]) <= day].sort_values("valid_from")
+    rows = rows.drop_duplicates("customer_id", keep="last")
+    where = p.customers.get_indexer(rows["customer_id"])
+    limits[where] = rows["limit"].to_numpy(dtype=float)
+    return limits
+
+
+def payment_features(ledger, as_of, config: FeatureConfig | None = None) -> pd.DataFrame:
+    """Payment-history features per customer at one or more observation dates.
+
+    Parameters
+    ----------
+    ledger : Ledger
+        The validated receivables ledger.
+    as_of : date-like or sequence of date-likes
+        Observation dates; only invoices issued and payments made on or before
+        each date are used.
+    config : FeatureConfig or None
+        Windows and ageing buckets (defaults when ``None``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per customer (with an invoice issued by then) and date:
+        ``customer_id``, ``as_of`` and the feature columns of the module docstring.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from riskmodels.data.ledger import Ledger
+    >>> inv = pd.DataFrame({"customer_id": ["a", "b"], "invoice_id": ["1", "2"],
+    ...                     "issue_date": pd.to_datetime(["2024-01-01", "2024-05-01"]),
+    ...                     "due_date": pd.to_datetime(["2024-01-31", "2024-05-31"]),
+    ...                     "amount": [10.0, 20.0]})
+    >>> f = payment_features(Ledger(inv, Ledger.empty_payments()), ["2024-03-01", "2024-06-30"])
+    >>> f[["customer_id", "dpd_current", "age_31_60"]].values.tolist()
+    [['a', 30.0, 1.0], ['a', 151.0, 0.0], ['b', 30.0, 1.0]]
+    """
+    config = FeatureConfig() if config is None else config
+    p = _prepare(ledger)
+    return pd.concat([_features_at(p, t, config) for t in _as_dates(as_of)], ignore_index=True)
+
+
+def ageing_report(ledger, as_of, config: FeatureConfig | None = None) -> pd.DataFrame:
+    """Open amounts per customer and ageing bucket at one date (the 账龄分析 table).
+
+    Parameters
+    ----------
+    ledger : Ledger
+    as_of : date-like
+    config : FeatureConfig or None
+        Bucket bounds and the basis of the age (issue or due date).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``customer_id`` (customers with an open amount), one column
+        per bucket plus ``total``; a last row ``all`` sums the columns.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from riskmodels.data.ledger import Ledger
+    >>> inv = pd.DataFrame({"customer_id": ["a", "a"], "invoice_id": ["1", "2"],
+    ...                     "issue_date": pd.to_datetime(["2024-01-01", "2024-05-01"]),
+    ...                     "due_date": pd.to_datetime(["2024-01-31", "2024-05-31"]),
+    ...                     "amount": [10.0, 20.0]})
+    >>> ageing_report(Ledger(inv, Ledger.empty_payments()), "2024-06-15")[["age_31_60", "age_91_180", "total"]]
+                 age_31_60  age_91_180  total
+    customer_id
+    a                 20.0        10.0   30.0
+    all               20.0        10.0   30.0
+    """
+    config = FeatureConfig() if config is None else config
+    t = _one_date(as_of)
+    p = _prepare(ledger)
+    day = int(_day([t])[0])
+    known = p.issue <= day
+    open_ = p.settle > day
+    outstanding = np.where(known & open_, np.maximum(p.amount - p.paid_by(day), 0.0), 0.0)
+    age = day - (p.issue if config.ageing_basis == "issue" else p.due)
+    amounts = _bucket_amounts(p.cust, outstanding, age, config, p.n_cust)
+    table = pd.DataFrame(amounts, columns=config.bucket_names(),
+                         index=pd.Index(np.asarray(p.customers, dtype=object), name="customer_id"))
+    table["total"] = table.sum(axis=1)
+    table = table[table["total"] > 0]
+    table.loc["all"] = table.sum(axis=0)
+    return table
+
+
+def default_flags(ledger, as_of, definition: DefaultDefinition | None = None) -> pd.DataFrame:
+    """Default flag per customer over the performance window after each observation date.
+
+    Parameters
+    ----------
+    ledger : Ledger
+    as_of : date-like or sequence of date-likes
+        Observation dates ``t``; the window is ``(t, t + horizon_months]``.
+    definition : DefaultDefinition or None
+        The default definition (90 DPD on any amount, or a write-off, over 12 months).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_id``, ``as_of``, ``default`` (int8), ``default_date`` (first
+        event in the window, NaT if none), ``defaulted_at_obs`` (already in
+        default at ``t``: an invoice at or past the threshold still unpaid, or
+        a write-off in the 12 months up to ``t``; such rows are usually
+        excluded from a development sample) and ``window_complete`` (the
+        ledger's last dated event is at or after the window's end).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from riskmodels.data.ledger import Ledger
+    >>> inv = pd.DataFrame({"customer_id": ["a", "b"], "invoice_id": ["1", "2"],
+    ...                     "issue_date": pd.to_datetime(["2024-01-01", "2024-01-01"]),
+    ...                     "due_date": pd.to_datetime(["2024-01-31", "2024-01-31"]),
+    ...                     "amount": [10.0, 20.0]})
+    >>> pay = pd.DataFrame({"invoice_id": ["2"], "payment_date": pd.to_datetime(["2024-02-20"]),
+    ...                     "amount": [20.0]})
+    >>> default_flags(Ledger(inv, pay), "2024-01-15")[["customer_id", "default", "default_date"]]
+      customer_id  default default_date
+    0           a        1   2024-04-30
+    1           b        0          NaT
+    """
+    definition = DefaultDefinition() if definition is None else definition
+    p = _prepare(ledger)
+    event = p.due + definition.dpd_threshold
+    unpaid = p.amount - _paid_before(p, event)
+    material = (unpaid >= np.maximum(definition.materiality_abs, definition.materiality_rel * p.amount)) & (
+        unpaid > p.ledger.tolerance)
+    hits = (p.settle >= event) & material
+    ev_cust, ev_day, ev_settle = p.cust[hits], event[hits], p.settle[hits]
+    wo = p.ledger.write_offs
+    if definition.write_offs and wo is not None and len(wo):
+        wo_cust = p.customers.get_indexer(wo["customer_id"])
+        wo_day = _day(wo["write_off_date"])
+    else:
+        wo_cust, wo_day = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    last_event = max(int(p.issue.max()), int(p.pay_day.max()) if len(p.pay_day) else 0,
+                     int(wo_day.max()) if len(wo_day) else 0)
+    frames = []
+    for t in _as_dates(as_of):
+        day = int(_day([t])[0])
+        horizon = int(_day([t + pd.DateOffset(months=definition.horizon_months)])[0])
+        first = np.full(p.n_cust, NEVER)
+        in_window = (ev_day > day) & (ev_day <= horizon)
+        np.minimum.at(first, ev_cust[in_window], ev_day[in_window])
+        w_in = (wo_day > day) & (wo_day <= horizon)
+        np.minimum.at(first, wo_cust[w_in], wo_day[w_in])
+        now = np.zeros(p.n_cust, dtype=bool)
+        now[ev_cust[(ev_day <= day) & (ev_settle > day)]] = True
+        now[wo_cust[(wo_day <= day) & (wo_day > _months_before(t, 12))]] = True
+        keep = p.first_issue <= day
+        dates = np.where(first < NEVER, first, 0).astype("datetime64[D]").astype("datetime64[ns]")
+        frame = pd.DataFrame({
+            "customer_id": np.asarray(p.customers, dtype=object), "as_of": t,
+            "default": (first < NEVER).astype(np.int8),
+            "default_date": pd.Series(dates).where(first < NEVER),
+            "defaulted_at_obs": now, "window_complete": last_event >= horizon})
+        frames.append(frame[keep])
+    return pd.concat(frames, ignore_index=True)
+
+
+def _paid_before(p: _Prepared, day_per_invoice: np.ndarray) -> np.ndarray:
+    """Amount paid per invoice strictly before that invoice's own day."""
+    keep = p.pay_day < day_per_invoice[p.pay_inv]
+    return np.bincount(p.pay_inv[keep], weights=p.pay_amount[keep], minlength=len(p.amount))
+
+
+def build_panel(ledger, as_of, config: FeatureConfig | None = None,
+                definition: DefaultDefinition | None = None) -> pd.DataFrame:
+    """Features at each observation date joined with the default flag of the window after it.
+
+    Parameters
+    ----------
+    ledger : Ledger
+    as_of : date-like or sequence of date-likes
+    config : FeatureConfig or None
+    definition : DefaultDefinition or None
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per customer-period: the columns of :func:`payment_features`
+        plus ``default``, ``default_date``, ``defaulted_at_obs`` and ``window_complete``.
+
+    Examples
+    --------
+    >>> from riskmodels.data.ledger import ibm_ar_ledger
+    >>> panel = build_panel(ibm_ar_ledger(), ["2012-12-31", "2013-06-30"],
+    ...                     definition=DefaultDefinition(dpd_threshold=30))
+    >>> len(panel), int(panel["default"].sum())
+    (200, 5)
+    """
+    p = _prepare(ledger)
+    feats = payment_features(p, as_of, config)
+    flags = default_flags(p, as_of, definition)
+    return feats.merge(flags, on=["customer_id", "as_of"], how="left", validate="one_to_one")
+
+
+def early_warning(ledger, as_of, margin_days: int = 15, limit_warning: float = 0.9,
+                  safe_age_days: float = 90.0) -> pd.DataFrame:
+    """The documents' early-warning table: receivables nearing the safe age, the limit or the contract end.
+
+    Each customer has a safe ageing period (保险账龄期; ``safe_age_days`` in the
+    credit-limits table, else the default given here), a credit limit and
+    possibly a contract end. Debts approaching one of them raise a warning;
+    past them, collection starts at once (domain §5).
+
+    Parameters
+    ----------
+    ledger : Ledger
+    as_of : date-like
+    margin_days : int
+        How close (days) to the safe age or the contract end counts as approaching.
+    limit_warning : float
+        Utilisation of the credit limit from which a warning is raised.
+    safe_age_days : float
+        Safe ageing period for customers without their own.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per customer with an open amount at ``as_of``: ``outstanding``,
+        ``oldest_age_days``, ``safe_age_days``, ``limit_utilisation``,
+        ``contract_end``, the flags ``near_safe_age``, ``past_safe_age``,
+        ``near_limit``, ``over_limit``, ``near_contract_end``,
+        ``past_contract_end`` and ``action`` ("collect now", "warning" or "ok"),
+        most urgent first.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from riskmodels.data.ledger import Ledger
+    >>> inv = pd.DataFrame({"customer_id": ["a", "b"], "invoice_id": ["1", "2"],
+    ...                     "issue_date": pd.to_datetime(["2024-01-01", "2024-03-01"]),
+    ...                     "due_date": pd.to_datetime(["2024-01-31", "2024-03-31"]),
+    ...                     "amount": [10.0, 20.0]})
+    >>> ew = early_warning(Ledger(inv, Ledger.empty_payments()), "2024-04-20")
+    >>> ew[["customer_id", "oldest_age_days", "near_safe_age", "past_safe_age", "action"]]
+      customer_id  oldest_age_days  near_safe_age  past_safe_age        action
+    0           a            110.0          False           True  collect now
+    1           b             50.0          False          False            ok
+    """
+    t = _one_date(as_of)
+    p = _prepare(ledger)
+    day = int(_day([t])[0])
+    open_ = (p.issue <= day) & (p.settle > day)
+    outstanding = np.where(open_, np.maximum(p.amount - p.paid_by(day), 0.0), 0.0)
+    total = np.bincount(p.cust, weights=outstanding, minlength=p.n_cust)
+    oldest = np.full(p.n_cust, -1.0)
+    np.maximum.at(oldest, p.cust[open_], (day - p.issue[open_]).astype(float))
+    safe = np.full(p.n_cust, float(safe_age_days))
+    contract_end = np.full(p.n_cust, NEVER)
+    limits = p.ledger.credit_limits
+    if limits is not None and len(limits):
+        latest = limits
+        if "valid_from" in limits.columns:
+            latest = limits[_day(limits["valid_from"]) <= day].sort_values("valid_from")
+        latest = latest.drop_duplicates("customer_id", keep="last")
+        where = p.customers.get_indexer(latest["customer_id"])
+        if "safe_age_days" in latest.columns:
+            safe[where] = latest["safe_age_days"].to_numpy(dtype=float)
+        if "contract_end" in latest.columns:
+            ends = latest["contract_end"]
+            contract_end[where[ends.notna().to_numpy()]] = _day(ends.dropna())
+    utilisation = _ratio(total, _limits_at(p, day))
+    to_end = contract_end - day
+    flags = {
+        "near_safe_age": (oldest >= safe - margin_days) & (oldest < safe),
+        "past_safe_age": oldest >= safe,
+        "near_limit": (utilisation >= limit_warning) & (utilisation <= 1.0),
+        "over_limit": utilisation > 1.0,
+        "near_contract_end": (contract_end < NEVER) & (to_end >= 0) & (to_end <= margin_days),
+        "past_contract_end": (contract_end < NEVER) & (to_end < 0),
+    }
+    collect = flags["past_safe_age"] | flags["over_limit"] | flags["past_contract_end"]
+    warn = flags["near_safe_age"] | flags["near_limit"] | flags["near_contract_end"]
+    frame = pd.DataFrame({
+        "customer_id": np.asarray(p.customers, dtype=object), "as_of": t, "outstanding": total,
+        "oldest_age_days": oldest, "safe_age_days": safe, "limit_utilisation": utilisation,
+        "contract_end": pd.Series(np.where(contract_end < NEVER, contract_end, 0).astype("datetime64[D]")
+                                  .astype("datetime64[ns]")).where(contract_end < NEVER),
+        **flags, "action": np.where(collect, "collect now", np.where(warn, "warning", "ok"))})
+    frame = frame[total > 0]
+    urgency = frame["action"].map({"collect now": 0, "warning": 1, "ok": 2})
+    return (frame.assign(_u=urgency).sort_values(["_u", "oldest_age_days"], ascending=[True, False],
+                                                 kind="stable").drop(columns="_u").reset_index(drop=True))
+
+
+TAIWAN_STATUS = ("PAY_0", "PAY_2", "PAY_3", "PAY_4", "PAY_5", "PAY_6")  # September back to April 2005
+TAIWAN_BILLS = tuple(f"BILL_AMT{i}" for i in range(1, 7))
+TAIWAN_PAID = tuple(f"PAY_AMT{i}" for i in range(1, 7))
+
+
+def taiwan_features(frame: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The Taiwan card data (Yeh & Lien 2009) mapped to the ledger feature names.
+
+    PAY_0, PAY_2..PAY_6 are the repayment status of September back to April
+    2005: -2 no consumption, -1 paid in full, 0 revolving credit (minimum paid,
+    not late), k >= 1 payment delayed k months. A status k >= 1 is taken as
+    ``30 * k`` days past due at the month's statement. Mapping (same meaning,
+    monthly resolution):
+
+    * ``dpd_current`` = 30 * max(PAY_0, 0); ``dpd_max_3m`` / ``dpd_max_6m`` =
+      30 * the largest status of the last 3 / 6 months; ``dpd_max_12m`` is NaN
+      (only six months are observed);
+    * ``on_time_share`` = share of months with a bill (status != -2) whose
+      status is <= 0; ``avg_days_late`` = mean 30 * max(status, 0) over those
+      months; ``weighted_days_late`` weights them by the bill amount (positive part);
+    * ``late_trend`` = mean days late of the last 3 months minus the earlier 3;
+    * ``n_invoices`` = months with a bill; ``tenure_months`` NaN (not in the data);
+    * ``outstanding`` = BILL_AMT1 (positive part); ``limit_utilisation`` =
+      BILL_AMT1 / LIMIT_BAL; ``payment_ratio`` = PAY_AMT1 / BILL_AMT2 (the
+      September payment over the August bill; NaN without a positive bill);
+    * ``default`` = ``target`` (default payment next month).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame or None
+        Output of :func:`riskmodels.data.load_taiwan` (loaded when ``None``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_id`` (the UCI ``ID`` as str), the features above, ``default``.
+
+    Examples
+    --------
+    >>> t = taiwan_features()
+    >>> t.shape, round(float(t["on_time_share"].mean()), 4)
+    ((30000, 15), 0.8238)
+    """
+    if frame is None:
+        from riskmodels.data.loaders import load_taiwan
+
+        frame = load_taiwan()
+    from riskmodels.data.schema import Column, Schema
+
+    Schema([Column("ID", "integer"), Column("LIMIT_BAL", "number", min=0)]
+           + [Column(c, "integer", min=-2, max=9) for c in TAIWAN_STATUS]
+           + [Column(c, "number") for c in TAIWAN_BILLS]
+           + [Column(c, "number", min=0) for c in TAIWAN_PAID]
+           + [Column("target", "integer", min=0, max=1)], name="taiwan").validate(frame)
+    status = frame[list(TAIWAN_STATUS)].to_numpy(dtype=float)
+    bills = frame[list(TAIWAN_BILLS)].to_numpy(dtype=float)
+    billed = status != -2
+    late_days = 30.0 * np.clip(status, 0, None)
+    n_billed = billed.sum(axis=1).astype(float)
+    out = pd.DataFrame({"customer_id": frame["ID"].astype(str).to_numpy(dtype=object)})
+    out["dpd_current"] = late_days[:, 0]
+    out["dpd_max_3m"] = late_days[:, :3].max(axis=1)
+    out["dpd_max_6m"] = late_days.max(axis=1)
+    out["dpd_max_12m"] = np.nan
+    out["on_time_share"] = _ratio(((status <= 0) & billed).sum(axis=1).astype(float), n_billed)
+    out["avg_days_late"] = _ratio(np.where(billed, late_days, 0.0).sum(axis=1), n_billed)
+    weights = np.where(billed, np.clip(bills, 0, None), 0.0)
+    out["weighted_days_late"] = _ratio((weights * late_days).sum(axis=1), weights.sum(axis=1))
+    recent = _ratio(np.where(billed[:, :3], late_days[:, :3], 0.0).sum(axis=1),
+                    billed[:, :3].sum(axis=1).astype(float))
+    earlier = _ratio(np.where(billed[:, 3:], late_days[:, 3:], 0.0).sum(axis=1),
+                     billed[:, 3:].sum(axis=1).astype(float))
+    out["late_trend"] = recent - earlier
+    out["n_invoices"] = n_billed
+    out["tenure_months"] = np.nan
+    out["outstanding"] = np.clip(bills[:, 0], 0, None)
+    out["limit_utilisation"] = _ratio(bills[:, 0], frame["LIMIT_BAL"].to_numpy(dtype=float))
+    out["payment_ratio"] = _ratio(frame["PAY_AMT1"].to_numpy(dtype=float), bills[:, 1])
+    out["default"] = frame["target"].to_numpy().astype(np.int8)
+    return out
+
+
+__all__ = ["FeatureConfig", "DefaultDefinition", "payment_features", "default_flags", "build_panel",
+           "ageing_report", "early_warning", "taiwan_features", "PAYMENT_FEATURES"]

@@ -1,0 +1,129 @@
+"""Scores as a pandas frame: the common output of the pyfunc, Spark, Dask and the CLI.
+
+One row per input record, columns ``pd``, ``score`` (when the model gives points),
+``grade``, ``reason_1..k`` (when it gives contributions), ``limit`` (when the
+bundle has a credit-limit rule) and, in report mode, ``error`` (the broken
+rules of that record, else missing).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from riskmodels import scoring
+from riskmodels.errors import BundleError
+
+
+def write_bundle(model_or_bundle, path, master_scale=None, metadata: dict | None = None) -> Path:
+    """Write a scorer bundle file from a fitted model or a bundle dict; return the path.
+
+    Parameters
+    ----------
+    model_or_bundle : a fitted :class:`~riskmodels.models.base.ScorerModel` or bundle content.
+    path : where to write the JSON file (folders are created).
+    master_scale, metadata : passed to ``model.to_bundle`` for a model.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> bundle = {"schema_version": 1, "kind": "identity", "inputs": [{"name": "p", "type": "number"}],
+    ...           "model": {"input": "p"}, "calibration": [],
+    ...           "master_scale": {"grades": ["A", "D"], "upper_bounds": [0.5]}}
+    >>> path = write_bundle(bundle, os.path.join(tempfile.mkdtemp(), "b", "scorer.json"))
+    >>> scoring.load_scorer(path).score({"p": 0.1})["grade"]
+    'A'
+    """
+    path = Path(path)
+    if hasattr(model_or_bundle, "to_bundle"):
+        content = model_or_bundle.to_bundle(master_scale, metadata)
+    elif isinstance(model_or_bundle, dict):
+        content = model_or_bundle
+    else:
+        raise BundleError(f"cannot write a bundle from a {type(model_or_bundle).__name__}")
+    data = scoring.dumps_bundle(content)
+    scoring.read_bundle(data)  # refuse to write what could not be loaded
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def output_columns(scorer: scoring.Scorer, on_error: str = "raise") -> list[tuple[str, str]]:
+    """Names and types ("double" | "string") of the score columns for ``scorer``.
+
+    Found by scoring the bundle's example record once, so the layout is known
+    before any data is seen (Spark and Dask need it up front).
+
+    Examples
+    --------
+    >>> bundle = scoring.seal({"schema_version": 1, "kind": "identity",
+    ...     "inputs": [{"name": "p", "type": "number"}], "model": {"input": "p"}, "calibration": [],
+    ...     "master_scale": {"grades": ["A", "D"], "upper_bounds": [0.5]}})
+    >>> output_columns(scoring.Scorer(bundle))
+    [('pd', 'double'), ('grade', 'string')]
+    """
+    probe = scorer.score([scorer.example()])
+    cols = [("pd", "double")]
+    if probe["score"] is not None:
+        cols.append(("score", "double"))
+    cols.append(("grade", "string"))
+    if probe["reasons"] is not None:
+        cols += [(f"reason_{i + 1}", "string") for i in range(probe["reasons"].shape[1])]
+    if probe["limit"] is not None:
+        cols.append(("limit", "double"))
+    if on_error == "report":
+        cols.append(("error", "string"))
+    return cols
+
+
+def score_frame(scorer: scoring.Scorer, frame: pd.DataFrame, *, on_error: str = "raise",
+                columns: list[tuple[str, str]] | None = None) -> pd.DataFrame:
+    """Score a pandas frame; return the score columns with the frame's index.
+
+    Parameters
+    ----------
+    scorer : the loaded scorer.
+    frame : input records, one per row (extra columns are ignored).
+    on_error : "raise" or "report" (bad records get missing scores and an ``error`` text).
+    columns : the layout from :func:`output_columns` (computed when not given).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> bundle = scoring.seal({"schema_version": 1, "kind": "identity",
+    ...     "inputs": [{"name": "p", "type": "number", "max": 1.0}], "model": {"input": "p"},
+    ...     "calibration": [], "master_scale": {"grades": ["A", "D"], "upper_bounds": [0.5]}})
+    >>> scores = score_frame(scoring.Scorer(bundle), pd.DataFrame({"p": [0.2, 3.0]}), on_error="report")
+    >>> scores["pd"].tolist(), scores["grade"][0], scores["error"][1]
+    ([0.2, nan], 'A', 'p: above the allowed max 1.0')
+    """
+    layout = columns or output_columns(scorer, on_error)
+    n = len(frame)
+    if n == 0:
+        return pd.DataFrame({name: pd.Series([], dtype=float if kind == "double" else object)
+                             for name, kind in layout}, index=frame.index)
+    out = scorer.score(frame, on_error=on_error)
+    data = {}
+    for name, _ in layout:
+        if name.startswith("reason_"):
+            data[name] = out["reasons"][:, int(name[7:]) - 1]
+        elif name == "error":
+            errors = out["errors"]
+            data[name] = np.array(["; ".join(errors[i]) if i in errors else None for i in range(n)],
+                                  dtype=object) if errors else np.full(n, None, dtype=object)
+        else:
+            data[name] = out[name]
+    result = pd.DataFrame(data, index=frame.index)
+    for name, kind in layout:
+        if kind == "string":
+            result[name] = result[name].astype(object)
+    return result

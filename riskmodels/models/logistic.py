@@ -1,0 +1,553 @@
+"""Logistic WoE scorecard: optimal binning, WoE logistic regression, points and reason codes.
+
+The classic application scorecard (Siddiqi 2006, ch. 6): every characteristic
+is binned (:class:`riskmodels.binning.BinningProcess`), replaced by the WoE of
+its bin, selected (IV, correlation, VIF, stepwise) and fitted by maximum
+likelihood with statsmodels for inference. Coefficients become points with the
+PDO scaling ``score = offset + factor · ln(good odds)``, ``factor = PDO / ln 2``,
+``offset = base_score − factor · ln(base_odds)``. PDs and points are computed
+by the ``"logistic"`` kernel of :mod:`riskmodels.scoring`, so an exported
+bundle reproduces them exactly.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from riskmodels.binning import BinningProcess
+from riskmodels.binning.woe import iv_strength
+from riskmodels.data.schema import require_binary_target
+from riskmodels.errors import ConvergenceError, DataValidationError, Violation
+from riskmodels.models.base import ScorerModel, as_frame
+from riskmodels.scoring import top_reasons
+
+SELECTIONS = (None, "forward", "backward", "stepwise")
+CRITERIA = ("pvalue", "aic")
+
+
+# --------------------------------------------------------------------------- plain maths
+def scaling_constants(pdo: float, base_score: float, base_odds: float) -> tuple[float, float]:
+    """Factor and offset of the PDO scaling ``score = offset + factor · ln(good odds)``.
+
+    Parameters
+    ----------
+    pdo : points that double the good:bad odds.
+    base_score : score at the base odds.
+    base_odds : good:bad odds at the base score.
+
+    Returns
+    -------
+    (factor, offset)
+
+    Examples
+    --------
+    Siddiqi (2006, ch. 6): 600 points at odds 50:1, PDO 20.
+
+    >>> factor, offset = scaling_constants(20, 600, 50)
+    >>> round(factor, 7), round(offset, 7)
+    (28.8539008, 487.1228762)
+    """
+    if pdo <= 0 or base_odds <= 0:
+        raise DataValidationError([Violation("pdo/base_odds", f"are {pdo!r}/{base_odds!r}",
+                                             "positive numbers")])
+    factor = pdo / math.log(2.0)
+    return factor, base_score - factor * math.log(base_odds)
+
+
+def attribute_points(coef, woe, intercept: float, n_features: int, factor: float, offset: float,
+                     intercept_mode: str = "spread"):
+    """Points of attributes: −(β·WoE + α/n)·factor + offset/n, or with a separate base score.
+
+    Parameters
+    ----------
+    coef : β of the characteristic(s) (broadcast against ``woe``).
+    woe : WoE of the attribute(s) (orientation ln %good/%bad, so β < 0).
+    intercept : α of the model (logit of the bad probability).
+    n_features : number of characteristics n the intercept is spread over.
+    factor, offset : from :func:`scaling_constants`.
+    intercept_mode : "spread" (α and offset shared equally by the
+        characteristics) or "base" (attribute points −β·WoE·factor only; the
+        base points offset − α·factor are returned separately).
+
+    Returns
+    -------
+    (points, base_points) : points array and the base points (0 for "spread").
+
+    Examples
+    --------
+    known_answers.md (Siddiqi scaling): n 2, α −3, β (−0.8, −1.1), WoE (0.5, −0.3).
+
+    >>> f, o = scaling_constants(20, 600, 50)
+    >>> pts, base = attribute_points([-0.8, -1.1], [0.5, -0.3], -3.0, 2, f, o)
+    >>> np.round(pts, 5).tolist(), round(float(pts.sum()), 5), base
+    ([298.38385, 277.3205], 575.70435, 0.0)
+    """
+    beta_woe = np.asarray(coef, dtype=float) * np.asarray(woe, dtype=float)
+    if intercept_mode == "spread":
+        return -(beta_woe + intercept / n_features) * factor + offset / n_features, 0.0
+    if intercept_mode == "base":
+        return -beta_woe * factor, offset - intercept * factor
+    raise DataValidationError([Violation("intercept_mode", f"is {intercept_mode!r}", "'spread' or 'base'")])
+
+
+def variance_inflation(X) -> np.ndarray:
+    """Variance inflation factor of every column: the diagonal of the inverse correlation matrix.
+
+    Equals 1 / (1 − R²_j) of the regression of column j on the others with an
+    intercept. A constant or perfectly collinear column gets ``inf``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.normal(size=500), rng.normal(size=500)
+    >>> v = variance_inflation(np.column_stack([a, b, a + 0.1 * rng.normal(size=500)]))
+    >>> bool(v[1] < 1.1), bool(v[0] > 50)
+    (True, True)
+    """
+    X = np.asarray(X, dtype=float)
+    if X.shape[1] == 1:
+        return np.ones(1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = np.corrcoef(X, rowvar=False)
+    if not np.isfinite(corr).all():
+        return np.where(np.isfinite(np.diag(corr)) & (X.std(axis=0) > 0), np.nan, np.inf)
+    try:
+        return np.diag(np.linalg.inv(corr)).copy()
+    except np.linalg.LinAlgError:
+        return np.full(X.shape[1], np.inf)
+
+
+# --------------------------------------------------------------------------- selection
+def _fit_logit(W: pd.DataFrame, y: np.ndarray, names: list):
+    import statsmodels.api as sm
+
+    design = sm.add_constant(W[names].astype(float), has_constant="add")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = sm.Logit(np.asarray(y, dtype=float), design).fit(disp=0, method="newton", maxiter=100)
+    except (np.linalg.LinAlgError, ValueError) as exc:
+        raise ConvergenceError(f"logistic fit on {names} failed: {exc}") from None
+    if not result.mle_retvals.get("converged", True) or not np.all(np.isfinite(result.params)):
+        raise ConvergenceError(f"logistic fit on {names} did not converge (separation or collinearity)")
+    return result
+
+
+def _pvalues(result, names):
+    return dict(zip(names, np.asarray(result.pvalues)[1:], strict=False))
+
+
+def _forward_step(W, y, chosen, candidates, criterion, p_enter, current_aic):
+    best = None
+    for name in candidates:
+        result = _fit_logit(W, y, chosen + [name])
+        score = result.aic if criterion == "aic" else float(np.asarray(result.pvalues)[-1])
+        if best is None or score < best[1]:
+            best = (name, score, result.aic)
+    if best is None:
+        return None
+    name, score, aic = best
+    accept = aic < current_aic if criterion == "aic" else score < p_enter
+    return (name, aic) if accept else None
+
+
+def _backward_step(W, y, chosen, criterion, p_remove, current_aic):
+    if not chosen:
+        return None
+    if criterion == "pvalue":
+        pvals = _pvalues(_fit_logit(W, y, chosen), chosen)
+        worst = max(chosen, key=lambda n: pvals[n])
+        if pvals[worst] <= p_remove:
+            return None
+        return worst, _fit_logit(W, y, [c for c in chosen if c != worst]).aic
+    best = None
+    for name in chosen:
+        aic = _fit_logit(W, y, [c for c in chosen if c != name]).aic
+        if best is None or aic < best[1]:
+            best = (name, aic)
+    return best if best[1] < current_aic else None
+
+
+def stepwise_select(W: pd.DataFrame, y: np.ndarray, candidates: list, direction: str = "stepwise",
+                    criterion: str = "pvalue", p_enter: float = 0.05, p_remove: float = 0.10,
+                    max_features: int | None = None) -> tuple[list, list]:
+    """Stepwise selection of WoE columns for a logistic model.
+
+    Stopping rule. Forward: add the candidate with the smallest p-value (or the
+    lowest AIC) while that p-value is below ``p_enter`` (or the AIC falls) and
+    fewer than ``max_features`` are in. Backward: start from all candidates and
+    drop the one with the largest p-value while it exceeds ``p_remove`` (or
+    the drop that lowers the AIC most, while the AIC falls). Stepwise: forward
+    steps, each followed by backward steps; a variable just removed is not
+    re-entered, so the procedure ends. ``p_remove`` must not be below ``p_enter``.
+
+    Parameters
+    ----------
+    W : WoE frame. y : 0/1 target. candidates : columns to choose from, by priority.
+    direction : "forward", "backward" or "stepwise".
+    criterion : "pvalue" (Wald) or "aic".
+    p_enter, p_remove : thresholds for the p-value criterion.
+    max_features : largest model size (None: no limit).
+
+    Returns
+    -------
+    (selected, log) : chosen columns in order of entry; log of (action, column, value) rows.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> W = pd.DataFrame(rng.normal(size=(800, 3)), columns=["a", "b", "noise"])
+    >>> y = (rng.random(800) < 1 / (1 + np.exp(W["a"] + 0.7 * W["b"]))).astype(int)
+    >>> stepwise_select(W, y, ["a", "b", "noise"])[0]
+    ['a', 'b']
+    """
+    if direction not in ("forward", "backward", "stepwise"):
+        raise DataValidationError([Violation("selection", f"is {direction!r}", "forward, backward or stepwise")])
+    if criterion not in CRITERIA:
+        raise DataValidationError([Violation("criterion", f"is {criterion!r}", f"one of {CRITERIA}")])
+    if p_remove < p_enter:
+        raise DataValidationError([Violation("p_remove", f"{p_remove} is below p_enter {p_enter}",
+                                             "p_remove >= p_enter (else the steps can cycle)")])
+    log = []
+    if direction == "backward":
+        chosen = list(candidates)
+        aic = _fit_logit(W, y, chosen).aic if chosen else math.inf
+        while (step := _backward_step(W, y, chosen, criterion, p_remove, aic)) is not None:
+            chosen.remove(step[0])
+            aic = step[1]
+            log.append(("remove", step[0], aic))
+        while max_features is not None and len(chosen) > max_features:
+            pvals = _pvalues(_fit_logit(W, y, chosen), chosen)
+            worst = max(chosen, key=lambda n: pvals[n])
+            chosen.remove(worst)
+            log.append(("remove (max_features)", worst, pvals[worst]))
+        return chosen, log
+    chosen, removed = [], set()
+    import statsmodels.api as sm
+
+    aic = sm.Logit(np.asarray(y, dtype=float), np.ones((len(y), 1))).fit(disp=0).aic
+    while max_features is None or len(chosen) < max_features:
+        pool = [c for c in candidates if c not in chosen and c not in removed]
+        step = _forward_step(W, y, chosen, pool, criterion, p_enter, aic)
+        if step is None:
+            break
+        chosen.append(step[0])
+        aic = step[1]
+        log.append(("add", step[0], aic))
+        while direction == "stepwise" and (back := _backward_step(W, y, chosen, criterion, p_remove,
+                                                                   aic)) is not None:
+            chosen.remove(back[0])
+            removed.add(back[0])
+            aic = back[1]
+            log.append(("remove", back[0], aic))
+    return chosen, log
+
+
+def correlation_filter(W: pd.DataFrame, ranked: list, max_correlation: float) -> tuple[list, list]:
+    """Keep columns in ``ranked`` order unless |Pearson r| with a kept one exceeds the limit.
+
+    Returns
+    -------
+    (kept, dropped) : dropped holds (column, kept column it correlates with, r).
+
+    Examples
+    --------
+    >>> W = pd.DataFrame({"a": [1.0, 2, 3, 4], "b": [1.1, 2, 3, 4.2], "c": [1.0, -1, 1, -1]})
+    >>> correlation_filter(W, ["a", "b", "c"], 0.9)[0]
+    ['a', 'c']
+    """
+    corr = W[ranked].corr().to_numpy() if ranked else np.empty((0, 0))
+    kept, dropped = [], []
+    for i, name in enumerate(ranked):
+        clash = [(ranked[j], corr[i, j]) for j in range(i) if ranked[j] in kept
+                 and abs(corr[i, j]) > max_correlation]
+        if clash:
+            dropped.append((name, clash[0][0], float(clash[0][1])))
+        else:
+            kept.append(name)
+    return kept, dropped
+
+
+# --------------------------------------------------------------------------- estimator
+class LogisticScorecard(ScorerModel):
+    """WoE logistic-regression scorecard with PDO points and reason codes.
+
+    Fit steps: optimal binning of each characteristic → WoE → IV filter
+    (``min_iv``) → correlation filter (|r| > ``max_correlation``, the lower-IV
+    column goes) → VIF filter (drop the largest VIF while above ``max_vif``) →
+    stepwise selection (see :func:`stepwise_select`) → maximum-likelihood logit
+    (statsmodels) → sign check: with WoE = ln(%good/%bad) every coefficient must
+    be negative; violators are dropped one at a time (largest p-value first)
+    and the model refitted (``sign_policy="drop"``) or only reported ("report").
+
+    Parameters
+    ----------
+    name : model name in bundles.
+    features : columns to consider (None: every column of X).
+    categorical : columns binned as categories (default: non-numeric columns).
+    max_n_prebins, max_bins, min_bin_size, monotonic_trend, special_codes,
+    unknown_category, binning_fit_params : binning settings (:class:`BinningProcess`).
+    min_iv : IV below which a characteristic is dropped.
+    max_correlation : largest |correlation| allowed between WoE columns.
+    max_vif : largest variance inflation factor allowed (None: no VIF filter).
+    selection : "stepwise", "forward", "backward" or None (keep all filtered).
+    criterion, p_enter, p_remove, max_features : stepwise settings.
+    sign_policy : "drop" or "report" wrong-signed coefficients.
+    pdo, base_score, base_odds : points scaling (odds are good:bad).
+    intercept_mode : "spread" the intercept over the characteristics or give
+        it as separate "base" points.
+    rounding : round attribute (and base) points to integers; the score is then
+        the sum of the printed points, so the scorecard table adds up exactly.
+    master_scale : master-scale bundle dict or object (None: the default scale).
+
+    Attributes
+    ----------
+    binning_ : fitted BinningProcess. features_ : selected characteristics.
+    result_ : statsmodels Logit results. coef_table_ : coefficients, std errors,
+    z, p-values, 95 % CI, VIF and IV. intercept_, coef_ : fitted α and β.
+    sign_violations_ : characteristics with a wrong-signed coefficient (dropped or not).
+    selection_log_ : DataFrame of every selection decision. points_ : {feature: points per bin}.
+
+    Examples
+    --------
+    >>> from riskmodels.data.loaders import load_german
+    >>> g = load_german()
+    >>> X, y = g.drop(columns="target"), g["target"]
+    >>> scale = {"name": "t", "grades": ["A", "B", "C", "D"], "upper_bounds": [0.1, 0.3, 0.6],
+    ...          "floor": None, "midpoints": [0.05, 0.2, 0.45, 0.8]}
+    >>> card = LogisticScorecard(max_features=5, master_scale=scale).fit(X, y)
+    >>> len(card.features_) <= 5, bool((card.coef_ < 0).all())
+    (True, True)
+    >>> pd_ = card.predict_proba(X.head(3))[:, 1]
+    >>> bool(np.all((pd_ > 0) & (pd_ < 1)))
+    True
+    """
+
+    kind = "logistic"
+
+    def __init__(self, name="logistic-scorecard", features=None, categorical=None, max_n_prebins=20,
+                 max_bins=None, min_bin_size=0.05, monotonic_trend="auto", special_codes=None,
+                 unknown_category="worst", binning_fit_params=None, min_iv=0.02, max_correlation=0.7,
+                 max_vif=5.0, selection="stepwise", criterion="pvalue", p_enter=0.05, p_remove=0.10,
+                 max_features=None, sign_policy="drop", pdo=20.0, base_score=600.0, base_odds=50.0,
+                 intercept_mode="spread", rounding=False, master_scale=None):
+        self.name = name
+        self.features = features
+        self.categorical = categorical
+        self.max_n_prebins = max_n_prebins
+        self.max_bins = max_bins
+        self.min_bin_size = min_bin_size
+        self.monotonic_trend = monotonic_trend
+        self.special_codes = special_codes
+        self.unknown_category = unknown_category
+        self.binning_fit_params = binning_fit_params
+        self.min_iv = min_iv
+        self.max_correlation = max_correlation
+        self.max_vif = max_vif
+        self.selection = selection
+        self.criterion = criterion
+        self.p_enter = p_enter
+        self.p_remove = p_remove
+        self.max_features = max_features
+        self.sign_policy = sign_policy
+        self.pdo = pdo
+        self.base_score = base_score
+        self.base_odds = base_odds
+        self.intercept_mode = intercept_mode
+        self.rounding = rounding
+        self.master_scale = master_scale
+
+    def _check_params(self):
+        bad = []
+        if self.selection not in SELECTIONS:
+            bad.append(Violation("selection", f"is {self.selection!r}", f"one of {SELECTIONS}"))
+        if self.sign_policy not in ("drop", "report"):
+            bad.append(Violation("sign_policy", f"is {self.sign_policy!r}", "'drop' or 'report'"))
+        if self.intercept_mode not in ("spread", "base"):
+            bad.append(Violation("intercept_mode", f"is {self.intercept_mode!r}", "'spread' or 'base'"))
+        if bad:
+            raise DataValidationError(bad)
+
+    def fit(self, X, y):
+        """Bin, select and fit the scorecard; returns self.
+
+        Parameters
+        ----------
+        X : DataFrame (or 2-d array) of characteristics.
+        y : binary target, 1 = default (bad).
+        """
+        self._check_params()
+        frame = as_frame(X)
+        target = require_binary_target(y, "target")
+        self.factor_, self.offset_ = scaling_constants(self.pdo, self.base_score, self.base_odds)
+        names = [str(c) for c in frame.columns] if self.features is None else list(self.features)
+        self.binning_ = BinningProcess(
+            variable_names=names, categorical_variables=self.categorical, max_n_prebins=self.max_n_prebins,
+            max_bins=self.max_bins, min_bin_size=self.min_bin_size, monotonic_trend=self.monotonic_trend,
+            special_codes=self.special_codes, unknown_category=self.unknown_category,
+            binning_fit_params=self.binning_fit_params).fit(frame, target)
+        W = pd.DataFrame(self.binning_.transform(frame), columns=names, index=frame.index)
+        iv = self.binning_.iv_
+        log = []
+        ranked = sorted(names, key=lambda n: -iv[n])
+        kept = [n for n in ranked if iv[n] >= self.min_iv]
+        log += [("drop (IV)", n, float(iv[n])) for n in ranked if iv[n] < self.min_iv]
+        kept, dropped = correlation_filter(W, kept, self.max_correlation)
+        log += [("drop (correlation)", n, r) for n, _, r in dropped]
+        while self.max_vif is not None and len(kept) > 1:
+            vif = variance_inflation(W[kept].to_numpy())
+            worst = int(np.nanargmax(vif))
+            if not vif[worst] > self.max_vif:
+                break
+            log.append(("drop (VIF)", kept[worst], float(vif[worst])))
+            kept.pop(worst)
+        if self.selection is not None and kept:
+            kept, steps = stepwise_select(W, target, kept, self.selection, self.criterion, self.p_enter,
+                                          self.p_remove, self.max_features)
+            log += steps
+        elif self.max_features is not None:
+            log += [("drop (max_features)", n, float(iv[n])) for n in kept[self.max_features:]]
+            kept = kept[: self.max_features]
+        if not kept:
+            raise DataValidationError([Violation("<features>", "no characteristic survived selection",
+                                                 f"IV >= {self.min_iv} and a significant coefficient")])
+        result = _fit_logit(W, target, kept)
+        self.sign_violations_ = []
+        while True:
+            coef = dict(zip(kept, np.asarray(result.params)[1:], strict=False))
+            wrong = [n for n in kept if coef[n] >= 0]
+            if not wrong or self.sign_policy == "report":
+                self.sign_violations_ += [n for n in wrong if n not in self.sign_violations_]
+                break
+            pvals = _pvalues(result, kept)
+            worst = max(wrong, key=lambda n: pvals[n])
+            self.sign_violations_.append(worst)
+            log.append(("drop (sign)", worst, float(coef[worst])))
+            kept = [n for n in kept if n != worst]
+            if not kept:
+                raise DataValidationError([Violation(worst, "every coefficient has the wrong sign",
+                                                     "negative coefficients on WoE ln(%good/%bad)")])
+            result = _fit_logit(W, target, kept)
+        self.features_ = kept
+        self.result_ = result
+        self.intercept_ = float(np.asarray(result.params)[0])
+        self.coef_ = np.asarray(result.params, dtype=float)[1:]
+        self.selection_log_ = pd.DataFrame(log, columns=["action", "feature", "value"])
+        self._set_points()
+        self._set_coef_table(W)
+        self.master_scale_ = self.master_scale
+        self.classes_ = np.array([0, 1])
+        self.feature_names_in_ = np.asarray([str(c) for c in frame.columns], dtype=object)
+        self.n_features_in_ = frame.shape[1]
+        self.training_metadata_ = {"n_train": int(len(target)), "default_rate": float(target.mean())}
+        return self
+
+    def _set_points(self):
+        self.points_, self.base_points_ = {}, 0.0
+        for name, beta in zip(self.features_, self.coef_, strict=False):
+            woe = self.binning_.binnings_[name].table_.woe
+            pts, base = attribute_points(beta, woe, self.intercept_, len(self.features_), self.factor_,
+                                         self.offset_, self.intercept_mode)
+            self.points_[name] = np.round(pts) if self.rounding else pts
+            self.base_points_ = round(base) if self.rounding else base
+
+    def _set_coef_table(self, W):
+        result, names = self.result_, ["const", *self.features_]
+        ci = np.asarray(result.conf_int())
+        vif = variance_inflation(W[self.features_].to_numpy()) if self.features_ else []
+        self.coef_table_ = pd.DataFrame({
+            "coef": np.asarray(result.params), "std_err": np.asarray(result.bse),
+            "z": np.asarray(result.tvalues), "p_value": np.asarray(result.pvalues),
+            "ci_low": ci[:, 0], "ci_high": ci[:, 1], "vif": [np.nan, *vif],
+            "iv": [np.nan, *(self.binning_.iv_[n] for n in self.features_)],
+            "sign_ok": [True, *(b < 0 for b in self.coef_)],
+        }, index=pd.Index(names, name="feature"))
+
+    # ---- bundle hooks
+    def _bundle_inputs(self) -> list:
+        rules = []
+        for name in self.features_:
+            b = self.binning_.binnings_[name]
+            if b.dtype == "numerical":
+                rules.append({"name": name, "type": "number", "required": True, "missing": "allow",
+                              "out_of_range": "allow"})
+            else:
+                rules.append({"name": name, "type": "category", "required": True, "missing": "allow",
+                              "categories": list(b.categories_),
+                              "unknown": "error" if b.unknown_category == "error" else "allow"})
+        return rules
+
+    def _bundle_model(self) -> dict:
+        features = []
+        for name, beta in zip(self.features_, self.coef_, strict=False):
+            b = self.binning_.binnings_[name]
+            pts = self.points_[name]
+            populated = b.table_.count > 0
+            features.append({"name": name, "binning": b.to_bundle(), "coef": float(beta),
+                             "woe": [float(w) for w in b.table_.woe], "points": [float(p) for p in pts],
+                             "best_points": float(pts[populated].max())})
+        return {"intercept": self.intercept_, "base_points": float(self.base_points_), "features": features,
+                "scaling": {"pdo": float(self.pdo), "base_score": float(self.base_score),
+                            "base_odds": float(self.base_odds), "factor": self.factor_, "offset": self.offset_}}
+
+    # ---- results
+    def score(self, X) -> np.ndarray:
+        """Scorecard points of each record (higher = safer)."""
+        return self.score_frame(X)["score"]
+
+    def reason_codes(self, X, n_reasons: int = 3) -> np.ndarray:
+        """Per record, the characteristics that cost the most points against their best attribute.
+
+        Returns an (n, n_reasons) object array of feature names, worst first.
+        """
+        out = self.score_frame(X)
+        return top_reasons(out["contributions"], out["reason_names"], n_reasons)
+
+    def scorecard_table(self) -> pd.DataFrame:
+        """Every attribute: characteristic, bin, count, event rate, WoE, coefficient and points."""
+        self._check_fitted()
+        rows = []
+        for name, beta in zip(self.features_, self.coef_, strict=False):
+            table = self.binning_.binnings_[name].table_
+            for k, label in enumerate(table.labels):
+                rows.append({"feature": name, "bin": str(label), "count": int(table.count[k]),
+                             "event_rate": table.event_rate[k], "woe": table.woe[k], "coef": beta,
+                             "points": self.points_[name][k]})
+        return pd.DataFrame(rows)
+
+    def summary(self) -> str:
+        """statsmodels summary, VIF/IV/sign table, scaling and the selection log."""
+        self._check_fitted()
+        table = self.coef_table_.to_string(float_format=lambda v: f"{v:.4f}")
+        scale = (f"Scaling: {self.base_score:g} points at good:bad odds {self.base_odds:g}:1, PDO {self.pdo:g} "
+                 f"(factor {self.factor_:.4f}, offset {self.offset_:.4f}), intercept {self.intercept_mode}")
+        signs = (f"Sign check: {'all coefficients negative' if not self.sign_violations_ else ''}"
+                 f"{'wrong sign: ' + ', '.join(self.sign_violations_) if self.sign_violations_ else ''}")
+        log = self.selection_log_.to_string(index=False) if len(self.selection_log_) else "(none)"
+        return "\n\n".join([str(self.result_.summary()), table, scale, signs, "Selection log:\n" + log])
+
+    def _repr_html_(self) -> str:
+        if not hasattr(self, "classes_"):
+            return f"<pre>{self!r}</pre>"
+        head = (f"<p><b>{self.name}</b>: {len(self.features_)} characteristics, "
+                f"{self.base_score:g} points at odds {self.base_odds:g}:1, PDO {self.pdo:g}</p>")
+        coefs = self.coef_table_.to_html(float_format=lambda v: f"{v:.4f}", na_rep="")
+        card = self.scorecard_table().to_html(index=False, float_format=lambda v: f"{v:.4f}", na_rep="")
+        return head + coefs + "<p><b>Scorecard</b></p>" + card
+
+    def plot(self, ax=None):
+        """Horizontal bar chart of IV of the selected characteristics; returns the axes."""
+        import matplotlib.pyplot as plt
+
+        self._check_fitted()
+        if ax is None:
+            _, ax = plt.subplots(figsize=(5, 0.4 * len(self.features_) + 1.5))
+        ivs = [self.binning_.iv_[n] for n in self.features_]
+        ax.barh(self.features_, ivs, color="#4a7ab5")
+        ax.set_xlabel("information value")
+        ax.set_title(f"{self.name}: IV of selected characteristics ({iv_strength(min(ivs))} and above)")
+        return ax

@@ -1,0 +1,407 @@
+"""The expert-scorecard engine: score a frame with a spec, explain every point.
+
+Scores are computed by the numpy-only ``expert`` kernel of
+:mod:`riskmodels.scoring` on the compiled spec, so an exported bundle gives the
+same numbers as :meth:`ExpertScorecard.score`.
+
+Examples
+--------
+>>> card = ExpertScorecard.from_spec("environmental")
+>>> result = card.score({"discharge_compliance": 96.0, "facilities_running": 100.0,
+...                      "violations": 0, "fee_paid_share": 100.0, "fee_on_time": "on_time",
+...                      "impact_assessment": "done_accepted", "other_points": 35.0})
+>>> float(result.score[0]), result.grade[0]
+(95.0, 'A')
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from riskmodels import scoring
+from riskmodels.errors import DataValidationError, Violation
+from riskmodels.models.base import schema_from_inputs
+from riskmodels.scorecards.spec import (
+    ScorecardSpec,
+    categorical_table,
+    compile_spec,
+    indicator_inputs,
+    indicator_points,
+    input_rules,
+    load_spec,
+    spec_from_dict,
+)
+
+
+def _as_frame(records) -> pd.DataFrame:
+    if isinstance(records, pd.DataFrame):
+        return records
+    if isinstance(records, dict):
+        if all(np.ndim(v) == 0 for v in records.values()):
+            return pd.DataFrame([records])
+        return pd.DataFrame(records)
+    if isinstance(records, (list, tuple)):
+        return pd.DataFrame(list(records))
+    raise DataValidationError([Violation("<records>", f"is a {type(records).__name__}",
+                                         "a DataFrame, a dict or a list of dicts")])
+
+
+class ExpertScorecard:
+    """An expert (judgmental) scorecard defined by a spec file.
+
+    Parameters
+    ----------
+    spec : a validated :class:`~riskmodels.scorecards.spec.ScorecardSpec`
+        (use :meth:`from_spec` to load one from a file or a shipped name).
+
+    Examples
+    --------
+    >>> card = ExpertScorecard.from_spec("enterprise_five_aspect")
+    >>> card.grades[:3], len(card.input_names) > 20
+    (['AAA', 'AA', 'A'], True)
+    """
+
+    def __init__(self, spec: ScorecardSpec):
+        self.spec = spec
+        self.compiled = compile_spec(spec)
+        self.rules = input_rules(spec)
+
+    @classmethod
+    def from_spec(cls, name_or_path) -> ExpertScorecard:
+        """Load a shipped spec by name or a YAML file by path (raises SpecError)."""
+        return cls(load_spec(name_or_path))
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ExpertScorecard:
+        """Build from a spec given as a dict (as YAML would give it)."""
+        return cls(spec_from_dict(data))
+
+    @property
+    def name(self) -> str:
+        """The spec's name."""
+        return self.spec.name
+
+    @property
+    def grades(self) -> list[str]:
+        """Grades best to worst."""
+        return self.spec.grade_names
+
+    @property
+    def input_names(self) -> list[str]:
+        """Every column the card reads."""
+        return [r["name"] for r in self.rules]
+
+    def __repr__(self) -> str:
+        return (f"ExpertScorecard({self.name!r}, aspects={len(self.spec.aspects)}, "
+                f"indicators={len(self.compiled['indicators'])}, grades={self.grades[0]}..{self.grades[-1]})")
+
+    # ------------------------------------------------------------------ scoring
+    def columns(self, records) -> tuple[pd.DataFrame, dict, int]:
+        """Validate ``records`` and return the frame and the kernel's input columns."""
+        frame = _as_frame(records)
+        schema_from_inputs(self.rules, f"{self.name} inputs").validate(frame)
+        self.check_adjustment_reasons(frame)
+        present = {n: frame[n].to_numpy() for n in self.input_names if n in frame.columns}
+        cols, n = scoring.prepare_inputs(self.rules, present)
+        return frame, cols, n
+
+    def check_adjustment_reasons(self, frame: pd.DataFrame) -> None:
+        """Raise DataValidationError where an analyst adjustment has no reason (003: 微调 is argued)."""
+        adj = self.spec.adjustment
+        if adj is None or adj.input not in frame.columns:
+            return
+        moved = frame[adj.input].fillna(0).to_numpy(dtype=float) != 0
+        if adj.reason_input in frame.columns:
+            reason = frame[adj.reason_input]
+            blank = reason.isna().to_numpy() | (reason.astype(str).str.strip() == "").to_numpy()
+        else:
+            blank = np.ones(len(frame), dtype=bool)
+        bad = moved & blank
+        if bad.any():
+            rows = tuple(frame.index[bad][:5].tolist())
+            raise DataValidationError([Violation(adj.reason_input, "analyst adjustment without a reason",
+                                                 "a non-empty reason wherever "
+                                                 f"{adj.input} is not 0", rows, int(bad.sum()))])
+
+    def score(self, records) -> ScoreResult:
+        """Score records: total, aspect sub-scores, points per indicator, grades, reasons.
+
+        Parameters
+        ----------
+        records : DataFrame, one dict (one record) or a list of dicts.
+
+        Returns
+        -------
+        ScoreResult
+
+        Examples
+        --------
+        >>> card = ExpertScorecard.from_spec("environmental")
+        >>> r = card.score([{"discharge_compliance": 90.0, "facilities_running": 95.0, "violations": 1,
+        ...                  "fee_paid_share": 100.0, "fee_on_time": "late",
+        ...                  "impact_assessment": "not_done", "other_points": 30.0}])
+        >>> r.aspect_points.iloc[0].tolist(), r.grade[0]
+        ([6.0, 15.0, 15.0, 0.0, 30.0], 'C')
+        """
+        frame, cols, n = self.columns(records)
+        out = scoring.KERNELS["expert"](self.compiled, cols, n)
+        return ScoreResult(self, frame.index, out, cols)
+
+    def needs_rerating(self, previous_score, current_score) -> np.ndarray:
+        """True where the score fell by ``spec.rerating_drop`` (10) points or more (003).
+
+        Examples
+        --------
+        >>> ExpertScorecard.from_spec("environmental").needs_rerating([80, 80], [70, 70.5]).tolist()
+        [True, False]
+        """
+        drop = np.asarray(previous_score, dtype=float) - np.asarray(current_score, dtype=float)
+        return drop >= self.spec.rerating_drop
+
+    def promote(self, grades_by_year) -> str:
+        """Label after the spec's promotion rule, from grades oldest → newest.
+
+        The environmental card: A two years running → AA, three → AAA (003).
+
+        Examples
+        --------
+        >>> card = ExpertScorecard.from_spec("environmental")
+        >>> card.promote(["B", "A", "A"]), card.promote(["A", "A", "A"]), card.promote(["A", "B"])
+        ('AA', 'AAA', 'B')
+        """
+        grades = list(grades_by_year)
+        rule = self.spec.promotion
+        if rule is None or not grades:
+            return grades[-1] if grades else None
+        run = 0
+        for g in reversed(grades):
+            if g != rule.grade:
+                break
+            run += 1
+        best = None
+        for years, label in sorted(rule.after_years.items()):
+            if run >= years:
+                best = label
+        return best or grades[-1]
+
+    # ------------------------------------------------------------------ views
+    def table(self) -> pd.DataFrame:
+        """One row per indicator: aspect, weight, points, inputs and how it scores.
+
+        Examples
+        --------
+        >>> t = ExpertScorecard.from_spec("enterprise_five_aspect").table()
+        >>> t.loc[t["indicator"] == "debt_ratio", ["points", "year_weights"]].values.tolist()
+        [[10.5, '0.2/0.3/0.5']]
+        """
+        rows = []
+        for aspect in self.spec.aspects:
+            for ind in aspect.indicators:
+                cols, weights = indicator_inputs(self.spec, ind)
+                if ind.kind == "numeric":
+                    how = (f"{ind.direction}: " + ", ".join(f"{g} {v:g}" for g, v in ind.reference.items())
+                           if ind.reference else "curve " + ", ".join(f"{x:g}→{y:g}%" for x, y in ind.curve))
+                elif ind.kind == "steps":
+                    how = f"thresholds {ind.thresholds} → {ind.scores}%"
+                else:
+                    how = ", ".join(f"{k} {v:g}%" for k, v in ind.scores.items())
+                rows.append({"aspect": aspect.label or aspect.name, "aspect_weight": aspect.weight,
+                             "indicator": ind.name, "label": ind.label or "", "weight": ind.weight,
+                             "points": indicator_points(aspect, ind), "inputs": ", ".join(cols),
+                             "year_weights": "" if len(weights) == 1 else "/".join(f"{w:g}" for w in weights),
+                             "scoring": how, "default": ind.default})
+        return pd.DataFrame(rows)
+
+    def summary(self) -> str:
+        """Text description of the card: grades, aspects, caps."""
+        bands = ", ".join(f"{g.grade} ≥{g.min:g}" for g in self.spec.grades)
+        lines = [f"{self.spec.title or self.name} ({self.spec.source or 'no source given'})",
+                 f"grades: {bands}"]
+        for aspect in self.spec.aspects:
+            names = ", ".join(i.name for i in aspect.indicators)
+            lines.append(f"  {aspect.name} ({aspect.label or ''}) {aspect.weight:g} pts: {names}")
+        for cap in self.spec.caps:
+            lines.append(f"  cap {cap.name}: {cap.indicator or cap.input} {cap.op} {cap.value} → at best {cap.max_grade}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        caps = "".join(f"<li>{html.escape(c.name)}: {html.escape(str(c.indicator or c.input))} "
+                       f"{html.escape(c.op)} {html.escape(str(c.value))} → at best "
+                       f"<b>{html.escape(c.max_grade)}</b></li>" for c in self.spec.caps)
+        bands = " · ".join(f"{html.escape(g.grade)} ≥ {g.min:g}" for g in self.spec.grades)
+        return (f"<h4>{html.escape(self.spec.title or self.name)}</h4><p>{bands}</p>"
+                + self.table().to_html(index=False) + (f"<p>Grade caps:</p><ul>{caps}</ul>" if caps else ""))
+
+
+@dataclass
+class RecordBreakdown:
+    """The points of one scored record, indicator by indicator."""
+
+    table: pd.DataFrame
+    score: float
+    total: float
+    grade_before: str
+    grade: str
+    caps_bound: list = field(default_factory=list)
+
+    def summary(self) -> str:
+        """Text view of the breakdown."""
+        head = (f"score {self.score:.2f} (before caps {self.total:.2f}), grade {self.grade}"
+                + (f" (capped from {self.grade_before} by {', '.join(self.caps_bound)})"
+                   if self.caps_bound else ""))
+        return head + "\n" + self.table.to_string(index=False)
+
+    def plot(self, ax=None):
+        """Horizontal bars: points earned (filled) against the indicator's maximum (outline)."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 0.3 * len(self.table) + 1))
+        names = self.table["indicator"][::-1]
+        ax.barh(names, self.table["max_points"][::-1], color="none", edgecolor="grey", label="maximum")
+        ax.barh(names, self.table["points"][::-1], color="tab:blue", label="earned")
+        ax.set_xlabel("points")
+        ax.set_title(f"score {self.score:.1f}, grade {self.grade}")
+        ax.legend(loc="lower right")
+        return ax
+
+    def _repr_html_(self) -> str:
+        head = (f"<p>score <b>{self.score:.2f}</b> (before caps {self.total:.2f}), grade "
+                f"<b>{html.escape(self.grade)}</b>"
+                + (f" — capped from {html.escape(self.grade_before)} by "
+                   f"{html.escape(', '.join(self.caps_bound))}" if self.caps_bound else "") + "</p>")
+        return head + self.table.to_html(index=False, float_format=lambda v: f"{v:.3f}")
+
+
+class ScoreResult:
+    """What :meth:`ExpertScorecard.score` returns: scores, grades, points, reasons.
+
+    Attributes
+    ----------
+    score : points after the analyst adjustment and the caps (0..100).
+    total : points before the caps.
+    grade_before, grade : grade from ``total`` and after the caps.
+    indicator_points, aspect_points, aspect_scores : DataFrames (aspect_scores in %).
+    caps_bound : DataFrame of booleans, one column per cap (True = the cap lowered the grade).
+    reasons : top-3 indicators that cost the most points, per record.
+    limit, amount, grade_class : credit limit, guarantee amount and class where the spec defines them.
+    """
+
+    def __init__(self, card: ExpertScorecard, index, out: dict, cols: dict):
+        spec, extra = card.spec, out["extra"]
+        names = out["reason_names"]
+        grades = np.asarray(card.grades, dtype=object)  # labels by grade index
+        self.card = card
+        self.index = index
+        self.score = out["points"]
+        self.total = extra["total"]
+        self.grade_before = grades[extra["grade_before"]]
+        self.grade = grades[extra["grade_after"]]
+        self.indicator_values = pd.DataFrame(extra["indicator_values"], index=index, columns=names)
+        self.indicator_points = pd.DataFrame(extra["indicator_points"], index=index, columns=names)
+        self.contributions = pd.DataFrame(out["contributions"], index=index, columns=names)
+        aspects = [a.name for a in spec.aspects]
+        self.aspect_points = pd.DataFrame(extra["aspect_points"], index=index, columns=aspects)
+        self.aspect_scores = self.aspect_points / np.array([a.weight for a in spec.aspects]) * 100.0
+        self.caps_bound = pd.DataFrame(extra["caps_bound"], index=index, columns=[c.name for c in spec.caps])
+        after = extra["grade_after"]
+        self.limit = None
+        if spec.credit_limit is not None:  # the documents' formula (scoring.credit_limit), per grade index
+            rule = spec.credit_limit
+            coef = np.array([rule.coefficients.get(g, 0.0) for g in card.grades])[after]
+            self.limit = coef * np.minimum(cols[rule.current_assets] / 2.0, cols[rule.monthly_sales])
+        self.amount = (np.array([spec.grade_amounts.get(g, 0.0) for g in card.grades])[after]
+                       if spec.grade_amounts else None)
+        self.grade_class = (np.array([spec.grade_classes[g] for g in card.grades], dtype=object)[after]
+                            if spec.grade_classes else None)
+        self._cols = cols
+        self._reasons = None
+
+    @property
+    def reasons(self) -> np.ndarray:
+        """Names of the three indicators that cost the most points, per record (n × 3)."""
+        if self._reasons is None:
+            self._reasons = scoring.top_reasons(self.contributions.to_numpy(), list(self.contributions.columns), 3)
+        return self._reasons
+
+    def __len__(self) -> int:
+        return len(self.score)
+
+    def frame(self) -> pd.DataFrame:
+        """One row per record: score, total, grades, caps that bound, top reasons, limit/amount/class.
+
+        Examples
+        --------
+        >>> card = ExpertScorecard.from_spec("environmental")
+        >>> f = card.score({"discharge_compliance": 96.0, "facilities_running": 100.0, "violations": 3,
+        ...                 "fee_paid_share": 100.0, "fee_on_time": "on_time",
+        ...                 "impact_assessment": "done_accepted", "other_points": 40.0}).frame()
+        >>> f[["score", "grade", "reason_1"]].values.tolist()
+        [[80.0, 'B', 'violations']]
+        """
+        out = pd.DataFrame({"score": self.score, "total": self.total, "grade_before": self.grade_before,
+                            "grade": self.grade}, index=self.index)
+        bound = self.caps_bound.to_numpy(dtype=bool)
+        cap_names = np.asarray(self.caps_bound.columns, dtype=object)
+        out["caps_bound"] = [", ".join(cap_names[row]) for row in bound]
+        for k in range(self.reasons.shape[1]):
+            out[f"reason_{k + 1}"] = self.reasons[:, k]
+        for name in ("limit", "amount", "grade_class"):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
+        return out
+
+    def breakdown(self, i: int = 0) -> RecordBreakdown:
+        """Points of record ``i`` (position), indicator by indicator, with what it read.
+
+        Examples
+        --------
+        >>> card = ExpertScorecard.from_spec("environmental")
+        >>> b = card.score({"discharge_compliance": 96.0, "facilities_running": 92.0, "violations": 2,
+        ...                 "fee_paid_share": 100.0, "fee_on_time": "on_time",
+        ...                 "impact_assessment": "done_accepted", "other_points": 40.0}).breakdown(0)
+        >>> b.table[["indicator", "points", "lost"]].head(3).values.tolist()
+        [['discharge_compliance', 5.0, 0.0], ['facilities_running', 3.0, 2.0], ['violations', 8.0, 12.0]]
+        """
+        spec = self.card.spec
+        rows = []
+        for aspect in spec.aspects:
+            for ind in aspect.indicators:
+                cols, _ = indicator_inputs(spec, ind)
+                value = (self._cols[cols[0]][i] if ind.kind == "categorical"
+                         else self.indicator_values[ind.name].iloc[i])
+                pts = float(self.indicator_points[ind.name].iloc[i])
+                rows.append({"aspect": aspect.name, "indicator": ind.name, "value": value,
+                             "points": pts, "max_points": indicator_points(aspect, ind),
+                             "lost": float(self.contributions[ind.name].iloc[i])})
+        caps = [c for c in self.caps_bound.columns if self.caps_bound[c].iloc[i]]
+        return RecordBreakdown(pd.DataFrame(rows), float(self.score[i]), float(self.total[i]),
+                               str(self.grade_before[i]), str(self.grade[i]), caps)
+
+    def summary(self) -> str:
+        """Counts per grade and the mean score."""
+        counts = pd.Series(self.grade).value_counts().reindex(self.card.grades, fill_value=0)
+        capped = int((self.grade != self.grade_before).sum())
+        return (f"{self.card.name}: {len(self)} record(s), mean score {np.mean(self.score):.2f}, "
+                f"{capped} capped\n" + counts.to_string())
+
+    def _repr_html_(self) -> str:
+        return (f"<p>{html.escape(self.card.name)}: {len(self)} record(s), mean score "
+                f"{np.mean(self.score):.2f}</p>" + self.frame().head(20).to_html())
+
+
+def categorical_answers(card: ExpertScorecard) -> dict[str, list[str]]:
+    """Accepted answers (aliases included) per categorical input column.
+
+    Examples
+    --------
+    >>> "好" in categorical_answers(ExpertScorecard.from_spec("enterprise_five_aspect"))["management_quality"]
+    True
+    """
+    return {indicator_inputs(card.spec, i)[0][0]: sorted(categorical_table(i))
+            for i in card.spec.indicators if i.kind == "categorical"}

@@ -1,0 +1,319 @@
+"""Rule-based customer classes, value tiers, terms and credit limits (documents 000, 002).
+
+The rules are data (``specs/customer_rules.yaml``): ordered classes whose
+conditions compare a column with a value (first match wins), value tiers by
+annual sales, terms (limit share, credit period, discount) per class, the
+downgrade of late payers by severity and limit 0 plus blacklist for malicious
+defaulters. A missing value never satisfies a condition.
+
+Examples
+--------
+>>> import pandas as pd
+>>> rules = CustomerRules.from_spec()
+>>> rules.value_tier(pd.DataFrame({"revenue": [25e6, 6e6, 2e6, 5e5],
+...                                "tenure_months": [40, 40, 3, 40]}))["tier"].tolist()
+['VIP', 'A', 'C', 'C']
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from riskmodels import scoring
+from riskmodels.errors import DataValidationError, SpecError, Violation
+from riskmodels.scorecards.spec import SPECS_DIR, _loc_to_path
+
+_OPS = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,
+        "==": np.equal, "!=": np.not_equal}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Condition(_Strict):
+    """``column op value``; ``in`` takes a list of answers."""
+
+    column: str
+    op: Literal["<", "<=", ">", ">=", "==", "!=", "in"]
+    value: float | list[str]
+    label: str | None = None
+    default: bool = False
+
+
+class ClassRule(_Strict):
+    """A class and its conditions: ``all`` must hold, or ``any`` may; neither = fallback."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    name: str = Field(alias="class")
+    all: list[Condition] | None = None
+    any: list[Condition] | None = None
+
+
+class RuleSet(_Strict):
+    """Ordered class rules; the last one must be the fallback."""
+
+    label: str | None = None
+    note: str | None = None
+    classes: list[ClassRule] = Field(min_length=2)
+
+
+class Tier(_Strict):
+    tier: str
+    min: float
+
+
+class ValueTiers(_Strict):
+    column: str
+    tiers: list[Tier] = Field(min_length=1)
+    note: str | None = None
+
+
+class NewCustomers(_Strict):
+    tenure_column: str
+    months: float = 6
+    tier: str
+    note: str | None = None
+
+
+class Terms(_Strict):
+    limit_share: float = Field(ge=0)
+    credit_days: int = Field(ge=0)
+    discount: float = Field(ge=0, lt=1)
+    payment: str
+
+
+class TermsTable(_Strict):
+    classes: dict[str, Terms]
+    note: str | None = None
+    default: bool = False
+
+
+class Notch(_Strict):
+    min_days: float
+    notches: int = Field(ge=1)
+
+
+class LatePayers(_Strict):
+    column: str
+    notches: list[Notch]
+    malicious_column: str
+    note: str | None = None
+    default: bool = False
+
+
+class CustomerRulesSpec(_Strict):
+    """The whole rules file."""
+
+    name: str
+    source: str | None = None
+    rulesets: dict[str, RuleSet]
+    value_tiers: ValueTiers
+    new_customers: NewCustomers
+    terms: TermsTable
+    late_payers: LatePayers
+
+
+def _check(spec: CustomerRulesSpec, source: str) -> None:
+    for key, ruleset in spec.rulesets.items():
+        for i, rule in enumerate(ruleset.classes):
+            last = i == len(ruleset.classes) - 1
+            if (rule.all is None and rule.any is None) != last:
+                raise SpecError("only the last class is the fallback (no conditions)",
+                                f"rulesets.{key}.classes[{i}]", source)
+            for j, cond in enumerate((rule.all or []) + (rule.any or [])):
+                if (cond.op == "in") != isinstance(cond.value, list):
+                    raise SpecError("'in' takes a list, the other operators a number",
+                                    f"rulesets.{key}.classes[{i}].{'all' if rule.all else 'any'}[{j}].value",
+                                    source)
+    mins = [t.min for t in spec.value_tiers.tiers]
+    if any(b >= a for a, b in itertools.pairwise(mins)):
+        raise SpecError("tiers must be listed from the highest minimum down", "value_tiers.tiers", source)
+    tiers = [t.tier for t in spec.value_tiers.tiers]
+    if spec.new_customers.tier not in tiers:
+        raise SpecError(f"unknown tier {spec.new_customers.tier!r}; tiers: {tiers}", "new_customers.tier", source)
+    days = [n.min_days for n in spec.late_payers.notches]
+    if any(b <= a for a, b in itertools.pairwise(days)):
+        raise SpecError("min_days must increase", "late_payers.notches", source)
+
+
+def _condition(frame: pd.DataFrame, cond: Condition) -> np.ndarray:
+    values = frame[cond.column]
+    if cond.op == "in":
+        return values.isin(cond.value).to_numpy()
+    x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        return _OPS[cond.op](x, cond.value)
+
+
+class CustomerRules:
+    """The documents' customer rules (classes, tiers, terms, late payers, limits).
+
+    Parameters
+    ----------
+    spec : a validated :class:`CustomerRulesSpec`; use :meth:`from_spec`.
+    """
+
+    def __init__(self, spec: CustomerRulesSpec):
+        self.spec = spec
+
+    @classmethod
+    def from_spec(cls, path=None) -> CustomerRules:
+        """Load ``customer_rules.yaml`` (shipped) or another file; raise SpecError when invalid."""
+        path = SPECS_DIR / "customer_rules.yaml" if path is None else path
+        try:
+            data = yaml.safe_load(open(path, encoding="utf-8").read())
+        except yaml.YAMLError as exc:
+            raise SpecError(f"not valid YAML: {getattr(exc, 'problem', exc)}", "", str(path)) from None
+        return cls.from_dict(data, str(path))
+
+    @classmethod
+    def from_dict(cls, data: dict, source: str = "") -> CustomerRules:
+        """Validate rules given as a dict."""
+        try:
+            spec = CustomerRulesSpec.model_validate(copy.deepcopy(data))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise SpecError(first["msg"], _loc_to_path(first["loc"]), source) from None
+        _check(spec, source)
+        return cls(spec)
+
+    def _require(self, frame: pd.DataFrame, columns) -> None:
+        missing = [c for c in dict.fromkeys(columns) if c not in frame.columns]
+        if missing:
+            raise DataValidationError([Violation(c, "missing column", "a column the customer rules read")
+                                       for c in missing], context=self.spec.name)
+
+    def classify(self, frame: pd.DataFrame, ruleset: str = "abc") -> np.ndarray:
+        """Class of each customer under a rule set ("abc" or "risk"): first match wins.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> rules = CustomerRules.from_spec()
+        >>> rows = pd.DataFrame({"dpd_current": [0, 120, 0], "dpd_max_12m": [0, 150, 40],
+        ...                      "n_invoices": [24, 24, 24], "on_time_share": [0.99, 0.4, 0.8]})
+        >>> rules.classify(rows, "risk").tolist()
+        ['A', 'D', 'B']
+        """
+        if ruleset not in self.spec.rulesets:
+            raise SpecError(f"unknown rule set {ruleset!r}; known: {sorted(self.spec.rulesets)}", "rulesets")
+        rules = self.spec.rulesets[ruleset].classes
+        self._require(frame, [c.column for r in rules for c in (r.all or []) + (r.any or [])])
+        out = np.full(len(frame), rules[-1].name, dtype=object)
+        decided = np.zeros(len(frame), dtype=bool)
+        for rule in rules[:-1]:
+            if rule.all is not None:
+                hit = np.logical_and.reduce([_condition(frame, c) for c in rule.all])
+            else:
+                hit = np.logical_or.reduce([_condition(frame, c) for c in rule.any])
+            take = hit & ~decided
+            out[take] = rule.name
+            decided |= take
+        return out
+
+    def order(self, ruleset: str = "abc") -> list[str]:
+        """Classes of a rule set from best to worst (alphabetical: A, B, C, D)."""
+        return sorted(r.name for r in self.spec.rulesets[ruleset].classes)
+
+    def value_tier(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Tier by annual sales; customers younger than six months get the new-customer tier.
+
+        Returns a frame with "tier" and "review_due" (True once the new customer
+        reaches the review month).
+        """
+        vt, new = self.spec.value_tiers, self.spec.new_customers
+        self._require(frame, [vt.column, new.tenure_column])
+        sales = frame[vt.column].to_numpy(dtype=float)
+        mins = np.array([t.min for t in vt.tiers])
+        idx = np.minimum(np.searchsorted(-mins, -sales, side="right"), len(mins) - 1)
+        tier = np.asarray([t.tier for t in vt.tiers], dtype=object)[idx]
+        tenure = frame[new.tenure_column].to_numpy(dtype=float)
+        young = tenure < new.months
+        tier = np.where(young, new.tier, tier)
+        return pd.DataFrame({"tier": tier, "review_due": tenure == new.months}, index=frame.index)
+
+    def downgrade(self, classes, frame: pd.DataFrame, ruleset: str = "risk") -> pd.DataFrame:
+        """Late payers lose notches by severity; malicious defaulters go to the worst class and the blacklist.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> rows = pd.DataFrame({"dpd_max_12m": [10, 65, 0], "malicious_default": [False, False, True]})
+        >>> CustomerRules.from_spec().downgrade(["A", "A", "A"], rows)["class"].tolist()
+        ['A', 'C', 'D']
+        """
+        lp = self.spec.late_payers
+        self._require(frame, [lp.column])
+        order = self.order(ruleset)
+        pos = np.array([order.index(c) for c in classes])
+        days = frame[lp.column].to_numpy(dtype=float)
+        notches = np.zeros(len(frame), dtype=int)
+        for step in lp.notches:
+            notches = np.where(days >= step.min_days, step.notches, notches)
+        blacklist = (frame[lp.malicious_column].fillna(False).to_numpy(dtype=bool)
+                     if lp.malicious_column in frame.columns else np.zeros(len(frame), dtype=bool))
+        pos = np.minimum(pos + notches, len(order) - 1)
+        pos = np.where(blacklist, len(order) - 1, pos)
+        return pd.DataFrame({"class": np.asarray(order, dtype=object)[pos], "notches": notches,
+                             "blacklist": blacklist}, index=frame.index)
+
+    def terms(self, classes, base_limit, blacklist=None) -> pd.DataFrame:
+        """Limit, credit period, discount and payment terms per class (000); blacklist → limit 0.
+
+        Examples
+        --------
+        >>> CustomerRules.from_spec().terms(["A", "C"], [1000.0, 1000.0])["limit"].tolist()
+        [1000.0, 0.0]
+        """
+        table = self.spec.terms.classes
+        unknown = sorted({c for c in classes if c not in table})
+        if unknown:
+            raise DataValidationError([Violation("class", f"no terms for {unknown}", f"one of {sorted(table)}")])
+        rows = [table[c] for c in classes]
+        limit = np.asarray(base_limit, dtype=float) * np.array([t.limit_share for t in rows])
+        out = pd.DataFrame({"class": list(classes), "limit": limit,
+                            "credit_days": [t.credit_days for t in rows],
+                            "discount": [t.discount for t in rows],
+                            "payment": [t.payment for t in rows]})
+        if blacklist is not None:
+            bl = np.asarray(blacklist, dtype=bool)
+            out.loc[bl, "limit"] = 0.0
+            out.loc[bl, "credit_days"] = 0
+            out.loc[bl, "discount"] = 0.0
+            out.loc[bl, "payment"] = "blacklist"
+        return out
+
+
+def credit_limit(grades, current_assets, monthly_sales, coefficients: dict) -> np.ndarray:
+    """The documents' limit: ``coefficient(grade) × min(current_assets / 2, monthly_sales)`` (002).
+
+    Computed by :func:`riskmodels.scoring.credit_limit`, as in the exported bundle.
+
+    Parameters
+    ----------
+    grades : grade per customer.
+    current_assets, monthly_sales : quarter-end current assets and average monthly contracted sales.
+    coefficients : grade → coefficient (grades not listed get 0).
+
+    Returns
+    -------
+    numpy array of limits.
+
+    Examples
+    --------
+    >>> credit_limit(["AAA", "BB"], [1000.0, 1000.0], [800.0, 300.0], {"AAA": 1.0, "BB": 0.5}).tolist()
+    [500.0, 150.0]
+    """
+    rule = {"coefficients": dict(coefficients), "current_assets": "current_assets",
+            "monthly_sales": "monthly_sales"}
+    cols = {"current_assets": np.asarray(current_assets, dtype=float),
+            "monthly_sales": np.asarray(monthly_sales, dtype=float)}
+    return scoring.credit_limit(rule, np.asarray(grades, dtype=object), cols)

@@ -1,0 +1,563 @@
+"""Expert-scorecard specs: YAML data validated with pydantic, compiled for the kernel.
+
+A spec is data, never code: it is read with ``yaml.safe_load``, checked field by
+field (pydantic) and then rule by rule (weights, monotone reference values,
+grade bands, caps). Every problem raises :class:`~riskmodels.errors.SpecError`
+with the path inside the file, e.g. ``aspects[2].indicators[0].reference``.
+
+:func:`compile_spec` turns a valid spec into the plain dict the numpy-only
+``expert`` kernel of :mod:`riskmodels.scoring` evaluates (interpolation tables,
+step tables, categorical points, year weights, caps).
+
+Examples
+--------
+>>> spec = load_spec("environmental")
+>>> spec.name, [a.weight for a in spec.aspects]
+('environmental', [10.0, 20.0, 20.0, 10.0, 40.0])
+>>> compiled = compile_spec(spec)
+>>> compiled["grades"], compiled["lower_bounds"]
+(['A', 'B', 'C', 'D'], [90.0, 80.0, 60.0, 0.0])
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from riskmodels.errors import SpecError
+
+SPECS_DIR = Path(__file__).parent / "specs"
+DEFAULT_YEAR_WEIGHTS = (0.2, 0.3, 0.5)
+#: the documents' four-level answers and their Chinese labels (002 综合指标)
+QUALITATIVE_ALIASES = {"好": "good", "较好": "fairly good", "一般": "average", "差": "poor"}
+_TOL = 1e-9
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GradeBand(_Strict):
+    """One grade and its score band [min, max) (the best band includes its max)."""
+
+    grade: str
+    min: float
+    max: float
+    label: str | None = None
+
+
+class Indicator(_Strict):
+    """One scored indicator.
+
+    ``kind`` "numeric" interpolates linearly between per-grade reference values
+    (or the (value, score) points of ``curve``);
+    "steps" scores by thresholds (``scores[i]`` for value in [t(i-1), t(i)));
+    "categorical" gives points per answer. Scores are percent of the indicator's points.
+    ``missing`` "error" refuses a missing current-year value; "worst" scores it the
+    indicator's lowest points (e.g. ROE undefined when equity is negative).
+    """
+
+    name: str
+    kind: Literal["numeric", "steps", "categorical"]
+    weight: float = Field(gt=0)
+    input: str | None = None
+    inputs: list[str] | None = None
+    multi_year: bool = False
+    year_weights: list[float] | None = None
+    direction: Literal["higher_better", "lower_better"] | None = None
+    reference: dict[str, float] | None = None
+    curve: list[tuple[float, float]] | None = None
+    thresholds: list[float] | None = None
+    scores: list[float] | dict[str, float] | None = None
+    aliases: dict[str, str] | None = None
+    missing: Literal["error", "worst"] = "error"
+    label: str | None = None
+    default: bool = False
+    note: str | None = None
+
+
+class Aspect(_Strict):
+    """A group of indicators carrying ``weight`` points of the 100."""
+
+    name: str
+    weight: float = Field(gt=0)
+    indicators: list[Indicator] = Field(min_length=1)
+    label: str | None = None
+
+
+class Cap(_Strict):
+    """A grade cap: when the condition holds, the grade is at best ``max_grade``."""
+
+    name: str
+    indicator: str | None = None
+    input: str | None = None
+    op: Literal["<", "<=", ">", ">=", "==", "!=", "in"]
+    value: float | list[str]
+    max_grade: str
+    label: str | None = None
+    default: bool = False
+    note: str | None = None
+
+
+class Adjustment(_Strict):
+    """The analyst's bounded adjustment (整体评估、微调); a non-zero one needs a reason."""
+
+    input: str = "analyst_adjustment"
+    reason_input: str = "adjustment_reason"
+    min: float = -5.0
+    max: float = 5.0
+
+
+class CreditLimitRule(_Strict):
+    """``limit = coefficient(grade) × min(current_assets / 2, monthly_sales)`` (domain §4)."""
+
+    coefficients: dict[str, float]
+    current_assets: str = "current_assets"
+    monthly_sales: str = "monthly_sales"
+    default: bool = False
+    note: str | None = None
+
+
+class Promotion(_Strict):
+    """Consecutive years at ``grade`` promote to a better label (environmental AA/AAA rule)."""
+
+    grade: str
+    after_years: dict[int, str]
+
+
+class ScorecardSpec(_Strict):
+    """A whole expert scorecard (see the files in ``riskmodels/scorecards/specs``)."""
+
+    name: str
+    title: str | None = None
+    source: str | None = None
+    grades: list[GradeBand] = Field(min_length=2)
+    reference_scores: dict[str, float] | None = None  # grade -> score % earned at its reference value
+    extrapolate: bool = False
+    year_weights: list[float] = list(DEFAULT_YEAR_WEIGHTS)
+    aspects: list[Aspect] = Field(min_length=1)
+    caps: list[Cap] = []
+    adjustment: Adjustment | None = None
+    credit_limit: CreditLimitRule | None = None
+    grade_amounts: dict[str, float] | None = None
+    grade_classes: dict[str, str] | None = None
+    promotion: Promotion | None = None
+    rerating_drop: float = 10.0
+    notes: list[str] = []
+
+    @property
+    def indicators(self) -> list[Indicator]:
+        """All indicators, aspect by aspect."""
+        return [ind for aspect in self.aspects for ind in aspect.indicators]
+
+    @property
+    def grade_names(self) -> list[str]:
+        """Grades best to worst."""
+        return [g.grade for g in self.grades]
+
+
+# --------------------------------------------------------------------------- loading
+def _loc_to_path(loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _read_yaml(path: Path, seen: tuple = ()) -> dict:
+    if path in seen:
+        raise SpecError(f"'base' files form a cycle: {[p.name for p in seen]}", "base", str(path))
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise SpecError(f"not valid YAML: {getattr(exc, 'problem', exc)}", where, str(path)) from None
+    if not isinstance(data, dict):
+        raise SpecError("a spec must be a YAML mapping", "", str(path))
+    base = data.pop("base", None)
+    if base is None:
+        return data
+    if not isinstance(base, str):
+        raise SpecError("must name a spec file", "base", str(path))
+    merged = _read_yaml((path.parent / base).resolve(), seen + (path,))
+    merged.update(data)  # top-level keys of the variant replace the base's
+    return merged
+
+
+def spec_path(name_or_path) -> Path:
+    """The file of a shipped spec name (``"enterprise_five_aspect"``) or a path as given."""
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml"):
+        return path
+    shipped = SPECS_DIR / f"{name_or_path}.yaml"
+    if not shipped.exists():
+        known = sorted(p.stem for p in SPECS_DIR.glob("*.yaml"))
+        raise SpecError(f"no shipped spec {name_or_path!r}; shipped: {known}")
+    return shipped
+
+
+def load_spec(name_or_path) -> ScorecardSpec:
+    """Load and validate a scorecard spec from a shipped name or a YAML path.
+
+    Parameters
+    ----------
+    name_or_path : a shipped spec name (file stem in ``scorecards/specs``) or a path.
+
+    Returns
+    -------
+    ScorecardSpec
+
+    Examples
+    --------
+    >>> load_spec("personal").grade_names
+    ['AAA', 'AA', 'A', 'BBB', 'BB', 'B', 'none']
+    """
+    path = spec_path(name_or_path)
+    if not path.exists():
+        raise SpecError("file not found", "", str(path))
+    return spec_from_dict(_read_yaml(path.resolve()), source=str(path))
+
+
+def spec_from_dict(data: dict, source: str = "") -> ScorecardSpec:
+    """Validate a spec given as a dict (as read from YAML); raise SpecError with the path.
+
+    Examples
+    --------
+    >>> spec_from_dict({"name": "x", "grades": [{"grade": "A", "min": 50, "max": 100}],
+    ...                 "aspects": []})
+    Traceback (most recent call last):
+    ...
+    riskmodels.errors.SpecError: at grades: List should have at least 2 items after validation, not 1
+    """
+    try:
+        spec = ScorecardSpec.model_validate(copy.deepcopy(data))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise SpecError(first["msg"], _loc_to_path(first["loc"]), source) from None
+    check_spec(spec, source)
+    return spec
+
+
+# --------------------------------------------------------------------------- rules
+def _fail(message: str, path: str, source: str):
+    raise SpecError(message, path, source)
+
+
+def check_spec(spec: ScorecardSpec, source: str = "") -> None:
+    """Check the rules pydantic cannot: sums, monotonicity, bands, names. Raise SpecError."""
+    total = sum(a.weight for a in spec.aspects)
+    if abs(total - 100.0) > _TOL:
+        _fail(f"aspect weights sum to {total:g}, not 100", "aspects", source)
+    _check_grades(spec, source)
+    grades = spec.grade_names
+    if spec.reference_scores is not None:
+        scores = list(spec.reference_scores.values())
+        if len(set(scores)) != len(scores) or any(not 0 <= v <= 100 for v in scores):
+            _fail("each grade needs its own score in 0..100", "reference_scores", source)
+    if len(spec.year_weights) != 3 or abs(sum(spec.year_weights) - 1.0) > _TOL:
+        _fail(f"three year weights summing to 1 expected, got {spec.year_weights}", "year_weights", source)
+    names = set()
+    for i, aspect in enumerate(spec.aspects):
+        inner = sum(ind.weight for ind in aspect.indicators)
+        if abs(inner - 100.0) > _TOL:
+            _fail(f"indicator weights sum to {inner:g}, not 100", f"aspects[{i}].indicators", source)
+        for j, ind in enumerate(aspect.indicators):
+            path = f"aspects[{i}].indicators[{j}]"
+            if ind.name in names:
+                _fail(f"indicator name {ind.name!r} is used twice", f"{path}.name", source)
+            names.add(ind.name)
+            _check_indicator(spec, ind, path, source)
+    for k, cap in enumerate(spec.caps):
+        path = f"caps[{k}]"
+        if (cap.indicator is None) == (cap.input is None):
+            _fail("give exactly one of 'indicator' or 'input'", path, source)
+        if cap.indicator is not None and cap.indicator not in names:
+            _fail(f"unknown indicator {cap.indicator!r}; known: {sorted(names)}", f"{path}.indicator", source)
+        if cap.max_grade not in grades:
+            _fail(f"unknown grade {cap.max_grade!r}; grades: {grades}", f"{path}.max_grade", source)
+        if (cap.op == "in") != isinstance(cap.value, list):
+            _fail("'in' takes a list of answers, the other operators a number", f"{path}.value", source)
+        target = next((i for i in spec.indicators if i.name == cap.indicator), None)
+        if target is not None and (target.kind == "categorical") != (cap.op == "in"):
+            _fail("a categorical indicator is capped with 'in', a numeric one with a comparison",
+                  f"{path}.op", source)
+        if target is not None and target.kind == "categorical":
+            unknown = [v for v in cap.value if v not in categorical_table(target)]
+            if unknown:
+                _fail(f"unknown answer(s) {unknown} of {target.name}", f"{path}.value", source)
+    for key in ("grade_amounts", "grade_classes"):
+        for grade in getattr(spec, key) or {}:
+            if grade not in grades:
+                _fail(f"unknown grade {grade!r}; grades: {grades}", f"{key}.{grade}", source)
+    if spec.credit_limit is not None:
+        for grade, coef in spec.credit_limit.coefficients.items():
+            if grade not in grades:
+                _fail(f"unknown grade {grade!r}; grades: {grades}", f"credit_limit.coefficients.{grade}", source)
+            if coef < 0:
+                _fail("coefficients must be >= 0", f"credit_limit.coefficients.{grade}", source)
+    if spec.promotion is not None and spec.promotion.grade not in grades:
+        _fail(f"unknown grade {spec.promotion.grade!r}", "promotion.grade", source)
+    if spec.adjustment is not None and not spec.adjustment.min <= 0 <= spec.adjustment.max:
+        _fail("the range must contain 0", "adjustment", source)
+
+
+def _check_grades(spec: ScorecardSpec, source: str) -> None:
+    seen = set()
+    for i, band in enumerate(spec.grades):
+        if band.grade in seen:
+            _fail(f"grade {band.grade!r} appears twice", f"grades[{i}].grade", source)
+        seen.add(band.grade)
+        if band.min >= band.max:
+            _fail(f"min {band.min:g} must be below max {band.max:g}", f"grades[{i}]", source)
+        if i == 0:
+            continue
+        above = spec.grades[i - 1]
+        if band.max > above.min:
+            _fail(f"band {band.grade} [{band.min:g}, {band.max:g}) overlaps {above.grade} "
+                  f"[{above.min:g}, {above.max:g})", f"grades[{i}].max", source)
+        if band.max < above.min:
+            _fail(f"gap between {band.grade} (max {band.max:g}) and {above.grade} (min {above.min:g})",
+                  f"grades[{i}].max", source)
+
+
+def _check_indicator(spec: ScorecardSpec, ind: Indicator, path: str, source: str) -> None:
+    if (ind.input is None) == (ind.inputs is None):
+        _fail("give exactly one of 'input' or 'inputs'", path, source)
+    if ind.kind == "categorical" and (ind.multi_year or (ind.inputs and len(ind.inputs) > 1)):
+        _fail("a categorical indicator reads one column", path, source)
+    if ind.inputs is not None and len(ind.inputs) > 1:
+        weights = ind.year_weights or (spec.year_weights if len(ind.inputs) == 3 else None)
+        if weights is None or len(weights) != len(ind.inputs) or abs(sum(weights) - 1) > _TOL:
+            _fail("year weights must match the inputs and sum to 1", f"{path}.year_weights", source)
+    if ind.kind == "numeric" and ind.curve is not None:
+        if ind.reference is not None or len(ind.curve) < 2:
+            _fail("give either reference or a curve of at least two points", f"{path}.curve", source)
+        xs = [p[0] for p in ind.curve]
+        if any(b <= a for a, b in itertools.pairwise(xs)):
+            _fail("curve values must increase strictly", f"{path}.curve", source)
+        _check_scores([p[1] for p in ind.curve], f"{path}.curve", source)
+    elif ind.kind == "numeric":
+        if ind.direction is None:
+            _fail("a numeric indicator needs a direction", f"{path}.direction", source)
+        if not ind.reference or len(ind.reference) < 2:
+            _fail("at least two per-grade reference values are needed", f"{path}.reference", source)
+        if spec.reference_scores is None:
+            _fail("numeric indicators need the card's reference_scores", "reference_scores", source)
+        ordered = sorted((g for g in ind.reference if g in spec.reference_scores),
+                         key=lambda g: -spec.reference_scores[g])  # best grade (highest score) first
+        for grade in ind.reference:
+            if grade not in spec.reference_scores:
+                _fail(f"unknown grade {grade!r}; reference grades: {list(spec.reference_scores)}",
+                      f"{path}.reference.{grade}", source)
+        values = [ind.reference[g] for g in ordered]
+        falling = ind.direction == "higher_better"
+        for (a, b), g in zip(itertools.pairwise(values), ordered[1:], strict=True):
+            if (b >= a) if falling else (b <= a):
+                _fail(f"reference values must {'fall' if falling else 'rise'} strictly from the best "
+                      f"grade to the worst ({ind.direction}); {g} breaks it", f"{path}.reference", source)
+    elif ind.kind == "steps":
+        t, s = ind.thresholds, ind.scores
+        if not t or not isinstance(s, list) or len(s) != len(t) + 1:
+            _fail("steps need thresholds and one more score than thresholds", f"{path}.scores", source)
+        if any(b <= a for a, b in itertools.pairwise(t)):
+            _fail("thresholds must increase strictly", f"{path}.thresholds", source)
+        _check_scores(s, f"{path}.scores", source)
+    else:
+        if not isinstance(ind.scores, dict) or not ind.scores:
+            _fail("a categorical indicator needs scores per answer", f"{path}.scores", source)
+        _check_scores(list(ind.scores.values()), f"{path}.scores", source)
+        for alias, target in (ind.aliases or {}).items():
+            if target not in ind.scores:
+                _fail(f"alias {alias!r} points to unknown answer {target!r}", f"{path}.aliases", source)
+
+
+def _check_scores(scores, path: str, source: str) -> None:
+    if any(not 0 <= s <= 100 for s in scores):
+        _fail("scores are percent of the indicator's points: 0..100", path, source)
+
+
+# --------------------------------------------------------------------------- compiling
+def indicator_points(aspect: Aspect, ind: Indicator) -> float:
+    """Points an indicator is worth: aspect weight × indicator weight / 100."""
+    return aspect.weight * ind.weight / 100.0
+
+
+def indicator_inputs(spec: ScorecardSpec, ind: Indicator) -> tuple[list[str], list[float]]:
+    """Columns an indicator reads, oldest first, and their year weights."""
+    if ind.inputs is not None:
+        cols = list(ind.inputs)
+    elif ind.multi_year:
+        cols = [f"{ind.input}_lag2", f"{ind.input}_lag1", ind.input]
+    else:
+        cols = [ind.input]
+    if len(cols) == 1:
+        return cols, [1.0]
+    return cols, list(ind.year_weights or spec.year_weights)
+
+
+def answer_aliases(ind: Indicator) -> dict[str, str]:
+    """Alias → answer: the Chinese four-level labels (好/较好/一般/差) plus the spec's own."""
+    aliases = {k: v for k, v in QUALITATIVE_ALIASES.items() if v in ind.scores}
+    aliases.update(ind.aliases or {})
+    return aliases
+
+
+def categorical_table(ind: Indicator) -> dict[str, float]:
+    """Answer → score (percent), aliases included."""
+    table = dict(ind.scores)
+    for alias, target in answer_aliases(ind).items():
+        table.setdefault(alias, table[target])
+    return table
+
+
+def reference_curve(spec: ScorecardSpec, ind: Indicator) -> tuple[list[float], list[float]]:
+    """The (value, score%) points of a numeric indicator, values increasing.
+
+    With ``spec.extrapolate`` the end segments are extended linearly until the
+    score reaches 0 or 100 (the document: other grades' reference values follow
+    the linear relation); beyond the ends the score is flat (clipped).
+    """
+    if ind.curve is not None:
+        return [float(p[0]) for p in ind.curve], [float(p[1]) for p in ind.curve]
+    pairs = sorted((ind.reference[g], spec.reference_scores[g]) for g in ind.reference)
+    xs, ys = [p[0] for p in pairs], [p[1] for p in pairs]
+    if spec.extrapolate:
+        for end in (0, -1):
+            (x0, y0), (x1, y1) = ((xs[0], ys[0]), (xs[1], ys[1])) if end == 0 else \
+                ((xs[-2], ys[-2]), (xs[-1], ys[-1]))
+            slope = (y1 - y0) / (x1 - x0)
+            y_end = ys[end]
+            target = (0.0 if slope > 0 else 100.0) if end == 0 else (100.0 if slope > 0 else 0.0)
+            if target != y_end:
+                x_new = xs[end] + (target - y_end) / slope
+                if end == 0:
+                    xs.insert(0, x_new)
+                    ys.insert(0, target)
+                else:
+                    xs.append(x_new)
+                    ys.append(target)
+    return xs, ys
+
+
+def compile_spec(spec: ScorecardSpec) -> dict:
+    """The plain-data form the ``expert`` kernel evaluates (JSON-ready, points not percent).
+
+    Parameters
+    ----------
+    spec : a validated :class:`ScorecardSpec`.
+
+    Returns
+    -------
+    dict with "indicators", "aspects", "grades", "lower_bounds", "caps",
+    "adjustment", "max_total".
+
+    Examples
+    --------
+    >>> c = compile_spec(load_spec("environmental"))
+    >>> c["indicators"][0]["kind"], c["indicators"][0]["max_points"], c["indicators"][0]["values"]
+    ('steps', 5.0, [0.0, 1.0, 3.0, 5.0])
+    """
+    indicators, index = [], {}
+    for a, aspect in enumerate(spec.aspects):
+        for ind in aspect.indicators:
+            pts = indicator_points(aspect, ind)
+            cols, weights = indicator_inputs(spec, ind)
+            out = {"name": ind.name, "aspect": a, "inputs": cols, "weights": weights,
+                   "max_points": pts}
+            if ind.kind == "numeric":
+                xs, ys = reference_curve(spec, ind)
+                out.update(kind="interp", x=[float(x) for x in xs], y=[pts * y / 100.0 for y in ys])
+            elif ind.kind == "steps":
+                out.update(kind="steps", thresholds=[float(t) for t in ind.thresholds],
+                           values=[pts * s / 100.0 for s in ind.scores])
+            else:
+                out.update(kind="categorical",
+                           table={k: pts * v / 100.0 for k, v in categorical_table(ind).items()})
+            out["missing_points"] = (min(out.get("y") or out.get("values") or list(out["table"].values()))
+                                     if ind.missing == "worst" else None)
+            index[ind.name] = len(indicators)
+            indicators.append(out)
+    grades = spec.grade_names
+    caps = []
+    for cap in spec.caps:
+        value = cap.value
+        if cap.op == "in" and cap.indicator is not None:  # the aliases of a capped answer cap too
+            ind = spec.indicators[index[cap.indicator]]
+            value = sorted(set(value) | {a for a, t in answer_aliases(ind).items() if t in value})
+        caps.append({"name": cap.name, "indicator": index.get(cap.indicator),
+                     "input": cap.input, "op": cap.op,
+                     "value": value if isinstance(value, list) else float(value),
+                     "grade": grades.index(cap.max_grade)})
+    adj = spec.adjustment
+    return {
+        "indicators": indicators,
+        "aspects": [{"name": a.name, "weight": a.weight} for a in spec.aspects],
+        "grades": grades,
+        "lower_bounds": [float(g.min) for g in spec.grades],
+        "caps": caps,
+        "adjustment": {"input": adj.input, "min": adj.min, "max": adj.max} if adj else None,
+        "max_total": float(sum(a.weight for a in spec.aspects)),
+    }
+
+
+def input_rules(spec: ScorecardSpec) -> list[dict]:
+    """Bundle input rules for every column the spec reads.
+
+    Current-year numbers are required; earlier years of a multi-year indicator may
+    be missing (their weight is spread over the years present); answers must be
+    one of the listed categories (aliases included); the analyst adjustment is
+    optional (missing = 0) and bounded.
+    """
+    rules: dict[str, dict] = {}
+    for ind in spec.indicators:
+        cols, _ = indicator_inputs(spec, ind)
+        if ind.kind == "categorical":
+            rules[cols[0]] = {"name": cols[0], "type": "category", "required": True,
+                              "categories": sorted(categorical_table(ind)), "unknown": "error",
+                              "missing": "allow" if ind.missing == "worst" else "error"}
+            continue
+        for k, col in enumerate(cols):
+            current = k == len(cols) - 1
+            rules.setdefault(col, {"name": col, "type": "number", "required": True,
+                                   "missing": "error" if current and ind.missing == "error" else "allow"})
+            if current and ind.missing == "error":
+                rules[col]["missing"] = "error"
+    for cap in spec.caps:
+        if cap.input is not None and cap.input not in rules:
+            rules[cap.input] = ({"name": cap.input, "type": "category", "required": True,
+                                 "missing": "error"} if cap.op == "in" else
+                                {"name": cap.input, "type": "number", "required": True,
+                                 "missing": "error"})
+    if spec.credit_limit is not None:
+        for col in (spec.credit_limit.current_assets, spec.credit_limit.monthly_sales):
+            rules.setdefault(col, {"name": col, "type": "number", "required": False,
+                                   "missing": "allow", "min": 0.0, "out_of_range": "error"})
+    if spec.adjustment is not None:
+        adj = spec.adjustment
+        rules[adj.input] = {"name": adj.input, "type": "number", "required": False,
+                            "missing": "impute", "fill": 0.0, "min": adj.min, "max": adj.max,
+                            "out_of_range": "error"}
+    return list(rules.values())
+
+
+def shipped_specs() -> list[str]:
+    """Names of the scorecard specs shipped in ``riskmodels/scorecards/specs``.
+
+    Examples
+    --------
+    >>> "enterprise_five_aspect" in shipped_specs()
+    True
+    """
+    return sorted(p.stem for p in SPECS_DIR.glob("*.yaml") if _is_scorecard(p))
+
+
+def _is_scorecard(path: Path) -> bool:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return isinstance(data, dict) and ("aspects" in data or "base" in data)
+

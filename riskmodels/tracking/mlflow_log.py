@@ -1,0 +1,93 @@
+"""Log a :class:`~riskmodels.compare.runner.Comparison` to MLflow.
+
+Layout for reviewers: one parent run per comparison (config, data fingerprint,
+git commit, package versions, the comparison table and the HTML report) and one
+nested run per model (parameters, metrics, figures, validation tables, the test
+predictions and the exported scorer bundle). A model that failed to fit gets a
+child run with status FAILED and its error message.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import yaml
+
+from riskmodels.tracking.environment import git_commit, package_versions
+
+DEFAULT_URI = "sqlite:///mlflow.db"
+
+
+def tracking_uri(configured: str | None = None) -> str:
+    """The config's URI, else ``MLFLOW_TRACKING_URI``, else the embedded ``sqlite:///mlflow.db``."""
+    return configured or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_URI
+
+
+def _flat(prefix: str, value, out: dict) -> dict:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _flat(f"{prefix}.{k}" if prefix else str(k), v, out)
+    else:
+        text = json.dumps(value, default=str) if isinstance(value, (list, tuple)) else str(value)
+        out[prefix] = text[:6000]
+    return out
+
+
+def log_comparison(comparison) -> str:
+    """Log the comparison; returns the parent run id."""
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    import mlflow
+
+    cfg = comparison.config
+    mlflow.set_tracking_uri(tracking_uri(cfg.tracking.uri))
+    mlflow.set_experiment(cfg.tracking.experiment)
+    versions = package_versions()
+    tags = {
+        "riskmodels.kind": "comparison",
+        "data_fingerprint": comparison.fingerprints["data"],
+        "test_fingerprint": comparison.fingerprints["test"],
+        "git_commit": git_commit(),
+        "riskmodels_version": versions["riskmodels"],
+        "master_scale": cfg.master_scale,
+    }
+    with mlflow.start_run(run_name=cfg.name, tags=tags) as parent:
+        config_dict = cfg.model_dump(mode="json")
+        mlflow.log_params(_flat("", {k: v for k, v in config_dict.items() if k != "models"}, {}))
+        mlflow.log_params({"models": ",".join(f"{m.name}:{m.type}" for m in cfg.models),
+                           "n_train": len(comparison.train), "n_test": len(comparison.test)})
+        mlflow.log_text(yaml.safe_dump(config_dict, sort_keys=False, allow_unicode=True), "config.yaml")
+        mlflow.log_dict(versions, "package_versions.json")
+        mlflow.log_text(comparison.table.to_csv(index=True), "comparison.csv")
+        if comparison.report_path is not None:
+            mlflow.log_artifact(str(comparison.report_path))
+        for result in comparison.results.values():
+            _log_model(mlflow, result, tags)
+        parent_id = parent.info.run_id
+    return parent_id
+
+
+def _log_model(mlflow, result, parent_tags: dict) -> None:
+    tags = {**parent_tags, "riskmodels.kind": "model", "model_type": result.type,
+            "status": result.status}
+    run = mlflow.start_run(run_name=result.name, nested=True, tags=tags)
+    try:
+        mlflow.log_params(_flat("", {"type": result.type, "features": result.features,
+                                     "params": result.params}, {}))
+        if result.status != "ok":
+            mlflow.set_tag("error", result.error[:5000])
+            mlflow.log_text(result.error, "error.txt")
+            return
+        mlflow.log_metrics({k: float(v) for k, v in result.metrics.items() if v is not None})
+        for name, fig in result.figures.items():
+            mlflow.log_figure(fig, f"figures/{name}.png")
+        for name, table in result.tables.items():
+            mlflow.log_text(table.to_csv(index=True), f"tables/{name}.csv")
+            mlflow.log_text(table.to_html(), f"tables/{name}.html")
+        mlflow.log_text(result.predictions.to_csv(index=False), "predictions/test.csv")
+        bundle_path = Path("bundle") / f"{result.name}.json"
+        mlflow.log_text(result.bundle_bytes.decode("utf-8"), str(bundle_path))
+        result.run_id = run.info.run_id
+    finally:
+        mlflow.end_run(status="FINISHED" if result.status == "ok" else "FAILED")

@@ -1,0 +1,169 @@
+"""ExpertScorecardModel (issue 5): fit calibrates score → PD; bundle == in-memory, exactly."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+from riskmodels import scoring
+from riskmodels.errors import DataValidationError, NotFittedError, SpecError
+from riskmodels.models.expert import ExpertScorecardModel
+from riskmodels.scorecards import ExpertScorecard
+from tests.test_scorecards import firms, worked_firm
+
+SCALE = {"name": "test", "grades": ["A", "B", "C", "D"], "upper_bounds": [0.01, 0.05, 1.0],
+         "floor": None, "midpoints": [0.005, 0.02, 0.2, 1.0]}
+
+
+def labelled(n=1500, seed=0):
+    """Firms whose default odds fall with the card's score (a known, monotone link)."""
+    X = firms(n, seed)
+    score = ExpertScorecard.from_spec("enterprise_five_aspect").score(X).score
+    rng = np.random.default_rng(seed + 100)
+    y = (rng.random(n) < 1.0 / (1.0 + np.exp((score - 45.0) / 6.0))).astype(int)
+    return X, y, score
+
+
+@pytest.fixture(scope="module")
+def data():
+    return labelled()
+
+
+@pytest.mark.parametrize("calibration", ["logistic", "isotonic"])
+def test_bundle_pds_equal_predict_proba_exactly(data, tmp_path, calibration):
+    X, y, _ = data
+    model = ExpertScorecardModel(calibration=calibration).fit(X, y)
+    path = model.export(tmp_path / "expert.json")
+    scorer = scoring.load_scorer(path)
+    out = scorer.score(X)
+    np.testing.assert_array_equal(out["pd"], model.predict_proba(X)[:, 1])
+    inner = model.score_frame(X)
+    np.testing.assert_array_equal(out["score"], inner["score"])
+    np.testing.assert_array_equal(out["grade"], model.grade(X))
+    # the bundle's points are the engine's points (capped score)
+    np.testing.assert_array_equal(out["score"], model.score_card(X).score)
+
+
+def test_bundle_content(data):
+    X, y, _ = data
+    model = ExpertScorecardModel().fit(X, y)
+    bundle = model.to_bundle()
+    assert bundle["kind"] == "expert" and bundle["name"] == "enterprise_five_aspect"
+    assert bundle["model"] == model.card_.compiled
+    assert bundle["calibration"] == model.calibrator_.to_bundle_steps()
+    assert bundle["calibration"][0]["method"] == "logistic"
+    assert bundle["credit_limit"]["coefficients"]["AAA"] == 1.0
+    assert bundle["master_scale"]["name"] == "enterprise10"
+    assert bundle["metadata"]["spec"] == "enterprise_five_aspect"
+
+
+def test_logistic_calibration_pd_falls_with_score(data):
+    X, y, score = data
+    model = ExpertScorecardModel().fit(X, y)
+    assert model.calibrator_.a_ < 0          # more points → lower PD
+    pd_ = model.predict_proba(X)[:, 1]
+    order = np.argsort(score)
+    assert np.all(np.diff(pd_[order]) <= 1e-15)
+    # the simulated link is logit PD = −(score − 45) / 6: slope −1/6 recovered roughly
+    assert model.calibrator_.a_ == pytest.approx(-1 / 6, rel=0.25)
+
+
+def test_isotonic_pd_bounds_and_monotone(data):
+    X, y, score = data
+    model = ExpertScorecardModel(calibration="isotonic", pd_bounds=(0.001, 0.9)).fit(X, y)
+    pd_ = model.predict_proba(X)[:, 1]
+    assert pd_.min() >= 0.001 and pd_.max() <= 0.9
+    order = np.argsort(score)
+    assert np.all(np.diff(pd_[order]) <= 1e-15)
+
+
+def test_reasons_and_limits_in_the_bundle(data):
+    X, y, _ = data
+    model = ExpertScorecardModel(master_scale=SCALE).fit(X, y)
+    scorer = scoring.Scorer(model.to_bundle())
+    one = scorer.score(worked_firm())
+    assert one["reasons"][0] == "debt_ratio"
+    coef = {"AAA": 1.0, "AA": 0.9, "A": 0.8, "BBB": 0.6, "BB": 0.4, "B": 0.2}
+    # the bundle applies the limit on the master-scale grade (A..D here); none of those has a
+    # coefficient except "A" → 0.8 × min(4e7 / 2, 3e7)
+    expected = coef.get(one["grade"], 0.0) * 2.0e7
+    assert one["limit"] == pytest.approx(expected)
+
+
+def test_bundle_bytes_are_deterministic(data, monkeypatch):
+    X, y, _ = data
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    a = scoring.dumps_bundle(ExpertScorecardModel().fit(X, y).to_bundle())
+    b = scoring.dumps_bundle(ExpertScorecardModel().fit(X, y).to_bundle())
+    assert a == b
+
+
+def test_scorer_reports_bad_records(data):
+    X, y, _ = data
+    scorer = scoring.Scorer(ExpertScorecardModel().fit(X, y).to_bundle())
+    rows = [worked_firm(), worked_firm(market_position="excellent")]
+    out = scorer.score(rows, on_error="report")
+    assert not np.isnan(out["pd"][0]) and np.isnan(out["pd"][1])
+    assert "market_position" in out["errors"][1][0]
+
+
+def test_environmental_and_personal_models_fit():
+    rng = np.random.default_rng(4)
+    n = 300
+    X = pd.DataFrame({"discharge_compliance": rng.uniform(50, 100, n), "facilities_running": rng.uniform(70, 100, n),
+                      "violations": rng.integers(0, 4, n), "fee_paid_share": rng.uniform(60, 100, n),
+                      "fee_on_time": rng.choice(["on_time", "late"], n),
+                      "impact_assessment": rng.choice(["done_accepted", "not_done"], n),
+                      "other_points": rng.uniform(0, 40, n)})
+    score = ExpertScorecard.from_spec("environmental").score(X).score
+    y = (score < np.quantile(score, 0.2)).astype(int)
+    model = ExpertScorecardModel("environmental", master_scale=SCALE).fit(X, y)
+    assert model.predict_proba(X)[:, 1][y == 1].mean() > model.predict_proba(X)[:, 1][y == 0].mean()
+
+
+def test_synthetic_portfolio_model():
+    from sklearn.metrics import roc_auc_score
+
+    from riskmodels.data.synthetic import make_portfolio
+
+    frame = make_portfolio(n_firms=300, n_years=3, random_state=2).firm_years
+    model = ExpertScorecardModel().fit(frame, frame["default"])
+    pd_ = model.predict_proba(frame)[:, 1]
+    assert roc_auc_score(frame["default"], pd_) > 0.7
+    assert abs(pd_.mean() - frame["default"].mean()) < 0.01   # logistic fit reproduces the mean rate
+
+
+def test_sklearn_contract(data):
+    X, y, _ = data
+    model = ExpertScorecardModel("enterprise_five_aspect", calibration="isotonic")
+    twin = clone(model)
+    assert twin.get_params() == model.get_params()
+    assert model.fit(X, y) is model
+    assert model.classes_.tolist() == [0, 1] and model.n_features_in_ == len(model.card_.input_names)
+    assert model.predict(X).dtype.kind == "i"
+
+
+def test_bad_inputs(data):
+    X, y, _ = data
+    with pytest.raises(NotFittedError):
+        ExpertScorecardModel().predict_proba(X)
+    with pytest.raises(DataValidationError, match="y"):
+        ExpertScorecardModel().fit(X, np.full(len(X), 2))
+    with pytest.raises(SpecError, match="calibration"):
+        ExpertScorecardModel(calibration="magic").fit(X, y)
+    with pytest.raises(SpecError, match="rows"):
+        ExpertScorecardModel().fit(X, y[:-1])
+    with pytest.raises(DataValidationError, match="debt_ratio"):
+        ExpertScorecardModel().fit(X.drop(columns="debt_ratio"), y)
+    model = ExpertScorecardModel().fit(X, y)
+    with pytest.raises(DataValidationError, match="adjustment_reason"):
+        model.predict_proba(pd.DataFrame([worked_firm(analyst_adjustment=2.0)]))
+
+
+def test_spec_objects_and_dicts_are_accepted(data):
+    X, y, _ = data
+    card = ExpertScorecard.from_spec("enterprise_five_aspect")
+    by_obj = ExpertScorecardModel(card.spec).fit(X, y).predict_proba(X)
+    by_name = ExpertScorecardModel().fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(by_obj, by_name)
+    assert "<table" in ExpertScorecardModel().fit(X, y)._repr_html_()

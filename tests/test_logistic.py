@@ -1,0 +1,266 @@
+"""Tests of riskmodels.models.logistic and the "logistic" kernel of riskmodels.scoring."""
+
+import json
+import math
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.base import clone
+
+from riskmodels import scoring
+from riskmodels.data.loaders import load_german
+from riskmodels.errors import DataValidationError, NotFittedError
+from riskmodels.models.logistic import (
+    LogisticScorecard,
+    attribute_points,
+    correlation_filter,
+    scaling_constants,
+    stepwise_select,
+    variance_inflation,
+)
+
+matplotlib.use("Agg")
+
+SCALE = {"name": "test", "grades": ["A", "B", "C", "D"], "upper_bounds": [0.1, 0.3, 0.6], "floor": None,
+         "midpoints": [0.05, 0.2, 0.45, 0.8]}
+
+
+@pytest.fixture(scope="module")
+def german():
+    g = load_german()
+    return g.drop(columns="target"), g["target"]
+
+
+@pytest.fixture(scope="module")
+def card(german):
+    X, y = german
+    return LogisticScorecard(master_scale=SCALE).fit(X, y)
+
+
+# --------------------------------------------------------------------------- known answers
+def test_scaling_constants_siddiqi():
+    # known_answers.md (Siddiqi 2006, ch. 6): 600 points at 50:1, PDO 20
+    factor, offset = scaling_constants(20, 600, 50)
+    assert factor == pytest.approx(28.8539008, abs=5e-8)
+    assert offset == pytest.approx(487.1228762, abs=5e-8)
+    assert offset + factor * math.log(100) == pytest.approx(620.0, abs=1e-9)
+
+
+def test_attribute_points_known_answer():
+    # known_answers.md: n 2, alpha -3.0, beta (-0.8, -1.1), WoE (0.5, -0.3)
+    factor, offset = scaling_constants(20, 600, 50)
+    pts, base = attribute_points([-0.8, -1.1], [0.5, -0.3], -3.0, 2, factor, offset)
+    np.testing.assert_allclose(pts, [298.38385, 277.32050], atol=5e-6)
+    assert pts.sum() == pytest.approx(575.70435, abs=5e-6) and base == 0.0
+    pts_b, base_b = attribute_points([-0.8, -1.1], [0.5, -0.3], -3.0, 2, factor, offset, "base")
+    assert base_b + pts_b.sum() == pytest.approx(575.70435, abs=5e-6)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.floats(-3, 0), st.floats(-2, 2)), min_size=1, max_size=8),
+       st.floats(-5, 2), st.floats(5, 100), st.floats(300, 900), st.floats(1, 200),
+       st.sampled_from(["spread", "base"]))
+def test_points_sum_to_offset_plus_factor_ln_odds(pairs, alpha, pdo, base_score, base_odds, mode):
+    beta = np.array([p[0] for p in pairs])
+    woe = np.array([p[1] for p in pairs])
+    factor, offset = scaling_constants(pdo, base_score, base_odds)
+    pts, base = attribute_points(beta, woe, alpha, len(pairs), factor, offset, mode)
+    eta = alpha + float(beta @ woe)  # ln(bad odds)
+    assert base + pts.sum() == pytest.approx(offset + factor * (-eta), abs=1e-7 * (1 + abs(offset)))
+
+
+def test_variance_inflation_matches_regression_r2():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=400), rng.normal(size=400)
+    c = a + 0.5 * b + 0.3 * rng.normal(size=400)
+    X = np.column_stack([a, b, c])
+    design = np.column_stack([np.ones(400), a, b])
+    resid = c - design @ np.linalg.lstsq(design, c, rcond=None)[0]
+    r2 = 1 - resid.var() / c.var()
+    assert variance_inflation(X)[2] == pytest.approx(1 / (1 - r2), rel=1e-9)
+
+
+def test_correlation_filter_keeps_higher_ranked():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=200)
+    W = pd.DataFrame({"a": a, "b": a + 0.01 * rng.normal(size=200), "c": rng.normal(size=200)})
+    kept, dropped = correlation_filter(W, ["b", "a", "c"], 0.9)
+    assert kept == ["b", "c"] and dropped[0][:2] == ("a", "b")
+
+
+def test_stepwise_directions_and_criteria():
+    rng = np.random.default_rng(1)
+    W = pd.DataFrame(rng.normal(size=(1500, 4)), columns=["a", "b", "n1", "n2"])
+    y = (rng.random(1500) < 1 / (1 + np.exp(1 + W["a"] + 0.5 * W["b"]))).astype(int).to_numpy()
+    for direction in ("forward", "backward", "stepwise"):
+        chosen, log = stepwise_select(W, y, ["a", "b", "n1", "n2"], direction)
+        assert {"a", "b"} <= set(chosen) and len(chosen) <= 3, direction
+    aic_chosen, aic_log = stepwise_select(W, y, ["a", "b", "n1", "n2"], "forward", criterion="aic")
+    assert aic_chosen[:2] == ["a", "b"]
+    assert all(later < earlier for earlier, later in zip([v for _, _, v in aic_log], [v for _, _, v in aic_log][1:], strict=False))
+    assert stepwise_select(W, y, ["a", "b", "n1"], "forward", max_features=1)[0] == ["a"]
+    with pytest.raises(DataValidationError, match="p_remove"):
+        stepwise_select(W, y, ["a"], p_enter=0.2, p_remove=0.1)
+
+
+# --------------------------------------------------------------------------- fitted scorecard
+def test_bundle_reproduces_predict_proba_exactly(card, german, tmp_path):
+    X, _ = german
+    path = card.export(tmp_path / "card.json")
+    scorer = scoring.load_scorer(path)
+    out = scorer.score(X)
+    np.testing.assert_array_equal(out["pd"], card.predict_proba(X)[:, 1])
+    np.testing.assert_array_equal(out["score"], card.score(X))
+    assert scorer.kind == "logistic"
+    assert json.loads(path.read_text())["model"]["features"][0]["name"] == card.features_[0]
+
+
+def test_fitted_points_follow_the_scaling(card, german):
+    X, _ = german
+    out = card.score_frame(X)
+    eta = scoring.logit(out["pd"])
+    np.testing.assert_allclose(out["score"], card.offset_ - card.factor_ * eta, atol=1e-8)
+    assert (card.coef_ < 0).all() and card.sign_violations_ == []
+
+
+def test_reason_codes_rank_points_lost(card, german):
+    X, _ = german
+    out = card.score_frame(X.head(50))
+    lost = out["contributions"]
+    assert (lost >= -1e-12).all()
+    reasons = card.reason_codes(X.head(50), n_reasons=2)
+    worst = np.asarray(card.features_)[np.argmax(lost, axis=1)]
+    np.testing.assert_array_equal(reasons[:, 0], worst)
+    best = {}
+    for name in card.features_:
+        b = card.binning_.binnings_[name]
+        populated = np.flatnonzero(b.table_.count[: b.n_bins_] > 0)
+        top = populated[np.argmax(card.points_[name][populated])]
+        best[name] = b.splits_[top][0] if b.dtype == "categorical" else (
+            b.splits_[top - 1] if top > 0 else b.splits_[0] - 1)
+    ideal = card.score_frame(pd.DataFrame({n: [v] for n, v in best.items()}))
+    np.testing.assert_allclose(ideal["contributions"], 0.0, atol=1e-12)
+
+
+def test_selection_log_and_summary(card):
+    log = card.selection_log_
+    assert {"drop (IV)", "add"} <= set(log["action"])
+    assert (card.binning_.iv_[card.features_] >= 0.02).all()
+    text = card.summary()
+    assert "Logit Regression Results" in text and "Sign check" in text and "PDO 20" in text
+    assert list(card.coef_table_.index) == ["const", *card.features_]
+    assert (card.coef_table_["vif"].iloc[1:] <= 5).all()
+    assert "<table" in card._repr_html_() and card.plot() is not None
+    table = card.scorecard_table()
+    assert set(table["feature"]) == set(card.features_)
+
+
+def test_sign_check_reports_and_drops_wrong_signs():
+    rng = np.random.default_rng(5)
+    n = 4000
+    a = rng.normal(size=n)
+    b = a + 0.3 * rng.normal(size=n)  # marginally risky like a, conditionally protective
+    y = (rng.random(n) < 1 / (1 + np.exp(1.0 - 2.0 * a + 0.8 * b))).astype(int)
+    X = pd.DataFrame({"a": a, "b": b})
+    params = dict(selection=None, max_correlation=1.0, max_vif=None, master_scale=SCALE)
+    report = LogisticScorecard(sign_policy="report", **params).fit(X, y)
+    assert report.sign_violations_ == ["b"] and report.coef_table_.loc["b", "sign_ok"] == False  # noqa: E712
+    dropped = LogisticScorecard(**params).fit(X, y)
+    assert dropped.features_ == ["a"] and dropped.sign_violations_ == ["b"]
+    assert "drop (sign)" in set(dropped.selection_log_["action"])
+
+
+def test_rounding_and_base_points(german):
+    X, y = german
+    common = dict(selection=None, max_features=4, master_scale=SCALE)
+    rounded = LogisticScorecard(rounding=True, **common).fit(X, y)
+    assert all(np.array_equal(p, np.round(p)) for p in rounded.points_.values())
+    scores = rounded.score(X.head(20))
+    assert np.array_equal(scores, np.round(scores))
+    spread = LogisticScorecard(**common).fit(X, y)
+    base = LogisticScorecard(intercept_mode="base", **common).fit(X, y)
+    np.testing.assert_allclose(spread.score(X.head(20)), base.score(X.head(20)), atol=1e-9)
+    assert base.base_points_ != 0.0
+    assert np.abs(scores - spread.score(X.head(20))).max() <= 0.5 * len(rounded.features_) + 1e-9
+
+
+def test_sklearn_contract_and_determinism(german, monkeypatch):
+    X, y = german
+    est = LogisticScorecard(max_features=3, master_scale=SCALE)
+    assert clone(est).get_params() == est.get_params()
+    with pytest.raises(NotFittedError):
+        est.predict_proba(X)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    first = scoring.dumps_bundle(clone(est).fit(X, y).to_bundle())
+    second = scoring.dumps_bundle(clone(est).fit(X, y).to_bundle())
+    assert first == second
+    fitted = clone(est).fit(X, y)
+    assert fitted.predict_proba(X).shape == (1000, 2) and set(fitted.predict(X)) <= {0, 1}
+    assert fitted.n_features_in_ == X.shape[1]
+
+
+# --------------------------------------------------------------------------- bad inputs
+def test_bad_targets_raise(german):
+    X, y = german
+    with pytest.raises(DataValidationError, match="single class"):
+        LogisticScorecard(master_scale=SCALE).fit(X, np.zeros(len(y)))
+    with pytest.raises(DataValidationError, match="values other than 0/1"):
+        LogisticScorecard(master_scale=SCALE).fit(X, np.where(y == 1, 2, 0))
+
+
+def test_infinite_values_raise_at_fit_and_predict(card, german):
+    X, y = german
+    bad = X.copy()
+    bad["credit_amount"] = bad["credit_amount"].astype(float)
+    bad.loc[7, "credit_amount"] = np.inf
+    with pytest.raises(DataValidationError, match="'credit_amount'.*infinite.*\\[7\\]"):
+        LogisticScorecard(master_scale=SCALE).fit(bad, y)
+    if "credit_amount" in card.features_:
+        with pytest.raises(DataValidationError, match="credit_amount"):
+            card.predict_proba(bad)
+
+
+def test_unknown_category_policies_at_scoring(german):
+    X, y = german
+    strict = LogisticScorecard(unknown_category="error", max_features=3, master_scale=SCALE).fit(X, y)
+    row = X.head(2).copy()
+    row["checking_status"] = row["checking_status"].astype(str)
+    row.loc[1, "checking_status"] = "A99"
+    assert "checking_status" in strict.features_
+    with pytest.raises(DataValidationError, match="checking_status"):
+        strict.predict_proba(row)
+    lenient = LogisticScorecard(max_features=3, master_scale=SCALE).fit(X, y)
+    pd_ = lenient.predict_proba(row)[:, 1]
+    worst = lenient.predict_proba(X[X["checking_status"] == "A11"].head(1).assign(
+        **{c: row.loc[1, c] for c in lenient.features_ if c != "checking_status"}))[:, 1]
+    assert pd_[1] == pytest.approx(worst[0])
+
+
+def test_no_feature_survives_raises(german):
+    X, y = german
+    with pytest.raises(DataValidationError, match="no characteristic survived"):
+        LogisticScorecard(min_iv=10.0, master_scale=SCALE).fit(X, y)
+    with pytest.raises(DataValidationError, match="selection"):
+        LogisticScorecard(selection="sideways", master_scale=SCALE).fit(X, y)
+
+
+def test_logistic_kernel_by_hand():
+    model = {"intercept": -1.0, "base_points": 10.0, "features": [
+        {"name": "x", "binning": {"type": "numeric", "edges": [5.0], "missing_bin": 2, "special_bins": {}},
+         "woe": [0.5, -0.5, 0.0], "coef": -2.0, "points": [30.0, 10.0, 20.0], "best_points": 30.0},
+        {"name": "c", "binning": {"type": "categorical", "categories": {"u": 0, "v": 1}, "missing_bin": 2,
+                                  "unknown_bin": None},
+         "woe": [1.0, -1.0, 0.0], "coef": -1.0, "points": [40.0, 0.0, 20.0], "best_points": 40.0}]}
+    cols = {"x": np.array([1.0, 7.0, np.nan]), "c": np.array(["v", "u", None], dtype=object)}
+    out = scoring.KERNELS["logistic"](model, cols, 3)
+    eta = np.array([-1 - 2 * 0.5 - 1 * -1.0, -1 - 2 * -0.5 - 1 * 1.0, -1.0])
+    np.testing.assert_allclose(out["raw"], 1 / (1 + np.exp(-eta)))
+    np.testing.assert_allclose(out["points"], [40.0, 60.0, 50.0])
+    np.testing.assert_allclose(out["contributions"], [[0.0, 40.0], [20.0, 0.0], [10.0, 20.0]])
+    assert out["reason_names"] == ["x", "c"]
+    with pytest.raises(scoring.BundleError, match="'c'.*no bin"):
+        scoring.KERNELS["logistic"](model, {"x": np.array([1.0]), "c": np.array(["w"], dtype=object)}, 1)

@@ -1,0 +1,566 @@
+"""Expert scorecards (issue 5): specs, engine, caps, the documents' tables, rules, limits.
+
+Sources: 003 「企业信用评级方法规则」 (five aspects, year weights 0.2/0.3/0.5, linear
+interpolation between reference values), 003 「企业信用评级标准」 (10 grades, capping
+indicators, re-rating at −10 points), 003 「企业环保信用等级评定办法」 (environmental
+points table), 002 「个人资信等级评定办法」 (personal cut-offs and guarantee amounts),
+002 「客户资信管理评估制度」/「客户分级管理制度」 and 000 「企业授信评价管理制度」 (classes,
+tiers, terms, limits). Files in /work/shared/seeds.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from riskmodels import scoring
+from riskmodels.errors import DataValidationError, SpecError
+from riskmodels.scorecards import ExpertScorecard, load_spec, shipped_specs
+from riskmodels.scorecards.rules import CustomerRules, credit_limit
+from riskmodels.scorecards.spec import SPECS_DIR, compile_spec, input_rules, reference_curve
+
+QUAL = ["management_quality", "industry_outlook", "market_position", "contract_fulfilment"]
+RATIOS = ["debt_ratio", "current_ratio", "quick_ratio", "interest_cover", "sales_margin", "roa", "roe",
+          "asset_turnover", "receivables_turnover", "revenue_growth"]
+
+
+def firms(n: int, seed: int = 0) -> pd.DataFrame:
+    """Hand-made firms with the synthetic portfolio's column names."""
+    rng = np.random.default_rng(seed)
+    bounds = {"debt_ratio": (0.2, 0.95), "current_ratio": (0.5, 3), "quick_ratio": (0.3, 2),
+              "interest_cover": (-2, 12), "sales_margin": (-0.05, 0.2), "roa": (-0.05, 0.12),
+              "roe": (-0.1, 0.25), "asset_turnover": (0.2, 2), "receivables_turnover": (1, 15),
+              "revenue_growth": (-0.2, 0.3)}
+    data = {}
+    for base, (lo, hi) in bounds.items():
+        for suffix in ("_lag2", "_lag1", ""):
+            data[base + suffix] = rng.uniform(lo, hi, n)
+    data["profit_growth"] = rng.uniform(-1, 1, n)
+    data["total_assets"] = rng.uniform(3e6, 2e9, n)
+    data["on_time_share"] = rng.uniform(0.5, 1, n)
+    for col in QUAL:
+        data[col] = pd.Categorical(rng.choice(["good", "fairly good", "average", "poor"], n))
+    data["current_assets"] = rng.uniform(1e6, 1e8, n)
+    data["monthly_sales"] = rng.uniform(1e5, 1e7, n)
+    return pd.DataFrame(data)
+
+
+def worked_firm(**overrides) -> dict:
+    """The firm of the hand-computed example (see test_five_aspect_worked_example)."""
+    firm = {
+        "total_assets": 2.0e8, "management_quality": "较好", "industry_outlook": "good",
+        "revenue_growth_lag2": 0.0, "revenue_growth_lag1": 0.10, "revenue_growth": 0.20,
+        "market_position": "average", "contract_fulfilment": "good", "on_time_share": 0.90,
+        "profit_growth": 0.1,
+        "current_assets": 4.0e7, "monthly_sales": 3.0e7,
+    }
+    same = {"receivables_turnover": 8.0, "asset_turnover": 0.6, "sales_margin": 0.10, "roe": 0.06,
+            "current_ratio": 1.2, "quick_ratio": 0.8, "interest_cover": 8.0}
+    for base, value in same.items():
+        for suffix in ("_lag2", "_lag1", ""):
+            firm[base + suffix] = value
+    firm.update({"roa_lag2": 0.03, "roa_lag1": 0.03, "roa": 0.10,
+                 "debt_ratio_lag2": 0.80, "debt_ratio_lag1": 0.90, "debt_ratio": 0.90})
+    firm.update(overrides)
+    return firm
+
+
+@pytest.fixture(scope="module")
+def enterprise():
+    return ExpertScorecard.from_spec("enterprise_five_aspect")
+
+
+@pytest.fixture(scope="module")
+def environmental():
+    return ExpertScorecard.from_spec("environmental")
+
+
+# ------------------------------------------------------------------ worked example (by hand)
+def test_five_aspect_worked_example(enterprise):
+    """Every indicator of the five-aspect card computed by hand.
+
+    Points of an indicator = aspect weight × indicator weight / 100 × score %;
+    score % interpolates between the reference values (grade → its band's lower
+    bound: AAA 90, AA 80, A 70, BBB 60, BB 50, CCC 30), extended linearly when
+    only two grades are given (profitability and financial quality).
+    """
+    r = enterprise.score(worked_firm())
+    expected = {
+        "size": 0.40 * 15 * 0.70,                        # 2e8 = A reference → 70 %
+        "management_quality": 0.60 * 15 * 0.75,          # 较好 = fairly good → 75 %
+        "industry_outlook": 0.60 * 15 * 1.00,
+        # 3-year weights: 0.2·0 + 0.3·0.10 + 0.5·0.20 = 0.13, between A 0.10 (70) and AAA 0.20 (90)
+        "revenue_growth": 0.40 * 15 * 0.76,
+        "market_position": 0.25 * 20 * 0.50,
+        "contract_fulfilment": 0.25 * 20 * 1.00,
+        "on_time_repayment": 0.20 * 20 * 0.60,           # 0.90 between BB 0.85 (50) and A 0.95 (70)
+        "receivables_turnover": 0.15 * 20 * 0.70,
+        "asset_turnover": 0.15 * 20 * 0.50,
+        "sales_margin": 0.30 * 20 * 0.75,                # 0.10 between BBB 0.05 (60) and AAA 0.15 (90)
+        # 0.2·0.03 + 0.3·0.03 + 0.5·0.10 = 0.065 → 60 + 30·(0.035 / 0.07) = 75 %
+        "roa": 0.35 * 20 * 0.75,
+        "roe": 0.35 * 20 * 0.60,
+        # 0.2·0.80 + 0.3·0.90 + 0.5·0.90 = 0.88; line through (0.40, 90) and (0.65, 60):
+        # 60 − 120·(0.88 − 0.65) = 32.4 %
+        "debt_ratio": 0.35 * 30 * 0.324,
+        "current_ratio": 0.25 * 30 * 0.60,
+        "quick_ratio": 0.15 * 30 * 0.60,
+        "interest_cover": 0.25 * 30 * 0.90,
+    }
+    got = r.indicator_points.iloc[0]
+    for name, points in expected.items():
+        assert got[name] == pytest.approx(points, abs=1e-9), name
+    total = sum(expected.values())
+    assert total == pytest.approx(69.312, abs=1e-9)
+    assert r.total[0] == pytest.approx(total, abs=1e-9)
+    assert r.grade_before[0] == "BBB"                    # 60 <= 69.312 < 70
+    # debt ratio 0.88 > 0.85 fails the cap: at best BB, score held at the BB band's top (60)
+    assert r.grade[0] == "BB"
+    assert r.score[0] == 60.0
+    assert r.caps_bound.iloc[0].to_dict() == {"debt_ratio_cap": True, "profit_growth_cap": False,
+                                              "contract_cap": False, "size_cap": False,
+                                              "competitiveness_cap": False}
+    assert r.aspect_points.iloc[0]["financial_quality"] == pytest.approx(
+        expected["debt_ratio"] + expected["current_ratio"] + expected["quick_ratio"]
+        + expected["interest_cover"], abs=1e-9)
+    # reasons: the indicators that cost the most points (max − points): debt ratio loses 7.098
+    assert r.reasons[0, 0] == "debt_ratio"
+    # limit = coefficient(BB) 0.4 × min(4e7 / 2, 3e7) = 8e6
+    assert r.limit[0] == pytest.approx(0.4 * 2.0e7)
+
+
+def test_cap_does_not_bind_when_the_grade_is_already_worse(enterprise):
+    # a weak firm with a high debt ratio is below BB anyway: the cap is not reported as binding
+    weak = worked_firm(management_quality="poor", industry_outlook="poor", market_position="poor",
+                       sales_margin=-0.1, sales_margin_lag1=-0.1, sales_margin_lag2=-0.1)
+    r = enterprise.score(weak)
+    assert r.grade_before[0] == r.grade[0]
+    assert not r.caps_bound.iloc[0]["debt_ratio_cap"]
+    assert r.score[0] == r.total[0]
+
+
+def test_lower_debt_lifts_cap_and_grade(enterprise):
+    r = enterprise.score(worked_firm(debt_ratio_lag2=0.40, debt_ratio_lag1=0.40, debt_ratio=0.40))
+    # debt ratio 0.40 = AAA reference → 90 % of 10.5 instead of 32.4 %
+    assert r.total[0] == pytest.approx(69.312 + 0.35 * 30 * (0.90 - 0.324), abs=1e-9)
+    assert r.grade[0] == r.grade_before[0] == "A"
+    assert not r.caps_bound.to_numpy().any()
+
+
+def test_multi_year_missing_lag_renormalises_weights(enterprise):
+    # revenue growth lag2 missing: (0.3·0.10 + 0.5·0.20) / 0.8 = 0.1625 → 70 + 20·0.625 = 82.5 %
+    r = enterprise.score(worked_firm(revenue_growth_lag2=np.nan))
+    assert r.indicator_values.iloc[0]["revenue_growth"] == pytest.approx(0.1625)
+    assert r.indicator_points.iloc[0]["revenue_growth"] == pytest.approx(6 * 0.825)
+
+
+def test_interpolation_is_clipped_and_extrapolated_as_documented(enterprise):
+    spec = load_spec("enterprise_five_aspect")
+    debt = next(i for i in spec.indicators if i.name == "debt_ratio")
+    xs, ys = reference_curve(spec, debt)
+    # (0.40, 90), (0.65, 60) extended to 100 % at 0.40 − 10/120 and 0 % at 0.65 + 60/120
+    assert xs == pytest.approx([0.40 - 10 / 120, 0.40, 0.65, 1.15])
+    assert ys == [100.0, 90.0, 60.0, 0.0]
+    r = enterprise.score(pd.DataFrame([worked_firm(debt_ratio_lag2=v, debt_ratio_lag1=v, debt_ratio=v)
+                                       for v in (0.05, 1.5)]))
+    assert r.indicator_points["debt_ratio"].tolist() == [10.5, 0.0]
+
+
+def test_analyst_adjustment_bounded_and_needs_reason(enterprise):
+    base = enterprise.score(worked_firm(debt_ratio=0.4, debt_ratio_lag1=0.4, debt_ratio_lag2=0.4))
+    up = enterprise.score(worked_firm(debt_ratio=0.4, debt_ratio_lag1=0.4, debt_ratio_lag2=0.4,
+                                      analyst_adjustment=3.0, adjustment_reason="industry upturn"))
+    assert up.total[0] == pytest.approx(base.total[0] + 3.0)
+    with pytest.raises(DataValidationError, match="adjustment_reason"):
+        enterprise.score(worked_firm(analyst_adjustment=3.0))
+    with pytest.raises(DataValidationError, match="analyst_adjustment"):
+        enterprise.score(worked_firm(analyst_adjustment=8.0, adjustment_reason="too much"))
+
+
+def test_rerating_trigger_at_ten_points(enterprise):
+    assert enterprise.needs_rerating([75.0, 75.0, 75.0], [65.0, 65.01, 80.0]).tolist() == [True, False, False]
+
+
+# ------------------------------------------------------------------ environmental points table (003)
+ENV_BASE = {"discharge_compliance": 100.0, "facilities_running": 100.0, "violations": 0,
+            "fee_paid_share": 100.0, "fee_on_time": "on_time", "impact_assessment": "done_accepted",
+            "other_points": 0.0}
+
+
+@pytest.mark.parametrize("compliance, points", [(95, 5), (99, 5), (85, 3), (94.9, 3), (60, 1), (84.9, 1),
+                                                (59.9, 0)])
+def test_env_discharge_compliance_rows(environmental, compliance, points):
+    # 监测合格率 ≥95% → 5, ≥85% → 3, 达到60% → 1, 低于60% → 0
+    r = environmental.score({**ENV_BASE, "discharge_compliance": compliance})
+    assert r.indicator_points.iloc[0]["discharge_compliance"] == pytest.approx(points)
+
+
+@pytest.mark.parametrize("running, points", [(100, 5), (90, 3), (99.9, 3), (80, 1), (89.9, 1), (79.9, 0)])
+def test_env_facilities_rows(environmental, running, points):
+    # 设施正常运转率 100% → 5, 90% → 3, 80% → 1, 低于80% → 0
+    r = environmental.score({**ENV_BASE, "facilities_running": running})
+    assert r.indicator_points.iloc[0]["facilities_running"] == pytest.approx(points)
+
+
+@pytest.mark.parametrize("violations, points", [(0, 20), (1, 15), (2, 8), (3, 0), (5, 0)])
+def test_env_violation_rows(environmental, violations, points):
+    # 无 → 20, 1次 → 15, 2次 → 8, 3次 → 0
+    r = environmental.score({**ENV_BASE, "violations": violations})
+    assert r.aspect_points.iloc[0]["violations"] == pytest.approx(points)
+
+
+@pytest.mark.parametrize("paid, timing, points", [(100, "on_time", 20), (100, "late", 15), (90, "on_time", 15),
+                                                  (99, "按时", 19.5), (90, "late", 10), (60, "on_time", 5)])
+def test_env_fee_rows(environmental, paid, timing, points):
+    # 按时足额 → 20, 足额但不按时 → 15, 每少缴一个百分点扣0.5分
+    r = environmental.score({**ENV_BASE, "fee_paid_share": paid, "fee_on_time": timing})
+    assert r.aspect_points.iloc[0]["fees"] == pytest.approx(points)
+
+
+@pytest.mark.parametrize("status, points", [("done_accepted", 10), ("done_not_accepted_no_pollution", 5),
+                                            ("not_done", 0)])
+def test_env_impact_assessment_rows(environmental, status, points):
+    # 执行率100%且通过验收 → 10; 未通过验收、未造成污染 → 5; 未执行 → 0
+    r = environmental.score({**ENV_BASE, "impact_assessment": status})
+    assert r.aspect_points.iloc[0]["impact_assessment"] == pytest.approx(points)
+
+
+@pytest.mark.parametrize("other, grade", [(30.0, "A"), (29.9, "B"), (20.0, "B"), (19.9, "C"), (0.0, "C")])
+def test_env_grade_bands(environmental, other, grade):
+    # the table gives 60 points at best; A ≥ 90, B 80–90, C 60–80, D < 60
+    assert environmental.score({**ENV_BASE, "other_points": other}).grade[0] == grade
+
+
+def test_env_grade_d_and_promotion(environmental):
+    r = environmental.score({**ENV_BASE, "violations": 3, "fee_paid_share": 70.0, "fee_on_time": "late"})
+    assert r.total[0] == pytest.approx(20.0) and r.grade[0] == "D"
+    # 连续两年A → AA, 连续三年A → AAA
+    assert environmental.promote(["A", "A"]) == "AA"
+    assert environmental.promote(["C", "A", "A", "A"]) == "AAA"
+    assert environmental.promote(["A", "A", "B"]) == "B"
+    assert environmental.promote(["A"]) == "A"
+
+
+# ------------------------------------------------------------------ personal card (002)
+PERSON = {"age": 40, "marital_status": "已婚", "health": "good", "education": "postgraduate",
+          "household_registration": "local_urban", "employer_type": "government", "employer_condition": "好",
+          "industry_prospects": "good", "position": "senior_manager", "years_in_position": 12, "title": "senior",
+          "monthly_income": 30000.0, "dependants": 0, "home": "owned_no_mortgage",
+          "bank_relationship": "deposits_and_loans_repaid", "officer_impression": "good"}
+
+
+def test_personal_cutoffs_and_guarantee_amounts():
+    card = ExpertScorecard.from_spec("personal")
+    c = card.compiled
+    scores = np.array([100, 95, 94.99, 90, 89.99, 80, 79.99, 70, 69.99, 60, 59.99, 50, 49.99, 0])
+    got = np.asarray(c["grades"])[scoring.expert_grade_index(c["lower_bounds"], scores)].tolist()
+    assert got == ["AAA", "AAA", "AA", "AA", "A", "A", "BBB", "BBB", "BB", "BB", "B", "B", "none", "none"]
+    assert card.spec.grade_amounts == {"AAA": 300000, "AA": 250000, "A": 200000, "BBB": 150000,
+                                       "BB": 100000, "B": 50000, "none": 0}
+    best = card.score(PERSON)
+    assert best.score[0] == pytest.approx(100.0) and best.grade[0] == "AAA" and best.amount[0] == 300000
+    weaker = card.score({**PERSON, "officer_impression": "poor", "monthly_income": 3000.0})
+    # impression 10 points lost; income at the B reference 3000 → 50 % of 12.5 points
+    assert weaker.score[0] == pytest.approx(100 - 10 - 12.5 * 0.5)
+    assert weaker.grade[0] == "A" and weaker.amount[0] == 200000
+
+
+# ------------------------------------------------------------------ every shipped spec scores
+def test_every_shipped_spec_loads_and_scores():
+    assert set(shipped_specs()) == {"enterprise_five_aspect", "bank_15_grade", "personal", "environmental"}
+    frames = {"enterprise_five_aspect": firms(300), "bank_15_grade": firms(300),
+              "personal": pd.DataFrame([PERSON, {**PERSON, "age": 22, "health": "poor"}]),
+              "environmental": pd.DataFrame([ENV_BASE, {**ENV_BASE, "violations": 2}])}
+    for name in shipped_specs():
+        card = ExpertScorecard.from_spec(name)
+        r = card.score(frames[name])
+        assert len(r) == len(frames[name])
+        assert np.all((r.score >= 0) & (r.score <= 100))
+        assert set(r.grade) <= set(card.grades)
+        # points add up: indicators → aspects → total
+        assert np.allclose(r.indicator_points.sum(axis=1), r.aspect_points.sum(axis=1))
+
+
+def test_bank_card_uses_its_15_grades_and_classes():
+    card = ExpertScorecard.from_spec("bank_15_grade")
+    assert card.grades == ["AAA", "AA", "A", "BBB+", "BBB", "BBB-", "BB+", "BB", "BB-", "B+", "B-",
+                           "CCC", "CC", "C", "D"]
+    r = card.score(firms(400, seed=3))
+    cls = dict(zip(card.grades, ["A"] * 3 + ["B"] * 6 + ["C"] * 5 + ["D"], strict=True))
+    assert [cls[g] for g in r.grade] == r.grade_class.tolist()
+    # same indicators as the enterprise card: identical points before caps
+    ent = ExpertScorecard.from_spec("enterprise_five_aspect").score(firms(400, seed=3))
+    np.testing.assert_array_equal(r.total, ent.total)
+
+
+def test_synthetic_portfolio_scores_and_ranks_risk():
+    from sklearn.metrics import roc_auc_score
+
+    from riskmodels.data.synthetic import make_portfolio
+
+    frame = make_portfolio(n_firms=300, n_years=3, random_state=1).firm_years
+    for name in ("enterprise_five_aspect", "bank_15_grade"):
+        r = ExpertScorecard.from_spec(name).score(frame)
+        assert len(r) == len(frame) and not np.isnan(r.score).any()
+        # higher points = safer: the card must rank defaulters below survivors
+        assert roc_auc_score(frame["default"], -r.score) > 0.7
+
+
+def test_single_record_and_list_of_records(enterprise):
+    one = enterprise.score(worked_firm())
+    many = enterprise.score([worked_firm(), worked_firm(debt_ratio=0.4)])
+    assert len(one) == 1 and len(many) == 2
+    assert many.score[0] == one.score[0]
+
+
+# ------------------------------------------------------------------ views
+def test_html_views(enterprise):
+    page = enterprise._repr_html_()
+    assert "<table" in page and "debt_ratio" in page and "资产负债率" in page and "debt_ratio_cap" in page
+    r = enterprise.score(worked_firm())
+    b = r.breakdown(0)
+    assert b.table["points"].sum() == pytest.approx(r.total[0])
+    assert "capped from BBB by debt_ratio_cap" in b._repr_html_()
+    assert "debt_ratio_cap" in b.summary()
+    assert "<table" in r._repr_html_() and "BB" in r.summary()
+    frame = r.frame()
+    assert frame.loc[0, "caps_bound"] == "debt_ratio_cap" and frame.loc[0, "reason_1"] == "debt_ratio"
+    assert "management_quality" in enterprise.summary()
+
+
+def test_breakdown_plot(enterprise):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ax = enterprise.score(worked_firm()).breakdown(0).plot()
+    assert len(ax.patches) == 2 * 16 and "grade BB" in ax.get_title()
+    plt.close(ax.figure)
+
+
+# ------------------------------------------------------------------ bad input
+def test_missing_column_named(enterprise):
+    firm = worked_firm()
+    del firm["debt_ratio"]
+    with pytest.raises(DataValidationError, match="'debt_ratio': missing column"):
+        enterprise.score(firm)
+
+
+def test_unknown_answer_named(enterprise):
+    with pytest.raises(DataValidationError, match="market_position"):
+        enterprise.score(worked_firm(market_position="excellent"))
+
+
+def test_missing_current_year_refused_but_roe_scores_worst(enterprise):
+    with pytest.raises(DataValidationError, match="current_ratio"):
+        enterprise.score(worked_firm(current_ratio=np.nan))
+    r = enterprise.score(worked_firm(roe=np.nan))   # negative equity: ROE undefined → lowest points
+    assert r.indicator_points.iloc[0]["roe"] == 0.0
+
+
+def test_bad_records_type(enterprise):
+    with pytest.raises(DataValidationError, match="records"):
+        enterprise.score(42)
+
+
+# ------------------------------------------------------------------ invalid specs → SpecError with the path
+def _enterprise_dict() -> dict:
+    return yaml.safe_load((SPECS_DIR / "enterprise_five_aspect.yaml").read_text(encoding="utf-8"))
+
+
+def _write(tmp_path: Path, data: dict) -> Path:
+    path = tmp_path / "card.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _breaks(tmp_path, mutate, path, match):
+    data = _enterprise_dict()
+    mutate(data)
+    with pytest.raises(SpecError, match=match) as info:
+        load_spec(_write(tmp_path, data))
+    assert info.value.path == path
+    assert "card.yaml" in str(info.value)
+
+
+def test_spec_aspect_weights_must_sum_to_100(tmp_path):
+    _breaks(tmp_path, lambda d: d["aspects"][0].update(weight=20), "aspects", "sum to 105")
+
+
+def test_spec_indicator_weights_must_sum_to_100(tmp_path):
+    _breaks(tmp_path, lambda d: d["aspects"][2]["indicators"][0].update(weight=30),
+            "aspects[2].indicators", "sum to 105")
+
+
+def test_spec_reference_values_must_be_monotone(tmp_path):
+    def mutate(d):
+        d["aspects"][2]["indicators"][2]["reference"] = {"AAA": 0.99, "A": 0.80, "BB": 0.85, "CCC": 0.6}
+    _breaks(tmp_path, mutate, "aspects[2].indicators[2].reference", "fall strictly")
+
+
+def test_spec_reference_unknown_grade(tmp_path):
+    _breaks(tmp_path, lambda d: d["aspects"][4]["indicators"][0]["reference"].update(ZZZ=0.5),
+            "aspects[4].indicators[0].reference.ZZZ", "unknown grade")
+
+
+def test_spec_cap_unknown_indicator(tmp_path):
+    _breaks(tmp_path, lambda d: d["caps"][0].update(indicator="leverage"), "caps[0].indicator",
+            "unknown indicator 'leverage'")
+
+
+def test_spec_cap_unknown_grade(tmp_path):
+    _breaks(tmp_path, lambda d: d["caps"][1].update(max_grade="B+"), "caps[1].max_grade", "unknown grade 'B\\+'")
+
+
+def test_spec_overlapping_grade_bands(tmp_path):
+    _breaks(tmp_path, lambda d: d["grades"][3].update(max=72), "grades[3].max", "overlaps")
+
+
+def test_spec_gap_between_bands(tmp_path):
+    _breaks(tmp_path, lambda d: d["grades"][3].update(max=68), "grades[3].max", "gap")
+
+
+def test_spec_unknown_field_and_kind(tmp_path):
+    _breaks(tmp_path, lambda d: d["aspects"][1]["indicators"][1].update(weigth=3),
+            "aspects[1].indicators[1].weigth", "Extra inputs")
+    _breaks(tmp_path, lambda d: d["aspects"][1]["indicators"][1].update(kind="formula"),
+            "aspects[1].indicators[1].kind", "numeric")
+
+
+def test_spec_bad_yaml(tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text("name: x\naspects: [\n  - {name: a\n", encoding="utf-8")
+    with pytest.raises(SpecError, match="not valid YAML") as info:
+        load_spec(path)
+    assert info.value.path.startswith("line ")
+
+
+def test_spec_is_data_not_code(tmp_path):
+    # safe_load refuses Python object tags: a spec cannot run code
+    path = tmp_path / "evil.yaml"
+    path.write_text("name: !!python/object/apply:os.system ['echo hacked']\n", encoding="utf-8")
+    with pytest.raises(SpecError, match="not valid YAML"):
+        load_spec(path)
+
+
+def test_unknown_shipped_name():
+    with pytest.raises(SpecError, match="no shipped spec 'nope'"):
+        load_spec("nope")
+
+
+def test_compiled_spec_is_json_and_input_rules_cover_columns():
+    spec = load_spec("enterprise_five_aspect")
+    compiled = compile_spec(spec)
+    assert scoring.canonical_bytes({"model": compiled})  # JSON without NaN / objects
+    names = {r["name"] for r in input_rules(spec)}
+    assert {"debt_ratio", "debt_ratio_lag1", "debt_ratio_lag2", "management_quality", "profit_growth",
+            "analyst_adjustment", "current_assets", "monthly_sales"} <= names
+    lag = next(r for r in input_rules(spec) if r["name"] == "debt_ratio_lag2")
+    assert lag["missing"] == "allow"
+
+
+# ------------------------------------------------------------------ rules: classes, tiers, terms, limits
+@pytest.fixture(scope="module")
+def rules():
+    return CustomerRules.from_spec()
+
+
+def _customers():
+    return pd.DataFrame({
+        "tenure_months": [36, 36, 8, 36, 3],
+        "dpd_max_12m": [0, 120, 10, 45, 0],
+        "dpd_current": [0, 95, 0, 10, 0],
+        "contract_fulfilment": ["good", "good", "fairly good", "average", "好"],
+        "roa": [0.05, 0.05, 0.05, 0.02, 0.04], "roa_lag1": [0.04, 0.04, 0.04, -0.01, 0.03],
+        "debt_ratio": [0.5, 0.5, 0.5, 0.7, 0.5],
+        "on_time_share": [0.97, 0.3, 0.92, 0.8, 0.99],
+        "n_invoices": [30, 30, 30, 30, 3],
+        "revenue": [25e6, 6e6, 2e6, 5e5, 8e6],
+        "malicious_default": [False, True, False, False, False],
+    })
+
+
+def test_abc_rule_set(rules):
+    # row 0 meets all A conditions; row 1 had 90+ days arrears (C); row 2: < 1 year of business (B);
+    # row 3: neither; row 4: only 3 months of business → not A
+    assert rules.classify(_customers(), "abc").tolist() == ["A", "C", "B", "B", "B"]
+
+
+def test_risk_classes_and_downgrade(rules):
+    frame = _customers()
+    classes = rules.classify(frame, "risk")
+    assert classes.tolist() == ["A", "D", "B", "B", "C"]
+    down = rules.downgrade(classes, frame)
+    # 45 days late → one notch (B → C); the malicious defaulter → D and the blacklist
+    assert down["class"].tolist() == ["A", "D", "B", "C", "C"]
+    assert down["blacklist"].tolist() == [False, True, False, False, False]
+    terms = rules.terms(down["class"].tolist(), [1000.0] * 5, down["blacklist"])
+    assert terms["limit"].tolist() == [1000.0, 0.0, 600.0, 0.0, 0.0]
+    assert terms["credit_days"].tolist() == [60, 0, 30, 0, 0]
+    assert terms.loc[1, "payment"] == "blacklist"
+
+
+def test_value_tiers_and_new_customers(rules):
+    tiers = rules.value_tier(_customers())
+    # VIP > 20M, A 5–20M, B 1–5M, C < 1M; the 3-month customer starts at C whatever its sales
+    assert tiers["tier"].tolist() == ["VIP", "A", "B", "C", "C"]
+    due = rules.value_tier(pd.DataFrame({"revenue": [2e6, 2e6], "tenure_months": [6, 7]}))
+    assert due["tier"].tolist() == ["B", "B"] and due["review_due"].tolist() == [True, False]
+
+
+def test_rules_bad_input(rules):
+    with pytest.raises(DataValidationError, match="on_time_share"):
+        rules.classify(_customers().drop(columns="on_time_share"), "abc")
+    with pytest.raises(SpecError, match="unknown rule set"):
+        rules.classify(_customers(), "xyz")
+    with pytest.raises(DataValidationError, match="no terms"):
+        rules.terms(["Z"], [1.0])
+
+
+def test_rules_spec_errors(tmp_path):
+    data = yaml.safe_load((SPECS_DIR / "customer_rules.yaml").read_text(encoding="utf-8"))
+    data["rulesets"]["abc"]["classes"].append({"class": "X", "all": [{"column": "a", "op": ">", "value": 1}]})
+    with pytest.raises(SpecError) as info:
+        CustomerRules.from_dict(data)
+    assert info.value.path == "rulesets.abc.classes[2]"
+    data = yaml.safe_load((SPECS_DIR / "customer_rules.yaml").read_text(encoding="utf-8"))
+    data["value_tiers"]["tiers"][1]["min"] = 3e7
+    with pytest.raises(SpecError, match="highest minimum"):
+        CustomerRules.from_dict(data)
+
+
+def test_credit_limit_formula():
+    # limit = coefficient × min(current_assets / 2, monthly contracted sales)  (002 OPPLE rules)
+    got = credit_limit(["AAA", "A", "D", "X"], [1.0e6, 1.0e6, 1.0e6, 1.0e6], [3.0e5, 8.0e5, 3.0e5, 3.0e5],
+                       {"AAA": 1.0, "A": 0.8, "D": 0.0})
+    assert got.tolist() == [3.0e5, 0.8 * 5.0e5, 0.0, 0.0]
+
+
+def test_cap_on_an_answer_also_catches_its_chinese_alias(enterprise):
+    # contract fulfilment 差 (= poor) fails the 履约 cap: at best BB
+    strong = dict(debt_ratio=0.4, debt_ratio_lag1=0.4, debt_ratio_lag2=0.4)
+    good = enterprise.score(worked_firm(**strong))
+    poor = enterprise.score(worked_firm(contract_fulfilment="差", **strong))
+    assert good.grade[0] == "A" and poor.grade[0] == "BB"
+    assert poor.caps_bound.iloc[0]["contract_cap"]
+    # 0 % of 5 points instead of 100 %
+    assert poor.total[0] == pytest.approx(good.total[0] - 5.0)
+
+
+def test_spec_cap_answer_and_operator_checked(tmp_path):
+    _breaks(tmp_path, lambda d: d["caps"][2].update(value=["terrible"]), "caps[2].value", "unknown answer")
+    _breaks(tmp_path, lambda d: d["caps"][2].update(op=">", value=1.0), "caps[2].op", "categorical")
+
+
+def test_spec_base_file_and_cycle(tmp_path):
+    (tmp_path / "a.yaml").write_text("base: b.yaml\nname: a\n", encoding="utf-8")
+    (tmp_path / "b.yaml").write_text("base: a.yaml\nname: b\n", encoding="utf-8")
+    with pytest.raises(SpecError, match="cycle"):
+        load_spec(tmp_path / "a.yaml")
+    variant = tmp_path / "variant.yaml"
+    variant.write_text(f"base: {SPECS_DIR / 'environmental.yaml'}\nname: env_variant\n", encoding="utf-8")
+    spec = load_spec(variant)
+    assert spec.name == "env_variant" and len(spec.aspects) == 5
