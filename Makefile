@@ -23,6 +23,7 @@ $(STAMP): $(UV) pyproject.toml uv.lock
 
 demo: $(STAMP)
 	$(BIN)/riskmodels data
+	$(BIN)/riskmodels compare experiments/synthetic_enterprise.yaml
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup

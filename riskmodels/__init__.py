@@ -108,6 +108,9 @@ _EXPORTS = {
     "Comparison": "riskmodels.compare",
     "load_config": "riskmodels.compare",
     "diff_runs": "riskmodels.tracking",
+    "to_mlflow": "riskmodels.export",
+    "register_scorer": "riskmodels.export",
+    "write_bundle": "riskmodels.export",
 }
 
 

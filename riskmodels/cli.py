@@ -65,6 +65,18 @@ def _cmd_runs_compare(args) -> int:
     return 0
 
 
+def _cmd_score(args) -> int:
+    from riskmodels.export.batch import score_file
+
+    done = score_file(args.bundle, args.input, args.output, chunksize=args.chunksize,
+                      on_error=args.on_error, keep_columns=args.keep_columns,
+                      progress=not args.no_progress)
+    print(f"scored {done['rows']} row(s) into {args.output}"
+          + (f"; {done['errors']} row(s) with broken input rules (see the error column)"
+             if done["errors"] else ""))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command."""
     parser = argparse.ArgumentParser(prog="riskmodels", description=__doc__.split("\n")[0])
@@ -85,6 +97,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_b")
     p.add_argument("--tracking-uri", default=None, help="default: MLFLOW_TRACKING_URI or sqlite:///mlflow.db")
     p.set_defaults(func=_cmd_runs_compare)
+
+    p = sub.add_parser("score", help="batch-score a CSV/Parquet file with a scorer bundle")
+    p.add_argument("bundle", help="the scorer bundle (JSON)")
+    p.add_argument("input", help="records to score: .csv or .parquet")
+    p.add_argument("-o", "--output", required=True, help="where to write the scores: .csv or .parquet")
+    p.add_argument("--chunksize", type=int, default=100_000, help="rows per chunk (default 100000)")
+    p.add_argument("--on-error", choices=("raise", "report"), default="raise",
+                   help="stop at the first bad row (raise) or score the rest and add an error column")
+    p.add_argument("--keep-columns", action="store_true", help="write the input columns too")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_score)
     return parser
 
 

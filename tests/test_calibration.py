@@ -73,6 +73,10 @@ def test_enterprise_scale_is_anchored_on_sp_default_rates_and_the_basel_floor():
         assert scale.midpoint_pd(grade) == pytest.approx(sp[grade], abs=1e-12)
         assert scale.grade([sp[grade]]).tolist() == [grade]
     assert scale.floor == pytest.approx(0.0003)
+    # Basel III CRE32.4 corporate floor 0.05 %: AAA becomes unreachable, a 0 PD grades AA
+    basel3 = MasterScale.standard("enterprise10", floor=0.0005)
+    assert basel3.grade([0.0, 0.0001]).tolist() == ["AA", "AA"]
+    assert MasterScale.standard("enterprise10", floor=None).floor is None
     agency = MasterScale.standard("agency7")
     for grade in ("AA", "A", "BBB", "BB", "B", "CCC/C"):
         assert agency.midpoint_pd(grade) == pytest.approx(sp[grade], abs=1e-12)
@@ -141,6 +145,7 @@ def test_mapping_between_scales_and_classes():
     ({"grades": ["A", "B"], "upper_bounds": [1.5]}, "upper_bounds"),
     ({"grades": ["A", "B"], "upper_bounds": [0.1], "midpoints": [0.2, 0.5]}, "midpoints[0]"),
     ({"grades": ["A", "B"], "upper_bounds": [0.1], "floor": 0.2}, "floor"),
+    ({"grades": ["A", "B"], "upper_bounds": [0.1], "floor": -0.01}, "floor"),
     ({"grades": ["A", "B"], "upper_bounds": [0.1], "classes": {"x": ["A"]}}, "classes"),
 ])
 def test_bad_scales_raise_spec_errors_naming_the_field(kwargs, path):
@@ -241,14 +246,14 @@ def test_basel_asset_correlation_limits_and_default_count_distribution():
 def test_central_tendency_intercept_shift_known_answer():
     # known_answers.md: D1 PDs (mean 14.4 %) to 5 % -> delta -1.3265269, mean exactly 0.05
     assert D1_PD.mean() == pytest.approx(0.144)
-    cal = CentralTendencyCalibrator(target=0.05).fit(D1_PD)
+    cal = CentralTendencyCalibrator(target_pd=0.05).fit(D1_PD)
     assert cal.delta_ == pytest.approx(-1.3265269, abs=1e-7)
     assert cal.transform(D1_PD).mean() == pytest.approx(0.05, abs=1e-15)
     assert cal.to_bundle_steps() == [{"method": "logit_shift", "delta": cal.delta_}]
 
 
 def test_central_tendency_bayes_odds_and_fixed_pds():
-    cal = CentralTendencyCalibrator(target=0.02, method="bayes").fit(D1_PD, D1_Y)
+    cal = CentralTendencyCalibrator(target_pd=0.02, method="bayes").fit(D1_PD, D1_Y)
     assert cal.sample_rate_ == pytest.approx(0.3)
     odds = D1_PD / (1 - D1_PD) * (0.02 / 0.98) / (0.3 / 0.7)
     assert cal.transform(D1_PD) == pytest.approx(odds / (1 + odds), rel=1e-12)

@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 
 from riskmodels.compare import compare, load_config, parse_config
-from riskmodels.compare.dataset import fingerprint, load_dataset, split_frame
 from riskmodels.compare.config import DataConfig, SplitConfig
+from riskmodels.compare.dataset import fingerprint, load_dataset, split_frame
 from riskmodels.errors import ConfigError
 
 BASE = {"name": "t", "data": {"source": "taiwan", "sample": 1500},

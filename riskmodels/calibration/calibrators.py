@@ -274,12 +274,12 @@ class CentralTendencyCalibrator(_Calibrator):
 
     Parameters
     ----------
-    target : float
+    target_pd : float
         The central tendency (long-run average one-year default rate).
     method : {"intercept", "bayes"}
-        "intercept": the shift δ that makes the mean calibrated PD equal ``target``
+        "intercept": the shift δ that makes the mean calibrated PD equal ``target_pd``
         exactly (solved numerically). "bayes": Bayes' rule on the odds,
-        δ = logit(target) − logit(sample default rate) — the prior-correction of
+        δ = logit(target_pd) − logit(sample default rate) — the prior-correction of
         a sample whose default rate differs from the population's.
 
     Attributes
@@ -299,8 +299,8 @@ class CentralTendencyCalibrator(_Calibrator):
 
     _score_bounds = (0.0, 1.0)
 
-    def __init__(self, target: float = 0.02, method: str = "intercept"):
-        self.target = target
+    def __init__(self, target_pd: float = 0.02, method: str = "intercept"):
+        self.target_pd = target_pd
         self.method = method
 
     def fit(self, pd, y=None):
@@ -310,17 +310,17 @@ class CentralTendencyCalibrator(_Calibrator):
         """
         p = check_scores(pd, "pd", 0.0, 1.0)
         if self.method == "intercept":
-            self.delta_ = intercept_shift(p, self.target)
+            self.delta_ = intercept_shift(p, self.target_pd)
         elif self.method == "bayes":
-            if not 0 < self.target < 1:
-                raise DataValidationError([Violation("target", f"is {self.target}", "a rate in (0, 1)")])
+            if not 0 < self.target_pd < 1:
+                raise DataValidationError([Violation("target_pd", f"is {self.target_pd}", "a rate in (0, 1)")])
             if y is None:
                 rate = float(p.mean())
             else:
                 _, t = _check_pair(p, y, 0.0, 1.0)
                 rate = float(t.mean())
             self.sample_rate_ = rate
-            self.delta_ = float(scoring.logit(self.target) - scoring.logit(rate))
+            self.delta_ = float(scoring.logit(self.target_pd) - scoring.logit(rate))
         else:
             raise ValueError(f"method must be 'intercept' or 'bayes', got {self.method!r}")
         self.steps_ = [{"method": "logit_shift", "delta": self.delta_}]

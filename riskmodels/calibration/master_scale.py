@@ -156,22 +156,41 @@ class MasterScale:
                    name=name or f"geometric{n}")
 
     @classmethod
-    def standard(cls, name: str = "enterprise10") -> MasterScale:
+    def standard(cls, name: str = "enterprise10", floor: float | None | str = "shipped") -> MasterScale:
         """One of the shipped scales: "enterprise10", "bank15" or "agency7".
 
         The YAML files in ``riskmodels/calibration/scales/`` document how their
         bands were chosen.
 
+        Parameters
+        ----------
+        name : str
+            The scale.
+        floor : float, None or "shipped"
+            PD floor: "shipped" keeps the file's (0.03 %, Basel II para. 285, for
+            enterprise10 and bank15; none for agency7), a number replaces it (e.g.
+            0.0005, Basel III CRE32.4 for corporates), None removes it.
+
+        Returns
+        -------
+        MasterScale
+
         Examples
         --------
         >>> MasterScale.standard("bank15").grades[:4]
         ['AAA', 'AA', 'A', 'BBB+']
+        >>> MasterScale.standard("enterprise10", floor=0.0005).grade([0.0001]).tolist()
+        ['AA']
         """
         if name not in STANDARD_SCALES:
             raise SpecError(f"unknown standard scale {name!r}; shipped: {list(STANDARD_SCALES)}", "name")
         text = resources.files("riskmodels.calibration").joinpath("scales", f"{name}.yaml").read_text(
             encoding="utf-8")
-        return cls._from_text(text, source=f"{name}.yaml")
+        scale = cls._from_text(text, source=f"{name}.yaml")
+        if floor == "shipped":
+            return scale
+        return cls(scale.grades, scale.upper_bounds, scale.midpoints, floor, scale.name, scale.classes,
+                   scale.description)
 
     @classmethod
     def from_yaml(cls, path) -> MasterScale:
@@ -250,7 +269,10 @@ class MasterScale:
 
     @property
     def lower_bounds(self) -> list[float]:
-        """Lower PD bound of each grade (the first starts at the floor, or 0)."""
+        """Lower PD bound of each grade (the first starts at the floor, or 0).
+
+        With a floor above a bound, the grades below the floor are unreachable.
+        """
         return [self.floor or 0.0] + list(self.upper_bounds)
 
     def grade(self, pd) -> np.ndarray:
@@ -360,7 +382,8 @@ class MasterScale:
         return grade
 
     def _default_midpoints(self) -> list[float]:
-        lows = [self.floor if self.floor else self.upper_bounds[0] / 2] + self.upper_bounds[:-1]
+        first = self.floor if self.floor and self.floor < self.upper_bounds[0] else self.upper_bounds[0] / 2
+        lows = [first] + self.upper_bounds[:-1]
         mids = [float(np.sqrt(lo * hi)) for lo, hi in zip(lows, self.upper_bounds, strict=True)]
         return mids + [1.0]
 
@@ -382,16 +405,16 @@ class MasterScale:
         if bad.size:
             raise SpecError(f"bounds must increase strictly; position {int(bad[0]) + 1} "
                             f"({u[bad[0] + 1]}) does not exceed {u[bad[0]]}", "upper_bounds")
-        if self.floor is not None and not 0 <= self.floor < u[0]:
-            raise SpecError(f"floor {self.floor} must be in [0, {u[0]}) (below the first bound)", "floor")
+        if self.floor is not None and not 0 <= self.floor < u[-1]:
+            raise SpecError(f"floor {self.floor} must be in [0, {u[-1]}) (below the default grade)", "floor")
 
     def _check_midpoints_and_classes(self):
         if len(self.midpoints) != self.n_grades:
             raise SpecError(f"{self.n_grades} grades need {self.n_grades} midpoints, got "
                             f"{len(self.midpoints)}", "midpoints")
         upper = self.upper_bounds + [1.0]
-        for i, (g, m, lo, hi) in enumerate(zip(self.grades, self.midpoints, self.lower_bounds, upper,
-                                               strict=True)):
+        lower = [0.0] + self.upper_bounds  # the band itself; a floor may make low grades unreachable
+        for i, (g, m, lo, hi) in enumerate(zip(self.grades, self.midpoints, lower, upper, strict=True)):
             last = i == self.n_grades - 1
             inside = lo <= m <= hi if last else lo <= m < hi
             if not inside:

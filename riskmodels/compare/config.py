@@ -36,6 +36,8 @@ class DataConfig(_Strict):
 
     ``source``: a bundled set, ``synthetic`` (``params`` go to ``make_portfolio``)
     or ``file`` (``path`` to a CSV/Parquet file with a ``target`` column).
+    ``truth_column``: the true PD where it is known (synthetic data): shown as a
+    reference row, never given to a model.
     ``sample``: keep this many rows (stratified, seeded) — for quick runs and tests.
     """
 
@@ -44,6 +46,7 @@ class DataConfig(_Strict):
     params: dict[str, Any] = Field(default_factory=dict)
     target: str = "target"
     id_columns: list[str] = Field(default_factory=list)
+    truth_column: str | None = None
     sample: int | None = Field(default=None, gt=0)
 
     @model_validator(mode="after")

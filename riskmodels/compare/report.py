@@ -7,12 +7,17 @@ import html
 import io
 
 
-def figure_png(fig) -> str:
-    """A matplotlib figure as a base64 PNG ``<img>`` tag."""
+def png_bytes(fig) -> bytes:
+    """A matplotlib figure rendered as PNG (no software stamp: same figure, same bytes)."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight", metadata={"Software": None})
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f'<img alt="figure" src="data:image/png;base64,{data}"/>'
+    return buffer.getvalue()
+
+
+def img_tag(png: bytes, alt: str) -> str:
+    """An inline ``<img>`` tag holding PNG bytes as base64."""
+    data = base64.b64encode(png).decode("ascii")
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}"/>'
 
 
 STYLE = """
@@ -49,6 +54,6 @@ def render_html(comparison) -> str:
         for table_name, table in result.tables.items():
             parts.append(f"<h3>{html.escape(table_name)}</h3>")
             parts.append(table.to_html(float_format=lambda v: f"{v:.4f}", na_rep="–"))
-        parts.extend(figure_png(fig) for fig in result.figures.values())
+        parts.extend(img_tag(png, f"{name}: {fig_name}") for fig_name, png in result.figures.items())
     parts.append("</body></html>")
     return "\n".join(parts)

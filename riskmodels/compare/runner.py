@@ -57,7 +57,7 @@ class ModelResult:
     fit_seconds: float = float("nan")
     metrics: dict = field(default_factory=dict)
     tables: dict = field(default_factory=dict)
-    figures: dict = field(default_factory=dict)
+    figures: dict = field(default_factory=dict)  # name -> PNG bytes
     predictions: pd.DataFrame | None = None
     bundle_bytes: bytes = b""
     report: object = None
@@ -117,7 +117,7 @@ def _model_class(kind: str):
 def _prepare_models(cfg: ExperimentConfig, frame: pd.DataFrame) -> list[tuple]:
     """Build every estimator (unfitted) and its feature list; ConfigError on any problem."""
     out = []
-    excluded = {"target", *cfg.data.id_columns}
+    excluded = {"target", *cfg.data.id_columns, *([cfg.data.truth_column] if cfg.data.truth_column else [])}
     for i, m in enumerate(cfg.models):
         if m.features is not None:
             unknown = [f for f in m.features if f not in frame.columns]
@@ -172,6 +172,8 @@ def compare(config, *, progress: bool = True, output_dir: str | Path | None = No
             result.status, result.error = "failed", traceback.format_exc()
             _progress(progress, f"  {m.name} FAILED: {result.error.strip().splitlines()[-1]}")
     comparison.table = _table(comparison)
+    if cfg.data.truth_column:
+        comparison.table = pd.concat([comparison.table, _truth_row(comparison, cfg.data.truth_column)])
     out_dir = Path(output_dir or cfg.output_dir)
     comparison.report_path = _write_report(comparison, out_dir)
     if cfg.tracking.enabled:
@@ -180,6 +182,34 @@ def compare(config, *, progress: bool = True, output_dir: str | Path | None = No
         _progress(progress, "logging to MLflow")
         comparison.run_id = log_comparison(comparison)
     return comparison
+
+
+def _png_figures(report) -> dict:
+    """The report's figures as PNG bytes; the matplotlib figures are closed at once
+    (``result.report.figures()`` draws them again in a notebook)."""
+    import matplotlib.pyplot as plt
+
+    from riskmodels.compare.report import png_bytes
+
+    out = {}
+    for name, fig in report.figures().items():
+        out[name] = png_bytes(fig)
+        plt.close(fig)
+    return out
+
+
+def _truth_row(comparison: Comparison, column: str) -> pd.DataFrame:
+    """The reference row: how the true PDs themselves score on the test sample."""
+    from riskmodels.validation import ValidationReport
+
+    if column not in comparison.test.columns:
+        raise ConfigError(f"truth column {column!r} is not in the data", path="data.truth_column")
+    report = ValidationReport(comparison.test["target"].to_numpy(), comparison.test[column].to_numpy(),
+                              scale=comparison.scale, reference_pd=comparison.train[column].to_numpy(),
+                              name="truth")
+    row = {"type": f"truth ({column})", "status": "reference"}
+    row.update({k: v for k, v in report.metrics().items() if k in TABLE_COLUMNS})
+    return pd.DataFrame([row], index=["truth"])
 
 
 def _calibrate(estimator, cfg: ExperimentConfig, X, y) -> None:
@@ -206,7 +236,7 @@ def _evaluate(result: ModelResult, estimator, comparison: Comparison, features: 
     result.report = report
     result.metrics = report.metrics()
     result.tables = report.tables()
-    result.figures = report.figures()
+    result.figures = _png_figures(report)
     result.predictions = pd.DataFrame({"target": test["target"].to_numpy(), "pd": pd_test,
                                        "grade": scale.grade(pd_test)})
     metadata = {"data_fingerprint": comparison.fingerprints["data"],

@@ -26,6 +26,7 @@ _LAZY = {
     "to_mlflow": "riskmodels.export.pyfunc",
     "register_scorer": "riskmodels.export.pyfunc",
     "pyfunc_signature": "riskmodels.export.pyfunc",
+    "pyfunc_input": "riskmodels.export.pyfunc",
     "BundleModel": "riskmodels.export.pyfunc",
     "score_frame": "riskmodels.export.frames",
     "output_columns": "riskmodels.export.frames",

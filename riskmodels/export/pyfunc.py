@@ -33,11 +33,49 @@ _MODEL_CODE = Path(__file__).with_name("_pyfunc_model.py")
 
 
 def _as_float_inputs(frame: pd.DataFrame, rules: list) -> pd.DataFrame:
-    """Cast integer columns of number inputs to float (the signature says double)."""
-    casts = {r["name"]: "float64" for r in rules
-             if r["type"] == "number" and r["name"] in frame.columns
-             and pd.api.types.is_integer_dtype(frame[r["name"]].dtype)}
+    """Integer number columns to float, categorical-dtype category columns to plain objects.
+
+    The signature says double and string; MLflow refuses int64 and pandas
+    ``category`` columns for them.
+    """
+    casts = {}
+    for r in rules:
+        if r["name"] not in frame.columns:
+            continue
+        dtype = frame[r["name"]].dtype
+        if r["type"] == "number" and pd.api.types.is_integer_dtype(dtype):
+            casts[r["name"]] = "float64"
+        elif r["type"] == "category" and isinstance(dtype, pd.CategoricalDtype):
+            casts[r["name"]] = object
     return frame.astype(casts) if casts else frame
+
+
+def pyfunc_input(frame, bundle) -> pd.DataFrame:
+    """The frame to give the pyfunc: integer numbers as float, pandas categoricals as objects.
+
+    MLflow's schema enforcement refuses an int64 column where the signature says
+    double ("can not safely convert") and a ``category`` column for a string,
+    so cast before ``predict``.
+
+    Parameters
+    ----------
+    frame : records (DataFrame or anything ``pandas.DataFrame`` accepts).
+    bundle : bundle dict, bytes or path.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> bundle = scoring.seal({"schema_version": 1, "kind": "identity",
+    ...     "inputs": [{"name": "p", "type": "number"}], "model": {"input": "p"}, "calibration": [],
+    ...     "master_scale": {"grades": ["A", "D"], "upper_bounds": [0.5]}})
+    >>> str(pyfunc_input(pd.DataFrame({"p": [0, 1]}), bundle)["p"].dtype)
+    'float64'
+    """
+    frame = frame if isinstance(frame, pd.DataFrame) else pd.DataFrame(frame)
+    return _as_float_inputs(frame, scoring.read_bundle(bundle)["inputs"])
 
 
 class BundleModel(PythonModel):

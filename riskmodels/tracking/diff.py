@@ -52,7 +52,6 @@ def _children(client, experiment_id: str, parent_id: str) -> dict:
 
 def _predictions(client, run_id: str) -> pd.DataFrame | None:
     import mlflow
-
     from mlflow.exceptions import MlflowException
 
     try:

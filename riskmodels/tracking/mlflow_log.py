@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 from riskmodels.tracking.environment import git_commit, package_versions
@@ -60,6 +62,10 @@ def log_comparison(comparison) -> str:
         mlflow.log_text(yaml.safe_dump(config_dict, sort_keys=False, allow_unicode=True), "config.yaml")
         mlflow.log_dict(versions, "package_versions.json")
         mlflow.log_text(comparison.table.to_csv(index=True), "comparison.csv")
+        if "truth" in comparison.table.index:
+            truth = comparison.table.loc["truth"]
+            mlflow.log_metrics({f"truth_{k}": float(truth[k]) for k in ("auc", "gini", "ks", "brier")
+                                if k in truth and pd.notna(truth[k])})
         if comparison.report_path is not None:
             mlflow.log_artifact(str(comparison.report_path))
         for result in comparison.results.values():
@@ -80,8 +86,10 @@ def _log_model(mlflow, result, parent_tags: dict) -> None:
             mlflow.log_text(result.error, "error.txt")
             return
         mlflow.log_metrics({k: float(v) for k, v in result.metrics.items() if v is not None})
-        for name, fig in result.figures.items():
-            mlflow.log_figure(fig, f"figures/{name}.png")
+        with tempfile.TemporaryDirectory() as tmp:
+            for name, png in result.figures.items():
+                Path(tmp, f"{name}.png").write_bytes(png)
+            mlflow.log_artifacts(tmp, "figures")
         for name, table in result.tables.items():
             mlflow.log_text(table.to_csv(index=True), f"tables/{name}.csv")
             mlflow.log_text(table.to_html(), f"tables/{name}.html")
