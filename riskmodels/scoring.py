@@ -1326,9 +1326,10 @@ class Scorer:
         Returns
         -------
         dict with "pd", "score", "grade", "reasons", "limit" (and "errors"):
-        arrays for a batch, scalars for a single dict record. "score" is None
-        for model kinds without points, "reasons" None without contributions
-        and "limit" None without a credit-limit rule.
+        arrays for a batch (reasons: n × n_reasons str array; object with None
+        for the bad records in report mode), plain Python values for a single
+        dict record. "score" is None for model kinds without points, "reasons"
+        None without contributions and "limit" None without a credit-limit rule.
         """
         if on_error not in ("raise", "report"):
             raise BundleError(f"on_error must be 'raise' or 'report', not {on_error!r}")

@@ -84,6 +84,15 @@ def check_logged(comparison, uri, expected_models):
         np.testing.assert_allclose(scorer.score(test)["pd"], model.predict_proba(test)[:, 1],
                                    rtol=0, atol=1e-12)
         assert {a.path for a in client.list_artifacts(run.info.run_id, "figures")} >= {"figures/roc.png"}
+        registered = client.get_registered_model(f"{comparison.config.name}.{name}")
+        assert registered.tags["grade_scale"] == comparison.config.master_scale
+        (version,) = [v for v in client.search_model_versions(f"name = '{registered.name}'")
+                      if v.run_id == run.info.run_id]
+        pyfunc = mlflow.pyfunc.load_model(f"models:/{registered.name}/{version.version}")
+        from riskmodels.export import pyfunc_input
+
+        np.testing.assert_allclose(pyfunc.predict(pyfunc_input(test, scorer.content))["pd"],
+                                   model.predict_proba(test)[:, 1], rtol=0, atol=1e-12)
 
 
 def test_synthetic_comparison_logs_all_four_models(sqlite_uri, tmp_path):

@@ -63,8 +63,7 @@ def tracking(tmp_path_factory):
     import mlflow
 
     folder = tmp_path_factory.mktemp("mlflow")
-    mlflow.set_tracking_uri(f"sqlite:///{folder}/mlflow.db")
-    mlflow.set_experiment("export-tests")
+    mlflow.set_tracking_uri(f"sqlite:///{folder}/mlflow.db")  # runs go to its Default experiment
     yield mlflow
     mlflow.set_tracking_uri(None)
 

@@ -41,9 +41,18 @@ def score_dataframe(spark_df, bundle, *, on_error: str = "raise", n_reasons: int
 
     Examples
     --------
-    >>> from pyspark.sql import SparkSession  # doctest: +SKIP
-    >>> spark = SparkSession.builder.master("local[2]").getOrCreate()  # doctest: +SKIP
-    >>> score_dataframe(spark.createDataFrame([(0.2,)], ["p"]), "scorer.json").show()  # doctest: +SKIP
+    >>> import os, sys
+    >>> _ = os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    >>> from pyspark.sql import SparkSession
+    >>> spark = SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false").getOrCreate()
+    >>> spark.sparkContext.setLogLevel("ERROR")
+    >>> bundle = scoring.seal({"schema_version": 1, "kind": "identity",
+    ...     "inputs": [{"name": "p", "type": "number"}], "model": {"input": "p"}, "calibration": [],
+    ...     "master_scale": {"grades": ["A", "D"], "upper_bounds": [0.5]}})
+    >>> rows = score_dataframe(spark.createDataFrame([(0.2,), (0.7,)], ["p"]), bundle).collect()
+    >>> [(r.p, r.pd, r.grade) for r in rows]
+    [(0.2, 0.2, 'A'), (0.7, 0.7, 'D')]
+    >>> spark.stop()
     """
     from pyspark.sql import types as T
 

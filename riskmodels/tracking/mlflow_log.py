@@ -69,12 +69,13 @@ def log_comparison(comparison) -> str:
         if comparison.report_path is not None:
             mlflow.log_artifact(str(comparison.report_path))
         for result in comparison.results.values():
-            _log_model(mlflow, result, tags)
+            _log_model(mlflow, result, tags,
+                       f"{cfg.name}.{result.name}" if cfg.tracking.register_models else None)
         parent_id = parent.info.run_id
     return parent_id
 
 
-def _log_model(mlflow, result, parent_tags: dict) -> None:
+def _log_model(mlflow, result, parent_tags: dict, registered_name: str | None) -> None:
     tags = {**parent_tags, "riskmodels.kind": "model", "model_type": result.type,
             "status": result.status}
     run = mlflow.start_run(run_name=result.name, nested=True, tags=tags)
@@ -96,6 +97,10 @@ def _log_model(mlflow, result, parent_tags: dict) -> None:
         mlflow.log_text(result.predictions.to_csv(index=False), "predictions/test.csv")
         bundle_path = Path("bundle") / f"{result.name}.json"
         mlflow.log_text(result.bundle_bytes.decode("utf-8"), str(bundle_path))
+        if registered_name:
+            from riskmodels.export import to_mlflow
+
+            to_mlflow(result.bundle_bytes, name="scorer", registered_model_name=registered_name)
         result.run_id = run.info.run_id
     finally:
         mlflow.end_run(status="FINISHED" if result.status == "ok" else "FAILED")
