@@ -16,33 +16,18 @@ import numpy as np
 import pandas as pd
 
 from riskmodels import scoring
+from riskmodels.data.synthetic import make_portfolio
 from riskmodels.models.expert import ExpertScorecardModel
 from riskmodels.scorecards import ExpertScorecard
 
 N = 1_000_000
 SAMPLE = 20_000
-ANSWERS = np.array(["good", "fairly good", "average", "poor"], dtype=object)
 
 
 def make_firms(n: int, seed: int = 0) -> pd.DataFrame:
-    """Random firms with the synthetic portfolio's column names."""
-    rng = np.random.default_rng(seed)
-    bounds = {"debt_ratio": (0.2, 0.95), "current_ratio": (0.5, 3), "quick_ratio": (0.3, 2),
-              "interest_cover": (-2, 12), "sales_margin": (-0.05, 0.2), "roa": (-0.05, 0.12),
-              "roe": (-0.1, 0.25), "asset_turnover": (0.2, 2), "receivables_turnover": (1, 15),
-              "revenue_growth": (-0.2, 0.3)}
-    data = {}
-    for base, (lo, hi) in bounds.items():
-        for suffix in ("_lag2", "_lag1", ""):
-            data[base + suffix] = rng.uniform(lo, hi, n)
-    data["profit_growth"] = rng.uniform(-1, 1, n)
-    data["total_assets"] = rng.uniform(3e6, 2e9, n)
-    data["on_time_share"] = rng.uniform(0.5, 1, n)
-    for col in ("management_quality", "industry_outlook", "market_position", "contract_fulfilment"):
-        data[col] = pd.Categorical.from_codes(rng.integers(0, 4, n), categories=list(ANSWERS))
-    data["current_assets"] = rng.uniform(1e6, 1e8, n)
-    data["monthly_sales"] = rng.uniform(1e5, 1e7, n)
-    return pd.DataFrame(data)
+    """n firm-years drawn with replacement from the synthetic enterprise portfolio."""
+    years = make_portfolio(n_firms=2000, n_years=5, random_state=seed).firm_years
+    return years.sample(n, replace=True, random_state=seed).reset_index(drop=True)
 
 
 def _interp(x, xs, ys):
@@ -65,10 +50,17 @@ def naive_scores(compiled: dict, records: list[dict]) -> list[float]:
                 pts = ind["table"][rec[ind["inputs"][0]]]
                 values[ind["name"]] = rec[ind["inputs"][0]]
             else:
-                v = sum(w * rec[c] for c, w in zip(ind["inputs"], ind["weights"], strict=True))
+                pairs = [(rec[c], w) for c, w in zip(ind["inputs"], ind["weights"], strict=True)
+                         if rec[c] == rec[c]]  # missing years (NaN) leave the weighted mean
+                weight = sum(w for _, w in pairs)
+                v = sum(x * w for x, w in pairs) / weight if weight else float("nan")
+                if len(pairs) == len(ind["inputs"]):
+                    v = sum(w * rec[c] for c, w in zip(ind["inputs"], ind["weights"], strict=True))
                 values[ind["name"]] = v
                 if ind.get("missing_points") is not None and rec[ind["inputs"][-1]] != rec[ind["inputs"][-1]]:
                     pts = ind["missing_points"]
+                elif v != v:
+                    pts = float("nan")
                 elif ind["kind"] == "interp":
                     pts = _interp(v, ind["x"], ind["y"])
                 else:
@@ -104,8 +96,7 @@ def main() -> None:
     kernel_out = scoring.KERNELS["expert"](card.compiled, cols, n)
     kernel = time.perf_counter() - start
 
-    rng = np.random.default_rng(1)
-    y = (rng.random(SAMPLE) < 1.0 / (1.0 + np.exp((result.score[:SAMPLE] - 45.0) / 6.0))).astype(int)
+    y = frame["default"].head(SAMPLE)
     scorer = scoring.Scorer(ExpertScorecardModel().fit(frame.head(SAMPLE), y).to_bundle())
     start = time.perf_counter()
     bundle_pd = scorer.score(frame)["pd"]

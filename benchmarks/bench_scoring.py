@@ -31,8 +31,8 @@ CONFIG = Path(__file__).parent.parent / "experiments" / "synthetic_enterprise.ya
 
 
 def _fit_logistic():
-    from riskmodels.compare.config import load_config
-    from riskmodels.compare.dataset import load_dataset, split_frame
+    from riskmodels.comparison.config import load_config
+    from riskmodels.comparison.dataset import load_dataset, split_frame
     from riskmodels.models.logistic import LogisticScorecard
 
     cfg = load_config(CONFIG)

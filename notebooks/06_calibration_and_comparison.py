@@ -184,7 +184,7 @@ print(f"mlflow ui --backend-store-uri {reduced['tracking']['uri']}")
 # From the repository root, in a terminal:
 #
 # ```bash
-# make test                                               # once: builds .venv from uv.lock
+# make demo     # builds .venv from uv.lock once, then runs the command below
 # .venv/bin/riskmodels compare experiments/synthetic_enterprise.yaml
 # .venv/bin/mlflow ui --backend-store-uri sqlite:///mlflow.db   # then open http://127.0.0.1:5000
 # ```

@@ -103,10 +103,10 @@ _EXPORTS = {
     "brier": "riskmodels.validation",
     "psi": "riskmodels.validation",
     "traffic_light": "riskmodels.validation",
-    # comparison, tracking and export (riskmodels.compare, riskmodels.tracking, riskmodels.export)
-    "compare": "riskmodels.compare",
-    "Comparison": "riskmodels.compare",
-    "load_config": "riskmodels.compare",
+    # comparison, tracking and export (riskmodels.comparison, riskmodels.tracking, riskmodels.export)
+    "compare": "riskmodels.comparison",
+    "Comparison": "riskmodels.comparison",
+    "load_config": "riskmodels.comparison",
     "diff_runs": "riskmodels.tracking",
     "to_mlflow": "riskmodels.export",
     "register_scorer": "riskmodels.export",

@@ -39,7 +39,7 @@ def _cmd_data(args) -> int:
 
 
 def _cmd_compare(args) -> int:
-    from riskmodels.compare import compare
+    from riskmodels.comparison import compare
 
     result = compare(args.config, progress=not args.quiet, output_dir=args.output_dir)
     print(result.summary())

@@ -1089,6 +1089,21 @@ def merton_solve(equity, equity_vol, debt, rate, horizon: float, tol: float = 1e
     return {"asset_value": value, "asset_vol": vol, "iterations": iterations, "status": status}
 
 
+def merton_equity_price(value, vol, debt, rate, horizon: float):
+    """Merton equity (a call on the assets) and its volatility: E = V·N(d1) − D·e^(−rT)·N(d2),
+    σE = N(d1)·σV·V / E. No input checks (see ``riskmodels.models.kmv.merton_equity``).
+
+    >>> e, s = merton_equity_price(np.array([100.0]), 0.2, 80.0, 0.05, 1.0)
+    >>> round(float(e[0]), 4), round(float(s[0]), 4)
+    (24.5888, 0.7553)
+    """
+    vol_t = vol * math.sqrt(horizon)
+    d1 = (np.log(value / debt) + (rate + 0.5 * vol * vol) * horizon) / vol_t
+    nd1 = norm_cdf(d1)
+    equity = value * nd1 - debt * np.exp(-rate * horizon) * norm_cdf(d1 - vol_t)
+    return equity, nd1 * vol * value / equity
+
+
 def kmv_dd(value, vol, default_point, drift, horizon):
     """Log-form distance to default (ln(V/DPT) + (μ − σV²/2)T) / (σV√T), numpy only.
 

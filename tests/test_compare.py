@@ -12,7 +12,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from riskmodels.cli import main as cli_main
-from riskmodels.compare import compare
+from riskmodels.comparison import compare
 from riskmodels.scoring import Scorer, verify
 from riskmodels.tracking import diff_runs
 

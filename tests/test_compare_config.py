@@ -3,9 +3,9 @@
 import pandas as pd
 import pytest
 
-from riskmodels.compare import compare, load_config, parse_config
-from riskmodels.compare.config import DataConfig, SplitConfig
-from riskmodels.compare.dataset import fingerprint, load_dataset, split_frame
+from riskmodels.comparison import compare, load_config, parse_config
+from riskmodels.comparison.config import DataConfig, SplitConfig
+from riskmodels.comparison.dataset import fingerprint, load_dataset, split_frame
 from riskmodels.errors import ConfigError
 
 BASE = {"name": "t", "data": {"source": "taiwan", "sample": 1500},
@@ -60,7 +60,7 @@ def test_missing_config_file(tmp_path):
 
 def test_missing_data_file_stops_before_fitting(tmp_path, monkeypatch):
     fitted = []
-    monkeypatch.setattr("riskmodels.compare.runner._prepare_models", lambda *a: fitted.append(1))
+    monkeypatch.setattr("riskmodels.comparison.runner._prepare_models", lambda *a: fitted.append(1))
     cfg = with_(data={"source": "file", "path": str(tmp_path / "missing.csv")})
     with pytest.raises(ConfigError) as info:
         compare(cfg, progress=False)

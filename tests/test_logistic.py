@@ -264,3 +264,13 @@ def test_logistic_kernel_by_hand():
     assert out["reason_names"] == ["x", "c"]
     with pytest.raises(scoring.BundleError, match="'c'.*no bin"):
         scoring.KERNELS["logistic"](model, {"x": np.array([1.0]), "c": np.array(["w"], dtype=object)}, 1)
+
+
+def test_jupyter_shows_the_scorecard_not_the_estimator_diagram():
+    from riskmodels.data import load_taiwan
+
+    data = load_taiwan().head(3000)
+    model = LogisticScorecard(features=["PAY_0", "LIMIT_BAL"], selection=None).fit(
+        data[["PAY_0", "LIMIT_BAL"]], data["target"])
+    shown = model._repr_mimebundle_()
+    assert "Scorecard" in shown["text/html"] and "PAY_0" in shown["text/html"]

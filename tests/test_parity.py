@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 
 from riskmodels import scoring
-from riskmodels.compare.config import load_config
-from riskmodels.compare.dataset import load_dataset, split_frame
-from riskmodels.compare.runner import _model_class
+from riskmodels.comparison.config import load_config
+from riskmodels.comparison.dataset import load_dataset, split_frame
+from riskmodels.comparison.runner import _model_class
 
 CONFIG = Path(__file__).parent.parent / "experiments" / "synthetic_enterprise.yaml"
 KINDS = ("expert", "logistic", "kmv", "crosstab")

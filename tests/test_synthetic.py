@@ -13,9 +13,9 @@ from riskmodels.data.synthetic import (
     QUALITY_LEVELS,
     RATIOS,
     make_portfolio,
-    merton_equity,
 )
 from riskmodels.errors import DataValidationError
+from riskmodels.models.kmv import merton_equity
 
 PAYMENT = ["dpd_current", "dpd_max_3m", "dpd_max_6m", "dpd_max_12m", "on_time_share", "avg_days_late",
            "weighted_days_late", "n_invoices", "tenure_months", "limit_utilisation", "age_0_30"]
@@ -90,13 +90,6 @@ def test_true_pd_is_the_merton_pd_of_the_latent_state(small):
     e, s = merton_equity(listed["asset_value"], listed["asset_vol"],
                          listed["short_term_debt"] + 0.5 * listed["long_term_debt"], listed["rate"])
     assert np.allclose(e, listed["equity_value"]) and np.allclose(s, listed["equity_vol"])
-
-
-def test_merton_equity_known_answer():
-    # Hull, Options, Futures and Other Derivatives (9th ed.), Example 24.3: E0 = 3, sigma_E = 0.80,
-    # r = 5 %, D = 10, T = 1 give V0 = 12.40 and sigma_V = 0.2123 (so pricing those back returns E0, sigma_E)
-    e, s = merton_equity(12.40, 0.2123, 10.0, 0.05, 1.0)
-    assert e == pytest.approx(3.0, abs=0.01) and s == pytest.approx(0.80, abs=0.005)
 
 
 def test_realised_default_rate_matches_true_pd_within_binomial_error(large):

@@ -9,6 +9,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from riskmodels import scoring
+from riskmodels._display import OwnHTMLRepr
 from riskmodels.binning.optimizer import TRENDS, optimal_partition
 from riskmodels.binning.prebinning import (
     order_categories,
@@ -76,7 +77,7 @@ def _format_edge(v: float) -> str:
     return f"{v:.6g}"
 
 
-class OptimalBinning(TransformerMixin, BaseEstimator):
+class OptimalBinning(OwnHTMLRepr, TransformerMixin, BaseEstimator):
     """Exact IV-optimal binning of one feature against a binary target.
 
     Pre-binning by quantiles (numeric) or by category, then the dynamic

@@ -7,6 +7,7 @@ import pandas as pd
 from pandas.api import types as pdt
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from riskmodels._display import OwnHTMLRepr
 from riskmodels.binning.optimal import METRICS, OptimalBinning
 from riskmodels.binning.woe import iv_strength
 from riskmodels.data.schema import require_binary_target
@@ -26,7 +27,7 @@ def _frame(X, names=None) -> pd.DataFrame:
     return pd.DataFrame(arr, columns=cols)
 
 
-class BinningProcess(TransformerMixin, BaseEstimator):
+class BinningProcess(OwnHTMLRepr, TransformerMixin, BaseEstimator):
     """Optimal binning of every selected column; transforms a frame into WoE (or another metric).
 
     Parameters

@@ -40,6 +40,7 @@ from scipy.special import expit, ndtr, ndtri
 
 from riskmodels.data.ledger import Ledger
 from riskmodels.errors import DataValidationError, Violation
+from riskmodels.scoring import merton_equity_price
 
 QUALITY_LEVELS = ("good", "fairly good", "average", "poor")
 RATIOS = ("debt_ratio", "current_ratio", "quick_ratio", "interest_cover", "sales_margin", "roa", "roe",
@@ -160,35 +161,6 @@ def _check_params(n_firms, n_years, default_rate, listed_share, noise, invoices_
         raise DataValidationError(bad, context="make_portfolio")
 
 
-def merton_equity(asset_value, asset_vol, debt, rate, horizon=1.0):
-    """Merton equity value and equity volatility (equity as a call on the assets).
-
-    Parameters
-    ----------
-    asset_value, asset_vol, debt, rate : array_like
-        Asset value, annual asset volatility, face value of debt (default point)
-        and continuously compounded risk-free rate; broadcast together.
-    horizon : float
-        Debt maturity in years.
-
-    Returns
-    -------
-    (equity_value, equity_vol) : tuple of numpy.ndarray
-
-    Examples
-    --------
-    >>> e, s = merton_equity(100.0, 0.2, 80.0, 0.05)
-    >>> round(float(e), 4), round(float(s), 4)
-    (24.5888, 0.7553)
-    """
-    v, s, d, r = (np.asarray(x, dtype=float) for x in (asset_value, asset_vol, debt, rate))
-    root = s * np.sqrt(horizon)
-    d1 = (np.log(v / d) + (r + 0.5 * s * s) * horizon) / root
-    d2 = d1 - root
-    equity = v * ndtr(d1) - d * np.exp(-r * horizon) * ndtr(d2)
-    return equity, s * v * ndtr(d1) / equity
-
-
 def _levels(latent: np.ndarray) -> np.ndarray:
     """Rate a standardised latent score: top 20 % good, 30 % fairly good, 30 % average, 20 % poor."""
     z = (latent - latent.mean()) / latent.std()
@@ -289,7 +261,7 @@ def make_portfolio(n_firms: int = 2000, n_years: int = 5, random_state: int = 0,
     stmt = _statements(rng, n, K, prof, V, DP, dd, drift, rate, true_pd, m, total_sd, noise)
     quality = _qualitative(rng, n, K, ind, shift, dd, size, m, noise)
 
-    equity, equity_vol = merton_equity(V[:, :K], sigma[:, None], DP[:, :K], rate[None, :K])
+    equity, equity_vol = merton_equity_price(V[:, :K], sigma[:, None], DP[:, :K], rate[None, :K], 1.0)
     year_of_k = start_year - BURN_IN_YEARS + np.arange(K)
     firm_ids = np.array([f"F{i:05d}" for i in range(n)], dtype=object)
     rows_f, rows_k = np.nonzero(alive[:, obs])
@@ -501,7 +473,7 @@ def _equity_prices(rng, firm_ids, listed, alive, obs, grid, V, DP, sigma, rate):
         log_v = (np.log(V[f, k - 1])[:, None] * (1 - tau) + np.log(V[f, k])[:, None] * tau
                  + sigma[f, None] * bridge)
         log_dp = np.log(DP[f, k - 1])[:, None] * (1 - tau) + np.log(DP[f, k])[:, None] * tau
-        equity, _ = merton_equity(np.exp(log_v), sigma[f, None], np.exp(log_dp), rate[k])
+        equity, _ = merton_equity_price(np.exp(log_v), sigma[f, None], np.exp(log_dp), rate[k], 1.0)
         frames.append(pd.DataFrame({"firm_id": np.repeat(firm_ids[f], len(days)),
                                     "date": np.tile(days.to_numpy(), len(f)),
                                     "equity_value": equity.ravel()}))
@@ -521,5 +493,5 @@ def _with_payment_features(portfolio: Portfolio) -> pd.DataFrame:
     return fy.merge(feats, on=["firm_id", "year"], how="left", validate="one_to_one")
 
 
-__all__ = ["make_portfolio", "Portfolio", "merton_equity", "INDUSTRIES", "QUALITY_LEVELS", "RATIOS",
+__all__ = ["make_portfolio", "Portfolio", "INDUSTRIES", "QUALITY_LEVELS", "RATIOS",
            "LEVELS", "QUALITATIVE"]

@@ -22,6 +22,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from riskmodels import __version__, scoring
+from riskmodels._display import OwnHTMLRepr
 from riskmodels.data.schema import Column, Schema
 from riskmodels.errors import DataValidationError, NotFittedError, Violation
 
@@ -80,7 +81,7 @@ def default_master_scale() -> dict:
     return MasterScale.standard("enterprise10").to_bundle()
 
 
-class ScorerModel(ClassifierMixin, BaseEstimator):
+class ScorerModel(OwnHTMLRepr, ClassifierMixin, BaseEstimator):
     """Base class: sklearn classifier whose predictions run through the bundle kernel.
 
     Subclasses set ``kind`` and implement ``fit``, ``_bundle_inputs``,

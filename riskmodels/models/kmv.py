@@ -181,11 +181,7 @@ def merton_equity(asset_value, asset_vol, debt, rate, horizon: float = 1.0) -> t
     horizon = _check_horizon(horizon, "merton_equity")
     value, vol, debt, rate = _arrays("merton_equity", asset_value=asset_value, asset_vol=asset_vol,
                                      debt=debt, rate=rate)
-    vol_t = vol * math.sqrt(horizon)
-    d1 = (np.log(value / debt) + (rate + 0.5 * vol * vol) * horizon) / vol_t
-    nd1 = scoring.norm_cdf(d1)
-    equity = value * nd1 - debt * np.exp(-rate * horizon) * scoring.norm_cdf(d1 - vol_t)
-    return equity, nd1 * vol * value / equity
+    return scoring.merton_equity_price(value, vol, debt, rate, horizon)
 
 
 def solve_merton(equity, equity_vol, debt, rate, horizon: float = 1.0, *, tol: float = 1e-10,

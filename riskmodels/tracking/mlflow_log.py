@@ -1,4 +1,4 @@
-"""Log a :class:`~riskmodels.compare.runner.Comparison` to MLflow.
+"""Log a :class:`~riskmodels.comparison.runner.Comparison` to MLflow.
 
 Layout for reviewers: one parent run per comparison (config, data fingerprint,
 git commit, package versions, the comparison table and the HTML report) and one
@@ -37,14 +37,37 @@ def _flat(prefix: str, value, out: dict) -> dict:
     return out
 
 
+def artifact_location(uri: str) -> str | None:
+    """Where a new experiment keeps its files: beside an embedded sqlite store (not in
+    whatever folder the command ran from); the server's choice otherwise.
+
+    Examples
+    --------
+    >>> artifact_location("sqlite:////srv/risk/mlflow.db")
+    'file:///srv/risk/mlruns'
+    >>> artifact_location("http://mlflow.internal:5000") is None
+    True
+    """
+    if not uri.startswith("sqlite:///"):
+        return None
+    return (Path(uri[len("sqlite:///"):]).resolve().parent / "mlruns").as_uri()
+
+
+def _use_experiment(mlflow, name: str, uri: str) -> None:
+    if mlflow.get_experiment_by_name(name) is None:
+        mlflow.create_experiment(name, artifact_location=artifact_location(uri))
+    mlflow.set_experiment(name)
+
+
 def log_comparison(comparison) -> str:
     """Log the comparison; returns the parent run id."""
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     import mlflow
 
     cfg = comparison.config
-    mlflow.set_tracking_uri(tracking_uri(cfg.tracking.uri))
-    mlflow.set_experiment(cfg.tracking.experiment)
+    uri = tracking_uri(cfg.tracking.uri)
+    mlflow.set_tracking_uri(uri)
+    _use_experiment(mlflow, cfg.tracking.experiment, uri)
     versions = package_versions()
     tags = {
         "riskmodels.kind": "comparison",

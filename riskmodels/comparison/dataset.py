@@ -2,7 +2,7 @@
 
 Examples
 --------
->>> from riskmodels.compare.config import DataConfig, SplitConfig
+>>> from riskmodels.comparison.config import DataConfig, SplitConfig
 >>> frame = load_dataset(DataConfig(source="taiwan", sample=2000), random_state=0)
 >>> train, test = split_frame(frame, SplitConfig(test_size=0.25, random_state=1))
 >>> len(train), len(test), round(train["target"].mean(), 2) == round(test["target"].mean(), 2)
@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from riskmodels.compare.config import DataConfig, SplitConfig
+from riskmodels.comparison.config import DataConfig, SplitConfig
 from riskmodels.data import loaders
 from riskmodels.errors import ConfigError
 

@@ -30,7 +30,7 @@ th{background:#f2f2f2} h2{border-bottom:2px solid #446;padding-bottom:3px}
 
 
 def render_html(comparison) -> str:
-    """The report of a :class:`~riskmodels.compare.runner.Comparison`."""
+    """The report of a :class:`~riskmodels.comparison.runner.Comparison`."""
     cfg = comparison.config
     parts = [
         f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(cfg.name)}</title>"

@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 
 from riskmodels import scoring
-from riskmodels.compare.config import ExperimentConfig, load_config, parse_config
-from riskmodels.compare.dataset import fingerprint, load_dataset, split_frame
+from riskmodels.comparison.config import ExperimentConfig, load_config, parse_config
+from riskmodels.comparison.dataset import fingerprint, load_dataset, split_frame
 from riskmodels.errors import ConfigError
 
 MODEL_CLASSES = {
@@ -189,7 +189,7 @@ def _png_figures(report) -> dict:
     (``result.report.figures()`` draws them again in a notebook)."""
     import matplotlib.pyplot as plt
 
-    from riskmodels.compare.report import png_bytes
+    from riskmodels.comparison.report import png_bytes
 
     out = {}
     for name, fig in report.figures().items():
@@ -257,7 +257,7 @@ def _table(comparison: Comparison) -> pd.DataFrame:
 
 
 def _write_report(comparison: Comparison, out_dir: Path) -> Path:
-    from riskmodels.compare.report import render_html
+    from riskmodels.comparison.report import render_html
 
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{comparison.config.name}.html"
