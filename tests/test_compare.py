@@ -51,7 +51,8 @@ def tracked(cfg, uri, **extra):
 
 @pytest.fixture
 def sqlite_uri(tmp_path):
-    return f"sqlite:///{tmp_path / 'mlflow.db'}"
+    yield f"sqlite:///{tmp_path / 'mlflow.db'}"
+    mlflow.set_tracking_uri(None)  # the comparison sets it process-wide, as mlflow does
 
 
 def children_of(client, run):

@@ -63,7 +63,11 @@ def tracking(tmp_path_factory):
     import mlflow
 
     folder = tmp_path_factory.mktemp("mlflow")
-    mlflow.set_tracking_uri(f"sqlite:///{folder}/mlflow.db")  # runs go to its Default experiment
+    mlflow.set_tracking_uri(f"sqlite:///{folder}/mlflow.db")
+    # a fresh experiment: mlflow remembers the active experiment id across stores, and its
+    # default artifact root is the working directory
+    mlflow.set_experiment(experiment_id=mlflow.create_experiment(
+        "export-tests", artifact_location=(folder / "artifacts").as_uri()))
     yield mlflow
     mlflow.set_tracking_uri(None)
 

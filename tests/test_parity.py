@@ -59,6 +59,8 @@ def test_pyfunc_equals_predict_proba_for_every_kind(fitted, tmp_path):
     from riskmodels.export import pyfunc_input, to_mlflow
 
     mlflow.set_tracking_uri(f"sqlite:///{tmp_path}/mlflow.db")
+    mlflow.set_experiment(experiment_id=mlflow.create_experiment(
+        "parity", artifact_location=(tmp_path / "artifacts").as_uri()))
     try:
         with mlflow.start_run():
             for kind in KINDS:

@@ -161,6 +161,8 @@ def to_mlflow(bundle_or_path, name: str = "scorer", *, input_example=None,
     >>> import os, tempfile, mlflow
     >>> folder = tempfile.mkdtemp()
     >>> mlflow.set_tracking_uri(f"sqlite:///{folder}/mlflow.db")
+    >>> experiment = mlflow.create_experiment("doc", artifact_location=f"file://{folder}/artifacts")
+    >>> _ = mlflow.set_experiment(experiment_id=experiment)
     >>> bundle = {"schema_version": 1, "kind": "identity", "name": "passthrough",
     ...     "inputs": [{"name": "p", "type": "number", "min": 0.0, "max": 1.0}],
     ...     "model": {"input": "p"}, "calibration": [],
