@@ -35,7 +35,25 @@ def _cmd_data(args) -> int:
         rate = f"{df['target'].mean():.2%}" if "target" in df.columns else "n/a"
         print(f"{name:<18}{len(df):>8}{df.shape[1]:>6}{rate:>14}")
     print(f"checksums verified against {loaders.data_dir() / 'SHA256SUMS'}")
+    _show_payment_history()
     return 0
+
+
+def _show_payment_history() -> None:
+    """Payment-history features and default flags on the bundled ledger, Taiwan and a synthetic book."""
+    from riskmodels.data import features, ledger, synthetic
+
+    dates = ["2012-12-31", "2013-06-30"]
+    panel = features.build_panel(ledger.ibm_ar_ledger(), dates,
+                                 definition=features.DefaultDefinition(dpd_threshold=30))
+    print(f"\nIBM receivables ledger -> {len(panel)} customer-periods at {', '.join(dates)}: "
+          f"mean on-time share {panel['on_time_share'].mean():.2%}, mean days late "
+          f"{panel['avg_days_late'].mean():.1f}, default (30+ DPD in 12 months) "
+          f"{panel['default'].mean():.2%}")
+    taiwan = features.taiwan_features()
+    print(f"Taiwan repayment statuses -> {taiwan.shape[1] - 2} payment features for {len(taiwan)} "
+          f"clients (dpd_max_6m > 0 for {(taiwan['dpd_max_6m'] > 0).mean():.2%})")
+    print(synthetic.make_portfolio(n_firms=500, n_years=3).summary().splitlines()[0])
 
 
 def _cmd_compare(args) -> int:

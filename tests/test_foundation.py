@@ -228,3 +228,5 @@ def test_cli_data_lists_sets(capsys):
     assert main(["data"]) == 0
     out = capsys.readouterr().out
     assert "taiwan" in out and "22.12%" in out
+    assert "IBM receivables ledger -> 200 customer-periods" in out
+    assert "Synthetic portfolio: 500 firms" in out
