@@ -51,6 +51,17 @@ def _scalar_if(x, like):
     return x.item() if np.ndim(like) == 0 else x
 
 
+def _p_value(upper, lower, alternative: str):
+    """The p-value for H1 "PD underestimated" (upper tail), "overestimated" (lower) or both."""
+    if alternative == "greater":
+        return upper
+    if alternative == "less":
+        return lower
+    if alternative == "two-sided":
+        return np.minimum(1.0, 2 * np.minimum(upper, lower))
+    raise ValueError(f"alternative must be 'greater', 'less' or 'two-sided', got {alternative!r}")
+
+
 def binomial_test(pd, n, defaults, alternative: str = "greater"):
     """Exact binomial test of a grade's PD against its observed defaults.
 
@@ -77,18 +88,8 @@ def binomial_test(pd, n, defaults, alternative: str = "greater"):
     [0.775347, 0.537039, 0.443273]
     """
     p, nn, d = _grade_arrays(pd, n, defaults)
-    upper = stats.binom.sf(d - 1, nn, p)
-    lower = stats.binom.cdf(d, nn, p)
-    if alternative == "greater":
-        out = upper
-    elif alternative == "less":
-        out = lower
-    elif alternative == "two-sided":
-        out = np.minimum(1.0, 2 * np.minimum(upper, lower))
-    else:
-        raise ValueError(f"alternative must be 'greater', 'less' or 'two-sided', got {alternative!r}")
-    out = np.where(nn == 0, np.nan, out)
-    return _scalar_if(out, pd if np.ndim(pd) else n)
+    out = _p_value(stats.binom.sf(d - 1, nn, p), stats.binom.cdf(d, nn, p), alternative)
+    return _scalar_if(np.where(nn == 0, np.nan, out), pd if np.ndim(pd) else n)
 
 
 def jeffreys_test(pd, n, defaults, alternative: str = "greater"):
@@ -118,16 +119,8 @@ def jeffreys_test(pd, n, defaults, alternative: str = "greater"):
     """
     p, nn, d = _grade_arrays(pd, n, defaults)
     cdf = stats.beta.cdf(p, d + 0.5, nn - d + 0.5)
-    if alternative == "greater":
-        out = cdf
-    elif alternative == "less":
-        out = 1.0 - cdf
-    elif alternative == "two-sided":
-        out = np.minimum(1.0, 2 * np.minimum(cdf, 1.0 - cdf))
-    else:
-        raise ValueError(f"alternative must be 'greater', 'less' or 'two-sided', got {alternative!r}")
-    out = np.where(nn == 0, np.nan, out)
-    return _scalar_if(out, pd if np.ndim(pd) else n)
+    out = _p_value(cdf, 1.0 - cdf, alternative)
+    return _scalar_if(np.where(nn == 0, np.nan, out), pd if np.ndim(pd) else n)
 
 
 def hosmer_lemeshow(pd, n, defaults, df="G-2"):
