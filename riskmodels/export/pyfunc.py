@@ -51,7 +51,8 @@ def _as_float_inputs(frame: pd.DataFrame, rules: list) -> pd.DataFrame:
 
 
 def pyfunc_input(frame, bundle) -> pd.DataFrame:
-    """The frame to give the pyfunc: integer numbers as float, pandas categoricals as objects.
+    """The frame to give the pyfunc: the bundle's input columns, integer numbers as float,
+    pandas categoricals as objects.
 
     MLflow's schema enforcement refuses an int64 column where the signature says
     double ("can not safely convert") and a ``category`` column for a string,
@@ -75,7 +76,10 @@ def pyfunc_input(frame, bundle) -> pd.DataFrame:
     'float64'
     """
     frame = frame if isinstance(frame, pd.DataFrame) else pd.DataFrame(frame)
-    return _as_float_inputs(frame, scoring.read_bundle(bundle)["inputs"])
+    rules = scoring.read_bundle(bundle)["inputs"]
+    # only the signature's columns: mlflow warns about (and ignores) any others
+    frame = frame[[r["name"] for r in rules if r["name"] in frame.columns]]
+    return _as_float_inputs(frame, rules)
 
 
 class BundleModel(PythonModel):
