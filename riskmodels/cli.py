@@ -14,6 +14,7 @@ print as one clear message and exit with status 2.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from riskmodels.errors import RiskModelsError
@@ -131,6 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``riskmodels`` script; returns the exit status."""
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")  # no network at run time
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -95,7 +95,9 @@ class BundleModel(PythonModel):
         self.scorer = scoring.load_scorer(context.artifacts["bundle"])
         self.columns = {mode: output_columns(self.scorer, mode) for mode in ("raise", "report")}
 
-    def predict(self, context, model_input, params=None):
+    def predict(self, context, model_input: pd.DataFrame, params=None):
+        # a DataFrame hint: mlflow infers no schema from it (the signature rules) and stops
+        # warning that the method has no type hints
         on_error = (params or {}).get("on_error", "raise")
         if on_error not in self.columns:
             raise BundleError(f"on_error must be 'raise' or 'report', not {on_error!r}")
