@@ -1,5 +1,6 @@
 """The comparison end to end: fit, calibrate, validate, log to MLflow, read back, diff runs."""
 
+import json
 import os
 import socket
 import subprocess
@@ -9,10 +10,12 @@ import time
 import mlflow
 import numpy as np
 import pytest
+import yaml
 from mlflow.tracking import MlflowClient
 
 from riskmodels.cli import main as cli_main
 from riskmodels.comparison import compare
+from riskmodels.export import pyfunc_input
 from riskmodels.scoring import Scorer, verify
 from riskmodels.tracking import diff_runs
 
@@ -76,8 +79,6 @@ def check_logged(comparison, uri, expected_models):
         artifacts = {a.path for a in client.list_artifacts(run.info.run_id, "bundle")}
         assert artifacts == {f"bundle/{name}.json"}
         text = mlflow.artifacts.load_text(f"runs:/{run.info.run_id}/bundle/{name}.json")
-        import json
-
         scorer = Scorer(verify(json.loads(text)))
         model = comparison.models[name]
         features = comparison.results[name].features
@@ -90,8 +91,6 @@ def check_logged(comparison, uri, expected_models):
         (version,) = [v for v in client.search_model_versions(f"name = '{registered.name}'")
                       if v.run_id == run.info.run_id]
         pyfunc = mlflow.pyfunc.load_model(f"models:/{registered.name}/{version.version}")
-        from riskmodels.export import pyfunc_input
-
         np.testing.assert_allclose(pyfunc.predict(pyfunc_input(test, scorer.content))["pd"],
                                    model.predict_proba(test)[:, 1], rtol=0, atol=1e-12)
 
@@ -140,8 +139,6 @@ def test_failed_model_is_logged_while_others_complete(sqlite_uri, tmp_path, caps
     assert kids["broken"].info.status == "FAILED" and "AGE" in kids["broken"].data.tags["error"]
     assert kids["logistic"].info.status == "FINISHED"
     path = tmp_path / "cfg.yaml"
-    import yaml
-
     path.write_text(yaml.safe_dump(cfg))
     assert cli_main(["compare", str(path), "--quiet"]) == 1
     assert "1 model(s) failed: broken" in capsys.readouterr().err
@@ -180,3 +177,18 @@ def test_remote_tracking_server(tmp_path, monkeypatch):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_central_tendency_recalibration_reaches_the_target_and_stays_in_the_bundle(tmp_path):
+    cfg = {**TAIWAN, "models": TAIWAN["models"][:1], "tracking": {"enabled": False},
+           "calibration": {"method": "central_tendency", "target_pd": 0.10}}
+    cmp = compare(cfg, progress=False, output_dir=tmp_path)
+    model = cmp.models["logistic"]
+    features = cmp.results["logistic"].features
+    # the logit shift is solved on the training PDs: their mean is the target exactly
+    assert model.predict_proba(cmp.train[features])[:, 1].mean() == pytest.approx(0.10, abs=1e-9)
+    assert cmp.train["target"].mean() > 0.2  # so the shift really moved the PDs down
+    scorer = Scorer(verify(json.loads(cmp.results["logistic"].bundle_bytes)))
+    assert scorer.content["calibration"][-1]["method"] == "logit_shift"
+    np.testing.assert_array_equal(scorer.score(cmp.test[features])["pd"],
+                                  model.predict_proba(cmp.test[features])[:, 1])

@@ -109,3 +109,11 @@ def test_split_and_fingerprint_are_deterministic():
     changed = frame.copy()
     changed.loc[0, "AGE"] += 1
     assert fingerprint(changed) != fingerprint(frame)
+
+
+def test_missing_truth_column_stops_before_fitting(monkeypatch):
+    fitted = []
+    monkeypatch.setattr("riskmodels.comparison.runner._prepare_models", lambda *a: fitted.append(1))
+    with pytest.raises(ConfigError) as info:
+        compare(with_(data={"source": "taiwan", "sample": 1500, "truth_column": "true_pd"}), progress=False)
+    assert info.value.path == "data.truth_column" and not fitted

@@ -53,6 +53,8 @@ def load_dataset(cfg: DataConfig, random_state: int = 0) -> pd.DataFrame:
     missing_ids = [c for c in cfg.id_columns if c not in frame.columns]
     if missing_ids:
         raise ConfigError(f"id columns {missing_ids} are not in the data", path="data.id_columns")
+    if cfg.truth_column is not None and cfg.truth_column not in frame.columns:
+        raise ConfigError(f"truth column {cfg.truth_column!r} is not in the data", path="data.truth_column")
     frame = frame.rename(columns={target: "target"})
     if cfg.sample is not None and cfg.sample < len(frame):
         frame, _ = train_test_split(frame, train_size=cfg.sample, stratify=frame["target"],

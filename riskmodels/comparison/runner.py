@@ -202,8 +202,6 @@ def _truth_row(comparison: Comparison, column: str) -> pd.DataFrame:
     """The reference row: how the true PDs themselves score on the test sample."""
     from riskmodels.validation import ValidationReport
 
-    if column not in comparison.test.columns:
-        raise ConfigError(f"truth column {column!r} is not in the data", path="data.truth_column")
     report = ValidationReport(comparison.test["target"].to_numpy(), comparison.test[column].to_numpy(),
                               scale=comparison.scale, reference_pd=comparison.train[column].to_numpy(),
                               name="truth")
