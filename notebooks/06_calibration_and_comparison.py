@@ -131,8 +131,8 @@ report = comparison.results["logistic"].report
 print(report.summary())
 
 # %%
-figure = report.plot()
-plt.close("all")  # plot() draws every figure of the report; show the calibration one
+figure = report.plot("calibration")  # one figure; report.figures() draws them all
+plt.close(figure)  # shown once below, not again by the inline backend
 figure
 
 # %% [markdown]

@@ -338,13 +338,15 @@ def prepare_inputs(rules: list, columns: dict, errors: dict | None = None) -> tu
     n = lengths.pop() if lengths else 0
     out = {}
 
-    def fail(name, rows, what):
+    def fail(name, rows, what, values=None):
+        """Raise or record a broken rule; ``what`` may be a function of the record's value
+        (with ``values``), so each reported record names its own value."""
         rows = np.flatnonzero(rows) if rows.dtype == bool else rows
         if errors is None:
-            raise BundleError(f"field {name!r}: {what} at record(s) {_rows_text(rows)}")
-        message = f"{name}: {what}"
+            text = what(values[rows[0]]) if callable(what) else what
+            raise BundleError(f"field {name!r}: {text} at record(s) {_rows_text(rows)}")
         for r in rows.tolist():
-            errors.setdefault(r, []).append(message)
+            errors.setdefault(r, []).append(f"{name}: {what(values[r]) if callable(what) else what}")
 
     for rule in rules:
         name = rule["name"]
@@ -365,8 +367,7 @@ def prepare_inputs(rules: list, columns: dict, errors: dict | None = None) -> tu
         if numeric:
             x, wrong = _number_column(values)
             if wrong.any():
-                first = values[np.flatnonzero(wrong)[0]]
-                fail(name, wrong, f"not a number ({type(first).__name__} {first!r})")
+                fail(name, wrong, lambda v: f"not a number ({type(v).__name__} {v!r})", values)
             inf = np.isinf(x)
             if inf.any():
                 fail(name, inf, "infinite value")
@@ -404,8 +405,9 @@ def prepare_inputs(rules: list, columns: dict, errors: dict | None = None) -> tu
                 unknown = np.fromiter(map(known.__contains__, cats.tolist()), dtype=bool, count=n)
                 unknown = ~unknown & ~np.equal(cats, None)
                 if unknown.any():
-                    first = cats[np.flatnonzero(unknown)[0]]
-                    fail(name, unknown, f"unknown category {first!r} (known: {sorted(known)[:10]})")
+                    shown = sorted(known)[:10]
+                    fail(name, unknown, lambda v, shown=shown: f"unknown category {v!r} (known: {shown})",
+                         cats)
             out[name] = cats
     return out, n
 
@@ -1383,20 +1385,19 @@ class Scorer:
         """Score the records not in ``bad_rows``; the bad ones get NaN/None, never a guess."""
         good = np.ones(n, dtype=bool)
         good[bad_rows] = False
-        partial = self._score_prepared({k: v[good] for k, v in cols.items()}) if good.any() else None
+        # scored even when no record is good: the kernels take 0 records, and the output keeps
+        # the layout of the model kind (no score/reasons/limit -> None, reasons n x n_reasons)
+        partial = self._score_prepared({k: v[good] for k, v in cols.items()})
         result = {}
-        for key in ("pd", "score", "grade", "reasons", "limit"):
-            part = partial[key] if partial is not None else None
-            if partial is not None and part is None:
+        for key, part in partial.items():
+            if part is None:
                 result[key] = None
                 continue
             if key in ("grade", "reasons"):
-                width = () if key == "grade" else (part.shape[1] if part is not None else 0,)
-                full = np.full((n, *width), None, dtype=object)
+                full = np.full((n, *part.shape[1:]), None, dtype=object)
             else:
                 full = np.full(n, np.nan)
-            if part is not None:
-                full[good] = part
+            full[good] = part
             result[key] = full
         return result
 

@@ -242,6 +242,36 @@ def test_merge_and_split_recompute_the_table(taiwan):
         ob.merge_bins(5)
 
 
+def test_fixed_bins_without_events_or_non_events_are_flagged():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=400)
+    y = (rng.random(400) < 0.3).astype(int)
+    with pytest.warns(UserWarning, match="'z'.*'\\(-inf, -10\\)'.*WoE 0"):
+        ob = OptimalBinning("z", user_splits=[-10, 0], user_splits_fixed=True).fit(x, y)
+    assert ob.status_.startswith("fixed") and "'(-inf, -10)'" in ob.status_ and "Missing" not in ob.status_
+    assert ob.table_.woe[0] == 0.0 and ob.iv_ == BinningTable("z", ob.table_.labels, ob.table_.non_events,
+                                                                ob.table_.events).iv
+    with pytest.warns(UserWarning, match="'z'.*'\\[0, inf\\)'"):
+        OptimalBinning("z", user_splits=[0], user_splits_fixed=True).fit(x, (x < 0).astype(int))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clean = OptimalBinning("z", user_splits=[0], user_splits_fixed=True).fit(x, y)
+        clean.merge_bins(0)
+    assert clean.status_ == "edited"
+
+
+def test_repeated_or_non_numeric_special_codes_raise_naming_the_column():
+    x, y = np.r_[np.arange(20.0), [-1.0] * 4], [0, 1] * 12
+    with pytest.raises(DataValidationError, match="'x.special_codes'.*repeats"):
+        OptimalBinning("x", special_codes=[-1, -1.0]).fit(x, y)
+    with pytest.raises(DataValidationError, match="'x.special_codes'.*'none'"):
+        OptimalBinning("x", special_codes=["none"]).fit(x, y)
+    with pytest.raises(DataValidationError, match="'c.special_codes'.*repeats"):
+        OptimalBinning("c", dtype="categorical", special_codes=["a", "a"]).fit(["a", "b", "c", "b"], [0, 1, 0, 1])
+    ob = OptimalBinning("x", special_codes=[-1]).fit(x, y)
+    assert ob.table_.count.sum() == len(x)
+
+
 # --------------------------------------------------------------------------- bad inputs
 def test_constant_column_is_one_bin_with_zero_iv():
     ob = OptimalBinning("c").fit(np.full(50, 3.0), np.r_[np.zeros(25), np.ones(25)])
@@ -313,6 +343,8 @@ def test_binning_process_in_pipeline_and_clone(german):
     assert list(out.columns) == list(X.columns)
     with pytest.raises(DataValidationError, match="'age_years'.*missing column"):
         fitted.transform(X.drop(columns="age_years"))
+    with pytest.raises(DataValidationError, match="<X>.*has 2 columns"):
+        fitted.transform(X.to_numpy()[:, :2])
 
 
 def test_binning_process_matches_single_binnings(taiwan):

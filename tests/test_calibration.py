@@ -263,6 +263,8 @@ def test_central_tendency_bayes_odds_and_fixed_pds():
         intercept_shift(D1_PD, 1.5)
     with pytest.raises(DataValidationError, match="fix the mean"):
         intercept_shift([0.0, 1.0], 0.7)
+    with pytest.raises(DataValidationError, match="mean PD in"):  # logit(0) would give δ = inf
+        CentralTendencyCalibrator(0.05, method="bayes").fit([0.0, 0.0])
 
 
 def test_isotonic_is_monotone_and_keeps_the_weighted_mean():

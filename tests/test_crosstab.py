@@ -225,6 +225,9 @@ def test_fixed_binning_without_unknown_bin_falls_back_to_the_margin_in_the_kerne
     bad = X.assign(region=X["region"].replace({"east": "west"}))
     with pytest.raises(DataValidationError, match=r"'region': values with no bin"):
         CrossTabModel(["dpd", "region"], binning={"region": region_bins}).fit(bad, y)
+    dpd_bins = {"type": "numeric", "edges": [30.0, 60.5], "missing_bin": 3, "special_bins": {}}
+    fixed = CrossTabModel(["dpd"], binning={"dpd": dpd_bins}, master_scale=SCALE).fit(X, y)
+    assert fixed.labels_[0] == ["(-inf, 30)", "[30, 60.5)", "[60.5, inf)", "Missing"]
 
 
 def test_unknown_category_error_policy_means_parent_fallback():

@@ -167,3 +167,11 @@ def test_spec_objects_and_dicts_are_accepted(data):
     by_name = ExpertScorecardModel().fit(X, y).predict_proba(X)
     np.testing.assert_array_equal(by_obj, by_name)
     assert "<table" in ExpertScorecardModel().fit(X, y)._repr_html_()
+
+
+def test_refit_without_a_master_scale_drops_the_old_one(data):
+    X, y, _ = data
+    model = ExpertScorecardModel(master_scale=SCALE).fit(X, y)
+    assert model.to_bundle()["master_scale"]["name"] == "test"
+    model.set_params(master_scale=None).fit(X, y)
+    assert model.to_bundle()["master_scale"]["name"] == "enterprise10"

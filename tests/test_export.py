@@ -57,6 +57,16 @@ def test_score_frame_layout_and_values(bundle):
     assert out["reason_2"].tolist() == ref["reasons"][:, 1].tolist()
 
 
+def test_score_frame_report_mode_with_every_record_bad(bundle):
+    scorer = scoring.Scorer(bundle)
+    X, _ = make_data(3, 2)
+    out = frames.score_frame(scorer, X.assign(util=5.0), on_error="report")
+    assert list(out.columns) == [name for name, _ in frames.output_columns(scorer, "report")]
+    assert len(out) == 3
+    assert out["pd"].isna().all() and out["reason_1"].isna().all()
+    assert out["error"].str.contains("util: above the allowed max").all()
+
+
 # --------------------------------------------------------------------------- mlflow
 @pytest.fixture(scope="module")
 def tracking(tmp_path_factory):
@@ -212,6 +222,19 @@ def test_cli_parquet_report_mode_and_global_row_numbers(bundle_path, bundle, tmp
     err = capsys.readouterr().err
     assert status == 2 and "row 1000 of in.parquet: util: above the allowed max 1.0" in err
     assert not (tmp_path / "bad.csv").exists() and not (tmp_path / "bad.csv.part").exists()
+
+
+def test_csv_text_in_a_number_column_refuses_only_that_record(bundle, tmp_path):
+    X, _ = make_data(6, 3)
+    X.astype({"util": object}).assign(util=lambda f: f["util"].where(f.index != 2, "abc")).to_csv(
+        tmp_path / "in.csv", index=False)
+    assert score_file(bundle, tmp_path / "in.csv", tmp_path / "out.csv", on_error="report",
+                      progress=False) == {"rows": 6, "errors": 1}
+    out = pd.read_csv(tmp_path / "out.csv")
+    assert out["error"].notna().tolist() == [False, False, True, False, False, False]
+    assert out["error"][2] == "util: not a number (str 'abc')"
+    ref = scoring.Scorer(bundle).score(X.drop(index=2))
+    np.testing.assert_allclose(out["pd"].drop(index=2).to_numpy(), ref["pd"], rtol=1e-15)
 
 
 def test_cli_refuses_tampered_bundle_and_unknown_formats(bundle_path, tmp_path, capsys):

@@ -327,3 +327,30 @@ def test_bad_inputs_raise_naming_the_field():
         DefaultDefinition(materiality_rel=2.0)
     with pytest.raises(DataValidationError, match="PAY_3"):
         taiwan_features(load_taiwan().drop(columns="PAY_3"))
+
+
+def test_default_definition_refuses_nan():
+    # a NaN materiality used to pass the checks and then silently flag no default at all
+    for kw, field in (({"materiality_abs": float("nan")}, "materiality"),
+                      ({"dpd_threshold": float("nan")}, "dpd_threshold"),
+                      ({"horizon_months": float("nan")}, "horizon_months")):
+        with pytest.raises(DataValidationError, match=field):
+            DefaultDefinition(**kw)
+
+
+def test_early_warning_uses_the_limit_row_valid_at_the_date():
+    inv, pay, _ = _tables()
+    limits = pd.DataFrame({"customer_id": ["a", "a"], "limit": [750.0, 5000.0], "safe_age_days": [70.0, 30.0],
+                           "valid_from": pd.to_datetime(["2023-01-01", "2024-07-01"]),
+                           "contract_end": pd.to_datetime(["2024-07-10", None])})
+    a = early_warning(Ledger(inv, pay, credit_limits=limits), T).set_index("customer_id").loc["a"]
+    # on 30 June the 2023 row applies: safe age 70, limit 750 (700 open), contract end 10 July
+    assert a["safe_age_days"] == 70.0 and a["limit_utilisation"] == pytest.approx(700 / 750)
+    assert a["contract_end"] == pd.Timestamp("2024-07-10") and a["action"] == "warning"
+    b = early_warning(Ledger(inv, pay, credit_limits=limits), "2024-07-05").set_index("customer_id").loc["a"]
+    assert b["safe_age_days"] == 30.0 and pd.isna(b["contract_end"]) and b["action"] == "collect now"
+
+
+def test_build_panel_refuses_repeated_dates():
+    with pytest.raises(DataValidationError, match=r"as_of.*repeats \['2024-06-30'\]"):
+        build_panel(_ledger(), [T, "2024-03-31", "2024-06-30"])

@@ -184,3 +184,11 @@ def test_ibm_ar_ledger_pays_every_invoice_once_in_full():
     assert np.allclose(ledger.payments["amount"].to_numpy(), raw["amount"].to_numpy())
     assert (ledger.payments["payment_date"] == raw["settled_date"]).all()
     assert int(ledger.invoices["disputed"].sum()) == int(raw["disputed"].sum())
+
+
+@pytest.mark.parametrize("tolerance", [float("nan"), -0.5, float("inf")])
+def test_bad_overpayment_tolerance_is_refused(tolerance):
+    # NaN or a negative tolerance would leave every invoice open for ever; inf would settle all at issue
+    with pytest.raises(DataValidationError) as err:
+        Ledger(_invoices(), _payments(), max_overpayment=tolerance)
+    assert _violation(err, "max_overpayment").expected == "a finite amount >= 0 or None"

@@ -240,6 +240,20 @@ def test_unknown_category_policies_at_scoring(german):
     assert pd_[1] == pytest.approx(worst[0])
 
 
+def test_categorical_special_codes_score_under_the_error_policy(german):
+    X, y = german
+    card = LogisticScorecard(features=["checking_status", "duration_months"], unknown_category="error",
+                             binning_fit_params={"checking_status": {"special_codes": ["A14"]}},
+                             selection=None, min_iv=0.0, master_scale=SCALE).fit(X, y)
+    binning = card.binning_.binnings_["checking_status"]
+    rows = X[X["checking_status"] == "A14"].head(3)
+    assert (binning.transform(rows["checking_status"], metric="index") == binning.n_bins_ + 1).all()
+    pd_ = card.predict_proba(rows)[:, 1]
+    np.testing.assert_array_equal(scoring.Scorer(card.to_bundle()).score(rows)["pd"], pd_)
+    with pytest.raises(DataValidationError, match="checking_status"):
+        card.predict_proba(rows.assign(checking_status="A99"))
+
+
 def test_no_feature_survives_raises(german):
     X, y = german
     with pytest.raises(DataValidationError, match="no characteristic survived"):

@@ -248,6 +248,10 @@ def test_stochastic_check_names_rows():
         check_stochastic([[1.0, 0.0]])
     with pytest.raises(DataValidationError, match="'D': missing column"):
         complete_matrix(rm.load_sp_transitions(1).drop(columns=["D"]))
+    all_withdrawn = pd.DataFrame([[0.9, 0.1, 0.0, 0.0], [0.0, 0.0, 0.0, 1.0]], index=["A", "B"],
+                                 columns=["A", "B", "D", "NR"])
+    with pytest.raises(DataValidationError, match=r"besides withdrawals in 1 row\(s\): \['B'\]"):
+        complete_matrix(all_withdrawn)  # renormalising the empty row gave NaN
 
 
 def test_result_outputs_plot_and_html():

@@ -564,3 +564,88 @@ def test_spec_base_file_and_cycle(tmp_path):
     variant.write_text(f"base: {SPECS_DIR / 'environmental.yaml'}\nname: env_variant\n", encoding="utf-8")
     spec = load_spec(variant)
     assert spec.name == "env_variant" and len(spec.aspects) == 5
+
+
+# ------------------------------------------------------------------ review fixes
+def test_unknown_spec_error_lists_only_scorecards():
+    # customer_rules.yaml is the rules file, not a scorecard: the error lists what load_spec accepts
+    for name in ("nope", "customer_rules"):
+        with pytest.raises(SpecError, match="no shipped spec") as info:
+            load_spec(name)
+        assert str(shipped_specs()) in str(info.value) and "customer_rules" not in str(info.value).split(";")[1]
+
+
+def test_missing_spec_or_base_file_is_a_spec_error(tmp_path):
+    with pytest.raises(SpecError, match="file not found"):
+        load_spec(tmp_path / "absent.yaml")
+    (tmp_path / "v.yaml").write_text("base: gone.yaml\nname: v\n", encoding="utf-8")
+    with pytest.raises(SpecError, match="file not found"):
+        load_spec(tmp_path / "v.yaml")
+    with pytest.raises(SpecError, match="file not found"):
+        CustomerRules.from_spec(tmp_path / "absent.yaml")
+    (tmp_path / "bad.yaml").write_text("name: [unclosed\n", encoding="utf-8")
+    with pytest.raises(SpecError, match="not valid YAML") as info:
+        CustomerRules.from_spec(tmp_path / "bad.yaml")
+    assert "line" in info.value.path
+
+
+def test_grade_classes_must_cover_every_grade(tmp_path):
+    def partial(d):
+        d["grade_classes"] = {"AAA": "A"}
+    _breaks(tmp_path, partial, "grade_classes", "every grade needs a class")
+
+
+def test_short_reprs(enterprise):
+    result = enterprise.score(firms(3))
+    text = repr(result)
+    assert text.startswith("ScoreResult(enterprise_five_aspect: 3 record(s), mean score ")
+    assert "\n" not in text
+    one = repr(result.breakdown(0))
+    assert one.startswith("RecordBreakdown(score ") and "indicators)" in one and "\n" not in one
+
+
+def test_limit_is_the_bundle_formula(enterprise):
+    frame = firms(50)
+    r = enterprise.score(frame)
+    rule = enterprise.spec.credit_limit
+    expected = np.array([rule.coefficients.get(g, 0.0) for g in r.grade]) * np.minimum(
+        frame["current_assets"].to_numpy() / 2.0, frame["monthly_sales"].to_numpy())
+    np.testing.assert_array_equal(r.limit, expected)
+
+
+def test_adjustment_without_reason_names_rows(enterprise):
+    frame = firms(8).assign(analyst_adjustment=[0, 2, 0, 1, 1, 1, 1, 1], adjustment_reason=None)
+    with pytest.raises(DataValidationError, match=r"adjustment_reason.*in 6 row\(s\): \[1, 3, 4, 5, 6\] \(\+1 more\)"):
+        enterprise.score(frame)
+
+
+def test_class_rule_with_all_and_any_is_refused():
+    data = yaml.safe_load((SPECS_DIR / "customer_rules.yaml").read_text(encoding="utf-8"))
+    data["rulesets"]["risk"]["classes"][2]["any"] = [{"column": "n_invoices", "op": "<", "value": 1}]
+    with pytest.raises(SpecError, match="'all' or 'any'") as info:
+        CustomerRules.from_dict(data)
+    assert info.value.path == "rulesets.risk.classes[2]"
+    data = yaml.safe_load((SPECS_DIR / "customer_rules.yaml").read_text(encoding="utf-8"))
+    data["rulesets"]["risk"]["classes"][2]["all"] = []
+    with pytest.raises(SpecError, match="non-empty"):
+        CustomerRules.from_dict(data)
+
+
+def test_review_due_with_fractional_tenure(rules):
+    # payment_features gives tenure in fractional months (days / 30.4375)
+    due = rules.value_tier(pd.DataFrame({"revenue": [2e6] * 4, "tenure_months": [5.9, 6.0, 6.4, 7.0]}))
+    assert due["review_due"].tolist() == [False, True, True, False]
+
+
+def test_downgrade_bad_classes(rules):
+    frame = _customers()
+    with pytest.raises(DataValidationError, match=r"unknown classes \['Z'\]"):
+        rules.downgrade(["A", "Z", "B", "B", "C"], frame)
+    with pytest.raises(DataValidationError, match="one class per row"):
+        rules.downgrade(["A", "B"], frame)
+
+
+def test_numeric_condition_on_text_names_the_rows(rules):
+    frame = _customers().assign(on_time_share=["0.97", "high", 0.92, 0.8, None])
+    with pytest.raises(DataValidationError, match=r"on_time_share.*not numbers in 1 row\(s\): \[1\]"):
+        rules.classify(frame, "abc")

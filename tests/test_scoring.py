@@ -10,6 +10,7 @@ bins, reason codes, the credit limit). The other test files import it.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import shutil
@@ -440,6 +441,51 @@ def test_report_mode_missing_field_and_all_bad(scorer):
     assert out["errors"] == {0: ["sector: missing required field"],
                              1: ["sector: missing required field"]}
     assert np.isnan(out["pd"]).all() and list(out["grade"]) == [None, None]
+
+
+def test_report_mode_names_each_records_own_value(scorer):
+    rows = batch_with("sector", "mining", at=1)
+    rows[3]["sector"] = "quarry"
+    rows[2]["leverage"] = "n/a"
+    rows[0]["leverage"] = "high"
+    errors = scorer.score(rows, on_error="report")["errors"]
+    assert "'mining'" in errors[1][0] and "'quarry'" in errors[3][0]
+    assert errors[0] == ["leverage: not a number (str 'high')"]
+    assert errors[2] == ["leverage: not a number (str 'n/a')"]
+
+
+def test_report_mode_all_bad_keeps_the_layout_of_the_kind(scorer):
+    out = scorer.score([dict(GOOD, util=3.0)] * 2, on_error="report")
+    assert out["reasons"].shape == (2, 3) and out["reasons"].tolist() == [[None] * 3] * 2
+    assert np.isnan(out["score"]).all() and np.isnan(out["limit"]).all()
+    identity = scoring.Scorer(scoring.seal({
+        "schema_version": 1, "kind": "identity", "inputs": [{"name": "p", "type": "number", "max": 1.0}],
+        "model": {"input": "p"}, "calibration": [], "master_scale": TEST_SCALE}))
+    for rows in ([{"p": 2.0}, {"p": 3.0}], [{"p": 2.0}, {"p": 0.5}]):  # no points, reasons, limit
+        out = identity.score(rows, on_error="report")
+        assert out["score"] is None and out["reasons"] is None and out["limit"] is None
+        assert sorted(out["errors"]) == [i for i, r in enumerate(rows) if r["p"] > 1.0]
+
+
+def test_category_codes_as_numbers_agree_between_predict_proba_and_scorer(fitted):
+    model, X, _ = fitted
+
+    class CodedModel(PointsModel):
+        def _bundle_inputs(self):
+            return [dict(r, categories=["1", "2", "3"]) if r["name"] == "sector" else r
+                    for r in super()._bundle_inputs()]
+
+    coded = CodedModel()
+    coded.__dict__.update(copy.deepcopy(model.__dict__))
+    coded.features_[2]["binning"]["categories"] = {"1": 0, "2": 1, "3": 2}
+    codes = X["sector"].map({s: i + 1 for i, s in enumerate(SECTORS)})
+    as_text = coded.predict_proba(X.assign(sector=codes.astype(str)))[:, 1]
+    scorer = scoring.Scorer(coded.to_bundle())
+    for given in (codes, codes.astype(float), codes.astype("Int64")):
+        Xc = X.assign(sector=given)
+        np.testing.assert_array_equal(coded.predict_proba(Xc)[:, 1], as_text)
+        np.testing.assert_array_equal(scorer.score(Xc)["pd"], as_text)
+    np.testing.assert_array_equal(as_text, model.predict_proba(X)[:, 1])
 
 
 def test_report_mode_single_record(scorer):

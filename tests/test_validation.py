@@ -159,6 +159,9 @@ def test_auc_change_test_ecb():
     assert res["statistic"] == pytest.approx((0.95 - cur.auc) / cur.se)
     assert res["p_value"] == pytest.approx(stats.norm.sf(res["statistic"]))
     assert auc_change_test(cur.auc, y, score)["p_value"] == pytest.approx(0.5)
+    perfect = auc_change_test(1.0, [0, 0, 1, 1], [0.1, 0.2, 0.3, 0.4])  # SE 0, no drop: not NaN
+    assert (perfect["statistic"], perfect["p_value"]) == (0.0, 0.5)
+    assert auc_change_test(1.0, [0, 0, 1, 1], [0.4, 0.3, 0.2, 0.1])["p_value"] == 0.0
 
 
 def test_roc_and_cap_curves():
@@ -302,6 +305,9 @@ def test_migration_stability_by_hand_and_a_violation():
         migration_stability([[1, 2, 3]])
     with pytest.raises(DataValidationError, match="counts >= 0"):
         migration_stability([[1, -2], [3, 4]])
+    with pytest.raises(DataValidationError) as err:  # two bad cells in one row: row 0 once
+        migration_stability([[-1, -2, 0], [3, 4, 0], [0, 0, 1]])
+    assert (err.value.violations[0].rows, err.value.violations[0].n_rows) == ((0,), 1)
 
 
 # --------------------------------------------------------------------------- report
@@ -333,6 +339,20 @@ def test_validation_report_tables_metrics_and_figures():
     plt.close("all")
 
 
+def test_validation_report_plot_draws_one_figure():
+    y, p = sample()
+    _, ref = sample(seed=9)
+    report = ValidationReport(y, p, reference_pd=ref, name="logit")
+    plt.close("all")
+    fig = report.plot()
+    assert plt.get_fignums() == [fig.number]  # only the calibration figure is drawn
+    assert fig.axes[0].get_title() == "Calibration by grade — logit"
+    assert report.plot("psi").axes[0].get_title().startswith("PSI ")
+    plt.close("all")
+    with pytest.raises(DataValidationError, match="kind"):
+        ValidationReport(np.zeros(200, dtype=int), p[:200]).plot("roc")  # one class: no ROC
+
+
 def test_validation_report_flags_a_miscalibrated_model():
     y, p = sample(n=20_000)
     good = ValidationReport(y, p).metrics()
@@ -340,6 +360,17 @@ def test_validation_report_flags_a_miscalibrated_model():
     assert bad["grades_rejected"] > good["grades_rejected"]
     assert bad["spiegelhalter_p"] < 1e-6 < good["spiegelhalter_p"]
     assert bad["auc"] == pytest.approx(good["auc"], abs=1e-3)  # ranking barely changes (PD = 1 ties)
+
+
+def test_validation_report_with_a_single_default():
+    y, p = sample(n=200)
+    one = np.zeros(200, dtype=int)
+    one[int(np.argmax(p))] = 1  # a low-default sample: DeLong needs 2 defaults, the AUC does not
+    report = ValidationReport(one, p, auc_initial=0.8)
+    m = report.metrics()
+    assert m["auc"] == pytest.approx(auc(one, p)) and m["ks"] == pytest.approx(ks(one, p))
+    assert np.isnan(m["auc_se"]) and np.isnan(m["auc_change_p"]) and report.notes
+    assert "AUC" in report.summary()
 
 
 def test_validation_report_with_no_defaults_and_bad_input():

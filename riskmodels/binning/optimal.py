@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -57,6 +58,17 @@ def numeric_values(x, name: str) -> np.ndarray:
     return values
 
 
+def is_numeric_column(series: pd.Series) -> bool:
+    """True for a numeric, non-boolean column: the columns binned as numbers by default.
+
+    Examples
+    --------
+    >>> is_numeric_column(pd.Series([1.5, 2.0])), is_numeric_column(pd.Series([True, False]))
+    (True, False)
+    """
+    return pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
+
+
 def category_values(x, name: str) -> np.ndarray:
     """``x`` as an object array of str labels (None = missing).
 
@@ -73,8 +85,16 @@ def category_values(x, name: str) -> np.ndarray:
     return out
 
 
-def _format_edge(v: float) -> str:
-    return f"{v:.6g}"
+def interval_labels(splits) -> list[str]:
+    """Labels of the numeric bins (-inf, s1), [s1, s2), ..., [sk, inf) (6 significant digits).
+
+    Examples
+    --------
+    >>> interval_labels([1.5, 2])
+    ['(-inf, 1.5)', '[1.5, 2)', '[2, inf)']
+    """
+    edges = ["-inf", *(f"{v:.6g}" for v in splits), "inf"]
+    return [f"[{a}, {b})" if a != "-inf" else f"(-inf, {b})" for a, b in zip(edges[:-1], edges[1:], strict=True)]
 
 
 class OptimalBinning(OwnHTMLRepr, TransformerMixin, BaseEstimator):
@@ -111,7 +131,8 @@ class OptimalBinning(OwnHTMLRepr, TransformerMixin, BaseEstimator):
     splits_ : numeric split points, or categorical list of category groups.
     table_ : the :class:`BinningTable` (regular bins, Missing, specials).
     iv_ : total IV. trend_ : the trend solved. status_ : "optimal", "fixed",
-    "single bin: ..." or "infeasible: ...".
+    "edited", "single bin: ..." or "infeasible: ...", followed by "; WoE 0 ... in
+    bin(s) [...]" when regular bins lack events or non-events (with a UserWarning).
 
     Examples
     --------
@@ -165,8 +186,25 @@ class OptimalBinning(OwnHTMLRepr, TransformerMixin, BaseEstimator):
             bad.append(Violation(f"{field}.orientation", f"is {self.orientation!r}", f"one of {ORIENTATIONS}"))
         if self.user_splits_fixed and self.user_splits is None:
             bad.append(Violation(f"{field}.user_splits_fixed", "is set without user_splits", "user_splits"))
+        bad += self._special_code_violations(field)
         if bad:
             raise DataValidationError(bad)
+
+    def _special_code_violations(self, field):
+        """Each special code must match values (a number for a numeric feature) and only once."""
+        keys, bad = [], []
+        for code in self.special_codes or []:
+            if self.dtype != "numerical":
+                keys.append(str(code))
+                continue
+            try:
+                keys.append(float(code))
+            except (TypeError, ValueError):
+                bad.append(Violation(f"{field}.special_codes", f"holds {code!r}", "numbers for a numeric feature"))
+        if len(set(keys)) < len(keys):
+            bad.append(Violation(f"{field}.special_codes", f"{list(self.special_codes)} repeats a code "
+                                 "(its records would be counted in two bins)", "distinct codes"))
+        return bad
 
     def _check_fitted(self):
         if not hasattr(self, "table_"):
@@ -258,9 +296,9 @@ class OptimalBinning(OwnHTMLRepr, TransformerMixin, BaseEstimator):
         total_nonevents = int(self.prebin_nonevents_.sum() + self.extra_nonevents_.sum())
         self.trend_ = self.monotonic_trend
         if m == 1:
-            starts, self.status_ = (0,), "single bin: one distinct value after pre-binning"
+            starts, status = (0,), "single bin: one distinct value after pre-binning"
         elif self.user_splits_fixed:
-            starts, self.status_ = tuple(range(m)), "fixed"
+            starts, status = tuple(range(m)), "fixed"
         else:
             part = optimal_partition(
                 self.prebin_events_, self.prebin_nonevents_, trend=self.monotonic_trend,
@@ -269,19 +307,23 @@ class OptimalBinning(OwnHTMLRepr, TransformerMixin, BaseEstimator):
                 min_bin_n_nonevent=max(1, int(self.min_bin_n_nonevent)),
                 max_bins=self.max_bins, total_events=total_events, total_nonevents=total_nonevents)
             starts, self.trend_ = part.starts, part.trend
-            self.status_ = "optimal" if part.feasible else "infeasible: no grouping meets the constraints, one bin"
-        self._set_bins(starts)
+            status = "optimal" if part.feasible else "infeasible: no grouping meets the constraints, one bin"
+        self._set_bins(starts, status)
 
-    def _set_bins(self, starts):
-        """Build splits, table and bundle from the chosen pre-bin starts."""
+    def _set_bins(self, starts, status):
+        """Build splits and table from the chosen pre-bin starts; set ``status_``.
+
+        A regular bin without events or without non-events (possible with fixed
+        splits, edits, a single or infeasible bin) gets WoE 0: ``status_`` names
+        it and a UserWarning is issued. The counts and WoE are left as they are.
+        """
         self.starts_ = tuple(int(s) for s in starts)
         ends = [*self.starts_[1:], self.n_prebins_]
         events = [int(self.prebin_events_[a:b].sum()) for a, b in zip(self.starts_, ends, strict=False)]
         nonevents = [int(self.prebin_nonevents_[a:b].sum()) for a, b in zip(self.starts_, ends, strict=False)]
         if self.dtype == "numerical":
             self.splits_ = self.prebin_splits_[[s - 1 for s in self.starts_[1:]]]
-            edges = ["-inf", *map(_format_edge, self.splits_), "inf"]
-            labels = [f"[{a}, {b})" if a != "-inf" else f"(-inf, {b})" for a, b in zip(edges[:-1], edges[1:], strict=False)]
+            labels = interval_labels(self.splits_)
         else:
             self.splits_ = [sum(self.prebin_groups_[a:b], []) for a, b in zip(self.starts_, ends, strict=False)]
             labels = [", ".join(g) if len(g) <= 4 else ", ".join(g[:4]) + f", ... ({len(g)})"
@@ -290,6 +332,13 @@ class OptimalBinning(OwnHTMLRepr, TransformerMixin, BaseEstimator):
         self.table_ = BinningTable(self.name, labels, [*nonevents, *self.extra_nonevents_.tolist()],
                                    [*events, *self.extra_events_.tolist()], self.orientation)
         self.iv_ = self.table_.iv
+        k = len(self.starts_)
+        neutral = [labels[b] for b in range(k) if events[b] == 0 or nonevents[b] == 0]
+        if neutral:
+            status += f"; WoE 0 (no events or no non-events) in bin(s) {neutral}"
+            warnings.warn(f"OptimalBinning {self.name!r}: bin(s) {neutral} have no events or no non-events "
+                          "and get WoE 0", UserWarning, stacklevel=4)
+        self.status_ = status
 
     # ------------------------------------------------------------------ edits
     def merge_bins(self, i: int):
@@ -297,7 +346,7 @@ class OptimalBinning(OwnHTMLRepr, TransformerMixin, BaseEstimator):
 
         Examples
         --------
-        >>> ob = OptimalBinning("x", user_splits=[1, 2], user_splits_fixed=True).fit([0, 1, 2, 0, 1, 2], [0, 0, 1, 1, 0, 1])
+        >>> ob = OptimalBinning("x", user_splits=[1, 2], user_splits_fixed=True).fit([0, 1, 2, 0, 1, 2], [0, 1, 1, 1, 0, 0])
         >>> ob.merge_bins(0).splits_.tolist()
         [2.0]
         """
@@ -305,8 +354,7 @@ class OptimalBinning(OwnHTMLRepr, TransformerMixin, BaseEstimator):
         if not 0 <= i < len(self.starts_) - 1:
             raise DataValidationError([Violation(f"{self.name or 'x'}.bins", f"cannot merge bin {i}",
                                                  f"0 <= i < {len(self.starts_) - 1}")])
-        self._set_bins(self.starts_[: i + 1] + self.starts_[i + 2:])
-        self.status_ = "edited"
+        self._set_bins(self.starts_[: i + 1] + self.starts_[i + 2:], "edited")
         return self
 
     def split_bin(self, at):
@@ -325,8 +373,7 @@ class OptimalBinning(OwnHTMLRepr, TransformerMixin, BaseEstimator):
         if start is None or start == 0 or start in self.starts_:
             raise DataValidationError([Violation(f"{self.name or 'x'}.bins", f"cannot split at {at!r}",
                                                  "a pre-bin boundary inside a bin (else refit with user_splits)")])
-        self._set_bins(tuple(sorted((*self.starts_, start))))
-        self.status_ = "edited"
+        self._set_bins(tuple(sorted((*self.starts_, start))), "edited")
         return self
 
     # ------------------------------------------------------------------ output

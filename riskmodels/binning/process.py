@@ -4,27 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from pandas.api import types as pdt
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from riskmodels._display import OwnHTMLRepr
-from riskmodels.binning.optimal import METRICS, OptimalBinning
+from riskmodels.binning.optimal import METRICS, OptimalBinning, is_numeric_column
 from riskmodels.binning.woe import iv_strength
 from riskmodels.data.schema import require_binary_target
 from riskmodels.errors import DataValidationError, NotFittedError, Violation
+from riskmodels.models.base import as_frame
 
 SHARED_PARAMS = ("max_n_prebins", "max_bins", "min_bin_size", "min_bin_n_event", "min_bin_n_nonevent",
                  "monotonic_trend", "special_codes", "unknown_category", "orientation")
-
-
-def _frame(X, names=None) -> pd.DataFrame:
-    if isinstance(X, pd.DataFrame):
-        return X
-    arr = np.asarray(X)
-    if arr.ndim != 2:
-        raise DataValidationError([Violation("<X>", f"has {arr.ndim} dimension(s)", "a 2-d table")])
-    cols = list(names) if names is not None else [f"x{i}" for i in range(arr.shape[1])]
-    return pd.DataFrame(arr, columns=cols)
 
 
 class BinningProcess(OwnHTMLRepr, TransformerMixin, BaseEstimator):
@@ -83,7 +73,7 @@ class BinningProcess(OwnHTMLRepr, TransformerMixin, BaseEstimator):
 
     def fit(self, X, y):
         """Bin every selected column of ``X`` against ``y``; returns self."""
-        frame = _frame(X)
+        frame = as_frame(X)
         target = require_binary_target(y, "target")
         if len(frame) != len(target):
             raise DataValidationError([Violation("<X>", f"has {len(frame)} rows but the target {len(target)}",
@@ -104,7 +94,7 @@ class BinningProcess(OwnHTMLRepr, TransformerMixin, BaseEstimator):
         for name in names:
             column = frame[name]
             categorical = (name in self.categorical_variables if self.categorical_variables is not None
-                           else not (pdt.is_numeric_dtype(column.dtype) and not pdt.is_bool_dtype(column.dtype)))
+                           else not is_numeric_column(column))
             params = {**shared, "dtype": "categorical" if categorical else "numerical", **overrides.get(name, {})}
             self.binnings_[name] = OptimalBinning(name=name, **params)._fit(column, target)
         self.variable_names_ = names
@@ -116,7 +106,7 @@ class BinningProcess(OwnHTMLRepr, TransformerMixin, BaseEstimator):
     def transform(self, X, metric: str | None = None) -> np.ndarray:
         """The binned columns as an (n, k) array of the metric (WoE by default)."""
         self._check_fitted()
-        frame = _frame(X, self.feature_names_in_)
+        frame = as_frame(X, self.feature_names_in_)
         absent = [n for n in self.variable_names_ if n not in frame.columns]
         if absent:
             raise DataValidationError([Violation(n, "missing column", "a column seen in fit") for n in absent])

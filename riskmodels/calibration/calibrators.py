@@ -316,6 +316,9 @@ class CentralTendencyCalibrator(_Calibrator):
                 raise DataValidationError([Violation("target_pd", f"is {self.target_pd}", "a rate in (0, 1)")])
             if y is None:
                 rate = float(p.mean())
+                if not 0 < rate < 1:  # logit(rate) is infinite: δ would be ±inf
+                    raise DataValidationError([Violation("pd", f"has mean {rate} and no y is given",
+                                                         "a mean PD in (0, 1) or the default flags y")])
             else:
                 _, t = _check_pair(p, y, 0.0, 1.0)
                 rate = float(t.mean())

@@ -69,6 +69,7 @@ import numpy as np
 import pandas as pd
 
 from riskmodels.data.ledger import Ledger
+from riskmodels.data.schema import Column, Schema
 from riskmodels.errors import DataValidationError, Violation
 
 DAYS_PER_MONTH = 30.4375
@@ -170,12 +171,12 @@ class DefaultDefinition:
 
     def __post_init__(self):
         bad = []
-        if self.dpd_threshold < 1:
+        if not self.dpd_threshold >= 1:  # written so that NaN fails too
             bad.append(Violation("dpd_threshold", f"is {self.dpd_threshold!r}", "days >= 1"))
-        if self.materiality_abs < 0 or not 0 <= self.materiality_rel <= 1:
+        if not self.materiality_abs >= 0 or not 0 <= self.materiality_rel <= 1:
             bad.append(Violation("materiality", f"is ({self.materiality_abs!r}, {self.materiality_rel!r})",
                                  "an amount >= 0 and a share in [0, 1]"))
-        if self.horizon_months < 1:
+        if not self.horizon_months >= 1:
             bad.append(Violation("horizon_months", f"is {self.horizon_months!r}", "months >= 1"))
         if bad:
             raise DataValidationError(bad, context="DefaultDefinition")
@@ -184,6 +185,12 @@ class DefaultDefinition:
 def _day(values) -> np.ndarray:
     """Datetimes as int64 day numbers since 1970-01-01."""
     return np.asarray(values, dtype="datetime64[ns]").astype("datetime64[D]").astype(np.int64)
+
+
+def _dates(days: np.ndarray) -> pd.Series:
+    """Day numbers as a datetime64[ns] Series, NaT where the day is ``NEVER``."""
+    happened = days < NEVER
+    return pd.Series(np.where(happened, days, 0).astype("datetime64[D]").astype("datetime64[ns]")).where(happened)
 
 
 def _as_dates(as_of) -> list[pd.Timestamp]:
@@ -248,6 +255,11 @@ class _Prepared:
         keep = self.pay_day < day if strict else self.pay_day <= day
         return np.bincount(self.pay_inv[keep], weights=self.pay_amount[keep], minlength=len(self.amount))
 
+    def outstanding(self, day: int) -> np.ndarray:
+        """Open amount per invoice at ``day`` (0 if not yet issued or settled)."""
+        open_ = (self.issue <= day) & (self.settle > day)
+        return np.where(open_, np.maximum(self.amount - self.paid_by(day), 0.0), 0.0)
+
 
 def _prepare(ledger) -> _Prepared:
     if isinstance(ledger, _Prepared):
@@ -277,7 +289,7 @@ def _features_at(p: _Prepared, t: pd.Timestamp, config: FeatureConfig) -> pd.Dat
     c = p.cust[known]
     issue, due, amount, settle = p.issue[known], p.due[known], p.amount[known], p.settle[known]
     open_ = settle > day
-    outstanding = np.where(open_, np.maximum(amount - p.paid_by(day)[known], 0.0), 0.0)
+    outstanding = p.outstanding(day)[known]
     end = np.minimum(settle, day)
     peak = np.maximum(end - due, 0)                     # largest DPD each invoice reached by t
     out = {"dpd_current": _group_max(c, np.where(open_, peak, 0), n)}
@@ -328,18 +340,23 @@ def _bucket_amounts(c, outstanding, age, config, n) -> np.ndarray:
     return np.bincount(c * k + bucket, weights=outstanding, minlength=n * k).reshape(n, k)
 
 
-def _limits_at(p: _Prepared, day: int) -> np.ndarray:
-    """Credit limit per customer valid at ``day`` (NaN when there is none)."""
-    limits = np.full(p.n_cust, np.nan)
+def _latest_limits(p: _Prepared, day: int) -> pd.DataFrame | None:
+    """The credit-limit row valid at ``day`` per customer (None without a limits table)."""
     table = p.ledger.credit_limits
     if table is None or not len(table):
-        return limits
+        return None
     rows = table
     if "valid_from" in table.columns:
         rows = table[_day(table["valid_from"]) <= day].sort_values("valid_from")
-    rows = rows.drop_duplicates("customer_id", keep="last")
-    where = p.customers.get_indexer(rows["customer_id"])
-    limits[where] = rows["limit"].to_numpy(dtype=float)
+    return rows.drop_duplicates("customer_id", keep="last")
+
+
+def _limits_at(p: _Prepared, day: int) -> np.ndarray:
+    """Credit limit per customer valid at ``day`` (NaN when there is none)."""
+    limits = np.full(p.n_cust, np.nan)
+    rows = _latest_limits(p, day)
+    if rows is not None:
+        limits[p.customers.get_indexer(rows["customer_id"])] = rows["limit"].to_numpy(dtype=float)
     return limits
 
 
@@ -413,9 +430,7 @@ def ageing_report(ledger, as_of, config: FeatureConfig | None = None) -> pd.Data
     t = _one_date(as_of)
     p = _prepare(ledger)
     day = int(_day([t])[0])
-    known = p.issue <= day
-    open_ = p.settle > day
-    outstanding = np.where(known & open_, np.maximum(p.amount - p.paid_by(day), 0.0), 0.0)
+    outstanding = p.outstanding(day)
     age = day - (p.issue if config.ageing_basis == "issue" else p.due)
     amounts = _bucket_amounts(p.cust, outstanding, age, config, p.n_cust)
     table = pd.DataFrame(amounts, columns=config.bucket_names(),
@@ -491,11 +506,9 @@ def default_flags(ledger, as_of, definition: DefaultDefinition | None = None) ->
         now[ev_cust[(ev_day <= day) & (ev_settle > day)]] = True
         now[wo_cust[(wo_day <= day) & (wo_day > _months_before(t, 12))]] = True
         keep = p.first_issue <= day
-        dates = np.where(first < NEVER, first, 0).astype("datetime64[D]").astype("datetime64[ns]")
         frame = pd.DataFrame({
             "customer_id": np.asarray(p.customers, dtype=object), "as_of": t,
-            "default": (first < NEVER).astype(np.int8),
-            "default_date": pd.Series(dates).where(first < NEVER),
+            "default": (first < NEVER).astype(np.int8), "default_date": _dates(first),
             "defaulted_at_obs": now, "window_complete": last_event >= horizon})
         frames.append(frame[keep])
     return pd.concat(frames, ignore_index=True)
@@ -532,9 +545,13 @@ def build_panel(ledger, as_of, config: FeatureConfig | None = None,
     >>> len(panel), int(panel["default"].sum())
     (200, 5)
     """
+    dates = _as_dates(as_of)
+    repeated = sorted({str(d.date()) for d in dates if dates.count(d) > 1})
+    if repeated:  # one row per customer and date: the join below needs distinct dates
+        raise DataValidationError([Violation("as_of", f"repeats {repeated}", "distinct observation dates")])
     p = _prepare(ledger)
-    feats = payment_features(p, as_of, config)
-    flags = default_flags(p, as_of, definition)
+    feats = payment_features(p, dates, config)
+    flags = default_flags(p, dates, definition)
     return feats.merge(flags, on=["customer_id", "as_of"], how="left", validate="one_to_one")
 
 
@@ -586,18 +603,13 @@ def early_warning(ledger, as_of, margin_days: int = 15, limit_warning: float = 0
     p = _prepare(ledger)
     day = int(_day([t])[0])
     open_ = (p.issue <= day) & (p.settle > day)
-    outstanding = np.where(open_, np.maximum(p.amount - p.paid_by(day), 0.0), 0.0)
-    total = np.bincount(p.cust, weights=outstanding, minlength=p.n_cust)
+    total = np.bincount(p.cust, weights=p.outstanding(day), minlength=p.n_cust)
     oldest = np.full(p.n_cust, -1.0)
     np.maximum.at(oldest, p.cust[open_], (day - p.issue[open_]).astype(float))
     safe = np.full(p.n_cust, float(safe_age_days))
     contract_end = np.full(p.n_cust, NEVER)
-    limits = p.ledger.credit_limits
-    if limits is not None and len(limits):
-        latest = limits
-        if "valid_from" in limits.columns:
-            latest = limits[_day(limits["valid_from"]) <= day].sort_values("valid_from")
-        latest = latest.drop_duplicates("customer_id", keep="last")
+    latest = _latest_limits(p, day)
+    if latest is not None:
         where = p.customers.get_indexer(latest["customer_id"])
         if "safe_age_days" in latest.columns:
             safe[where] = latest["safe_age_days"].to_numpy(dtype=float)
@@ -619,8 +631,7 @@ def early_warning(ledger, as_of, margin_days: int = 15, limit_warning: float = 0
     frame = pd.DataFrame({
         "customer_id": np.asarray(p.customers, dtype=object), "as_of": t, "outstanding": total,
         "oldest_age_days": oldest, "safe_age_days": safe, "limit_utilisation": utilisation,
-        "contract_end": pd.Series(np.where(contract_end < NEVER, contract_end, 0).astype("datetime64[D]")
-                                  .astype("datetime64[ns]")).where(contract_end < NEVER),
+        "contract_end": _dates(contract_end),
         **flags, "action": np.where(collect, "collect now", np.where(warn, "warning", "ok"))})
     frame = frame[total > 0]
     urgency = frame["action"].map({"collect now": 0, "warning": 1, "ok": 2})
@@ -675,8 +686,6 @@ def taiwan_features(frame: pd.DataFrame | None = None) -> pd.DataFrame:
         from riskmodels.data.loaders import load_taiwan
 
         frame = load_taiwan()
-    from riskmodels.data.schema import Column, Schema
-
     Schema([Column("ID", "integer"), Column("LIMIT_BAL", "number", min=0)]
            + [Column(c, "integer", min=-2, max=9) for c in TAIWAN_STATUS]
            + [Column(c, "number") for c in TAIWAN_BILLS]

@@ -53,7 +53,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from riskmodels.data.schema import MAX_ROWS_SHOWN, Column, Schema
+from riskmodels.data.schema import Column, Schema, _violation
 from riskmodels.errors import DataValidationError, Violation
 
 INVOICES = Schema([
@@ -89,17 +89,6 @@ WRITE_OFFS = Schema([
     Column("reason", "string"),
     Column("invoice_id", "string", required=False, nullable=True),
 ], min_rows=0, name="write_offs")
-
-
-def _rows(labels) -> tuple[tuple, int]:
-    labels = list(labels)
-    shown = tuple(x.item() if isinstance(x, np.generic) else x for x in labels[:MAX_ROWS_SHOWN])
-    return shown, len(labels)
-
-
-def _broken(column: str, rule: str, labels, expected: str) -> Violation:
-    shown, n = _rows(labels)
-    return Violation(column, rule, expected, shown, n)
 
 
 def _prefixed(table: str, found: list[Violation]) -> list[Violation]:
@@ -145,6 +134,8 @@ def validate_ledger(invoices: pd.DataFrame, payments: pd.DataFrame, credit_limit
       - column 'payments.invoice_id': payment for an unknown invoice in 1 row(s): [0]; expected an invoice_id of the invoices table
     """
     found: list[Violation] = []
+    if max_overpayment is not None and not 0 <= max_overpayment < np.inf:  # NaN fails too
+        found.append(Violation("max_overpayment", f"is {max_overpayment!r}", "a finite amount >= 0 or None"))
     inv_found = INVOICES.violations(invoices)
     found += _prefixed("invoices", inv_found)
     pay_found = PAYMENTS.violations(payments)
@@ -170,8 +161,8 @@ def validate_ledger(invoices: pd.DataFrame, payments: pd.DataFrame, credit_limit
             if ok:
                 unknown = ~frame["customer_id"].isin(known).to_numpy()
                 if unknown.any():
-                    found.append(_broken(f"{table}.customer_id", "unknown customer",
-                                         frame.index[unknown], "a customer_id of the invoices table"))
+                    found.append(_violation(f"{table}.customer_id", "unknown customer",
+                                            frame.index[unknown], "a customer_id of the invoices table"))
     if found:
         raise DataValidationError(found, context="ledger")
 
@@ -180,15 +171,15 @@ def _invoice_rules(invoices: pd.DataFrame) -> list[Violation]:
     out = []
     early = (invoices["due_date"] < invoices["issue_date"]).to_numpy()
     if early.any():
-        out.append(_broken("invoices.due_date", "due date before issue date", invoices.index[early],
-                           "due_date >= issue_date"))
+        out.append(_violation("invoices.due_date", "due date before issue date", invoices.index[early],
+                              "due_date >= issue_date"))
     if "currency" in invoices.columns:
         currencies = invoices["currency"].unique()
         if len(currencies) > 1:
             first = invoices["currency"].iloc[0]
             other = (invoices["currency"] != first).to_numpy()
-            out.append(_broken("invoices.currency", f"mixed currencies {sorted(map(str, currencies))[:5]}",
-                               invoices.index[other], "one currency per ledger (convert first)"))
+            out.append(_violation("invoices.currency", f"mixed currencies {sorted(map(str, currencies))[:5]}",
+                                  invoices.index[other], "one currency per ledger (convert first)"))
     return out
 
 
@@ -199,29 +190,29 @@ def _payment_rules(invoices, payments, max_overpayment) -> list[Violation]:
     where = pd.Index(invoices["invoice_id"]).get_indexer(payments["invoice_id"])
     unknown = where < 0
     if unknown.any():
-        out.append(_broken("payments.invoice_id", "payment for an unknown invoice", payments.index[unknown],
-                           "an invoice_id of the invoices table"))
+        out.append(_violation("payments.invoice_id", "payment for an unknown invoice", payments.index[unknown],
+                              "an invoice_id of the invoices table"))
     known = ~unknown
     pos = where[known]
     rows = payments.index[known]
     if "customer_id" in payments.columns:
         mismatch = payments["customer_id"].to_numpy()[known] != invoices["customer_id"].to_numpy()[pos]
         if mismatch.any():
-            out.append(_broken("payments.customer_id", "customer differs from the invoice's customer",
-                               rows[mismatch], "the customer_id of the paid invoice"))
+            out.append(_violation("payments.customer_id", "customer differs from the invoice's customer",
+                                  rows[mismatch], "the customer_id of the paid invoice"))
     before = payments["payment_date"].to_numpy()[known] < invoices["issue_date"].to_numpy()[pos]
     if before.any():
-        out.append(_broken("payments.payment_date", "payment before the invoice's issue date",
-                           rows[before], "payment_date >= the invoice's issue_date"))
+        out.append(_violation("payments.payment_date", "payment before the invoice's issue date",
+                              rows[before], "payment_date >= the invoice's issue_date"))
     if max_overpayment is not None:
         paid = np.bincount(pos, weights=payments["amount"].to_numpy(dtype=float)[known],
                            minlength=len(invoices))
         over = paid > invoices["amount"].to_numpy(dtype=float) + max_overpayment
         if over.any():
-            out.append(_broken("payments.amount",
-                               f"payments exceed the invoice amount by more than {max_overpayment}",
-                               rows[over[pos]],
-                               f"total paid per invoice <= invoice amount + {max_overpayment}"))
+            out.append(_violation("payments.amount",
+                                  f"payments exceed the invoice amount by more than {max_overpayment}",
+                                  rows[over[pos]],
+                                  f"total paid per invoice <= invoice amount + {max_overpayment}"))
     return out
 
 

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, ndtr, ndtri
 
+from riskmodels.data.features import DAYS_PER_MONTH, NEVER
 from riskmodels.data.ledger import Ledger
 from riskmodels.errors import DataValidationError, Violation
 from riskmodels.scoring import merton_equity_price
@@ -50,8 +51,6 @@ LEVELS = ("total_assets", "current_assets", "revenue", "monthly_sales", "short_t
           "long_term_debt", "book_equity", "ebit", "employees")
 QUALITATIVE = ("management_quality", "industry_outlook", "market_position", "contract_fulfilment")
 BURN_IN_YEARS = 3  # statements of t-1 and t-2 and the growth of t-2 need three earlier years
-DAYS_PER_MONTH = 30.4375
-NEVER = np.iinfo(np.int64).max // 4  # day number of an event that does not happen
 
 # sigma: asset volatility; turnover: revenue / assets; current: current assets / assets;
 # inventory: inventory / current assets; dso: days sales outstanding; dd_shift: industry effect
@@ -116,9 +115,8 @@ class Portfolio:
     def default_rates(self) -> pd.DataFrame:
         """Per observation year: firms, defaults, realised default rate and mean true PD."""
         g = self.firm_years.groupby("year")
-        out = pd.DataFrame({"firms": g.size(), "defaults": g["default"].sum().astype(int),
-                            "default_rate": g["default"].mean(), "mean_true_pd": g["true_pd"].mean()})
-        return out
+        return pd.DataFrame({"firms": g.size(), "defaults": g["default"].sum().astype(int),
+                             "default_rate": g["default"].mean(), "mean_true_pd": g["true_pd"].mean()})
 
     def summary(self) -> str:
         """A text summary: sizes and the default rate per year."""

@@ -10,11 +10,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from riskmodels import scoring
 from riskmodels.errors import BundleError
-from riskmodels.export.frames import output_columns, score_frame
+from riskmodels.export.frames import output_columns, refuse_clash, score_frame
 
 FORMATS = (".csv", ".parquet")
 
@@ -30,11 +31,30 @@ def _chunks(path: Path, rules: list, chunksize: int):
     """(frame, total rows or None) per chunk; categories are read as text, never as numbers."""
     if _format(path, "the input") == ".csv":
         text = {r["name"]: "string" for r in rules if r["type"] == "category"}
-        return pd.read_csv(path, chunksize=chunksize, dtype=text), None
+        numbers = [r["name"] for r in rules if r["type"] == "number"]
+        return (_parse_numbers(c, numbers) for c in pd.read_csv(path, chunksize=chunksize, dtype=text)), None
     import pyarrow.parquet as pq
 
     source = pq.ParquetFile(path)
     return (b.to_pandas() for b in source.iter_batches(batch_size=chunksize)), source.metadata.num_rows
+
+
+def _parse_numbers(chunk: pd.DataFrame, names: list) -> pd.DataFrame:
+    """Number columns pandas left as text (one value in the chunk is not a number) are parsed
+    value by value, so only the records with a bad value are refused, not the whole chunk."""
+    for name in names:
+        if name in chunk.columns and pd.api.types.is_string_dtype(chunk[name].dtype):
+            chunk[name] = np.array([_number_or_text(v) for v in chunk[name].tolist()], dtype=object)
+    return chunk
+
+
+def _number_or_text(v):
+    if isinstance(v, str):
+        try:
+            return float(v)
+        except ValueError:
+            return v  # reported by the scorer: "not a number (str ...)"
+    return v
 
 
 def score_file(bundle, input_path, output_path, *, chunksize: int = 100_000,
@@ -100,6 +120,7 @@ def score_file(bundle, input_path, output_path, *, chunksize: int = 100_000,
                     scores = scores.drop(columns="error")
                 scores.index = scores.index + rows
                 if keep_columns:
+                    refuse_clash(layout, chunk.columns)
                     chunk.index = scores.index
                     scores = chunk.join(scores)
                 writer = _write(scores, partial, out_format, writer, layout)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from riskmodels import scoring
-from riskmodels.errors import BundleError
-from riskmodels.export.frames import output_columns, score_frame
+from riskmodels.export.frames import output_columns, refuse_clash, score_frame
 
 
 def score_dataframe(ddf, bundle, *, on_error: str = "raise", n_reasons: int = 3,
@@ -37,10 +36,8 @@ def score_dataframe(ddf, bundle, *, on_error: str = "raise", n_reasons: int = 3,
     """
     scorer = scoring.Scorer(scoring.read_bundle(bundle), n_reasons=n_reasons)
     layout = output_columns(scorer, on_error)
-    clash = sorted({name for name, _ in layout} & set(ddf.columns)) if keep_columns else []
-    if clash:
-        raise BundleError(f"the DataFrame already has column(s) {clash}; rename them or pass "
-                          "keep_columns=False")
+    if keep_columns:
+        refuse_clash(layout, ddf.columns)
     empty = score_frame(scorer, ddf._meta, on_error=on_error, columns=layout)
     meta = ddf._meta.join(empty) if keep_columns else empty
 

@@ -82,6 +82,23 @@ def output_columns(scorer: scoring.Scorer, on_error: str = "raise") -> list[tupl
     return cols
 
 
+def refuse_clash(layout: list[tuple[str, str]], columns) -> None:
+    """Raise when input ``columns`` already hold a score column name (Spark and Dask append
+    the scores to the input columns).
+
+    Examples
+    --------
+    >>> refuse_clash([("pd", "double")], ["p", "pd"])
+    Traceback (most recent call last):
+    ...
+    riskmodels.errors.BundleError: the DataFrame already has column(s) ['pd']; rename them or pass keep_columns=False
+    """
+    clash = sorted({name for name, _ in layout} & set(columns))
+    if clash:
+        raise BundleError(f"the DataFrame already has column(s) {clash}; rename them or pass "
+                          "keep_columns=False")
+
+
 def score_frame(scorer: scoring.Scorer, frame: pd.DataFrame, *, on_error: str = "raise",
                 columns: list[tuple[str, str]] | None = None) -> pd.DataFrame:
     """Score a pandas frame; return the score columns with the frame's index.
@@ -117,9 +134,9 @@ def score_frame(scorer: scoring.Scorer, frame: pd.DataFrame, *, on_error: str = 
         if name.startswith("reason_"):
             data[name] = out["reasons"][:, int(name[7:]) - 1]
         elif name == "error":
-            errors = out["errors"]
-            data[name] = np.array(["; ".join(errors[i]) if i in errors else None for i in range(n)],
-                                  dtype=object) if errors else np.full(n, None, dtype=object)
+            data[name] = np.full(n, None, dtype=object)
+            for i, messages in out["errors"].items():  # the bad records only
+                data[name][i] = "; ".join(messages)
         else:
             data[name] = out[name]
     result = pd.DataFrame(data, index=frame.index)

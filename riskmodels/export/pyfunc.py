@@ -140,8 +140,7 @@ def _example_frame(content: dict, input_example) -> pd.DataFrame:
     if input_example is None:
         return pd.DataFrame([scoring.example_record(content["inputs"])])
     frame = input_example if isinstance(input_example, pd.DataFrame) else pd.DataFrame(input_example)
-    names = [r["name"] for r in content["inputs"] if r["name"] in frame.columns]
-    return _as_float_inputs(frame[names].head(5).reset_index(drop=True), content["inputs"])
+    return pyfunc_input(frame.head(5).reset_index(drop=True), content)
 
 
 def to_mlflow(bundle_or_path, name: str = "scorer", *, input_example=None,

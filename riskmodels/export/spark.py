@@ -13,7 +13,7 @@ import json
 
 from riskmodels import scoring
 from riskmodels.errors import BundleError
-from riskmodels.export.frames import output_columns, score_frame
+from riskmodels.export.frames import output_columns, refuse_clash, score_frame
 
 
 def _worker_scorer(text: str, kind: str, kernel, n_reasons: int) -> scoring.Scorer:
@@ -59,10 +59,8 @@ def score_dataframe(spark_df, bundle, *, on_error: str = "raise", n_reasons: int
     content = scoring.read_bundle(bundle)
     scorer = scoring.Scorer(content, n_reasons=n_reasons)
     layout = output_columns(scorer, on_error)
-    clash = sorted({name for name, _ in layout} & set(spark_df.columns)) if keep_columns else []
-    if clash:
-        raise BundleError(f"the DataFrame already has column(s) {clash}; rename them or pass "
-                          "keep_columns=False")
+    if keep_columns:
+        refuse_clash(layout, spark_df.columns)
     absent = [r["name"] for r in content["inputs"]
               if r.get("required", True) and r["name"] not in spark_df.columns]
     if absent:

@@ -103,6 +103,12 @@ def complete_matrix(frame: pd.DataFrame, default: str = "D", withdrawn: str | No
     square[states.index(default)] = np.eye(len(states))[states.index(default)]
     if (square < 0).any() or not np.isfinite(square).all():
         raise DataValidationError([Violation("matrix", "negative or missing entries", "probabilities")])
+    empty = square.sum(axis=1) == 0
+    if empty.any():  # e.g. a row that is all withdrawals: nothing to renormalise
+        rows = [states[i] for i in np.flatnonzero(empty)]
+        raise DataValidationError([Violation("matrix", "rows with no transitions besides withdrawals",
+                                             "some probability outside the withdrawn column",
+                                             tuple(rows[:5]), len(rows))])
     square = square / square.sum(axis=1, keepdims=True)
     return pd.DataFrame(square, index=pd.Index(states, name="from"), columns=pd.Index(states, name="to"))
 

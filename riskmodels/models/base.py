@@ -62,8 +62,8 @@ def schema_from_inputs(inputs: list, name: str) -> Schema:
 
 
 def frame_columns(frame: pd.DataFrame, names: list[str]) -> dict:
-    """Dict of numpy arrays for the named columns (the scorer's input form)."""
-    return {n: frame[n].to_numpy() for n in names if n in frame.columns}
+    """Dict of numpy arrays for the named columns, converted as ``Scorer.score`` converts a frame."""
+    return {n: scoring._column_array(frame[n]) for n in names if n in frame.columns}
 
 
 def created_at() -> str:
@@ -150,9 +150,13 @@ class ScorerModel(OwnHTMLRepr, ClassifierMixin, BaseEstimator):
         self._check_fitted()
         content = self._content(master_scale)
         frame = as_frame(X, getattr(self, "feature_names_in_", None))
-        schema_from_inputs(content["inputs"], type(self).__name__).validate(frame)
-        names = [r["name"] for r in content["inputs"]]
-        return scoring.evaluate(content, frame_columns(frame, names))
+        columns = frame_columns(frame, [r["name"] for r in content["inputs"]])
+        # categories are checked as the scorer reads them: codes given as numbers are labels (3.0 -> "3")
+        labels = {r["name"]: scoring._category_column(columns[r["name"]]) for r in content["inputs"]
+                  if r["type"] == "category" and r["name"] in columns}
+        schema_from_inputs(content["inputs"], type(self).__name__).validate(
+            frame.assign(**labels) if labels else frame)
+        return scoring.evaluate(content, columns)
 
     def predict_proba(self, X) -> np.ndarray:
         """Column 0: P(no default), column 1: the PD."""

@@ -45,6 +45,13 @@ from scipy import optimize, special, stats
 from sklearn.base import clone
 
 from riskmodels import scoring
+from riskmodels.binning.optimal import (
+    OptimalBinning,
+    category_values,
+    interval_labels,
+    is_numeric_column,
+    numeric_values,
+)
 from riskmodels.data.schema import require_binary_target
 from riskmodels.errors import DataValidationError, Violation
 from riskmodels.models.base import ScorerModel, as_frame
@@ -375,8 +382,7 @@ def _bin_labels(spec: dict, fitted=None) -> list[str]:
     if fitted is not None:
         labels = [str(x) for x in fitted.table_.labels]
     elif spec["type"] == "numeric":
-        edges = ["-inf", *(f"{e:.6g}" for e in spec["edges"]), "inf"]
-        labels = [f"[{a}, {b})" if a != "-inf" else f"(-inf, {b})" for a, b in zip(edges[:-1], edges[1:], strict=True)]
+        labels = interval_labels(spec["edges"])
         if spec.get("missing_bin") is not None:
             labels.append("Missing")
         labels += [f"Special {c}" for c in (spec.get("special_bins") or {})]
@@ -391,14 +397,8 @@ def _bin_labels(spec: dict, fitted=None) -> list[str]:
     return labels[:size]
 
 
-def _is_numeric(series: pd.Series) -> bool:
-    return pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
-
-
 def _kernel_values(series: pd.Series, numeric: bool) -> np.ndarray:
     """The column as the scorer sees it: float (NaN missing) or str objects (None missing)."""
-    from riskmodels.binning.optimal import category_values, numeric_values
-
     return numeric_values(series, str(series.name)) if numeric else category_values(series, str(series.name))
 
 
@@ -522,9 +522,7 @@ class CrossTabModel(ScorerModel):
 
     # ------------------------------------------------------------------ fit
     def _bin_factor(self, name: str, series: pd.Series, y: np.ndarray):
-        from riskmodels.binning import OptimalBinning
-
-        numeric = _is_numeric(series)
+        numeric = is_numeric_column(series)
         choice = self.binning.get(name) if isinstance(self.binning, dict) else self.binning
         if isinstance(choice, dict):
             return None, dict(choice), numeric
@@ -578,8 +576,7 @@ class CrossTabModel(ScorerModel):
         self.classes_ = np.array([0, 1])
         self.n_features_in_ = frame.shape[1]
         self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
-        if self.master_scale is not None:
-            self.master_scale_ = self.master_scale
+        self.master_scale_ = self.master_scale  # None: the enterprise 10-grade scale (also on a refit)
         self.training_metadata_ = {"n_train": int(len(target)), "default_rate": float(target.mean())}
         return self
 

@@ -98,8 +98,7 @@ class ExpertScorecardModel(ScorerModel):
         self.feature_names_in_ = np.asarray(card.input_names, dtype=object)
         self.n_features_in_ = len(card.input_names)
         self.classes_ = np.array([0, 1])
-        if self.master_scale is not None:
-            self.master_scale_ = self.master_scale
+        self.master_scale_ = self.master_scale  # None: the enterprise 10-grade scale (also on a refit)
         self.training_metadata_ = {"spec": card.name, "n_train": int(len(target)),
                                    "train_default_rate": float(target.mean())}
         return self

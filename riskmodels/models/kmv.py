@@ -624,7 +624,7 @@ class EmpiricalPDMap:
 
     Attributes
     ----------
-    dd : knot DDs (increasing): default-weighted centres of the pooled DD bins.
+    dd : knot DDs (increasing): the mean DD of each pooled block of bins.
     pd : default frequency at each knot (non-increasing in DD, floored at ``min_pd``).
     n, defaults : observations and defaults pooled into each knot.
     """

@@ -477,7 +477,7 @@ class LogisticScorecard(ScorerModel):
                               "out_of_range": "allow"})
             else:
                 rules.append({"name": name, "type": "category", "required": True, "missing": "allow",
-                              "categories": list(b.categories_),
+                              "categories": sorted(b.to_bundle()["categories"]),  # special codes too
                               "unknown": "error" if b.unknown_category == "error" else "allow"})
         return rules
 

@@ -23,8 +23,9 @@ import numpy as np
 import pandas as pd
 
 from riskmodels import scoring
+from riskmodels.data.schema import _violation
 from riskmodels.errors import DataValidationError, Violation
-from riskmodels.models.base import schema_from_inputs
+from riskmodels.models.base import frame_columns, schema_from_inputs
 from riskmodels.scorecards.spec import (
     ScorecardSpec,
     categorical_table,
@@ -105,8 +106,7 @@ class ExpertScorecard:
         frame = _as_frame(records)
         schema_from_inputs(self.rules, f"{self.name} inputs").validate(frame)
         self.check_adjustment_reasons(frame)
-        present = {n: frame[n].to_numpy() for n in self.input_names if n in frame.columns}
-        cols, n = scoring.prepare_inputs(self.rules, present)
+        cols, n = scoring.prepare_inputs(self.rules, frame_columns(frame, self.input_names))
         return frame, cols, n
 
     def check_adjustment_reasons(self, frame: pd.DataFrame) -> None:
@@ -122,10 +122,8 @@ class ExpertScorecard:
             blank = np.ones(len(frame), dtype=bool)
         bad = moved & blank
         if bad.any():
-            rows = tuple(frame.index[bad][:5].tolist())
-            raise DataValidationError([Violation(adj.reason_input, "analyst adjustment without a reason",
-                                                 "a non-empty reason wherever "
-                                                 f"{adj.input} is not 0", rows, int(bad.sum()))])
+            raise DataValidationError([_violation(adj.reason_input, "analyst adjustment without a reason",
+                                                  frame.index[bad], f"a non-empty reason wherever {adj.input} is not 0")])
 
     def score(self, records) -> ScoreResult:
         """Score records: total, aspect sub-scores, points per indicator, grades, reasons.
@@ -248,12 +246,17 @@ class RecordBreakdown:
     grade: str
     caps_bound: list = field(default_factory=list)
 
-    def summary(self) -> str:
-        """Text view of the breakdown."""
-        head = (f"score {self.score:.2f} (before caps {self.total:.2f}), grade {self.grade}"
+    def _head(self) -> str:
+        return (f"score {self.score:.2f} (before caps {self.total:.2f}), grade {self.grade}"
                 + (f" (capped from {self.grade_before} by {', '.join(self.caps_bound)})"
                    if self.caps_bound else ""))
-        return head + "\n" + self.table.to_string(index=False)
+
+    def summary(self) -> str:
+        """Text view of the breakdown."""
+        return self._head() + "\n" + self.table.to_string(index=False)
+
+    def __repr__(self) -> str:
+        return f"RecordBreakdown({self._head()}, {len(self.table)} indicators)"
 
     def plot(self, ax=None):
         """Horizontal bars: points earned (filled) against the indicator's maximum (outline)."""
@@ -309,11 +312,8 @@ class ScoreResult:
         self.aspect_scores = self.aspect_points / np.array([a.weight for a in spec.aspects]) * 100.0
         self.caps_bound = pd.DataFrame(extra["caps_bound"], index=index, columns=[c.name for c in spec.caps])
         after = extra["grade_after"]
-        self.limit = None
-        if spec.credit_limit is not None:  # the documents' formula (scoring.credit_limit), per grade index
-            rule = spec.credit_limit
-            coef = np.array([rule.coefficients.get(g, 0.0) for g in card.grades])[after]
-            self.limit = coef * np.minimum(cols[rule.current_assets] / 2.0, cols[rule.monthly_sales])
+        rule = None if spec.credit_limit is None else spec.credit_limit.model_dump()
+        self.limit = scoring.credit_limit(rule, self.grade, cols)  # the bundle's formula
         self.amount = (np.array([spec.grade_amounts.get(g, 0.0) for g in card.grades])[after]
                        if spec.grade_amounts else None)
         self.grade_class = (np.array([spec.grade_classes[g] for g in card.grades], dtype=object)[after]
@@ -383,12 +383,17 @@ class ScoreResult:
         return RecordBreakdown(pd.DataFrame(rows), float(self.score[i]), float(self.total[i]),
                                str(self.grade_before[i]), str(self.grade[i]), caps)
 
+    def _head(self) -> str:
+        capped = int((self.grade != self.grade_before).sum())
+        return f"{self.card.name}: {len(self)} record(s), mean score {np.mean(self.score):.2f}, {capped} capped"
+
     def summary(self) -> str:
         """Counts per grade and the mean score."""
         counts = pd.Series(self.grade).value_counts().reindex(self.card.grades, fill_value=0)
-        capped = int((self.grade != self.grade_before).sum())
-        return (f"{self.card.name}: {len(self)} record(s), mean score {np.mean(self.score):.2f}, "
-                f"{capped} capped\n" + counts.to_string())
+        return self._head() + "\n" + counts.to_string()
+
+    def __repr__(self) -> str:
+        return f"ScoreResult({self._head()})"
 
     def _repr_html_(self) -> str:
         return (f"<p>{html.escape(self.card.name)}: {len(self)} record(s), mean score "

@@ -17,25 +17,20 @@ Examples
 
 from __future__ import annotations
 
-import copy
 import itertools
 from typing import Literal
 
 import numpy as np
 import pandas as pd
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field
 
 from riskmodels import scoring
+from riskmodels.data.schema import _violation
 from riskmodels.errors import DataValidationError, SpecError, Violation
-from riskmodels.scorecards.spec import SPECS_DIR, _loc_to_path
+from riskmodels.scorecards.spec import SPECS_DIR, _read_mapping, _Strict, _validated
 
 _OPS = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,
         "==": np.equal, "!=": np.not_equal}
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Condition(_Strict):
@@ -128,6 +123,9 @@ def _check(spec: CustomerRulesSpec, source: str) -> None:
             if (rule.all is None and rule.any is None) != last:
                 raise SpecError("only the last class is the fallback (no conditions)",
                                 f"rulesets.{key}.classes[{i}]", source)
+            if (rule.all is not None and rule.any is not None) or rule.all == [] or rule.any == []:
+                raise SpecError("give one non-empty list of conditions, 'all' or 'any'",
+                                f"rulesets.{key}.classes[{i}]", source)
             for j, cond in enumerate((rule.all or []) + (rule.any or [])):
                 if (cond.op == "in") != isinstance(cond.value, list):
                     raise SpecError("'in' takes a list, the other operators a number",
@@ -148,9 +146,13 @@ def _condition(frame: pd.DataFrame, cond: Condition) -> np.ndarray:
     values = frame[cond.column]
     if cond.op == "in":
         return values.isin(cond.value).to_numpy()
-    x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    numbers = pd.to_numeric(values, errors="coerce")
+    wrong = (numbers.isna() & values.notna()).to_numpy()
+    if wrong.any():  # a text value never silently fails a numeric condition
+        raise DataValidationError([_violation(cond.column, "values that are not numbers", values.index[wrong],
+                                              f"numbers for the condition {cond.op} {cond.value:g}")])
     with np.errstate(invalid="ignore"):
-        return _OPS[cond.op](x, cond.value)
+        return _OPS[cond.op](numbers.to_numpy(dtype=float), cond.value)
 
 
 class CustomerRules:
@@ -168,20 +170,12 @@ class CustomerRules:
     def from_spec(cls, path=None) -> CustomerRules:
         """Load ``customer_rules.yaml`` (shipped) or another file; raise SpecError when invalid."""
         path = SPECS_DIR / "customer_rules.yaml" if path is None else path
-        try:
-            data = yaml.safe_load(open(path, encoding="utf-8").read())
-        except yaml.YAMLError as exc:
-            raise SpecError(f"not valid YAML: {getattr(exc, 'problem', exc)}", "", str(path)) from None
-        return cls.from_dict(data, str(path))
+        return cls.from_dict(_read_mapping(path), str(path))
 
     @classmethod
     def from_dict(cls, data: dict, source: str = "") -> CustomerRules:
         """Validate rules given as a dict."""
-        try:
-            spec = CustomerRulesSpec.model_validate(copy.deepcopy(data))
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            raise SpecError(first["msg"], _loc_to_path(first["loc"]), source) from None
+        spec = _validated(CustomerRulesSpec, data, source)
         _check(spec, source)
         return cls(spec)
 
@@ -226,8 +220,8 @@ class CustomerRules:
     def value_tier(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Tier by annual sales; customers younger than six months get the new-customer tier.
 
-        Returns a frame with "tier" and "review_due" (True once the new customer
-        reaches the review month).
+        Returns a frame with "tier" and "review_due" (True in the review month:
+        tenure in [months, months + 1), so fractional tenures count too).
         """
         vt, new = self.spec.value_tiers, self.spec.new_customers
         self._require(frame, [vt.column, new.tenure_column])
@@ -238,7 +232,8 @@ class CustomerRules:
         tenure = frame[new.tenure_column].to_numpy(dtype=float)
         young = tenure < new.months
         tier = np.where(young, new.tier, tier)
-        return pd.DataFrame({"tier": tier, "review_due": tenure == new.months}, index=frame.index)
+        review = (tenure >= new.months) & (tenure < new.months + 1)  # in the review month
+        return pd.DataFrame({"tier": tier, "review_due": review}, index=frame.index)
 
     def downgrade(self, classes, frame: pd.DataFrame, ruleset: str = "risk") -> pd.DataFrame:
         """Late payers lose notches by severity; malicious defaulters go to the worst class and the blacklist.
@@ -253,7 +248,15 @@ class CustomerRules:
         lp = self.spec.late_payers
         self._require(frame, [lp.column])
         order = self.order(ruleset)
-        pos = np.array([order.index(c) for c in classes])
+        classes = list(classes)
+        unknown = sorted({str(c) for c in classes if c not in order})
+        if unknown:
+            raise DataValidationError([Violation("class", f"unknown classes {unknown}",
+                                                 f"one of {order} (rule set {ruleset!r})")])
+        pos = np.array([order.index(c) for c in classes], dtype=int)
+        if len(pos) != len(frame):
+            raise DataValidationError([Violation("class", f"has {len(pos)} values for {len(frame)} rows",
+                                                 "one class per row of the frame")])
         days = frame[lp.column].to_numpy(dtype=float)
         notches = np.zeros(len(frame), dtype=int)
         for step in lp.notches:

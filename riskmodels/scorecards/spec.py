@@ -169,9 +169,11 @@ def _loc_to_path(loc) -> str:
     return out
 
 
-def _read_yaml(path: Path, seen: tuple = ()) -> dict:
-    if path in seen:
-        raise SpecError(f"'base' files form a cycle: {[p.name for p in seen]}", "base", str(path))
+def _read_mapping(path) -> dict:
+    """A YAML file's top-level mapping (``yaml.safe_load``); SpecError with the line otherwise."""
+    path = Path(path)
+    if not path.is_file():
+        raise SpecError("file not found", "", str(path))
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -180,6 +182,13 @@ def _read_yaml(path: Path, seen: tuple = ()) -> dict:
         raise SpecError(f"not valid YAML: {getattr(exc, 'problem', exc)}", where, str(path)) from None
     if not isinstance(data, dict):
         raise SpecError("a spec must be a YAML mapping", "", str(path))
+    return data
+
+
+def _read_yaml(path: Path, seen: tuple = ()) -> dict:
+    if path in seen:
+        raise SpecError(f"'base' files form a cycle: {[p.name for p in seen]}", "base", str(path))
+    data = _read_mapping(path)
     base = data.pop("base", None)
     if base is None:
         return data
@@ -196,9 +205,8 @@ def spec_path(name_or_path) -> Path:
     if path.suffix in (".yaml", ".yml"):
         return path
     shipped = SPECS_DIR / f"{name_or_path}.yaml"
-    if not shipped.exists():
-        known = sorted(p.stem for p in SPECS_DIR.glob("*.yaml"))
-        raise SpecError(f"no shipped spec {name_or_path!r}; shipped: {known}")
+    if not (shipped.exists() and _is_scorecard(shipped)):
+        raise SpecError(f"no shipped spec {name_or_path!r}; shipped: {shipped_specs()}")
     return shipped
 
 
@@ -219,8 +227,6 @@ def load_spec(name_or_path) -> ScorecardSpec:
     ['AAA', 'AA', 'A', 'BBB', 'BB', 'B', 'none']
     """
     path = spec_path(name_or_path)
-    if not path.exists():
-        raise SpecError("file not found", "", str(path))
     return spec_from_dict(_read_yaml(path.resolve()), source=str(path))
 
 
@@ -235,13 +241,18 @@ def spec_from_dict(data: dict, source: str = "") -> ScorecardSpec:
     ...
     riskmodels.errors.SpecError: at grades: List should have at least 2 items after validation, not 1
     """
+    spec = _validated(ScorecardSpec, data, source)
+    check_spec(spec, source)
+    return spec
+
+
+def _validated(model: type[BaseModel], data: dict, source: str = ""):
+    """``model`` validated from a copy of ``data``; the first pydantic error as a SpecError with its path."""
     try:
-        spec = ScorecardSpec.model_validate(copy.deepcopy(data))
+        return model.model_validate(copy.deepcopy(data))
     except ValidationError as exc:
         first = exc.errors()[0]
         raise SpecError(first["msg"], _loc_to_path(first["loc"]), source) from None
-    check_spec(spec, source)
-    return spec
 
 
 # --------------------------------------------------------------------------- rules
@@ -295,6 +306,10 @@ def check_spec(spec: ScorecardSpec, source: str = "") -> None:
         for grade in getattr(spec, key) or {}:
             if grade not in grades:
                 _fail(f"unknown grade {grade!r}; grades: {grades}", f"{key}.{grade}", source)
+    if spec.grade_classes is not None:
+        unclassed = [g for g in grades if g not in spec.grade_classes]
+        if unclassed:
+            _fail(f"every grade needs a class; missing: {unclassed}", "grade_classes", source)
     if spec.credit_limit is not None:
         for grade, coef in spec.credit_limit.coefficients.items():
             if grade not in grades:

@@ -343,7 +343,10 @@ def auc_change_test(auc_initial: float, y, score) -> dict:
     (0.9798, 0.1636)
     """
     current = auc_ci(y, score)
-    stat = (auc_initial - current.auc) / current.se if current.se > 0 else np.inf * np.sign(
-        auc_initial - current.auc)
+    drop = auc_initial - current.auc
+    if current.se > 0:
+        stat = drop / current.se
+    else:  # a perfect (or perfectly inverted) ranking: no sampling error
+        stat = 0.0 if drop == 0 else np.inf * np.sign(drop)
     return {"auc_initial": float(auc_initial), "auc_current": current.auc, "se": current.se,
             "statistic": float(stat), "p_value": float(stats.norm.sf(stat))}

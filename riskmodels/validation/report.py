@@ -37,6 +37,8 @@ from riskmodels.validation.accuracy import (
     traffic_light,
 )
 from riskmodels.validation.discrimination import (
+    AUCResult,
+    auc,
     auc_change_test,
     auc_ci,
     cap_curve,
@@ -77,7 +79,8 @@ class ValidationReport:
     -----
     A sample with a single class (no defaults or only defaults) still gets the
     calibration tables; the discrimination measures are then NaN and ``notes``
-    says why.
+    says why. With a single default (or non-default) the AUC, Gini and KS are
+    given, but the DeLong standard error, interval and AUC change test are NaN.
     """
 
     def __init__(self, y, pd, scale: MasterScale | None = None, score=None, reference_pd=None,
@@ -99,14 +102,22 @@ class ValidationReport:
     # ------------------------------------------------------------------ computation
     def _compute(self):
         y, p = self.y, self.pd
-        both = 0 < y.sum() < len(y)
-        if both:
-            res = auc_ci(y, self.score)
+        n_defaults = int(y.sum())
+        fewest = min(n_defaults, len(y) - n_defaults)
+        if fewest >= 1:
+            if fewest >= 2:
+                res = auc_ci(y, self.score)
+                change = None if self.auc_initial is None else auc_change_test(self.auc_initial, y, self.score)
+            else:  # a low-default sample: the AUC exists, its DeLong variance needs 2 of each class
+                res = AUCResult(auc(y, self.score), np.nan, np.nan, np.nan, 0.95, n_defaults,
+                                len(y) - n_defaults)
+                change = {"statistic": np.nan, "p_value": np.nan}
+                self.notes.append("a single default or non-default: the AUC's standard error, "
+                                  "interval and change test are undefined (NaN)")
             self.auc_result = res
             disc = {"auc": res.auc, "auc_se": res.se, "auc_lower": res.lower, "auc_upper": res.upper,
                     "gini": res.gini, "ks": ks(y, self.score)}
             if self.auc_initial is not None:
-                change = auc_change_test(self.auc_initial, y, self.score)
                 disc.update(auc_initial=self.auc_initial, auc_change_statistic=change["statistic"],
                             auc_change_p=change["p_value"])
         else:
@@ -136,7 +147,7 @@ class ValidationReport:
         sp = spiegelhalter(y, p) if np.any((p > 0) & (p < 1) & (p != 0.5)) else {"z": np.nan,
                                                                                   "p_value": np.nan}
         n_bins = min(self.n_bins, len(y))
-        hl = hosmer_lemeshow_test(y, p, n_bins=n_bins, df="G") if n_bins >= 1 else None
+        hl = hosmer_lemeshow_test(y, p, n_bins=n_bins, df="G")
         self._calibration = {**dec, "log_loss": log_loss(y, p), "ece": ece(y, p, n_bins=n_bins),
                              "spiegelhalter_z": sp["z"], "spiegelhalter_p": sp["p_value"],
                              "hosmer_lemeshow": hl["statistic"], "hosmer_lemeshow_p": hl["p_value"],
@@ -144,9 +155,8 @@ class ValidationReport:
                              "grades_rejected": int(body["reject"].sum()),
                              "grades_red": int((grades["traffic_light"] == "red").sum())}
 
-        counts = body["n"].to_numpy()
-        occupied = counts[: self.scale.n_grades]
-        cv, hi = herfindahl(occupied) if occupied.sum() > 0 else (np.nan, np.nan)
+        counts = body["n"].to_numpy()  # one per grade; a scale has >= 2 grades and y >= 1 obligor
+        cv, hi = herfindahl(counts)
         stab = {"herfindahl_cv": cv, "herfindahl_index": hi}
         self._psi = None
         if self.reference_pd is not None:
@@ -182,26 +192,64 @@ class ValidationReport:
 
     def figures(self) -> dict:
         """Matplotlib figures: roc, cap, calibration (by grade, Jeffreys error bars), grades, psi."""
+        return {kind: draw() for kind, draw in self._figure_makers().items()}
+
+    def plot(self, kind: str = "calibration"):
+        """One figure of :meth:`figures`, drawn alone; default the calibration by grade.
+
+        Parameters
+        ----------
+        kind : str
+            "calibration" (by grade, the one reviewers look at first), "calibration_curve",
+            "grades", "roc" and "cap" (samples with both classes), "psi" (with ``reference_pd``).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        makers = self._figure_makers()
+        if kind not in makers:
+            raise DataValidationError([Violation("kind", f"is {kind!r}", f"one of {sorted(makers)}")])
+        return makers[kind]()
+
+    def _figure_makers(self) -> dict:
+        """Figure name -> function drawing it, in the order of :meth:`figures`."""
+        makers = {}
+        if self.auc_result is not None:
+            makers.update(roc=self._roc_figure, cap=self._cap_figure)
+        makers.update(calibration=self._calibration_figure, grades=self._grades_figure)
+        if self._psi is not None:
+            makers["psi"] = self._psi_figure
+        makers["calibration_curve"] = self._calibration_curve_figure
+        return makers
+
+    def _roc_figure(self):
         import matplotlib.pyplot as plt
 
-        figs = {}
-        if self.auc_result is not None:
-            fig, ax = plt.subplots(figsize=(5, 5))
-            roc = roc_curve(self.y, self.score)
-            ax.plot(roc["fpr"], roc["tpr"], label=f"{self.name} (AUC {self.auc_result.auc:.3f})")
-            ax.plot([0, 1], [0, 1], ls="--", c="grey", lw=1)
-            ax.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC")
-            ax.legend(loc="lower right")
-            figs["roc"] = fig
-            fig, ax = plt.subplots(figsize=(5, 5))
-            cap = cap_curve(self.y, self.score)
-            rate = self.y.mean()
-            ax.plot(cap["population"], cap["defaults"], label=f"{self.name} (AR {self.auc_result.gini:.3f})")
-            ax.plot([0, rate, 1], [0, 1, 1], ls=":", c="black", lw=1, label="perfect")
-            ax.plot([0, 1], [0, 1], ls="--", c="grey", lw=1, label="random")
-            ax.set(xlabel="share of obligors (riskiest first)", ylabel="share of defaults", title="CAP")
-            ax.legend(loc="lower right")
-            figs["cap"] = fig
+        fig, ax = plt.subplots(figsize=(5, 5))
+        roc = roc_curve(self.y, self.score)
+        ax.plot(roc["fpr"], roc["tpr"], label=f"{self.name} (AUC {self.auc_result.auc:.3f})")
+        ax.plot([0, 1], [0, 1], ls="--", c="grey", lw=1)
+        ax.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC")
+        ax.legend(loc="lower right")
+        return fig
+
+    def _cap_figure(self):
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(5, 5))
+        cap = cap_curve(self.y, self.score)
+        rate = self.y.mean()
+        ax.plot(cap["population"], cap["defaults"], label=f"{self.name} (AR {self.auc_result.gini:.3f})")
+        ax.plot([0, rate, 1], [0, 1, 1], ls=":", c="black", lw=1, label="perfect")
+        ax.plot([0, 1], [0, 1], ls="--", c="grey", lw=1, label="random")
+        ax.set(xlabel="share of obligors (riskiest first)", ylabel="share of defaults", title="CAP")
+        ax.legend(loc="lower right")
+        return fig
+
+    def _calibration_figure(self):
+        import matplotlib.pyplot as plt
+
         body = self._grades.iloc[:-1]
         filled = body[body["n"] > 0]
         fig, ax = plt.subplots(figsize=(7, 4))
@@ -213,18 +261,30 @@ class ValidationReport:
         ax.set_xticks(x, filled.index)
         ax.set(xlabel="grade", ylabel="default rate", title=f"Calibration by grade — {self.name}")
         ax.legend()
-        figs["calibration"] = fig
+        return fig
+
+    def _grades_figure(self):
+        import matplotlib.pyplot as plt
+
+        body = self._grades.iloc[:-1]
         fig, ax = plt.subplots(figsize=(7, 3.5))
         ax.bar(body.index, body["n"] / max(body["n"].sum(), 1))
         ax.set(xlabel="grade", ylabel="share of obligors",
                title=f"Grade distribution (HI {self._stability['herfindahl_index']:.3f})")
-        figs["grades"] = fig
-        if self._psi is not None:
-            fig, ax = plt.subplots(figsize=(7, 3.5))
-            ax.bar(self._psi.index.astype(str), self._psi["psi"])
-            ax.set(xlabel="grade", ylabel="PSI contribution",
-                   title=f"PSI {self._stability['psi']:.4f} ({self._stability['psi_zone']})")
-            figs["psi"] = fig
+        return fig
+
+    def _psi_figure(self):
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(7, 3.5))
+        ax.bar(self._psi.index.astype(str), self._psi["psi"])
+        ax.set(xlabel="grade", ylabel="PSI contribution",
+               title=f"PSI {self._stability['psi']:.4f} ({self._stability['psi_zone']})")
+        return fig
+
+    def _calibration_curve_figure(self):
+        import matplotlib.pyplot as plt
+
         curve = calibration_curve(self.y, self.pd, n_bins=min(self.n_bins, len(self.y)))
         fig, ax = plt.subplots(figsize=(5, 5))
         ax.errorbar(curve["mean_pd"], curve["default_rate"],
@@ -233,12 +293,7 @@ class ValidationReport:
         top = float(max(curve["upper"].max(), curve["mean_pd"].max()))
         ax.plot([0, top], [0, top], ls="--", c="grey", lw=1)
         ax.set(xlabel="mean PD", ylabel="default rate", title="Calibration curve (equal-count bins)")
-        figs["calibration_curve"] = fig
-        return figs
-
-    def plot(self):
-        """The calibration-by-grade figure (the one reviewers look at first)."""
-        return self.figures()["calibration"]
+        return fig
 
     def to_tracking(self) -> dict:
         """What tracking logs: ``{"metrics": {...}, "tables": {...}, "figures": {...}}``."""

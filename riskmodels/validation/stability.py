@@ -19,6 +19,7 @@ from scipy import stats
 from riskmodels.calibration.calibrators import check_scores
 from riskmodels.calibration.fitting import herfindahl
 from riskmodels.errors import DataValidationError, Violation
+from riskmodels.migration.stability import migration_z_test
 
 PSI_ZONES = ((0.10, "stable"), (0.25, "moderate shift"), (np.inf, "significant shift"))
 
@@ -159,7 +160,8 @@ def migration_stability(counts, labels=None) -> pd.DataFrame:
     (multinomial covariance −p_ij·p_ik / N_i), and p-value = 1 − Φ(z): a small p
     says the rate rises away from the diagonal, a sign of an unstable rating
     (ECB, Instructions for reporting the validation results of internal models,
-    2019, §2.6.2). Cells whose σ is 0 get NaN.
+    2019, §2.5.5.2; the z-statistics come from
+    :func:`riskmodels.migration.migration_z_test`). Cells whose σ is 0 get NaN.
 
     Parameters
     ----------
@@ -184,25 +186,17 @@ def migration_stability(counts, labels=None) -> pd.DataFrame:
     c = np.asarray(counts, dtype=float)
     if c.ndim != 2 or c.shape[0] != c.shape[1] or c.shape[0] < 2:
         raise DataValidationError([Violation("counts", f"has shape {c.shape}", "a square matrix, >= 2 grades")])
-    bad = ~np.isfinite(c) | (c < 0)
-    if bad.any():
-        rows = tuple(int(r) for r in np.argwhere(bad)[:5, 0])
-        raise DataValidationError([Violation("counts", "negative or non-finite counts",
-                                             "counts >= 0", rows, int(bad.sum()))])
+    z, p_value = migration_z_test(c)  # z there is (near − rate)/σ: the sign is flipped here
     k = c.shape[0]
     names = list(labels) if labels is not None else list(range(k))
     totals = c.sum(axis=1)
     out = []
-    for i in range(k):
-        if totals[i] == 0:
-            continue
+    for i in np.flatnonzero(totals > 0):
         p = c[i] / totals[i]
         for j in range(k):
             if abs(j - i) < 2:
                 continue  # the diagonal and its neighbours have no cell nearer the diagonal to beat
             n = j - 1 if j > i else j + 1
-            var = (p[j] * (1 - p[j]) + p[n] * (1 - p[n]) + 2 * p[j] * p[n]) / totals[i]
-            z = (p[j] - p[n]) / np.sqrt(var) if var > 0 else np.nan
             out.append({"from": names[i], "to": names[j], "rate": p[j], "neighbour_rate": p[n],
-                        "z": z, "p_value": float(stats.norm.sf(z)) if var > 0 else np.nan})
+                        "z": -z[i, j], "p_value": float(p_value[i, j])})
     return pd.DataFrame(out, columns=["from", "to", "rate", "neighbour_rate", "z", "p_value"])
