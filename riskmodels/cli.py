@@ -134,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``riskmodels`` script; returns the exit status."""
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")  # no network at run time
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")  # our own progress lines say enough
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -91,8 +91,9 @@ class Comparison:
     def summary(self) -> str:
         """The comparison table as text."""
         cols = [c for c in TABLE_COLUMNS if c in self.table.columns]
+        counts = {c: "Int64" for c in ("grades_rejected", "grades_red") if c in cols}
         with pd.option_context("display.width", 200, "display.max_columns", 30):
-            text = self.table[cols].to_string(float_format=lambda v: f"{v:.4f}")
+            text = self.table[cols].astype(counts).to_string(float_format=lambda v: f"{v:.4f}")
         head = (f"comparison {self.config.name!r}: train {len(self.train)} rows "
                 f"({self.train['target'].mean():.2%} defaults), test {len(self.test)} rows "
                 f"({self.test['target'].mean():.2%}); master scale {self.config.master_scale}")
