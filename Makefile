@@ -32,7 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 lint: $(STAMP)
-	$(BIN)/ruff check riskmodels tests benchmarks
+	$(BIN)/ruff check riskmodels tests benchmarks notebooks
 
 notebooks: $(STAMP)
 	$(BIN)/jupytext --sync notebooks/*.py

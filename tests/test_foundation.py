@@ -230,3 +230,10 @@ def test_cli_data_lists_sets(capsys):
     assert "taiwan" in out and "22.12%" in out
     assert "IBM receivables ledger -> 200 customer-periods" in out
     assert "Synthetic portfolio: 500 firms" in out
+
+
+def test_every_public_name_resolves():
+    # the top-level names are lazy: a typo in the table would only show when a user asks
+    missing = [name for name in rm.__all__ if getattr(rm, name, None) is None]
+    assert not missing
+    assert callable(rm.compare)  # the function, not the riskmodels.comparison package
