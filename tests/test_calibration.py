@@ -166,8 +166,9 @@ def test_bad_yaml_and_unknown_names(tmp_path):
         MasterScale.standard("moodys21")
     with pytest.raises(SpecError, match="unknown grade 'Z'"):
         MasterScale.standard().midpoint_pd("Z")
-    with pytest.raises(SpecError, match="outside"):
+    with pytest.raises(DataValidationError, match="outside") as err:
         MasterScale.standard().grade([0.1, 1.2])
+    assert err.value.violations[0].rows == (1,)
 
 
 # --------------------------------------------------------------------------- grade tests

@@ -61,7 +61,7 @@ def test_polish(year, rows, bankrupt):
 
 
 def test_polish_rejects_missing_year():
-    with pytest.raises(ValueError, match="year must be 1 or 5"):
+    with pytest.raises(DataValidationError, match="column 'year': is 3; expected 1 or 5"):
         rm.load_polish(3)
 
 
@@ -75,7 +75,7 @@ def test_transition_matrices():
     assert jlt.shape == (8, 8) and jlt.loc["D", "D"] == 1.0
     np.testing.assert_allclose(jlt.sum(axis=1), 1.0, atol=2e-4)
     assert jlt.loc["Caa", "D"] == pytest.approx(0.2319)  # Jarrow, Lando & Turnbull (1997)
-    with pytest.raises(ValueError):
+    with pytest.raises(DataValidationError, match="column 'horizon': is 4"):
         rm.load_sp_transitions(4)
 
 

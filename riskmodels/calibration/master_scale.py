@@ -26,7 +26,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from riskmodels import scoring
-from riskmodels.errors import SpecError
+from riskmodels.data.schema import _violation
+from riskmodels.errors import DataValidationError, SpecError
 
 STANDARD_SCALES = ("enterprise10", "bank15", "agency7")
 
@@ -286,8 +287,8 @@ class MasterScale:
         p = np.atleast_1d(np.asarray(pd, dtype=float))
         bad = (p < 0) | (p > 1)
         if bad.any():
-            rows = np.flatnonzero(bad)[:5].tolist()
-            raise SpecError(f"PDs outside [0, 1] at positions {rows}: {p[bad][:5].tolist()}", "pd")
+            raise DataValidationError([_violation("pd", f"PDs outside [0, 1] ({p[bad][:5].tolist()})",
+                                                  np.flatnonzero(bad), "PDs in [0, 1]")])
         return scoring.grade_of(self.to_bundle(), p)
 
     def grade_index(self, pd) -> np.ndarray:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from riskmodels.errors import DataIntegrityError
+from riskmodels.errors import DataIntegrityError, DataValidationError, Violation
 
 GERMAN_COLUMNS = [
     "checking_status", "duration_months", "credit_history", "purpose", "credit_amount",
@@ -162,7 +162,7 @@ def load_polish(year: int = 5) -> pd.DataFrame:
     ``target`` is 1 for bankrupt. Year 5: 5,910 rows, 6.94 %; year 1: 7,027 rows, 3.86 %.
     """
     if year not in (1, 5):
-        raise ValueError(f"year must be 1 or 5 (the bundled files), got {year!r}")
+        raise DataValidationError([Violation("year", f"is {year!r}", "1 or 5 (the bundled files)")])
     path = verified_path(f"polish_bankruptcy/{year}year.csv.gz")
     df = pd.read_csv(path)
     df["target"] = df.pop("class").astype("int8")
@@ -176,7 +176,7 @@ def load_sp_transitions(horizon: int = 1) -> pd.DataFrame:
     one of 1, 2, 3, 5, 7, 10, 15, 20.
     """
     if horizon not in SP_HORIZONS:
-        raise ValueError(f"horizon must be one of {SP_HORIZONS}, got {horizon!r}")
+        raise DataValidationError([Violation("horizon", f"is {horizon!r}", f"one of {SP_HORIZONS} years")])
     path = verified_path("rating_transitions/sp_1981-2016.csv")
     raw = pd.read_csv(path, header=None, skiprows=2).iloc[:, :9].to_numpy(dtype=float)
     block = SP_HORIZONS.index(horizon)
