@@ -12,7 +12,7 @@ Examples
 
 from __future__ import annotations
 
-import importlib
+from riskmodels._lazy import lazy_getattr
 
 __version__ = "0.1.0"
 
@@ -114,13 +114,7 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str):
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'riskmodels' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr("riskmodels", _EXPORTS, globals())
 
 
 def __dir__():

@@ -20,7 +20,7 @@ Examples
 
 from __future__ import annotations
 
-import importlib
+from riskmodels._lazy import lazy_getattr
 
 _LAZY = {
     "to_mlflow": "riskmodels.export.pyfunc",
@@ -34,11 +34,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'riskmodels.export' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_getattr("riskmodels.export", _LAZY, globals())
 
 
 __all__ = sorted(_LAZY)
