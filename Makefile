@@ -22,8 +22,7 @@ $(STAMP): $(UV) pyproject.toml uv.lock
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/riskmodels data
-	$(BIN)/riskmodels compare experiments/synthetic_enterprise.yaml
+	$(BIN)/riskmodels demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup

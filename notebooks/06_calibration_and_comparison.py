@@ -46,18 +46,8 @@ import riskmodels as rm
 os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
 
 
-def repo_root() -> Path:
-    """The riskmodels checkout: the first folder upwards holding pyproject.toml."""
-    here = Path.cwd()
-    for folder in [here, *here.parents]:
-        if (folder / "pyproject.toml").exists():
-            return folder
-    raise FileNotFoundError("run this notebook inside the riskmodels checkout")
-
-
-ROOT = repo_root()
 workdir = Path(tempfile.mkdtemp(prefix="riskmodels-nb06-"))  # everything this notebook writes
-print(f"repository: {ROOT}\noutputs:    {workdir}")
+print(f"outputs: {workdir}")
 
 # %% [markdown]
 # ## The master scale
@@ -82,7 +72,9 @@ pd.DataFrame({"pd": example_pds, "grade": scale.grade(example_pds),
 # `mlflow.db`. `rm.compare` takes the path of a config file or, as here, its contents as a dict.
 
 # %%
-reduced = yaml.safe_load((ROOT / "experiments" / "synthetic_enterprise.yaml").read_text(encoding="utf-8"))
+shipped = rm.shipped_experiments()  # the configs that ship with the package, by name
+print(sorted(shipped))
+reduced = yaml.safe_load(shipped["synthetic_enterprise"].read_text(encoding="utf-8"))
 print(reduced["description"])
 pd.DataFrame([{"model": m["name"], "type": m["type"], "features": len(m.get("features", [])),
                "params": m.get("params", {})} for m in reduced["models"]])
@@ -185,7 +177,7 @@ print(f"mlflow ui --backend-store-uri {reduced['tracking']['uri']}")
 #
 # ```bash
 # make demo     # builds .venv from uv.lock once, then runs the command below
-# .venv/bin/riskmodels compare experiments/synthetic_enterprise.yaml
+# .venv/bin/riskmodels compare synthetic_enterprise   # a shipped name, or a path to your YAML
 # .venv/bin/mlflow ui --backend-store-uri sqlite:///mlflow.db   # then open http://127.0.0.1:5000
 # ```
 #
@@ -197,8 +189,11 @@ print(f"mlflow ui --backend-store-uri {reduced['tracking']['uri']}")
 # Or in Python — the full config, about a minute on a laptop:
 #
 # ```python
-# comparison = rm.compare(ROOT / "experiments" / "synthetic_enterprise.yaml")
+# comparison = rm.compare("synthetic_enterprise")
 # ```
+#
+# From an installed package (no checkout) the same runs: `riskmodels demo`,
+# `riskmodels experiments`, `riskmodels compare taiwan --set data.sample=5000`.
 
 # %%
 truth_auc = comparison.table.loc["truth", "auc"]
@@ -214,5 +209,5 @@ assert np.isfinite(comparison.table["auc"]).all()
 #   MLflow pyfunc and Spark.
 # - Change the config: `calibration: {method: central_tendency}` recalibrates every model to
 #   the training default rate; `master_scale: bank15` uses the bank 15-grade scale.
-# - Other data: `experiments/taiwan.yaml` and `experiments/german.yaml` run the statistical
+# - Other data: the shipped `taiwan` and `german` experiments run the statistical
 #   models on public credit data sets.

@@ -2,10 +2,13 @@
 
 Sub-commands::
 
+    riskmodels demo                      the main job: `data`, then `compare synthetic_enterprise`
     riskmodels data                      list the bundled data sets (checksums verified)
-    riskmodels compare CONFIG.yaml       fit, calibrate, validate and log every model
+    riskmodels experiments               list the shipped experiment configs
+    riskmodels compare NAME_OR_PATH      fit, calibrate, validate and log every model
     riskmodels runs compare RUN_A RUN_B  what changed between two comparison runs
     riskmodels score BUNDLE INPUT -o OUT batch-score a CSV/Parquet file with a bundle
+    riskmodels export-scorer BUNDLE DIR  scoring.py + the bundle + a usage example, for production
 
 Errors the toolkit raises on purpose (:class:`~riskmodels.errors.RiskModelsError`)
 print as one clear message and exit with status 2.
@@ -57,10 +60,43 @@ def _show_payment_history() -> None:
     print(synthetic.make_portfolio(n_firms=500, n_years=3).summary().splitlines()[0])
 
 
+def _cmd_experiments(args) -> int:
+    import yaml
+
+    from riskmodels.comparison.config import shipped_experiments
+
+    for name, path in shipped_experiments().items():
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        models = ", ".join(m.get("name", "?") for m in raw.get("models", []))
+        print(f"{name:<22} data: {raw.get('data', {}).get('source', '?'):<10} models: {models}")
+    print("\nrun one with `riskmodels compare NAME`; a path to your own YAML works too")
+    return 0
+
+
+def _parse_set(items: list[str]) -> dict:
+    """``--set data.params.n_firms=300`` → ``{"data.params.n_firms": 300}`` (values read as YAML)."""
+    import yaml
+
+    from riskmodels.errors import ConfigError
+
+    out = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--set expects KEY=VALUE, got {item!r}")
+        try:
+            out[key] = yaml.safe_load(value)
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"--set {key}: value is not valid YAML: {exc}") from None
+    return out
+
+
 def _cmd_compare(args) -> int:
     from riskmodels.comparison import compare
+    from riskmodels.comparison.config import load_config
 
-    result = compare(args.config, progress=not args.quiet, output_dir=args.output_dir)
+    cfg = load_config(args.config, _parse_set(args.set))
+    result = compare(cfg, progress=not args.quiet, output_dir=args.output_dir)
     print(result.summary())
     print(f"\nHTML report: {result.report_path}")
     if result.run_id:
@@ -74,6 +110,22 @@ def _cmd_compare(args) -> int:
         for name, error in result.failed.items():
             print(f"--- {name}\n{error.strip().splitlines()[-1]}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _cmd_demo(args) -> int:
+    _cmd_data(args)
+    print()
+    args.config, args.set = "synthetic_enterprise", args.set or []
+    return _cmd_compare(args)
+
+
+def _cmd_export_scorer(args) -> int:
+    from riskmodels.export.standalone import export_scorer
+
+    written = export_scorer(args.bundle, args.folder, overwrite=args.overwrite)
+    for path in written:
+        print(f"wrote {path}")
     return 0
 
 
@@ -100,13 +152,20 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command."""
     parser = argparse.ArgumentParser(prog="riskmodels", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("demo", help="the main job: the bundled data, then the synthetic comparison")
+    _compare_options(p)
+    p.set_defaults(func=_cmd_demo)
+
     p = sub.add_parser("data", help="list the bundled data sets")
     p.set_defaults(func=_cmd_data)
 
+    p = sub.add_parser("experiments", help="list the shipped experiment configs")
+    p.set_defaults(func=_cmd_experiments)
+
     p = sub.add_parser("compare", help="fit, calibrate, validate and log every model of a config")
-    p.add_argument("config", help="experiment YAML, e.g. experiments/synthetic_enterprise.yaml")
-    p.add_argument("--output-dir", default=None, help="where the HTML report goes (default: config)")
-    p.add_argument("--quiet", action="store_true", help="no progress messages")
+    p.add_argument("config", help="a shipped experiment's name (see `riskmodels experiments`) "
+                                  "or the path of an experiment YAML")
+    _compare_options(p)
     p.set_defaults(func=_cmd_compare)
 
     runs = sub.add_parser("runs", help="inspect comparison runs in MLflow")
@@ -127,7 +186,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keep-columns", action="store_true", help="write the input columns too")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_score)
+
+    p = sub.add_parser("export-scorer", help="write scoring.py, the bundle and a usage example "
+                                             "into a folder, for production code (numpy only)")
+    p.add_argument("bundle", help="the scorer bundle (JSON)")
+    p.add_argument("folder", help="the folder to write into (created if missing)")
+    p.add_argument("--overwrite", action="store_true", help="replace files already there")
+    p.set_defaults(func=_cmd_export_scorer)
     return parser
+
+
+def _compare_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--output-dir", default=None, help="where the HTML report goes (default: config)")
+    p.add_argument("--quiet", action="store_true", help="no progress messages")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config key before validation, e.g. "
+                        "--set data.params.n_firms=300 (repeatable; values read as YAML)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -68,6 +68,14 @@ class DataIntegrityError(RiskModelsError):
     """A bundled data file does not match the checksum in its manifest."""
 
 
+class DataNotFoundError(RiskModelsError, FileNotFoundError):
+    """A bundled data file or its checksum manifest is not where it should be.
+
+    Not a sign of tampering: the data is not installed, or ``RISKMODELS_DATA_DIR``
+    points at a folder without it.
+    """
+
+
 class SpecError(RiskModelsError, ValueError):
     """An expert-scorecard spec, a master scale or a config file is invalid.
 

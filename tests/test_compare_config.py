@@ -19,13 +19,55 @@ def with_(**changes):
 
 
 def test_shipped_configs_are_valid():
-    from pathlib import Path
+    from riskmodels.comparison.config import shipped_experiments
 
-    paths = sorted(Path(__file__).parents[1].joinpath("experiments").glob("*.yaml"))
-    assert {p.stem for p in paths} >= {"synthetic_enterprise", "taiwan", "german"}
-    for path in paths:
-        cfg = load_config(path)
-        assert cfg.models and cfg.name
+    shipped = shipped_experiments()
+    assert set(shipped) >= {"synthetic_enterprise", "taiwan", "german"}
+    for name, path in shipped.items():
+        assert path.parent.name == "experiments" and path.parent.parent.name == "riskmodels"
+        cfg = load_config(name)
+        assert cfg.models and cfg.name == name
+
+
+def test_a_name_means_a_shipped_config_and_a_path_means_a_path(tmp_path, monkeypatch):
+    from riskmodels.comparison.config import resolve_config, shipped_experiments
+
+    monkeypatch.chdir(tmp_path)
+    assert resolve_config("taiwan") == shipped_experiments()["taiwan"]
+    assert resolve_config("taiwan.yaml") == shipped_experiments()["taiwan"]
+    own = tmp_path / "taiwan.yaml"
+    own.write_text("name: mine\ndata: {source: german}\nmodels: [{name: m, type: logistic}]\n")
+    assert resolve_config("taiwan.yaml") == own.relative_to(tmp_path)  # a file that exists wins
+    assert load_config("taiwan.yaml").name == "mine"
+    with pytest.raises(ConfigError, match="not a shipped experiment .*synthetic_enterprise"):
+        load_config("sub/taiwan.yaml")  # a path with a folder is never a name
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config("no_such_experiment")
+
+
+def test_relative_data_path_resolves_against_the_config_folder(tmp_path, monkeypatch):
+    folder = tmp_path / "cfg"
+    folder.mkdir()
+    (folder / "exp.yaml").write_text("name: f\ndata: {source: file, path: rows.csv}\n"
+                                     "models: [{name: m, type: logistic}]\n")
+    monkeypatch.chdir(tmp_path)
+    assert load_config("cfg/exp.yaml").data.path == str(folder / "rows.csv")
+
+
+def test_overrides_set_dotted_keys_before_validation():
+    from riskmodels.cli import _parse_set
+
+    sets = _parse_set(["data.params={n_firms: 300, n_years: 4}", "split.test_from=2022",
+                       "tracking.enabled=false"])
+    cfg = load_config("synthetic_enterprise", sets)
+    assert cfg.data.params == {"n_firms": 300, "n_years": 4}
+    assert cfg.split.test_from == 2022 and cfg.tracking.enabled is False
+    with pytest.raises(ConfigError, match="spilt"):
+        load_config("synthetic_enterprise", _parse_set(["spilt.method=time"]))
+    with pytest.raises(ConfigError, match="KEY=VALUE"):
+        _parse_set(["data.sample"])
+    with pytest.raises(ConfigError, match="data.source is not a mapping"):
+        load_config("taiwan", {"data.source.x": 1})
 
 
 def test_unknown_model_type_names_the_key():
@@ -117,3 +159,16 @@ def test_missing_truth_column_stops_before_fitting(monkeypatch):
     with pytest.raises(ConfigError) as info:
         compare(with_(data={"source": "taiwan", "sample": 1500, "truth_column": "true_pd"}), progress=False)
     assert info.value.path == "data.truth_column" and not fitted
+
+
+def test_cli_experiments_and_demo(tmp_path, capsys):
+    from riskmodels.cli import main
+
+    assert main(["experiments"]) == 0
+    out = capsys.readouterr().out
+    assert "synthetic_enterprise" in out and "taiwan" in out and "german" in out
+    assert main(["demo", "--quiet", "--set", "data.params={n_firms: 300, n_years: 4}",
+                 "--set", "tracking.enabled=false", "--output-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "checksums verified" in out and "logistic" in out
+    assert (tmp_path / "synthetic_enterprise.html").is_file()

@@ -1,6 +1,7 @@
 """Foundation: bundled data loaders, checksums, the schema helper, the error hierarchy."""
 
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,7 @@ from riskmodels.data.schema import Column, Schema, require_binary_target
 from riskmodels.errors import (
     BundleError,
     DataIntegrityError,
+    DataNotFoundError,
     DataValidationError,
     NotFittedError,
     RiskModelsError,
@@ -93,13 +95,26 @@ def test_modified_copy_is_refused(tmp_path, monkeypatch):
     assert rm.load_german().shape == (1000, 21)
 
 
-def test_missing_file_is_refused(tmp_path, monkeypatch):
+def test_missing_file_says_not_found_not_tampered(tmp_path, monkeypatch):
     copy = tmp_path / "data"
     shutil.copytree(loaders.data_dir(), copy)
     (copy / "german_credit" / "german.data").unlink()
     monkeypatch.setenv("RISKMODELS_DATA_DIR", str(copy))
-    with pytest.raises(DataIntegrityError, match="german.data"):
+    with pytest.raises(DataNotFoundError, match="german.data not found .*RISKMODELS_DATA_DIR") as info:
         rm.load_german()
+    assert not isinstance(info.value, DataIntegrityError) and "modified" not in str(info.value)
+
+
+def test_missing_manifest_says_not_found(tmp_path, monkeypatch):
+    monkeypatch.setenv("RISKMODELS_DATA_DIR", str(tmp_path))
+    with pytest.raises(DataNotFoundError, match="SHA256SUMS not found"):
+        rm.load_taiwan()
+
+
+def test_bundled_data_is_package_data():
+    # found through importlib.resources inside the package, not beside the checkout
+    root = loaders.data_dir()
+    assert root.parent == Path(rm.__file__).parent / "data" and root.name == "bundled"
 
 
 # ---------------------------------------------------------------- schema helper
@@ -214,7 +229,8 @@ def test_binary_target_rules():
 
 
 def test_error_hierarchy():
-    for cls in (DataValidationError, DataIntegrityError, SpecError, BundleError, NotFittedError):
+    for cls in (DataValidationError, DataIntegrityError, DataNotFoundError, SpecError, BundleError,
+                NotFittedError):
         assert issubclass(cls, RiskModelsError)
     # same bases as scikit-learn's NotFittedError, so callers catching either work
     assert issubclass(NotFittedError, ValueError) and issubclass(NotFittedError, AttributeError)

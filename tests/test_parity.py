@@ -1,7 +1,7 @@
 """Parity of every model kind: bundle scorer == predict_proba == MLflow pyfunc == Spark.
 
 Each kind is fitted as the synthetic-enterprise experiment configures it
-(experiments/synthetic_enterprise.yaml), on a small synthetic portfolio.
+(the shipped synthetic_enterprise experiment), on a small synthetic portfolio.
 """
 
 from __future__ import annotations

@@ -1,8 +1,11 @@
 """Experiment configuration: what to compare, on which data, split and scale.
 
-A config is a YAML file in ``experiments/`` read with ``yaml.safe_load`` and
-validated here (pydantic). Every problem is reported as a
-:class:`~riskmodels.errors.ConfigError` naming the key, before any fitting.
+A config is a YAML file read with ``yaml.safe_load`` and validated here
+(pydantic). Every problem is reported as a :class:`~riskmodels.errors.ConfigError`
+naming the key, before any fitting. The package ships its experiments
+(``riskmodels/experiments/*.yaml``): :func:`load_config` takes either a path or
+the name of a shipped experiment (``"synthetic_enterprise"``); a path that exists
+always wins.
 
 Examples
 --------
@@ -15,6 +18,8 @@ Examples
 
 from __future__ import annotations
 
+import copy
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -152,18 +157,82 @@ def parse_config(raw: dict, source: str = "<config>") -> ExperimentConfig:
         raise ConfigError(lines, path=_path_of(first["loc"]), source=source) from None
 
 
-def load_config(path) -> ExperimentConfig:
-    """Read and validate an experiment YAML file.
+def shipped_experiments() -> dict[str, Path]:
+    """The experiment configs that ship with the package, by name.
+
+    Examples
+    --------
+    >>> sorted(shipped_experiments())
+    ['german', 'synthetic_enterprise', 'taiwan']
+    """
+    folder = Path(str(resources.files("riskmodels").joinpath("experiments")))
+    return {p.stem: p for p in sorted(folder.glob("*.yaml"))}
+
+
+def resolve_config(name_or_path) -> Path:
+    """The config file meant by ``name_or_path``: an existing path, else a shipped name.
+
+    ``"taiwan"`` and ``"taiwan.yaml"`` name the shipped config unless a file of that
+    name exists in the working folder.
+
+    Examples
+    --------
+    >>> resolve_config("taiwan").name
+    'taiwan.yaml'
+    """
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    shipped = shipped_experiments()
+    name = path.name[:-5] if path.name.endswith(".yaml") else path.name
+    if path.parent == Path(".") and name in shipped:
+        return shipped[name]
+    raise ConfigError(f"config file {path} does not exist and is not a shipped experiment "
+                      f"(shipped: {', '.join(shipped)}; `riskmodels experiments` lists them)")
+
+
+def apply_overrides(raw: dict, overrides: dict[str, Any]) -> dict:
+    """A copy of ``raw`` with dotted keys set, e.g. ``{"data.params.n_firms": 300}``.
+
+    Examples
+    --------
+    >>> apply_overrides({"data": {"source": "taiwan"}}, {"data.sample": 500})
+    {'data': {'source': 'taiwan', 'sample': 500}}
+    """
+    out = copy.deepcopy(raw)
+    for key, value in overrides.items():
+        parts = key.split(".")
+        node = out
+        for i, part in enumerate(parts[:-1]):
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise ConfigError(f"cannot set {key!r}: {'.'.join(parts[:i + 1])} is not a mapping",
+                                  path=key)
+            node = child
+        node[parts[-1]] = value
+    return out
+
+
+def load_config(path, overrides: dict[str, Any] | None = None) -> ExperimentConfig:
+    """Read and validate an experiment YAML file, given by path or by shipped name.
 
     Relative data paths are resolved against the config file's folder.
+    ``overrides`` sets dotted keys before validation (see :func:`apply_overrides`).
+
+    Examples
+    --------
+    >>> load_config("synthetic_enterprise").data.source
+    'synthetic'
+    >>> load_config("synthetic_enterprise", {"data.params.n_firms": 300}).data.params["n_firms"]
+    300
     """
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"config file {path} does not exist")
+    path = resolve_config(path)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ConfigError(f"not valid YAML: {exc}", source=str(path)) from None
+    if overrides and isinstance(raw, dict):
+        raw = apply_overrides(raw, overrides)
     cfg = parse_config(raw, source=str(path))
     if cfg.data.path and not Path(cfg.data.path).is_absolute():
         cfg.data.path = str((path.parent / cfg.data.path).resolve())

@@ -1,12 +1,14 @@
-"""Loaders for the public data sets bundled in ``data/`` (see each folder's MANIFEST.md).
+"""Loaders for the public data sets bundled with the package (see each folder's MANIFEST.md).
 
-Each loader checks the file's sha256 against ``data/SHA256SUMS`` before reading
-it and raises :class:`~riskmodels.errors.DataIntegrityError` naming the file if
-they differ. Frames come back typed, with a ``target`` column (1 = default/bad)
-where the set has one.
+Each loader checks the file's sha256 against ``SHA256SUMS`` before reading it and
+raises :class:`~riskmodels.errors.DataIntegrityError` naming the file if they
+differ, or :class:`~riskmodels.errors.DataNotFoundError` if it is not there.
+Frames come back typed, with a ``target`` column (1 = default/bad) where the set
+has one.
 
-The data folder is the repository's ``data/``; set ``RISKMODELS_DATA_DIR`` to
-use a copy elsewhere.
+The data travels with the package as package data (``riskmodels/data/bundled``,
+found through :mod:`importlib.resources`, so it works from a checkout and from an
+installed wheel alike); set ``RISKMODELS_DATA_DIR`` to use a copy elsewhere.
 
 Examples
 --------
@@ -20,11 +22,12 @@ from __future__ import annotations
 import hashlib
 import os
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 
-from riskmodels.errors import DataIntegrityError, DataValidationError, Violation
+from riskmodels.errors import DataIntegrityError, DataNotFoundError, DataValidationError, Violation
 
 GERMAN_COLUMNS = [
     "checking_status", "duration_months", "credit_history", "purpose", "credit_amount",
@@ -44,16 +47,30 @@ JLT_STATES = ["Aaa", "Aa", "A", "Baa", "Ba", "B", "Caa", "D"]
 
 
 def data_dir() -> Path:
-    """The folder holding the bundled data sets."""
+    """The folder holding the bundled data sets: ``RISKMODELS_DATA_DIR`` or the package's own.
+
+    Examples
+    --------
+    >>> (data_dir() / "SHA256SUMS").is_file()
+    True
+    """
     env = os.environ.get("RISKMODELS_DATA_DIR")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "data"
+    if env:
+        return Path(env)
+    return Path(str(resources.files("riskmodels.data").joinpath("bundled")))
 
 
-@lru_cache(maxsize=1)
+def _where_from() -> str:
+    if os.environ.get("RISKMODELS_DATA_DIR"):
+        return "RISKMODELS_DATA_DIR points at a folder without it"
+    return "the package's bundled data is not installed (reinstall riskmodels)"
+
+
+@lru_cache(maxsize=4)
 def _manifest(root: Path) -> dict[str, str]:
     sums = root / "SHA256SUMS"
     if not sums.is_file():
-        raise DataIntegrityError(f"checksum manifest {sums} is missing")
+        raise DataNotFoundError(f"checksum manifest {sums} not found: {_where_from()}")
     out = {}
     for line in sums.read_text().splitlines():
         if line.strip():
@@ -76,7 +93,13 @@ def verified_path(relative: str) -> Path:
 
     Raises
     ------
-    DataIntegrityError : the file is missing, unlisted, or its bytes changed.
+    DataNotFoundError : the file or the manifest is not there (not installed, wrong folder).
+    DataIntegrityError : the file is unlisted in the manifest, or its bytes changed.
+
+    Examples
+    --------
+    >>> verified_path("german_credit/german.data").name
+    'german.data'
     """
     root = data_dir()
     path = root / relative
@@ -84,7 +107,7 @@ def verified_path(relative: str) -> Path:
     if expected is None:
         raise DataIntegrityError(f"{relative} is not listed in {root / 'SHA256SUMS'}")
     if not path.is_file():
-        raise DataIntegrityError(f"{path} is missing (listed in SHA256SUMS)")
+        raise DataNotFoundError(f"{path} not found (listed in SHA256SUMS): {_where_from()}")
     actual = sha256_file(path)
     if actual != expected:
         raise DataIntegrityError(

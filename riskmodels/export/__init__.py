@@ -6,6 +6,8 @@
   with the master scale as tags.
 - :mod:`riskmodels.export.spark` and :mod:`riskmodels.export.dask` score
   distributed frames with the same :class:`~riskmodels.scoring.Scorer`.
+- :func:`export_scorer` writes ``scoring.py`` + the bundle + a usage example into
+  a folder: the single-file route for production code that needs only numpy.
 - :func:`score_frame` turns a pandas frame into a frame of scores (pd, score,
   grade, reasons, limit) — what the pyfunc, Spark, Dask and the CLI return.
 
@@ -31,6 +33,7 @@ _LAZY = {
     "score_frame": "riskmodels.export.frames",
     "output_columns": "riskmodels.export.frames",
     "write_bundle": "riskmodels.export.frames",
+    "export_scorer": "riskmodels.export.standalone",
 }
 
 
