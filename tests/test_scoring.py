@@ -619,3 +619,89 @@ def test_copied_scoring_file_scores_alone(tmp_path, fitted):
     assert got["pd"] == ref["pd"].tolist()
     assert got["grade"] == ref["grade"].tolist() and got["limit"] == ref["limit"].tolist()
     assert "above the allowed max 1.0" in got["error"]
+
+
+# --------------------------------------------------------------------------- categorical codes
+def _coded_forms(values: list) -> dict:
+    """The same category column as plain objects and in every coded form the scorer reads."""
+    import pyarrow as pa
+
+    arrow = pa.array(values, type=pa.string())
+    return {
+        "pandas categorical": pd.Series(pd.Categorical(values)),
+        "pandas Categorical array": pd.Categorical(values),
+        "Arrow dictionary": arrow.dictionary_encode(),
+        "Arrow chunked dictionary": pa.chunked_array([arrow[:3].dictionary_encode(),
+                                                      arrow[3:].dictionary_encode()]),
+        "Arrow strings": arrow,
+        "pandas Arrow strings": pd.Series(values, dtype=pd.ArrowDtype(pa.string())),
+        "pandas string[pyarrow]": pd.Series(values, dtype="string[pyarrow]"),
+    }
+
+
+@pytest.mark.parametrize("missing, unknown", [("error", "error"), ("allow", "allow"),
+                                              ("impute", "allow"), ("allow", "error")])
+def test_coded_categories_score_exactly_as_plain_labels(bundle, missing, unknown):
+    # unknown ("mining"), missing (None) and known categories, in raise and report mode
+    content = with_rule(bundle, "sector", missing=missing, unknown=unknown, fill="retail")
+    scorer = scoring.Scorer(content)
+    sectors = ["retail", None, "mining", "trade", "retail", "manufacturing", None, "mining"]
+    n = len(sectors)
+    rng = np.random.default_rng(3)
+    base = {"leverage": rng.normal(size=n), "util": rng.uniform(size=n),
+            "current_assets": np.full(n, 500.0), "monthly_sales": np.full(n, 100.0)}
+    plain = {**base, "sector": np.array(sectors, dtype=object)}
+    ref = scorer.score(plain, on_error="report")
+    for form, column in _coded_forms(sectors).items():
+        coded = scoring.as_columns({"sector": column})[0]["sector"]
+        assert coded.codes is not None, form  # the fast path is the one under test
+        out = scorer.score({**base, "sector": column}, on_error="report")
+        assert out["errors"] == ref["errors"], form
+        for key in ("pd", "score", "limit"):
+            np.testing.assert_array_equal(out[key], ref[key], err_msg=form)
+        assert out["grade"].tolist() == ref["grade"].tolist(), form
+        assert out["reasons"].tolist() == ref["reasons"].tolist(), form
+        if ref["errors"]:
+            with pytest.raises(BundleError) as plain_error:
+                scorer.score(plain)
+            with pytest.raises(BundleError) as coded_error:
+                scorer.score({**base, "sector": column})
+            assert str(coded_error.value) == str(plain_error.value), form
+    # the policies really differ: errors exactly where the rules say so
+    expected = {i for i, s in enumerate(sectors) if (s is None and missing == "error")
+                or (s == "mining" and unknown == "error")}
+    assert set(ref["errors"]) == expected
+
+
+def test_coded_categories_with_number_codes_use_the_label_rule(bundle):
+    # a categorical of float codes (3.0) reads as the labels "1", "2", "3" like plain numbers
+    content = with_rule(bundle, "sector", categories=["1", "2", "3"])
+    model = json.loads(json.dumps(content["model"]))
+    model["features"][2]["binning"]["categories"] = {"1": 0, "2": 1, "3": 2}
+    coded = scoring.Scorer(reseal(content, model=model))
+    codes = [2.0, 3.0, 1.0, 3.0]
+    n = len(codes)
+    base = {k: np.full(n, v) for k, v in GOOD.items() if k != "sector"}
+    plain = coded.score({**base, "sector": np.array(codes)})
+    as_cat = coded.score({**base, "sector": pd.Series(pd.Categorical(codes))})
+    np.testing.assert_array_equal(as_cat["pd"], plain["pd"])
+    assert as_cat["reasons"].tolist() == plain["reasons"].tolist()
+
+
+def test_coded_labels_subsets_keep_codes_and_derived_arrays_drop_them():
+    coded = scoring.CodedLabels.from_codes(np.array(["a", "b"], dtype=object), np.array([1, -1, 0, 1]))
+    kept = scoring._take(coded, np.array([True, False, True, True]))
+    assert kept.tolist() == ["b", "a", "b"] and kept.codes.tolist() == [1, 0, 1]
+    assert coded[1:].codes is None and type(np.equal(coded, None)) is np.ndarray
+    binning = {"type": "categorical", "categories": {"a": 0, "b": 1}, "missing_bin": 2}
+    assert scoring.bin_index(binning, coded).tolist() == scoring.bin_index(
+        binning, np.asarray(coded).copy()).tolist() == [1, 2, 0, 1]
+
+
+def test_scorer_converts_only_the_bundle_inputs(scorer, fitted):
+    _, X, _ = fitted
+    head = X.head(5)
+    extra = head.assign(notes=pd.Series(["x"] * 5, dtype=object))
+    cols, _ = scoring.as_columns(extra, scorer.input_names)
+    assert "notes" not in cols and set(cols) == set(scorer.input_names)
+    np.testing.assert_array_equal(scorer.score(extra)["pd"], scorer.score(head)["pd"])
