@@ -29,7 +29,6 @@ Examples
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import math
 from itertools import repeat
@@ -260,6 +259,26 @@ def _take(values: np.ndarray, rows) -> np.ndarray:
     """``values[rows]``, keeping the codes of a :class:`CodedLabels`."""
     codes = getattr(values, "codes", None)
     return values[rows] if codes is None else _with_codes(values.categories, codes[rows])
+
+
+def lookup_labels(table: dict, values, default, dtype) -> np.ndarray:
+    """``table.get(label, default)`` for each label, as a ``dtype`` array.
+
+    A :class:`CodedLabels` is looked up once per category and indexed by its codes;
+    other arrays once per record (``map`` over ``dict.get`` runs in C).
+
+    Examples
+    --------
+    >>> coded = CodedLabels.from_codes(np.array(["a", "b"], dtype=object), np.array([1, -1, 0]))
+    >>> lookup_labels({"a": 1.0, "b": 2.0}, coded, np.nan, float).tolist()
+    [2.0, nan, 1.0]
+    """
+    codes = getattr(values, "codes", None)
+    if codes is not None:
+        cats = values.categories.tolist()
+        return np.fromiter(map(table.get, cats, repeat(default)), dtype=dtype, count=len(cats))[codes]
+    labels = values.tolist() if isinstance(values, np.ndarray) else list(values)
+    return np.fromiter(map(table.get, labels, repeat(default)), dtype=dtype, count=len(labels))
 
 
 def _arrow_codes(arr):
@@ -560,7 +579,8 @@ def _prepare_coded(rule: dict, name: str, values: CodedLabels, fail) -> CodedLab
     policy = rule.get("missing", "error")
     if policy == "impute":
         labels[missing] = str(rule["fill"])
-    cats = _with_codes(labels, codes)
+    same = labels.tolist() == values.categories.tolist()
+    cats = values if same else _with_codes(labels, codes)  # labels as given: no second copy
     if policy == "error" and missing.any():
         miss = missing[codes]
         if miss.any():
@@ -648,7 +668,6 @@ def bin_index(binning: dict, values: np.ndarray) -> np.ndarray:
     ...           np.array(["b", "z", None], dtype=object)).tolist()
     [1, 2, -1]
     """
-    n = len(values)
     missing_bin = binning.get("missing_bin")
     miss_value = -1 if missing_bin is None else int(missing_bin)
     if binning["type"] == "numeric":
@@ -669,12 +688,7 @@ def bin_index(binning: dict, values: np.ndarray) -> np.ndarray:
         lookup[None] = miss_value
     unknown_bin = binning.get("unknown_bin")
     default = -1 if unknown_bin is None else int(unknown_bin)
-    codes = getattr(values, "codes", None)
-    if codes is not None:  # a CodedLabels: look each category up once, index by the codes
-        cats = values.categories.tolist()
-        return np.fromiter(map(lookup.get, cats, repeat(default)), dtype=np.int64, count=len(cats))[codes]
-    labels = values.tolist() if isinstance(values, np.ndarray) else list(values)
-    return np.fromiter(map(lookup.get, labels, repeat(default)), dtype=np.int64, count=n)
+    return lookup_labels(lookup, values, default, np.int64)  # by the codes of a CodedLabels
 
 
 _COMPILED = "__compiled__"  # key a Scorer adds to its private copy of each binning
@@ -864,9 +878,8 @@ def _expert_points(ind: dict, value: np.ndarray) -> np.ndarray:
         idx = np.searchsorted(np.asarray(ind["thresholds"], dtype=float), value, side="right")
         out = np.asarray(ind["values"], dtype=float)[idx]
         return np.where(np.isnan(value), np.nan, out)
-    # map(dict.get) runs in C: ~40 ns a record; missing (None/NaN) and unknown answers give NaN
-    return np.fromiter(map(ind["table"].get, value, itertools.repeat(math.nan)), dtype=float,
-                       count=len(value))
+    # once per category (codes) or per record; missing (None/NaN) and unknown answers give NaN
+    return lookup_labels(ind["table"], value, math.nan, float)
 
 
 def expert_grade_index(lower_bounds, score: np.ndarray) -> np.ndarray:
@@ -915,8 +928,7 @@ def _kernel_expert(model: dict, cols: dict, n: int) -> dict:
         else:
             source = cols[cap["input"]]
         if cap["op"] == "in":
-            hit = np.fromiter(map(dict.fromkeys(cap["value"], True).get, source, itertools.repeat(False)),
-                              dtype=bool, count=n)
+            hit = lookup_labels(dict.fromkeys(cap["value"], True), source, False, bool)
         else:
             with np.errstate(invalid="ignore"):
                 hit = _CAP_OPS[cap["op"]](np.asarray(source, dtype=float), cap["value"])
@@ -1591,6 +1603,6 @@ def _single(result: dict) -> dict:
 
 __all__ = ["Scorer", "load_scorer", "read_bundle", "evaluate", "seal", "verify", "dumps_bundle",
            "canonical_bytes", "as_columns", "prepare_inputs", "example_record", "bin_index",
-           "compile_binnings",
+           "compile_binnings", "CodedLabels", "lookup_labels",
            "apply_calibration", "grade_of", "top_reasons", "credit_limit", "expit", "logit",
            "KERNELS", "register_kernel", "BundleError", "SCHEMA_VERSION"]

@@ -705,3 +705,26 @@ def test_scorer_converts_only_the_bundle_inputs(scorer, fitted):
     cols, _ = scoring.as_columns(extra, scorer.input_names)
     assert "notes" not in cols and set(cols) == set(scorer.input_names)
     np.testing.assert_array_equal(scorer.score(extra)["pd"], scorer.score(head)["pd"])
+
+
+def test_expert_categorical_answers_by_codes_equal_plain_labels():
+    from riskmodels.scorecards import ExpertScorecard
+
+    card = ExpertScorecard.from_spec("enterprise_five_aspect")
+    record = scoring.example_record(card.rules)
+    names = [r["name"] for r in card.rules if r["type"] == "category"]
+    allowed = {r["name"]: r.get("categories") or [record[r["name"]]] for r in card.rules}
+    rng = np.random.default_rng(5)
+    n = 60
+    frame = pd.DataFrame({k: np.full(n, v) for k, v in record.items() if k not in names})
+    for name in names:  # every answer of each categorical indicator, in random order
+        frame[name] = rng.choice(allowed[name], size=n)
+    plain = scoring.prepare_inputs(card.rules, {k: frame[k].to_numpy(dtype=object) if k in names
+                                                else frame[k].to_numpy() for k in frame})[0]
+    coded = scoring.prepare_inputs(card.rules, scoring.as_columns(frame.astype({k: "category" for k in names}))[0])[0]
+    assert all(coded[k].codes is not None for k in names)
+    ours = scoring.KERNELS["expert"](card.compiled, coded, n)
+    ref = scoring.KERNELS["expert"](card.compiled, plain, n)
+    np.testing.assert_array_equal(ours["points"], ref["points"])
+    np.testing.assert_array_equal(ours["extra"]["grade_after"], ref["extra"]["grade_after"])
+    assert len(set(ref["points"].tolist())) > 1
