@@ -18,7 +18,7 @@ import pandas as pd
 from riskmodels import scoring
 from riskmodels.data.synthetic import make_portfolio
 from riskmodels.models.expert import ExpertScorecardModel
-from riskmodels.scorecards import ExpertScorecard
+from riskmodels.scorecards import CardEngine
 
 N = 1_000_000
 SAMPLE = 20_000
@@ -82,7 +82,7 @@ def naive_scores(compiled: dict, records: list[dict]) -> list[float]:
 
 
 def main() -> None:
-    card = ExpertScorecard.from_spec("enterprise_five_aspect")
+    card = CardEngine.from_spec("enterprise_five_aspect")
     frame = make_firms(N)
     card.score(frame.head(1000))  # warm-up
 
@@ -113,7 +113,7 @@ def main() -> None:
     assert np.array_equal(kernel_out["points"], result.score)
     print(f"five-aspect card, {N:,} firms, {len(card.compiled['indicators'])} indicators, "
           f"{len(card.compiled['caps'])} caps")
-    print(f"  riskmodels ExpertScorecard.score (validation + kernel + result): {ours:6.2f} s "
+    print(f"  riskmodels CardEngine.score (validation + kernel + result): {ours:6.2f} s "
           f"(target < 5 s: {'OK' if ours < 5 else 'MISSED'})")
     print(f"  prepare_inputs + expert kernel only (the bundle path):          {kernel:6.2f} s")
     print(f"  production Scorer.score from the bundle (PD, grade, reasons, limit): {bundle:6.2f} s "

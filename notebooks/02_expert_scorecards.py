@@ -48,7 +48,7 @@ pd.set_option("display.max_columns", 30)
 rm.shipped_specs()
 
 # %%
-card = rm.ExpertScorecard.from_spec("enterprise_five_aspect")
+card = rm.CardEngine.from_spec("enterprise_five_aspect")
 print(card.summary())
 
 # %% [markdown]
@@ -146,7 +146,7 @@ pd.crosstab(pd.Series(classes, index=latest.index, name="class"), frame["grade"]
 # fees and impact assessment — and promotes two years of A in a row to AA, three to AAA.
 
 # %%
-env_card = rm.ExpertScorecard.from_spec("environmental")
+env_card = rm.CardEngine.from_spec("environmental")
 env_result = env_card.score([
     {"discharge_compliance": 96.0, "facilities_running": 100.0, "violations": 0,
      "fee_paid_share": 100.0, "fee_on_time": "on_time", "impact_assessment": "done_accepted",
@@ -184,12 +184,12 @@ plt.show()
 # %% [markdown]
 # ## Writing your own spec
 # Copy a shipped YAML (`riskmodels/scorecards/specs/`), change reference values or weights
-# and load it with `rm.ExpertScorecard.from_spec("my_card.yaml")`. A broken spec is refused
+# and load it with `rm.CardEngine.from_spec("my_card.yaml")`. A broken spec is refused
 # with a `SpecError` that names the field:
 
 # %%
 try:
-    rm.ExpertScorecard.from_spec("no_such_card")
+    rm.CardEngine.from_spec("no_such_card")
 except rm.SpecError as error:
     print(error)
 
@@ -199,4 +199,4 @@ except rm.SpecError as error:
 # - `06_calibration_and_comparison` puts this expert card next to the statistical models on
 #   the AAA–D master scale.
 # - The personal (002) and bank 15-grade (003) specs score the same way:
-#   `rm.ExpertScorecard.from_spec("personal").table()`.
+#   `rm.CardEngine.from_spec("personal").table()`.

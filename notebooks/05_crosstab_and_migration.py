@@ -86,7 +86,7 @@ for name, model in [("raw rates", raw), ("smoothed + monotone", crosstab)]:
 # firms rated in each grade at the start are one year later.
 
 # %%
-card = rm.ExpertScorecard.from_spec("enterprise_five_aspect")
+card = rm.CardEngine.from_spec("enterprise_five_aspect")
 grades = card.grades  # AAA ... C, D
 ratings = pd.DataFrame({"firm_id": firm_years["firm_id"].to_numpy(), "year": firm_years["year"].to_numpy(),
                         "grade": card.score(firm_years).grade})

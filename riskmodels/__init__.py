@@ -52,7 +52,8 @@ _EXPORTS = {
     "make_portfolio": "riskmodels.data.synthetic",
     "Portfolio": "riskmodels.data.synthetic",
     # expert scorecards (riskmodels.scorecards, riskmodels.models.expert)
-    "ExpertScorecard": "riskmodels.scorecards",
+    "CardEngine": "riskmodels.scorecards",
+    "ExpertScorecard": "riskmodels.scorecards",  # deprecated name of CardEngine (warns)
     "ScorecardSpec": "riskmodels.scorecards",
     "load_spec": "riskmodels.scorecards",
     "shipped_specs": "riskmodels.scorecards",

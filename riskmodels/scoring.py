@@ -831,14 +831,20 @@ def _kernel_identity(model: dict, cols: dict, n: int) -> dict:
 
 KERNELS = {"identity": _kernel_identity}
 
-# ---- kind "expert" (riskmodels.scorecards): compiled spec -> 0..100 score
+# ---- kind "expert" (riskmodels.scorecards): compiled spec -> 0..100 score and the card's grade
 # The compiled spec (riskmodels.scorecards.spec.compile_spec) is plain data:
-# {"indicators": [{"name", "aspect", "kind": "interp"|"steps"|"categorical",
+# {"indicators": [{"name", "aspect", "kind": "interp"|"steps"|"categorical"|"deduction",
 #   "inputs": [cols], "weights": [year weights], "max_points", "missing_points": p|None, "x"/"y" |
-#   "thresholds"/"values" | "table"}], "aspects": [{"name", "weight"}],
-#  "grades": [best..worst], "lower_bounds": [descending score thresholds],
+#   "thresholds"/"values" | "table" (+ "base_input", "full", "deduct" for a deduction),
+#   "by_industry": {"column", "curves": {industry: {"x", "y"}}} (optional)}],
+#  "aspects": [{"name", "weight"}],
+#  "grades": [best..worst], "lower_bounds": [descending score thresholds, one per score band],
 #  "caps": [{"name", "indicator": i|None, "input": col|None, "op", "value", "grade": i}],
-#  "adjustment": {"input", "min", "max"} | None, "max_total": 100}
+#  "adjustment": {"input", "min", "max"} | None,
+#  "default": {"input": col, "grade": i} | None (obligors in default get grade i whatever the score),
+#  "max_total": 100}
+# The kernel's "points" and "raw" are the score (caps never change it); "policy_grade" is the
+# card's grade (bands, then caps, then the default definition): the grade the policy acts on.
 _CAP_OPS = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,
             "==": np.equal, "!=": np.not_equal}
 
@@ -893,6 +899,25 @@ def expert_grade_index(lower_bounds, score: np.ndarray) -> np.ndarray:
     return np.minimum(idx, len(lb) - 1)
 
 
+def _industry_points(ind: dict, value: np.ndarray, cols: dict) -> np.ndarray:
+    """Points of a numeric indicator whose reference values depend on the firm's industry."""
+    out = _expert_points(ind, value)  # industries without their own table: the indicator's curve
+    industry = cols[ind["by_industry"]["column"]]
+    for label, curve in ind["by_industry"]["curves"].items():
+        rows = np.equal(industry, label)
+        if rows.any():
+            out[rows] = np.interp(value[rows], np.asarray(curve["x"], dtype=float),
+                                  np.asarray(curve["y"], dtype=float))
+    return out
+
+
+def _deduction_points(ind: dict, value: np.ndarray, cols: dict) -> np.ndarray:
+    """Base points of the answer in ``base_input`` less ``deduct`` per unit below ``full``, >= 0."""
+    base = np.fromiter(map(ind["table"].get, cols[ind["base_input"]], itertools.repeat(math.nan)),
+                       dtype=float, count=len(value))
+    return np.maximum(base - ind["deduct"] * np.maximum(ind["full"] - value, 0.0), 0.0)
+
+
 def _kernel_expert(model: dict, cols: dict, n: int) -> dict:
     indicators = model["indicators"]
     values = np.full((n, len(indicators)), np.nan, order="F")  # column-major: filled indicator by indicator
@@ -901,7 +926,12 @@ def _kernel_expert(model: dict, cols: dict, n: int) -> dict:
         value = _expert_value(ind, cols, n)
         if ind["kind"] != "categorical":
             values[:, j] = value
-        points[:, j] = _expert_points(ind, value)
+        if ind["kind"] == "deduction":
+            points[:, j] = _deduction_points(ind, value, cols)
+        elif "by_industry" in ind:
+            points[:, j] = _industry_points(ind, value, cols)
+        else:
+            points[:, j] = _expert_points(ind, value)
         if ind.get("missing_points") is not None:  # e.g. ROE undefined (negative equity) scores worst
             current = cols[ind["inputs"][-1]]
             gone = np.isnan(current) if ind["kind"] != "categorical" else np.equal(current, None)
@@ -910,7 +940,9 @@ def _kernel_expert(model: dict, cols: dict, n: int) -> dict:
     aspect_points = np.zeros((n, n_aspects), order="F")
     for j, ind in enumerate(indicators):
         aspect_points[:, ind["aspect"]] += points[:, j]
-    total = points.sum(axis=1)
+    total = np.zeros(n)
+    for j in range(len(indicators)):  # column by column: a record's sum never depends on the batch
+        total += points[:, j]
     adj = model.get("adjustment")
     if adj:
         total = total + np.nan_to_num(np.asarray(cols[adj["input"]], dtype=float))
@@ -934,17 +966,25 @@ def _kernel_expert(model: dict, cols: dict, n: int) -> dict:
                 hit = _CAP_OPS[cap["op"]](np.asarray(source, dtype=float), cap["value"])
         bound[:, c] = hit & (before < cap["grade"])
         after = np.where(hit, np.maximum(after, cap["grade"]), after)
-    ceiling = np.asarray([math.inf] + list(lower[:-1]), dtype=float)[after]
-    capped = np.minimum(total, ceiling)
+    # the limit reads the score, but a capped firm's score counts at most just below its capped
+    # grade's band (a cap limits what the grade gives; the score itself is kept)
+    ceiling = np.asarray([math.inf] + [math.nextafter(b, -math.inf) for b in lower[:-1]])
+    limit_basis = np.minimum(total, ceiling[np.minimum(after, len(lower) - 1)])
+    default = model.get("default")
+    in_default = np.zeros(n, dtype=bool)
+    if default:
+        in_default = np.nan_to_num(np.asarray(cols[default["input"]], dtype=float)) != 0
+        after = np.where(in_default, default["grade"], after)
     max_points = np.asarray([ind["max_points"] for ind in indicators], dtype=float)
     return {
-        "raw": capped,
-        "points": capped,
+        "raw": total,
+        "points": total,
+        "policy_grade": np.asarray(model["grades"], dtype=object)[after],
         "contributions": max_points - points,
         "reason_names": [ind["name"] for ind in indicators],
         "extra": {"total": total, "indicator_values": values, "indicator_points": points,
                   "aspect_points": aspect_points, "grade_before": before, "grade_after": after,
-                  "caps_bound": bound},
+                  "caps_bound": bound, "limit_basis": limit_basis, "in_default": in_default},
     }
 
 
@@ -1420,7 +1460,11 @@ def evaluate(content: dict, columns: dict, *, validate: bool = True, errors: dic
 
     Returns
     -------
-    dict of arrays ``{"pd", "score", "grade", "raw", "contributions", "reason_names", "extra"}``.
+    dict of arrays ``{"pd", "score", "grade", "policy_grade", "scale_grade", "raw",
+    "contributions", "reason_names", "extra"}``. ``scale_grade`` is the master-scale grade
+    of the PD; ``policy_grade`` the grade the model itself assigns (an expert card's
+    grade; None for the statistical models); ``grade`` is the policy grade where there
+    is one, else the master-scale grade.
 
     Examples
     --------
@@ -1436,10 +1480,14 @@ def evaluate(content: dict, columns: dict, *, validate: bool = True, errors: dic
         cols, n = columns, len(next(iter(columns.values()))) if columns else 0
     out = KERNELS[content["kind"]](content["model"], cols, n)
     pd_ = apply_calibration(content["calibration"], out["raw"])
+    scale_grade = grade_of(content["master_scale"], pd_)
+    policy = out.get("policy_grade")
     return {
         "pd": pd_,
         "score": out.get("points"),
-        "grade": grade_of(content["master_scale"], pd_),
+        "grade": scale_grade if policy is None else policy,
+        "policy_grade": policy,
+        "scale_grade": scale_grade,
         "raw": out["raw"],
         "contributions": out.get("contributions"),
         "reason_names": out.get("reason_names", []),
@@ -1447,14 +1495,32 @@ def evaluate(content: dict, columns: dict, *, validate: bool = True, errors: dic
     }
 
 
-def credit_limit(rule: dict | None, grades: np.ndarray, cols: dict) -> np.ndarray | None:
-    """Limit per record: ``coefficient[grade] × min(current_assets / 2, monthly_sales)``.
+def credit_limit(rule: dict | None, grades: np.ndarray, cols: dict, basis=None) -> np.ndarray | None:
+    """Credit limit per record (002 「客户资信评估管理办法」 五.4 and 六).
 
-    ``rule = {"coefficients": {grade: c}, "current_assets": field, "monthly_sales": field}``
-    (domain §4); grades without a coefficient get 0, records without a grade NaN.
+    Two forms of ``rule``:
+
+    * by score (expert cards): ``{"basis": "score", "bands": [[min_score, coefficient], ...]
+      (highest min first), "current_assets", "monthly_sales", "ratio_cap": 2, "reference":
+      field|None, "reference_cap": bool, "default_grade": grade|None}``. The document's
+      formula ``monthly_sales × coefficient(score) × min(current_assets / monthly_sales,
+      ratio_cap) / 2``, bounded by ``monthly_sales`` (this year's monthly contracted sales)
+      and ``current_assets / 2``, and by ``reference`` (last year's monthly payments) when
+      ``reference_cap``; the default grade gets 0. ``basis`` is the score per record.
+    * by grade: ``{"coefficients": {grade: c}, "current_assets", "monthly_sales"}`` →
+      ``coefficient[grade] × min(current_assets / 2, monthly_sales)``; grades without a
+      coefficient get 0.
+
+    Records without a grade (or score) get NaN.
 
     Examples
     --------
+    >>> rule = {"basis": "score", "bands": [[80.0, 1.0], [60.0, 0.5], [0.0, 0.0]], "ratio_cap": 2.0,
+    ...         "current_assets": "ca", "monthly_sales": "ms", "default_grade": "D"}
+    >>> credit_limit(rule, np.array(["A", "B", "D"], dtype=object),
+    ...              {"ca": np.array([100.0, 100.0, 100.0]), "ms": np.array([80.0, 20.0, 5.0])},
+    ...              basis=np.array([85.0, 60.0, 90.0])).tolist()
+    [50.0, 10.0, 0.0]
     >>> rule = {"coefficients": {"A": 1.0, "B": 0.5}, "current_assets": "ca", "monthly_sales": "ms"}
     >>> credit_limit(rule, np.array(["A", "B", "D"], dtype=object),
     ...              {"ca": np.array([100.0, 100.0, 100.0]), "ms": np.array([80.0, 20.0, 5.0])}).tolist()
@@ -1462,17 +1528,38 @@ def credit_limit(rule: dict | None, grades: np.ndarray, cols: dict) -> np.ndarra
     """
     if not rule:
         return None
-    for key in ("current_assets", "monthly_sales"):
-        if rule[key] not in cols:
-            raise BundleError(f"credit_limit needs the input field {rule[key]!r} ({key}); "
+    needed = [("current_assets", rule["current_assets"]), ("monthly_sales", rule["monthly_sales"])]
+    if rule.get("reference_cap") and rule.get("reference"):
+        needed.append(("reference", rule["reference"]))
+    for key, field in needed:
+        if field not in cols:
+            raise BundleError(f"credit_limit needs the input field {field!r} ({key}); "
                               "add it to the bundle inputs")
-    lookup = {str(g): float(c) for g, c in rule["coefficients"].items()}
-    lookup[None] = math.nan
+    assets = np.asarray(cols[rule["current_assets"]], dtype=float)
+    sales = np.asarray(cols[rule["monthly_sales"]], dtype=float)
     labels = grades.tolist() if isinstance(grades, np.ndarray) else list(grades)
-    coef = np.fromiter(map(lookup.get, labels, repeat(0.0)), dtype=float, count=len(labels))
-    base = np.minimum(np.asarray(cols[rule["current_assets"]], dtype=float) / 2.0,
-                      np.asarray(cols[rule["monthly_sales"]], dtype=float))
-    return coef * base
+    if rule.get("basis") != "score":
+        lookup = {str(g): float(c) for g, c in rule["coefficients"].items()}
+        lookup[None] = math.nan
+        coef = np.fromiter(map(lookup.get, labels, repeat(0.0)), dtype=float, count=len(labels))
+        return coef * np.minimum(assets / 2.0, sales)
+    if basis is None:
+        raise BundleError("a score-keyed credit limit needs the score of each record")
+    mins = np.asarray([b[0] for b in rule["bands"]], dtype=float)
+    coefs = np.asarray([b[1] for b in rule["bands"]] + [0.0], dtype=float)  # below the last band: 0
+    score = np.asarray(basis, dtype=float)
+    coef = coefs[np.searchsorted(-mins, -score, side="left")]  # first band with min <= score
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.minimum(assets / sales, rule["ratio_cap"])
+        limit = sales * coef * ratio / 2.0
+    limit = np.where(sales == 0, 0.0, limit)  # nothing contracted: nothing to grant
+    limit = np.minimum(limit, np.minimum(sales, assets / 2.0))
+    if rule.get("reference_cap") and rule.get("reference"):
+        limit = np.minimum(limit, np.asarray(cols[rule["reference"]], dtype=float))
+    if rule.get("default_grade") is not None:
+        limit = np.where(np.equal(np.asarray(labels, dtype=object), rule["default_grade"]), 0.0, limit)
+    none = np.equal(np.asarray(labels, dtype=object), None) | np.isnan(score)
+    return np.where(none, math.nan, limit)
 
 
 class Scorer:
@@ -1563,7 +1650,10 @@ class Scorer:
             "grade": out["grade"],
             "reasons": None if contributions is None
             else top_reasons(contributions, out["reason_names"], self.n_reasons),
-            "limit": credit_limit(self.content.get("credit_limit"), out["grade"], cols),
+            "limit": credit_limit(self.content.get("credit_limit"), out["grade"], cols,
+                                  out["extra"].get("limit_basis", out["score"])),
+            **({"policy_grade": out["policy_grade"], "scale_grade": out["scale_grade"]}
+               if out["policy_grade"] is not None else {}),
         }
 
     def _score_valid(self, cols: dict, n: int, bad_rows: list) -> dict:
@@ -1578,7 +1668,7 @@ class Scorer:
             if part is None:
                 result[key] = None
                 continue
-            if key in ("grade", "reasons"):
+            if key in ("grade", "reasons", "policy_grade", "scale_grade"):
                 full = np.full((n, *part.shape[1:]), None, dtype=object)
             else:
                 full = np.full(n, np.nan)

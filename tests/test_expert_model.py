@@ -8,7 +8,7 @@ from sklearn.base import clone
 from riskmodels import scoring
 from riskmodels.errors import DataValidationError, NotFittedError, SpecError
 from riskmodels.models.expert import ExpertScorecardModel
-from riskmodels.scorecards import ExpertScorecard
+from riskmodels.scorecards import CardEngine
 from tests.test_scorecards import firms, worked_firm
 
 SCALE = {"name": "test", "grades": ["A", "B", "C", "D"], "upper_bounds": [0.01, 0.05, 1.0],
@@ -18,7 +18,7 @@ SCALE = {"name": "test", "grades": ["A", "B", "C", "D"], "upper_bounds": [0.01, 
 def labelled(n=1500, seed=0):
     """Firms whose default odds fall with the card's score (a known, monotone link)."""
     X = firms(n, seed)
-    score = ExpertScorecard.from_spec("enterprise_five_aspect").score(X).score
+    score = CardEngine.from_spec("enterprise_five_aspect").score(X).score
     rng = np.random.default_rng(seed + 100)
     y = (rng.random(n) < 1.0 / (1.0 + np.exp((score - 45.0) / 6.0))).astype(int)
     return X, y, score
@@ -52,7 +52,7 @@ def test_bundle_content(data):
     assert bundle["model"] == model.card_.compiled
     assert bundle["calibration"] == model.calibrator_.to_bundle_steps()
     assert bundle["calibration"][0]["method"] == "logistic"
-    assert bundle["credit_limit"]["coefficients"]["AAA"] == 1.0
+    assert bundle["credit_limit"]["basis"] == "score" and bundle["credit_limit"]["bands"][0] == [90.0, 1.0]
     assert bundle["master_scale"]["name"] == "enterprise10"
     assert bundle["metadata"]["spec"] == "enterprise_five_aspect"
 
@@ -83,11 +83,11 @@ def test_reasons_and_limits_in_the_bundle(data):
     scorer = scoring.Scorer(model.to_bundle())
     one = scorer.score(worked_firm())
     assert one["reasons"][0] == "debt_ratio"
-    coef = {"AAA": 1.0, "AA": 0.9, "A": 0.8, "BBB": 0.6, "BB": 0.4, "B": 0.2}
-    # the bundle applies the limit on the master-scale grade (A..D here); none of those has a
-    # coefficient except "A" → 0.8 × min(4e7 / 2, 3e7)
-    expected = coef.get(one["grade"], 0.0) * 2.0e7
-    assert one["limit"] == pytest.approx(expected)
+    # the bundle's grade and limit are the card's whatever the master scale (issue 16 item 1):
+    # the worked firm is capped at BB → coefficient 0.4; 3e7 × 0.4 × (4e7 / 3e7) / 2 = 8e6
+    assert one["grade"] == one["policy_grade"] == "BB"
+    assert one["scale_grade"] in SCALE["grades"]
+    assert one["limit"] == pytest.approx(8.0e6)
 
 
 def test_bundle_bytes_are_deterministic(data, monkeypatch):
@@ -115,7 +115,7 @@ def test_environmental_and_personal_models_fit():
                       "fee_on_time": rng.choice(["on_time", "late"], n),
                       "impact_assessment": rng.choice(["done_accepted", "not_done"], n),
                       "other_points": rng.uniform(0, 40, n)})
-    score = ExpertScorecard.from_spec("environmental").score(X).score
+    score = CardEngine.from_spec("environmental").score(X).score
     y = (score < np.quantile(score, 0.2)).astype(int)
     model = ExpertScorecardModel("environmental", master_scale=SCALE).fit(X, y)
     assert model.predict_proba(X)[:, 1][y == 1].mean() > model.predict_proba(X)[:, 1][y == 0].mean()
@@ -162,7 +162,7 @@ def test_bad_inputs(data):
 
 def test_spec_objects_and_dicts_are_accepted(data):
     X, y, _ = data
-    card = ExpertScorecard.from_spec("enterprise_five_aspect")
+    card = CardEngine.from_spec("enterprise_five_aspect")
     by_obj = ExpertScorecardModel(card.spec).fit(X, y).predict_proba(X)
     by_name = ExpertScorecardModel().fit(X, y).predict_proba(X)
     np.testing.assert_array_equal(by_obj, by_name)

@@ -17,7 +17,7 @@ import yaml
 
 from riskmodels import scoring
 from riskmodels.errors import DataValidationError, SpecError
-from riskmodels.scorecards import ExpertScorecard, load_spec, shipped_specs
+from riskmodels.scorecards import CardEngine, load_spec, shipped_specs
 from riskmodels.scorecards.rules import CustomerRules, credit_limit
 from riskmodels.scorecards.spec import SPECS_DIR, compile_spec, input_rules, reference_curve
 
@@ -69,12 +69,12 @@ def worked_firm(**overrides) -> dict:
 
 @pytest.fixture(scope="module")
 def enterprise():
-    return ExpertScorecard.from_spec("enterprise_five_aspect")
+    return CardEngine.from_spec("enterprise_five_aspect")
 
 
 @pytest.fixture(scope="module")
 def environmental():
-    return ExpertScorecard.from_spec("environmental")
+    return CardEngine.from_spec("environmental")
 
 
 # ------------------------------------------------------------------ worked example (by hand)
@@ -116,19 +116,22 @@ def test_five_aspect_worked_example(enterprise):
     assert total == pytest.approx(69.312, abs=1e-9)
     assert r.total[0] == pytest.approx(total, abs=1e-9)
     assert r.grade_before[0] == "BBB"                    # 60 <= 69.312 < 70
-    # debt ratio 0.88 > 0.85 fails the cap: at best BB, score held at the BB band's top (60)
+    # the cap tests the firm's latest-year debt ratio 0.90 > 0.85 (issue 16 item 5; 003
+    # 企业信用评级标准 caps on the firm's ratio): at best BB; the firm keeps its score
     assert r.grade[0] == "BB"
-    assert r.score[0] == 60.0
+    assert r.score[0] == pytest.approx(69.312, abs=1e-9)
     assert r.caps_bound.iloc[0].to_dict() == {"debt_ratio_cap": True, "profit_growth_cap": False,
                                               "contract_cap": False, "size_cap": False,
-                                              "competitiveness_cap": False}
+                                              "competitiveness_cap": False, "truthfulness_cap": False}
+    assert r.frame()["caps_bound"].iloc[0] == "debt_ratio_cap"       # the cap named as the reason
     assert r.aspect_points.iloc[0]["financial_quality"] == pytest.approx(
         expected["debt_ratio"] + expected["current_ratio"] + expected["quick_ratio"]
         + expected["interest_cover"], abs=1e-9)
     # reasons: the indicators that cost the most points (max − points): debt ratio loses 7.098
     assert r.reasons[0, 0] == "debt_ratio"
-    # limit = coefficient(BB) 0.4 × min(4e7 / 2, 3e7) = 8e6
-    assert r.limit[0] == pytest.approx(0.4 * 2.0e7)
+    # limit (002 六): the score counts at most just below the capped grade's band (BB: 50..60)
+    # → coefficient 0.4; 3e7 × 0.4 × min(4e7 / 3e7, 2) / 2 = 8e6
+    assert r.limit[0] == pytest.approx(3.0e7 * 0.4 * (4.0e7 / 3.0e7) / 2)
 
 
 def test_cap_does_not_bind_when_the_grade_is_already_worse(enterprise):
@@ -212,9 +215,11 @@ def test_env_violation_rows(environmental, violations, points):
 
 
 @pytest.mark.parametrize("paid, timing, points", [(100, "on_time", 20), (100, "late", 15), (90, "on_time", 15),
-                                                  (99, "按时", 19.5), (90, "late", 10), (60, "on_time", 5)])
+                                                  (99, "按时", 19.5), (90, "late", 10), (60, "on_time", 0),
+                                                  (80, "late", 5), (60, "late", 0), (0, "on_time", 0)])
 def test_env_fee_rows(environmental, paid, timing, points):
-    # 按时足额 → 20, 足额但不按时 → 15, 每少缴一个百分点扣0.5分
+    # 003 企业环保信用等级评定办法 三(三) 缴纳排污费 (20分): 按时足额 → 20, 足额但不按时 → 15,
+    # 每少缴一个百分点扣0.5分, down to 0: 60 % on time = 20 − 0.5·40 = 0 (issue 16 item 6)
     r = environmental.score({**ENV_BASE, "fee_paid_share": paid, "fee_on_time": timing})
     assert r.aspect_points.iloc[0]["fees"] == pytest.approx(points)
 
@@ -252,7 +257,7 @@ PERSON = {"age": 40, "marital_status": "已婚", "health": "good", "education": 
 
 
 def test_personal_cutoffs_and_guarantee_amounts():
-    card = ExpertScorecard.from_spec("personal")
+    card = CardEngine.from_spec("personal")
     c = card.compiled
     scores = np.array([100, 95, 94.99, 90, 89.99, 80, 79.99, 70, 69.99, 60, 59.99, 50, 49.99, 0])
     got = np.asarray(c["grades"])[scoring.expert_grade_index(c["lower_bounds"], scores)].tolist()
@@ -274,7 +279,7 @@ def test_every_shipped_spec_loads_and_scores():
               "personal": pd.DataFrame([PERSON, {**PERSON, "age": 22, "health": "poor"}]),
               "environmental": pd.DataFrame([ENV_BASE, {**ENV_BASE, "violations": 2}])}
     for name in shipped_specs():
-        card = ExpertScorecard.from_spec(name)
+        card = CardEngine.from_spec(name)
         r = card.score(frames[name])
         assert len(r) == len(frames[name])
         assert np.all((r.score >= 0) & (r.score <= 100))
@@ -284,14 +289,15 @@ def test_every_shipped_spec_loads_and_scores():
 
 
 def test_bank_card_uses_its_15_grades_and_classes():
-    card = ExpertScorecard.from_spec("bank_15_grade")
+    card = CardEngine.from_spec("bank_15_grade")
     assert card.grades == ["AAA", "AA", "A", "BBB+", "BBB", "BBB-", "BB+", "BB", "BB-", "B+", "B-",
                            "CCC", "CC", "C", "D"]
     r = card.score(firms(400, seed=3))
-    cls = dict(zip(card.grades, ["A"] * 3 + ["B"] * 6 + ["C"] * 5 + ["D"], strict=True))
+    # classes by letter (issue 16 item 8), as enterprise10 puts BBB/BB/B in B: B+ and B- are B
+    cls = dict(zip(card.grades, ["A"] * 3 + ["B"] * 8 + ["C"] * 3 + ["D"], strict=True))
     assert [cls[g] for g in r.grade] == r.grade_class.tolist()
     # same indicators as the enterprise card: identical points before caps
-    ent = ExpertScorecard.from_spec("enterprise_five_aspect").score(firms(400, seed=3))
+    ent = CardEngine.from_spec("enterprise_five_aspect").score(firms(400, seed=3))
     np.testing.assert_array_equal(r.total, ent.total)
 
 
@@ -302,7 +308,7 @@ def test_synthetic_portfolio_scores_and_ranks_risk():
 
     frame = make_portfolio(n_firms=300, n_years=3, random_state=1).firm_years
     for name in ("enterprise_five_aspect", "bank_15_grade"):
-        r = ExpertScorecard.from_spec(name).score(frame)
+        r = CardEngine.from_spec(name).score(frame)
         assert len(r) == len(frame) and not np.isnan(r.score).any()
         # higher points = safer: the card must rank defaulters below survivors
         assert roc_auc_score(frame["default"], -r.score) > 0.7
@@ -533,10 +539,23 @@ def test_rules_spec_errors(tmp_path):
 
 
 def test_credit_limit_formula():
-    # limit = coefficient × min(current_assets / 2, monthly contracted sales)  (002 OPPLE rules)
-    got = credit_limit(["AAA", "A", "D", "X"], [1.0e6, 1.0e6, 1.0e6, 1.0e6], [3.0e5, 8.0e5, 3.0e5, 3.0e5],
-                       {"AAA": 1.0, "A": 0.8, "D": 0.0})
-    assert got.tolist() == [3.0e5, 0.8 * 5.0e5, 0.0, 0.0]
+    """002 「客户资信评估管理办法」 六 (OPPLE): 授信金额 = 月均签约销量 × 对应得分系数 ×
+    流动资产/月均签约销量 / 2, the ratio counted at most 2; 五.4: at most this year's monthly
+    contracted sales and half of quarter-end current assets. Coefficient keyed to the score.
+
+    By hand, bands 90 → 1.0, 70 → 0.8, 0 → 0:
+    (1) score 95, CA 1e6, sales 3e5: ratio 3.33 → 2; 3e5 × 1.0 × 2 / 2 = 3e5 (= sales bound)
+    (2) score 75, CA 1e6, sales 8e5: ratio 1.25; 8e5 × 0.8 × 1.25 / 2 = 4e5 (= 0.8 × CA / 2)
+    (3) score 70 (band edge, inclusive), CA 4e5, sales 1e6: 1e6 × 0.8 × 0.4 / 2 = 1.6e5
+    (4) score 69.99: coefficient 0 → 0
+    """
+    bands = [(90, 1.0), (70, 0.8), (0, 0.0)]
+    got = credit_limit([95.0, 75.0, 70.0, 69.99], [1.0e6, 1.0e6, 4.0e5, 1.0e6], [3.0e5, 8.0e5, 1.0e6, 3.0e5],
+                       bands)
+    np.testing.assert_allclose(got, [3.0e5, 4.0e5, 1.6e5, 0.0], rtol=1e-12)
+    # a coefficient above 1 is bounded by 五.4: at most the monthly sales and half the assets
+    over = credit_limit([95.0], [1.0e6], [3.0e5], [(0, 1.5)])
+    assert over.tolist() == [3.0e5]
 
 
 def test_cap_on_an_answer_also_catches_its_chinese_alias(enterprise):
@@ -607,10 +626,13 @@ def test_short_reprs(enterprise):
 def test_limit_is_the_bundle_formula(enterprise):
     frame = firms(50)
     r = enterprise.score(frame)
-    rule = enterprise.spec.credit_limit
-    expected = np.array([rule.coefficients.get(g, 0.0) for g in r.grade]) * np.minimum(
-        frame["current_assets"].to_numpy() / 2.0, frame["monthly_sales"].to_numpy())
-    np.testing.assert_array_equal(r.limit, expected)
+    bands = [(b.min, b.coefficient) for b in enterprise.spec.credit_limit.coefficients]
+    coef = np.array([next(c for m, c in bands if s >= m) for s in r.limit_basis])
+    ms, ca = frame["monthly_sales"].to_numpy(), frame["current_assets"].to_numpy()
+    expected = ms * coef * np.minimum(ca / ms, 2.0) / 2.0          # 002 六, as written
+    np.testing.assert_allclose(r.limit, expected, rtol=1e-12)
+    uncapped = ~r.caps_bound.any(axis=1).to_numpy()
+    np.testing.assert_array_equal(r.limit_basis[uncapped], r.score[uncapped])
 
 
 def test_adjustment_without_reason_names_rows(enterprise):

@@ -316,8 +316,8 @@ class MasterScale:
 
         Examples
         --------
-        >>> MasterScale.standard("bank15").class_of(["BBB-", "B+", "D"])
-        ['B', 'C', 'D']
+        >>> MasterScale.standard("bank15").class_of(["BBB-", "B+", "CCC", "D"])
+        ['B', 'B', 'C', 'D']
         """
         if not self.classes:
             raise SpecError(f"scale {self.name!r} defines no classes", "classes")

@@ -168,7 +168,8 @@ class ScorerModel(OwnHTMLRepr, ClassifierMixin, BaseEstimator):
         return (self.predict_proba(X)[:, 1] >= threshold).astype(int)
 
     def grade(self, X, master_scale=None) -> np.ndarray:
-        """Master-scale grade of each record."""
+        """The model's grade of each record: its own policy grade where it has one (an
+        expert card's grade), else the master-scale grade of the PD (``scale_grade``)."""
         return self.score_frame(X, master_scale)["grade"]
 
 

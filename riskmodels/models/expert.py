@@ -4,6 +4,11 @@ The in-memory model and its exported bundle evaluate the same compiled spec
 with the same ``expert`` kernel of :mod:`riskmodels.scoring`, so bundle PDs equal
 ``predict_proba`` exactly.
 
+The card's grade, class and limit are policy: :meth:`ExpertScorecardModel.grade`,
+the bundle's ``grade``/``policy_grade`` and ``limit`` are exactly the card's
+(:class:`~riskmodels.scorecards.CardEngine`). The calibrated PD and the
+master-scale grade it implies are reported beside it as ``scale_grade``.
+
 Examples
 --------
 >>> import numpy as np, pandas as pd
@@ -26,12 +31,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from riskmodels import scoring
 from riskmodels.calibration import IsotonicCalibrator, LogisticScoreCalibrator
 from riskmodels.data.schema import require_binary_target
 from riskmodels.errors import SpecError
 from riskmodels.models.base import ScorerModel, as_frame
-from riskmodels.scorecards.engine import ExpertScorecard, ScoreResult
-from riskmodels.scorecards.spec import ScorecardSpec, load_spec, spec_from_dict
+from riskmodels.scorecards.engine import CardEngine, ScoreResult
+from riskmodels.scorecards.spec import ScorecardSpec, limit_rule, load_spec, spec_from_dict
 
 CALIBRATIONS = ("logistic", "isotonic")
 
@@ -45,12 +51,14 @@ class ExpertScorecardModel(ScorerModel):
     calibration : "logistic" (PD = expit(a·score + b), default) or "isotonic"
         (monotone, PD falling with the score, clipped to ``pd_bounds``).
     pd_bounds : (low, high) PDs the isotonic map is clipped to.
-    master_scale : bundle master-scale dict or MasterScale; None = the enterprise 10-grade scale.
+    master_scale : bundle master-scale dict or MasterScale for the ``scale_grade`` of the PD;
+        None = the card's own scale (``master_scale:`` of the spec, e.g. bank15 for the bank
+        card), else the enterprise 10-grade scale.
     name : bundle name (default: the spec's name).
 
     Attributes
     ----------
-    card_ : ExpertScorecard
+    card_ : CardEngine
     calibrator_ : the fitted calibrator; ``calibration_steps_`` its bundle steps.
     """
 
@@ -64,13 +72,13 @@ class ExpertScorecardModel(ScorerModel):
         self.master_scale = master_scale
         self.name = name
 
-    def _card(self) -> ExpertScorecard:
+    def _card(self) -> CardEngine:
         spec = self.spec
         if isinstance(spec, ScorecardSpec):
-            return ExpertScorecard(spec)
+            return CardEngine(spec)
         if isinstance(spec, dict):
-            return ExpertScorecard(spec_from_dict(spec))
-        return ExpertScorecard(load_spec(spec))
+            return CardEngine(spec_from_dict(spec))
+        return CardEngine(load_spec(spec))
 
     def fit(self, X, y):
         """Score ``X`` with the spec and fit the score → PD calibration on ``y``.
@@ -98,10 +106,17 @@ class ExpertScorecardModel(ScorerModel):
         self.feature_names_in_ = np.asarray(card.input_names, dtype=object)
         self.n_features_in_ = len(card.input_names)
         self.classes_ = np.array([0, 1])
-        self.master_scale_ = self.master_scale  # None: the enterprise 10-grade scale (also on a refit)
+        self.master_scale_ = self._scale(card)  # also on a refit
         self.training_metadata_ = {"spec": card.name, "n_train": int(len(target)),
                                    "train_default_rate": float(target.mean())}
         return self
+
+    def _scale(self, card: CardEngine):
+        if self.master_scale is not None or card.spec.master_scale is None:
+            return self.master_scale  # None: the enterprise 10-grade scale
+        from riskmodels.calibration import MasterScale
+
+        return MasterScale.standard(card.spec.master_scale).to_bundle()
 
     # ---- bundle hooks
     def _bundle_inputs(self) -> list:
@@ -114,11 +129,7 @@ class ExpertScorecardModel(ScorerModel):
         return [dict(step) for step in self.calibration_steps_]
 
     def _credit_limit(self) -> dict | None:
-        rule = self.card_.spec.credit_limit
-        if rule is None:
-            return None
-        return {"coefficients": dict(rule.coefficients), "current_assets": rule.current_assets,
-                "monthly_sales": rule.monthly_sales}
+        return limit_rule(self.card_.spec)
 
     def _content(self, master_scale=None) -> dict:
         content = super()._content(master_scale)
@@ -127,10 +138,73 @@ class ExpertScorecardModel(ScorerModel):
 
     # ---- expert views
     def score_frame(self, X, master_scale=None) -> dict:
-        """Kernel outputs for ``X`` (pd, score, grade, raw, contributions, reason names)."""
+        """Kernel outputs for ``X``: pd, score, grade (the card's), policy_grade, scale_grade,
+        raw, contributions, reason names."""
         self._check_fitted()
-        self.card_.check_adjustment_reasons(as_frame(X))
-        return super().score_frame(X, master_scale)
+        frame = as_frame(X)
+        self.card_.check_history(frame)
+        self.card_.check_adjustment_reasons(frame)
+        return super().score_frame(frame, master_scale)
+
+    def policy_grade(self, X) -> np.ndarray:
+        """The card's grade of each record (the policy grade; same as :meth:`grade`)."""
+        return self.score_frame(X)["policy_grade"]
+
+    def scale_grade(self, X, master_scale=None) -> np.ndarray:
+        """The master-scale grade of each record's calibrated PD (reported beside the card's)."""
+        return self.score_frame(X, master_scale)["scale_grade"]
+
+    def grade_table(self, X, y, master_scale=None):
+        """Per card grade: firms, defaults, the PD it realises and the master-scale grade
+        that corresponds (card grade → realised PD → master-scale grade).
+
+        Columns: ``n``, ``defaults``, ``realised_pd`` (default rate), ``scale_grade_of_realised``
+        (the master-scale grade holding that rate), ``mean_pd`` (mean calibrated PD),
+        ``scale_grade_of_mean_pd`` and ``agreement`` (share of the grade's firms whose own
+        master-scale grade is the card grade). Grades without firms are left out.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> X = pd.DataFrame({"discharge_compliance": [96.0, 90.0, 50.0, 97.0],
+        ...                   "facilities_running": [100.0, 95.0, 70.0, 100.0], "violations": [0, 1, 3, 0],
+        ...                   "fee_paid_share": [100.0, 100.0, 60.0, 100.0],
+        ...                   "fee_on_time": ["on_time", "late", "late", "on_time"],
+        ...                   "impact_assessment": ["done_accepted", "not_done", "not_done", "done_accepted"],
+        ...                   "other_points": [35.0, 30.0, 10.0, 38.0]})
+        >>> model = ExpertScorecardModel("environmental").fit(X, [0, 0, 1, 0])
+        >>> t = model.grade_table(X, [0, 0, 1, 0])
+        >>> t.index.tolist(), t["n"].tolist(), t["realised_pd"].tolist()
+        (['A', 'C', 'D'], [2, 1, 1], [0.0, 0.0, 1.0])
+        """
+        import pandas as pd
+
+        from riskmodels.calibration import MasterScale
+
+        out = self.score_frame(X, master_scale)
+        target = require_binary_target(y, "y")
+        scale = master_scale or self.master_scale_ or MasterScale.standard("enterprise10").to_bundle()
+        scale = scale.to_bundle() if hasattr(scale, "to_bundle") else scale
+        frame = pd.DataFrame({"grade": out["policy_grade"], "y": target, "pd": out["pd"],
+                              "same": out["policy_grade"] == out["scale_grade"]})
+        rows = []
+        for grade in self.card_.grades:
+            part = frame[frame["grade"] == grade]
+            if len(part) == 0:
+                continue
+            rate, mean_pd = float(part["y"].mean()), float(part["pd"].mean())
+            rows.append({"card_grade": grade, "n": len(part), "defaults": int(part["y"].sum()),
+                         "realised_pd": rate,
+                         "scale_grade_of_realised": scoring.grade_of(scale, np.array([rate]))[0],
+                         "mean_pd": mean_pd,
+                         "scale_grade_of_mean_pd": scoring.grade_of(scale, np.array([mean_pd]))[0],
+                         "agreement": float(part["same"].mean())})
+        return pd.DataFrame(rows).set_index("card_grade")
+
+    def limit(self, X) -> np.ndarray:
+        """The card's credit limit of each record (the bundle's ``limit``)."""
+        self._check_fitted()
+        return self.card_.score(as_frame(X)).limit
 
     def score_card(self, X) -> ScoreResult:
         """The expert view of ``X``: points per indicator and aspect, grades before/after caps."""

@@ -2,11 +2,11 @@
 
 Scores are computed by the numpy-only ``expert`` kernel of
 :mod:`riskmodels.scoring` on the compiled spec, so an exported bundle gives the
-same numbers as :meth:`ExpertScorecard.score`.
+same numbers as :meth:`CardEngine.score`.
 
 Examples
 --------
->>> card = ExpertScorecard.from_spec("environmental")
+>>> card = CardEngine.from_spec("environmental")
 >>> result = card.score({"discharge_compliance": 96.0, "facilities_running": 100.0,
 ...                      "violations": 0, "fee_paid_share": 100.0, "fee_on_time": "on_time",
 ...                      "impact_assessment": "done_accepted", "other_points": 35.0})
@@ -33,6 +33,7 @@ from riskmodels.scorecards.spec import (
     indicator_inputs,
     indicator_points,
     input_rules,
+    limit_rule,
     load_spec,
     spec_from_dict,
 )
@@ -51,8 +52,11 @@ def _as_frame(records) -> pd.DataFrame:
                                          "a DataFrame, a dict or a list of dicts")])
 
 
-class ExpertScorecard:
-    """An expert (judgmental) scorecard defined by a spec file.
+class CardEngine:
+    """The card engine: runs an expert (judgmental) scorecard spec — scores, points, the
+    card's grade (bands, caps, default definition), class and limit. No fitting: the
+    estimator around it is :class:`riskmodels.models.expert.ExpertScorecardModel`.
+    (Formerly ``ExpertScorecard``; that name still works and warns.)
 
     Parameters
     ----------
@@ -61,7 +65,7 @@ class ExpertScorecard:
 
     Examples
     --------
-    >>> card = ExpertScorecard.from_spec("enterprise_five_aspect")
+    >>> card = CardEngine.from_spec("enterprise_five_aspect")
     >>> card.grades[:3], len(card.input_names) > 20
     (['AAA', 'AA', 'A'], True)
     """
@@ -72,12 +76,12 @@ class ExpertScorecard:
         self.rules = input_rules(spec)
 
     @classmethod
-    def from_spec(cls, name_or_path) -> ExpertScorecard:
+    def from_spec(cls, name_or_path) -> CardEngine:
         """Load a shipped spec by name or a YAML file by path (raises SpecError)."""
         return cls(load_spec(name_or_path))
 
     @classmethod
-    def from_dict(cls, data: dict) -> ExpertScorecard:
+    def from_dict(cls, data: dict) -> CardEngine:
         """Build from a spec given as a dict (as YAML would give it)."""
         return cls(spec_from_dict(data))
 
@@ -97,17 +101,52 @@ class ExpertScorecard:
         return [r["name"] for r in self.rules]
 
     def __repr__(self) -> str:
-        return (f"ExpertScorecard({self.name!r}, aspects={len(self.spec.aspects)}, "
+        return (f"CardEngine({self.name!r}, aspects={len(self.spec.aspects)}, "
                 f"indicators={len(self.compiled['indicators'])}, grades={self.grades[0]}..{self.grades[-1]})")
 
     # ------------------------------------------------------------------ scoring
     def columns(self, records) -> tuple[pd.DataFrame, dict, int]:
         """Validate ``records`` and return the frame and the kernel's input columns."""
         frame = _as_frame(records)
+        self.check_history(frame)
         schema_from_inputs(self.rules, f"{self.name} inputs").validate(frame)
         self.check_adjustment_reasons(frame)
         cols, n = scoring.prepare_inputs(self.rules, frame_columns(frame, self.input_names))
         return frame, cols, n
+
+    def check_history(self, frame: pd.DataFrame) -> None:
+        """Refuse firms with fewer than ``spec.min_fiscal_years`` years of statements.
+
+        003 企业信用评级标准 (1): a firm is rated once it has at least two fiscal years of
+        statements; a firm with one year is refused ("insufficient history"), never scored
+        on its one year alone. A year counts when every required multi-year ratio has it.
+
+        Examples
+        --------
+        >>> card = CardEngine.from_spec("enterprise_five_aspect")
+        >>> card.check_history(pd.DataFrame({"debt_ratio": [0.5], "debt_ratio_lag1": [None]}))
+        Traceback (most recent call last):
+        ...
+        riskmodels.errors.DataValidationError: 1 data rule(s) broken:
+          - column 'debt_ratio_lag1': insufficient history: fewer than 2 fiscal years of statements in 1 row(s): [0]; ...
+        """
+        years = self.spec.min_fiscal_years
+        if years < 2:
+            return
+        bad = []
+        for ind in self.spec.indicators:
+            cols, _ = indicator_inputs(self.spec, ind)
+            if len(cols) < 2 or ind.missing != "error":
+                continue
+            for col in cols[-years:-1]:
+                if col in frame.columns:
+                    gone = frame[col].isna().to_numpy()
+                    if gone.any():
+                        bad.append(_violation(col, f"insufficient history: fewer than {years} fiscal years "
+                                              "of statements", frame.index[gone],
+                                              f"at least {years} fiscal years of statements (003 企业信用评级标准)"))
+        if bad:
+            raise DataValidationError(bad)
 
     def check_adjustment_reasons(self, frame: pd.DataFrame) -> None:
         """Raise DataValidationError where an analyst adjustment has no reason (003: 微调 is argued)."""
@@ -138,7 +177,7 @@ class ExpertScorecard:
 
         Examples
         --------
-        >>> card = ExpertScorecard.from_spec("environmental")
+        >>> card = CardEngine.from_spec("environmental")
         >>> r = card.score([{"discharge_compliance": 90.0, "facilities_running": 95.0, "violations": 1,
         ...                  "fee_paid_share": 100.0, "fee_on_time": "late",
         ...                  "impact_assessment": "not_done", "other_points": 30.0}])
@@ -149,16 +188,37 @@ class ExpertScorecard:
         out = scoring.KERNELS["expert"](self.compiled, cols, n)
         return ScoreResult(self, frame.index, out, cols)
 
-    def needs_rerating(self, previous_score, current_score) -> np.ndarray:
-        """True where the score fell by ``spec.rerating_drop`` (10) points or more (003).
+    def needs_rerating(self, previous_score, current_score, events=None) -> np.ndarray:
+        """True where the firm must be re-rated (003 企业信用评级标准 (5)).
+
+        The score fell by ``spec.rerating_drop`` (10) points or more, or one of the
+        spec's ``rerating_events`` happened: managers involved in fraud or bribery, a
+        major breach of contract, falsified rating materials, major litigation or
+        arbitration. ``events`` is a frame (or dict of arrays) with one true/false column
+        per event of the spec; a missing value counts as no event.
 
         Examples
         --------
-        >>> ExpertScorecard.from_spec("environmental").needs_rerating([80, 80], [70, 70.5]).tolist()
+        >>> CardEngine.from_spec("environmental").needs_rerating([80, 80], [70, 70.5]).tolist()
         [True, False]
+        >>> card = CardEngine.from_spec("enterprise_five_aspect")
+        >>> card.needs_rerating([80, 80], [79, 79], events={"false_materials": [False, True],
+        ...     "fraud_or_bribery": [False, False], "major_breach": [False, False],
+        ...     "major_litigation": [False, False]}).tolist()
+        [False, True]
         """
         drop = np.asarray(previous_score, dtype=float) - np.asarray(current_score, dtype=float)
-        return drop >= self.spec.rerating_drop
+        out = drop >= self.spec.rerating_drop
+        if events is None:
+            return out
+        frame = _as_frame(events)
+        missing = [e for e in self.spec.rerating_events if e not in frame.columns]
+        if missing:
+            raise DataValidationError([Violation(e, "missing column", "one true/false column per re-rating "
+                                                 "event of the spec") for e in missing])
+        for name in self.spec.rerating_events:
+            out = out | frame[name].fillna(False).to_numpy(dtype=bool)
+        return out
 
     def promote(self, grades_by_year) -> str:
         """Label after the spec's promotion rule, from grades oldest → newest.
@@ -167,7 +227,7 @@ class ExpertScorecard:
 
         Examples
         --------
-        >>> card = ExpertScorecard.from_spec("environmental")
+        >>> card = CardEngine.from_spec("environmental")
         >>> card.promote(["B", "A", "A"]), card.promote(["A", "A", "A"]), card.promote(["A", "B"])
         ('AA', 'AAA', 'B')
         """
@@ -192,7 +252,7 @@ class ExpertScorecard:
 
         Examples
         --------
-        >>> t = ExpertScorecard.from_spec("enterprise_five_aspect").table()
+        >>> t = CardEngine.from_spec("enterprise_five_aspect").table()
         >>> t.loc[t["indicator"] == "debt_ratio", ["points", "year_weights"]].values.tolist()
         [[10.5, '0.2/0.3/0.5']]
         """
@@ -247,7 +307,7 @@ class RecordBreakdown:
     caps_bound: list = field(default_factory=list)
 
     def _head(self) -> str:
-        return (f"score {self.score:.2f} (before caps {self.total:.2f}), grade {self.grade}"
+        return (f"score {self.score:.2f}, grade {self.grade}"
                 + (f" (capped from {self.grade_before} by {', '.join(self.caps_bound)})"
                    if self.caps_bound else ""))
 
@@ -273,7 +333,7 @@ class RecordBreakdown:
         return ax
 
     def _repr_html_(self) -> str:
-        head = (f"<p>score <b>{self.score:.2f}</b> (before caps {self.total:.2f}), grade "
+        head = (f"<p>score <b>{self.score:.2f}</b>, grade "
                 f"<b>{html.escape(self.grade)}</b>"
                 + (f" — capped from {html.escape(self.grade_before)} by "
                    f"{html.escape(', '.join(self.caps_bound))}" if self.caps_bound else "") + "</p>")
@@ -281,20 +341,23 @@ class RecordBreakdown:
 
 
 class ScoreResult:
-    """What :meth:`ExpertScorecard.score` returns: scores, grades, points, reasons.
+    """What :meth:`CardEngine.score` returns: scores, grades, points, reasons.
 
     Attributes
     ----------
-    score : points after the analyst adjustment and the caps (0..100).
-    total : points before the caps.
-    grade_before, grade : grade from ``total`` and after the caps.
+    score, total : points after the analyst adjustment (0..100); a cap never changes them.
+    grade_before, grade : grade from the score bands, and the card's grade after the caps
+        and the default definition (the policy grade: classes, terms and limits follow it).
+    in_default : True where the obligor meets the default definition (graded the default grade).
+    limit_basis : the score the limit reads (a capped firm's at most just below its capped grade).
     indicator_points, aspect_points, aspect_scores : DataFrames (aspect_scores in %).
     caps_bound : DataFrame of booleans, one column per cap (True = the cap lowered the grade).
     reasons : top-3 indicators that cost the most points, per record.
-    limit, amount, grade_class : credit limit, guarantee amount and class where the spec defines them.
+    limit, amount, grade_class : credit limit, guarantee amount and class where the spec defines them;
+        limit_reference : last year's monthly payments where the limit rule names that column.
     """
 
-    def __init__(self, card: ExpertScorecard, index, out: dict, cols: dict):
+    def __init__(self, card: CardEngine, index, out: dict, cols: dict):
         spec, extra = card.spec, out["extra"]
         names = out["reason_names"]
         grades = np.asarray(card.grades, dtype=object)  # labels by grade index
@@ -312,8 +375,12 @@ class ScoreResult:
         self.aspect_scores = self.aspect_points / np.array([a.weight for a in spec.aspects]) * 100.0
         self.caps_bound = pd.DataFrame(extra["caps_bound"], index=index, columns=[c.name for c in spec.caps])
         after = extra["grade_after"]
-        rule = None if spec.credit_limit is None else spec.credit_limit.model_dump()
-        self.limit = scoring.credit_limit(rule, self.grade, cols)  # the bundle's formula
+        self.in_default = extra["in_default"]
+        self.limit_basis = extra["limit_basis"]
+        rule = limit_rule(spec)
+        self.limit = scoring.credit_limit(rule, self.grade, cols, self.limit_basis)  # the bundle's formula
+        self.limit_reference = (np.asarray(cols[rule["reference"]], dtype=float)
+                                if rule and rule["reference"] in cols else None)
         self.amount = (np.array([spec.grade_amounts.get(g, 0.0) for g in card.grades])[after]
                        if spec.grade_amounts else None)
         self.grade_class = (np.array([spec.grade_classes[g] for g in card.grades], dtype=object)[after]
@@ -336,7 +403,7 @@ class ScoreResult:
 
         Examples
         --------
-        >>> card = ExpertScorecard.from_spec("environmental")
+        >>> card = CardEngine.from_spec("environmental")
         >>> f = card.score({"discharge_compliance": 96.0, "facilities_running": 100.0, "violations": 3,
         ...                 "fee_paid_share": 100.0, "fee_on_time": "on_time",
         ...                 "impact_assessment": "done_accepted", "other_points": 40.0}).frame()
@@ -350,7 +417,9 @@ class ScoreResult:
         out["caps_bound"] = [", ".join(cap_names[row]) for row in bound]
         for k in range(self.reasons.shape[1]):
             out[f"reason_{k + 1}"] = self.reasons[:, k]
-        for name in ("limit", "amount", "grade_class"):
+        if self.card.spec.default_grade is not None:
+            out["in_default"] = self.in_default
+        for name in ("limit", "limit_reference", "amount", "grade_class"):
             value = getattr(self, name)
             if value is not None:
                 out[name] = value
@@ -361,7 +430,7 @@ class ScoreResult:
 
         Examples
         --------
-        >>> card = ExpertScorecard.from_spec("environmental")
+        >>> card = CardEngine.from_spec("environmental")
         >>> b = card.score({"discharge_compliance": 96.0, "facilities_running": 92.0, "violations": 2,
         ...                 "fee_paid_share": 100.0, "fee_on_time": "on_time",
         ...                 "impact_assessment": "done_accepted", "other_points": 40.0}).breakdown(0)
@@ -400,12 +469,12 @@ class ScoreResult:
                 f"{np.mean(self.score):.2f}</p>" + self.frame().head(20).to_html())
 
 
-def categorical_answers(card: ExpertScorecard) -> dict[str, list[str]]:
+def categorical_answers(card: CardEngine) -> dict[str, list[str]]:
     """Accepted answers (aliases included) per categorical input column.
 
     Examples
     --------
-    >>> "好" in categorical_answers(ExpertScorecard.from_spec("enterprise_five_aspect"))["management_quality"]
+    >>> "好" in categorical_answers(CardEngine.from_spec("enterprise_five_aspect"))["management_quality"]
     True
     """
     return {indicator_inputs(card.spec, i)[0][0]: sorted(categorical_table(i))

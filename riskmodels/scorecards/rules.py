@@ -295,16 +295,19 @@ class CustomerRules:
         return out
 
 
-def credit_limit(grades, current_assets, monthly_sales, coefficients: dict) -> np.ndarray:
-    """The documents' limit: ``coefficient(grade) × min(current_assets / 2, monthly_sales)`` (002).
+def credit_limit(scores, current_assets, monthly_sales, bands, ratio_cap: float = 2.0) -> np.ndarray:
+    """The documents' limit (002 「客户资信评估管理办法」 六), keyed to the score.
 
+    ``授信金额 = 月均签约销量 × 对应得分系数 × min(流动资产 / 月均签约销量, 2) / 2``, bounded by
+    this year's monthly contracted sales and half the quarter-end current assets (五.4).
     Computed by :func:`riskmodels.scoring.credit_limit`, as in the exported bundle.
 
     Parameters
     ----------
-    grades : grade per customer.
+    scores : the card score per customer.
     current_assets, monthly_sales : quarter-end current assets and average monthly contracted sales.
-    coefficients : grade → coefficient (grades not listed get 0).
+    bands : ``[(min_score, coefficient), ...]``, highest min first; scores below the last get 0.
+    ratio_cap : the cap on current assets / monthly sales (2 in the document).
 
     Returns
     -------
@@ -312,11 +315,13 @@ def credit_limit(grades, current_assets, monthly_sales, coefficients: dict) -> n
 
     Examples
     --------
-    >>> credit_limit(["AAA", "BB"], [1000.0, 1000.0], [800.0, 300.0], {"AAA": 1.0, "BB": 0.5}).tolist()
-    [500.0, 150.0]
+    >>> credit_limit([95.0, 55.0], [1000.0, 1000.0], [800.0, 300.0], [(90, 1.0), (50, 0.4), (0, 0.0)]).tolist()
+    [500.0, 120.0]
     """
-    rule = {"coefficients": dict(coefficients), "current_assets": "current_assets",
-            "monthly_sales": "monthly_sales"}
+    rule = {"basis": "score", "bands": [[float(m), float(c)] for m, c in bands],
+            "current_assets": "current_assets", "monthly_sales": "monthly_sales",
+            "ratio_cap": float(ratio_cap), "default_grade": None}
     cols = {"current_assets": np.asarray(current_assets, dtype=float),
             "monthly_sales": np.asarray(monthly_sales, dtype=float)}
-    return scoring.credit_limit(rule, np.asarray(grades, dtype=object), cols)
+    score = np.asarray(scores, dtype=float)
+    return scoring.credit_limit(rule, np.full(len(score), "", dtype=object), cols, score)

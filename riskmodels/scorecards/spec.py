@@ -57,13 +57,17 @@ class Indicator(_Strict):
     ``kind`` "numeric" interpolates linearly between per-grade reference values
     (or the (value, score) points of ``curve``);
     "steps" scores by thresholds (``scores[i]`` for value in [t(i-1), t(i)));
-    "categorical" gives points per answer. Scores are percent of the indicator's points.
+    "categorical" gives points per answer;
+    "deduction" starts from the points of the answer in ``base_input`` (``scores``)
+    and takes ``deduct`` points off per unit of ``input`` below ``full``, down to 0
+    (the environmental card's fees, 003: 20 on time, 15 late, −0.5 per point unpaid).
+    Scores are percent of the indicator's points.
     ``missing`` "error" refuses a missing current-year value; "worst" scores it the
     indicator's lowest points (e.g. ROE undefined when equity is negative).
     """
 
     name: str
-    kind: Literal["numeric", "steps", "categorical"]
+    kind: Literal["numeric", "steps", "categorical", "deduction"]
     weight: float = Field(gt=0)
     input: str | None = None
     inputs: list[str] | None = None
@@ -75,6 +79,9 @@ class Indicator(_Strict):
     thresholds: list[float] | None = None
     scores: list[float] | dict[str, float] | None = None
     aliases: dict[str, str] | None = None
+    base_input: str | None = None
+    full: float | None = None
+    deduct: float | None = Field(default=None, ge=0)
     missing: Literal["error", "worst"] = "error"
     label: str | None = None
     default: bool = False
@@ -91,15 +98,24 @@ class Aspect(_Strict):
 
 
 class Cap(_Strict):
-    """A grade cap: when the condition holds, the grade is at best ``max_grade``."""
+    """A grade cap: when the condition holds, the grade is at best ``max_grade``.
+
+    A cap on a multi-year indicator tests the firm's latest-year value by default
+    (``period: latest``, the document's reading: 003 企业信用评级标准 caps on the firm's
+    ratio); ``period: weighted`` tests the 0.2/0.3/0.5 weighted value the indicator scores.
+    The score is never changed by a cap, only the grade. ``optional`` caps read a column
+    that may be missing (then the cap does not apply).
+    """
 
     name: str
     indicator: str | None = None
     input: str | None = None
+    period: Literal["latest", "weighted"] = "latest"
     op: Literal["<", "<=", ">", ">=", "==", "!=", "in"]
     value: float | list[str]
     max_grade: str
     label: str | None = None
+    optional: bool = False
     default: bool = False
     note: str | None = None
 
@@ -113,14 +129,42 @@ class Adjustment(_Strict):
     max: float = 5.0
 
 
-class CreditLimitRule(_Strict):
-    """``limit = coefficient(grade) × min(current_assets / 2, monthly_sales)`` (domain §4)."""
+class CoefficientBand(_Strict):
+    """Scores of at least ``min`` (up to the next band) get ``coefficient``."""
 
-    coefficients: dict[str, float]
+    min: float
+    coefficient: float = Field(ge=0)
+
+
+class CreditLimitRule(_Strict):
+    """The limit of 002 「客户资信评估管理办法」 六, keyed to the **score**.
+
+    ``授信金额 = 月均签约销量 × 对应得分系数 × min(流动资产 / 月均签约销量, ratio_cap) / 2``,
+    i.e. ``coefficient(score) × min(current_assets / 2, monthly_sales)`` for ratio_cap 2,
+    then bounded as 五.4 says: at most this year's average monthly contracted sales
+    (``monthly_sales``) and at most half the quarter-end current assets. Last year's
+    average monthly payments (``reference``, 参考) are reported beside the limit, a bound
+    only with ``reference_cap``. ``coefficients`` are score bands, highest ``min`` first.
+    """
+
+    coefficients: list[CoefficientBand] = Field(min_length=1)
     current_assets: str = "current_assets"
     monthly_sales: str = "monthly_sales"
+    ratio_cap: float = Field(default=2.0, gt=0)
+    reference: str | None = None
+    reference_cap: bool = False
     default: bool = False
     note: str | None = None
+
+
+class DefaultGrade(_Strict):
+    """The default grade: given to an obligor that meets the default definition
+    (``input`` true), whatever its score, with limit 0; no score band leads to it
+    (003 村镇银行客户信用评级管理办法 第五条: D 级为违约级别)."""
+
+    grade: str = "D"
+    input: str = "in_default"
+    label: str | None = None
 
 
 class Promotion(_Strict):
@@ -130,6 +174,17 @@ class Promotion(_Strict):
     after_years: dict[int, str]
 
 
+class IndustryReferences(_Strict):
+    """Reference values per industry (003 企业信用评级标准: the indicator standards differ
+    by firm type; 企业信用评级方法规则 第十六条): ``tables[industry][indicator]`` replaces
+    the indicator's ``reference`` for firms whose ``column`` is that industry; other
+    industries use the indicator's own ``reference``."""
+
+    column: str = "industry"
+    tables: dict[str, dict[str, dict[str, float]]]
+    note: str | None = None
+
+
 class ScorecardSpec(_Strict):
     """A whole expert scorecard (see the files in ``riskmodels/scorecards/specs``)."""
 
@@ -137,6 +192,9 @@ class ScorecardSpec(_Strict):
     title: str | None = None
     source: str | None = None
     grades: list[GradeBand] = Field(min_length=2)
+    default_grade: DefaultGrade | None = None
+    master_scale: str | None = None
+    min_fiscal_years: int = Field(default=1, ge=1, le=3)
     reference_scores: dict[str, float] | None = None  # grade -> score % earned at its reference value
     extrapolate: bool = False
     year_weights: list[float] = list(DEFAULT_YEAR_WEIGHTS)
@@ -148,6 +206,8 @@ class ScorecardSpec(_Strict):
     grade_classes: dict[str, str] | None = None
     promotion: Promotion | None = None
     rerating_drop: float = 10.0
+    rerating_events: list[str] = []
+    industry: IndustryReferences | None = None
     notes: list[str] = []
 
     @property
@@ -157,8 +217,9 @@ class ScorecardSpec(_Strict):
 
     @property
     def grade_names(self) -> list[str]:
-        """Grades best to worst."""
-        return [g.grade for g in self.grades]
+        """Grades best to worst (the default grade, when there is one, last)."""
+        names = [g.grade for g in self.grades]
+        return names + [self.default_grade.grade] if self.default_grade else names
 
 
 # --------------------------------------------------------------------------- loading
@@ -310,16 +371,41 @@ def check_spec(spec: ScorecardSpec, source: str = "") -> None:
         unclassed = [g for g in grades if g not in spec.grade_classes]
         if unclassed:
             _fail(f"every grade needs a class; missing: {unclassed}", "grade_classes", source)
+    if spec.default_grade is not None and spec.default_grade.grade in [g.grade for g in spec.grades]:
+        _fail(f"the default grade {spec.default_grade.grade!r} has no score band: remove it from grades",
+              "default_grade.grade", source)
     if spec.credit_limit is not None:
-        for grade, coef in spec.credit_limit.coefficients.items():
-            if grade not in grades:
-                _fail(f"unknown grade {grade!r}; grades: {grades}", f"credit_limit.coefficients.{grade}", source)
-            if coef < 0:
-                _fail("coefficients must be >= 0", f"credit_limit.coefficients.{grade}", source)
+        _check_limit_bands(spec, source)
+    if spec.industry is not None:
+        _check_industry(spec, source)
     if spec.promotion is not None and spec.promotion.grade not in grades:
         _fail(f"unknown grade {spec.promotion.grade!r}", "promotion.grade", source)
     if spec.adjustment is not None and not spec.adjustment.min <= 0 <= spec.adjustment.max:
         _fail("the range must contain 0", "adjustment", source)
+
+
+def _check_limit_bands(spec: ScorecardSpec, source: str) -> None:
+    """Coefficient bands fall strictly and cover every graded score: a grade whose scores
+    have no coefficient would get a silent zero limit, so the spec is refused."""
+    mins = [b.min for b in spec.credit_limit.coefficients]
+    if any(b >= a for a, b in itertools.pairwise(mins)):
+        _fail("coefficient bands must be listed from the highest min down", "credit_limit.coefficients",
+              source)
+    uncovered = [g.grade for g in spec.grades if g.min < mins[-1]]
+    if uncovered:
+        _fail(f"grade(s) {uncovered} have no limit coefficient (scores below {mins[-1]:g}); add a band "
+              f"with min {spec.grades[-1].min:g}", "credit_limit.coefficients", source)
+
+
+def _check_industry(spec: ScorecardSpec, source: str) -> None:
+    by_name = {i.name: i for i in spec.indicators}
+    for industry, table in spec.industry.tables.items():
+        for name, reference in table.items():
+            path = f"industry.tables.{industry}.{name}"
+            ind = by_name.get(name)
+            if ind is None or ind.kind != "numeric" or ind.reference is None:
+                _fail(f"{name!r} is not a numeric indicator with reference values", path, source)
+            _check_reference(spec, reference, ind.direction, path, source)
 
 
 def _check_grades(spec: ScorecardSpec, source: str) -> None:
@@ -344,8 +430,8 @@ def _check_grades(spec: ScorecardSpec, source: str) -> None:
 def _check_indicator(spec: ScorecardSpec, ind: Indicator, path: str, source: str) -> None:
     if (ind.input is None) == (ind.inputs is None):
         _fail("give exactly one of 'input' or 'inputs'", path, source)
-    if ind.kind == "categorical" and (ind.multi_year or (ind.inputs and len(ind.inputs) > 1)):
-        _fail("a categorical indicator reads one column", path, source)
+    if ind.kind in ("categorical", "deduction") and (ind.multi_year or (ind.inputs and len(ind.inputs) > 1)):
+        _fail(f"a {ind.kind} indicator reads one column", path, source)
     if ind.inputs is not None and len(ind.inputs) > 1:
         weights = ind.year_weights or (spec.year_weights if len(ind.inputs) == 3 else None)
         if weights is None or len(weights) != len(ind.inputs) or abs(sum(weights) - 1) > _TOL:
@@ -362,20 +448,11 @@ def _check_indicator(spec: ScorecardSpec, ind: Indicator, path: str, source: str
             _fail("a numeric indicator needs a direction", f"{path}.direction", source)
         if not ind.reference or len(ind.reference) < 2:
             _fail("at least two per-grade reference values are needed", f"{path}.reference", source)
-        if spec.reference_scores is None:
-            _fail("numeric indicators need the card's reference_scores", "reference_scores", source)
-        ordered = sorted((g for g in ind.reference if g in spec.reference_scores),
-                         key=lambda g: -spec.reference_scores[g])  # best grade (highest score) first
-        for grade in ind.reference:
-            if grade not in spec.reference_scores:
-                _fail(f"unknown grade {grade!r}; reference grades: {list(spec.reference_scores)}",
-                      f"{path}.reference.{grade}", source)
-        values = [ind.reference[g] for g in ordered]
-        falling = ind.direction == "higher_better"
-        for (a, b), g in zip(itertools.pairwise(values), ordered[1:], strict=True):
-            if (b >= a) if falling else (b <= a):
-                _fail(f"reference values must {'fall' if falling else 'rise'} strictly from the best "
-                      f"grade to the worst ({ind.direction}); {g} breaks it", f"{path}.reference", source)
+        _check_reference(spec, ind.reference, ind.direction, f"{path}.reference", source)
+    elif ind.kind == "deduction":
+        if ind.base_input is None or not isinstance(ind.scores, dict) or ind.full is None or ind.deduct is None:
+            _fail("a deduction needs base_input, scores per answer, full and deduct", path, source)
+        _check_scores(list(ind.scores.values()), f"{path}.scores", source)
     elif ind.kind == "steps":
         t, s = ind.thresholds, ind.scores
         if not t or not isinstance(s, list) or len(s) != len(t) + 1:
@@ -390,6 +467,25 @@ def _check_indicator(spec: ScorecardSpec, ind: Indicator, path: str, source: str
         for alias, target in (ind.aliases or {}).items():
             if target not in ind.scores:
                 _fail(f"alias {alias!r} points to unknown answer {target!r}", f"{path}.aliases", source)
+
+
+def _check_reference(spec: ScorecardSpec, reference: dict, direction, path: str, source: str) -> None:
+    """Per-grade reference values: known grades, at least two, strictly monotone best → worst."""
+    if len(reference) < 2:
+        _fail("at least two per-grade reference values are needed", path, source)
+    if spec.reference_scores is None:
+        _fail("numeric indicators need the card's reference_scores", "reference_scores", source)
+    for grade in reference:
+        if grade not in spec.reference_scores:
+            _fail(f"unknown grade {grade!r}; reference grades: {list(spec.reference_scores)}",
+                  f"{path}.{grade}", source)
+    ordered = sorted(reference, key=lambda g: -spec.reference_scores[g])  # best grade (highest score) first
+    values = [reference[g] for g in ordered]
+    falling = direction == "higher_better"
+    for (a, b), g in zip(itertools.pairwise(values), ordered[1:], strict=True):
+        if (b >= a) if falling else (b <= a):
+            _fail(f"reference values must {'fall' if falling else 'rise'} strictly from the best "
+                  f"grade to the worst ({direction}); {g} breaks it", path, source)
 
 
 def _check_scores(scores, path: str, source: str) -> None:
@@ -491,11 +587,18 @@ def compile_spec(spec: ScorecardSpec) -> dict:
             elif ind.kind == "steps":
                 out.update(kind="steps", thresholds=[float(t) for t in ind.thresholds],
                            values=[pts * s / 100.0 for s in ind.scores])
+            elif ind.kind == "deduction":
+                out.update(kind="deduction", base_input=ind.base_input, full=float(ind.full),
+                           deduct=float(ind.deduct),
+                           table={k: pts * v / 100.0 for k, v in categorical_table(ind).items()})
             else:
                 out.update(kind="categorical",
                            table={k: pts * v / 100.0 for k, v in categorical_table(ind).items()})
             out["missing_points"] = (min(out.get("y") or out.get("values") or list(out["table"].values()))
                                      if ind.missing == "worst" else None)
+            curves = _industry_curves(spec, ind, pts)
+            if curves:
+                out["by_industry"] = {"column": spec.industry.column, "curves": curves}
             index[ind.name] = len(indicators)
             indicators.append(out)
     grades = spec.grade_names
@@ -505,11 +608,13 @@ def compile_spec(spec: ScorecardSpec) -> dict:
         if cap.op == "in" and cap.indicator is not None:  # the aliases of a capped answer cap too
             ind = spec.indicators[index[cap.indicator]]
             value = sorted(set(value) | {a for a, t in answer_aliases(ind).items() if t in value})
-        caps.append({"name": cap.name, "indicator": index.get(cap.indicator),
-                     "input": cap.input, "op": cap.op,
+        source_ind, source_input = index.get(cap.indicator), cap.input
+        if source_ind is not None and cap.period == "latest" and indicators[source_ind]["kind"] != "categorical":
+            source_ind, source_input = None, indicators[source_ind]["inputs"][-1]  # the firm's latest year
+        caps.append({"name": cap.name, "indicator": source_ind, "input": source_input, "op": cap.op,
                      "value": value if isinstance(value, list) else float(value),
                      "grade": grades.index(cap.max_grade)})
-    adj = spec.adjustment
+    adj, dg = spec.adjustment, spec.default_grade
     return {
         "indicators": indicators,
         "aspects": [{"name": a.name, "weight": a.weight} for a in spec.aspects],
@@ -517,8 +622,40 @@ def compile_spec(spec: ScorecardSpec) -> dict:
         "lower_bounds": [float(g.min) for g in spec.grades],
         "caps": caps,
         "adjustment": {"input": adj.input, "min": adj.min, "max": adj.max} if adj else None,
+        "default": {"input": dg.input, "grade": len(grades) - 1} if dg else None,
         "max_total": float(sum(a.weight for a in spec.aspects)),
     }
+
+
+def _industry_curves(spec: ScorecardSpec, ind: Indicator, pts: float) -> dict:
+    """Industry → the (x, y points) curve of a numeric indicator from that industry's references."""
+    if spec.industry is None or ind.kind != "numeric":
+        return {}
+    out = {}
+    for industry, table in spec.industry.tables.items():
+        if ind.name in table:
+            xs, ys = reference_curve(spec, ind.model_copy(update={"reference": table[ind.name]}))
+            out[industry] = {"x": [float(x) for x in xs], "y": [pts * y / 100.0 for y in ys]}
+    return out
+
+
+def limit_rule(spec: ScorecardSpec) -> dict | None:
+    """The bundle's credit-limit section of a spec (score bands; see :class:`CreditLimitRule`).
+
+    Examples
+    --------
+    >>> rule = limit_rule(load_spec("enterprise_five_aspect"))
+    >>> rule["basis"], rule["bands"][:2], rule["ratio_cap"], rule["default_grade"]
+    ('score', [[90.0, 1.0], [80.0, 0.9]], 2.0, 'D')
+    """
+    rule = spec.credit_limit
+    if rule is None:
+        return None
+    return {"basis": "score", "bands": [[float(b.min), float(b.coefficient)] for b in rule.coefficients],
+            "current_assets": rule.current_assets, "monthly_sales": rule.monthly_sales,
+            "ratio_cap": float(rule.ratio_cap), "reference": rule.reference,
+            "reference_cap": bool(rule.reference_cap),
+            "default_grade": spec.default_grade.grade if spec.default_grade else None}
 
 
 def input_rules(spec: ScorecardSpec) -> list[dict]:
@@ -532,33 +669,54 @@ def input_rules(spec: ScorecardSpec) -> list[dict]:
     rules: dict[str, dict] = {}
     for ind in spec.indicators:
         cols, _ = indicator_inputs(spec, ind)
-        if ind.kind == "categorical":
-            rules[cols[0]] = {"name": cols[0], "type": "category", "required": True,
-                              "categories": sorted(categorical_table(ind)), "unknown": "error",
-                              "missing": "allow" if ind.missing == "worst" else "error"}
-            continue
+        if ind.kind in ("categorical", "deduction"):
+            col = cols[0] if ind.kind == "categorical" else ind.base_input
+            rules[col] = {"name": col, "type": "category", "required": True,
+                          "categories": sorted(categorical_table(ind)), "unknown": "error",
+                          "missing": "allow" if ind.missing == "worst" else "error"}
+            if ind.kind == "categorical":
+                continue
+        # the latest min_fiscal_years years are required (003: at least two fiscal years of statements)
+        needed = len(cols) - min(spec.min_fiscal_years, len(cols))
         for k, col in enumerate(cols):
-            current = k == len(cols) - 1
+            required_year = k >= needed and ind.missing == "error"
             rules.setdefault(col, {"name": col, "type": "number", "required": True,
-                                   "missing": "error" if current and ind.missing == "error" else "allow"})
-            if current and ind.missing == "error":
+                                   "missing": "error" if required_year else "allow"})
+            if required_year:
                 rules[col]["missing"] = "error"
+        if ind.name in _industry_indicators(spec):
+            col = spec.industry.column
+            rules.setdefault(col, {"name": col, "type": "category", "required": True,
+                                   "categories": sorted(spec.industry.tables), "unknown": "allow",
+                                   "missing": "allow"})
     for cap in spec.caps:
         if cap.input is not None and cap.input not in rules:
-            rules[cap.input] = ({"name": cap.input, "type": "category", "required": True,
-                                 "missing": "error"} if cap.op == "in" else
-                                {"name": cap.input, "type": "number", "required": True,
-                                 "missing": "error"})
+            rules[cap.input] = ({"name": cap.input, "type": "category", "required": not cap.optional,
+                                 "missing": "allow" if cap.optional else "error"} if cap.op == "in" else
+                                {"name": cap.input, "type": "number", "required": not cap.optional,
+                                 "missing": "allow" if cap.optional else "error"})
+    if spec.default_grade is not None:
+        col = spec.default_grade.input
+        rules[col] = {"name": col, "type": "number", "required": False, "missing": "impute", "fill": 0.0,
+                      "min": 0.0, "max": 1.0, "out_of_range": "error"}
     if spec.credit_limit is not None:
-        for col in (spec.credit_limit.current_assets, spec.credit_limit.monthly_sales):
-            rules.setdefault(col, {"name": col, "type": "number", "required": False,
-                                   "missing": "allow", "min": 0.0, "out_of_range": "error"})
+        rule = spec.credit_limit
+        for col in (rule.current_assets, rule.monthly_sales, rule.reference):
+            if col is not None:
+                rules.setdefault(col, {"name": col, "type": "number", "required": False,
+                                       "missing": "allow", "min": 0.0, "out_of_range": "error"})
     if spec.adjustment is not None:
         adj = spec.adjustment
         rules[adj.input] = {"name": adj.input, "type": "number", "required": False,
                             "missing": "impute", "fill": 0.0, "min": adj.min, "max": adj.max,
                             "out_of_range": "error"}
     return list(rules.values())
+
+
+def _industry_indicators(spec: ScorecardSpec) -> set:
+    if spec.industry is None:
+        return set()
+    return {name for table in spec.industry.tables.values() for name in table}
 
 
 def shipped_specs() -> list[str]:
