@@ -135,7 +135,7 @@ def test_mapping_between_scales_and_classes():
     order = {g: i for i, g in enumerate(bank.grades)}
     assert all(order[a] <= order[b] for a, b in zip(list(e2b.values()), list(e2b.values())[1:], strict=False))
     assert ent.class_of(["AAA", "BB", "C", "D"]) == ["A", "B", "C", "D"]
-    assert bank.class_of("BB-") == "B" and bank.class_of("B+") == "C"
+    assert bank.class_of("BB-") == "B" and bank.class_of("B+") == "B" and bank.class_of("CCC") == "C"
 
 
 @pytest.mark.parametrize("kwargs, path", [

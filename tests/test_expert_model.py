@@ -175,3 +175,91 @@ def test_refit_without_a_master_scale_drops_the_old_one(data):
     assert model.to_bundle()["master_scale"]["name"] == "test"
     model.set_params(master_scale=None).fit(X, y)
     assert model.to_bundle()["master_scale"]["name"] == "enterprise10"
+
+
+# ------------------------------------------------------------------ issue 16: one grade, one limit
+@pytest.fixture(scope="module")
+def portfolio():
+    from riskmodels.data.synthetic import make_portfolio
+
+    return make_portfolio(n_firms=400, n_years=5, random_state=0).firm_years
+
+
+@pytest.mark.parametrize("spec, scale", [("enterprise_five_aspect", "enterprise10"), ("bank_15_grade", "bank15")])
+def test_bundle_gives_the_cards_grade_and_limit_for_every_firm_year(portfolio, spec, scale):
+    """Issue 16 item 1/2: the document's grade, class and limit are policy (003 企业信用评级标准,
+    村镇银行客户信用评级管理办法; limit 002 六): the bundle gives exactly the card's grade and
+    limit for every firm-year; the calibrated PD's master-scale grade is reported beside it.
+    The card uses its own scale by default (bank card → bank15)."""
+    from riskmodels.calibration import MasterScale
+
+    X, y = portfolio, portfolio["default"].to_numpy()
+    model = ExpertScorecardModel(spec).fit(X, y)
+    card = CardEngine.from_spec(spec).score(X)
+    out = scoring.Scorer(model.to_bundle()).score(X)
+    assert model.to_bundle()["master_scale"]["name"] == scale
+    np.testing.assert_array_equal(out["grade"], card.grade)
+    np.testing.assert_array_equal(out["policy_grade"], card.grade)
+    np.testing.assert_array_equal(out["limit"], card.limit)
+    np.testing.assert_array_equal(out["score"], card.score)
+    np.testing.assert_array_equal(model.grade(X), card.grade)
+    np.testing.assert_array_equal(model.limit(X), card.limit)
+    expected_scale = MasterScale.standard(scale).grade(out["pd"])
+    np.testing.assert_array_equal(out["scale_grade"], expected_scale)
+    np.testing.assert_array_equal(model.scale_grade(X), expected_scale)
+    # no silent zero limits: every firm the card gives a coefficient gets a positive limit
+    positive = card.limit_basis >= 40
+    assert (out["limit"][positive] > 0).all()
+
+
+def test_grade_table_card_grade_realised_pd_scale_grade(portfolio):
+    """The reviewer's table: per card grade, the PD it realises and the master-scale grade of it."""
+    from riskmodels.calibration import MasterScale
+
+    X, y = portfolio, portfolio["default"].to_numpy()
+    model = ExpertScorecardModel().fit(X, y)
+    table = model.grade_table(X, y)
+    grades = CardEngine.from_spec("enterprise_five_aspect").score(X).grade
+    assert int(table["n"].sum()) == len(X)
+    for grade, row in table.iterrows():
+        rows = grades == grade
+        assert row["n"] == rows.sum() and row["defaults"] == y[rows].sum()
+        assert row["realised_pd"] == pytest.approx(y[rows].mean())
+        assert row["scale_grade_of_realised"] == MasterScale.standard("enterprise10").grade([row["realised_pd"]])[0]
+
+
+def test_hand_worked_firm_one_grade_one_limit(data):
+    """The worked firm with an AAA debt ratio scores 75.36 = A (70..80): card and bundle both give
+    A and 3e7 × 0.8 × (4e7 / 3e7) / 2 = 1.6e7, whatever grade its calibrated PD has on the scale."""
+    X, y, _ = data
+    model = ExpertScorecardModel().fit(X, y)
+    one = scoring.Scorer(model.to_bundle()).score(worked_firm(debt_ratio_lag2=0.4, debt_ratio_lag1=0.4,
+                                                              debt_ratio=0.4))
+    assert one["score"] == pytest.approx(75.36, abs=1e-9)
+    assert one["grade"] == one["policy_grade"] == "A"
+    assert one["limit"] == pytest.approx(1.6e7)
+    from riskmodels.calibration import MasterScale
+
+    assert one["scale_grade"] == MasterScale.standard("enterprise10").grade([one["pd"]])[0]
+
+
+def test_one_fiscal_year_is_refused_not_scored(data):
+    """003 企业信用评级标准 (1): rated once the firm has at least two fiscal years of statements."""
+    X, y, _ = data
+    model = ExpertScorecardModel().fit(X, y)
+    young = X.head(3).assign(debt_ratio_lag1=[0.5, None, 0.5])
+    with pytest.raises(DataValidationError, match="insufficient history") as info:
+        model.predict_proba(young)
+    assert "debt_ratio_lag1" in str(info.value) and "[1]" in str(info.value)
+    out = scoring.Scorer(model.to_bundle()).score(young, on_error="report")
+    assert list(out["errors"]) == [1] and out["grade"][1] is None and np.isnan(out["limit"][1])
+    assert out["grade"][0] is not None
+
+
+def test_deprecated_engine_name_warns():
+    import riskmodels as rm
+    import riskmodels.scorecards as sc
+
+    with pytest.warns(DeprecationWarning, match="renamed CardEngine"):
+        old = sc.ExpertScorecard
+    assert old is CardEngine and rm.CardEngine is CardEngine

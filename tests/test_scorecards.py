@@ -19,7 +19,7 @@ from riskmodels import scoring
 from riskmodels.errors import DataValidationError, SpecError
 from riskmodels.scorecards import CardEngine, load_spec, shipped_specs
 from riskmodels.scorecards.rules import CustomerRules, credit_limit
-from riskmodels.scorecards.spec import SPECS_DIR, compile_spec, input_rules, reference_curve
+from riskmodels.scorecards.spec import SPECS_DIR, compile_spec, input_rules, limit_rule, reference_curve
 
 QUAL = ["management_quality", "industry_outlook", "market_position", "contract_fulfilment"]
 RATIOS = ["debt_ratio", "current_ratio", "quick_ratio", "interest_cover", "sales_margin", "roa", "roe",
@@ -478,6 +478,7 @@ def _customers():
     return pd.DataFrame({
         "tenure_months": [36, 36, 8, 36, 3],
         "dpd_max_12m": [0, 120, 10, 45, 0],
+        "dpd_max_24m": [0, 150, 10, 45, 0],
         "dpd_current": [0, 95, 0, 10, 0],
         "contract_fulfilment": ["good", "good", "fairly good", "average", "好"],
         "roa": [0.05, 0.05, 0.05, 0.02, 0.04], "roa_lag1": [0.04, 0.04, 0.04, -0.01, 0.03],
@@ -499,8 +500,9 @@ def test_risk_classes_and_downgrade(rules):
     frame = _customers()
     classes = rules.classify(frame, "risk")
     assert classes.tolist() == ["A", "D", "B", "B", "C"]
-    down = rules.downgrade(classes, frame)
-    # 45 days late → one notch (B → C); the malicious defaulter → D and the blacklist
+    # classes from an earlier review (priced_in=False): 45 days late → one notch (B → C);
+    # the malicious defaulter → D and the blacklist
+    down = rules.downgrade(classes, frame, priced_in=False)
     assert down["class"].tolist() == ["A", "D", "B", "C", "C"]
     assert down["blacklist"].tolist() == [False, True, False, False, False]
     terms = rules.terms(down["class"].tolist(), [1000.0] * 5, down["blacklist"])
@@ -671,3 +673,140 @@ def test_numeric_condition_on_text_names_the_rows(rules):
     frame = _customers().assign(on_time_share=["0.97", "high", 0.92, 0.8, None])
     with pytest.raises(DataValidationError, match=r"on_time_share.*not numbers in 1 row\(s\): \[1\]"):
         rules.classify(frame, "abc")
+
+
+# ------------------------------------------------------------------ issue 16: the documents' rules, exactly
+LOW_DEBT = dict(debt_ratio_lag2=0.40, debt_ratio_lag1=0.40, debt_ratio=0.40)
+
+
+def test_capped_firm_keeps_its_score_and_names_the_cap(enterprise):
+    """003 企业信用评级标准 (4) 等级限定指标: a failing cap limits the grade whatever the score.
+
+    The worked firm with an AAA debt ratio (0.40 → 90 %: 0.35·30·0.9 = 9.45 points instead of
+    3.402) scores 69.312 − 3.402 + 9.45 = 75.36 = A. With untrue statements (报表真实性, the
+    sixth capping indicator) it is capped at BB: the score stays 75.36, the grade is BB, the
+    reason is the cap, and the limit reads at most the top of the BB band (coefficient 0.4).
+    """
+    clean = enterprise.score(worked_firm(**LOW_DEBT))
+    assert clean.score[0] == pytest.approx(75.36, abs=1e-9) and clean.grade[0] == "A"
+    untrue = enterprise.score(worked_firm(**LOW_DEBT, statements_truthful=0))
+    assert untrue.score[0] == pytest.approx(75.36, abs=1e-9)
+    assert untrue.grade_before[0] == "A" and untrue.grade[0] == "BB"
+    assert untrue.frame()["caps_bound"].iloc[0] == "truthfulness_cap"
+    # 002 六: 3e7 × 0.8 × (4e7 / 3e7) / 2 = 1.6e7 uncapped; 0.4 when capped at BB
+    assert clean.limit[0] == pytest.approx(1.6e7) and untrue.limit[0] == pytest.approx(8.0e6)
+    verified = enterprise.score(worked_firm(**LOW_DEBT, statements_truthful=1))
+    assert verified.grade[0] == "A"
+
+
+@pytest.mark.parametrize("period, lags, latest, capped", [
+    # latest-year reading (default): the firm's ratio this year
+    ("latest", (0.50, 0.50), 0.90, True),     # weighted 0.70, latest 0.90 > 0.85
+    ("latest", (0.90, 0.90), 0.80, False),    # weighted 0.85 (not > 0.85), latest 0.80
+    ("weighted", (0.50, 0.50), 0.90, False),  # 0.2·0.5 + 0.3·0.5 + 0.5·0.9 = 0.70
+    ("weighted", (0.95, 0.95), 0.80, True),   # 0.19 + 0.285 + 0.40 = 0.875 > 0.85
+])
+def test_debt_ratio_cap_period(period, lags, latest, capped):
+    """003 企业信用评级标准: the debt-ratio cap is on the firm's ratio (latest year, default);
+    ``period: weighted`` is the option testing the 0.2/0.3/0.5 weighted ratio."""
+    data = yaml.safe_load((SPECS_DIR / "enterprise_five_aspect.yaml").read_text(encoding="utf-8"))
+    data["caps"][0]["period"] = period
+    card = CardEngine.from_dict(data)
+    r = card.score(worked_firm(debt_ratio_lag2=lags[0], debt_ratio_lag1=lags[1], debt_ratio=latest))
+    assert bool(r.caps_bound["debt_ratio_cap"].iloc[0]) is capped
+    assert (r.grade[0] == "BB") is capped
+
+
+def test_default_definition_gives_d_and_a_low_score_does_not():
+    """003 村镇银行客户信用评级管理办法 第五条: D 级为违约级别. An obligor meeting the default
+    definition is D with limit 0 whatever its score; a score below the lowest band is C."""
+    card = CardEngine.from_spec("bank_15_grade")
+    strong = worked_firm(**LOW_DEBT)                     # 75.36 → BBB+ (75..80) on the bank scale
+    r = card.score([strong, {**strong, "in_default": 1}])
+    assert r.grade.tolist() == ["BBB+", "D"] and r.grade_class.tolist() == ["B", "D"]
+    assert r.score[1] == pytest.approx(75.36, abs=1e-9)
+    # 3e7 × 0.8 × (4e7 / 3e7) / 2 = 1.6e7 for BBB+ (band 75 → 0.8); D → 0
+    assert r.limit.tolist() == [pytest.approx(1.6e7), 0.0]
+    weak = {**worked_firm(), "management_quality": "poor", "industry_outlook": "poor",
+            "market_position": "poor", "contract_fulfilment": "poor", "on_time_share": 0.5,
+            "total_assets": 1.0e6}
+    for base in ("revenue_growth", "sales_margin", "roa", "roe", "current_ratio", "quick_ratio",
+                 "interest_cover", "receivables_turnover", "asset_turnover", "debt_ratio"):
+        for suffix in ("_lag2", "_lag1", ""):
+            weak[base + suffix] = -1.0 if base != "debt_ratio" else 0.99
+    weak.update(analyst_adjustment=-5.0, adjustment_reason="industry in decline")   # 10.09 − 5
+    w = card.score(weak)
+    assert w.score[0] < 10 and w.grade[0] == "C" and not w.in_default[0]
+    assert CardEngine.from_spec("enterprise_five_aspect").score(weak).grade[0] == "C"
+
+
+def test_bank_card_limit_coefficient_for_every_grade_or_spec_error(tmp_path):
+    """Issue 16 item 2: every graded score has a limit coefficient, or the spec is refused."""
+    data = yaml.safe_load((SPECS_DIR / "bank_15_grade.yaml").read_text(encoding="utf-8"))
+    data["credit_limit"]["coefficients"] = data["credit_limit"]["coefficients"][:-1]  # no band below 40
+    path = tmp_path / "bank.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    (tmp_path / "enterprise_five_aspect.yaml").write_text(
+        (SPECS_DIR / "enterprise_five_aspect.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(SpecError, match=r"\['CCC', 'CC', 'C'\] have no limit coefficient") as info:
+        load_spec(path)
+    assert info.value.path == "credit_limit.coefficients"
+    # the shipped bank card: scores 47 (B+) and 42 (B-) get their coefficients 0.2 and 0.1, never 0
+    spec = load_spec("bank_15_grade")
+    compiled = compile_spec(spec)
+    scores = np.array([47.0, 42.0])
+    grades = np.asarray(compiled["grades"], dtype=object)[
+        scoring.expert_grade_index(compiled["lower_bounds"], scores)]
+    assert grades.tolist() == ["B+", "B-"]
+    limit = scoring.credit_limit(limit_rule(spec), grades, {"current_assets": np.array([4.0e6, 4.0e6]),
+                                                            "monthly_sales": np.array([3.0e6, 3.0e6])}, scores)
+    np.testing.assert_allclose(limit, [3.0e6 * 0.2 * (4 / 3) / 2, 3.0e6 * 0.1 * (4 / 3) / 2], rtol=1e-12)
+
+
+def test_document_b_customer_stays_b(rules):
+    """002 客户资信调查管理办法 第四条: "B类用户 … 偶有拖欠货款记录,经催收能归还". A customer 65
+    days late once, paid after chasing (nothing open now), is B; classify → downgrade must not
+    count the same lateness again (issue 16 item 3), so it stays B with B's terms (000)."""
+    frame = pd.DataFrame({"dpd_current": [0], "dpd_max_12m": [65], "dpd_max_24m": [65],
+                          "n_invoices": [24], "on_time_share": [0.8], "malicious_default": [False]})
+    classes = rules.classify(frame, "risk")
+    assert classes.tolist() == ["B"]
+    down = rules.downgrade(classes, frame)
+    assert down["class"].tolist() == ["B"] and down["notches"].tolist() == [0]
+    terms = rules.terms(down["class"].tolist(), [1000.0])
+    assert terms[["limit", "credit_days", "payment"]].values.tolist() == [[600.0, 30, "credit"]]
+    # the same lateness on an A customer of last year's review (not priced in) costs 2 notches
+    assert rules.downgrade(["A"], frame, priced_in=False)["class"].tolist() == ["C"]
+    # under the A/B/C rules the 65 days are priced in as well (B admits < 90 in 24 months)
+    abc = frame.assign(tenure_months=40, contract_fulfilment="good", roa=0.05, roa_lag1=0.05, debt_ratio=0.5)
+    assert rules.classify(abc, "abc").tolist() == ["B"]
+    assert rules.downgrade(["B"], abc, ruleset="abc")["class"].tolist() == ["B"]
+
+
+def test_past_two_years_reads_24_months(rules):
+    """002 客户资信管理评估制度 4.4.1.4: A needs no bad arrears 过去2年内 (past two years); C
+    any 过往2年内. An invoice 95 days late 20 months ago is outside 12 months but inside 24."""
+    from riskmodels.data.features import payment_features
+    from riskmodels.data.ledger import Ledger
+
+    inv = pd.DataFrame({"customer_id": ["c", "c"], "invoice_id": ["1", "2"],
+                        "issue_date": pd.to_datetime(["2022-04-01", "2023-11-01"]),
+                        "due_date": pd.to_datetime(["2022-05-01", "2023-12-01"]),
+                        "amount": [100.0, 100.0]})
+    pay = pd.DataFrame({"invoice_id": ["1", "2"], "payment_date": pd.to_datetime(["2022-08-04", "2023-11-20"]),
+                        "amount": [100.0, 100.0]})
+    f = payment_features(Ledger(inv, pay), "2023-12-31")
+    assert f["dpd_max_12m"].iloc[0] == 0 and f["dpd_max_24m"].iloc[0] == 95   # 2022-05-01 → 08-04
+    firm = f.assign(tenure_months=40, contract_fulfilment="good", roa=0.05, roa_lag1=0.05, debt_ratio=0.5,
+                    on_time_share=1.0)
+    assert rules.classify(firm, "abc").tolist() == ["C"]                      # 90+ in the past 2 years
+    assert rules.classify(firm.assign(dpd_max_24m=0), "abc").tolist() == ["A"]
+
+
+def test_classes_by_letter_on_both_cards():
+    """Issue 16 item 8 (domain §1: any grouping is a documented default: group by letter)."""
+    ent = CardEngine.from_spec("enterprise_five_aspect").spec.grade_classes
+    bank = CardEngine.from_spec("bank_15_grade").spec.grade_classes
+    for classes in (ent, bank):
+        for grade, cls in classes.items():
+            assert cls == ("D" if grade == "D" else grade[0]), grade

@@ -235,6 +235,8 @@ def _evaluate(result: ModelResult, estimator, comparison: Comparison, features: 
     result.report = report
     result.metrics = report.metrics()
     result.tables = report.tables()
+    if hasattr(estimator, "grade_table"):  # expert cards: card grade → realised PD → master-scale grade
+        result.tables["card_grades"] = estimator.grade_table(test[features], test["target"].to_numpy(), scale)
     result.figures = _png_figures(report)
     result.predictions = pd.DataFrame({"target": test["target"].to_numpy(), "pd": pd_test,
                                        "grade": scale.grade(pd_test)})

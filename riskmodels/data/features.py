@@ -21,8 +21,9 @@ Feature columns (one row per customer with an invoice issued on or before ``t``)
 
 ``dpd_current``
     largest DPD among invoices open at ``t`` (0 if none is overdue).
-``dpd_max_3m``, ``dpd_max_6m``, ``dpd_max_12m``
-    largest DPD reached on any day of the window.
+``dpd_max_3m``, ``dpd_max_6m``, ``dpd_max_12m``, ``dpd_max_24m``
+    largest DPD reached on any day of the window (24 months: the documents' "past
+    two years", 002 客户资信管理评估制度 A/C rules 过去2年内).
 ``on_time_share``
     share of invoices falling due in the look-back window (12 months) that
     were settled on or before their due date (NaN if none fell due).
@@ -75,7 +76,7 @@ from riskmodels.errors import DataValidationError, Violation
 DAYS_PER_MONTH = 30.4375
 NEVER = np.iinfo(np.int64).max // 4  # day number of an event that does not happen
 
-PAYMENT_FEATURES = ("dpd_current", "dpd_max_3m", "dpd_max_6m", "dpd_max_12m", "on_time_share",
+PAYMENT_FEATURES = ("dpd_current", "dpd_max_3m", "dpd_max_6m", "dpd_max_12m", "dpd_max_24m", "on_time_share",
                     "avg_days_late", "weighted_days_late", "late_trend", "n_invoices", "tenure_months",
                     "outstanding", "overdue_amount", "limit_utilisation")
 
@@ -105,7 +106,7 @@ class FeatureConfig:
     ['age_0_30', 'age_31_60', 'age_61_90', 'age_91_180', 'age_181_365', 'age_over_365']
     """
 
-    dpd_windows: tuple = (3, 6, 12)
+    dpd_windows: tuple = (3, 6, 12, 24)
     lookback_months: int = 12
     trend_months: int = 6
     ageing_bounds: tuple = (30, 60, 90, 180, 365)
@@ -654,8 +655,8 @@ def taiwan_features(frame: pd.DataFrame | None = None) -> pd.DataFrame:
     monthly resolution):
 
     * ``dpd_current`` = 30 * max(PAY_0, 0); ``dpd_max_3m`` / ``dpd_max_6m`` =
-      30 * the largest status of the last 3 / 6 months; ``dpd_max_12m`` is NaN
-      (only six months are observed);
+      30 * the largest status of the last 3 / 6 months; ``dpd_max_12m`` and
+      ``dpd_max_24m`` are NaN (only six months are observed);
     * ``on_time_share`` = share of months with a bill (status != -2) whose
       status is <= 0; ``avg_days_late`` = mean 30 * max(status, 0) over those
       months; ``weighted_days_late`` weights them by the bill amount (positive part);
@@ -680,7 +681,7 @@ def taiwan_features(frame: pd.DataFrame | None = None) -> pd.DataFrame:
     --------
     >>> t = taiwan_features()
     >>> t.shape, round(float(t["on_time_share"].mean()), 4)
-    ((30000, 15), 0.8238)
+    ((30000, 16), 0.8238)
     """
     if frame is None:
         from riskmodels.data.loaders import load_taiwan
@@ -701,6 +702,7 @@ def taiwan_features(frame: pd.DataFrame | None = None) -> pd.DataFrame:
     out["dpd_max_3m"] = late_days[:, :3].max(axis=1)
     out["dpd_max_6m"] = late_days.max(axis=1)
     out["dpd_max_12m"] = np.nan
+    out["dpd_max_24m"] = np.nan
     out["on_time_share"] = _ratio(((status <= 0) & billed).sum(axis=1).astype(float), n_billed)
     out["avg_days_late"] = _ratio(np.where(billed, late_days, 0.0).sum(axis=1), n_billed)
     weights = np.where(billed, np.clip(bills, 0, None), 0.0)

@@ -73,6 +73,8 @@ def output_columns(scorer: scoring.Scorer, on_error: str = "raise") -> list[tupl
     if probe["score"] is not None:
         cols.append(("score", "double"))
     cols.append(("grade", "string"))
+    if "policy_grade" in probe:  # expert cards: the card's grade beside the PD's master-scale grade
+        cols += [("policy_grade", "string"), ("scale_grade", "string")]
     if probe["reasons"] is not None:
         cols += [(f"reason_{i + 1}", "string") for i in range(probe["reasons"].shape[1])]
     if probe["limit"] is not None:

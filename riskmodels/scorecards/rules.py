@@ -97,9 +97,16 @@ class Notch(_Strict):
 
 
 class LatePayers(_Strict):
+    """Downgrade of late payers by severity (000 5: 视情节轻重给予信用等级的降级处理).
+
+    ``covered_by`` lists columns that are never below ``column`` (a longer window of the
+    same maximum days past due): a class condition on them bounds ``column`` too.
+    """
+
     column: str
     notches: list[Notch]
     malicious_column: str
+    covered_by: list[str] = []
     note: str | None = None
     default: bool = False
 
@@ -235,15 +242,54 @@ class CustomerRules:
         review = (tenure >= new.months) & (tenure < new.months + 1)  # in the review month
         return pd.DataFrame({"tier": tier, "review_due": review}, index=frame.index)
 
-    def downgrade(self, classes, frame: pd.DataFrame, ruleset: str = "risk") -> pd.DataFrame:
+    def priced_in(self, ruleset: str = "risk") -> dict[str, float]:
+        """Per class, the lateness (days of ``late_payers.column``) its own rule already priced in.
+
+        A class assigned by :meth:`classify` has already paid for the lateness its rule
+        set tests: customers of a class were not caught by an earlier class whose ``any``
+        condition is ``late >= v`` (so their lateness is below ``v``), and an ``all``
+        condition ``late < v`` of the class bounds it the same way. Up to that bound the
+        lateness is priced in; a class whose own ``any`` condition tests lateness has all
+        of it priced in (inf); a class whose path never tests lateness has none (0).
+
+        Examples
+        --------
+        >>> CustomerRules.from_spec().priced_in("risk")
+        {'D': inf, 'C': 180.0, 'A': 15.0, 'B': 180.0}
+        """
+        lp = self.spec.late_payers
+        columns = {lp.column, *lp.covered_by}
+        out, earlier_bound = {}, np.inf
+        for rule in self.spec.rulesets[ruleset].classes:
+            own_any = [c for c in (rule.any or []) if c.column in columns and c.op in (">=", ">")]
+            own_all = [c.value for c in (rule.all or []) if c.column in columns and c.op in ("<", "<=")]
+            if own_any:
+                out[rule.name] = np.inf
+            else:
+                bound = min([earlier_bound, *own_all])
+                out[rule.name] = float(bound) if np.isfinite(bound) else 0.0
+            for c in rule.any or []:
+                if c.column in columns and c.op in (">=", ">"):
+                    earlier_bound = min(earlier_bound, c.value)
+        return out
+
+    def downgrade(self, classes, frame: pd.DataFrame, ruleset: str = "risk",
+                  priced_in: bool = True) -> pd.DataFrame:
         """Late payers lose notches by severity; malicious defaulters go to the worst class and the blacklist.
+
+        With ``priced_in`` (the classes came from :meth:`classify` on the same frame)
+        lateness the class rule already tested is not counted twice: a class loses
+        ``notches(days) − notches(just below its priced-in bound)`` notches (see
+        :meth:`priced_in`). Pass ``priced_in=False`` for classes from an earlier review.
 
         Examples
         --------
         >>> import pandas as pd
         >>> rows = pd.DataFrame({"dpd_max_12m": [10, 65, 0], "malicious_default": [False, False, True]})
-        >>> CustomerRules.from_spec().downgrade(["A", "A", "A"], rows)["class"].tolist()
+        >>> CustomerRules.from_spec().downgrade(["A", "A", "A"], rows, priced_in=False)["class"].tolist()
         ['A', 'C', 'D']
+        >>> CustomerRules.from_spec().downgrade(["A", "B", "A"], rows)["class"].tolist()
+        ['A', 'B', 'D']
         """
         lp = self.spec.late_payers
         self._require(frame, [lp.column])
@@ -258,15 +304,24 @@ class CustomerRules:
             raise DataValidationError([Violation("class", f"has {len(pos)} values for {len(frame)} rows",
                                                  "one class per row of the frame")])
         days = frame[lp.column].to_numpy(dtype=float)
-        notches = np.zeros(len(frame), dtype=int)
-        for step in lp.notches:
-            notches = np.where(days >= step.min_days, step.notches, notches)
+        notches = self._notches(days)
+        if priced_in:
+            bound = self.priced_in(ruleset)
+            limit = np.array([np.nextafter(bound.get(c, 0.0), -np.inf) if bound.get(c, 0.0) > 0 else -np.inf
+                              for c in classes])
+            notches = np.maximum(notches - self._notches(np.minimum(days, limit)), 0)
         blacklist = (frame[lp.malicious_column].fillna(False).to_numpy(dtype=bool)
                      if lp.malicious_column in frame.columns else np.zeros(len(frame), dtype=bool))
         pos = np.minimum(pos + notches, len(order) - 1)
         pos = np.where(blacklist, len(order) - 1, pos)
         return pd.DataFrame({"class": np.asarray(order, dtype=object)[pos], "notches": notches,
                              "blacklist": blacklist}, index=frame.index)
+
+    def _notches(self, days: np.ndarray) -> np.ndarray:
+        notches = np.zeros(len(days), dtype=int)
+        for step in self.spec.late_payers.notches:
+            notches = np.where(days >= step.min_days, step.notches, notches)
+        return notches
 
     def terms(self, classes, base_limit, blacklist=None) -> pd.DataFrame:
         """Limit, credit period, discount and payment terms per class (000); blacklist → limit 0.
