@@ -19,7 +19,13 @@ from riskmodels import scoring
 from riskmodels.errors import DataValidationError, SpecError
 from riskmodels.scorecards import CardEngine, load_spec, shipped_specs
 from riskmodels.scorecards.rules import CustomerRules, credit_limit
-from riskmodels.scorecards.spec import SPECS_DIR, compile_spec, input_rules, limit_rule, reference_curve
+from riskmodels.scorecards.spec import (
+    SPECS_DIR,
+    compile_spec,
+    input_rules,
+    limit_rule,
+    reference_curve,
+)
 
 QUAL = ["management_quality", "industry_outlook", "market_position", "contract_fulfilment"]
 RATIOS = ["debt_ratio", "current_ratio", "quick_ratio", "interest_cover", "sales_margin", "roa", "roe",
