@@ -913,8 +913,7 @@ def _industry_points(ind: dict, value: np.ndarray, cols: dict) -> np.ndarray:
 
 def _deduction_points(ind: dict, value: np.ndarray, cols: dict) -> np.ndarray:
     """Base points of the answer in ``base_input`` less ``deduct`` per unit below ``full``, >= 0."""
-    base = np.fromiter(map(ind["table"].get, cols[ind["base_input"]], itertools.repeat(math.nan)),
-                       dtype=float, count=len(value))
+    base = lookup_labels(ind["table"], cols[ind["base_input"]], math.nan, float)
     return np.maximum(base - ind["deduct"] * np.maximum(ind["full"] - value, 0.0), 0.0)
 
 
