@@ -141,7 +141,7 @@ def _cmd_score(args) -> int:
 
     done = score_file(args.bundle, args.input, args.output, chunksize=args.chunksize,
                       on_error=args.on_error, keep_columns=args.keep_columns,
-                      progress=not args.no_progress)
+                      progress=not args.no_progress, log=args.log, log_id=args.log_id)
     print(f"scored {done['rows']} row(s) into {args.output}"
           + (f"; {done['errors']} row(s) with broken input rules (see the error column)"
              if done["errors"] else ""))
@@ -185,6 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stop at the first bad row (raise) or score the rest and add an error column")
     p.add_argument("--keep-columns", action="store_true", help="write the input columns too")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--log", default=None, help="append one JSON line per scored row to this decision log")
+    p.add_argument("--log-id", default=None, help="input column written as the log's record id")
     p.set_defaults(func=_cmd_score)
 
     p = sub.add_parser("export-scorer", help="write scoring.py, the bundle and a usage example "

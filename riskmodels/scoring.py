@@ -1600,7 +1600,7 @@ class Scorer:
         """One valid input record (see :func:`example_record`)."""
         return example_record(self.content["inputs"])
 
-    def score(self, records, *, on_error: str = "raise") -> dict:
+    def score(self, records, *, on_error: str = "raise", log=None, log_id: str | None = None) -> dict:
         """Score records: PD, score points, grade, top reason codes and the limit where defined.
 
         Parameters
@@ -1618,9 +1618,17 @@ class Scorer:
         for the bad records in report mode), plain Python values for a single
         dict record. "score" is None for model kinds without points, "reasons"
         None without contributions and "limit" None without a credit-limit rule.
+        log : path or writable text file, optional
+            Append one JSON line per scored record (see :func:`write_decision_log`),
+            flushed once per call.
+        log_id : str, optional
+            Field of the records written as each log line's ``id`` (the key that
+            outcomes are joined on later); default: the hash of the record's input.
         """
         if on_error not in ("raise", "report"):
             raise BundleError(f"on_error must be 'raise' or 'report', not {on_error!r}")
+        if log is not None:
+            return self._score_logged(records, on_error, log, log_id)
         if type(records) is dict:  # one plain record: skip the array checks when it is clean
             cols = _prepare_record(self.content["inputs"], records)
             if cols is not None:
@@ -1638,6 +1646,14 @@ class Scorer:
             result = self._score_prepared(cols)
         if errors is not None:
             result["errors"] = errors
+        return _single(result) if single else result
+
+    def _score_logged(self, records, on_error: str, log, log_id: str | None) -> dict:
+        columns, single = as_columns(records)
+        if log_id is not None and log_id not in columns:
+            raise BundleError(f"log_id field {log_id!r} is not among the record fields {sorted(columns)[:10]}")
+        result = self.score(columns, on_error=on_error)
+        write_decision_log(log, decision_log_lines(self, columns, result, log_id))
         return _single(result) if single else result
 
     def _score_prepared(self, cols: dict) -> dict:
@@ -1676,6 +1692,107 @@ class Scorer:
         return result
 
 
+# --------------------------------------------------------------------------- decision log
+def _canonical_value(rule: dict, value):
+    """A record's raw input value as JSON: numbers as float (missing -> null), labels as str."""
+    if _is_missing(value):
+        return None
+    if rule["type"] == "category":
+        return _category_label(value)
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        number = float(value)
+        return number if math.isfinite(number) else str(number)
+    return str(value)  # a non-number the scorer refused: kept as text, so the log says what came in
+
+
+def decision_log_lines(scorer: Scorer, columns: dict, result: dict, log_id: str | None = None,
+                       when: str | None = None) -> list[str]:
+    """One JSON line per record of a scored batch (see :func:`write_decision_log`).
+
+    Examples
+    --------
+    >>> bundle = seal({"schema_version": 1, "kind": "identity", "inputs": [{"name": "pd", "type": "number"}],
+    ...                "model": {"input": "pd"}, "calibration": [],
+    ...                "master_scale": {"grades": ["A", "D"], "upper_bounds": [0.5]}})
+    >>> scorer = Scorer(bundle)
+    >>> cols = {"pd": np.array([0.1])}
+    >>> line = json.loads(decision_log_lines(scorer, cols, scorer.score(cols), when="2026-01-01T00:00:00Z")[0])
+    >>> line["grade"], line["input"], line["bundle_sha256"] == bundle["sha256"]
+    ('A', {'pd': 0.1}, True)
+    """
+    import datetime as _dt
+
+    rules = scorer.content["inputs"]
+    n = len(result["pd"])
+    when = when or _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    raw = {r["name"]: columns[r["name"]].tolist() if r["name"] in columns else [None] * n for r in rules}
+    ids = columns[log_id].tolist() if log_id is not None else None
+    errors = result.get("errors") or {}
+
+    def plain(v):
+        if v is None or (isinstance(v, float) and v != v):
+            return None
+        return v.item() if isinstance(v, np.generic) else v
+
+    pds, grades = result["pd"].tolist(), result["grade"].tolist()
+    scores = result["score"].tolist() if result["score"] is not None else None
+    limits = result["limit"].tolist() if result["limit"] is not None else None
+    reasons = result["reasons"].tolist() if result["reasons"] is not None else None
+    lines = []
+    for i in range(n):
+        record = {r["name"]: _canonical_value(r, raw[r["name"]][i]) for r in rules}
+        body = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
+        entry = {"time": when, "bundle_sha256": scorer.sha256, "input_sha256": digest,
+                 "id": str(plain(ids[i])) if ids is not None else digest,
+                 "pd": plain(pds[i]), "grade": grades[i]}
+        if scores is not None:
+            entry["score"] = plain(scores[i])
+        if limits is not None:
+            entry["limit"] = plain(limits[i])
+        if reasons is not None:
+            entry["reasons"] = None if reasons[i][0] is None else [str(x) for x in reasons[i]]
+        if i in errors:
+            entry["errors"] = errors[i]
+        entry["input"] = record
+        lines.append(json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                                allow_nan=False))
+    return lines
+
+
+def write_decision_log(log, lines: list[str]) -> int:
+    """Append lines to a decision log (a path or an open text file), then flush once.
+
+    Each line is one scored record: ``time`` (UTC, ISO 8601), ``bundle_sha256``,
+    ``input_sha256`` (sha256 of the canonical JSON of the record's raw input:
+    sorted keys, numbers as floats, missing as null), ``id`` (the ``log_id``
+    field or the input hash), ``pd``, ``grade``, ``score``/``limit``/``reasons``
+    where the model has them, ``errors`` for records refused in report mode, and
+    the canonical ``input`` itself (so monitoring can rebuild the population).
+    The file is opened for appending only; nothing written is ever rewritten.
+
+    Returns
+    -------
+    int : the number of lines written.
+
+    Examples
+    --------
+    >>> import io
+    >>> buffer = io.StringIO()
+    >>> write_decision_log(buffer, ['{"pd":0.1}', '{"pd":0.2}']), buffer.getvalue().count("\\n")
+    (2, 2)
+    """
+    text = "".join(line + "\n" for line in lines)
+    if hasattr(log, "write"):
+        log.write(text)
+        log.flush()
+    else:
+        with open(log, "a", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+    return len(lines)
+
+
 def _single(result: dict) -> dict:
     """The first record of a batch result, as plain Python values."""
     out = {}
@@ -1694,4 +1811,5 @@ __all__ = ["Scorer", "load_scorer", "read_bundle", "evaluate", "seal", "verify",
            "canonical_bytes", "as_columns", "prepare_inputs", "example_record", "bin_index",
            "compile_binnings", "CodedLabels", "lookup_labels",
            "apply_calibration", "grade_of", "top_reasons", "credit_limit", "expit", "logit",
-           "KERNELS", "register_kernel", "BundleError", "SCHEMA_VERSION"]
+           "KERNELS", "register_kernel", "BundleError", "SCHEMA_VERSION", "write_decision_log",
+           "decision_log_lines"]

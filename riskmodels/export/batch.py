@@ -7,6 +7,8 @@ is scored, so a failed run leaves no half-written file behind.
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -58,7 +60,8 @@ def _number_or_text(v):
 
 
 def score_file(bundle, input_path, output_path, *, chunksize: int = 100_000,
-               on_error: str = "raise", keep_columns: bool = False, progress: bool = True) -> dict:
+               on_error: str = "raise", keep_columns: bool = False, progress: bool = True,
+               log=None, log_id: str | None = None) -> dict:
     """Score every row of a CSV/Parquet file into a CSV/Parquet file, chunk by chunk.
 
     Parameters
@@ -71,6 +74,9 @@ def score_file(bundle, input_path, output_path, *, chunksize: int = 100_000,
         with an ``error`` column.
     keep_columns : write the input columns before the scores.
     progress : show a tqdm progress bar on stderr.
+    log : path of a decision log (JSON lines, see :func:`riskmodels.scoring.write_decision_log`):
+        one line per row is appended once every row is scored (a failed run adds none).
+    log_id : input column written as each log line's ``id`` (default: the input hash).
 
     Returns
     -------
@@ -102,6 +108,7 @@ def score_file(bundle, input_path, output_path, *, chunksize: int = 100_000,
     layout = output_columns(scorer, "report")
     chunks, total = _chunks(input_path, scorer.content["inputs"], chunksize)
     partial = output_path.with_name(output_path.name + ".part")
+    log_part = None if log is None else Path(log).with_name(Path(log).name + f".{os.getpid()}.part")
     rows = bad = 0
     writer = None
     try:
@@ -109,7 +116,8 @@ def score_file(bundle, input_path, output_path, *, chunksize: int = 100_000,
                   desc=f"scoring {input_path.name}") as bar:
             for chunk in chunks:
                 chunk = chunk.reset_index(drop=True)
-                scores = score_frame(scorer, chunk, on_error="report", columns=layout)
+                scores = score_frame(scorer, chunk, on_error="report", columns=layout,
+                                     log=log_part, log_id=log_id)
                 failed = scores["error"].notna().to_numpy()
                 if on_error == "raise" and failed.any():
                     first = int(failed.argmax())
@@ -135,11 +143,24 @@ def score_file(bundle, input_path, output_path, *, chunksize: int = 100_000,
         if writer is not None and out_format == ".parquet":
             writer.close()
         partial.unlink(missing_ok=True)
+        if log_part is not None:
+            log_part.unlink(missing_ok=True)
         raise
     if out_format == ".parquet":
         writer.close()
     partial.replace(output_path)
+    if log_part is not None:
+        _append_log(log_part, Path(log))
     return {"rows": rows, "errors": bad}
+
+
+def _append_log(part: Path, log: Path) -> None:
+    """Append the run's decision-log lines to the log (append-only) and remove the part file."""
+    if part.exists():
+        with open(part, "rb") as src, open(log, "ab") as dst:
+            shutil.copyfileobj(src, dst)
+            dst.flush()
+        part.unlink()
 
 
 def _write(frame: pd.DataFrame, path: Path, out_format: str, writer, layout):

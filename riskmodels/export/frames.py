@@ -102,7 +102,8 @@ def refuse_clash(layout: list[tuple[str, str]], columns) -> None:
 
 
 def score_frame(scorer: scoring.Scorer, frame: pd.DataFrame, *, on_error: str = "raise",
-                columns: list[tuple[str, str]] | None = None) -> pd.DataFrame:
+                columns: list[tuple[str, str]] | None = None, log=None,
+                log_id: str | None = None) -> pd.DataFrame:
     """Score a pandas frame; return the score columns with the frame's index.
 
     Parameters
@@ -111,6 +112,7 @@ def score_frame(scorer: scoring.Scorer, frame: pd.DataFrame, *, on_error: str = 
     frame : input records, one per row (extra columns are ignored).
     on_error : "raise" or "report" (bad records get missing scores and an ``error`` text).
     columns : the layout from :func:`output_columns` (computed when not given).
+    log, log_id : decision log file and id field, passed to :meth:`~riskmodels.scoring.Scorer.score`.
 
     Returns
     -------
@@ -130,7 +132,7 @@ def score_frame(scorer: scoring.Scorer, frame: pd.DataFrame, *, on_error: str = 
     if n == 0:
         return pd.DataFrame({name: pd.Series([], dtype=float if kind == "double" else object)
                              for name, kind in layout}, index=frame.index)
-    out = scorer.score(frame, on_error=on_error)
+    out = scorer.score(frame, on_error=on_error, log=log, log_id=log_id)
     data = {}
     for name, _ in layout:
         if name.startswith("reason_"):
