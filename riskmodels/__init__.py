@@ -26,6 +26,7 @@ _EXPORTS = {
     "ConfigError": "riskmodels.errors",
     "BundleError": "riskmodels.errors",
     "NotFittedError": "riskmodels.errors",
+    "MonitoringError": "riskmodels.errors",
     "Column": "riskmodels.data.schema",
     "Schema": "riskmodels.data.schema",
     "load_taiwan": "riskmodels.data.loaders",
@@ -114,6 +115,11 @@ _EXPORTS = {
     "to_mlflow": "riskmodels.export",
     "register_scorer": "riskmodels.export",
     "write_bundle": "riskmodels.export",
+    # monitoring of an adopted scorer (riskmodels.monitoring)
+    "monitor": "riskmodels.monitoring",
+    "MonitoringReport": "riskmodels.monitoring",
+    "Thresholds": "riskmodels.monitoring",
+    "read_decision_log": "riskmodels.monitoring",
 }
 
 

@@ -9,6 +9,7 @@ Sub-commands::
     riskmodels runs compare RUN_A RUN_B  what changed between two comparison runs
     riskmodels score BUNDLE INPUT -o OUT batch-score a CSV/Parquet file with a bundle
     riskmodels export-scorer BUNDLE DIR  scoring.py + the bundle + a usage example, for production
+    riskmodels monitor BUNDLE DATA       monitor a period (exit 1 when the verdict is red)
 
 Errors the toolkit raises on purpose (:class:`~riskmodels.errors.RiskModelsError`)
 print as one clear message and exit with status 2.
@@ -148,6 +149,31 @@ def _cmd_score(args) -> int:
     return 0
 
 
+def _cmd_monitor(args) -> int:
+    import yaml
+
+    from riskmodels.monitoring import monitor
+
+    thresholds = None
+    if args.thresholds:
+        with open(args.thresholds, encoding="utf-8") as handle:
+            thresholds = yaml.safe_load(handle) or {}
+    report = monitor(args.model, args.data, args.outcomes, previous=args.previous, period=args.period,
+                     as_of=args.as_of, id_column=args.id_column, horizon_months=args.horizon_months,
+                     final_grade_column=args.final_grade_column, thresholds=thresholds,
+                     mlflow=args.mlflow, tracking_uri=args.tracking_uri)
+    print(report.summary())
+    if args.json:
+        report.to_json(args.json)
+        print(f"\nJSON summary: {args.json}")
+    if args.html:
+        report.to_html(args.html)
+        print(f"HTML report: {args.html}")
+    if report.run_id:
+        print(f"MLflow run: {report.run_id}")
+    return 1 if report.status == "red" else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command."""
     parser = argparse.ArgumentParser(prog="riskmodels", description=__doc__.split("\n")[0])
@@ -195,6 +221,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("folder", help="the folder to write into (created if missing)")
     p.add_argument("--overwrite", action="store_true", help="replace files already there")
     p.set_defaults(func=_cmd_export_scorer)
+
+    p = sub.add_parser("monitor", help="monitor a period of an adopted scorer (exit 1 when red)")
+    p.add_argument("model", help="scorer bundle (JSON) or an MLflow registry URI models:/NAME/VERSION")
+    p.add_argument("data", help="the period's records: .csv/.parquet, or a decision log (.jsonl)")
+    p.add_argument("--outcomes", default=None, help="outcomes .csv/.parquet: id, default_date or default, "
+                   "observation_date")
+    p.add_argument("--previous", default=None, help="the previous period's records (for migration)")
+    p.add_argument("--id-column", default=None, help="record id column (a decision log has its own ids)")
+    p.add_argument("--final-grade-column", default=None, help="column with the final (human) grade")
+    p.add_argument("--period", default=None, help="label of the period, e.g. 2026-03")
+    p.add_argument("--as-of", default=None, help="date the outcomes are known to (default: their latest)")
+    p.add_argument("--horizon-months", type=int, default=12, help="outcome horizon (default 12)")
+    p.add_argument("--thresholds", default=None, help="YAML of (amber, red) pairs, e.g. 'psi: [0.1, 0.25]'")
+    p.add_argument("--json", default=None, help="write the JSON summary here")
+    p.add_argument("--html", default=None, help="write the self-contained HTML report here")
+    p.add_argument("--mlflow", action="store_true", help="log the period as one MLflow run")
+    p.add_argument("--tracking-uri", default=None, help="default: MLFLOW_TRACKING_URI or sqlite:///mlflow.db")
+    p.set_defaults(func=_cmd_monitor)
     return parser
 
 

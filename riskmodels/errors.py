@@ -103,3 +103,16 @@ class NotFittedError(RiskModelsError, ValueError, AttributeError):
 
 class ConvergenceError(RiskModelsError, ArithmeticError):
     """A numerical solver did not converge and no flagged fallback applies."""
+
+
+class MonitoringError(DataValidationError):
+    """A monitoring period cannot be assessed: it is empty, its outcomes name records that
+    were never scored, its dates are out of order, or a reference is missing.
+
+    Examples
+    --------
+    >>> err = MonitoringError([Violation("id", "outcome for a record never scored", "a scored id", ("x9",), 1)],
+    ...                       context="monitor")
+    >>> isinstance(err, RiskModelsError), err.columns
+    (True, ['id'])
+    """

@@ -244,7 +244,8 @@ def _evaluate(result: ModelResult, estimator, comparison: Comparison, features: 
                 "test_fingerprint": comparison.fingerprints["test"],
                 "metrics": {k: float(v) for k, v in result.metrics.items() if v is not None},
                 "experiment": comparison.config.name}
-    result.bundle_bytes = scoring.dumps_bundle(estimator.to_bundle(scale, metadata))
+    result.bundle_bytes = scoring.dumps_bundle(estimator.to_bundle(
+        scale, metadata, reference=(train[features], train["target"].to_numpy())))
 
 
 def _table(comparison: Comparison) -> pd.DataFrame:

@@ -168,7 +168,8 @@ def _levels(latent: np.ndarray) -> np.ndarray:
 def make_portfolio(n_firms: int = 2000, n_years: int = 5, random_state: int = 0,
                    default_rate: float = 0.03, listed_share: float = 0.3,
                    industry_mix: dict | None = None, noise: float = 1.0, start_year: int = 2019,
-                   invoices_per_month: float = 1.2, payment_features: bool = True) -> Portfolio:
+                   invoices_per_month: float = 1.2, payment_features: bool = True,
+                   drift_year: int | None = None, drift_dd: float = 0.0) -> Portfolio:
     """Simulate a portfolio of firms observed at ``n_years`` year ends with known true PDs.
 
     Parameters
@@ -199,6 +200,12 @@ def make_portfolio(n_firms: int = 2000, n_years: int = 5, random_state: int = 0,
     payment_features : bool
         Add the payment-history features of :func:`riskmodels.data.features.payment_features`
         computed on the ledger at each observation date.
+    drift_year, drift_dd : int or None, float
+        A drift scenario for monitoring: from the year-end ``drift_year`` on, every firm's
+        distance to default is ``drift_dd`` lower (a shifted population: weaker ratios,
+        qualitative factors and payment habits) and its true PD and default rate higher.
+        ``drift_dd = 0`` (or no year) gives the stable portfolio, the same tables as
+        without these arguments.
 
     Returns
     -------
@@ -245,6 +252,8 @@ def make_portfolio(n_firms: int = 2000, n_years: int = 5, random_state: int = 0,
     for k in range(1, K + 1):
         V[:, k] = V[:, k - 1] * np.exp(drift + sigma * z[:, k])
         dd[:, k] = target + DD_RHO * (dd[:, k - 1] - target) + DD_ASSET_LOAD * z[:, k] + own * eps[:, k]
+    if drift_year is not None and drift_dd:
+        dd[:, np.arange(K + 1) >= drift_year - (start_year - BURN_IN_YEARS)] -= drift_dd
     DP = V * np.exp(drift[:, None] - dd * sigma[:, None])
     true_pd = ndtr(-dd)
     crossed = V[:, 1:] < DP[:, :-1]                     # default in the year after date k
@@ -302,7 +311,7 @@ def make_portfolio(n_firms: int = 2000, n_years: int = 5, random_state: int = 0,
     portfolio = Portfolio(firm_years, firms, equity_prices, *tables, params=dict(
         n_firms=n_firms, n_years=n_years, random_state=random_state, default_rate=default_rate,
         listed_share=listed_share, industry_mix=mix, noise=noise, start_year=start_year,
-        invoices_per_month=invoices_per_month))
+        invoices_per_month=invoices_per_month, drift_year=drift_year, drift_dd=drift_dd))
     if payment_features:
         portfolio.firm_years = _with_payment_features(portfolio)
     return portfolio

@@ -125,10 +125,21 @@ class ScorerModel(OwnHTMLRepr, ClassifierMixin, BaseEstimator):
             "credit_limit": self._credit_limit(),
         }
 
-    def to_bundle(self, master_scale=None, metadata: dict | None = None) -> dict:
-        """The sealed bundle content (a JSON-ready dict with its sha256)."""
+    def to_bundle(self, master_scale=None, metadata: dict | None = None, reference=None) -> dict:
+        """The sealed bundle content (a JSON-ready dict with its sha256).
+
+        ``reference`` — the development sample ``X`` or ``(X, y)`` — stores its
+        distributions in the bundle for monitoring
+        (:func:`riskmodels.monitoring.build_reference`).
+        """
         self._check_fitted()
         content = self._content(master_scale)
+        if reference is not None:
+            from riskmodels.monitoring.reference import build_reference
+
+            X_ref, y_ref = reference if isinstance(reference, tuple) else (reference, None)
+            content["reference"] = build_reference(content, as_frame(X_ref, getattr(
+                self, "feature_names_in_", None)), y_ref)
         content["metadata"] = {
             "riskmodels_version": __version__,
             "created_at": created_at(),
@@ -138,11 +149,12 @@ class ScorerModel(OwnHTMLRepr, ClassifierMixin, BaseEstimator):
         }
         return scoring.seal(content)
 
-    def export(self, path, master_scale=None, metadata: dict | None = None) -> Path:
-        """Write the scorer bundle (JSON) to ``path`` and return the path."""
+    def export(self, path, master_scale=None, metadata: dict | None = None, reference=None) -> Path:
+        """Write the scorer bundle (JSON) to ``path`` and return the path (``reference``: see
+        :meth:`to_bundle`)."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(scoring.dumps_bundle(self.to_bundle(master_scale, metadata)))
+        path.write_bytes(scoring.dumps_bundle(self.to_bundle(master_scale, metadata, reference)))
         return path
 
     def score_frame(self, X, master_scale=None) -> dict:

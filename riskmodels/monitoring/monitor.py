@@ -1,0 +1,379 @@
+"""``rm.monitor``: one monitoring period of an adopted scorer against its development sample.
+
+Examples
+--------
+>>> import numpy as np, pandas as pd
+>>> from riskmodels import scoring
+>>> from riskmodels.monitoring import add_reference
+>>> bundle = scoring.seal({"schema_version": 1, "kind": "identity", "name": "pd-passthrough",
+...     "inputs": [{"name": "pd", "type": "number", "min": 0.0, "max": 1.0}],
+...     "model": {"input": "pd"}, "calibration": [],
+...     "master_scale": {"grades": ["A", "B", "C", "D"], "upper_bounds": [0.01, 0.05, 0.5]}})
+>>> rng = np.random.default_rng(0)
+>>> bundle = add_reference(bundle, {"pd": rng.uniform(0.001, 0.1, 5000)})
+>>> report = monitor(bundle, pd.DataFrame({"pd": rng.uniform(0.001, 0.1, 5000)}), period="2026-01")
+>>> report.status
+'green'
+>>> monitor(bundle, pd.DataFrame({"pd": rng.uniform(0.05, 0.3, 5000)}), period="2026-02").status
+'red'
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from riskmodels import scoring
+from riskmodels.errors import BundleError, MonitoringError, Violation
+from riskmodels.monitoring.backtest import backtest, months_between, vintage_curves
+from riskmodels.monitoring.decision_log import DecisionLog, read_decision_log
+from riskmodels.monitoring.population import population_stability
+from riskmodels.monitoring.reference import reference_of
+from riskmodels.monitoring.report import MonitoringReport
+from riskmodels.monitoring.thresholds import Thresholds
+
+LOG_SUFFIXES = (".jsonl", ".ndjson", ".log")
+
+
+# --------------------------------------------------------------------------- the model
+def resolve_model(model) -> tuple[dict, dict]:
+    """(verified bundle content, model info) from a bundle path/bytes/dict, a Scorer, a fitted
+    model or an MLflow registry URI ``models:/name/version``.
+
+    Examples
+    --------
+    >>> resolve_model("models:/x")
+    Traceback (most recent call last):
+    ...
+    riskmodels.errors.BundleError: model URI 'models:/x' must be models:/NAME/VERSION
+    """
+    version = None
+    if isinstance(model, str) and model.startswith("models:/"):
+        parts = model[len("models:/"):].split("/")
+        if len(parts) != 2 or not all(parts):
+            raise BundleError(f"model URI {model!r} must be models:/NAME/VERSION")
+        content, version = _from_registry(model), parts[1]
+    elif isinstance(model, scoring.Scorer):
+        content = model.content
+    elif hasattr(model, "to_bundle"):
+        content = model.to_bundle()
+    else:
+        content = scoring.read_bundle(model)
+    info = {"name": content.get("name"), "kind": content.get("kind"), "version": version,
+            "bundle_sha256": content["sha256"]}
+    return content, info
+
+
+def _from_registry(uri: str) -> dict:
+    import mlflow
+
+    try:
+        folder = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri))
+    except Exception as exc:  # mlflow raises its own types for unknown models/versions
+        raise BundleError(f"cannot resolve {uri} in the MLflow registry: {exc}") from None
+    found = sorted(folder.rglob("bundle.json"))
+    if not found:
+        raise BundleError(f"{uri} holds no bundle.json (was it logged with riskmodels.to_mlflow?)")
+    return scoring.read_bundle(found[0])
+
+
+# --------------------------------------------------------------------------- a period's population
+def _read_table(path: Path, rules: list) -> pd.DataFrame:
+    if not path.is_file():
+        raise MonitoringError([Violation("data", f"file {path} does not exist", "a readable data file")])
+    if path.suffix.lower() == ".parquet":
+        return pd.read_parquet(path)
+    if path.suffix.lower() == ".csv":
+        return pd.read_csv(path, dtype={r["name"]: "string" for r in rules if r["type"] == "category"})
+    raise MonitoringError([Violation("data", f"file {path.name} has an unknown format",
+                                     f".csv, .parquet or a decision log ({', '.join(LOG_SUFFIXES)})")])
+
+
+def _population(content: dict, data, id_column: str | None, what: str):
+    """(result, raw columns, ids or None, decision times or None, extra frame or None) of a period."""
+    if isinstance(data, (str, Path)):
+        path = Path(data)
+        data = read_decision_log(path, content["sha256"]) if path.suffix.lower() in LOG_SUFFIXES \
+            else _read_table(path, content["inputs"])
+    if isinstance(data, DecisionLog):
+        if data.bundle_sha256 != content["sha256"]:
+            raise MonitoringError([Violation("bundle_sha256", f"the log was written by bundle "
+                                             f"{data.bundle_sha256[:12]}...", f"{content['sha256'][:12]}...")],
+                                  context=what)
+        columns = {c: data.inputs[c].to_numpy() for c in data.inputs.columns}
+        return data.result, columns, data.ids, data.times, None
+    columns, _ = scoring.as_columns(data)
+    n = len(next(iter(columns.values()))) if columns else 0
+    if n == 0:
+        raise MonitoringError([Violation(what, "has no records", "at least one record in the period")])
+    result = scoring.Scorer(content).score(columns)
+    ids = None
+    if id_column is not None:
+        if id_column not in columns:
+            raise MonitoringError([Violation(id_column, "is not a column of the data", "the record id column")],
+                                  context=what)
+        ids = np.asarray([str(v) for v in columns[id_column].tolist()], dtype=object)
+    frame = data if isinstance(data, pd.DataFrame) else None
+    return result, columns, ids, None, frame
+
+
+def _check_ids(ids, what: str):
+    dup = pd.Index(ids).duplicated()
+    if dup.any():
+        shown = tuple(pd.Index(ids)[dup][:5].tolist())
+        raise MonitoringError([Violation("id", "duplicate record ids", "one row per record", shown,
+                                         int(dup.sum()))], context=what)
+
+
+# --------------------------------------------------------------------------- outcomes
+def _outcomes(outcomes, ids, times, id_column: str, horizon_months: int, as_of):
+    """Align outcomes with the period's records; returns (positions, y, observation, default dates, info)."""
+    if isinstance(outcomes, (str, Path)):
+        path = Path(outcomes)
+        if not path.is_file():
+            raise MonitoringError([Violation("outcomes", f"file {path} does not exist", "a readable outcomes file")])
+        outcomes = pd.read_parquet(path) if path.suffix.lower() == ".parquet" else pd.read_csv(path)
+    frame = pd.DataFrame(outcomes)
+    if ids is None:
+        raise MonitoringError([Violation(id_column, "the period's records have no ids",
+                                         "id_column= naming the record id (or a decision log) to join outcomes")])
+    if id_column not in frame.columns:
+        raise MonitoringError([Violation(id_column, "missing from the outcomes", "the record id column")],
+                              context="outcomes")
+    if len(frame) == 0:
+        raise MonitoringError([Violation("outcomes", "has no rows", "one row per record with an outcome")])
+    keys = frame[id_column].astype(str).to_numpy(dtype=object)
+    _check_ids(keys, "outcomes")
+    position = pd.Index(ids).get_indexer(keys)
+    unknown = position < 0
+    if unknown.any():
+        raise MonitoringError([Violation(id_column, "outcome for a record that was never scored in this period",
+                                         "ids of scored records", tuple(keys[unknown][:5].tolist()),
+                                         int(unknown.sum()))], context="outcomes")
+    if "observation_date" in frame.columns:
+        obs = pd.DatetimeIndex(pd.to_datetime(frame["observation_date"]))
+    elif times is not None:
+        obs = pd.DatetimeIndex(times[position]).tz_localize(None).normalize()
+    else:
+        obs = None
+    if "default_date" in frame.columns:
+        dflt = pd.DatetimeIndex(pd.to_datetime(frame["default_date"]))
+        if obs is None:
+            raise MonitoringError([Violation("observation_date", "missing", "the date each record was scored, "
+                                             "to measure default dates from")], context="outcomes")
+        back = np.asarray(dflt < obs)
+        if back.any():
+            raise MonitoringError([Violation("default_date", "before the observation date",
+                                             "default dates on or after the record's observation date",
+                                             tuple(keys[back][:5].tolist()), int(back.sum()))], context="outcomes")
+    elif "default" in frame.columns:
+        dflt = None
+    else:
+        raise MonitoringError([Violation("default", "missing from the outcomes",
+                                         "a 0/1 default column or a default_date column")], context="outcomes")
+    if as_of is None:
+        dates = [d for d in (obs, dflt) if d is not None]
+        as_of = max(d.max() for d in dates) if dates else None
+    as_of = pd.Timestamp(as_of) if as_of is not None else None
+    if obs is not None and as_of is not None and (obs > as_of).any():
+        late = np.asarray(obs > as_of)
+        raise MonitoringError([Violation("observation_date", f"after the as-of date {as_of.date()}",
+                                         "observations on or before the as-of date", tuple(keys[late][:5].tolist()),
+                                         int(late.sum()))], context="outcomes")
+    if obs is not None and as_of is not None:
+        mature = months_between(obs, [as_of] * len(obs)) >= horizon_months
+        if dflt is None:
+            mature = np.ones(len(frame), dtype=bool) if "default" in frame.columns else mature
+    else:
+        mature = np.ones(len(frame), dtype=bool)
+    if dflt is not None:
+        y = (np.asarray(months_between(obs, dflt) <= horizon_months) & np.asarray(dflt.notna())).astype(float)
+    else:
+        from riskmodels.validation import check_outcomes
+
+        y, _ = check_outcomes(frame["default"].to_numpy(), np.zeros(len(frame)))
+    info = {"as_of": str(as_of.date()) if as_of is not None else None, "horizon_months": int(horizon_months),
+            "mature": int(mature.sum()), "pending": int((~mature).sum()), "with_outcome": int(len(frame))}
+    return position, y, obs, dflt, mature, info, frame
+
+
+# --------------------------------------------------------------------------- migration and overrides
+def _migration(content, result, ids, previous, id_column, thresholds):
+    from riskmodels.validation import migration_stability
+
+    prev_result, _, prev_ids, prev_times, _ = _population(content, previous, id_column, "previous")
+    if prev_ids is None or ids is None:
+        raise MonitoringError([Violation(id_column or "id", "records have no ids",
+                                         "id_column= (or decision logs) to follow obligors across periods")],
+                              context="previous")
+    grades = list(content["master_scale"]["grades"])
+    now = pd.Series(result["grade"], index=pd.Index(ids))
+    before = pd.Series(prev_result["grade"], index=pd.Index(prev_ids))
+    common = now.index.intersection(before.index)
+    counts = pd.crosstab(pd.Categorical(before[common], grades), pd.Categorical(now[common], grades),
+                         dropna=False).reindex(index=grades, columns=grades, fill_value=0)
+    counts.index.name, counts.columns.name = "previous", "current"
+    test = migration_stability(counts.to_numpy(), labels=grades)
+    min_p = float(test["p_value"].min()) if len(test) and test["p_value"].notna().any() else None
+    idx = {g: i for i, g in enumerate(grades)}
+    moved = np.array([idx[b] - idx[a] for a, b in zip(before[common], now[common], strict=True)]) \
+        if len(common) else np.array([])
+    return {"matrix": counts, "test": test, "min_p": min_p, "n": int(len(common)),
+            "upgraded": int((moved < 0).sum()), "downgraded": int((moved > 0).sum()),
+            "previous_times": prev_times, "previous_period": "previous period"}
+
+
+def _overrides(model_grades, final, grades):
+    idx = {g: i for i, g in enumerate(grades)}
+    final = np.asarray([None if v is None or v != v else str(v) for v in final], dtype=object)
+    given = np.array([f is not None for f in final])
+    bad = given & ~np.isin(final, grades)
+    if bad.any():
+        raise MonitoringError([Violation("final_grade", "not a grade of the master scale", f"one of {grades}",
+                                         tuple(np.flatnonzero(bad)[:5].tolist()), int(bad.sum()))])
+    m = np.array([idx[g] for g in np.asarray(model_grades)[given]])
+    f = np.array([idx[g] for g in final[given]])
+    table = pd.crosstab(pd.Categorical(np.asarray(model_grades)[given], grades),
+                        pd.Categorical(final[given], grades), dropna=False)
+    table.index.name, table.columns.name = "model", "final"
+    n = int(given.sum())
+    return {"n": n, "rate": float(np.mean(m != f)) if n else 0.0, "upgrades": int((f < m).sum()),
+            "downgrades": int((f > m).sum()), "mean_notches": float(np.mean(f - m)) if n else 0.0,
+            "table": table}
+
+
+# --------------------------------------------------------------------------- measures
+def _measures(stab, bt, mig, ovr, t: Thresholds) -> pd.DataFrame:
+    rows = {}
+
+    def add(name, value, measure, detail="", zone=None):
+        rows[name] = {"value": value, "zone": zone if zone is not None else t.zone(measure, value),
+                      "detail": detail}
+
+    add("score PSI", stab["score_psi"], "psi", f"{stab['score_field']}, top bin "
+        f"{stab['score_table']['psi'].idxmax()}")
+    add("grade PSI", stab["grade_psi"], "grade_psi")
+    chars = stab["characteristics"]
+    if len(chars):
+        top = chars.index[0]
+        add("max CSI", float(chars["csi"].iloc[0]), "csi", f"{top}, bin {chars['top_bin'].iloc[0]}")
+        ch = chars["missing_change"].abs()
+        add("max missing-rate change", float(ch.max()), "missing_change", str(ch.idxmax()))
+        add("max unknown-category rate", float(chars["unknown_rate"].max()), "unknown_rate",
+            str(chars["unknown_rate"].idxmax()))
+    add("mean PD change", abs(stab["mean_pd_change"]), "mean_pd_change",
+        f"{stab['mean_pd']:.4%} vs {stab['mean_pd_reference']:.4%} at development")
+    if bt:
+        g = bt["grades"]
+        worst_grades = g[g["zone"].isin(["red", "amber"])]
+        from riskmodels.monitoring.thresholds import worst
+
+        zone = worst(g["zone"].tolist())
+        detail = ", ".join(f"{i} {r['default_rate']:.2%} vs {r['mean_pd']:.2%}" for i, r in worst_grades.head(3).iterrows())
+        add("grades outside green (traffic light)", int(len(worst_grades)), "", detail, zone=zone)
+        add("portfolio binomial p", bt["binomial_p"], "binomial_p",
+            f"{bt['default_rate']:.2%} observed vs {bt['mean_pd']:.2%} predicted, {bt['n']:,} mature")
+        add("Hosmer-Lemeshow p", bt["hosmer_lemeshow"]["p_value"], "hosmer_lemeshow_p",
+            f"chi2 {bt['hosmer_lemeshow']['statistic']:.2f}, df {bt['hosmer_lemeshow']['df']}")
+        if "auc" in bt:
+            a = bt["auc"]
+            rows["AUC"] = {"value": a["auc"], "zone": None,
+                           "detail": f"DeLong 95% [{a['lower']:.4f}, {a['upper']:.4f}], Gini {a['gini']:.4f}"}
+        if "auc_drop" in bt:
+            d = bt["auc_drop"]
+            add("AUC drop p (ECB)", d["p_value"], "auc_drop_p",
+                f"{d['auc_current']:.4f} now vs {d['auc_initial']:.4f} at development")
+    if mig and mig["min_p"] is not None:
+        add("migration p (ECB, min)", mig["min_p"], "migration_p",
+            f"{mig['n']:,} obligors, {mig['upgraded']} up, {mig['downgraded']} down")
+    if ovr:
+        add("override rate", ovr["rate"], "override_rate",
+            f"{ovr['upgrades']} upgrades, {ovr['downgrades']} downgrades of {ovr['n']:,}")
+    frame = pd.DataFrame.from_dict(rows, orient="index", columns=["value", "zone", "detail"]).astype(object)
+    frame["zone"] = [z if isinstance(z, str) else None for z in frame["zone"]]
+    return frame
+
+
+# --------------------------------------------------------------------------- entry point
+def monitor(model, current, outcomes=None, *, previous=None, period: str | None = None, as_of=None,
+            id_column: str | None = None, final_grade_column: str | None = None, horizon_months: int = 12,
+            thresholds: Thresholds | dict | None = None, mlflow: bool = False,
+            tracking_uri: str | None = None, experiment: str = "riskmodels-monitoring") -> MonitoringReport:
+    """Monitor one period of an adopted scorer against the development sample in its bundle.
+
+    Parameters
+    ----------
+    model : bundle path/bytes/dict, :class:`~riskmodels.scoring.Scorer`, fitted model, or an
+        MLflow registry URI ``models:/NAME/VERSION``. Its bundle must carry reference distributions
+        (``model.export(path, reference=(X_dev, y_dev))``).
+    current : the period's records — a frame (scored here), a CSV/Parquet path, or a decision
+        log (path ending .jsonl/.ndjson/.log, or a :class:`DecisionLog`: its logged PDs and grades are used).
+    outcomes : frame or CSV/Parquet path, optional: one row per record with ``id_column`` and
+        either ``default_date`` (missing = no default yet) with ``observation_date`` (or the
+        log's decision time), or a 0/1 ``default`` column.
+    previous : the previous period's records (same forms as ``current``) for the migration matrix.
+    period : label of the period (default: the decision log's month range, else "current").
+    as_of : date the outcomes are known to (default: their latest date).
+    id_column : record id column of frames and outcomes (a decision log has ids; default "id" there).
+    final_grade_column : column of ``current`` (or of the outcomes) with the final, human grade.
+    horizon_months : outcome horizon; only records at least this old on ``as_of`` are back-tested.
+    thresholds : :class:`Thresholds` or a dict of (amber, red) pairs.
+    mlflow : log the period as one MLflow run (tags: model name, version, bundle sha256).
+    tracking_uri, experiment : where the run goes (default: MLFLOW_TRACKING_URI or sqlite:///mlflow.db).
+
+    Returns
+    -------
+    MonitoringReport
+    """
+    t = thresholds if isinstance(thresholds, Thresholds) else Thresholds.from_dict(thresholds)
+    content, info = resolve_model(model)
+    reference = reference_of(content)
+    result, columns, ids, times, frame = _population(content, current, id_column, "current")
+    n = len(result["pd"])
+    if n == 0:
+        raise MonitoringError([Violation("current", "has no records", "at least one record in the period")])
+    if ids is not None:
+        _check_ids(ids, "current")
+    if period is None:
+        period = (f"{times.min():%Y-%m-%d}..{times.max():%Y-%m-%d}" if times is not None else "current")
+    stab = population_stability(reference, result, columns, t)
+    bt = maturity = vintages = out_frame = None
+    key = id_column or "id"
+    if outcomes is not None:
+        position, y, obs, dflt, mature, maturity, out_frame = _outcomes(outcomes, ids, times, key,
+                                                                        horizon_months, as_of)
+        if mature.any():
+            bt = backtest(result["pd"][position[mature]], y[mature], content["master_scale"], t,
+                          reference_auc=reference.get("auc"))
+        if dflt is not None:
+            vintages = vintage_curves(obs, dflt, pd.Timestamp(maturity["as_of"]), horizon_months)
+    mig = None
+    if previous is not None:
+        mig = _migration(content, result, ids, previous, id_column or ("id" if times is not None else None), t)
+        if times is not None and mig["previous_times"] is not None and mig["previous_times"].max() > times.min():
+            raise MonitoringError([Violation("time", "the previous period ends after the current one starts",
+                                             "periods in time order (previous before current)")])
+        pt = mig.pop("previous_times")
+        if pt is not None:
+            mig["previous_period"] = f"{pt.min():%Y-%m-%d}..{pt.max():%Y-%m-%d}"
+    else:
+        mig = None
+    ovr = None
+    if final_grade_column is not None:
+        grades = list(content["master_scale"]["grades"])
+        if frame is not None and final_grade_column in frame.columns:
+            ovr = _overrides(result["grade"], frame[final_grade_column].tolist(), grades)
+        elif out_frame is not None and final_grade_column in out_frame.columns:
+            ovr = _overrides(result["grade"][position], out_frame[final_grade_column].tolist(), grades)
+        else:
+            raise MonitoringError([Violation(final_grade_column, "is not a column of the data or the outcomes",
+                                             "the final (human) grade column")])
+    report = MonitoringReport(info, period, n, _measures(stab, bt, mig, ovr, t), stab, bt, maturity,
+                              vintages, mig, ovr, t)
+    if mlflow:
+        from riskmodels.monitoring.tracking import log_period
+
+        report.run_id = log_period(report, tracking_uri=tracking_uri, experiment=experiment)
+    return report

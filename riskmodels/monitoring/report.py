@@ -1,0 +1,249 @@
+"""The monitoring report of one period: measures with zones, a verdict, tables, plots, JSON, HTML."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from riskmodels.monitoring.thresholds import Thresholds, worst
+
+_MARK = {"green": "green", "amber": "amber", "red": "RED", None: "-"}
+_COLOURS = {"green": "#2e7d32", "amber": "#ef8f00", "red": "#c62828", None: "#777"}
+
+
+@dataclass
+class MonitoringReport:
+    """What :func:`riskmodels.monitor` found for one period.
+
+    Attributes
+    ----------
+    model : dict with name, version (registered version or None), kind, bundle_sha256.
+    period : label of the period (e.g. "2026-03").
+    n : records in the period.
+    measures : DataFrame, one row per measure: value, zone, detail.
+    stability : population stability (see :func:`~riskmodels.monitoring.population.population_stability`).
+    backtest : per-grade back-test of the mature outcomes, or None.
+    maturity : dict with the as-of date, horizon, mature and pending outcomes, or None.
+    vintages : cumulative default curves per monthly cohort, or None.
+    migration : dict with the grade migration matrix against the previous period and its ECB test, or None.
+    overrides : dict with the override rate, direction and table, or None.
+    thresholds : the :class:`~riskmodels.monitoring.thresholds.Thresholds` applied.
+    run_id : the MLflow run of this period, when logged.
+    """
+
+    model: dict
+    period: str
+    n: int
+    measures: pd.DataFrame
+    stability: dict
+    backtest: dict | None = None
+    maturity: dict | None = None
+    vintages: pd.DataFrame | None = None
+    migration: dict | None = None
+    overrides: dict | None = None
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    run_id: str | None = None
+
+    # ---- verdict
+    @property
+    def status(self) -> str:
+        """The worst zone over every measure: "green", "amber" or "red"."""
+        return worst(self.measures["zone"].tolist())
+
+    @property
+    def verdict(self) -> str:
+        """One line: the status, the model and period, and the measures that set it."""
+        status = self.status
+        who = f"{self.model.get('name')}" + (f" v{self.model['version']}" if self.model.get("version") else "")
+        head = f"{status.upper()}: {who}, period {self.period}, {self.n:,} records"
+        if status == "green":
+            return f"{head}: every measure green"
+        hits = self.measures[self.measures["zone"] == status]
+        shown = "; ".join(f"{m} {self._fmt(r['value'])}" + (f" ({r['detail']})" if r["detail"] else "")
+                          for m, r in hits.head(3).iterrows())
+        more = f" (+{len(hits) - 3} more)" if len(hits) > 3 else ""
+        return f"{head}: {shown}{more}"
+
+    @staticmethod
+    def _fmt(value) -> str:
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            return "n/a"
+        return f"{value:.4g}" if isinstance(value, (float, np.floating)) else str(value)
+
+    # ---- text
+    def summary(self) -> str:
+        """Text report: verdict, measures with zones, per-grade back-test, worst characteristics."""
+        lines = [self.verdict, "",
+                 f"model {self.model.get('name')} ({self.model.get('kind')}), version {self.model.get('version')}, "
+                 f"bundle sha256 {str(self.model.get('bundle_sha256'))[:12]}...", ""]
+        lines.append(f"{'measure':<34}{'value':>12}  {'zone':<6} detail")
+        for name, r in self.measures.iterrows():
+            lines.append(f"{name:<34}{self._fmt(r['value']):>12}  {_MARK[_z(r['zone'])]:<6} {r['detail']}")
+        if self.maturity:
+            m = self.maturity
+            lines += ["", f"outcomes as of {m['as_of']}: {m['mature']:,} mature (horizon {m['horizon_months']} "
+                          f"months), {m['pending']:,} not yet mature"]
+        if self.backtest:
+            g = self.backtest["grades"]
+            lines += ["", "back-test by grade (mature outcomes):",
+                      g[["n", "defaults", "default_rate", "mean_pd", "binomial_p", "jeffreys_p", "zone"]]
+                      .to_string(float_format=lambda v: f"{v:.4f}")]
+        chars = self.stability["characteristics"]
+        if len(chars):
+            lines += ["", "characteristics (largest CSI first):",
+                      chars[["csi", "csi_zone", "missing_change", "unknown_rate", "top_bin"]].head(10)
+                      .to_string(float_format=lambda v: f"{v:.4f}")]
+        if self.migration:
+            lines += ["", f"migration against {self.migration['previous_period']} "
+                          f"({self.migration['n']:,} obligors in both):",
+                      self.migration["matrix"].to_string()]
+        if self.overrides:
+            o = self.overrides
+            lines += ["", f"overrides: {o['rate']:.2%} of {o['n']:,} ({o['upgrades']} up, {o['downgrades']} down)"]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"MonitoringReport({self.verdict!r})"
+
+    # ---- JSON
+    def to_dict(self) -> dict:
+        """The JSON summary: model, period, verdict, status, measures and the main tables."""
+        def table(frame):
+            return None if frame is None else json.loads(frame.to_json(orient="split", double_precision=15))
+
+        out = {"model": self.model, "period": self.period, "n": self.n, "status": self.status,
+               "verdict": self.verdict, "run_id": self.run_id,
+               "measures": {name: {"value": _plain(r["value"]), "zone": _z(r["zone"]), "detail": r["detail"]}
+                            for name, r in self.measures.iterrows()},
+               "score_psi_table": table(self.stability["score_table"]),
+               "grade_psi_table": table(self.stability["grade_table"]),
+               "characteristics": table(self.stability["characteristics"]),
+               "maturity": self.maturity,
+               "backtest_grades": table(self.backtest["grades"]) if self.backtest else None,
+               "vintages": table(self.vintages),
+               "migration_matrix": table(self.migration["matrix"]) if self.migration else None,
+               "overrides": {k: v for k, v in self.overrides.items() if k != "table"} if self.overrides else None}
+        return out
+
+    def to_json(self, path=None) -> str:
+        """The JSON summary as text (written to ``path`` when given)."""
+        text = json.dumps(self.to_dict(), indent=1, default=_plain, allow_nan=False)
+        if path is not None:
+            from pathlib import Path
+
+            Path(path).write_text(text + "\n", encoding="utf-8")
+        return text
+
+    # ---- plots
+    def plot(self, axes=None):
+        """PSI by characteristic, observed vs predicted default rate by grade with Jeffreys
+        intervals, and the vintage curves; returns the figure."""
+        import matplotlib.pyplot as plt
+
+        if axes is None:
+            fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+        else:
+            fig = axes[0].figure
+        chars = self.stability["characteristics"].head(15)
+        ax = axes[0]
+        ax.barh(chars.index[::-1], chars["csi"][::-1], color=[_COLOURS[_z(z)] for z in chars["csi_zone"][::-1]])
+        for bound in self.thresholds.csi:
+            ax.axvline(bound, color="#999", lw=0.8, ls="--")
+        ax.set_title(f"CSI by characteristic (score PSI {self.stability['score_psi']:.3f})")
+        ax.set_xlabel("CSI")
+        ax = axes[1]
+        if self.backtest:
+            g = self.backtest["grades"]
+            x = np.arange(len(g))
+            ax.errorbar(x, g["default_rate"], yerr=[g["default_rate"] - g["lower"], g["upper"] - g["default_rate"]],
+                        fmt="o", color="#333", capsize=3, label="observed (Jeffreys 95 %)")
+            ax.plot(x, g["mean_pd"], "s--", color="#1565c0", label="predicted (mean PD)")
+            for i, z in enumerate(g["zone"]):
+                ax.scatter([i], [g["default_rate"].iloc[i]], color=_COLOURS[_z(z)], zorder=3)
+            ax.set_xticks(x, g.index)
+            ax.set_yscale("symlog", linthresh=1e-3)
+            ax.legend(fontsize=8)
+            ax.set_title("observed vs predicted by grade")
+        else:
+            ax.text(0.5, 0.5, "no mature outcomes yet", ha="center", va="center", transform=ax.transAxes)
+            ax.set_axis_off()
+        ax = axes[2]
+        if self.vintages is not None and len(self.vintages):
+            for cohort, row in self.vintages.iterrows():
+                ax.plot(row.index, row.to_numpy(), marker=".", label=str(cohort))
+            ax.set_xlabel("months since observation")
+            ax.set_ylabel("cumulative default rate")
+            ax.legend(fontsize=7, ncol=2)
+            ax.set_title("vintage curves")
+        else:
+            ax.text(0.5, 0.5, "no outcomes with dates", ha="center", va="center", transform=ax.transAxes)
+            ax.set_axis_off()
+        fig.suptitle(self.verdict[:140], fontsize=10, color=_COLOURS[self.status])
+        fig.tight_layout()
+        return fig
+
+    # ---- HTML
+    def _repr_html_(self) -> str:
+        rows = "".join(f"<tr><td>{html.escape(str(n))}</td><td>{html.escape(self._fmt(r['value']))}</td>"
+                       f"<td style='color:{_COLOURS[_z(r['zone'])]};font-weight:bold'>{_MARK[_z(r['zone'])]}</td>"
+                       f"<td>{html.escape(str(r['detail']))}</td></tr>" for n, r in self.measures.iterrows())
+        return (f"<p style='color:{_COLOURS[self.status]};font-weight:bold'>{html.escape(self.verdict)}</p>"
+                f"<table><tr><th>measure</th><th>value</th><th>zone</th><th>detail</th></tr>{rows}</table>")
+
+    def to_html(self, path=None) -> str:
+        """A self-contained HTML report (figures embedded as PNG); written to ``path`` when given."""
+        import matplotlib.pyplot as plt
+
+        fig = self.plot()
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=90)
+        plt.close(fig)
+        png = base64.b64encode(buffer.getvalue()).decode("ascii")
+        parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>Monitoring {html.escape(self.period)}"
+                 "</title><style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+                 "td,th{border:1px solid #ccc;padding:2px 6px;font-size:90%}</style></head><body>",
+                 f"<h1>Monitoring: {html.escape(str(self.model.get('name')))}, period {html.escape(self.period)}</h1>",
+                 f"<p>bundle sha256 {html.escape(str(self.model.get('bundle_sha256')))}, version "
+                 f"{html.escape(str(self.model.get('version')))}</p>",
+                 self._repr_html_(), f"<img alt='monitoring plots' src='data:image/png;base64,{png}'>"]
+        tables = {"score PSI by bin": self.stability["score_table"],
+                  "grade PSI by grade": self.stability["grade_table"],
+                  "characteristics": self.stability["characteristics"]}
+        if self.backtest:
+            tables["back-test by grade"] = self.backtest["grades"]
+        if self.vintages is not None:
+            tables["vintage curves"] = self.vintages
+        if self.migration:
+            tables[f"migration from {self.migration['previous_period']}"] = self.migration["matrix"]
+        if self.overrides:
+            tables["overrides (model grade x final grade)"] = self.overrides["table"]
+        for title, frame in tables.items():
+            parts.append(f"<h2>{html.escape(title)}</h2>" + frame.to_html(float_format=lambda v: f"{v:.4f}"))
+        parts.append("</body></html>")
+        text = "\n".join(parts)
+        if path is not None:
+            from pathlib import Path
+
+            Path(path).write_text(text, encoding="utf-8")
+        return text
+
+
+def _z(zone):
+    """A zone name, or None for a missing one (pandas may hold it as NaN)."""
+    return zone if isinstance(zone, str) else None
+
+
+def _plain(value):
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if isinstance(value, (pd.Timestamp,)):
+        return value.isoformat()
+    return value
