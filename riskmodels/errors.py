@@ -101,6 +101,10 @@ class NotFittedError(RiskModelsError, ValueError, AttributeError):
     """An estimator was used before ``fit`` (same bases as scikit-learn's NotFittedError)."""
 
 
+class MigrationError(RiskModelsError, ValueError):
+    """A migration computation cannot be done on this input (e.g. no cohort fits the panel)."""
+
+
 class ConvergenceError(RiskModelsError, ArithmeticError):
     """A numerical solver did not converge and no flagged fallback applies."""
 

@@ -328,12 +328,17 @@ def _coded_column(col):
     return CodedLabels.from_codes(*reversed(found))
 
 
-def _column_array(col) -> np.ndarray:
+def column_array(col) -> np.ndarray:
     """A 1-d numpy array from a column; nullable numeric columns become float with NaN.
 
     Python lists stay objects, so ``[1.5, "high", True]`` is not turned into strings
     or numbers behind the caller's back. Categorical and Arrow string columns become
     :class:`CodedLabels` (labels plus codes, no Python object built per record).
+
+    Examples
+    --------
+    >>> column_array([1.5, "high"]).dtype
+    dtype('O')
     """
     if isinstance(col, (list, tuple)):
         return _object_array(list(col))
@@ -387,22 +392,29 @@ def as_columns(records, names=None) -> tuple[dict, bool]:
     if isinstance(records, dict):
         if all(isinstance(v, _SCALAR_TYPES) or np.ndim(v) == 0 for v in records.values()) and records:
             return {k: _object_array([records[k]]) for k in _keep(records, names)}, True
-        return {k: np.atleast_1d(_column_array(records[k])) for k in _keep(records, names)}, False
+        return {k: np.atleast_1d(column_array(records[k])) for k in _keep(records, names)}, False
     if isinstance(records, (list, tuple)):
         if not all(isinstance(r, dict) for r in records):
             raise BundleError("a list of records must hold dicts")
         keys = _keep(dict.fromkeys(k for r in records for k in r), names)
         return {k: _object_array([r.get(k) for r in records]) for k in keys}, False
     if hasattr(records, "column_names") and hasattr(records, "column"):  # Arrow table or batch
-        return {str(k): _column_array(records.column(k))
+        return {str(k): column_array(records.column(k))
                 for k in _keep(records.column_names, names)}, False
     if hasattr(records, "columns"):
-        return {str(k): _column_array(records[k]) for k in _keep(records.columns, names)}, False
+        return {str(k): column_array(records[k]) for k in _keep(records.columns, names)}, False
     raise BundleError(f"cannot score a {type(records).__name__}: give a dict, a list of dicts or a frame")
 
 
-def _number_column(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Float array (NaN = missing) and a mask of elements that are not numbers at all."""
+def number_column(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Float array (NaN = missing) and a mask of elements that are not numbers at all.
+
+    Examples
+    --------
+    >>> x, wrong = number_column(np.array([1, "a", None], dtype=object))
+    >>> x.tolist(), wrong.tolist()
+    ([1.0, nan, nan], [False, True, False])
+    """
     n = len(values)
     kind = values.dtype.kind
     if kind == "f":
@@ -430,8 +442,14 @@ def _category_label(v):
     return str(v)
 
 
-def _category_column(values: np.ndarray) -> np.ndarray:
-    """Object array of str labels (None = missing)."""
+def category_column(values: np.ndarray) -> np.ndarray:
+    """Object array of str labels (None = missing); float codes read as 3.0 become "3".
+
+    Examples
+    --------
+    >>> category_column(np.array([3.0, np.nan])).tolist()
+    ['3', None]
+    """
     if values.dtype.kind == "U":
         return values.astype(object)
     if values.dtype.kind == "O":
@@ -518,7 +536,7 @@ def prepare_inputs(rules: list, columns: dict, errors: dict | None = None) -> tu
                 continue
         policy = rule.get("missing", "error")
         if numeric:
-            x, wrong = _number_column(values)
+            x, wrong = number_column(values)
             if wrong.any():
                 fail(name, wrong, lambda v: f"not a number ({type(v).__name__} {v!r})", values)
             inf = np.isinf(x)
@@ -546,7 +564,7 @@ def prepare_inputs(rules: list, columns: dict, errors: dict | None = None) -> tu
         elif getattr(values, "codes", None) is not None:
             out[name] = _prepare_coded(rule, name, values, fail)
         else:
-            cats = _category_column(values)
+            cats = category_column(values)
             # cats is values only when every value already is a str label
             miss = np.zeros(n, dtype=bool) if cats is values else np.equal(cats, None)
             if miss.any():
@@ -574,7 +592,7 @@ def _prepare_coded(rule: dict, name: str, values: CodedLabels, fail) -> CodedLab
     spread to the records by their codes, so the result equals the per-record path.
     """
     codes = values.codes
-    labels = _category_column(values.categories).copy()  # the one label rule, per category
+    labels = category_column(values.categories).copy()  # the one label rule, per category
     missing = np.equal(labels, None)
     policy = rule.get("missing", "error")
     if policy == "impute":
@@ -1435,14 +1453,6 @@ KERNELS["crosstab"] = _kernel_crosstab
 
 
 
-def register_kernel(kind: str):
-    """Decorator adding a kernel for a model kind to :data:`KERNELS`."""
-    def wrap(fn):
-        KERNELS[kind] = fn
-        return fn
-    return wrap
-
-
 # --------------------------------------------------------------------------- evaluation
 def evaluate(content: dict, columns: dict, *, validate: bool = True, errors: dict | None = None) -> dict:
     """Score prepared columns with a bundle's content (no hash check): the shared path.
@@ -1811,5 +1821,5 @@ __all__ = ["Scorer", "load_scorer", "read_bundle", "evaluate", "seal", "verify",
            "canonical_bytes", "as_columns", "prepare_inputs", "example_record", "bin_index",
            "compile_binnings", "CodedLabels", "lookup_labels",
            "apply_calibration", "grade_of", "top_reasons", "credit_limit", "expit", "logit",
-           "KERNELS", "register_kernel", "BundleError", "SCHEMA_VERSION", "write_decision_log",
+           "KERNELS", "BundleError", "SCHEMA_VERSION", "write_decision_log",
            "decision_log_lines"]

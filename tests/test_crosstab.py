@@ -19,11 +19,9 @@ from riskmodels import scoring
 from riskmodels.binning import OptimalBinning
 from riskmodels.errors import DataValidationError, NotFittedError
 from riskmodels.migration import cohort_matrix
-from riskmodels.models.crosstab import (
-    CrossTabModel,
-    beta_binomial_rates,
+from riskmodels.models.crosstab import CrossTabModel, beta_binomial_rates, empirical_bayes_strength
+from riskmodels.validation import (
     chi2_g2_test,
-    empirical_bayes_strength,
     fisher_exact_2x2,
     isotonic_grid,
     jeffreys_interval,

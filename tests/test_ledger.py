@@ -28,7 +28,7 @@ def _payments():
     })
 
 
-def _violation(err, column):
+def violation(err, column):
     found = [v for v in err.value.violations if v.column == column]
     assert found, f"no violation for {column}: {err.value}"
     return found[0]
@@ -49,7 +49,7 @@ def test_due_before_issue_names_rows():
     inv.loc[2, "due_date"] = pd.Timestamp("2024-01-01")
     with pytest.raises(DataValidationError) as err:
         Ledger(inv, _payments())
-    v = _violation(err, "invoices.due_date")
+    v = violation(err, "invoices.due_date")
     assert v.rows == (2,) and "due date before issue date" in v.rule
 
 
@@ -58,7 +58,7 @@ def test_payment_before_issue_names_rows():
     pay.loc[1, "payment_date"] = pd.Timestamp("2024-01-20")
     with pytest.raises(DataValidationError) as err:
         Ledger(_invoices(), pay)
-    assert _violation(err, "payments.payment_date").rows == (1,)
+    assert violation(err, "payments.payment_date").rows == (1,)
 
 
 @pytest.mark.parametrize("table", ["invoices", "payments"])
@@ -68,7 +68,7 @@ def test_negative_amounts(table):
     frame.loc[1, "amount"] = -5.0
     with pytest.raises(DataValidationError) as err:
         Ledger(inv, pay)
-    v = _violation(err, f"{table}.amount")
+    v = violation(err, f"{table}.amount")
     assert v.rows == (1,) and "below minimum 0" in v.rule
 
 
@@ -77,7 +77,7 @@ def test_duplicate_invoice_ids():
     inv.loc[2, "invoice_id"] = "i1"
     with pytest.raises(DataValidationError) as err:
         Ledger(inv, Ledger.empty_payments())
-    v = _violation(err, "invoices.invoice_id")
+    v = violation(err, "invoices.invoice_id")
     assert v.rows == (0, 2) and v.rule == "duplicate id"
 
 
@@ -86,7 +86,7 @@ def test_overpayment_beyond_tolerance_and_its_switch():
     pay.loc[2, "amount"] = 150.02          # i2 paid 200.02 > 200 + 0.01
     with pytest.raises(DataValidationError) as err:
         Ledger(_invoices(), pay)
-    assert _violation(err, "payments.amount").rows == (1, 2)
+    assert violation(err, "payments.amount").rows == (1, 2)
     pay.loc[2, "amount"] = 150.005         # within the 0.01 tolerance
     assert Ledger(_invoices(), pay).n_invoices == 3
     pay.loc[2, "amount"] = 500.0
@@ -100,7 +100,7 @@ def test_payment_for_unknown_invoice():
     pay.loc[0, "invoice_id"] = "zz"
     with pytest.raises(DataValidationError) as err:
         Ledger(_invoices(), pay)
-    assert _violation(err, "payments.invoice_id").rows == (0,)
+    assert violation(err, "payments.invoice_id").rows == (0,)
 
 
 def test_payment_customer_must_match_invoice():
@@ -108,7 +108,7 @@ def test_payment_customer_must_match_invoice():
     pay.loc[2, "customer_id"] = "b"
     with pytest.raises(DataValidationError) as err:
         Ledger(_invoices(), pay)
-    assert _violation(err, "payments.customer_id").rows == (2,)
+    assert violation(err, "payments.customer_id").rows == (2,)
 
 
 def test_limits_and_write_offs_for_unknown_customers():
@@ -117,8 +117,8 @@ def test_limits_and_write_offs_for_unknown_customers():
                                "amount": [10.0], "reason": ["bankruptcy"]})
     with pytest.raises(DataValidationError) as err:
         Ledger(_invoices(), _payments(), limits, write_offs)
-    assert _violation(err, "credit_limits.customer_id").rows == (1,)
-    assert _violation(err, "write_offs.customer_id").rows == (0,)
+    assert violation(err, "credit_limits.customer_id").rows == (1,)
+    assert violation(err, "write_offs.customer_id").rows == (0,)
 
 
 def test_duplicate_limit_per_customer_and_date():
@@ -126,7 +126,7 @@ def test_duplicate_limit_per_customer_and_date():
                            "valid_from": pd.to_datetime(["2024-01-01", "2024-01-01"])})
     with pytest.raises(DataValidationError) as err:
         Ledger(_invoices(), _payments(), credit_limits=limits)
-    assert _violation(err, "credit_limits.customer_id,valid_from").rows == (0, 1)
+    assert violation(err, "credit_limits.customer_id,valid_from").rows == (0, 1)
     limits.loc[1, "valid_from"] = pd.Timestamp("2024-06-01")
     assert Ledger(_invoices(), _payments(), credit_limits=limits).n_customers == 2
 
@@ -134,7 +134,7 @@ def test_duplicate_limit_per_customer_and_date():
 def test_empty_invoice_table():
     with pytest.raises(DataValidationError) as err:
         Ledger(_invoices().iloc[:0], Ledger.empty_payments())
-    assert "has 0 row(s)" in _violation(err, "invoices.<frame>").rule
+    assert "has 0 row(s)" in violation(err, "invoices.<frame>").rule
 
 
 @pytest.mark.parametrize("column, value", [("amount", np.nan), ("due_date", pd.NaT),
@@ -145,25 +145,25 @@ def test_missing_values(column, value):
     inv.loc[1, column] = value
     with pytest.raises(DataValidationError) as err:
         Ledger(inv, Ledger.empty_payments())
-    v = _violation(err, f"invoices.{column}")
+    v = violation(err, f"invoices.{column}")
     assert v.rows == (1,) and v.rule == "missing values"
 
 
 def test_missing_column_and_wrong_type():
     with pytest.raises(DataValidationError) as err:
         Ledger(_invoices().drop(columns="due_date"), _payments())
-    assert _violation(err, "invoices.due_date").rule == "missing column"
+    assert violation(err, "invoices.due_date").rule == "missing column"
     pay = _payments().assign(payment_date=["2024-02-05", "2024-03-01", "2024-03-20"])
     with pytest.raises(DataValidationError) as err:
         Ledger(_invoices(), pay)
-    assert "dtype" in _violation(err, "payments.payment_date").rule
+    assert "dtype" in violation(err, "payments.payment_date").rule
 
 
 def test_mixed_currencies_are_refused():
     inv = _invoices().assign(currency=["EUR", "EUR", "USD"])
     with pytest.raises(DataValidationError) as err:
         Ledger(inv, _payments())
-    assert _violation(err, "invoices.currency").rows == (2,)
+    assert violation(err, "invoices.currency").rows == (2,)
 
 
 def test_every_broken_rule_reported_at_once():
@@ -191,4 +191,4 @@ def test_bad_overpayment_tolerance_is_refused(tolerance):
     # NaN or a negative tolerance would leave every invoice open for ever; inf would settle all at issue
     with pytest.raises(DataValidationError) as err:
         Ledger(_invoices(), _payments(), max_overpayment=tolerance)
-    assert _violation(err, "max_overpayment").expected == "a finite amount >= 0 or None"
+    assert violation(err, "max_overpayment").expected == "a finite amount >= 0 or None"

@@ -24,8 +24,9 @@ import pandas as pd
 import pytest
 
 from riskmodels import scoring
+from riskmodels.data.frames import as_frame
 from riskmodels.errors import BundleError, RiskModelsError
-from riskmodels.models.base import ScorerModel, as_frame
+from riskmodels.models.base import ScorerModel
 
 # --------------------------------------------------------------------------- test model
 
@@ -34,7 +35,6 @@ TEST_SCALE = {"name": "test", "grades": ["A", "B", "C", "D"], "upper_bounds": [0
 SECTORS = ["manufacturing", "retail", "trade"]
 
 
-@scoring.register_kernel("test_points")
 def points_kernel(model: dict, cols: dict, n: int) -> dict:
     total = np.full(n, float(model["base"]))
     lost = np.empty((n, len(model["features"])))
@@ -45,6 +45,9 @@ def points_kernel(model: dict, cols: dict, n: int) -> dict:
         lost[:, j] = pts.max() - got
     return {"raw": total, "points": total, "contributions": lost,
             "reason_names": [f["name"] for f in model["features"]]}
+
+
+scoring.KERNELS["test_points"] = points_kernel
 
 
 def make_data(n: int, random_state: int = 0) -> tuple[pd.DataFrame, np.ndarray]:

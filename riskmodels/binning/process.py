@@ -9,9 +9,9 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from riskmodels._display import OwnHTMLRepr
 from riskmodels.binning.optimal import METRICS, OptimalBinning, is_numeric_column
 from riskmodels.binning.woe import iv_strength
+from riskmodels.data.frames import as_frame
 from riskmodels.data.schema import require_binary_target
 from riskmodels.errors import DataValidationError, NotFittedError, Violation
-from riskmodels.models.base import as_frame
 
 SHARED_PARAMS = ("max_n_prebins", "max_bins", "min_bin_size", "min_bin_n_event", "min_bin_n_nonevent",
                  "monotonic_trend", "special_codes", "unknown_category", "orientation")

@@ -26,7 +26,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from riskmodels import scoring
-from riskmodels.data.schema import _violation
+from riskmodels.data.schema import violation
 from riskmodels.errors import DataValidationError, SpecError
 
 STANDARD_SCALES = ("enterprise10", "bank15", "agency7")
@@ -287,7 +287,7 @@ class MasterScale:
         p = np.atleast_1d(np.asarray(pd, dtype=float))
         bad = (p < 0) | (p > 1)
         if bad.any():
-            raise DataValidationError([_violation("pd", f"PDs outside [0, 1] ({p[bad][:5].tolist()})",
+            raise DataValidationError([violation("pd", f"PDs outside [0, 1] ({p[bad][:5].tolist()})",
                                                   np.flatnonzero(bad), "PDs in [0, 1]")])
         return scoring.grade_of(self.to_bundle(), p)
 

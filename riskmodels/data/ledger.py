@@ -53,7 +53,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from riskmodels.data.schema import Column, Schema, _violation
+from riskmodels.data.schema import Column, Schema, violation
 from riskmodels.errors import DataValidationError, Violation
 
 INVOICES = Schema([
@@ -161,7 +161,7 @@ def validate_ledger(invoices: pd.DataFrame, payments: pd.DataFrame, credit_limit
             if ok:
                 unknown = ~frame["customer_id"].isin(known).to_numpy()
                 if unknown.any():
-                    found.append(_violation(f"{table}.customer_id", "unknown customer",
+                    found.append(violation(f"{table}.customer_id", "unknown customer",
                                             frame.index[unknown], "a customer_id of the invoices table"))
     if found:
         raise DataValidationError(found, context="ledger")
@@ -171,14 +171,14 @@ def _invoice_rules(invoices: pd.DataFrame) -> list[Violation]:
     out = []
     early = (invoices["due_date"] < invoices["issue_date"]).to_numpy()
     if early.any():
-        out.append(_violation("invoices.due_date", "due date before issue date", invoices.index[early],
+        out.append(violation("invoices.due_date", "due date before issue date", invoices.index[early],
                               "due_date >= issue_date"))
     if "currency" in invoices.columns:
         currencies = invoices["currency"].unique()
         if len(currencies) > 1:
             first = invoices["currency"].iloc[0]
             other = (invoices["currency"] != first).to_numpy()
-            out.append(_violation("invoices.currency", f"mixed currencies {sorted(map(str, currencies))[:5]}",
+            out.append(violation("invoices.currency", f"mixed currencies {sorted(map(str, currencies))[:5]}",
                                   invoices.index[other], "one currency per ledger (convert first)"))
     return out
 
@@ -190,7 +190,7 @@ def _payment_rules(invoices, payments, max_overpayment) -> list[Violation]:
     where = pd.Index(invoices["invoice_id"]).get_indexer(payments["invoice_id"])
     unknown = where < 0
     if unknown.any():
-        out.append(_violation("payments.invoice_id", "payment for an unknown invoice", payments.index[unknown],
+        out.append(violation("payments.invoice_id", "payment for an unknown invoice", payments.index[unknown],
                               "an invoice_id of the invoices table"))
     known = ~unknown
     pos = where[known]
@@ -198,18 +198,18 @@ def _payment_rules(invoices, payments, max_overpayment) -> list[Violation]:
     if "customer_id" in payments.columns:
         mismatch = payments["customer_id"].to_numpy()[known] != invoices["customer_id"].to_numpy()[pos]
         if mismatch.any():
-            out.append(_violation("payments.customer_id", "customer differs from the invoice's customer",
+            out.append(violation("payments.customer_id", "customer differs from the invoice's customer",
                                   rows[mismatch], "the customer_id of the paid invoice"))
     before = payments["payment_date"].to_numpy()[known] < invoices["issue_date"].to_numpy()[pos]
     if before.any():
-        out.append(_violation("payments.payment_date", "payment before the invoice's issue date",
+        out.append(violation("payments.payment_date", "payment before the invoice's issue date",
                               rows[before], "payment_date >= the invoice's issue_date"))
     if max_overpayment is not None:
         paid = np.bincount(pos, weights=payments["amount"].to_numpy(dtype=float)[known],
                            minlength=len(invoices))
         over = paid > invoices["amount"].to_numpy(dtype=float) + max_overpayment
         if over.any():
-            out.append(_violation("payments.amount",
+            out.append(violation("payments.amount",
                                   f"payments exceed the invoice amount by more than {max_overpayment}",
                                   rows[over[pos]],
                                   f"total paid per invoice <= invoice amount + {max_overpayment}"))

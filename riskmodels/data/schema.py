@@ -117,7 +117,7 @@ class Schema:
         if keys and len(keys) == len(self.unique) and len(frame):
             dup = frame.duplicated(subset=keys, keep=False).to_numpy()
             if dup.any():
-                out.append(_violation(",".join(self.unique), "duplicate id", frame.index[dup],
+                out.append(violation(",".join(self.unique), "duplicate id", frame.index[dup],
                                       f"unique values of {tuple(self.unique)}"))
         return out
 
@@ -129,7 +129,14 @@ class Schema:
         return frame
 
 
-def _violation(column: str, rule: str, labels, expected: str) -> Violation:
+def violation(column: str, rule: str, labels, expected: str) -> Violation:
+    """A :class:`Violation` of ``rule`` in ``column`` at the row ``labels`` (the first few kept).
+
+    Examples
+    --------
+    >>> print(violation("amount", "negative values", [3, 7], ">= 0"))
+    column 'amount': negative values in 2 row(s): [3, 7]; expected >= 0
+    """
     labels = list(labels)
     return Violation(column, rule, expected, tuple(_plain(x) for x in labels[:MAX_ROWS_SHOWN]), len(labels))
 
@@ -168,27 +175,27 @@ def _check_column(series: pd.Series, col: Column) -> list[Violation]:
     out = []
     missing = series.isna().to_numpy()
     if missing.any() and not col.nullable:
-        out.append(_violation(name, "missing values", series.index[missing], "no missing values"))
+        out.append(violation(name, "missing values", series.index[missing], "no missing values"))
     present = series[~missing]
     numeric = col.kind in ("number", "integer") and len(present)
     if numeric and col.finite:
         bad = ~np.isfinite(present.to_numpy(dtype=float))
         if bad.any():
-            out.append(_violation(name, "infinite values", present.index[bad], "finite numbers"))
+            out.append(violation(name, "infinite values", present.index[bad], "finite numbers"))
     if numeric or (col.kind == "datetime" and len(present)):
         if col.min is not None:
             low = (present < col.min).to_numpy()
             if low.any():
-                out.append(_violation(name, f"below minimum {col.min}", present.index[low], f">= {col.min}"))
+                out.append(violation(name, f"below minimum {col.min}", present.index[low], f">= {col.min}"))
         if col.max is not None:
             high = (present > col.max).to_numpy()
             if high.any():
-                out.append(_violation(name, f"above maximum {col.max}", present.index[high], f"<= {col.max}"))
+                out.append(violation(name, f"above maximum {col.max}", present.index[high], f"<= {col.max}"))
     if col.allowed is not None and len(present):
         unknown = ~present.isin(col.allowed).to_numpy()
         if unknown.any():
             seen = sorted({str(v) for v in present[unknown].unique()})[:MAX_ROWS_SHOWN]
-            out.append(_violation(name, f"unknown categories {seen}", present.index[unknown],
+            out.append(violation(name, f"unknown categories {seen}", present.index[unknown],
                                   f"one of {list(col.allowed)}"))
     return out
 
@@ -206,7 +213,7 @@ def require_binary_target(y, name: str = "target") -> np.ndarray:
     if len(s) == 0:
         raise DataValidationError([Violation(name, "is empty", "at least one observation")])
     if bad.any():
-        raise DataValidationError([_violation(name, "values other than 0/1", s.index[bad], "a binary 0/1 target")])
+        raise DataValidationError([violation(name, "values other than 0/1", s.index[bad], "a binary 0/1 target")])
     arr = s.to_numpy().astype(np.int8)
     if arr.min() == arr.max():
         raise DataValidationError([Violation(name, f"has a single class ({int(arr[0])})",

@@ -41,7 +41,26 @@ from scipy.special import expit, ndtr, ndtri
 from riskmodels.data.features import DAYS_PER_MONTH, NEVER
 from riskmodels.data.ledger import Ledger
 from riskmodels.errors import DataValidationError, Violation
-from riskmodels.scoring import merton_equity_price
+
+
+def merton_equity_price(value, vol, debt, rate, horizon: float):
+    """Merton (1974) equity, a call on the assets, and its volatility (the generator's own copy).
+
+    E = V·N(d1) − D·e^(−rT)·N(d2), σE = N(d1)·σV·V / E; written here with scipy's
+    ``ndtr`` so the synthetic truth does not come from the scorer the models use.
+
+    Examples
+    --------
+    >>> e, s = merton_equity_price(np.array([100.0]), 0.2, 80.0, 0.05, 1.0)
+    >>> round(float(e[0]), 4), round(float(s[0]), 4)
+    (24.5888, 0.7553)
+    """
+    vol_t = vol * np.sqrt(horizon)
+    d1 = (np.log(value / debt) + (rate + 0.5 * vol * vol) * horizon) / vol_t
+    nd1 = ndtr(d1)
+    equity = value * nd1 - debt * np.exp(-rate * horizon) * ndtr(d1 - vol_t)
+    return equity, nd1 * vol * value / equity
+
 
 QUALITY_LEVELS = ("good", "fairly good", "average", "poor")
 RATIOS = ("debt_ratio", "current_ratio", "quick_ratio", "interest_cover", "sales_margin", "roa", "roe",

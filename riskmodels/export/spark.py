@@ -3,8 +3,8 @@
 The bundle JSON travels with the task (bundles are small); each Python worker
 builds one :class:`~riskmodels.scoring.Scorer` per partition and scores Arrow
 record batches as pandas frames. The kernel of the bundle's kind is shipped
-too, so a kind registered with :func:`~riskmodels.scoring.register_kernel` on
-the driver also scores on the executors.
+too, so a kind added to :data:`~riskmodels.scoring.KERNELS` on the driver also
+scores on the executors.
 """
 
 from __future__ import annotations

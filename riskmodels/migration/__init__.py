@@ -9,8 +9,8 @@ Examples
 ((8, 8), True)
 """
 
+from riskmodels.errors import MigrationError
 from riskmodels.migration.estimators import (
-    MigrationError,
     MigrationResult,
     aalen_johansen,
     cohort_counts,

@@ -27,12 +27,8 @@ import numpy as np
 import pandas as pd
 import scipy.linalg
 
-from riskmodels.errors import DataValidationError, RiskModelsError, Violation
+from riskmodels.errors import DataValidationError, MigrationError, Violation
 from riskmodels.migration.panel import RatingPaths, rating_paths
-
-
-class MigrationError(RiskModelsError, ValueError):
-    """A migration computation cannot be done on this input (e.g. no cohort fits the panel)."""
 
 
 # --------------------------------------------------------------------------- numpy maths

@@ -30,8 +30,7 @@ import numpy as np
 import pandas as pd
 import scipy.linalg
 
-from riskmodels.errors import DataValidationError, Violation
-from riskmodels.migration.estimators import MigrationError
+from riskmodels.errors import DataValidationError, MigrationError, Violation
 
 
 def check_stochastic(matrix, name: str = "matrix", atol: float = 1e-8) -> np.ndarray:
@@ -204,7 +203,7 @@ def generator_from_matrix(matrix, adjustment: str | None = "weighted") -> np.nda
     >>> generator_from_matrix(p, adjustment=None)
     Traceback (most recent call last):
     ...
-    riskmodels.migration.estimators.MigrationError: the matrix logarithm is not a valid generator: negative off-diagonal entries [(0, 2, -0.013636)]; pass adjustment='weighted' or 'diagonal'
+    riskmodels.errors.MigrationError: the matrix logarithm is not a valid generator: negative off-diagonal entries [(0, 2, -0.013636)]; pass adjustment='weighted' or 'diagonal'
     """
     p = check_stochastic(matrix)
     if np.linalg.det(p) <= 0:

@@ -18,52 +18,12 @@ import os
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from riskmodels import __version__, scoring
 from riskmodels._display import OwnHTMLRepr
-from riskmodels.data.schema import Column, Schema
-from riskmodels.errors import DataValidationError, NotFittedError, Violation
-
-
-def as_frame(X, feature_names=None) -> pd.DataFrame:
-    """A DataFrame view of ``X``; a 2-d array gets ``feature_names`` or x0, x1, ..."""
-    if isinstance(X, pd.DataFrame):
-        return X
-    if isinstance(X, dict):
-        return pd.DataFrame(X)
-    arr = np.asarray(X)
-    if arr.ndim != 2:
-        raise DataValidationError([Violation("<X>", f"has {arr.ndim} dimension(s)", "a 2-d table")])
-    names = list(feature_names) if feature_names is not None else [f"x{i}" for i in range(arr.shape[1])]
-    if len(names) != arr.shape[1]:
-        raise DataValidationError([Violation("<X>", f"has {arr.shape[1]} columns",
-                                             f"{len(names)} columns {names}")])
-    return pd.DataFrame(arr, columns=names)
-
-
-def schema_from_inputs(inputs: list, name: str) -> Schema:
-    """The frame schema equivalent to a bundle's input rules (for DataValidationError messages)."""
-    cols = []
-    for rule in inputs:
-        numeric = rule["type"] == "number"
-        cols.append(Column(
-            rule["name"],
-            "number" if numeric else "any",
-            required=rule.get("required", True),
-            nullable=rule.get("missing", "error") != "error",
-            min=rule.get("min") if numeric and rule.get("out_of_range", "error") == "error" else None,
-            max=rule.get("max") if numeric and rule.get("out_of_range", "error") == "error" else None,
-            allowed=tuple(rule["categories"]) if rule.get("categories") is not None
-            and rule.get("unknown", "error") == "error" else None,
-        ))
-    return Schema(cols, name=name)
-
-
-def frame_columns(frame: pd.DataFrame, names: list[str]) -> dict:
-    """Dict of numpy arrays for the named columns, converted as ``Scorer.score`` converts a frame."""
-    return {n: scoring._column_array(frame[n]) for n in names if n in frame.columns}
+from riskmodels.data.frames import as_frame, frame_columns, schema_from_inputs
+from riskmodels.errors import NotFittedError
 
 
 def created_at() -> str:
@@ -164,7 +124,7 @@ class ScorerModel(OwnHTMLRepr, ClassifierMixin, BaseEstimator):
         frame = as_frame(X, getattr(self, "feature_names_in_", None))
         columns = frame_columns(frame, [r["name"] for r in content["inputs"]])
         # categories are checked as the scorer reads them: codes given as numbers are labels (3.0 -> "3")
-        labels = {r["name"]: scoring._category_column(columns[r["name"]]) for r in content["inputs"]
+        labels = {r["name"]: scoring.category_column(columns[r["name"]]) for r in content["inputs"]
                   if r["type"] == "category" and r["name"] in columns}
         schema_from_inputs(content["inputs"], type(self).__name__).validate(
             frame.assign(**labels) if labels else frame)

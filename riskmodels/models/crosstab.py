@@ -27,9 +27,10 @@ How a cell's PD is made (``CrossTabModel``):
    category without an unknown bin) the record gets the rate of the deepest
    parent whose factors all have bins.
 
-The plain functions (smoothing, PAV, grid isotonic, χ²/G², Fisher exact,
-Wilson/Jeffreys intervals) carry the maths and are tested against published
-figures.
+The plain functions here (beta-binomial smoothing, empirical Bayes) and in
+:mod:`riskmodels.validation` (PAV and grid isotonic regression, χ²/G², Fisher
+exact, Wilson/Jeffreys intervals) carry the maths and are tested against
+published figures.
 
 Examples
 --------
@@ -41,7 +42,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special, stats
+from scipy import optimize, special
 from sklearn.base import clone
 
 from riskmodels import scoring
@@ -52,9 +53,13 @@ from riskmodels.binning.optimal import (
     is_numeric_column,
     numeric_values,
 )
+from riskmodels.data.frames import as_frame
 from riskmodels.data.schema import require_binary_target
 from riskmodels.errors import DataValidationError, Violation
-from riskmodels.models.base import ScorerModel, as_frame
+from riskmodels.models.base import ScorerModel
+from riskmodels.validation.accuracy import jeffreys_interval
+from riskmodels.validation.contingency import chi2_g2_test, fisher_exact_2x2, wilson_interval
+from riskmodels.validation.isotonic import isotonic_grid
 
 SMOOTHING = ("beta-binomial", "none")
 DIRECTIONS = ("ascending", "descending", None)
@@ -137,224 +142,6 @@ def empirical_bayes_strength(defaults, counts, prior_mean, bounds=(1.0, 1e5)) ->
     result = optimize.minimize_scalar(lambda t: -beta_binomial_loglik(d, n, mu, np.exp(t)),
                                       bounds=(lo, hi), method="bounded", options={"xatol": 1e-6})
     return float(np.exp(result.x))
-
-
-def weighted_pav(values, weights, increasing: bool = True) -> np.ndarray:
-    """Weighted pool-adjacent-violators: the weighted least-squares monotone fit.
-
-    Parameters
-    ----------
-    values : 1-d array.
-    weights : non-negative weights (a zero-weight value follows its neighbours).
-    increasing : non-decreasing fit if True, non-increasing if False.
-
-    Returns
-    -------
-    The fitted values (same length).
-
-    Examples
-    --------
-    >>> n = np.array([100, 200, 300, 200, 100])
-    >>> (weighted_pav(np.array([1, 1, 6, 5, 8]) / n, n) * 100).round(4).tolist()
-    [0.6667, 0.6667, 2.0, 2.5, 8.0]
-    """
-    y = np.asarray(values, dtype=float)
-    w = np.asarray(weights, dtype=float)
-    if y.shape != w.shape or y.ndim != 1:
-        raise DataValidationError([Violation("weights", f"shape {w.shape} vs values {y.shape}",
-                                             "one weight per value (1-d)")])
-    if (w < 0).any():
-        raise DataValidationError([Violation("weights", "negative weights", "weights >= 0",
-                                             tuple(np.flatnonzero(w < 0)[:5].tolist()), int((w < 0).sum()))])
-    sign = 1.0 if increasing else -1.0
-    means, wsum, sizes = [], [], []
-    for v, wt in zip(sign * y, w, strict=True):
-        means.append(v)
-        wsum.append(wt)
-        sizes.append(1)
-        while len(means) > 1 and means[-2] > means[-1]:
-            w1, w2 = wsum[-2], wsum[-1]
-            merged = (w1 * means[-2] + w2 * means[-1]) / (w1 + w2) if w1 + w2 > 0 else (means[-2] + means[-1]) / 2
-            means[-2:] = [merged]
-            wsum[-2:] = [w1 + w2]
-            sizes[-2:] = [sizes[-2] + sizes[-1]]
-    return sign * np.repeat(means, sizes)
-
-
-def _pav_along(x: np.ndarray, w: np.ndarray, axis: int, increasing: bool, ordered: int) -> np.ndarray:
-    """PAV along one axis of a grid, on the first ``ordered`` positions of every line."""
-    xm, wm = np.moveaxis(x, axis, -1).copy(), np.moveaxis(w, axis, -1)
-    lines, weights = xm.reshape(-1, xm.shape[-1]), wm.reshape(-1, wm.shape[-1])
-    for line, wt in zip(lines, weights, strict=True):
-        line[:ordered] = weighted_pav(line[:ordered], wt[:ordered], increasing)
-    return np.moveaxis(lines.reshape(xm.shape), -1, axis)
-
-
-def isotonic_grid(values, weights, directions, ordered=None, tol: float = 1e-13,
-                  max_iter: int = 10_000) -> np.ndarray:
-    """Weighted isotonic regression over a grid, monotone along each ordered axis.
-
-    The weighted least-squares projection onto the grid's product order,
-    computed by Dykstra's alternating projections, each projection a weighted
-    PAV along one axis (exact for one ordered axis; converges to the exact
-    projection for several).
-
-    Parameters
-    ----------
-    values : array with one axis per factor.
-    weights : same shape, >= 0.
-    directions : per axis "ascending", "descending" or None (not ordered).
-    ordered : per axis, how many leading positions are ordered (the regular
-        bins; the rest — missing, special — are left free). All by default.
-    tol : stop when no value moves more than this in a sweep.
-    max_iter : most sweeps.
-
-    Returns
-    -------
-    Fitted array (same shape).
-
-    Examples
-    --------
-    >>> v = np.array([[0.01, 0.03], [0.02, 0.02]])
-    >>> isotonic_grid(v, np.ones((2, 2)), ["ascending", "ascending"]).round(4).tolist()
-    [[0.01, 0.025], [0.02, 0.025]]
-    """
-    x = np.asarray(values, dtype=float).copy()
-    w = np.broadcast_to(np.asarray(weights, dtype=float), x.shape)
-    if len(directions) != x.ndim:
-        raise DataValidationError([Violation("directions", f"{len(directions)} given", f"{x.ndim} (one per axis)")])
-    ordered = list(x.shape) if ordered is None else list(ordered)
-    axes = [a for a, d in enumerate(directions) if d is not None and ordered[a] > 1]
-    for a in axes:
-        if directions[a] not in ("ascending", "descending"):
-            raise DataValidationError([Violation("directions", f"{directions[a]!r}", "'ascending', 'descending' or None")])
-    if len(axes) == 1:
-        a = axes[0]
-        return _pav_along(x, w, a, directions[a] == "ascending", ordered[a])
-    increments = {a: np.zeros_like(x) for a in axes}
-    for _ in range(max_iter):
-        before = x.copy()
-        for a in axes:
-            y = x + increments[a]
-            x = _pav_along(y, w, a, directions[a] == "ascending", ordered[a])
-            increments[a] = y - x
-        if np.abs(x - before).max() <= tol:
-            break
-    return x
-
-
-def chi2_g2_test(table) -> dict:
-    """Pearson χ² and likelihood-ratio G² tests of independence of an r × c table.
-
-    No continuity correction. Rows and columns with no observations are dropped
-    before the degrees of freedom (r − 1)(c − 1) are counted.
-
-    Parameters
-    ----------
-    table : r × c counts.
-
-    Returns
-    -------
-    dict with chi2, g2, df, p_chi2, p_g2, min_expected.
-
-    Examples
-    --------
-    >>> t = chi2_g2_test([[4, 5], [12, 74]])  # Zelterman (2006)
-    >>> round(t["chi2"], 6), round(t["g2"], 6), t["df"]
-    (5.408285, 4.26736, 1)
-    """
-    t = np.asarray(table, dtype=float)
-    if t.ndim != 2 or (t < 0).any() or not np.isfinite(t).all():
-        raise DataValidationError([Violation("table", "not a 2-d table of non-negative counts", "counts >= 0")])
-    t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0]
-    r, c = t.shape
-    if r < 2 or c < 2:
-        return {"chi2": 0.0, "g2": 0.0, "df": 0, "p_chi2": 1.0, "p_g2": 1.0, "min_expected": float("nan")}
-    expected = np.outer(t.sum(axis=1), t.sum(axis=0)) / t.sum()
-    chi2 = float(((t - expected) ** 2 / expected).sum())
-    with np.errstate(divide="ignore", invalid="ignore"):
-        g2 = float(2 * np.where(t > 0, t * np.log(t / expected), 0.0).sum())
-    df = (r - 1) * (c - 1)
-    return {"chi2": chi2, "g2": g2, "df": df, "p_chi2": float(stats.chi2.sf(chi2, df)),
-            "p_g2": float(stats.chi2.sf(g2, df)), "min_expected": float(expected.min())}
-
-
-def fisher_exact_2x2(table, alternative: str = "two-sided") -> tuple[float, float]:
-    """Fisher's exact test of a 2 × 2 table: (sample odds ratio, p-value).
-
-    The two-sided p sums the hypergeometric probabilities of all tables with
-    the same margins that are no more likely than the observed one.
-
-    Parameters
-    ----------
-    table : [[a, b], [c, d]] counts.
-    alternative : "two-sided", "greater" (odds ratio > 1) or "less".
-
-    Returns
-    -------
-    (odds_ratio, p)
-
-    Examples
-    --------
-    >>> fisher_exact_2x2([[3, 1], [1, 3]], "greater")[1].__round__(4)  # Fisher's tea tasting
-    0.2429
-    """
-    t = np.asarray(table, dtype=np.int64)
-    if t.shape != (2, 2) or (t < 0).any():
-        raise DataValidationError([Violation("table", f"shape {t.shape}", "a 2 × 2 table of counts >= 0")])
-    (a, b), (c, d) = t
-    row1, col1, total = a + b, a + c, t.sum()
-    lo, hi = max(0, col1 - (total - row1)), min(row1, col1)
-    support = np.arange(lo, hi + 1)
-    pmf = stats.hypergeom.pmf(support, total, row1, col1)
-    observed = pmf[a - lo]
-    if alternative == "two-sided":
-        p = pmf[pmf <= observed * (1 + 1e-7)].sum()
-    elif alternative == "greater":
-        p = pmf[support >= a].sum()
-    elif alternative == "less":
-        p = pmf[support <= a].sum()
-    else:
-        raise DataValidationError([Violation("alternative", f"{alternative!r}", "'two-sided', 'greater' or 'less'")])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        odds = float(a * d / (b * c)) if b * c > 0 else (float("inf") if a * d > 0 else float("nan"))
-    return odds, float(min(1.0, p))
-
-
-def wilson_interval(defaults, counts, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval for binomial rates (NaN for n = 0).
-
-    Examples
-    --------
-    >>> lo, hi = wilson_interval([81, 0], [263, 20])  # Newcombe (1998), Table II
-    >>> lo.round(4).tolist(), hi.round(4).tolist()
-    ([0.2553, 0.0], [0.3662, 0.1611])
-    """
-    d, n = np.asarray(defaults, dtype=float), np.asarray(counts, dtype=float)
-    z = stats.norm.ppf(0.5 + level / 2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = d / n
-        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-        half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
-
-
-def jeffreys_interval(defaults, counts, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Jeffreys interval: Beta(d + ½, n − d + ½) quantiles; 0 lower bound at d = 0, 1 upper at d = n.
-
-    Examples
-    --------
-    >>> lo, hi = jeffreys_interval([0, 5], [10, 10])
-    >>> lo.round(4).tolist(), hi.round(4).tolist()
-    ([0.0, 0.2235], [0.2172, 0.7765])
-    """
-    d, n = np.asarray(defaults, dtype=float), np.asarray(counts, dtype=float)
-    alpha = 1 - level
-    with np.errstate(invalid="ignore"):
-        lo = np.where(d > 0, stats.beta.ppf(alpha / 2, d + 0.5, n - d + 0.5), 0.0)
-        hi = np.where(d < n, stats.beta.ppf(1 - alpha / 2, d + 0.5, n - d + 0.5), 1.0)
-    empty = n <= 0
-    return np.where(empty, np.nan, lo), np.where(empty, np.nan, hi)
 
 
 # =========================================================================== binning helpers
@@ -677,10 +464,6 @@ class CrossTabModel(ScorerModel):
                 "levels": [[float(v) for v in r] for r in self.level_rates_]}
 
     # ------------------------------------------------------------------ outputs
-    def cell_of(self, X) -> np.ndarray:
-        """Flat cell index of each record (-1 when a factor value has no bin)."""
-        return self.score_frame(X)["extra"]["cell"]
-
     def summary(self) -> str:
         """Text summary: factors, prior strengths, tests and the non-empty cells."""
         self._check_fitted()

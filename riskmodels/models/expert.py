@@ -33,9 +33,10 @@ import numpy as np
 
 from riskmodels import scoring
 from riskmodels.calibration import IsotonicCalibrator, LogisticScoreCalibrator
+from riskmodels.data.frames import as_frame
 from riskmodels.data.schema import require_binary_target
 from riskmodels.errors import SpecError
-from riskmodels.models.base import ScorerModel, as_frame
+from riskmodels.models.base import ScorerModel
 from riskmodels.scorecards.engine import CardEngine, ScoreResult
 from riskmodels.scorecards.spec import ScorecardSpec, limit_rule, load_spec, spec_from_dict
 

@@ -20,9 +20,10 @@ import pandas as pd
 
 from riskmodels.binning import BinningProcess
 from riskmodels.binning.woe import iv_strength
+from riskmodels.data.frames import as_frame
 from riskmodels.data.schema import require_binary_target
 from riskmodels.errors import ConvergenceError, DataValidationError, Violation
-from riskmodels.models.base import ScorerModel, as_frame
+from riskmodels.models.base import ScorerModel
 from riskmodels.scoring import top_reasons
 
 SELECTIONS = (None, "forward", "backward", "stepwise")

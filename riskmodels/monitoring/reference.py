@@ -107,12 +107,12 @@ def characteristic_counts(spec: dict, raw) -> np.ndarray:
     >>> characteristic_counts({"type": "number", "edges": [1.0]}, [0.0, 2.0, None]).tolist()
     [1, 1, 1]
     """
-    values = scoring._column_array(raw) if not isinstance(raw, np.ndarray) else raw
+    values = scoring.column_array(raw) if not isinstance(raw, np.ndarray) else raw
     if spec["type"] == "number":
-        x, _ = scoring._number_column(values)
+        x, _ = scoring.number_column(values)
         x = np.where(np.isinf(x), np.nan, x)
         return number_counts(x, spec["edges"])
-    return category_counts(scoring._category_column(values), spec["categories"])
+    return category_counts(scoring.category_column(values), spec["categories"])
 
 
 def quantile_edges(values, n_bins: int) -> list[float]:
@@ -182,10 +182,10 @@ def build_reference(content: dict, X, y=None, *, score_bins: int = 10, score_edg
         name = rule["name"]
         raw = columns.get(name, np.full(n, None, dtype=object))
         if rule["type"] == "number":
-            x, _ = scoring._number_column(scoring._column_array(raw))
+            x, _ = scoring.number_column(scoring.column_array(raw))
             spec = {"type": "number", "edges": model_edges.get(name) or quantile_edges(x, characteristic_bins)}
         else:
-            labels = scoring._category_column(scoring._column_array(raw))
+            labels = scoring.category_column(scoring.column_array(raw))
             seen = sorted({v for v in labels.tolist() if v is not None})
             spec = {"type": "category", "categories": list(rule.get("categories") or seen)}
         spec["counts"] = characteristic_counts(spec, raw).tolist()

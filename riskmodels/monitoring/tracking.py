@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from riskmodels.tracking.mlflow_log import _use_experiment
 from riskmodels.tracking.mlflow_log import tracking_uri as _tracking_uri
+from riskmodels.tracking.mlflow_log import use_experiment
 
 
 def _metric_name(text: str) -> str:
@@ -32,7 +32,7 @@ def log_period(report, tracking_uri: str | None = None, experiment: str = "riskm
 
     uri = _tracking_uri(tracking_uri)
     mlflow.set_tracking_uri(uri)
-    _use_experiment(mlflow, experiment, uri)
+    use_experiment(mlflow, experiment, uri)
     tags = {"riskmodels.model_name": str(report.model.get("name")),
             "riskmodels.model_version": str(report.model.get("version")),
             "riskmodels.bundle_sha256": str(report.model.get("bundle_sha256")),

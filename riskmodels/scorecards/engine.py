@@ -23,9 +23,9 @@ import numpy as np
 import pandas as pd
 
 from riskmodels import scoring
-from riskmodels.data.schema import _violation
+from riskmodels.data.frames import frame_columns, schema_from_inputs
+from riskmodels.data.schema import violation
 from riskmodels.errors import DataValidationError, Violation
-from riskmodels.models.base import frame_columns, schema_from_inputs
 from riskmodels.scorecards.spec import (
     ScorecardSpec,
     categorical_table,
@@ -142,7 +142,7 @@ class CardEngine:
                 if col in frame.columns:
                     gone = frame[col].isna().to_numpy()
                     if gone.any():
-                        bad.append(_violation(col, f"insufficient history: fewer than {years} fiscal years "
+                        bad.append(violation(col, f"insufficient history: fewer than {years} fiscal years "
                                               "of statements", frame.index[gone],
                                               f"at least {years} fiscal years of statements (003 企业信用评级标准)"))
         if bad:
@@ -161,7 +161,7 @@ class CardEngine:
             blank = np.ones(len(frame), dtype=bool)
         bad = moved & blank
         if bad.any():
-            raise DataValidationError([_violation(adj.reason_input, "analyst adjustment without a reason",
+            raise DataValidationError([violation(adj.reason_input, "analyst adjustment without a reason",
                                                   frame.index[bad], f"a non-empty reason wherever {adj.input} is not 0")])
 
     def score(self, records) -> ScoreResult:

@@ -25,15 +25,15 @@ import pandas as pd
 from pydantic import ConfigDict, Field
 
 from riskmodels import scoring
-from riskmodels.data.schema import _violation
+from riskmodels.data.schema import violation
 from riskmodels.errors import DataValidationError, SpecError, Violation
-from riskmodels.scorecards.spec import SPECS_DIR, _read_mapping, _Strict, _validated
+from riskmodels.scorecards.spec import SPECS_DIR, StrictSpec, read_mapping, validated
 
 _OPS = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,
         "==": np.equal, "!=": np.not_equal}
 
 
-class Condition(_Strict):
+class Condition(StrictSpec):
     """``column op value``; ``in`` takes a list of answers."""
 
     column: str
@@ -43,7 +43,7 @@ class Condition(_Strict):
     default: bool = False
 
 
-class ClassRule(_Strict):
+class ClassRule(StrictSpec):
     """A class and its conditions: ``all`` must hold, or ``any`` may; neither = fallback."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -52,7 +52,7 @@ class ClassRule(_Strict):
     any: list[Condition] | None = None
 
 
-class RuleSet(_Strict):
+class RuleSet(StrictSpec):
     """Ordered class rules; the last one must be the fallback."""
 
     label: str | None = None
@@ -60,43 +60,43 @@ class RuleSet(_Strict):
     classes: list[ClassRule] = Field(min_length=2)
 
 
-class Tier(_Strict):
+class Tier(StrictSpec):
     tier: str
     min: float
 
 
-class ValueTiers(_Strict):
+class ValueTiers(StrictSpec):
     column: str
     tiers: list[Tier] = Field(min_length=1)
     note: str | None = None
 
 
-class NewCustomers(_Strict):
+class NewCustomers(StrictSpec):
     tenure_column: str
     months: float = 6
     tier: str
     note: str | None = None
 
 
-class Terms(_Strict):
+class Terms(StrictSpec):
     limit_share: float = Field(ge=0)
     credit_days: int = Field(ge=0)
     discount: float = Field(ge=0, lt=1)
     payment: str
 
 
-class TermsTable(_Strict):
+class TermsTable(StrictSpec):
     classes: dict[str, Terms]
     note: str | None = None
     default: bool = False
 
 
-class Notch(_Strict):
+class Notch(StrictSpec):
     min_days: float
     notches: int = Field(ge=1)
 
 
-class LatePayers(_Strict):
+class LatePayers(StrictSpec):
     """Downgrade of late payers by severity (000 5: 视情节轻重给予信用等级的降级处理).
 
     ``covered_by`` lists columns that are never below ``column`` (a longer window of the
@@ -111,7 +111,7 @@ class LatePayers(_Strict):
     default: bool = False
 
 
-class CustomerRulesSpec(_Strict):
+class CustomerRulesSpec(StrictSpec):
     """The whole rules file."""
 
     name: str
@@ -156,7 +156,7 @@ def _condition(frame: pd.DataFrame, cond: Condition) -> np.ndarray:
     numbers = pd.to_numeric(values, errors="coerce")
     wrong = (numbers.isna() & values.notna()).to_numpy()
     if wrong.any():  # a text value never silently fails a numeric condition
-        raise DataValidationError([_violation(cond.column, "values that are not numbers", values.index[wrong],
+        raise DataValidationError([violation(cond.column, "values that are not numbers", values.index[wrong],
                                               f"numbers for the condition {cond.op} {cond.value:g}")])
     with np.errstate(invalid="ignore"):
         return _OPS[cond.op](numbers.to_numpy(dtype=float), cond.value)
@@ -177,12 +177,12 @@ class CustomerRules:
     def from_spec(cls, path=None) -> CustomerRules:
         """Load ``customer_rules.yaml`` (shipped) or another file; raise SpecError when invalid."""
         path = SPECS_DIR / "customer_rules.yaml" if path is None else path
-        return cls.from_dict(_read_mapping(path), str(path))
+        return cls.from_dict(read_mapping(path), str(path))
 
     @classmethod
     def from_dict(cls, data: dict, source: str = "") -> CustomerRules:
         """Validate rules given as a dict."""
-        spec = _validated(CustomerRulesSpec, data, source)
+        spec = validated(CustomerRulesSpec, data, source)
         _check(spec, source)
         return cls(spec)
 

@@ -38,11 +38,21 @@ QUALITATIVE_ALIASES = {"好": "good", "较好": "fairly good", "一般": "averag
 _TOL = 1e-9
 
 
-class _Strict(BaseModel):
+class StrictSpec(BaseModel):
+    """Base of every spec section: unknown keys are refused, values are frozen.
+
+    Examples
+    --------
+    >>> class Demo(StrictSpec):
+    ...     weight: float
+    >>> Demo(weight=0.5).weight
+    0.5
+    """
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class GradeBand(_Strict):
+class GradeBand(StrictSpec):
     """One grade and its score band [min, max) (the best band includes its max)."""
 
     grade: str
@@ -51,7 +61,7 @@ class GradeBand(_Strict):
     label: str | None = None
 
 
-class Indicator(_Strict):
+class Indicator(StrictSpec):
     """One scored indicator.
 
     ``kind`` "numeric" interpolates linearly between per-grade reference values
@@ -88,7 +98,7 @@ class Indicator(_Strict):
     note: str | None = None
 
 
-class Aspect(_Strict):
+class Aspect(StrictSpec):
     """A group of indicators carrying ``weight`` points of the 100."""
 
     name: str
@@ -97,7 +107,7 @@ class Aspect(_Strict):
     label: str | None = None
 
 
-class Cap(_Strict):
+class Cap(StrictSpec):
     """A grade cap: when the condition holds, the grade is at best ``max_grade``.
 
     A cap on a multi-year indicator tests the firm's latest-year value by default
@@ -120,7 +130,7 @@ class Cap(_Strict):
     note: str | None = None
 
 
-class Adjustment(_Strict):
+class Adjustment(StrictSpec):
     """The analyst's bounded adjustment (整体评估、微调); a non-zero one needs a reason."""
 
     input: str = "analyst_adjustment"
@@ -129,14 +139,14 @@ class Adjustment(_Strict):
     max: float = 5.0
 
 
-class CoefficientBand(_Strict):
+class CoefficientBand(StrictSpec):
     """Scores of at least ``min`` (up to the next band) get ``coefficient``."""
 
     min: float
     coefficient: float = Field(ge=0)
 
 
-class CreditLimitRule(_Strict):
+class CreditLimitRule(StrictSpec):
     """The limit of 002 「客户资信评估管理办法」 六, keyed to the **score**.
 
     ``授信金额 = 月均签约销量 × 对应得分系数 × min(流动资产 / 月均签约销量, ratio_cap) / 2``,
@@ -157,7 +167,7 @@ class CreditLimitRule(_Strict):
     note: str | None = None
 
 
-class DefaultGrade(_Strict):
+class DefaultGrade(StrictSpec):
     """The default grade: given to an obligor that meets the default definition
     (``input`` true), whatever its score, with limit 0; no score band leads to it
     (003 村镇银行客户信用评级管理办法 第五条: D 级为违约级别)."""
@@ -167,14 +177,14 @@ class DefaultGrade(_Strict):
     label: str | None = None
 
 
-class Promotion(_Strict):
+class Promotion(StrictSpec):
     """Consecutive years at ``grade`` promote to a better label (environmental AA/AAA rule)."""
 
     grade: str
     after_years: dict[int, str]
 
 
-class IndustryReferences(_Strict):
+class IndustryReferences(StrictSpec):
     """Reference values per industry (003 企业信用评级标准: the indicator standards differ
     by firm type; 企业信用评级方法规则 第十六条): ``tables[industry][indicator]`` replaces
     the indicator's ``reference`` for firms whose ``column`` is that industry; other
@@ -185,7 +195,7 @@ class IndustryReferences(_Strict):
     note: str | None = None
 
 
-class ScorecardSpec(_Strict):
+class ScorecardSpec(StrictSpec):
     """A whole expert scorecard (see the files in ``riskmodels/scorecards/specs``)."""
 
     name: str
@@ -230,8 +240,15 @@ def _loc_to_path(loc) -> str:
     return out
 
 
-def _read_mapping(path) -> dict:
-    """A YAML file's top-level mapping (``yaml.safe_load``); SpecError with the line otherwise."""
+def read_mapping(path) -> dict:
+    """A YAML file's top-level mapping (``yaml.safe_load``); SpecError with the line otherwise.
+
+    Examples
+    --------
+    >>> read_mapping("no/such/file.yaml")
+    Traceback (most recent call last):
+    riskmodels.errors.SpecError: no/such/file.yaml: file not found
+    """
     path = Path(path)
     if not path.is_file():
         raise SpecError("file not found", "", str(path))
@@ -249,7 +266,7 @@ def _read_mapping(path) -> dict:
 def _read_yaml(path: Path, seen: tuple = ()) -> dict:
     if path in seen:
         raise SpecError(f"'base' files form a cycle: {[p.name for p in seen]}", "base", str(path))
-    data = _read_mapping(path)
+    data = read_mapping(path)
     base = data.pop("base", None)
     if base is None:
         return data
@@ -302,13 +319,20 @@ def spec_from_dict(data: dict, source: str = "") -> ScorecardSpec:
     ...
     riskmodels.errors.SpecError: at grades: List should have at least 2 items after validation, not 1
     """
-    spec = _validated(ScorecardSpec, data, source)
+    spec = validated(ScorecardSpec, data, source)
     check_spec(spec, source)
     return spec
 
 
-def _validated(model: type[BaseModel], data: dict, source: str = ""):
-    """``model`` validated from a copy of ``data``; the first pydantic error as a SpecError with its path."""
+def validated(model: type[BaseModel], data: dict, source: str = ""):
+    """``model`` validated from a copy of ``data``; the first pydantic error as a SpecError with its path.
+
+    Examples
+    --------
+    >>> validated(GradeBand, {"grade": "A"}, "demo.yaml")
+    Traceback (most recent call last):
+    riskmodels.errors.SpecError: ...
+    """
     try:
         return model.model_validate(copy.deepcopy(data))
     except ValidationError as exc:

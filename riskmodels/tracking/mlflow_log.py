@@ -53,7 +53,23 @@ def artifact_location(uri: str) -> str | None:
     return (Path(uri[len("sqlite:///"):]).resolve().parent / "mlruns").as_uri()
 
 
-def _use_experiment(mlflow, name: str, uri: str) -> None:
+def use_experiment(mlflow, name: str, uri: str) -> None:
+    """Make ``name`` the active MLflow experiment, creating it with artifacts beside ``uri``.
+
+    Examples
+    --------
+    With a stand-in for the ``mlflow`` module (so the example touches no tracking store):
+
+    >>> class Stub:
+    ...     made, active = [], None
+    ...     def get_experiment_by_name(self, name): return None
+    ...     def create_experiment(self, name, artifact_location): self.made.append(name)
+    ...     def set_experiment(self, name): self.active = name
+    >>> stub = Stub()
+    >>> use_experiment(stub, "doc", "sqlite:///doc.db")
+    >>> stub.made, stub.active
+    (['doc'], 'doc')
+    """
     if mlflow.get_experiment_by_name(name) is None:
         mlflow.create_experiment(name, artifact_location=artifact_location(uri))
     mlflow.set_experiment(name)
@@ -67,7 +83,7 @@ def log_comparison(comparison) -> str:
     cfg = comparison.config
     uri = tracking_uri(cfg.tracking.uri)
     mlflow.set_tracking_uri(uri)
-    _use_experiment(mlflow, cfg.tracking.experiment, uri)
+    use_experiment(mlflow, cfg.tracking.experiment, uri)
     versions = package_versions()
     tags = {
         "riskmodels.kind": "comparison",

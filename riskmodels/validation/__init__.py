@@ -1,4 +1,4 @@
-"""Validation: discrimination, calibration accuracy and stability measures, and a report.
+"""Validation: discrimination, calibration accuracy, stability, table tests, isotonic fits, a report.
 
 Examples
 --------
@@ -20,6 +20,7 @@ from riskmodels.validation.accuracy import (
     spiegelhalter,
     traffic_light,
 )
+from riskmodels.validation.contingency import chi2_g2_test, fisher_exact_2x2, wilson_interval
 from riskmodels.validation.discrimination import (
     AUCComparison,
     AUCResult,
@@ -36,6 +37,7 @@ from riskmodels.validation.discrimination import (
     midrank,
     roc_curve,
 )
+from riskmodels.validation.isotonic import isotonic_grid, weighted_pav
 from riskmodels.validation.report import ValidationReport
 from riskmodels.validation.stability import (
     csi,
@@ -52,4 +54,5 @@ __all__ = [
     "AUCComparison", "brier", "brier_decomposition", "log_loss", "ece", "spiegelhalter",
     "hosmer_lemeshow_test", "calibration_curve", "jeffreys_interval", "traffic_light", "bins_of",
     "check_outcomes", "ValidationReport", "psi", "psi_table", "psi_zone", "csi", "herfindahl_test", "migration_stability",
+    "chi2_g2_test", "fisher_exact_2x2", "wilson_interval", "weighted_pav", "isotonic_grid",
 ]

@@ -218,19 +218,25 @@ def calibration_curve(y, pd_, n_bins: int = 10, strategy: str = "quantile",
 def jeffreys_interval(defaults, n, level: float = 0.95):
     """Equal-tailed Jeffreys interval of a default rate (Brown, Cai & DasGupta 2001).
 
-    The lower end is 0 when there are no defaults and the upper end 1 when all default.
+    The lower end is 0 when there are no defaults and the upper end 1 when all default;
+    both are NaN for a group with no observations.
 
     Examples
     --------
     >>> [round(float(v), 4) for v in jeffreys_interval(0, 100)]
     [0.0, 0.0248]
+    >>> lo, hi = jeffreys_interval([0, 5], [10, 10])
+    >>> lo.round(4).tolist(), hi.round(4).tolist()
+    ([0.0, 0.2235], [0.2172, 0.7765])
     """
     d = np.asarray(defaults, dtype=float)
     nn = np.asarray(n, dtype=float)
     a = (1 - level) / 2
-    lo = np.where(d > 0, stats.beta.ppf(a, d + 0.5, nn - d + 0.5), 0.0)
-    hi = np.where(d < nn, stats.beta.ppf(1 - a, d + 0.5, nn - d + 0.5), 1.0)
-    return lo, hi
+    with np.errstate(invalid="ignore"):
+        lo = np.where(d > 0, stats.beta.ppf(a, d + 0.5, nn - d + 0.5), 0.0)
+        hi = np.where(d < nn, stats.beta.ppf(1 - a, d + 0.5, nn - d + 0.5), 1.0)
+    empty = nn <= 0
+    return np.where(empty, np.nan, lo), np.where(empty, np.nan, hi)
 
 
 def traffic_light(pd_, n, defaults, rho: float = 0.0, levels=(0.95, 0.999)):

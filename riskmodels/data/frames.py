@@ -1,0 +1,117 @@
+"""Input frames as every model and scorecard reads them: a DataFrame view, bundle rules as a schema.
+
+These helpers sit below the models, the binning and the expert scorecards (they
+used to live in ``riskmodels.models.base``), so those packages do not import
+each other.
+
+Examples
+--------
+>>> as_frame([[1.0, 2.0]]).columns.tolist()
+['x0', 'x1']
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from riskmodels import scoring
+from riskmodels.data.schema import Column, Schema
+from riskmodels.errors import DataValidationError, Violation
+
+
+def as_frame(X, feature_names=None) -> pd.DataFrame:
+    """A DataFrame view of ``X``; a 2-d array gets ``feature_names`` or x0, x1, ...
+
+    Parameters
+    ----------
+    X : DataFrame, dict of columns or 2-d array-like
+        The records.
+    feature_names : list of str, optional
+        Column names for a 2-d array (one per column).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``X`` itself when it is a DataFrame.
+
+    Raises
+    ------
+    DataValidationError
+        ``X`` is not 2-d, or the names do not match its columns.
+
+    Examples
+    --------
+    >>> as_frame(np.zeros((2, 2)), ["a", "b"]).columns.tolist()
+    ['a', 'b']
+    """
+    if isinstance(X, pd.DataFrame):
+        return X
+    if isinstance(X, dict):
+        return pd.DataFrame(X)
+    arr = np.asarray(X)
+    if arr.ndim != 2:
+        raise DataValidationError([Violation("<X>", f"has {arr.ndim} dimension(s)", "a 2-d table")])
+    names = list(feature_names) if feature_names is not None else [f"x{i}" for i in range(arr.shape[1])]
+    if len(names) != arr.shape[1]:
+        raise DataValidationError([Violation("<X>", f"has {arr.shape[1]} columns",
+                                             f"{len(names)} columns {names}")])
+    return pd.DataFrame(arr, columns=names)
+
+
+def schema_from_inputs(inputs: list, name: str) -> Schema:
+    """The frame schema equivalent to a bundle's input rules (for DataValidationError messages).
+
+    Parameters
+    ----------
+    inputs : list of dict
+        The bundle's ``inputs`` section (one rule per feature).
+    name : str
+        Name of the schema (the model), used in error messages.
+
+    Returns
+    -------
+    Schema
+
+    Examples
+    --------
+    >>> s = schema_from_inputs([{"name": "age", "type": "number", "min": 0}], "demo")
+    >>> [c.name for c in s.columns]
+    ['age']
+    """
+    cols = []
+    for rule in inputs:
+        numeric = rule["type"] == "number"
+        cols.append(Column(
+            rule["name"],
+            "number" if numeric else "any",
+            required=rule.get("required", True),
+            nullable=rule.get("missing", "error") != "error",
+            min=rule.get("min") if numeric and rule.get("out_of_range", "error") == "error" else None,
+            max=rule.get("max") if numeric and rule.get("out_of_range", "error") == "error" else None,
+            allowed=tuple(rule["categories"]) if rule.get("categories") is not None
+            and rule.get("unknown", "error") == "error" else None,
+        ))
+    return Schema(cols, name=name)
+
+
+def frame_columns(frame: pd.DataFrame, names: list[str]) -> dict:
+    """Dict of numpy arrays for the named columns, converted as ``Scorer.score`` converts a frame.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The records.
+    names : list of str
+        Columns wanted; names missing from ``frame`` are left out (the scorer reports them).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+
+    Examples
+    --------
+    >>> sorted(frame_columns(pd.DataFrame({"a": [1, 2], "b": ["x", "y"]}), ["a", "c"]))
+    ['a']
+    """
+    return {n: scoring.column_array(frame[n]) for n in names if n in frame.columns}

@@ -1,0 +1,278 @@
+"""KMVModel: the KMV-style estimator whose predictions run through the ``kmv`` kernel."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from riskmodels import scoring
+from riskmodels.data.frames import as_frame, frame_columns, schema_from_inputs
+from riskmodels.data.schema import require_binary_target
+from riskmodels.errors import ConvergenceError, DataValidationError, Violation
+from riskmodels.models.base import ScorerModel
+from riskmodels.models.kmv.checks import (
+    DD_CLIP,
+    MERTON_STATUS,
+    PROXY_OFFSET,
+)
+from riskmodels.models.kmv.merton import (
+    default_point,
+    pd_sensitivities,
+    solve_merton,
+)
+from riskmodels.models.kmv.pd_map import fit_empirical_pd_map
+from riskmodels.models.kmv.peers import peer_asset_volatility
+from riskmodels.models.kmv.plots import plot_dd_by_outcome
+
+
+# --------------------------------------------------------------------------- estimator
+def median_multiple(asset_value, ebit) -> float:
+    """Median V/EBIT of listed firms with positive EBIT (the private firms' earnings multiple)."""
+    value, earnings = np.asarray(asset_value, dtype=float), np.asarray(ebit, dtype=float)
+    usable = (earnings > 0) & np.isfinite(value)
+    if not usable.any():
+        raise DataValidationError([Violation("ebit", "is <= 0 for every listed firm",
+                                             "listed firms with positive EBIT to learn a multiple")],
+                                  "KMVModel.fit")
+    return float(np.median(value[usable] / earnings[usable]))
+
+
+class KMVModel(ScorerModel):
+    """KMV-style PD model: Merton DD for listed firms, accounting-proxy DD for private ones.
+
+    Listed firms (``equity_value`` and ``equity_vol`` present) get (V, σV) from
+    :func:`solve_merton` with debt = the default point; firms without market data
+    get the proxy: V = ``total_assets`` (book value) or ``ebit`` × an earnings
+    multiple, and σV = the median solved asset volatility of listed firms in the
+    same ``peer_group`` (overall median for small or unseen groups).
+    :meth:`dd_frame` marks every firm's ``source`` as "market" or "proxy". ``fit``
+    learns the peer volatilities, the multiple (if not given) and the DD→PD map.
+
+    Parameters
+    ----------
+    long_term_weight : share of long-term debt in the default point (KMV: 0.5).
+    horizon : PD horizon in years.
+    drift : asset drift in the DD; None uses each firm's ``rate`` column.
+    pd_map : "empirical" (monotone map fitted on defaults, separately for market
+        and proxy DDs) or "normal" (N(−DD), nothing fitted but the peer volatilities).
+    n_bins, min_pd : of :func:`fit_empirical_pd_map`.
+    proxy : "peer" (private firms via a proxy asset value and peer σV) or None
+        (listed only: equity data are then required for every firm).
+    proxy_value : "book" (V = total_assets) or "ebit" (V = ebit × ebit_multiple;
+        firms with EBIT <= 0 sit at the default barrier, DD = −inf).
+    ebit_multiple : asset value / EBIT for ``proxy_value="ebit"``; None learns the
+        median V/EBIT of listed firms with positive EBIT.
+    peer_group : column holding the peer group (e.g. industry).
+    min_peers : listed firms a group needs for its own volatility.
+    master_scale : master-scale bundle dict or MasterScale; None uses the default scale.
+    name : model name in bundles and reports.
+
+    Examples
+    --------
+    >>> X = pd.DataFrame({"equity_value": [3.0, 8.0, 1.0, np.nan], "equity_vol": [0.8, 0.3, 0.9, np.nan],
+    ...     "short_term_debt": [6.0, 2.0, 6.0, 5.0], "long_term_debt": [8.0, 4.0, 6.0, 4.0],
+    ...     "rate": 0.05, "total_assets": [14.0, 14.0, 9.0, 12.0], "industry": ["a", "a", "a", "a"]})
+    >>> scale = {"name": "t", "grades": ["A", "B", "D"], "upper_bounds": [0.05, 1.0], "floor": None,
+    ...     "midpoints": [0.01, 0.2, 1.0]}
+    >>> m = KMVModel(pd_map="normal", min_peers=1, master_scale=scale).fit(X, [0, 0, 1, 0])
+    >>> m.dd_frame(X)["source"].tolist()
+    ['market', 'market', 'market', 'proxy']
+    >>> m.predict_proba(X)[:, 1].round(3).tolist()
+    [0.127, 0.0, 0.218, 0.003]
+    """
+
+    kind = "kmv"
+
+    def __init__(self, long_term_weight: float = 0.5, horizon: float = 1.0, drift: float | None = None,
+                 pd_map: str = "empirical", n_bins: int = 20, min_pd: float = 1e-4, proxy: str | None = "peer",
+                 proxy_value: str = "book", ebit_multiple: float | None = None, peer_group: str = "industry",
+                 min_peers: int = 5, master_scale=None, name: str | None = None):
+        self.long_term_weight = long_term_weight
+        self.horizon = horizon
+        self.drift = drift
+        self.pd_map = pd_map
+        self.n_bins = n_bins
+        self.min_pd = min_pd
+        self.proxy = proxy
+        self.proxy_value = proxy_value
+        self.ebit_multiple = ebit_multiple
+        self.peer_group = peer_group
+        self.min_peers = min_peers
+        self.master_scale = master_scale
+        self.name = name
+
+    # ---- bundle hooks
+    def _input_rules(self, categories=None) -> list:
+        market_missing = "allow" if self.proxy else "error"
+
+        def number(name, required=True, missing="error", low=0.0, high=None):
+            return {"name": name, "type": "number", "required": required, "min": low, "max": high,
+                    "out_of_range": "error", "missing": missing}
+
+        rules = [number("equity_value", not self.proxy, market_missing),
+                 number("equity_vol", not self.proxy, market_missing),
+                 number("short_term_debt"), number("long_term_debt"),
+                 number("rate", low=-1.0, high=1.0)]
+        if self.proxy:
+            rules += [number("total_assets") if self.proxy_value == "book" else number("ebit", low=None),
+                      {"name": self.peer_group, "type": "category", "required": True,
+                       "categories": categories, "unknown": "allow", "missing": "allow"}]
+        return rules
+
+    def _bundle_inputs(self) -> list:
+        return self._input_rules(getattr(self, "peer_categories_", None))
+
+    def _bundle_model(self) -> dict:
+        proxy = None
+        if self.proxy:
+            proxy = {"asset_value": "total_assets" if self.proxy_value == "book" else "ebit",
+                     "multiple": self.proxy_multiple_, "group": self.peer_group,
+                     "asset_vol": dict(self.peer_asset_vol_), "default_asset_vol": self.default_asset_vol_}
+        return {"long_term_weight": float(self.long_term_weight), "horizon": float(self.horizon),
+                "drift": None if self.drift is None else float(self.drift), "tol": 1e-10, "max_iter": 50,
+                "pd_map": self.pd_map, "dd_clip": DD_CLIP, "proxy_offset": PROXY_OFFSET, "proxy": proxy}
+
+    def _bundle_calibration(self) -> list:
+        if self.pd_map == "normal":
+            return []
+        xs, ys = [], []
+        # without private firms in the training data, proxy DDs use the market map
+        for offset, pd_map in ((0.0, self.market_map_), (PROXY_OFFSET, self.proxy_map_ or self.market_map_)):
+            x, y = pd_map.dd.tolist(), pd_map.pd.tolist()
+            # pin both ends of each range so each map stays flat up to its own clip bound
+            if x[0] > -DD_CLIP:
+                x, y = [-DD_CLIP] + x, [y[0]] + y
+            if x[-1] < DD_CLIP:
+                x, y = x + [DD_CLIP], y + [y[-1]]
+            xs += [v + offset for v in x]
+            ys += y
+        return [{"method": "interp", "x": xs, "y": ys}]
+
+    # ---- fitting
+    def _check_params(self):
+        problems = []
+        if self.pd_map not in ("empirical", "normal"):
+            problems.append(Violation("pd_map", f"is {self.pd_map!r}", "'empirical' or 'normal'"))
+        if self.proxy not in ("peer", None):
+            problems.append(Violation("proxy", f"is {self.proxy!r}", "'peer' or None"))
+        if self.proxy_value not in ("book", "ebit"):
+            problems.append(Violation("proxy_value", f"is {self.proxy_value!r}", "'book' or 'ebit'"))
+        if self.ebit_multiple is not None and not (np.isfinite(self.ebit_multiple) and self.ebit_multiple > 0):
+            problems.append(Violation("ebit_multiple", f"is {self.ebit_multiple!r}", "a number > 0 or None"))
+        if not (np.isfinite(self.horizon) and self.horizon > 0):
+            problems.append(Violation("horizon", f"is {self.horizon!r}", "> 0 years"))
+        if not 0.0 <= self.long_term_weight <= 1.0:
+            problems.append(Violation("long_term_weight", f"is {self.long_term_weight!r}", "in [0, 1]"))
+        if problems:
+            raise DataValidationError(problems, "KMVModel parameters")
+
+    def _kernel_output(self, frame: pd.DataFrame) -> dict:
+        rules = self._bundle_inputs()
+        cols, n = scoring.prepare_inputs(rules, frame_columns(frame, [r["name"] for r in rules]))
+        return scoring.KERNELS["kmv"](self._bundle_model(), cols, n)
+
+    def fit(self, X, y):
+        """Learn the peer-group asset volatilities and the DD→PD map.
+
+        Parameters
+        ----------
+        X : DataFrame with equity_value, equity_vol (NaN for private firms),
+            short_term_debt, long_term_debt, rate and, with the proxy,
+            total_assets and the peer-group column.
+        y : 0/1 default within the horizon.
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        frame = as_frame(X)
+        target = require_binary_target(y, "y")
+        if len(target) != len(frame):
+            raise DataValidationError([Violation("y", f"has {len(target)} values", f"{len(frame)} (one per row of X)")])
+        schema_from_inputs(self._input_rules(), "KMVModel.fit").validate(frame)
+        self.feature_names_in_ = np.asarray([r["name"] for r in self._input_rules() if r["name"] in frame.columns],
+                                            dtype=object)
+        self.n_features_in_ = len(self.feature_names_in_)
+        self.classes_ = np.array([0, 1])
+        self.master_scale_ = self.master_scale
+        if self.proxy:
+            self._fit_peers(frame)
+        out = self._kernel_output(frame)
+        dd, status = out["extra"]["dd"], out["extra"]["status"]
+        self.market_map_ = self.proxy_map_ = None
+        if self.pd_map == "empirical":
+            usable = ~np.isnan(dd)
+            clipped = np.clip(dd, -DD_CLIP, DD_CLIP)
+            is_proxy = status == scoring.MERTON_PROXY
+            for attr, rows in (("market_map_", usable & ~is_proxy), ("proxy_map_", usable & is_proxy)):
+                if rows.any():
+                    setattr(self, attr, fit_empirical_pd_map(clipped[rows], target[rows], self.n_bins,
+                                                             self.min_pd))
+            if self.market_map_ is None and self.proxy_map_ is None:
+                raise ConvergenceError("KMVModel.fit: no firm has a finite distance to default")
+            if self.market_map_ is None:
+                self.market_map_ = self.proxy_map_
+        counts = np.bincount(status, minlength=len(MERTON_STATUS))
+        self.training_metadata_ = {"n_obs": int(len(frame)), "n_defaults": int(target.sum()),
+                                   "status_counts": {s: int(c) for s, c in zip(MERTON_STATUS, counts, strict=True) if c}}
+        return self
+
+    def _fit_peers(self, frame: pd.DataFrame):
+        market = frame["equity_value"].notna() & frame["equity_vol"].notna() if "equity_value" in frame \
+            and "equity_vol" in frame else pd.Series(False, index=frame.index)
+        if not market.any():
+            raise DataValidationError([Violation("equity_value", "has no listed firm (all missing)",
+                                                 "some firms with equity_value and equity_vol to "
+                                                 "estimate peer asset volatilities")], "KMVModel.fit")
+        listed = frame[market.to_numpy()]
+        dpt = default_point(listed["short_term_debt"], listed["long_term_debt"], self.long_term_weight)
+        sol = solve_merton(listed["equity_value"], listed["equity_vol"], dpt, listed["rate"], self.horizon)
+        self.peer_asset_vol_, self.default_asset_vol_ = peer_asset_volatility(
+            sol.asset_vol, listed[self.peer_group].astype(object).to_numpy(), self.min_peers)
+        self.proxy_multiple_ = 1.0
+        if self.proxy_value == "ebit":
+            self.proxy_multiple_ = self.ebit_multiple or median_multiple(sol.asset_value, listed["ebit"])
+        seen = frame[self.peer_group].dropna().astype(str).unique().tolist()
+        self.peer_categories_ = sorted(seen)
+
+    # ---- outputs
+    def dd_frame(self, X) -> pd.DataFrame:
+        """Per firm: dd, pd, grade, asset_value, asset_vol, default_point, source, status.
+
+        ``source`` is "market" (Merton-solved) or "proxy" (book assets and peer
+        volatility); ``status`` is one of :data:`MERTON_STATUS`.
+        """
+        out = self.score_frame(X)
+        extra = out["extra"]
+        status = np.asarray(MERTON_STATUS, dtype=object)[extra["status"]]
+        return pd.DataFrame({
+            "dd": extra["dd"], "pd": out["pd"], "grade": out["grade"], "asset_value": extra["asset_value"],
+            "asset_vol": extra["asset_vol"], "default_point": extra["default_point"],
+            "source": np.where(extra["status"] == scoring.MERTON_PROXY, "proxy", "market"),
+            "status": status}, index=as_frame(X).index)
+
+    def sensitivities(self, X) -> pd.DataFrame:
+        """Structural PD N(−DD) sensitivities to leverage and asset volatility, per firm.
+
+        Firms without a finite positive (V, σV, DPT) get NaN rows.
+        """
+        table = self.dd_frame(X)
+        frame = as_frame(X)
+        drift = frame["rate"].to_numpy(dtype=float) if self.drift is None else np.full(len(frame), self.drift)
+        ok = (table["asset_value"] > 0) & (table["asset_vol"] > 0) & (table["default_point"] > 0)
+        result = pd.DataFrame(np.nan, index=table.index, columns=["dd", "pd", "leverage", "dpd_dleverage",
+                                                                  "dpd_dasset_vol", "elasticity_leverage",
+                                                                  "elasticity_asset_vol"])
+        if ok.any():
+            rows = ok.to_numpy()
+            sens = pd_sensitivities(table["asset_value"].to_numpy()[rows], table["asset_vol"].to_numpy()[rows],
+                                    table["default_point"].to_numpy()[rows], drift[rows], self.horizon)
+            result.loc[ok, :] = sens.to_numpy()
+        result["source"] = table["source"]
+        return result
+
+    def plot_dd(self, X, y, ax=None):
+        """DD distribution by outcome (see :func:`plot_dd_by_outcome`)."""
+        return plot_dd_by_outcome(self.dd_frame(X)["dd"].to_numpy(), require_binary_target(y, "y"), ax=ax)
+

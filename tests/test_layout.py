@@ -1,0 +1,175 @@
+"""Package layout rules: no import cycles (between packages or modules), no private cross-module imports.
+
+The imports are read from the source with :mod:`ast` (every ``import``, also those
+inside functions), so a cycle hidden behind a lazy import is found too. Each rule is
+first checked on a small package written to a temporary folder, so the detectors
+are shown to fail where they should.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1] / "riskmodels"
+
+
+def module_files(root: Path) -> dict[str, Path]:
+    """Dotted module name -> file, for every ``.py`` file under ``root`` (a package folder)."""
+    mods = {}
+    for path in sorted(root.rglob("*.py")):
+        parts = list(path.relative_to(root.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        mods[".".join(parts)] = path
+    return mods
+
+
+def _target(mods: dict, module: str, node: ast.ImportFrom) -> str | None:
+    if not node.level:
+        return node.module
+    base = module.split(".")
+    if mods[module].name != "__init__.py":
+        base = base[:-1]
+    base = base[: len(base) - (node.level - 1)]
+    return ".".join(base + ([node.module] if node.module else []))
+
+
+def import_graph(root: Path) -> tuple[dict[str, set], list[tuple[str, str, str]]]:
+    """Module -> imported package modules, and every (importer, module, private name) imported."""
+    mods = module_files(root)
+    top = root.name
+    edges: dict[str, set] = {m: set() for m in mods}
+    private: list[tuple[str, str, str]] = []
+    for module, path in mods.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        bound = {}  # local name -> package module it is bound to
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name.split(".")[0] == top:
+                        edges[module].add(alias.name)
+                        if alias.asname:
+                            bound[alias.asname] = alias.name
+            elif isinstance(node, ast.ImportFrom):
+                target = _target(mods, module, node)
+                if not target or target.split(".")[0] != top:
+                    continue
+                for alias in node.names:
+                    full = f"{target}.{alias.name}"
+                    if full in mods:
+                        edges[module].add(full)
+                        bound[alias.asname or alias.name] = full
+                    else:
+                        edges[module].add(target)
+                        if alias.name.startswith("_") and not alias.name.startswith("__"):
+                            private.append((module, target, alias.name))
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                    and node.value.id in bound and bound[node.value.id] != module
+                    and node.attr.startswith("_") and not node.attr.startswith("__")):
+                private.append((module, bound[node.value.id], node.attr))
+    return edges, private
+
+
+def cycles(graph: dict[str, set]) -> list[list[str]]:
+    """Strongly connected components with more than one node (Tarjan), each sorted."""
+    index: dict = {}
+    low: dict = {}
+    stack: list = []
+    on_stack: set = set()
+    found: list = []
+
+    def visit(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                found.append(sorted(comp))
+
+    for v in list(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def module_cycles(root: Path) -> list[list[str]]:
+    """Cycles between modules; a module importing its own package's ``__init__`` does not count."""
+    edges, _ = import_graph(root)
+    top = root.name
+    graph = {a: {b for b in bs if b != top and not a.startswith(b + ".")} for a, bs in edges.items() if a != top}
+    return cycles(graph)
+
+
+def package_cycles(root: Path) -> list[list[str]]:
+    """Cycles between the first-level packages/modules (``riskmodels.models`` ...), the root excluded."""
+    edges, _ = import_graph(root)
+    top = root.name
+
+    def first(name):
+        return ".".join(name.split(".")[:2])
+
+    graph: dict[str, set] = {}
+    for a, bs in edges.items():
+        for b in bs:
+            pa, pb = first(a), first(b)
+            if pa != pb and top not in (pa, pb):
+                graph.setdefault(pa, set()).add(pb)
+    return cycles(graph)
+
+
+@pytest.fixture
+def toy_package(tmp_path) -> Path:
+    """pkg.a <-> pkg.b (a lazy import), pkg.c imports a private name, pkg.d reads a private attribute."""
+    root = tmp_path / "pkg"
+    (root / "a").mkdir(parents=True)
+    (root / "b").mkdir()
+    (root / "__init__.py").write_text("")
+    (root / "a" / "__init__.py").write_text("from pkg.a.x import f\n")
+    (root / "a" / "x.py").write_text("from pkg.b.y import g\n\ndef f():\n    return g()\n")
+    (root / "b" / "__init__.py").write_text("")
+    (root / "b" / "y.py").write_text("def g():\n    from pkg.a import x\n    return x\n\ndef _h():\n    return 1\n")
+    (root / "c.py").write_text("from pkg.b.y import _h\n")
+    (root / "d.py").write_text("from pkg.b import y\n\nvalue = y._h()\n")
+    return root
+
+
+def test_the_detectors_find_a_cycle_and_private_imports(toy_package):
+    assert package_cycles(toy_package) == [["pkg.a", "pkg.b"]]
+    assert module_cycles(toy_package) == [["pkg.a.x", "pkg.b.y"]]
+    _, private = import_graph(toy_package)
+    assert sorted(private) == [("pkg.c", "pkg.b.y", "_h"), ("pkg.d", "pkg.b.y", "_h")]
+
+
+def test_no_import_cycle_between_packages():
+    assert package_cycles(ROOT) == []
+
+
+def test_no_import_cycle_between_modules():
+    assert module_cycles(ROOT) == []
+
+
+def test_no_module_imports_a_private_name_from_another_module():
+    _, private = import_graph(ROOT)
+    assert private == []
+
+
+def test_the_production_scorer_imports_numpy_and_the_standard_library_only():
+    edges, _ = import_graph(ROOT)
+    assert edges["riskmodels.scoring"] <= {"riskmodels.errors"}
