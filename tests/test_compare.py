@@ -150,6 +150,7 @@ def free_port():
         return s.getsockname()[1]
 
 
+@pytest.mark.timeout(900)  # hang guard only: a busy machine may take long to start the server
 def test_remote_tracking_server(tmp_path, monkeypatch):
     port = free_port()
     server = subprocess.Popen(
@@ -160,15 +161,14 @@ def test_remote_tracking_server(tmp_path, monkeypatch):
         env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"})
     uri = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
+        while server.poll() is None:  # wait for the port, however long the start takes
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=1):
                     break
             except OSError:
                 time.sleep(0.5)
         else:
-            pytest.fail("mlflow server did not start within 60 s")
+            pytest.fail(f"mlflow server exited with code {server.returncode} before listening")
         monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
         cfg = {**TAIWAN, "models": TAIWAN["models"][:1], "tracking": {"experiment": "remote"}}
         cmp = compare(cfg, progress=False, output_dir=tmp_path)
