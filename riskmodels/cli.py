@@ -8,6 +8,7 @@ Sub-commands::
     riskmodels compare NAME_OR_PATH      fit, calibrate, validate and log every model
     riskmodels runs compare RUN_A RUN_B  what changed between two comparison runs
     riskmodels score BUNDLE INPUT -o OUT batch-score a CSV/Parquet file with a bundle
+                                         (--overwrite to replace OUT)
     riskmodels export-scorer BUNDLE DIR  scoring.py + the bundle + a usage example, for production
     riskmodels monitor BUNDLE DATA       monitor a period (exit 1 when the verdict is red)
 
@@ -19,7 +20,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 
 from riskmodels.errors import RiskModelsError
 
@@ -138,15 +141,57 @@ def _cmd_runs_compare(args) -> int:
 
 
 def _cmd_score(args) -> int:
-    from riskmodels.export.batch import score_file
+    release = _watch_sigterm()  # before the imports: the threads they start inherit the mask
+    try:
+        from riskmodels.export.batch import score_file
 
-    done = score_file(args.bundle, args.input, args.output, chunksize=args.chunksize,
-                      on_error=args.on_error, keep_columns=args.keep_columns,
-                      progress=not args.no_progress, log=args.log, log_id=args.log_id)
-    print(f"scored {done['rows']} row(s) into {args.output}"
+        done = score_file(args.bundle, args.input, args.output, chunksize=args.chunksize,
+                          on_error=args.on_error, keep_columns=args.keep_columns,
+                          progress=not args.no_progress, overwrite=args.overwrite,
+                          log=args.log, log_id=args.log_id)
+    finally:
+        release()
+    print(f"scored {done['rows']} row(s) into {args.output} (read {done['rows_read']}, "
+          f"wrote {done['rows_written']})"
           + (f"; {done['errors']} row(s) with broken input rules (see the error column)"
              if done["errors"] else ""))
     return 0
+
+
+def _watch_sigterm():
+    """On SIGTERM (kill, a stopped container) remove the run's partial and lock files and end.
+
+    SIGTERM is blocked in this thread and in every thread started later (numpy, pyarrow) and
+    taken by a watcher thread with ``sigwait``: a Python signal handler would run only when
+    the main thread wakes up, and a run blocked reading a pipe may never wake up. Returns the
+    function that stops the watcher and restores the signal mask.
+    """
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "sigwait"):
+        return lambda: None
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    finished = threading.Event()
+
+    def watch():
+        signal.sigwait({signal.SIGTERM})
+        if finished.is_set():
+            return
+        from riskmodels.export.batch import abandon
+
+        abandon()
+        print("riskmodels: error: stopped by SIGTERM; the output was not changed", file=sys.stderr)
+        sys.stderr.flush()
+        os._exit(128 + signal.SIGTERM)
+
+    watcher = threading.Thread(target=watch, name="riskmodels-sigterm", daemon=True)
+    watcher.start()
+
+    def release():
+        finished.set()
+        signal.pthread_kill(watcher.ident, signal.SIGTERM)
+        watcher.join()
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+    return release
 
 
 def _cmd_monitor(args) -> int:
@@ -213,6 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--log", default=None, help="append one JSON line per scored row to this decision log")
     p.add_argument("--log-id", default=None, help="input column written as the log's record id")
+    p.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")
     p.set_defaults(func=_cmd_score)
 
     p = sub.add_parser("export-scorer", help="write scoring.py, the bundle and a usage example "

@@ -97,6 +97,12 @@ class BundleError(RiskModelsError, ValueError):
     """A scorer bundle is tampered with, of an unknown version, or cannot score the input."""
 
 
+class FileError(RiskModelsError, OSError):
+    """An input file is missing, empty or unreadable, or an output cannot be written safely
+    (its folder is missing or read-only, it is the input, it exists without ``overwrite``,
+    or another run is writing it)."""
+
+
 class NotFittedError(RiskModelsError, ValueError, AttributeError):
     """An estimator was used before ``fit`` (same bases as scikit-learn's NotFittedError)."""
 

@@ -229,7 +229,7 @@ def test_csv_text_in_a_number_column_refuses_only_that_record(bundle, tmp_path):
     X.astype({"util": object}).assign(util=lambda f: f["util"].where(f.index != 2, "abc")).to_csv(
         tmp_path / "in.csv", index=False)
     assert score_file(bundle, tmp_path / "in.csv", tmp_path / "out.csv", on_error="report",
-                      progress=False) == {"rows": 6, "errors": 1}
+                      progress=False) == {"rows": 6, "errors": 1, "rows_read": 6, "rows_written": 6}
     out = pd.read_csv(tmp_path / "out.csv")
     assert out["error"].notna().tolist() == [False, False, True, False, False, False]
     assert out["error"][2] == "util: not a number (str 'abc')"

@@ -1,25 +1,41 @@
 """Batch-score a CSV or Parquet file in chunks, so a file larger than memory can be scored.
 
 Behind ``riskmodels score BUNDLE INPUT -o OUTPUT``. Only one chunk is in memory
-at a time; the output is written to ``OUTPUT.part`` and renamed when every row
-is scored, so a failed run leaves no half-written file behind.
+at a time. The output is safe against lost or mixed files:
+
+* each run writes a temporary file of its own (``.OUTPUT.riskmodels-partial-XXXX``)
+  in the output's folder and renames it onto ``OUTPUT`` atomically once every row
+  is scored and the rows written are counted equal to the rows read, so a failed
+  or killed run leaves the previous output intact;
+* a run holds an exclusive lock (``fcntl.flock`` on ``.OUTPUT.lock``, released by the
+  kernel even when the process is killed) while it writes; a second run on the same
+  output is refused, and the partial files of killed runs are removed by the next run;
+* the input is never the output, and an existing output is replaced only with
+  ``overwrite=True`` (``--overwrite``).
+
+Every problem with the files is a one-line :class:`~riskmodels.errors.FileError`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from riskmodels import scoring
-from riskmodels.errors import BundleError
+from riskmodels.errors import BundleError, FileError
 from riskmodels.export.frames import output_columns, refuse_clash, score_frame
 
 FORMATS = (".csv", ".parquet")
+PARTIAL = ".riskmodels-partial-"  # infix of a run's temporary output file
+_OPEN: set[Path] = set()  # partial and lock files of the runs of this process, for abandon()
 
 
 def _format(path: Path, what: str) -> str:
@@ -29,16 +45,42 @@ def _format(path: Path, what: str) -> str:
     return suffix
 
 
+def _reading_errors():
+    """Exceptions of pandas/pyarrow that mean the input file cannot be read as a table."""
+    import pyarrow as pa
+
+    return (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, pa.ArrowException,
+            OSError)
+
+
 def _chunks(path: Path, rules: list, chunksize: int):
     """(frame, total rows or None) per chunk; categories are read as text, never as numbers."""
-    if _format(path, "the input") == ".csv":
-        text = {r["name"]: "string" for r in rules if r["type"] == "category"}
-        numbers = [r["name"] for r in rules if r["type"] == "number"]
-        return (_parse_numbers(c, numbers) for c in pd.read_csv(path, chunksize=chunksize, dtype=text)), None
-    import pyarrow.parquet as pq
+    try:
+        if _format(path, "the input") == ".csv":
+            text = {r["name"]: "string" for r in rules if r["type"] == "category"}
+            numbers = [r["name"] for r in rules if r["type"] == "number"]
+            reader = pd.read_csv(path, chunksize=chunksize, dtype=text)
+            return _guarded(path, (_parse_numbers(c, numbers) for c in reader)), None
+        import pyarrow.parquet as pq
 
-    source = pq.ParquetFile(path)
-    return (b.to_pandas() for b in source.iter_batches(batch_size=chunksize)), source.metadata.num_rows
+        source = pq.ParquetFile(path)
+    except _reading_errors() as exc:
+        raise FileError(f"cannot read the input {path}: {_one_line(exc)}") from None
+    return (_guarded(path, (b.to_pandas() for b in source.iter_batches(batch_size=chunksize))),
+            source.metadata.num_rows)
+
+
+def _guarded(path: Path, chunks):
+    """The chunks, with a file that breaks part-way through refused as one FileError."""
+    try:
+        yield from chunks
+    except _reading_errors() as exc:
+        raise FileError(f"cannot read the input {path}: {_one_line(exc)}") from None
+
+
+def _one_line(exc: BaseException) -> str:
+    text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return " ".join(str(text).split())
 
 
 def _parse_numbers(chunk: pd.DataFrame, names: list) -> pd.DataFrame:
@@ -59,9 +101,153 @@ def _number_or_text(v):
     return v
 
 
+# --------------------------------------------------------------------------- file safety
+def check_paths(input_path, output_path, overwrite: bool = False) -> tuple[Path, Path]:
+    """Refuse, before any work, an input or output a batch run must not use.
+
+    The output's folder is resolved (symbolic links followed), so two spellings of one
+    output share one lock.
+
+    Parameters
+    ----------
+    input_path, output_path : the files of the run.
+    overwrite : whether an existing output may be replaced.
+
+    Returns
+    -------
+    (input path, output path) as :class:`pathlib.Path`.
+
+    Raises
+    ------
+    FileError
+        missing, empty (0 bytes) or unreadable input, an input that is a folder; an
+        output that is a folder, is the input, exists without ``overwrite`` or is
+        read-only; a missing or unwritable output folder.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> folder = tempfile.mkdtemp()
+    >>> check_paths(os.path.join(folder, "in.csv"), os.path.join(folder, "out.csv"))
+    Traceback (most recent call last):
+    ...
+    riskmodels.errors.FileError: the input .../in.csv does not exist
+    """
+    source, target = Path(input_path), Path(output_path)
+    if not source.exists():
+        raise FileError(f"the input {source} does not exist")
+    if source.is_dir():
+        raise FileError(f"the input {source} is a folder, not a file")
+    if not os.access(source, os.R_OK):
+        raise FileError(f"cannot read the input {source}: permission denied")
+    if source.is_file() and source.stat().st_size == 0:  # a pipe has no size: it is read
+        raise FileError(f"the input {source} is empty (0 bytes)")
+    folder = target.parent
+    if target.is_dir():
+        raise FileError(f"the output {target} is a folder; give a file name ending in .csv or .parquet")
+    if not folder.exists():
+        raise FileError(f"the output folder {folder} does not exist")
+    if not folder.is_dir():
+        raise FileError(f"the output folder {folder} is not a folder")
+    if not _writable(folder, os.W_OK | os.X_OK):
+        raise FileError(f"the output folder {folder} is not writable")
+    target = folder.resolve() / target.name
+    if target.exists():
+        if os.path.samefile(source, target):
+            raise FileError(f"the output {target} is the input; write the scores to another file")
+        if not overwrite:
+            raise FileError(f"the output {target} exists; pass --overwrite (overwrite=True) to replace it")
+        if not _writable(target, os.W_OK):
+            raise FileError(f"the output {target} is read-only; not replaced")
+    return source, target
+
+
+def _writable(path: Path, mode: int) -> bool:
+    """Writable for this process, and not marked read-only (root passes ``os.access``)."""
+    return os.access(path, mode) and bool(path.stat().st_mode & 0o222)
+
+
+@contextlib.contextmanager
+def output_lock(target: Path):
+    """Hold the exclusive lock of ``target`` for the duration of a ``with`` block.
+
+    The lock is ``fcntl.flock`` on ``.NAME.lock`` beside the output: the kernel drops it
+    when its holder exits, even on SIGKILL, so a killed run never blocks later ones.
+    Partial files of killed runs on the same output are removed once the lock is held.
+
+    Raises
+    ------
+    FileError
+        when another run holds the lock.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "out.csv"
+    >>> with output_lock(target):
+    ...     with output_lock(target):
+    ...         pass
+    Traceback (most recent call last):
+    ...
+    riskmodels.errors.FileError: another run is writing .../out.csv (it holds .../.out.csv.lock); try again when it has finished
+    """
+    lock = target.with_name(f".{target.name}.lock")
+    while True:
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise FileError(f"cannot create the lock file {lock}: {_one_line(exc)}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise FileError(f"another run is writing {target} (it holds {lock}); "
+                            "try again when it has finished") from None
+        # the run that held the lock before removes the file while holding it: a lock taken
+        # on a removed file is no lock, so check that the path still names the locked file
+        try:
+            held, named = os.fstat(fd), os.stat(lock)
+            if (held.st_dev, held.st_ino) == (named.st_dev, named.st_ino):
+                break
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+    _OPEN.add(lock)
+    try:
+        for stale in target.parent.glob(f".{target.name}{PARTIAL}*"):
+            stale.unlink(missing_ok=True)  # a run killed before its rename (we hold the lock)
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+        _OPEN.discard(lock)
+        os.close(fd)
+
+
+def abandon() -> None:
+    """Remove the partial and lock files of this process's runs (for a signal handler that
+    then ends the process: the outputs keep their previous content).
+
+    Examples
+    --------
+    >>> abandon()  # nothing running: nothing to remove
+    """
+    for path in list(_OPEN):
+        path.unlink(missing_ok=True)
+        _OPEN.discard(path)
+
+
+def _count_rows(path: Path, out_format: str) -> int:
+    """Rows in a written output file (read back, not counted while writing)."""
+    if out_format == ".parquet":
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(path).metadata.num_rows
+    return sum(len(c) for c in pd.read_csv(path, usecols=[0], chunksize=1_000_000))
+
+
 def score_file(bundle, input_path, output_path, *, chunksize: int = 100_000,
                on_error: str = "raise", keep_columns: bool = False, progress: bool = True,
-               log=None, log_id: str | None = None) -> dict:
+               overwrite: bool = False, log=None, log_id: str | None = None) -> dict:
     """Score every row of a CSV/Parquet file into a CSV/Parquet file, chunk by chunk.
 
     Parameters
@@ -74,13 +260,24 @@ def score_file(bundle, input_path, output_path, *, chunksize: int = 100_000,
         with an ``error`` column.
     keep_columns : write the input columns before the scores.
     progress : show a tqdm progress bar on stderr.
+    overwrite : replace an existing output (refused otherwise).
     log : path of a decision log (JSON lines, see :func:`riskmodels.scoring.write_decision_log`):
         one line per row is appended once every row is scored (a failed run adds none).
     log_id : input column written as each log line's ``id`` (default: the input hash).
 
     Returns
     -------
-    dict with ``rows`` scored and ``errors`` (rows with a broken rule).
+    dict with ``rows`` scored, ``errors`` (rows with a broken rule), ``rows_read`` and
+    ``rows_written`` (counted back from the written file; equal, or the run fails).
+
+    Raises
+    ------
+    FileError
+        bad paths (see :func:`check_paths`), another run on the same output, an
+        unreadable input, a failed write or a row count that does not match. The
+        previous output, if any, is then left as it was.
+    BundleError
+        a bad bundle or, with ``on_error="raise"``, a bad record.
 
     Examples
     --------
@@ -92,23 +289,56 @@ def score_file(bundle, input_path, output_path, *, chunksize: int = 100_000,
     >>> pd.DataFrame({"p": [0.1, 0.9, 0.2]}).to_csv(os.path.join(folder, "in.csv"), index=False)
     >>> score_file(scoring.seal(bundle), os.path.join(folder, "in.csv"),
     ...            os.path.join(folder, "out.csv"), chunksize=2, progress=False)
-    {'rows': 3, 'errors': 0}
+    {'rows': 3, 'errors': 0, 'rows_read': 3, 'rows_written': 3}
     >>> pd.read_csv(os.path.join(folder, "out.csv"))["grade"].tolist()
     ['A', 'D', 'A']
     """
-    from tqdm import tqdm
-
     if on_error not in ("raise", "report"):
         raise BundleError(f"on_error must be 'raise' or 'report', not {on_error!r}")
     if chunksize < 1:
         raise BundleError(f"chunksize must be at least 1, got {chunksize}")
-    scorer = scoring.load_scorer(bundle)
-    input_path, output_path = Path(input_path), Path(output_path)
+    input_path, output_path = check_paths(input_path, output_path, overwrite)
     out_format = _format(output_path, "the output")
+    _format(input_path, "the input")
+    scorer = scoring.load_scorer(bundle)
+    with output_lock(output_path):
+        check_paths(input_path, output_path, overwrite)  # again: another run may have finished meanwhile
+        fd, name = tempfile.mkstemp(dir=output_path.parent, prefix=f".{output_path.name}{PARTIAL}",
+                                    suffix=output_path.suffix)
+        os.close(fd)
+        partial = Path(name)
+        log_part = None if log is None else partial.with_name(partial.name + ".log")
+        _OPEN.update(p for p in (partial, log_part) if p is not None)
+        try:
+            counts = _score_into(scorer, input_path, partial, out_format, chunksize=chunksize,
+                                 on_error=on_error, keep_columns=keep_columns, progress=progress,
+                                 log=log_part, log_id=log_id)
+            written = _count_rows(partial, out_format)
+            if written != counts["rows_read"] or counts["rows"] != counts["rows_read"]:
+                raise FileError(f"read {counts['rows_read']} row(s) from {input_path} but wrote {written}; "
+                                f"{output_path} not replaced")
+            _publish(partial, output_path)
+            if log_part is not None:
+                _append_log(log_part, Path(log))
+        except OSError as exc:
+            if isinstance(exc, FileError):
+                raise
+            raise FileError(f"cannot write {output_path}: {_one_line(exc)}") from None
+        finally:
+            for path in (partial, log_part):
+                if path is not None:
+                    path.unlink(missing_ok=True)
+                    _OPEN.discard(path)
+    return {**counts, "rows_written": written}
+
+
+def _score_into(scorer, input_path: Path, partial: Path, out_format: str, *, chunksize: int,
+                on_error: str, keep_columns: bool, progress: bool, log, log_id) -> dict:
+    """Score the input chunk by chunk into the run's own temporary file."""
+    from tqdm import tqdm
+
     layout = output_columns(scorer, "report")
     chunks, total = _chunks(input_path, scorer.content["inputs"], chunksize)
-    partial = output_path.with_name(output_path.name + ".part")
-    log_part = None if log is None else Path(log).with_name(Path(log).name + f".{os.getpid()}.part")
     rows = bad = 0
     writer = None
     try:
@@ -117,7 +347,7 @@ def score_file(bundle, input_path, output_path, *, chunksize: int = 100_000,
             for chunk in chunks:
                 chunk = chunk.reset_index(drop=True)
                 scores = score_frame(scorer, chunk, on_error="report", columns=layout,
-                                     log=log_part, log_id=log_id)
+                                     log=log, log_id=log_id)
                 failed = scores["error"].notna().to_numpy()
                 if on_error == "raise" and failed.any():
                     first = int(failed.argmax())
@@ -135,23 +365,30 @@ def score_file(bundle, input_path, output_path, *, chunksize: int = 100_000,
                 rows += len(scores)
                 bad += int(failed.sum())
                 bar.update(len(scores))
-        if writer is None:  # an empty input still gives a file with the header
+        if writer is None:  # an input with a header and no rows still gives a file with the header
             columns = layout if on_error == "report" else layout[:-1]
             writer = _write(score_frame(scorer, pd.DataFrame(), columns=columns),
                             partial, out_format, None, layout)
-    except BaseException:
+    finally:
         if writer is not None and out_format == ".parquet":
             writer.close()
-        partial.unlink(missing_ok=True)
-        if log_part is not None:
-            log_part.unlink(missing_ok=True)
-        raise
-    if out_format == ".parquet":
-        writer.close()
-    partial.replace(output_path)
-    if log_part is not None:
-        _append_log(log_part, Path(log))
-    return {"rows": rows, "errors": bad}
+    if total is not None and rows != total:
+        raise FileError(f"the input {input_path} states {total} row(s) but {rows} were read")
+    return {"rows": rows, "errors": bad, "rows_read": rows if total is None else total}
+
+
+def _publish(partial: Path, target: Path) -> None:
+    """Flush the finished file to disk and rename it onto the output in one step."""
+    mode = target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~_umask()
+    os.chmod(partial, mode)
+    with open(partial, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(partial, target)
+    folder = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
 
 
 def _append_log(part: Path, log: Path) -> None:
@@ -161,6 +398,12 @@ def _append_log(part: Path, log: Path) -> None:
             shutil.copyfileobj(src, dst)
             dst.flush()
         part.unlink()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _write(frame: pd.DataFrame, path: Path, out_format: str, writer, layout):
