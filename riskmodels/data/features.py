@@ -184,14 +184,26 @@ class DefaultDefinition:
 
 
 def _day(values) -> np.ndarray:
-    """Datetimes as int64 day numbers since 1970-01-01."""
-    return np.asarray(values, dtype="datetime64[ns]").astype("datetime64[D]").astype(np.int64)
+    """Datetimes as int64 day numbers since 1970-01-01, without a round trip through nanoseconds.
+
+    The day is cut from each value's own resolution (a 9999-12-31 placeholder in
+    ``datetime64[us]`` stays in 9999) and, for time-zone-aware values, in their own zone:
+    10:00 in Asia/Shanghai on the due date is that date, not the day before in UTC.
+    """
+    series = values if isinstance(values, pd.Series) else pd.Series(list(values) if not isinstance(
+        values, (pd.Index, np.ndarray)) else values)
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        series = series.dt.tz_localize(None)  # the wall-clock time in the column's own zone
+    stamps = series.to_numpy()
+    if stamps.dtype.kind != "M":
+        stamps = pd.to_datetime(series).to_numpy()
+    return stamps.astype("datetime64[D]").astype(np.int64)
 
 
 def _dates(days: np.ndarray) -> pd.Series:
-    """Day numbers as a datetime64[ns] Series, NaT where the day is ``NEVER``."""
+    """Day numbers as a datetime64[us] Series (years 1 to 9999), NaT where the day is ``NEVER``."""
     happened = days < NEVER
-    return pd.Series(np.where(happened, days, 0).astype("datetime64[D]").astype("datetime64[ns]")).where(happened)
+    return pd.Series(np.where(happened, days, 0).astype("datetime64[D]").astype("datetime64[us]")).where(happened)
 
 
 def _as_dates(as_of) -> list[pd.Timestamp]:

@@ -151,7 +151,9 @@ def validate_ledger(invoices: pd.DataFrame, payments: pd.DataFrame, credit_limit
         own = schema.violations(frame)
         found += _prefixed(table, own)
         extra_ok[table] = not own
-    if not inv_found:
+    zones = _zone_rules({"invoices": invoices, "payments": payments, **{t: f for t, (f, _) in extra.items()}})
+    found += zones
+    if not inv_found and not zones:
         found += _invoice_rules(invoices)
         if not pay_found:
             found += _payment_rules(invoices, payments, max_overpayment)
@@ -165,6 +167,27 @@ def validate_ledger(invoices: pd.DataFrame, payments: pd.DataFrame, credit_limit
                                             frame.index[unknown], "a customer_id of the invoices table"))
     if found:
         raise DataValidationError(found, context="ledger")
+
+
+def _zone_rules(tables: dict) -> list[Violation]:
+    """Dates are all time-zone aware or all naive: a naive date has no zone to compare in.
+
+    Aware dates are cut into days in their own zone (``features``), naive ones as written.
+    """
+    aware, naive = [], []
+    for table, frame in tables.items():
+        if not isinstance(frame, pd.DataFrame):
+            continue
+        for column in frame.columns:
+            dtype = frame[column].dtype
+            if isinstance(dtype, pd.DatetimeTZDtype):
+                aware.append(f"{table}.{column} ({dtype.tz})")
+            elif pd.api.types.is_datetime64_dtype(dtype):
+                naive.append(f"{table}.{column}")
+    if aware and naive:
+        return [Violation(naive[0], f"time-zone-naive dates mixed with aware ones: naive {naive}, "
+                          f"aware {aware}", "every date column aware (a zone each) or every one naive")]
+    return []
 
 
 def _invoice_rules(invoices: pd.DataFrame) -> list[Violation]:
