@@ -96,7 +96,7 @@ committee.fit(train["dpd_max_12m"], train["default"]).table_
 # on synthetic data the strong signals are by design).
 
 # %%
-process = rm.BinningProcess(variable_names=features, categorical_variables=categorical)
+process = rm.BinningProcess(features=features, categorical_variables=categorical)
 process.fit(train[features], train["default"])
 process.summary()
 
@@ -156,7 +156,7 @@ print(f"AUC {rm.auc(test['default'], pd_test):.3f}  Gini {rm.gini(test['default'
 # attribute — what a declined applicant is told, and where a reviewer looks first.
 
 # %%
-scores = scorecard.score(test)
+scores = scorecard.points(test)
 reasons = scorecard.reason_codes(test, n_reasons=3)
 declined = pd.DataFrame({"firm_id": test["firm_id"].to_numpy(), "score": scores, "pd": pd_test,
                          "grade": scorecard.grade(test), "reason_1": reasons[:, 0],

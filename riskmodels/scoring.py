@@ -432,8 +432,20 @@ def number_column(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.array(clean, dtype=float), wrong
 
 
-def _category_label(v):
-    if _is_missing(v):
+def category_label(v):
+    """The one label of a category value, used by fitting, transforming, bundles and the scorer.
+
+    Missing values (None, NaN, pandas NA) give None; strings stay as they are;
+    a whole float is the integer code it stands for (``3.0`` and ``3`` are one
+    category, as when a gap turns an integer column into floats); any other
+    value is ``str(v)``.
+
+    Examples
+    --------
+    >>> [category_label(v) for v in (3, 3.0, np.int64(3), np.float32(3), "3.0", 2.5, True, None, np.nan)]
+    ['3', '3', '3', '3', '3.0', '2.5', 'True', None, None]
+    """
+    if _is_missing(v) or (isinstance(v, np.floating) and v != v):
         return None
     if isinstance(v, str):
         return v
@@ -456,8 +468,8 @@ def category_column(values: np.ndarray) -> np.ndarray:
         items = values.tolist()
         if set(map(type, items)) <= {str}:
             return values
-        return np.array([_category_label(v) for v in items] + [None], dtype=object)[:-1]
-    return np.array([_category_label(v) for v in values.tolist()] + [None], dtype=object)[:-1]
+        return np.array([category_label(v) for v in items] + [None], dtype=object)[:-1]
+    return np.array([category_label(v) for v in values.tolist()] + [None], dtype=object)[:-1]
 
 
 def _rows_text(rows: np.ndarray) -> str:

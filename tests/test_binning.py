@@ -122,7 +122,7 @@ def test_optimiser_rejects_unknown_trend():
 # --------------------------------------------------------------------------- oracle: optbinning CP
 @pytest.mark.parametrize("column", ["LIMIT_BAL", "PAY_0", "PAY_AMT1", "AGE"])
 @pytest.mark.parametrize("trend,their_trend", [("ascending", "ascending"), ("descending", "descending"),
-                                               ("auto", "auto_asc_desc"), ("peak", "peak")])
+                                               ("valley", "valley"), ("peak", "peak")])
 def test_total_iv_at_least_optbinning_cp(taiwan, column, trend, their_trend):
     from optbinning import OptimalBinning as OptbinningBinning
 
@@ -179,7 +179,9 @@ def test_peak_trend_rises_then_falls():
     top = int(np.argmax(rate))
     assert 0 < top < ob.n_bins_ - 1
     assert (np.diff(rate[: top + 1]) >= 0).all() and (np.diff(rate[top:]) <= 0).all()
-    assert ob.iv_ > OptimalBinning("x", monotonic_trend="auto").fit(x, y).iv_
+    auto = OptimalBinning("x", monotonic_trend="auto").fit(x, y)  # the hump is worth its turning point
+    assert auto.trend_ == "peak" and auto.iv_ == pytest.approx(ob.iv_)
+    assert ob.iv_ > OptimalBinning("x", monotonic_trend="ascending").fit(x, y).iv_
 
 
 def test_missing_and_special_codes_have_own_bins():
@@ -367,3 +369,128 @@ def test_quantile_splits_are_observed_values():
     assert counts.min() >= 99 and counts.max() <= 101
     frame = pd.DataFrame({"v": x})
     assert len(frame) == 1001
+
+
+# --------------------------------------------------------------------------- issue 15: shapes
+def _shaped(kind, n=6000, seed=5):
+    """x uniform on [-3, 3]; event rate rising, falling, U-shaped (valley) or humped (peak) in x."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-3, 3, n)
+    rate = {"ascending": 0.05 + 0.25 * (x + 3) / 6, "descending": 0.30 - 0.25 * (x + 3) / 6,
+            "valley": 0.04 + 0.04 * x ** 2, "peak": 0.40 - 0.04 * x ** 2}[kind]
+    return x, (rng.random(n) < rate).astype(int)
+
+
+@pytest.mark.parametrize("kind", ["ascending", "descending", "peak", "valley"])
+def test_auto_trend_finds_each_of_the_four_shapes(kind):
+    x, y = _shaped(kind)
+    ob = OptimalBinning("x", monotonic_trend="auto").fit(x, y)
+    assert ob.trend_ == kind
+    assert set(ob.shapes_["asked"]) == {"ascending", "descending", "peak", "valley"}
+    chosen = ob.shapes_.loc[ob.shapes_["obtained"] == kind, "bic"].min()
+    assert chosen == ob.shapes_["bic"].min()  # the lowest BIC wins
+    assert ob.trend_reason_.startswith(f"{kind} by BIC") and ob.trend_reason_ in ob.summary()
+    assert kind in BinningProcess().fit(pd.DataFrame({"x": x}), y).summary()["trend_reason"][0]
+
+
+def test_bic_penalises_the_turning_point():
+    # BIC = -2 LL + (bins + turns) ln N (Schwarz 1978): by hand for a 3-bin peak, N = 300
+    e, n = np.array([10.0, 30.0, 12.0]), np.array([90.0, 70.0, 88.0])
+    ll = float(np.sum(e * np.log(e / (e + n)) + n * np.log(n / (e + n))))
+    from riskmodels.binning.optimizer import binned_bic, shape_of
+
+    assert binned_bic(e, n, 300, "peak") == pytest.approx(-2 * ll + 4 * np.log(300))
+    assert binned_bic(e, n, 300, "ascending") == pytest.approx(-2 * ll + 3 * np.log(300))
+    assert shape_of(e / (e + n)) == "peak"
+    # a weak hump that does not pay for its turning point stays monotone
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, 3000)
+    y = (rng.random(3000) < 0.05 + 0.1 * x + 0.004 * np.sin(9 * x)).astype(int)
+    ob = OptimalBinning("x", monotonic_trend="auto").fit(x, y)
+    assert ob.trend_ == "ascending"
+
+
+def test_categorical_auto_trend_is_ascending_by_event_rate():
+    rng = np.random.default_rng(2)
+    x = rng.choice(list("abcd"), 2000)
+    y = (rng.random(2000) < np.select([x == "a", x == "b", x == "c"], [0.05, 0.3, 0.15], 0.1)).astype(int)
+    ob = OptimalBinning("c", dtype="categorical").fit(x, y)
+    assert ob.trend_ == "ascending" and len(ob.shapes_) == 0
+    assert (np.diff(ob.table_.event_rate[: ob.n_bins_]) >= 0).all()
+
+
+def test_with_trend_resolves_without_the_data():
+    x, y = _shaped("valley")
+    ob = OptimalBinning("x", monotonic_trend="auto").fit(x, y)
+    asc = ob.with_trend("ascending")
+    direct = OptimalBinning("x", monotonic_trend="ascending").fit(x, y)
+    assert asc.splits_.tolist() == direct.splits_.tolist() and asc.iv_ == pytest.approx(direct.iv_)
+    assert ob.trend_ == "valley"  # the original is untouched
+
+
+# --------------------------------------------------------------------------- issue 15: pre-binning, p-values
+def test_cart_prebinning_finds_the_step():
+    rng = np.random.default_rng(4)
+    x = rng.uniform(0, 100, 5000)
+    y = (rng.random(5000) < np.where(x < 37.3, 0.05, 0.4)).astype(int)
+    ob = OptimalBinning("x", prebinning_method="cart", max_n_prebins=4).fit(x, y)
+    assert ob.splits_[0] == pytest.approx(37.3, abs=1.0)
+    assert ob.n_prebins_ <= 4
+    with pytest.raises(DataValidationError, match="prebinning_method"):
+        OptimalBinning("x", prebinning_method="tree").fit(x, y)
+
+
+def test_max_pvalue_merges_bins_whose_rates_do_not_differ():
+    from scipy.stats import chi2_contingency
+
+    from riskmodels.binning.optimizer import pvalue_merge
+
+    # Pearson chi2 without continuity correction, as scipy computes it (by hand: oracle)
+    e, n = [10, 11, 40], [90, 89, 60]
+    p01 = chi2_contingency([[10, 90], [11, 89]], correction=False)[1]
+    assert p01 > 0.05
+    assert pvalue_merge(e, n, (0, 1, 2), 0.05) == (0, 2)
+    assert pvalue_merge(e, n, (0, 1, 2), p01 + 1e-9) == (0, 1, 2)
+    x, y = _shaped("ascending", n=3000)
+    free = OptimalBinning("x", max_n_prebins=40, min_bin_size=0.02).fit(x, y)
+    merged = OptimalBinning("x", max_n_prebins=40, min_bin_size=0.02, max_pvalue=0.05).fit(x, y)
+    assert merged.n_bins_ < free.n_bins_ and "merged" in merged.status_
+    t = merged.table_
+    for i in range(merged.n_bins_ - 1):
+        table = [[t.events[i], t.non_events[i]], [t.events[i + 1], t.non_events[i + 1]]]
+        assert chi2_contingency(table, correction=False)[1] <= 0.05
+
+
+# --------------------------------------------------------------------------- issue 15: category labels
+def test_category_labels_one_normalisation():
+    assert scoring.category_label(3.0) == scoring.category_label(3) == scoring.category_label(np.int64(3)) == "3"
+    assert scoring.category_label(np.nan) is None and scoring.category_label("3.0") == "3.0"
+    from riskmodels.binning.optimal import category_values
+
+    assert category_values(pd.Series([1.0, np.nan, 2.0]), "c").tolist() == ["1", None, "2"]
+
+
+def test_user_splits_labels_absent_from_the_data_are_refused():
+    x = np.array(["a", "b", "c", "a", "b", "c"] * 50)
+    y = np.tile([0, 1, 0, 1, 0, 0], 50)
+    with pytest.raises(DataValidationError, match=r"user_splits.*\['zz', 'q'\]"):
+        OptimalBinning("c", dtype="categorical", user_splits=[["a", "zz"], ["q"]]).fit(x, y)
+    with pytest.raises(DataValidationError, match="more than one group"):
+        OptimalBinning("c", dtype="categorical", user_splits=[["a", "b"], ["b"]]).fit(x, y)
+
+
+def test_optbinning_categorical_user_splits_case():
+    # optbinning tests/test_binning.py::test_categorical_user_splits: integer codes, user_splits given
+    # as floats; its binning table IV is 0.09345086993827473 (str labels gave 1.218 here before)
+    np.random.seed(0)
+    n = 100000
+    x = sum([[i] * n for i in [-1, 2, 3, 4, 7, 8, 9, 10]], [])
+    y = list(np.random.binomial(1, 0.011665, n)) + list(np.zeros(n)) + \
+        list(np.random.binomial(1, 0.0133333, n)) + list(np.random.binomial(1, 0.166667, n)) + \
+        list(np.zeros(n)) + list(np.random.binomial(1, 0.0246041, n)) + list(np.zeros(n)) + \
+        list(np.random.binomial(1, 0.025641, n))
+    splits = [[2.0, 7.0, 9.0, 3.0, 10.0, 4.0], [8], [-1]]
+    ob = OptimalBinning("c", dtype="categorical", user_splits=splits, user_splits_fixed=True,
+                        min_bin_size=0.0).fit(np.array(x), np.array(y, dtype=int))
+    assert ob.n_bins_ == 3
+    assert ob.iv_ == pytest.approx(0.09345086993827473, rel=1e-6)

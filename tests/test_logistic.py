@@ -2,6 +2,7 @@
 
 import json
 import math
+import warnings
 
 import matplotlib
 import numpy as np
@@ -114,7 +115,7 @@ def test_bundle_reproduces_predict_proba_exactly(card, german, tmp_path):
     scorer = scoring.load_scorer(path)
     out = scorer.score(X)
     np.testing.assert_array_equal(out["pd"], card.predict_proba(X)[:, 1])
-    np.testing.assert_array_equal(out["score"], card.score(X))
+    np.testing.assert_array_equal(out["score"], card.points(X))
     assert scorer.kind == "logistic"
     assert json.loads(path.read_text())["model"]["features"][0]["name"] == card.features_[0]
 
@@ -179,13 +180,13 @@ def test_rounding_and_base_points(german):
     common = dict(selection=None, max_features=4, master_scale=SCALE)
     rounded = LogisticScorecard(rounding=True, **common).fit(X, y)
     assert all(np.array_equal(p, np.round(p)) for p in rounded.points_.values())
-    scores = rounded.score(X.head(20))
+    scores = rounded.points(X.head(20))
     assert np.array_equal(scores, np.round(scores))
     spread = LogisticScorecard(**common).fit(X, y)
     base = LogisticScorecard(intercept_mode="base", **common).fit(X, y)
-    np.testing.assert_allclose(spread.score(X.head(20)), base.score(X.head(20)), atol=1e-9)
+    np.testing.assert_allclose(spread.points(X.head(20)), base.points(X.head(20)), atol=1e-9)
     assert base.base_points_ != 0.0
-    assert np.abs(scores - spread.score(X.head(20))).max() <= 0.5 * len(rounded.features_) + 1e-9
+    assert np.abs(scores - spread.points(X.head(20))).max() <= 0.5 * len(rounded.features_) + 1e-9
 
 
 def test_sklearn_contract_and_determinism(german, monkeypatch):
@@ -288,3 +289,182 @@ def test_jupyter_shows_the_scorecard_not_the_estimator_diagram():
         data[["PAY_0", "LIMIT_BAL"]], data["target"])
     shown = model._repr_mimebundle_()
     assert "Scorecard" in shown["text/html"] and "PAY_0" in shown["text/html"]
+
+
+# --------------------------------------------------------------------------- issue 15 / 18
+def _naive_stepwise(W, y, candidates, p_enter=0.05, p_remove=0.10):
+    """The Wald stepwise this package used before the fast one (an independent, slow oracle).
+
+    Forward: refit every remaining candidate with statsmodels and add the one
+    whose own Wald p-value is smallest while below p_enter; after each entry,
+    remove the largest Wald p-value while above p_remove (a removed column does
+    not come back). Hosmer & Lemeshow (2013), Applied Logistic Regression, §4.3.
+    """
+    import statsmodels.api as sm
+
+    def fit(names):
+        design = sm.add_constant(W[names].astype(float), has_constant="add")
+        return sm.Logit(np.asarray(y, dtype=float), design).fit(disp=0, method="newton", maxiter=100)
+
+    chosen, removed = [], set()
+    while True:
+        pool = [c for c in candidates if c not in chosen and c not in removed]
+        trials = [(float(np.asarray(fit(chosen + [c]).pvalues)[-1]), i, c) for i, c in enumerate(pool)]
+        if not trials or min(trials)[0] >= p_enter:
+            return chosen
+        chosen.append(min(trials)[2])
+        while chosen:
+            p = np.asarray(fit(chosen).pvalues)[1:]
+            if p.max() <= p_remove:
+                break
+            removed.add(chosen.pop(int(np.argmax(p))))
+
+
+def _bundled_sets():
+    """Bundled sets with a binary target; Taiwan and Polish years 1 and 5 (slow for the statsmodels
+    oracle) are compared in ``benchmarks/bench_logistic.py``, which prints the same check."""
+    import yaml
+
+    from riskmodels.data import loaders
+    from riskmodels.data.synthetic import make_portfolio
+
+    config = yaml.safe_load(open("experiments/synthetic_enterprise.yaml"))["models"][1]
+    firm_years = make_portfolio(n_firms=2000, n_years=5, random_state=0).firm_years
+    yield "german", load_german(), "target", None, None
+    yield "south_german", loaders.load_south_german(), "target", None, None
+    yield "firm_years", firm_years, "default", config["features"], config["params"]["categorical"]
+
+
+def test_fast_stepwise_selects_what_the_wald_stepwise_selects_on_the_bundled_sets(monkeypatch):
+    import riskmodels.models.logistic as module
+
+    seen = {}
+
+    def spy(W, y, candidates, *args):
+        seen["W"], seen["candidates"] = W, list(candidates)
+        return stepwise_select(W, y, candidates, *args)
+
+    monkeypatch.setattr(module, "stepwise_select", spy)
+    for name, frame, target, features, categorical in _bundled_sets():
+        y = frame[target].to_numpy()
+        X = frame.drop(columns=[c for c in (target, "ID") if c in frame])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            LogisticScorecard(features=features, categorical=categorical, sign_policy="report").fit(X, y)
+        fast = stepwise_select(seen["W"], y, seen["candidates"])[0]
+        assert set(fast) == set(_naive_stepwise(seen["W"], y, seen["candidates"])), name
+
+
+def test_numpy_irls_matches_statsmodels(german):
+    import statsmodels.api as sm
+
+    from riskmodels.models.stepwise import collapse_rows, fit_logit
+
+    X, y = german
+    W = pd.DataFrame(LogisticScorecard(master_scale=SCALE).fit(X, y).binning_.transform(X))
+    W = W.iloc[:, :5]
+    ours = fit_logit(collapse_rows(W.to_numpy(), y), range(5))
+    theirs = sm.Logit(y.to_numpy(dtype=float), sm.add_constant(W)).fit(disp=0)
+    np.testing.assert_allclose(ours.params, theirs.params, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(ours.bse, theirs.bse, rtol=1e-6)
+    assert ours.llf == pytest.approx(theirs.llf, rel=1e-10)
+    assert len(collapse_rows(W.to_numpy(), y).counts) < len(y)  # identical WoE rows were collapsed
+
+
+def test_score_test_matches_the_likelihood_ratio_direction(german):
+    # Rao's score statistic for one added column is close to the LR statistic (both chi2(1))
+    from riskmodels.models.stepwise import collapse_rows, fit_logit, score_tests
+
+    X, y = german
+    W = LogisticScorecard(master_scale=SCALE).fit(X, y).binning_.transform(X)[:, :4]
+    data = collapse_rows(W, y)
+    base = fit_logit(data, [0])
+    stats = score_tests(data, base, [0], [1, 2, 3])
+    lr = [2 * (fit_logit(data, [0, j]).llf - base.llf) for j in (1, 2, 3)]
+    np.testing.assert_allclose(stats, lr, rtol=0.15)
+    assert np.argmax(stats) == np.argmax(lr)
+
+
+def test_bic_criterion_is_stricter_than_pvalue_and_large_samples_are_logged():
+    rng = np.random.default_rng(0)
+    n = 60_000
+    W = pd.DataFrame(rng.normal(size=(n, 7)), columns=["a", "w1", "w2", "w3", "w4", "w5", "w6"])
+    # weak columns: z about 2-3.5 at this n, past p_enter = 0.05 (chi2 3.84) but short of ln N = 11.0
+    y = (rng.random(n) < 1 / (1 + np.exp(1.5 - W["a"] - 0.025 * W.iloc[:, 1:].sum(axis=1)))).astype(int)
+    by_p = stepwise_select(W, y, list(W.columns))[0]
+    by_bic = stepwise_select(W, y, list(W.columns), criterion="bic")[0]
+    assert "a" in by_bic and set(by_bic) < set(by_p)
+    X = W[["a"]].assign(b=rng.normal(size=n))
+    y2 = (rng.random(n) < 1 / (1 + np.exp(1.5 - X["a"] - 0.5 * X["b"]))).astype(int)
+    card = LogisticScorecard(max_n_prebins=10, master_scale=SCALE).fit(X, y2)
+    assert card.features_ == ["a", "b"]
+    assert card.selection_log_["action"].str.contains("criterion='bic' is stricter").any()
+
+
+def test_single_bin_feature_is_dropped_with_a_logged_reason(german):
+    X, y = german
+    X = X.assign(constant=1.0, mostly=np.r_[np.zeros(995), np.arange(5.0)])
+    card = LogisticScorecard(min_iv=0.0, selection=None, max_vif=None, max_correlation=1.0,
+                             master_scale=SCALE).fit(X, y)
+    assert "constant" not in card.features_
+    log = card.selection_log_
+    reason = log.loc[log["feature"] == "constant", "action"].tolist()
+    assert any(r.startswith("drop (single bin") for r in reason)
+
+
+def test_category_codes_as_floats_with_a_gap_score_the_same_everywhere(tmp_path):
+    # issue 15: integer codes plus one NaN make a float column; the bundle must read "1", not "1.0"
+    rng = np.random.default_rng(7)
+    n = 3000
+    code = rng.integers(1, 5, n).astype(float)
+    code[5] = np.nan
+    other = rng.normal(size=n)
+    y = (rng.random(n) < 1 / (1 + np.exp(1.5 - 0.5 * code.astype(float).clip(0) - other))).astype(int)
+    X = pd.DataFrame({"code": code, "other": other})
+    card = LogisticScorecard(categorical=["code"], min_iv=0.0, master_scale=SCALE).fit(X, y)
+    assert "code" in card.features_
+    assert set(card.binning_.binnings_["code"].categories_) == {"1", "2", "3", "4"}
+    fitted = 1 / (1 + np.exp(-np.asarray(card.result_.fittedvalues)))
+    np.testing.assert_allclose(card.predict_proba(X)[:, 1], fitted, atol=1e-12)
+    scorer = scoring.load_scorer(card.export(tmp_path / "codes.json"))
+    np.testing.assert_array_equal(scorer.score(X)["pd"], card.predict_proba(X)[:, 1])
+    # fitted on integer codes, then given the same codes as floats (a NaN appeared): same PDs
+    ints = X.dropna().astype({"code": "int64"})
+    card_int = LogisticScorecard(categorical=["code"], min_iv=0.0, master_scale=SCALE).fit(ints, y[X["code"].notna()])
+    as_float = ints.astype({"code": "float64"})
+    np.testing.assert_array_equal(card_int.predict_proba(as_float)[:, 1], card_int.predict_proba(ints)[:, 1])
+
+
+def test_points_is_not_score_and_score_keeps_sklearn_meaning(card, german):
+    from sklearn.model_selection import cross_val_score
+
+    X, y = german
+    assert card.points(X.head(5)).shape == (5,)
+    assert card.score(X, y) == pytest.approx(np.mean(card.predict(X) == y))
+    folds = cross_val_score(LogisticScorecard(master_scale=SCALE, max_features=4), X, y, cv=2)
+    assert np.isfinite(folds).all()
+
+
+def test_fit_resets_every_learned_attribute(german):
+    X, y = german
+    card = LogisticScorecard(master_scale=SCALE).fit(X, y)
+    card.extra_calibration_ = "stale"
+    card.fit(X, y)
+    assert not hasattr(card, "extra_calibration_")
+
+
+def test_rescue_before_dropping_for_low_iv():
+    # a hump-shaped feature whose best monotone binning is useless (IV < min_iv)
+    rng = np.random.default_rng(11)
+    n = 8000
+    hump = rng.uniform(-3, 3, n)
+    base = rng.normal(size=n)
+    y = (rng.random(n) < 1 / (1 + np.exp(2.0 - base - 0.9 * np.exp(-hump ** 2)))).astype(int)
+    X = pd.DataFrame({"base": base, "hump": hump})
+    card = LogisticScorecard(monotonic_trend="auto", min_iv=0.02, master_scale=SCALE).fit(X, y)
+    b = card.binning_.binnings_["hump"]
+    assert b.trend_ == "peak"
+    asc = b.with_trend("ascending")
+    assert asc.iv_ < b.iv_
+    log = card.selection_log_
+    assert log["action"].str.startswith("trend").sum() == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import warnings
 
@@ -11,12 +12,14 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from riskmodels import scoring
 from riskmodels._display import OwnHTMLRepr
-from riskmodels.binning.optimizer import TRENDS, optimal_partition
+from riskmodels.binning.optimizer import TRENDS, optimal_partition, pvalue_merge
 from riskmodels.binning.prebinning import (
+    PREBINNING_METHODS,
     order_categories,
     prebin_counts,
     quantile_splits,
     sorted_counts,
+    tree_splits,
 )
 from riskmodels.binning.table import BinningTable
 from riskmodels.binning.woe import ORIENTATIONS
@@ -70,19 +73,40 @@ def is_numeric_column(series: pd.Series) -> bool:
 
 
 def category_values(x, name: str) -> np.ndarray:
-    """``x`` as an object array of str labels (None = missing).
+    """``x`` as an object array of labels (None = missing), by :func:`riskmodels.scoring.category_label`.
 
     Examples
     --------
-    >>> category_values(["a", None, 2], "x").tolist()
-    ['a', None, '2']
+    >>> category_values(["a", None, 2, 2.0, np.nan], "x").tolist()
+    ['a', None, '2', '2', None]
     """
     series = x if isinstance(x, pd.Series) else pd.Series(np.asarray(x, dtype=object).ravel())
     missing = series.isna().to_numpy()
     out = series.astype(object).to_numpy().copy()
     out[missing] = None
-    out[~missing] = [str(v) for v in out[~missing]]
+    out[~missing] = [scoring.category_label(v) for v in out[~missing]]
     return out
+
+
+def reset_learned(estimator) -> None:
+    """Delete every learned attribute (public names ending in "_") before a refit.
+
+    Examples
+    --------
+    >>> class E: pass
+    >>> e = E(); e.a_, e.b = 1, 2
+    >>> reset_learned(e); sorted(vars(e))
+    ['b']
+    """
+    for key in [k for k in vars(estimator) if k.endswith("_") and not k.startswith("_")]:
+        delattr(estimator, key)
+
+
+def _shape_reason(shapes: pd.DataFrame, chosen: str) -> str:
+    """'valley by BIC: ascending 812.3, descending 815.0, peak 812.3, valley 790.1' (lowest wins)."""
+    parts = [f"{r.asked}{'' if r.asked == r.obtained else ' (=' + r.obtained + ')'} {r.bic:.1f}"
+             for r in shapes.itertuples()]
+    return f"{chosen} by BIC of the binned table: " + ", ".join(parts)
 
 
 def interval_labels(splits) -> list[str]:
@@ -110,17 +134,25 @@ class OptimalBinning(OwnHTMLRepr, TransformerMixin, BaseEstimator):
     ----------
     name : feature name (used in messages and tables).
     dtype : "numerical" or "categorical".
-    max_n_prebins : number of quantile pre-bins (numeric).
+    max_n_prebins : number of pre-bins (numeric).
+    prebinning_method : "quantile" (equal-count pre-bins) or "cart" (the
+        leaves of a classification tree on the feature, supervised).
     max_bins : most regular bins (None: no limit).
     min_bin_size : smallest share of all records in a regular bin.
     min_bin_n_event, min_bin_n_nonevent : smallest events / non-events per bin
         (at least 1, so every WoE is finite).
-    monotonic_trend : "auto" (best of ascending and descending), "ascending",
-        "descending", "peak", "valley" or "none" — of the event rate.
+    monotonic_trend : "auto", "ascending", "descending", "peak", "valley" or
+        "none" — of the event rate. "auto" solves the four shapes and keeps the
+        lowest BIC of the binned table (one more parameter for the turning point
+        of a peak or valley; see :mod:`riskmodels.binning.optimizer`); a
+        categorical feature, whose pre-bins are ordered by event rate, is ascending.
+    max_pvalue : after the optimum, merge neighbouring bins whose event rates
+        do not differ (χ² p-value above this, largest first); None: no merging.
     special_codes : values (numbers, or labels for categorical) binned apart.
     user_splits : numeric split points, or for categorical a list of category
         groups; used as the pre-bins (the optimiser still merges them) unless
-        ``user_splits_fixed``.
+        ``user_splits_fixed``. Category labels are normalised like the data
+        (:func:`riskmodels.scoring.category_label`) and must occur in it.
     user_splits_fixed : keep ``user_splits`` as the final bins.
     unknown_category : a category unseen in training goes to the "worst" bin
         (highest event rate), to the "missing" bin, or is an "error".
@@ -130,7 +162,9 @@ class OptimalBinning(OwnHTMLRepr, TransformerMixin, BaseEstimator):
     ----------
     splits_ : numeric split points, or categorical list of category groups.
     table_ : the :class:`BinningTable` (regular bins, Missing, specials).
-    iv_ : total IV. trend_ : the trend solved. status_ : "optimal", "fixed",
+    iv_ : total IV. trend_ : the shape of the solution. shapes_ : DataFrame of
+    the shapes tried by "auto" (asked, obtained, bins, IV, BIC; empty otherwise).
+    trend_reason_ : one line saying why ``trend_`` was chosen. status_ : "optimal", "fixed",
     "edited", "single bin: ..." or "infeasible: ...", followed by "; WoE 0 ... in
     bin(s) [...]" when regular bins lack events or non-events (with a UserWarning).
 
@@ -149,10 +183,12 @@ class OptimalBinning(OwnHTMLRepr, TransformerMixin, BaseEstimator):
     def __init__(self, name="", dtype="numerical", max_n_prebins=20, max_bins=None, min_bin_size=0.05,
                  min_bin_n_event=1, min_bin_n_nonevent=1, monotonic_trend="auto", special_codes=None,
                  user_splits=None, user_splits_fixed=False, unknown_category="worst",
-                 orientation="good/bad"):
+                 orientation="good/bad", prebinning_method="quantile", max_pvalue=None):
         self.name = name
         self.dtype = dtype
         self.max_n_prebins = max_n_prebins
+        self.prebinning_method = prebinning_method
+        self.max_pvalue = max_pvalue
         self.max_bins = max_bins
         self.min_bin_size = min_bin_size
         self.min_bin_n_event = min_bin_n_event
@@ -184,6 +220,11 @@ class OptimalBinning(OwnHTMLRepr, TransformerMixin, BaseEstimator):
                                  f"one of {UNKNOWN_POLICIES}"))
         if self.orientation not in ORIENTATIONS:
             bad.append(Violation(f"{field}.orientation", f"is {self.orientation!r}", f"one of {ORIENTATIONS}"))
+        if self.prebinning_method not in PREBINNING_METHODS:
+            bad.append(Violation(f"{field}.prebinning_method", f"is {self.prebinning_method!r}",
+                                 f"one of {PREBINNING_METHODS}"))
+        if self.max_pvalue is not None and not (0.0 < float(self.max_pvalue) < 1.0):
+            bad.append(Violation(f"{field}.max_pvalue", f"is {self.max_pvalue!r}", "None or a p-value in (0, 1)"))
         if self.user_splits_fixed and self.user_splits is None:
             bad.append(Violation(f"{field}.user_splits_fixed", "is set without user_splits", "user_splits"))
         bad += self._special_code_violations(field)
@@ -195,7 +236,7 @@ class OptimalBinning(OwnHTMLRepr, TransformerMixin, BaseEstimator):
         keys, bad = [], []
         for code in self.special_codes or []:
             if self.dtype != "numerical":
-                keys.append(str(code))
+                keys.append(scoring.category_label(code))
                 continue
             try:
                 keys.append(float(code))
@@ -229,6 +270,7 @@ class OptimalBinning(OwnHTMLRepr, TransformerMixin, BaseEstimator):
     def _fit(self, x, target):
         """Fit on a validated 0/1 target (BinningProcess checks the target once)."""
         self._check_params()
+        reset_learned(self)
         field = self.name or "x"
         if len(target) != len(x):
             raise DataValidationError([Violation(field, f"has {len(x)} values but the target {len(target)}",
@@ -241,7 +283,7 @@ class OptimalBinning(OwnHTMLRepr, TransformerMixin, BaseEstimator):
         else:
             values = category_values(x, field)
             missing = np.fromiter((v is None for v in values), dtype=bool, count=len(values))
-            hits = [values == str(c) for c in self.special_codes_]
+            hits = [values == scoring.category_label(c) for c in self.special_codes_]
         clean = ~missing
         for hit in hits:
             clean &= ~hit
@@ -257,29 +299,52 @@ class OptimalBinning(OwnHTMLRepr, TransformerMixin, BaseEstimator):
         self.extra_nonevents_ = np.array([int(m.sum()) for m in extra], dtype=np.int64) - self.extra_events_
         self.n_total_ = len(target)
         self._solve()
+        self._warn_special_collapse()
         self.n_features_in_ = 1
         return self
 
     def _prebin_numeric(self, values, clean, target):
         ordinary = values if clean.all() else values[clean]
+        events_of = target if clean.all() else target[clean]
         sorted_all = np.sort(ordinary)
-        sorted_events = np.sort(ordinary[(target if clean.all() else target[clean]) == 1])
+        sorted_events = np.sort(ordinary[events_of == 1])
         if self.user_splits is not None:
             splits = np.unique(np.asarray(self.user_splits, dtype=float))
+        elif self.prebinning_method == "cart":
+            splits = tree_splits(ordinary, events_of, self.max_n_prebins,
+                                 math.ceil(float(self.min_bin_size) * len(ordinary)))
         else:
             splits = quantile_splits(sorted_all, self.max_n_prebins, presorted=True)
         self.prebin_splits_ = splits
         self.n_prebins_ = len(splits) + 1
         self.prebin_events_, self.prebin_nonevents_ = sorted_counts(sorted_all, sorted_events, splits)
 
+    def _user_groups(self, labels) -> list:
+        """``user_splits`` as groups of normalised labels; labels absent from the data are refused."""
+        field = self.name or "x"
+        groups = [[scoring.category_label(c) for c in g] for g in self.user_splits]
+        listed = [c for g in groups for c in g]
+        seen = set(labels)
+        absent = [c for c in dict.fromkeys(listed) if c not in seen]
+        twice = sorted({c for c in listed if listed.count(c) > 1})
+        bad = []
+        if absent:
+            bad.append(Violation(f"{field}.user_splits", f"names categories {absent} that the data does not "
+                                 "contain (outside missing and special codes)",
+                                 f"categories of the data, e.g. {sorted(seen)[:10]}"))
+        if twice:
+            bad.append(Violation(f"{field}.user_splits", f"lists {twice} in more than one group",
+                                 "each category in one group"))
+        if bad:
+            raise DataValidationError(bad)
+        return groups + [[c] for c in labels if c not in set(listed)]
+
     def _prebin_categorical(self, values, clean, target):
         labels, codes = np.unique(values[clean].astype(str), return_inverse=True)
         ev = np.bincount(codes, weights=target[clean], minlength=len(labels))
         tot = np.bincount(codes, minlength=len(labels))
         if self.user_splits is not None:
-            groups = [[str(c) for c in g] for g in self.user_splits]
-            listed = {c for g in groups for c in g}
-            groups += [[str(c)] for c in labels if c not in listed]
+            groups = self._user_groups([str(c) for c in labels])
         else:
             order = order_categories(list(labels), ev, tot - ev)
             groups = [[str(labels[i])] for i in order]
@@ -290,25 +355,72 @@ class OptimalBinning(OwnHTMLRepr, TransformerMixin, BaseEstimator):
         index = np.array([group_of[str(c)] for c in labels], dtype=np.int64)[codes]
         self.prebin_events_, self.prebin_nonevents_ = prebin_counts(index, target[clean].astype(float), len(groups))
 
-    def _solve(self):
+    def _solve(self, trend=None):
+        trend = self.monotonic_trend if trend is None else trend
+        if trend == "auto" and self.dtype != "numerical":
+            trend = "ascending"  # categories are pre-ordered by event rate: every grouping ascends
         m = self.n_prebins_
         total_events = int(self.prebin_events_.sum() + self.extra_events_.sum())
         total_nonevents = int(self.prebin_nonevents_.sum() + self.extra_nonevents_.sum())
-        self.trend_ = self.monotonic_trend
+        self.trend_ = trend
+        self.shapes_ = pd.DataFrame(columns=["asked", "obtained", "bins", "iv", "bic"])
+        self.trend_reason_ = f"trend {trend} as set" if self.monotonic_trend != "auto" or \
+            self.dtype == "numerical" else "categories ordered by event rate (ascending)"
         if m == 1:
             starts, status = (0,), "single bin: one distinct value after pre-binning"
         elif self.user_splits_fixed:
             starts, status = tuple(range(m)), "fixed"
         else:
             part = optimal_partition(
-                self.prebin_events_, self.prebin_nonevents_, trend=self.monotonic_trend,
+                self.prebin_events_, self.prebin_nonevents_, trend=trend,
                 min_bin_count=math.ceil(float(self.min_bin_size) * self.n_total_),
                 min_bin_n_event=max(1, int(self.min_bin_n_event)),
                 min_bin_n_nonevent=max(1, int(self.min_bin_n_nonevent)),
                 max_bins=self.max_bins, total_events=total_events, total_nonevents=total_nonevents)
             starts, self.trend_ = part.starts, part.trend
             status = "optimal" if part.feasible else "infeasible: no grouping meets the constraints, one bin"
+            if part.shapes:
+                self.shapes_ = pd.DataFrame(list(part.shapes), columns=["asked", "obtained", "bins", "iv", "bic"])
+                self.trend_reason_ = _shape_reason(self.shapes_, self.trend_)
+            if self.max_pvalue is not None and part.feasible:
+                merged = pvalue_merge(self.prebin_events_, self.prebin_nonevents_, starts, float(self.max_pvalue))
+                if merged != tuple(starts):
+                    status += f"; {len(starts) - len(merged)} bin(s) merged (p-value > {self.max_pvalue})"
+                    starts = merged
         self._set_bins(starts, status)
+
+    def _warn_special_collapse(self):
+        """Warn when special codes hold records and what is left forms a single bin."""
+        k = self.n_bins_
+        special_rows = int(self.extra_events_[1:].sum() + self.extra_nonevents_[1:].sum())
+        if k > 1 or special_rows == 0 or self.n_prebins_ == 1:
+            return
+        ordinary = int(self.prebin_events_.sum() + self.prebin_nonevents_.sum())
+        message = (f"OptimalBinning {self.name!r}: special codes {self.special_codes_} take "
+                   f"{special_rows / self.n_total_:.1%} of the records; the other {ordinary / self.n_total_:.1%} "
+                   f"collapse into a single bin (min_bin_size {self.min_bin_size} of all records)")
+        self.status_ += "; special codes collapse the feature to one bin"
+        warnings.warn(message, UserWarning, stacklevel=4)
+
+    def with_trend(self, trend: str) -> OptimalBinning:
+        """A copy of this fitted binning re-solved under another trend (no pass over the data).
+
+        Examples
+        --------
+        >>> x = np.tile(np.arange(10.0), 50)
+        >>> y = ((np.abs(x - 4.5) < 2) ^ (np.arange(500) % 7 == 0)).astype(int)  # a noisy hump
+        >>> ob = OptimalBinning("x", monotonic_trend="ascending").fit(x, y)
+        >>> ob.with_trend("peak").iv_ > ob.iv_
+        True
+        """
+        self._check_fitted()
+        if trend not in (*TRENDS, "auto"):
+            raise DataValidationError([Violation(f"{self.name or 'x'}.monotonic_trend", f"is {trend!r}",
+                                                 f"one of {['auto', *TRENDS]}")])
+        other = copy.deepcopy(self)
+        other.monotonic_trend = trend
+        other._solve()
+        return other
 
     def _set_bins(self, starts, status):
         """Build splits and table from the chosen pre-bin starts; set ``status_``.
@@ -369,7 +481,7 @@ class OptimalBinning(OwnHTMLRepr, TransformerMixin, BaseEstimator):
             hits = np.flatnonzero(self.prebin_splits_ == float(at))
             start = int(hits[0]) + 1 if len(hits) else None
         else:
-            start = next((i for i, g in enumerate(self.prebin_groups_) if str(at) in g), None)
+            start = next((i for i, g in enumerate(self.prebin_groups_) if scoring.category_label(at) in g), None)
         if start is None or start == 0 or start in self.starts_:
             raise DataValidationError([Violation(f"{self.name or 'x'}.bins", f"cannot split at {at!r}",
                                                  "a pre-bin boundary inside a bin (else refit with user_splits)")])
@@ -394,7 +506,8 @@ class OptimalBinning(OwnHTMLRepr, TransformerMixin, BaseEstimator):
         """
         self._check_fitted()
         k = self.n_bins_
-        specials = {str(c): k + 1 + i for i, c in enumerate(self.special_codes_)}
+        label = str if self.dtype == "numerical" else scoring.category_label
+        specials = {label(c): k + 1 + i for i, c in enumerate(self.special_codes_)}
         if self.dtype == "numerical":
             return {"type": "numeric", "edges": [float(s) for s in self.splits_], "missing_bin": k,
                     "special_bins": specials}
@@ -446,12 +559,13 @@ class OptimalBinning(OwnHTMLRepr, TransformerMixin, BaseEstimator):
     def summary(self) -> str:
         """Status, trend and the binning table as text."""
         self._check_fitted()
-        return f"OptimalBinning {self.name!r}: {self.status_}, trend {self.trend_}\n{self.table_.summary()}"
+        return (f"OptimalBinning {self.name!r}: {self.status_}, trend {self.trend_} ({self.trend_reason_})\n"
+                f"{self.table_.summary()}")
 
     def _repr_html_(self) -> str:
         if not hasattr(self, "table_"):
             return f"<pre>{self!r}</pre>"
-        return f"<p>status {self.status_}, trend {self.trend_}</p>" + self.table_._repr_html_()
+        return f"<p>status {self.status_}, trend {self.trend_} ({self.trend_reason_})</p>" + self.table_._repr_html_()
 
     def plot(self, ax=None):
         """Plot of the binning table (shares and event rates)."""

@@ -15,10 +15,23 @@ previous bin [k, i-1] (the trend couples neighbouring bins only). The state is
 (trend phase, bins used, start i, end j); every state is solved exactly, so the
 result is the global optimum over all boundary subsets — the same problem
 optbinning solves with a CP-SAT model, in O(P·B·m³) vectorised operations.
+
+Automatic shape (``trend="auto"``). Each of the four shapes is solved exactly;
+the shape is then chosen by the Bayesian information criterion of the binned
+table, ``BIC = −2·LL + (k + t)·ln N``, where LL is the binomial log-likelihood
+of the regular bins at their own event rates (Σ e·ln r + n·ln(1−r)), k the
+number of bins, t = 1 when the event rate turns once (a peak or a valley, one
+more parameter: where it turns), and N the number of records. A genuine peak or
+valley must therefore buy its turning point and any extra bin with a better fit
+(Schwarz 1978); a "peak" whose optimum never turns counts as the monotone shape
+it is. A shape whose optimum is a single bin (a falling trend imposed on a
+rising feature) does not compete while another shape splits the feature. Ties
+go to the simpler shape (ascending, descending, peak, valley).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,14 +47,22 @@ TRENDS = {
 }
 
 
+SHAPES = ("ascending", "descending", "peak", "valley")
+
+
 @dataclass(frozen=True)
 class Partition:
-    """Optimal grouping of pre-bins: ``starts`` are the first pre-bin of each bin."""
+    """Optimal grouping of pre-bins: ``starts`` are the first pre-bin of each bin.
+
+    ``shapes`` (``trend="auto"`` only) holds one row per shape tried:
+    ``(shape asked, shape obtained, bins, IV, BIC)``.
+    """
 
     starts: tuple
     iv: float
     trend: str
     feasible: bool
+    shapes: tuple = ()
 
     def boundaries(self) -> list[int]:
         """Indices of the pre-bin boundaries kept (pre-bin i starts a new bin)."""
@@ -58,6 +79,120 @@ def _segment_stats(events, nonevents, total_events, total_nonevents):
         pg, pb = n / total_nonevents, e / total_events
         iv = np.where((e > 0) & (n > 0), (pg - pb) * np.log(pg / pb), 0.0)
     return e, n, rate, iv
+
+
+def bin_counts(values, starts) -> np.ndarray:
+    """Sums of ``values`` over the bins that start at the pre-bins ``starts``.
+
+    Examples
+    --------
+    >>> bin_counts([1, 2, 3, 4], (0, 1, 3)).tolist()
+    [1.0, 5.0, 4.0]
+    """
+    return np.add.reduceat(np.asarray(values, dtype=float), np.asarray(starts, dtype=np.int64))
+
+
+def shape_of(rates) -> str:
+    """The shape an event-rate sequence has: ascending, descending, peak, valley or none.
+
+    A flat sequence is ascending; a sequence that turns more than once is "none".
+
+    Examples
+    --------
+    >>> [shape_of(r) for r in ([0.1, 0.2], [0.3, 0.1], [0.1, 0.3, 0.2], [0.3, 0.1, 0.2], [0.1, 0.3, 0.1, 0.3])]
+    ['ascending', 'descending', 'peak', 'valley', 'none']
+    """
+    d = np.sign(np.diff(np.asarray(rates, dtype=float)))
+    d = d[d != 0]
+    if not (d < 0).any():
+        return "ascending"
+    if not (d > 0).any():
+        return "descending"
+    turns = int(np.count_nonzero(d[1:] != d[:-1]))
+    if turns > 1:
+        return "none"
+    return "peak" if d[0] > 0 else "valley"
+
+
+def binned_bic(events, nonevents, n_records: float, shape: str) -> float:
+    """BIC of a binned table: −2·Σ(e·ln r + n·ln(1−r)) + (bins + turns)·ln N.
+
+    ``turns`` is 1 for a peak or valley, 0 for a monotone shape (see the module
+    docstring for why).
+
+    Examples
+    --------
+    >>> round(binned_bic([10, 30], [90, 70], 200, "ascending"), 3)
+    197.786
+    """
+    e = np.asarray(events, dtype=float)
+    n = np.asarray(nonevents, dtype=float)
+    t = e + n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ll = np.where(e > 0, e * np.log(e / t), 0.0) + np.where(n > 0, n * np.log(n / t), 0.0)
+    turns = 1 if shape in ("peak", "valley") else (2 if shape == "none" else 0)
+    return float(-2.0 * ll.sum() + (len(e) + turns) * math.log(max(float(n_records), 2.0)))
+
+
+def _choose_shape(e_in, n_in, options: dict) -> Partition:
+    """Solve each of the four shapes and keep the one with the lowest BIC."""
+    n_records = (options["total_events"] if options["total_events"] is not None else e_in.sum()) + \
+        (options["total_nonevents"] if options["total_nonevents"] is not None else n_in.sum())
+    rows, best = [], None
+    for rank, asked in enumerate(SHAPES):
+        part = optimal_partition(e_in, n_in, trend=asked, **options)
+        e, n = bin_counts(e_in, part.starts), bin_counts(n_in, part.starts)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            got = shape_of(e / (e + n)) if part.feasible else asked
+        bic = binned_bic(e, n, n_records, got)
+        rows.append((asked, got, len(part.starts), part.iv, bic))
+        key = (not part.feasible, len(part.starts) == 1, round(bic, 9), SHAPES.index(got) if got in SHAPES else rank)
+        if best is None or key < best[0]:
+            best = (key, Partition(part.starts, part.iv, got, part.feasible))
+    chosen = best[1]
+    return Partition(chosen.starts, chosen.iv, chosen.trend, chosen.feasible, tuple(rows))
+
+
+def pvalue_merge(events, nonevents, starts, max_pvalue: float) -> tuple:
+    """Merge adjacent bins whose event rates do not differ: largest p-value first, while > ``max_pvalue``.
+
+    The p-value of two neighbouring bins is that of Pearson's χ² test (1 df)
+    of their 2×2 table of events and non-events. Merging neighbours keeps a
+    monotone trend monotone.
+
+    Parameters
+    ----------
+    events, nonevents : counts per pre-bin.
+    starts : first pre-bin of each bin.
+    max_pvalue : the largest p-value allowed between neighbours.
+
+    Returns
+    -------
+    The starts after merging.
+
+    Examples
+    --------
+    >>> pvalue_merge([10, 11, 40], [90, 89, 60], (0, 1, 2), 0.05)
+    (0, 2)
+    """
+    from scipy.stats import chi2
+
+    starts = list(starts)
+    e_in = np.asarray(events, dtype=float)
+    n_in = np.asarray(nonevents, dtype=float)
+    while len(starts) > 1:
+        e, n = bin_counts(e_in, starts), bin_counts(n_in, starts)
+        a, b, c, d = e[:-1], n[:-1], e[1:], n[1:]
+        total = a + b + c + d
+        denom = (a + b) * (c + d) * (a + c) * (b + d)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            stat = np.where(denom > 0, total * (a * d - b * c) ** 2 / denom, 0.0)
+        p = chi2.sf(stat, 1)
+        worst = int(np.argmax(p))
+        if p[worst] <= max_pvalue:
+            break
+        del starts[worst + 1]
+    return tuple(starts)
 
 
 def _allowed(direction: str, prev_rate: np.ndarray, cur_rate: np.ndarray) -> np.ndarray:
@@ -77,7 +212,7 @@ def optimal_partition(events, nonevents, *, trend="ascending", min_bin_count=0, 
     ----------
     events, nonevents : counts per pre-bin, in the pre-bins' order.
     trend : "ascending", "descending", "peak", "valley", "none", or "auto" (the
-        better of ascending and descending).
+        four shapes solved, the one with the lowest BIC kept: see the module docstring).
     min_bin_count, min_bin_n_event, min_bin_n_nonevent : minimum records,
         events and non-events in every bin.
     max_bins : most bins allowed (None: no limit).
@@ -103,12 +238,9 @@ def optimal_partition(events, nonevents, *, trend="ascending", min_bin_count=0, 
         raise DataValidationError([Violation("prebins", f"{m} event and {len(n_in)} non-event counts",
                                              "the same positive number of counts")])
     if trend == "auto":
-        options = [optimal_partition(e_in, n_in, trend=t, min_bin_count=min_bin_count,
-                                     min_bin_n_event=min_bin_n_event, min_bin_n_nonevent=min_bin_n_nonevent,
-                                     max_bins=max_bins, total_events=total_events,
-                                     total_nonevents=total_nonevents)
-                   for t in ("ascending", "descending")]
-        return max(options, key=lambda p: (p.feasible, p.iv, -len(p.starts)))
+        return _choose_shape(e_in, n_in, {"min_bin_count": min_bin_count, "min_bin_n_event": min_bin_n_event,
+                                          "min_bin_n_nonevent": min_bin_n_nonevent, "max_bins": max_bins,
+                                          "total_events": total_events, "total_nonevents": total_nonevents})
     if trend not in TRENDS:
         raise DataValidationError([Violation("monotonic_trend", f"is {trend!r}",
                                              f"one of {sorted(TRENDS) + ['auto']}")])

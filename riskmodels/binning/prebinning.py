@@ -3,12 +3,17 @@
 Numeric: split points at the empirical quantiles (``higher``: every split is
 an observed value and no pre-bin is empty), duplicates removed.
 Bins follow :func:`riskmodels.scoring.bin_index`: (-inf, s1), [s1, s2), ..., [sk, inf).
+Supervised (``"cart"``): the leaves of a classification tree grown on the
+feature alone, at most ``max_n_prebins`` leaves of at least a minimum count
+(Breiman et al. 1984; optbinning's default pre-binning).
 Categorical: each category is a pre-bin, ordered by event rate.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+PREBINNING_METHODS = ("quantile", "cart")
 
 
 def quantile_splits(x: np.ndarray, n_prebins: int, presorted: bool = False) -> np.ndarray:
@@ -47,6 +52,38 @@ def quantile_splits(x: np.ndarray, n_prebins: int, presorted: bool = False) -> n
     k = np.arange(1, n_prebins, dtype=np.int64)
     splits = np.unique(xs[-((-k * (n - 1)) // n_prebins)])
     return splits[splits > xs[0]]
+
+
+def tree_splits(x: np.ndarray, y: np.ndarray, n_prebins: int, min_leaf: int) -> np.ndarray:
+    """Split points of a CART tree (Gini) on one feature: the supervised pre-bins.
+
+    The tree has at most ``n_prebins`` leaves of at least ``min_leaf`` records;
+    its thresholds t (midpoints between observed values, so ``x <= t`` is
+    ``x < t``) become the splits of bins (-inf, s1), [s1, s2), ...
+
+    Parameters
+    ----------
+    x : finite values (no NaN, no special codes). y : their 0/1 target.
+    n_prebins : the largest number of pre-bins. min_leaf : smallest pre-bin.
+
+    Returns
+    -------
+    Increasing split points.
+
+    Examples
+    --------
+    >>> x = np.arange(100.0)
+    >>> tree_splits(x, (x >= 60).astype(int), 4, 5).tolist()
+    [59.5]
+    """
+    from sklearn.tree import DecisionTreeClassifier
+
+    if len(x) < 2 or n_prebins < 2:
+        return np.empty(0)
+    tree = DecisionTreeClassifier(max_leaf_nodes=n_prebins, min_samples_leaf=max(1, int(min_leaf)),
+                                  random_state=0).fit(np.asarray(x, dtype=float).reshape(-1, 1), y)
+    inner = tree.tree_.feature >= 0
+    return np.unique(tree.tree_.threshold[inner])
 
 
 def sorted_counts(sorted_all: np.ndarray, sorted_events: np.ndarray, splits: np.ndarray):

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from riskmodels._display import OwnHTMLRepr
-from riskmodels.binning.optimal import METRICS, OptimalBinning, is_numeric_column
+from riskmodels.binning.optimal import METRICS, OptimalBinning, is_numeric_column, reset_learned
 from riskmodels.binning.woe import iv_strength
 from riskmodels.data.frames import as_frame
 from riskmodels.data.schema import require_binary_target
 from riskmodels.errors import DataValidationError, NotFittedError, Violation
 
 SHARED_PARAMS = ("max_n_prebins", "max_bins", "min_bin_size", "min_bin_n_event", "min_bin_n_nonevent",
-                 "monotonic_trend", "special_codes", "unknown_category", "orientation")
+                 "monotonic_trend", "special_codes", "unknown_category", "orientation", "prebinning_method",
+                 "max_pvalue")
+SPECIAL_OVERLAP = 0.9  # share of shared special rows (Jaccard) from which two features' specials are collinear
 
 
 class BinningProcess(OwnHTMLRepr, TransformerMixin, BaseEstimator):
@@ -22,12 +26,12 @@ class BinningProcess(OwnHTMLRepr, TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    variable_names : columns to bin (None: every column of X).
+    features : columns to bin (None: every column of X).
     categorical_variables : columns binned as categories (default: the
         non-numeric columns).
     max_n_prebins, max_bins, min_bin_size, min_bin_n_event, min_bin_n_nonevent,
-    monotonic_trend, special_codes, unknown_category, orientation : passed to
-        every :class:`OptimalBinning`.
+    monotonic_trend, special_codes, unknown_category, orientation,
+    prebinning_method, max_pvalue : passed to every :class:`OptimalBinning`.
     binning_fit_params : ``{column: {param: value}}`` overrides per column
         (e.g. ``user_splits``, another trend).
     metric : what :meth:`transform` returns: "woe", "event_rate", "index" or "bin".
@@ -35,6 +39,8 @@ class BinningProcess(OwnHTMLRepr, TransformerMixin, BaseEstimator):
     Attributes
     ----------
     binnings_ : ``{column: fitted OptimalBinning}``. iv_ : IV per column (Series).
+    special_overlaps_ : (column, column, shared special rows, Jaccard) for pairs
+    whose special-code rows coincide (Jaccard >= 0.9), each also a UserWarning.
     feature_names_in_, n_features_in_ : the columns seen in fit.
 
     Examples
@@ -49,11 +55,13 @@ class BinningProcess(OwnHTMLRepr, TransformerMixin, BaseEstimator):
     (500, 2)
     """
 
-    def __init__(self, variable_names=None, categorical_variables=None, max_n_prebins=20, max_bins=None,
+    def __init__(self, features=None, categorical_variables=None, max_n_prebins=20, max_bins=None,
                  min_bin_size=0.05, min_bin_n_event=1, min_bin_n_nonevent=1, monotonic_trend="auto",
                  special_codes=None, unknown_category="worst", orientation="good/bad",
-                 binning_fit_params=None, metric="woe"):
-        self.variable_names = variable_names
+                 binning_fit_params=None, metric="woe", prebinning_method="quantile", max_pvalue=None):
+        self.features = features
+        self.prebinning_method = prebinning_method
+        self.max_pvalue = max_pvalue
         self.categorical_variables = categorical_variables
         self.max_n_prebins = max_n_prebins
         self.max_bins = max_bins
@@ -73,12 +81,13 @@ class BinningProcess(OwnHTMLRepr, TransformerMixin, BaseEstimator):
 
     def fit(self, X, y):
         """Bin every selected column of ``X`` against ``y``; returns self."""
+        reset_learned(self)
         frame = as_frame(X)
         target = require_binary_target(y, "target")
         if len(frame) != len(target):
             raise DataValidationError([Violation("<X>", f"has {len(frame)} rows but the target {len(target)}",
                                                  "one target per row")])
-        names = [str(c) for c in frame.columns] if self.variable_names is None else list(self.variable_names)
+        names = [str(c) for c in frame.columns] if self.features is None else list(self.features)
         absent = [n for n in names if n not in frame.columns]
         if absent:
             raise DataValidationError([Violation(n, "missing column", "a column to bin") for n in absent])
@@ -97,34 +106,54 @@ class BinningProcess(OwnHTMLRepr, TransformerMixin, BaseEstimator):
                            else not is_numeric_column(column))
             params = {**shared, "dtype": "categorical" if categorical else "numerical", **overrides.get(name, {})}
             self.binnings_[name] = OptimalBinning(name=name, **params)._fit(column, target)
-        self.variable_names_ = names
+        self.features_ = names
         self.feature_names_in_ = np.asarray([str(c) for c in frame.columns], dtype=object)
         self.n_features_in_ = frame.shape[1]
         self.iv_ = pd.Series({n: b.iv_ for n, b in self.binnings_.items()}, name="iv")
+        self.special_overlaps_ = self._special_overlaps(frame)
         return self
+
+    def _special_overlaps(self, frame) -> list:
+        """Pairs of features whose special-code rows are (nearly) the same rows: collinear specials."""
+        masks = {}
+        for name, b in self.binnings_.items():
+            if b.special_codes_ and (b.extra_events_[1:].sum() + b.extra_nonevents_[1:].sum()) > 0:
+                masks[name] = b.bin_index(frame[name]) > b.n_bins_  # missing is k, specials k+1...
+        found, names = [], list(masks)
+        for i, a in enumerate(names):
+            for b in names[i + 1:]:
+                both = int(np.count_nonzero(masks[a] & masks[b]))
+                either = int(np.count_nonzero(masks[a] | masks[b]))
+                if either and both / either >= SPECIAL_OVERLAP:
+                    found.append((a, b, both, both / either))
+                    warnings.warn(f"BinningProcess: the special-code bins of {a!r} and {b!r} flag the same "
+                                  f"{both} rows (Jaccard {both / either:.2f}): their special WoE columns are "
+                                  "collinear", UserWarning, stacklevel=3)
+        return found
 
     def transform(self, X, metric: str | None = None) -> np.ndarray:
         """The binned columns as an (n, k) array of the metric (WoE by default)."""
         self._check_fitted()
         frame = as_frame(X, self.feature_names_in_)
-        absent = [n for n in self.variable_names_ if n not in frame.columns]
+        absent = [n for n in self.features_ if n not in frame.columns]
         if absent:
             raise DataValidationError([Violation(n, "missing column", "a column seen in fit") for n in absent])
         metric = metric or self.metric
-        columns = [self.binnings_[n].transform(frame[n], metric=metric) for n in self.variable_names_]
+        columns = [self.binnings_[n].transform(frame[n], metric=metric) for n in self.features_]
         dtype = float if metric in ("woe", "event_rate") else (np.int64 if metric == "index" else object)
         return np.column_stack(columns).astype(dtype) if columns else np.empty((len(frame), 0), dtype=dtype)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Names of the transformed columns (the binned variables)."""
         self._check_fitted()
-        return np.asarray(self.variable_names_, dtype=object)
+        return np.asarray(self.features_, dtype=object)
 
     def summary(self) -> pd.DataFrame:
-        """One row per variable: dtype, bins, trend, IV and its strength, status; by IV."""
+        """One row per variable: dtype, bins, trend, IV and its strength, status, why the trend; by IV."""
         self._check_fitted()
         rows = [{"variable": n, "dtype": b.dtype, "n_bins": b.n_bins_, "trend": b.trend_, "iv": b.iv_,
-                 "strength": iv_strength(b.iv_), "status": b.status_} for n, b in self.binnings_.items()]
+                 "strength": iv_strength(b.iv_), "status": b.status_, "trend_reason": b.trend_reason_}
+                for n, b in self.binnings_.items()]
         return pd.DataFrame(rows).sort_values("iv", ascending=False, kind="stable").reset_index(drop=True)
 
     def _repr_html_(self) -> str:

@@ -19,15 +19,18 @@ import numpy as np
 import pandas as pd
 
 from riskmodels.binning import BinningProcess
+from riskmodels.binning.optimal import reset_learned
+from riskmodels.binning.optimizer import SHAPES
 from riskmodels.binning.woe import iv_strength
 from riskmodels.data.frames import as_frame
 from riskmodels.data.schema import require_binary_target
 from riskmodels.errors import ConvergenceError, DataValidationError, Violation
 from riskmodels.models.base import ScorerModel
+from riskmodels.models.stepwise import CRITERIA, collapse_rows, fit_logit, stepwise_select
 from riskmodels.scoring import top_reasons
 
 SELECTIONS = (None, "forward", "backward", "stepwise")
-CRITERIA = ("pvalue", "aic")
+LARGE_SAMPLE = 50_000  # records from which p-value entry usually keeps every candidate (logged)
 
 
 # --------------------------------------------------------------------------- plain maths
@@ -123,129 +126,21 @@ def variance_inflation(X) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- selection
-def _fit_logit(W: pd.DataFrame, y: np.ndarray, names: list):
+def _fit_logit(W: pd.DataFrame, y: np.ndarray, names: list, start=None):
+    """statsmodels Logit on the WoE columns ``names`` (the final inference table), warm-started."""
     import statsmodels.api as sm
 
     design = sm.add_constant(W[names].astype(float), has_constant="add")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            result = sm.Logit(np.asarray(y, dtype=float), design).fit(disp=0, method="newton", maxiter=100)
+            result = sm.Logit(np.asarray(y, dtype=float), design).fit(disp=0, method="newton", maxiter=100,
+                                                                      start_params=start)
     except (np.linalg.LinAlgError, ValueError) as exc:
         raise ConvergenceError(f"logistic fit on {names} failed: {exc}") from None
     if not result.mle_retvals.get("converged", True) or not np.all(np.isfinite(result.params)):
         raise ConvergenceError(f"logistic fit on {names} did not converge (separation or collinearity)")
     return result
-
-
-def _pvalues(result, names):
-    return dict(zip(names, np.asarray(result.pvalues)[1:], strict=False))
-
-
-def _forward_step(W, y, chosen, candidates, criterion, p_enter, current_aic):
-    best = None
-    for name in candidates:
-        result = _fit_logit(W, y, chosen + [name])
-        score = result.aic if criterion == "aic" else float(np.asarray(result.pvalues)[-1])
-        if best is None or score < best[1]:
-            best = (name, score, result.aic)
-    if best is None:
-        return None
-    name, score, aic = best
-    accept = aic < current_aic if criterion == "aic" else score < p_enter
-    return (name, aic) if accept else None
-
-
-def _backward_step(W, y, chosen, criterion, p_remove, current_aic):
-    if not chosen:
-        return None
-    if criterion == "pvalue":
-        pvals = _pvalues(_fit_logit(W, y, chosen), chosen)
-        worst = max(chosen, key=lambda n: pvals[n])
-        if pvals[worst] <= p_remove:
-            return None
-        return worst, _fit_logit(W, y, [c for c in chosen if c != worst]).aic
-    best = None
-    for name in chosen:
-        aic = _fit_logit(W, y, [c for c in chosen if c != name]).aic
-        if best is None or aic < best[1]:
-            best = (name, aic)
-    return best if best[1] < current_aic else None
-
-
-def stepwise_select(W: pd.DataFrame, y: np.ndarray, candidates: list, direction: str = "stepwise",
-                    criterion: str = "pvalue", p_enter: float = 0.05, p_remove: float = 0.10,
-                    max_features: int | None = None) -> tuple[list, list]:
-    """Stepwise selection of WoE columns for a logistic model.
-
-    Stopping rule. Forward: add the candidate with the smallest p-value (or the
-    lowest AIC) while that p-value is below ``p_enter`` (or the AIC falls) and
-    fewer than ``max_features`` are in. Backward: start from all candidates and
-    drop the one with the largest p-value while it exceeds ``p_remove`` (or
-    the drop that lowers the AIC most, while the AIC falls). Stepwise: forward
-    steps, each followed by backward steps; a variable just removed is not
-    re-entered, so the procedure ends. ``p_remove`` must not be below ``p_enter``.
-
-    Parameters
-    ----------
-    W : WoE frame. y : 0/1 target. candidates : columns to choose from, by priority.
-    direction : "forward", "backward" or "stepwise".
-    criterion : "pvalue" (Wald) or "aic".
-    p_enter, p_remove : thresholds for the p-value criterion.
-    max_features : largest model size (None: no limit).
-
-    Returns
-    -------
-    (selected, log) : chosen columns in order of entry; log of (action, column, value) rows.
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(0)
-    >>> W = pd.DataFrame(rng.normal(size=(800, 3)), columns=["a", "b", "noise"])
-    >>> y = (rng.random(800) < 1 / (1 + np.exp(W["a"] + 0.7 * W["b"]))).astype(int)
-    >>> stepwise_select(W, y, ["a", "b", "noise"])[0]
-    ['a', 'b']
-    """
-    if direction not in ("forward", "backward", "stepwise"):
-        raise DataValidationError([Violation("selection", f"is {direction!r}", "forward, backward or stepwise")])
-    if criterion not in CRITERIA:
-        raise DataValidationError([Violation("criterion", f"is {criterion!r}", f"one of {CRITERIA}")])
-    if p_remove < p_enter:
-        raise DataValidationError([Violation("p_remove", f"{p_remove} is below p_enter {p_enter}",
-                                             "p_remove >= p_enter (else the steps can cycle)")])
-    log = []
-    if direction == "backward":
-        chosen = list(candidates)
-        aic = _fit_logit(W, y, chosen).aic if chosen else math.inf
-        while (step := _backward_step(W, y, chosen, criterion, p_remove, aic)) is not None:
-            chosen.remove(step[0])
-            aic = step[1]
-            log.append(("remove", step[0], aic))
-        while max_features is not None and len(chosen) > max_features:
-            pvals = _pvalues(_fit_logit(W, y, chosen), chosen)
-            worst = max(chosen, key=lambda n: pvals[n])
-            chosen.remove(worst)
-            log.append(("remove (max_features)", worst, pvals[worst]))
-        return chosen, log
-    chosen, removed = [], set()
-    import statsmodels.api as sm
-
-    aic = sm.Logit(np.asarray(y, dtype=float), np.ones((len(y), 1))).fit(disp=0).aic
-    while max_features is None or len(chosen) < max_features:
-        pool = [c for c in candidates if c not in chosen and c not in removed]
-        step = _forward_step(W, y, chosen, pool, criterion, p_enter, aic)
-        if step is None:
-            break
-        chosen.append(step[0])
-        aic = step[1]
-        log.append(("add", step[0], aic))
-        while direction == "stepwise" and (back := _backward_step(W, y, chosen, criterion, p_remove,
-                                                                   aic)) is not None:
-            chosen.remove(back[0])
-            removed.add(back[0])
-            aic = back[1]
-            log.append(("remove", back[0], aic))
-    return chosen, log
 
 
 def correlation_filter(W: pd.DataFrame, ranked: list, max_correlation: float) -> tuple[list, list]:
@@ -277,13 +172,30 @@ def correlation_filter(W: pd.DataFrame, ranked: list, max_correlation: float) ->
 class LogisticScorecard(ScorerModel):
     """WoE logistic-regression scorecard with PDO points and reason codes.
 
-    Fit steps: optimal binning of each characteristic → WoE → IV filter
-    (``min_iv``) → correlation filter (|r| > ``max_correlation``, the lower-IV
-    column goes) → VIF filter (drop the largest VIF while above ``max_vif``) →
-    stepwise selection (see :func:`stepwise_select`) → maximum-likelihood logit
-    (statsmodels) → sign check: with WoE = ln(%good/%bad) every coefficient must
-    be negative; violators are dropped one at a time (largest p-value first)
-    and the model refitted (``sign_policy="drop"``) or only reported ("report").
+    Fit steps: optimal binning of each characteristic (``monotonic_trend="auto"``:
+    ascending, descending, peak or valley by BIC, see
+    :mod:`riskmodels.binning.optimizer`) → WoE → single-bin characteristics
+    (constant WoE) dropped → IV filter (``min_iv``) → correlation filter
+    (|r| > ``max_correlation``, the lower-IV column goes) → VIF filter (drop the
+    largest VIF while above ``max_vif``) → stepwise selection (score-test entry,
+    warm-started numpy IRLS on frequency-weighted distinct rows, see
+    :mod:`riskmodels.models.stepwise`) → maximum-likelihood logit (statsmodels,
+    for the inference table) → sign check: with WoE = ln(%good/%bad) every
+    coefficient must be negative; violators are dropped one at a time (largest
+    p-value first) and the model refitted (``sign_policy="drop"``) or only
+    reported ("report").
+
+    Rescue before a drop: a characteristic binned with the automatic trend that
+    would fall under ``min_iv``, or be dropped for its sign, is first re-binned
+    under the other shapes (the highest-IV one for the IV filter; each shape in
+    turn for the sign check); if that saves it, the new binning is kept. Every
+    outcome is in ``selection_log_``.
+
+    Default criterion: "pvalue" (score-test entry at ``p_enter``), which on the
+    bundled data sets selects the same set as statsmodels' Wald stepwise did.
+    On large samples (tens of thousands of records) nearly every candidate has
+    p ≈ 0 and p-value entry keeps them all; the log says so, and
+    ``criterion="bic"`` asks each characteristic to pay ln N instead.
 
     Parameters
     ----------
@@ -291,12 +203,14 @@ class LogisticScorecard(ScorerModel):
     features : columns to consider (None: every column of X).
     categorical : columns binned as categories (default: non-numeric columns).
     max_n_prebins, max_bins, min_bin_size, monotonic_trend, special_codes,
-    unknown_category, binning_fit_params : binning settings (:class:`BinningProcess`).
+    unknown_category, binning_fit_params, prebinning_method, max_pvalue :
+        binning settings (:class:`BinningProcess`).
     min_iv : IV below which a characteristic is dropped.
     max_correlation : largest |correlation| allowed between WoE columns.
     max_vif : largest variance inflation factor allowed (None: no VIF filter).
     selection : "stepwise", "forward", "backward" or None (keep all filtered).
-    criterion, p_enter, p_remove, max_features : stepwise settings.
+    criterion, p_enter, p_remove, max_features : stepwise settings (criterion
+        "pvalue", "aic" or "bic").
     sign_policy : "drop" or "report" wrong-signed coefficients.
     pdo, base_score, base_odds : points scaling (odds are good:bad).
     intercept_mode : "spread" the intercept over the characteristics or give
@@ -335,8 +249,11 @@ class LogisticScorecard(ScorerModel):
                  unknown_category="worst", binning_fit_params=None, min_iv=0.02, max_correlation=0.7,
                  max_vif=5.0, selection="stepwise", criterion="pvalue", p_enter=0.05, p_remove=0.10,
                  max_features=None, sign_policy="drop", pdo=20.0, base_score=600.0, base_odds=50.0,
-                 intercept_mode="spread", rounding=False, master_scale=None):
+                 intercept_mode="spread", rounding=False, master_scale=None, prebinning_method="quantile",
+                 max_pvalue=None):
         self.name = name
+        self.prebinning_method = prebinning_method
+        self.max_pvalue = max_pvalue
         self.features = features
         self.categorical = categorical
         self.max_n_prebins = max_n_prebins
@@ -368,6 +285,8 @@ class LogisticScorecard(ScorerModel):
             bad.append(Violation("selection", f"is {self.selection!r}", f"one of {SELECTIONS}"))
         if self.sign_policy not in ("drop", "report"):
             bad.append(Violation("sign_policy", f"is {self.sign_policy!r}", "'drop' or 'report'"))
+        if self.criterion not in CRITERIA:
+            bad.append(Violation("criterion", f"is {self.criterion!r}", f"one of {CRITERIA}"))
         if self.intercept_mode not in ("spread", "base"):
             bad.append(Violation("intercept_mode", f"is {self.intercept_mode!r}", "'spread' or 'base'"))
         if bad:
@@ -382,21 +301,22 @@ class LogisticScorecard(ScorerModel):
         y : binary target, 1 = default (bad).
         """
         self._check_params()
+        reset_learned(self)
         frame = as_frame(X)
         target = require_binary_target(y, "target")
         self.factor_, self.offset_ = scaling_constants(self.pdo, self.base_score, self.base_odds)
         names = [str(c) for c in frame.columns] if self.features is None else list(self.features)
         self.binning_ = BinningProcess(
-            variable_names=names, categorical_variables=self.categorical, max_n_prebins=self.max_n_prebins,
+            features=names, categorical_variables=self.categorical, max_n_prebins=self.max_n_prebins,
             max_bins=self.max_bins, min_bin_size=self.min_bin_size, monotonic_trend=self.monotonic_trend,
             special_codes=self.special_codes, unknown_category=self.unknown_category,
-            binning_fit_params=self.binning_fit_params).fit(frame, target)
+            binning_fit_params=self.binning_fit_params, prebinning_method=self.prebinning_method,
+            max_pvalue=self.max_pvalue).fit(frame, target)
         W = pd.DataFrame(self.binning_.transform(frame), columns=names, index=frame.index)
+        log = self._shape_log(names)
+        kept = self._drop_single_bins(W, names, log)
+        kept = self._iv_filter(frame, W, kept, log)
         iv = self.binning_.iv_
-        log = []
-        ranked = sorted(names, key=lambda n: -iv[n])
-        kept = [n for n in ranked if iv[n] >= self.min_iv]
-        log += [("drop (IV)", n, float(iv[n])) for n in ranked if iv[n] < self.min_iv]
         kept, dropped = correlation_filter(W, kept, self.max_correlation)
         log += [("drop (correlation)", n, r) for n, _, r in dropped]
         while self.max_vif is not None and len(kept) > 1:
@@ -407,32 +327,21 @@ class LogisticScorecard(ScorerModel):
             log.append(("drop (VIF)", kept[worst], float(vif[worst])))
             kept.pop(worst)
         if self.selection is not None and kept:
+            n_candidates = len(kept)
             kept, steps = stepwise_select(W, target, kept, self.selection, self.criterion, self.p_enter,
                                           self.p_remove, self.max_features)
             log += steps
+            if self.criterion == "pvalue" and len(kept) == n_candidates and len(target) >= LARGE_SAMPLE:
+                log.append(("note: p-value entry kept every candidate at this sample size; "
+                            "criterion='bic' is stricter", "<all>", float(len(target))))
         elif self.max_features is not None:
             log += [("drop (max_features)", n, float(iv[n])) for n in kept[self.max_features:]]
             kept = kept[: self.max_features]
         if not kept:
             raise DataValidationError([Violation("<features>", "no characteristic survived selection",
                                                  f"IV >= {self.min_iv} and a significant coefficient")])
-        result = _fit_logit(W, target, kept)
-        self.sign_violations_ = []
-        while True:
-            coef = dict(zip(kept, np.asarray(result.params)[1:], strict=False))
-            wrong = [n for n in kept if coef[n] >= 0]
-            if not wrong or self.sign_policy == "report":
-                self.sign_violations_ += [n for n in wrong if n not in self.sign_violations_]
-                break
-            pvals = _pvalues(result, kept)
-            worst = max(wrong, key=lambda n: pvals[n])
-            self.sign_violations_.append(worst)
-            log.append(("drop (sign)", worst, float(coef[worst])))
-            kept = [n for n in kept if n != worst]
-            if not kept:
-                raise DataValidationError([Violation(worst, "every coefficient has the wrong sign",
-                                                     "negative coefficients on WoE ln(%good/%bad)")])
-            result = _fit_logit(W, target, kept)
+        kept, fit = self._sign_check(frame, W, target, kept, log)
+        result = _fit_logit(W, target, kept, start=fit.params)
         self.features_ = kept
         self.result_ = result
         self.intercept_ = float(np.asarray(result.params)[0])
@@ -446,6 +355,111 @@ class LogisticScorecard(ScorerModel):
         self.n_features_in_ = frame.shape[1]
         self.training_metadata_ = {"n_train": int(len(target)), "default_rate": float(target.mean())}
         return self
+
+    # ---- fit steps
+    def _shape_log(self, names) -> list:
+        """One log row per automatically shaped characteristic: the shape and its BIC margin."""
+        rows = []
+        for name in names:
+            shapes = self.binning_.binnings_[name].shapes_
+            if len(shapes):
+                chosen = self.binning_.binnings_[name].trend_
+                bic = shapes.groupby("obtained")["bic"].min()
+                others = bic.drop(chosen, errors="ignore")
+                margin = float(others.min() - bic[chosen]) if len(others) else np.nan
+                rows.append((f"trend {chosen} (BIC margin over the next shape)", name, margin))
+        return rows
+
+    def _drop_single_bins(self, W, names, log) -> list:
+        """Characteristics whose WoE is constant in training cannot enter a logit: drop and say why."""
+        kept = []
+        for name in names:
+            column = W[name].to_numpy()
+            if column.size and np.ptp(column) == 0:
+                b = self.binning_.binnings_[name]
+                log.append((f"drop (single bin: {b.status_})", name, float(b.iv_)))
+            else:
+                kept.append(name)
+        return kept
+
+    def _replace_binning(self, frame, W, name, binning, why):
+        binning.trend_reason_ = f"{binning.trend_}, rescued ({why}) from the automatic choice"
+        self.binning_.binnings_[name] = binning
+        self.binning_.iv_[name] = binning.iv_
+        W[name] = binning.transform(frame[name])
+
+    def _rescuable(self, name) -> bool:
+        b = self.binning_.binnings_[name]
+        return b.dtype == "numerical" and b.monotonic_trend == "auto" and len(b.shapes_) > 0
+
+    def _iv_filter(self, frame, W, names, log) -> list:
+        """Keep IV >= min_iv, by IV; a low-IV auto-shaped characteristic first tries its best-IV shape."""
+        kept = []
+        for name in names:
+            b = self.binning_.binnings_[name]
+            why = ""
+            if b.iv_ < self.min_iv and self._rescuable(name):
+                top = b.shapes_.sort_values("iv", ascending=False, kind="stable").iloc[0]
+                if top["obtained"] != b.trend_ and top["iv"] >= self.min_iv:
+                    self._replace_binning(frame, W, name, b.with_trend(top["asked"]), "IV below min_iv")
+                    log.append((f"rescue (IV): trend {b.trend_} -> {top['obtained']}", name, float(top["iv"])))
+                else:
+                    why = f"; no shape reaches min_iv, best {top['obtained']} {top['iv']:.4f}"
+            if self.binning_.iv_[name] >= self.min_iv:
+                kept.append(name)
+            else:
+                log.append((f"drop (IV{why})", name, float(self.binning_.iv_[name])))
+        iv = self.binning_.iv_
+        return sorted(kept, key=lambda n: -iv[n])
+
+    def _sign_check(self, frame, W, target, kept, log):
+        """Drop (or report) wrong-signed characteristics, after trying the other shapes on each."""
+        data = collapse_rows(W[kept].to_numpy(dtype=float), target)
+        fit = fit_logit(data, range(len(kept)))
+        self.sign_violations_ = []
+        while True:
+            wrong = [n for n, b in zip(kept, fit.params[1:], strict=True) if b >= 0]
+            if not wrong or self.sign_policy == "report":
+                self.sign_violations_ += [n for n in wrong if n not in self.sign_violations_]
+                return kept, fit
+            pvals = dict(zip(kept, fit.pvalues[1:], strict=True))
+            worst = max(wrong, key=lambda n: pvals[n])
+            rescued = self._sign_rescue(frame, W, target, kept, worst, log)
+            if rescued is not None:
+                fit = rescued
+                continue
+            self.sign_violations_.append(worst)
+            log.append(("drop (sign)", worst, float(fit.params[1 + kept.index(worst)])))
+            kept = [n for n in kept if n != worst]
+            if not kept:
+                raise DataValidationError([Violation(worst, "every coefficient has the wrong sign",
+                                                     "negative coefficients on WoE ln(%good/%bad)")])
+            fit = fit_logit(collapse_rows(W[kept].to_numpy(dtype=float), target), range(len(kept)))
+
+    def _sign_rescue(self, frame, W, target, kept, name, log):
+        """Re-bin ``name`` under each other shape; keep the first whose refit has every sign right."""
+        if not self._rescuable(name):
+            return None
+        current = self.binning_.binnings_[name]
+        for shape in SHAPES:
+            if shape == current.trend_:
+                continue
+            other = current.with_trend(shape)
+            if other.starts_ == current.starts_ or other.n_bins_ < 2:
+                continue
+            trial = W[kept].copy()
+            trial[name] = other.transform(frame[name])
+            try:
+                fit = fit_logit(collapse_rows(trial.to_numpy(dtype=float), target), range(len(kept)))
+            except ConvergenceError:
+                continue
+            if (fit.params[1:] < 0).all():
+                self._replace_binning(frame, W, name, other, "wrong-signed coefficient")
+                log.append((f"rescue (sign): trend {current.trend_} -> {other.trend_}", name,
+                            float(fit.params[1 + kept.index(name)])))
+                return fit
+        log.append(("rescue (sign) failed: no shape gives a negative coefficient", name, np.nan))
+        return None
 
     def _set_points(self):
         self.points_, self.base_points_ = {}, 0.0
@@ -496,8 +510,11 @@ class LogisticScorecard(ScorerModel):
                             "base_odds": float(self.base_odds), "factor": self.factor_, "offset": self.offset_}}
 
     # ---- results
-    def score(self, X) -> np.ndarray:
-        """Scorecard points of each record (higher = safer)."""
+    def points(self, X) -> np.ndarray:
+        """Scorecard points of each record (higher = safer).
+
+        ``score(X, y)`` keeps scikit-learn's meaning (accuracy, from ClassifierMixin).
+        """
         return self.score_frame(X)["score"]
 
     def reason_codes(self, X, n_reasons: int = 3) -> np.ndarray:

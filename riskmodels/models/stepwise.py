@@ -1,0 +1,343 @@
+"""Fast stepwise selection for a logistic model on WoE columns (plain numpy).
+
+The search never calls statsmodels. Records with identical WoE rows are
+collapsed into one row with frequency weights (events and records per row),
+which leaves the likelihood unchanged. Each model is fitted by Newton–Raphson
+(IRLS, with step halving) started from the previous model's coefficients, so a
+step costs one to three iterations. A candidate enters by Rao's score test
+computed from the current fit alone (Rao 1948; Hosmer & Lemeshow 2013, §4.3):
+for a candidate column z with current fitted probabilities p, weights
+w = p(1 − p) and design X,
+
+    U = zᵀ(y − p),   V = zᵀWz − zᵀWX (XᵀWX)⁻¹ XᵀWz,   S = U² / V ~ χ²(1),
+
+which is one matrix product for all candidates together. Removal uses the
+Wald p-values of the current fit. With the "pvalue" criterion an entry near
+the threshold (best score p-value above ``CLEAR``·``p_enter``) is settled as a
+Wald stepwise settles it: the candidates whose score p-value is below
+``SCREEN``·``p_enter`` are refitted, warm-started, and the smallest Wald
+p-value enters if below ``p_enter``. The final inference table is statsmodels'
+(see :class:`riskmodels.models.logistic.LogisticScorecard`).
+
+Criteria: "pvalue" (enter while p < ``p_enter``, remove while a Wald
+p > ``p_remove``), "aic" and "bic" (enter the best candidate while the
+information criterion falls; remove while a removal lowers it). BIC uses
+ln N, N the number of records; on large samples every useful-looking
+column has p ≈ 0, so p-value entry keeps every candidate while BIC still asks
+each column to pay ln N.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import expit
+from scipy.stats import chi2, norm
+
+from riskmodels.errors import ConvergenceError, DataValidationError, Violation
+
+CRITERIA = ("pvalue", "aic", "bic")
+DIRECTIONS = ("forward", "backward", "stepwise")
+CLEAR = 1e-3  # score p-value below CLEAR * p_enter: a clear entry, no refits to compare
+SCREEN = 10.0  # near the threshold, candidates with score p below SCREEN * p_enter are refitted
+
+
+@dataclass(frozen=True)
+class Collapsed:
+    """Distinct rows of a design with their events and record counts (frequency weights)."""
+
+    X: np.ndarray
+    events: np.ndarray
+    counts: np.ndarray
+
+    @property
+    def n_records(self) -> float:
+        """Records represented."""
+        return float(self.counts.sum())
+
+
+def collapse_rows(X, y) -> Collapsed:
+    """Collapse identical rows of ``X`` into one, with events and counts per row.
+
+    Examples
+    --------
+    >>> c = collapse_rows(np.array([[1.0], [1.0], [2.0]]), np.array([1, 0, 1]))
+    >>> c.X.ravel().tolist(), c.events.tolist(), c.counts.tolist()
+    ([1.0, 2.0], [1.0, 1.0], [2.0, 1.0])
+    """
+    X = np.ascontiguousarray(np.asarray(X, dtype=float))
+    y = np.asarray(y, dtype=float)
+    if X.shape[1] == 0:
+        return Collapsed(np.empty((1, 0)), np.array([y.sum()]), np.array([float(len(y))]))
+    rows, inverse = np.unique(X, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    events = np.bincount(inverse, weights=y, minlength=len(rows))
+    counts = np.bincount(inverse, minlength=len(rows)).astype(float)
+    return Collapsed(rows, events, counts)
+
+
+@dataclass(frozen=True)
+class LogitFit:
+    """A maximum-likelihood logit: coefficients (intercept first), covariance, log-likelihood."""
+
+    params: np.ndarray
+    cov: np.ndarray
+    llf: float
+    n_records: float
+    iterations: int
+
+    @property
+    def bse(self) -> np.ndarray:
+        """Standard errors."""
+        return np.sqrt(np.diag(self.cov))
+
+    @property
+    def pvalues(self) -> np.ndarray:
+        """Two-sided Wald p-values."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return 2.0 * norm.sf(np.abs(self.params / self.bse))
+
+    def criterion(self, name: str) -> float:
+        """AIC (−2·LL + 2k) or BIC (−2·LL + k·ln N), k counting the intercept."""
+        k = len(self.params)
+        return -2.0 * self.llf + (2.0 * k if name == "aic" else k * math.log(self.n_records))
+
+
+def _loglik(eta: np.ndarray, events: np.ndarray, counts: np.ndarray) -> float:
+    """Binomial log-likelihood at linear predictor ``eta`` (stable for large |eta|)."""
+    return float(np.sum(events * eta - counts * np.logaddexp(0.0, eta)))
+
+
+def fit_logit(data: Collapsed, columns, start=None, tol: float = 1e-8, max_iter: int = 100) -> LogitFit:
+    """Newton–Raphson (IRLS) logit of the collapsed data on ``columns`` plus an intercept.
+
+    Parameters
+    ----------
+    data : from :func:`collapse_rows`.
+    columns : indices of the columns of ``data.X`` in the model.
+    start : starting coefficients (intercept first); None: intercept at the
+        overall log-odds, slopes 0.
+    tol : convergence when the largest coefficient step is below this.
+    max_iter : iteration limit (ConvergenceError beyond it).
+
+    Returns
+    -------
+    LogitFit
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=(2000, 1))
+    >>> y = (rng.random(2000) < expit(-1 + 2 * x[:, 0])).astype(int)
+    >>> np.round(fit_logit(collapse_rows(x, y), [0]).params, 2).tolist()
+    [-0.95, 2.04]
+    """
+    cols = list(columns)
+    design = np.column_stack([np.ones(len(data.counts)), data.X[:, cols]])
+    e, c = data.events, data.counts
+    if start is None:
+        rate = min(max(e.sum() / c.sum(), 1e-12), 1 - 1e-12)
+        beta = np.zeros(design.shape[1])
+        beta[0] = math.log(rate / (1 - rate))
+    else:
+        beta = np.asarray(start, dtype=float).copy()
+    llf = _loglik(design @ beta, e, c)
+    for iteration in range(1, max_iter + 1):
+        p = expit(design @ beta)
+        hessian = (design * (c * p * (1 - p))[:, None]).T @ design
+        gradient = design.T @ (e - c * p)
+        try:
+            step = np.linalg.solve(hessian, gradient)
+        except np.linalg.LinAlgError:
+            raise ConvergenceError(f"logistic fit on columns {cols} failed: singular information matrix "
+                                   "(a constant or collinear column)") from None
+        for _ in range(40):  # step halving: the log-likelihood must not fall
+            trial = beta + step
+            new = _loglik(design @ trial, e, c)
+            if np.isfinite(new) and new >= llf - 1e-10 * abs(llf):
+                break
+            step = step / 2
+        beta, llf = trial, new
+        if not np.all(np.isfinite(beta)):
+            break
+        if np.max(np.abs(step)) < tol:
+            p = expit(design @ beta)
+            info = (design * (c * p * (1 - p))[:, None]).T @ design
+            try:
+                cov = np.linalg.inv(info)
+            except np.linalg.LinAlgError:
+                raise ConvergenceError(f"logistic fit on columns {cols}: singular information matrix") from None
+            return LogitFit(beta, cov, llf, data.n_records, iteration)
+    raise ConvergenceError(f"logistic fit on columns {cols} did not converge (separation or collinearity)")
+
+
+def score_tests(data: Collapsed, fit: LogitFit, columns, candidates) -> np.ndarray:
+    """Rao score statistic (χ², 1 df) of adding each candidate column to the fitted model.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> X = rng.normal(size=(3000, 2))
+    >>> y = (rng.random(3000) < expit(X[:, 0])).astype(int)
+    >>> d = collapse_rows(X, y)
+    >>> s = score_tests(d, fit_logit(d, []), [], [0, 1])
+    >>> bool(s[0] > 100 and s[1] < 10)
+    True
+    """
+    cols, cand = list(columns), list(candidates)
+    design = np.column_stack([np.ones(len(data.counts)), data.X[:, cols]])
+    Z = data.X[:, cand]
+    p = expit(design @ fit.params)
+    w = data.counts * p * (1 - p)
+    U = Z.T @ (data.events - data.counts * p)
+    WZ = Z * w[:, None]
+    cross = design.T @ WZ  # (k, m)
+    own = np.einsum("ij,ij->j", Z, WZ)
+    V = own - np.einsum("ij,ij->j", cross, np.linalg.solve(design.T @ (design * w[:, None]), cross))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(V > 1e-12 * np.maximum(own, 1e-300), U ** 2 / V, 0.0)
+
+
+def _check(direction, criterion, p_enter, p_remove):
+    bad = []
+    if direction not in DIRECTIONS:
+        bad.append(Violation("selection", f"is {direction!r}", "forward, backward or stepwise"))
+    if criterion not in CRITERIA:
+        bad.append(Violation("criterion", f"is {criterion!r}", f"one of {CRITERIA}"))
+    if p_remove < p_enter:
+        bad.append(Violation("p_remove", f"{p_remove} is below p_enter {p_enter}",
+                             "p_remove >= p_enter (else the steps can cycle)"))
+    if bad:
+        raise DataValidationError(bad)
+
+
+def _with(fit: LogitFit, chosen: list, keep: list) -> np.ndarray:
+    """Start values for the model on ``keep`` from ``fit`` on ``chosen`` (new columns at 0)."""
+    old = dict(zip(chosen, fit.params[1:], strict=True))
+    return np.array([fit.params[0], *(old.get(c, 0.0) for c in keep)])
+
+
+def _pvalue_entry(data, fit, chosen, pool, stats, p_enter):
+    """(column, new fit, its p-value) of the next entry by p-value, or None (see the module docstring)."""
+    p_score = chi2.sf(stats, 1)
+    best = int(np.argmax(stats))
+    if p_score[best] < CLEAR * p_enter:
+        keep = chosen + [pool[best]]
+        return pool[best], fit_logit(data, keep, _with(fit, chosen, keep)), float(p_score[best])
+    found = None
+    for i in np.flatnonzero(p_score < SCREEN * p_enter):
+        keep = chosen + [pool[i]]
+        try:
+            new = fit_logit(data, keep, _with(fit, chosen, keep))
+        except ConvergenceError:
+            continue
+        p_wald = float(new.pvalues[-1])
+        if found is None or p_wald < found[2]:
+            found = (pool[i], new, p_wald)
+    return found if found is not None and found[2] < p_enter else None
+
+
+def _backward_step(data, chosen, fit, criterion, p_remove):
+    """(column removed, its value for the log, new fit) or None."""
+    if not chosen:
+        return None
+    if criterion == "pvalue":
+        p = fit.pvalues[1:]
+        worst = int(np.argmax(p))
+        if not p[worst] > p_remove:
+            return None
+        keep = chosen[:worst] + chosen[worst + 1:]
+        return chosen[worst], float(p[worst]), fit_logit(data, keep, _with(fit, chosen, keep))
+    best = None
+    for i in range(len(chosen)):
+        keep = chosen[:i] + chosen[i + 1:]
+        trial = fit_logit(data, keep, _with(fit, chosen, keep))
+        if best is None or trial.criterion(criterion) < best[2].criterion(criterion):
+            best = (chosen[i], trial.criterion(criterion), trial)
+    return best if best[1] < fit.criterion(criterion) else None
+
+
+def stepwise_select(W, y, candidates: list, direction: str = "stepwise", criterion: str = "pvalue",
+                    p_enter: float = 0.05, p_remove: float = 0.10,
+                    max_features: int | None = None) -> tuple[list, list]:
+    """Stepwise selection of WoE columns for a logistic model (score-test entry, warm-started IRLS).
+
+    Stopping rule. Forward: add the candidate with the largest score statistic
+    while its p-value is below ``p_enter`` ("pvalue"; near the threshold the
+    smallest Wald p-value of the refitted candidates decides), or while adding
+    it lowers the AIC/BIC ("aic", "bic"), and fewer than ``max_features`` are
+    in. Backward: start from all candidates and drop the one with the largest
+    Wald p-value while it exceeds ``p_remove`` (or the drop that lowers the
+    criterion most, while it falls). Stepwise: forward steps, each followed by
+    backward steps; a variable just removed is not re-entered, so it ends.
+
+    Parameters
+    ----------
+    W : WoE DataFrame. y : 0/1 target. candidates : columns to choose from, by priority.
+    direction : "forward", "backward" or "stepwise".
+    criterion : "pvalue", "aic" or "bic".
+    p_enter, p_remove : thresholds for the p-value criterion (p_remove >= p_enter).
+    max_features : largest model size (None: no limit).
+
+    Returns
+    -------
+    (selected, log) : chosen columns in order of entry; log rows (action,
+    column, value): the p-value of an entry or removal ("pvalue"), or the
+    model's criterion after the step ("aic", "bic").
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> W = pd.DataFrame(rng.normal(size=(800, 3)), columns=["a", "b", "noise"])
+    >>> y = (rng.random(800) < 1 / (1 + np.exp(W["a"] + 0.7 * W["b"]))).astype(int)
+    >>> stepwise_select(W, y, ["a", "b", "noise"])[0]
+    ['a', 'b']
+    """
+    _check(direction, criterion, p_enter, p_remove)
+    names = list(candidates)
+    data = collapse_rows(W[names].to_numpy(dtype=float), y)
+    log = []
+    if direction == "backward":
+        chosen = list(range(len(names)))
+        fit = fit_logit(data, chosen)
+        while (step := _backward_step(data, chosen, fit, criterion, p_remove)) is not None:
+            removed, value, fit = step
+            chosen.remove(removed)
+            log.append(("remove", names[removed], value))
+        while max_features is not None and len(chosen) > max_features:
+            worst = int(np.argmax(fit.pvalues[1:]))
+            log.append(("remove (max_features)", names[chosen[worst]], float(fit.pvalues[1:][worst])))
+            keep = chosen[:worst] + chosen[worst + 1:]
+            fit = fit_logit(data, keep, _with(fit, chosen, keep))
+            chosen = keep
+        return [names[i] for i in chosen], log
+    chosen, removed = [], set()
+    fit = fit_logit(data, chosen)
+    while max_features is None or len(chosen) < max_features:
+        pool = [i for i in range(len(names)) if i not in chosen and i not in removed]
+        if not pool:
+            break
+        stats = score_tests(data, fit, chosen, pool)
+        if criterion == "pvalue":
+            step = _pvalue_entry(data, fit, chosen, pool, stats, p_enter)
+            if step is None:
+                break
+            entering, fit, value = step
+        else:
+            entering = pool[int(np.argmax(stats))]
+            trial = fit_logit(data, chosen + [entering], _with(fit, chosen, chosen + [entering]))
+            if not trial.criterion(criterion) < fit.criterion(criterion):
+                break
+            fit, value = trial, trial.criterion(criterion)
+        chosen = chosen + [entering]
+        log.append(("add", names[entering], value))
+        while direction == "stepwise" and (back := _backward_step(data, chosen, fit, criterion,
+                                                                   p_remove)) is not None:
+            out, value, fit = back
+            chosen.remove(out)
+            removed.add(out)
+            log.append(("remove", names[out], value))
+    return [names[i] for i in chosen], log
