@@ -1720,7 +1720,7 @@ def _canonical_value(rule: dict, value):
     if _is_missing(value):
         return None
     if rule["type"] == "category":
-        return _category_label(value)
+        return category_label(value)
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
         number = float(value)
         return number if math.isfinite(number) else str(number)
