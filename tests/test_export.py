@@ -247,3 +247,21 @@ def test_cli_refuses_tampered_bundle_and_unknown_formats(bundle_path, tmp_path, 
     assert "must end in .csv or .parquet" in capsys.readouterr().err
     with pytest.raises(BundleError, match="chunksize must be at least 1"):
         score_file(bundle_path, tmp_path / "in.csv", tmp_path / "o.csv", chunksize=0)
+
+
+def test_arrow_batches_score_without_pandas_like_the_local_scorer(bundle):
+    import pyarrow as pa
+
+    from riskmodels.export.frames import score_arrays
+
+    X, _ = make_data(300, 13)
+    X.loc[5, "sector"] = "mining"
+    batch = pa.RecordBatch.from_pandas(X, preserve_index=False)
+    assert batch.schema.field("sector").type in (pa.string(), pa.large_string())
+    scorer = scoring.Scorer(bundle)
+    arrays = score_arrays(scorer, batch, on_error="report")
+    ref = scorer.score(X.astype({"sector": object}), on_error="report")
+    np.testing.assert_array_equal(arrays["pd"].to_numpy(zero_copy_only=False), ref["pd"])
+    assert arrays["grade"].to_pylist() == ref["grade"].tolist()
+    assert arrays["reason_1"].to_pylist() == ref["reasons"][:, 0].tolist()
+    assert arrays["error"].null_count == 299 and "mining" in arrays["error"][5].as_py()

@@ -1,11 +1,16 @@
-"""Score a Dask DataFrame with a scorer bundle, partition by partition (``map_partitions``)."""
+"""Score a Dask DataFrame with a scorer bundle, partition by partition (``map_partitions``).
+
+Arrow-backed and categorical input columns reach the scorer by their codes; the
+string score columns come back Arrow-backed (``string[pyarrow]``), so no pandas
+object column is built on the way.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from riskmodels import scoring
-from riskmodels.export.frames import output_columns, refuse_clash, score_frame
+from riskmodels.export.frames import output_columns, refuse_clash, score_arrays
 
 
 def score_dataframe(ddf, bundle, *, on_error: str = "raise", n_reasons: int = 3,
@@ -38,11 +43,15 @@ def score_dataframe(ddf, bundle, *, on_error: str = "raise", n_reasons: int = 3,
     layout = output_columns(scorer, on_error)
     if keep_columns:
         refuse_clash(layout, ddf.columns)
-    empty = score_frame(scorer, ddf._meta, on_error=on_error, columns=layout)
-    meta = ddf._meta.join(empty) if keep_columns else empty
 
     def score_partition(frame: pd.DataFrame) -> pd.DataFrame:
-        scores = score_frame(scorer, frame, on_error=on_error, columns=layout)
+        arrays = score_arrays(scorer, frame, on_error=on_error, columns=layout)
+        scores = pd.DataFrame({name: array.to_numpy(zero_copy_only=False) if kind == "double"
+                               else pd.array(array, dtype="string[pyarrow]")
+                               for (name, kind), array in zip(layout, arrays.values(), strict=True)},
+                              index=frame.index)
         return frame.join(scores) if keep_columns else scores
+
+    meta = score_partition(ddf._meta)
 
     return ddf.map_partitions(score_partition, meta=meta)

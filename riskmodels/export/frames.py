@@ -148,3 +148,43 @@ def score_frame(scorer: scoring.Scorer, frame: pd.DataFrame, *, on_error: str = 
         if kind == "string":
             result[name] = result[name].astype(object)
     return result
+
+
+def score_arrays(scorer: scoring.Scorer, records, *, on_error: str = "raise",
+                 columns: list[tuple[str, str]] | None = None) -> dict:
+    """The score columns as pyarrow arrays (double, string), one per layout entry.
+
+    ``records`` may be an Arrow record batch or table, a pandas frame or anything
+    :meth:`~riskmodels.scoring.Scorer.score` takes: Arrow string and dictionary
+    columns reach the scorer by their codes, and no pandas object column is built.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> bundle = scoring.seal({"schema_version": 1, "kind": "identity",
+    ...     "inputs": [{"name": "p", "type": "number"}], "model": {"input": "p"},
+    ...     "calibration": [], "master_scale": {"grades": ["A", "D"], "upper_bounds": [0.5]}})
+    >>> arrays = score_arrays(scoring.Scorer(bundle), pa.record_batch({"p": [0.2, 0.7]}))
+    >>> arrays["grade"].to_pylist(), arrays["pd"].type
+    (['A', 'D'], DataType(double))
+    """
+    import pyarrow as pa
+
+    layout = columns or output_columns(scorer, on_error)
+    n = records.num_rows if hasattr(records, "num_rows") else len(records)
+    types = {"double": pa.float64(), "string": pa.string()}
+    if n == 0:
+        return {name: pa.array([], type=types[kind]) for name, kind in layout}
+    out = scorer.score(records, on_error=on_error)
+    data = {}
+    for name, kind in layout:
+        if name.startswith("reason_"):
+            values = out["reasons"][:, int(name[7:]) - 1]
+        elif name == "error":
+            values = np.full(n, None, dtype=object)
+            for i, messages in out["errors"].items():
+                values[i] = "; ".join(messages)
+        else:
+            values = out[name]
+        data[name] = pa.array(values, type=types[kind], from_pandas=kind == "double")
+    return data

@@ -1,8 +1,9 @@
-"""Score a Spark DataFrame with a scorer bundle (``mapInPandas``: Arrow batches, numpy kernels).
+"""Score a Spark DataFrame with a scorer bundle (``mapInArrow``: Arrow batches, numpy kernels).
 
 The bundle JSON travels with the task (bundles are small); each Python worker
-builds one :class:`~riskmodels.scoring.Scorer` per partition and scores Arrow
-record batches as pandas frames. The kernel of the bundle's kind is shipped
+builds one :class:`~riskmodels.scoring.Scorer` per partition and scores the Arrow
+record batches as they come (no pandas frame, string columns by their dictionary
+codes), returning Arrow batches. The kernel of the bundle's kind is shipped
 too, so a kind added to :data:`~riskmodels.scoring.KERNELS` on the driver also
 scores on the executors.
 """
@@ -13,7 +14,7 @@ import json
 
 from riskmodels import scoring
 from riskmodels.errors import BundleError
-from riskmodels.export.frames import output_columns, refuse_clash, score_frame
+from riskmodels.export.frames import output_columns, refuse_clash, score_arrays
 
 
 def _worker_scorer(text: str, kind: str, kernel, n_reasons: int) -> scoring.Scorer:
@@ -72,11 +73,13 @@ def score_dataframe(spark_df, bundle, *, on_error: str = "raise", n_reasons: int
     kind, kernel = content["kind"], scoring.KERNELS[content["kind"]]
 
     def score_batches(batches):
-        worker = _worker_scorer(text, kind, kernel, n_reasons)
-        for frame in batches:
-            scores = score_frame(worker, frame, on_error=on_error, columns=layout)
-            if keep_columns:
-                scores = frame.join(scores)
-            yield scores
+        import pyarrow as pa
 
-    return spark_df.mapInPandas(score_batches, schema)
+        worker = _worker_scorer(text, kind, kernel, n_reasons)
+        for batch in batches:
+            scores = score_arrays(worker, batch, on_error=on_error, columns=layout)
+            names = (batch.schema.names if keep_columns else []) + list(scores)
+            arrays = (batch.columns if keep_columns else []) + list(scores.values())
+            yield pa.RecordBatch.from_arrays(arrays, names=names)
+
+    return spark_df.mapInArrow(score_batches, schema)
