@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,7 +18,7 @@ from riskmodels.comparison.config import load_config
 from riskmodels.comparison.dataset import load_dataset, split_frame
 from riskmodels.comparison.runner import _model_class
 
-CONFIG = Path(__file__).parent.parent / "experiments" / "synthetic_enterprise.yaml"
+CONFIG = "synthetic_enterprise"  # the shipped experiment, by name
 KINDS = ("expert", "logistic", "kmv", "crosstab")
 
 
