@@ -108,21 +108,34 @@ def _population(content: dict, data, id_column: str | None, what: str):
     n = len(next(iter(columns.values()))) if columns else 0
     if n == 0:
         raise MonitoringError([Violation(what, "has no records", "at least one record in the period")])
-    result = scoring.Scorer(content).score(columns)
+    # the scorer's own kernel path, without reason codes and limits (monitoring needs neither)
+    scored = scoring.evaluate(content, columns)
+    result = {"pd": scored["pd"], "grade": scored["grade"], "score": scored["score"]}
     ids = None
     if id_column is not None:
         if id_column not in columns:
             raise MonitoringError([Violation(id_column, "is not a column of the data", "the record id column")],
                                   context=what)
-        ids = np.asarray([str(v) for v in columns[id_column].tolist()], dtype=object)
+        ids = np.asarray(columns[id_column])
     frame = data if isinstance(data, pd.DataFrame) else None
     return result, columns, ids, None, frame
 
 
+def _same_keys(ids, keys):
+    """Ids of the period and of the outcomes in one comparable form: numbers as they are when
+    both are numbers, else both as text (a CSV reads "17" as 17, a decision log keeps "17")."""
+    ids, keys = np.asarray(ids), np.asarray(keys)
+    if ids.dtype.kind in "iu" and keys.dtype.kind in "iu":
+        return ids, keys
+    return (np.asarray([str(v) for v in ids.tolist()], dtype=object),
+            np.asarray([str(v) for v in keys.tolist()], dtype=object))
+
+
 def _check_ids(ids, what: str):
-    dup = pd.Index(ids).duplicated()
-    if dup.any():
-        shown = tuple(pd.Index(ids)[dup][:5].tolist())
+    index = pd.Index(ids)
+    if index.has_duplicates:
+        dup = index.duplicated()
+        shown = tuple(index[dup][:5].tolist())
         raise MonitoringError([Violation("id", "duplicate record ids", "one row per record", shown,
                                          int(dup.sum()))], context=what)
 
@@ -144,7 +157,7 @@ def _outcomes(outcomes, ids, times, id_column: str, horizon_months: int, as_of):
                               context="outcomes")
     if len(frame) == 0:
         raise MonitoringError([Violation("outcomes", "has no rows", "one row per record with an outcome")])
-    keys = frame[id_column].astype(str).to_numpy(dtype=object)
+    ids, keys = _same_keys(ids, frame[id_column].to_numpy())
     _check_ids(keys, "outcomes")
     position = pd.Index(ids).get_indexer(keys)
     unknown = position < 0
@@ -209,6 +222,7 @@ def _migration(content, result, ids, previous, id_column, thresholds):
                                          "id_column= (or decision logs) to follow obligors across periods")],
                               context="previous")
     grades = list(content["master_scale"]["grades"])
+    ids, prev_ids = _same_keys(ids, prev_ids)
     now = pd.Series(result["grade"], index=pd.Index(ids))
     before = pd.Series(prev_result["grade"], index=pd.Index(prev_ids))
     common = now.index.intersection(before.index)

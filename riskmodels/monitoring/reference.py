@@ -69,12 +69,14 @@ def category_counts(labels, categories) -> np.ndarray:
     >>> category_counts(["a", "b", "z", None, "a"], ["a", "b"]).tolist()
     [2, 1, 1, 1]
     """
-    lookup = {c: i for i, c in enumerate(categories)}
-    unknown, missing = len(categories), len(categories) + 1
-    items = labels.tolist() if isinstance(labels, np.ndarray) else list(labels)
-    idx = np.fromiter((missing if v is None else lookup.get(v, unknown) for v in items),
-                      dtype=np.int64, count=len(items))
-    return np.bincount(idx, minlength=len(categories) + 2)
+    import pandas as pd
+
+    values = pd.Series(np.asarray(labels, dtype=object))
+    codes = pd.Categorical(values, categories=list(categories)).codes.astype(np.int64)
+    missing = values.isna().to_numpy()
+    codes[codes < 0] = len(categories)  # unknown ...
+    codes[missing] = len(categories) + 1  # ... unless missing
+    return np.bincount(codes, minlength=len(categories) + 2)
 
 
 def bin_labels(spec: dict) -> list[str]:
