@@ -30,6 +30,7 @@ EXPECTED = [
     "05_crosstab_and_migration",
     "06_calibration_and_comparison",
     "07_deploy_scorer",
+    "08_monitoring",
 ]
 # a hang guard, not a speed test: a busy 2-core CI machine ran notebook 07 in 161 s
 CELL_TIMEOUT_S = 900
@@ -54,7 +55,7 @@ def _kernel_env(scratch: Path) -> dict[str, str]:
     return env
 
 
-def test_exactly_the_seven_notebooks_exist_as_pairs():
+def test_exactly_the_expected_notebooks_exist_as_pairs():
     sources = sorted(p.stem for p in NOTEBOOK_DIR.glob("[0-9][0-9]_*.py"))
     notebooks = sorted(p.stem for p in NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
     assert sources == EXPECTED

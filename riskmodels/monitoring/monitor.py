@@ -310,6 +310,25 @@ def _measures(stab, bt, mig, ovr, t: Thresholds) -> pd.DataFrame:
     return frame
 
 
+def initial_auc(content: dict) -> float | None:
+    """The AUC the ECB drop test compares with: the one "at initial validation" (ECB 2019
+    instructions §2.5.4.1) — the out-of-sample AUC in the bundle's metadata when the model was
+    validated before export (``metadata.metrics.auc``, as ``rm.compare`` writes it), else the
+    development sample's own AUC from the reference (optimistic: in-sample).
+
+    Examples
+    --------
+    >>> initial_auc({"metadata": {"metrics": {"auc": 0.75}}, "reference": {"auc": 0.8}})
+    0.75
+    >>> initial_auc({"metadata": {}, "reference": {"auc": 0.8}})
+    0.8
+    """
+    validated = ((content.get("metadata") or {}).get("metrics") or {}).get("auc")
+    if isinstance(validated, (int, float)) and 0 <= validated <= 1:
+        return float(validated)
+    return (content.get("reference") or {}).get("auc")
+
+
 # --------------------------------------------------------------------------- entry point
 def monitor(model, current, outcomes=None, *, previous=None, period: str | None = None, as_of=None,
             id_column: str | None = None, final_grade_column: str | None = None, horizon_months: int = 12,
@@ -360,7 +379,7 @@ def monitor(model, current, outcomes=None, *, previous=None, period: str | None 
                                                                         horizon_months, as_of)
         if mature.any():
             bt = backtest(result["pd"][position[mature]], y[mature], content["master_scale"], t,
-                          reference_auc=reference.get("auc"))
+                          reference_auc=initial_auc(content))
         if dflt is not None:
             vintages = vintage_curves(obs, dflt, pd.Timestamp(maturity["as_of"]), horizon_months)
     mig = None
