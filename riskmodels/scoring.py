@@ -1163,7 +1163,15 @@ def norm_pdf(x) -> np.ndarray:
 
 
 # Status codes of merton_solve (riskmodels.models.kmv.MERTON_STATUS names them).
-MERTON_CONVERGED, MERTON_NO_DEBT, MERTON_ZERO_VOL, MERTON_NO_EQUITY, MERTON_FAILED, MERTON_PROXY = range(6)
+(MERTON_CONVERGED, MERTON_NO_DEBT, MERTON_ZERO_VOL, MERTON_NO_EQUITY, MERTON_FAILED, MERTON_PROXY,
+ MERTON_DEGENERATE) = range(7)
+MERTON_STATUS_NAMES = ("converged", "no_debt", "zero_volatility", "nonpositive_equity", "not_converged",
+                       "proxy", "degenerate")
+# A root of the Merton equations with an asset volatility below this carries no information:
+# the equations hold only because the call price is lost in the rounding of
+# V·Φ(d1) − K·Φ(d2) (equity 1 against debt 1.4e8 solves with σV = 3e-9 and DD 1.9; debt
+# 1e15 gives DD 5.6e11). Such firms get status "degenerate" and no DD.
+MERTON_MIN_ASSET_VOL = 1e-6
 
 
 def _merton_residuals(u, s, equity, equity_vol, strike, sqrt_t):
@@ -1297,7 +1305,8 @@ def merton_solve(equity, equity_vol, debt, rate, horizon: float, tol: float = 1e
     D = 0 gives V = E, σV = σE; σE = 0 gives σV = 0, V = E + D·e^(−rT); E <= 0 has no
     solution. Returns ``{"asset_value", "asset_vol", "iterations", "status"}`` with
     status codes MERTON_CONVERGED, MERTON_NO_DEBT, MERTON_ZERO_VOL, MERTON_NO_EQUITY,
-    MERTON_FAILED (the last three leave NaN values, flagged by the code).
+    MERTON_FAILED, MERTON_DEGENERATE (the last three leave NaN values, flagged by the code;
+    a degenerate root has σV < MERTON_MIN_ASSET_VOL).
 
     Parameters
     ----------
@@ -1339,9 +1348,12 @@ def merton_solve(equity, equity_vol, debt, rate, horizon: float, tol: float = 1e
                                                k[stalled], sqrt_t)
         done[stalled] = np.maximum(np.abs(r1), np.abs(r2)) <= tol + rfl
         iterations[idx[stalled]] += _BISECTION_STEPS
-    solved = idx[done]
-    value[solved], vol[solved] = np.exp(u[done]), np.exp(s[done])
+    root_value, root_vol = np.exp(u), np.exp(s)
+    degenerate = done & (root_vol < MERTON_MIN_ASSET_VOL)
+    solved = idx[done & ~degenerate]
+    value[solved], vol[solved] = root_value[done & ~degenerate], root_vol[done & ~degenerate]
     status[solved] = MERTON_CONVERGED
+    status[idx[degenerate]] = MERTON_DEGENERATE
     return {"asset_value": value, "asset_vol": vol, "iterations": iterations, "status": status}
 
 
@@ -1466,6 +1478,37 @@ KERNELS["crosstab"] = _kernel_crosstab
 
 
 # --------------------------------------------------------------------------- evaluation
+class InvalidPDError(BundleError):
+    """A model produced a PD that is NaN or outside [0, 1]; ``rows`` lists the records."""
+
+    def __init__(self, message: str, rows: list):
+        super().__init__(message)
+        self.rows = rows
+
+
+def pd_problems(pd_: np.ndarray, extra: dict | None = None) -> dict:
+    """``{record: message}`` for every PD that is NaN or outside [0, 1] (none: empty dict).
+
+    A KMV record names its Merton status (``degenerate``, ``not_converged`` ...).
+
+    Examples
+    --------
+    >>> pd_problems(np.array([0.1, np.nan, 1.5]))
+    {1: 'pd: nan, expected a probability in [0, 1]', 2: 'pd: 1.5, expected a probability in [0, 1]'}
+    """
+    bad = ~((pd_ >= 0.0) & (pd_ <= 1.0))
+    if not bad.any():
+        return {}
+    status = (extra or {}).get("status")
+    found = {}
+    for r in np.flatnonzero(bad).tolist():
+        why = ""
+        if status is not None and 0 <= int(status[r]) < len(MERTON_STATUS_NAMES):
+            why = f" (Merton status {MERTON_STATUS_NAMES[int(status[r])]})"
+        found[r] = f"pd: {float(pd_[r])!r}{why}, expected a probability in [0, 1]"
+    return found
+
+
 def evaluate(content: dict, columns: dict, *, validate: bool = True, errors: dict | None = None) -> dict:
     """Score prepared columns with a bundle's content (no hash check): the shared path.
 
@@ -1477,7 +1520,9 @@ def evaluate(content: dict, columns: dict, *, validate: bool = True, errors: dic
     content : bundle content (sealed or not).
     columns : dict of 1-d arrays, one per input field.
     validate : apply the input rules first (:func:`prepare_inputs`).
-    errors : passed to :func:`prepare_inputs` (report instead of raise).
+    errors : passed to :func:`prepare_inputs` (report instead of raise); records whose PD
+        comes out NaN or outside [0, 1] are added to it too (see :func:`pd_problems`).
+        Without it such records raise :class:`InvalidPDError`.
 
     Returns
     -------
@@ -1501,6 +1546,15 @@ def evaluate(content: dict, columns: dict, *, validate: bool = True, errors: dic
         cols, n = columns, len(next(iter(columns.values()))) if columns else 0
     out = KERNELS[content["kind"]](content["model"], cols, n)
     pd_ = apply_calibration(content["calibration"], out["raw"])
+    problems = pd_problems(pd_, out.get("extra", {}))
+    if problems:
+        if errors is None:
+            rows = np.fromiter(problems, dtype=np.int64)
+            first = problems[int(rows[0])]
+            raise InvalidPDError(f"{len(rows)} record(s) {_rows_text(rows)} have no valid PD; first: {first}",
+                                 rows.tolist())
+        for r, message in problems.items():
+            errors.setdefault(r, []).append(message)
     scale_grade = grade_of(content["master_scale"], pd_)
     policy = out.get("policy_grade")
     return {
@@ -1654,18 +1708,25 @@ class Scorer:
         if type(records) is dict:  # one plain record: skip the array checks when it is clean
             cols = _prepare_record(self.content["inputs"], records)
             if cols is not None:
-                result = self._score_prepared(cols)
-                if on_error == "report":
-                    result["errors"] = {}
-                return _single(result)
+                found: dict | None = {} if on_error == "report" else None
+                result = self._score_prepared(cols, found)
+                if not found:
+                    if on_error == "report":
+                        result["errors"] = {}
+                    return _single(result)
         columns, single = as_columns(records, self.input_names)
         errors = {} if on_error == "report" else None
         cols, n = prepare_inputs(self.content["inputs"], columns, errors)
         if errors:
-            errors = dict(sorted(errors.items()))
-            result = self._score_valid(cols, n, list(errors))
+            result = self._score_valid(cols, n, list(errors), errors)
         else:
-            result = self._score_prepared(cols)
+            found: dict | None = {} if errors is not None else None
+            result = self._score_prepared(cols, found)
+            if found:  # records without a valid PD: reported, their outputs NaN/None
+                errors.update(found)
+                result = self._score_valid(cols, n, list(errors), errors)
+        if errors is not None:
+            errors = dict(sorted(errors.items()))
         if errors is not None:
             result["errors"] = errors
         return _single(result) if single else result
@@ -1678,8 +1739,8 @@ class Scorer:
         write_decision_log(log, decision_log_lines(self, columns, result, log_id))
         return _single(result) if single else result
 
-    def _score_prepared(self, cols: dict) -> dict:
-        out = evaluate(self._runtime, cols, validate=False)
+    def _score_prepared(self, cols: dict, errors: dict | None = None) -> dict:
+        out = evaluate(self._runtime, cols, validate=False, errors=errors)
         contributions = out["contributions"]
         return {
             "pd": out["pd"],
@@ -1693,13 +1754,22 @@ class Scorer:
                if out["policy_grade"] is not None else {}),
         }
 
-    def _score_valid(self, cols: dict, n: int, bad_rows: list) -> dict:
-        """Score the records not in ``bad_rows``; the bad ones get NaN/None, never a guess."""
+    def _score_valid(self, cols: dict, n: int, bad_rows: list, errors: dict) -> dict:
+        """Score the records not in ``bad_rows``; the bad ones get NaN/None, never a guess.
+
+        Records whose PD comes out invalid are added to ``errors`` and blanked too.
+        """
         good = np.ones(n, dtype=bool)
         good[bad_rows] = False
         # scored even when no record is good: the kernels take 0 records, and the output keeps
         # the layout of the model kind (no score/reasons/limit -> None, reasons n x n_reasons)
-        partial = self._score_prepared({k: _take(v, good) for k, v in cols.items()})
+        found: dict = {}
+        partial = self._score_prepared({k: _take(v, good) for k, v in cols.items()}, found)
+        if found:
+            kept = np.flatnonzero(good)
+            for r, messages in found.items():
+                errors.setdefault(int(kept[r]), []).extend(messages)
+            return self._score_valid(cols, n, list(errors), errors)
         result = {}
         for key, part in partial.items():
             if part is None:

@@ -363,3 +363,18 @@ def test_synthetic_portfolio_model_and_migration_panel():
     result = cohort_matrix(panel, SCALE["grades"], entity="firm_id", date="year")
     np.testing.assert_allclose(result.matrix.sum(axis=1), 1.0)
     assert result.info["cohorts"] == 3 and result.counts.sum() > 0
+
+
+def test_one_stray_string_in_a_numeric_factor_is_refused_not_made_categorical():
+    # issue 17: one "250000" among amounts used to turn the factor into labels, status ok
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"amount": rng.uniform(1e4, 5e5, 600), "region": rng.choice(["n", "s"], 600)})
+    y = (rng.uniform(size=600) < 0.05 + 0.15 * (X["amount"] > 2.5e5)).astype(int)
+    stray = X.assign(amount=X["amount"].astype(object))
+    stray.loc[7, "amount"] = "250000"
+    with pytest.raises(DataValidationError, match=r"'amount': non-numbers among numbers in 1 row\(s\): \[7\]"):
+        CrossTabModel(factors=["amount", "region"]).fit(stray, y)
+    # numbers held in an object column are still numbers: same bins as the float column
+    as_object = CrossTabModel(factors=["amount", "region"]).fit(X.assign(amount=X["amount"].astype(object)), y)
+    plain = CrossTabModel(factors=["amount", "region"]).fit(X, y)
+    assert as_object.labels_[0] == plain.labels_[0]

@@ -484,3 +484,47 @@ def test_earnings_multiple_proxy(portfolio):
     assert fixed.to_bundle()["model"]["proxy"]["multiple"] == 6.0
     with pytest.raises(DataValidationError, match="proxy_value"):
         KMVModel(proxy_value="sales").fit(train, train["default"])
+
+
+# ---------------------------------------------------------------- extremes (issue 17)
+@pytest.mark.parametrize("equity, equity_vol, debt", [
+    (1e-12, 0.5, 100.0),   # equity 1e-12: the root has σV ~ 5e-15
+    (1.0, 0.5, 1.4e8),     # equity 1 against debt 1.4e8: σV ~ 3.8e-9 and a DD of 1.9 (grade BB before)
+    (100.0, 0.3, 1e15),    # short-term debt 1e15: DD 5.6e11, grade AAA before
+])
+def test_degenerate_merton_roots_are_flagged_not_converged(equity, equity_vol, debt):
+    sol = solve_merton(equity, equity_vol, debt, 0.03)
+    assert sol.status.tolist() == "degenerate" and not bool(sol.converged)
+    assert np.isnan(sol.asset_value) and np.isnan(sol.asset_vol) and np.isnan(sol.pd)
+    with pytest.raises(ConvergenceError, match="degenerate"):
+        solve_merton(equity, equity_vol, debt, 0.03, on_failure="raise")
+
+
+def test_an_ordinary_levered_firm_still_converges():
+    # Hull's Merton example (Options, Futures, and Other Derivatives, 8th ed., ch. 24)
+    sol = solve_merton(3.0, 0.80, 10.0, 0.05)
+    assert sol.status.tolist() == "converged" and float(sol.asset_vol) == pytest.approx(0.2123, abs=1e-4)
+
+
+def test_records_without_a_valid_pd_raise_or_are_reported_per_record(fitted, portfolio):
+    _, test = portfolio
+    listed = test[test["listed"]].head(4).reset_index(drop=True)
+    bad = listed.copy()
+    bad.loc[1, "equity_value"] = 1e-12
+    bad.loc[2, "short_term_debt"] = 1e15
+    bad.loc[3, "equity_value"], bad.loc[3, "short_term_debt"] = 1.0, 1.4e8
+    with pytest.raises(scoring.InvalidPDError, match=r"3 record\(s\) \[1, 2, 3\].*Merton status") as info:
+        fitted.predict_proba(bad)
+    assert info.value.rows == [1, 2, 3]
+    scorer = scoring.Scorer(fitted.to_bundle())
+    with pytest.raises(scoring.InvalidPDError, match=r"\[1, 2, 3\]"):
+        scorer.score(bad)
+    out = scorer.score(bad, on_error="report")
+    assert sorted(out["errors"]) == [1, 2, 3]
+    assert all("degenerate" in m[0] or "not_converged" in m[0] for m in out["errors"].values())
+    assert np.isnan(out["pd"][1:]).all() and out["grade"][1:].tolist() == [None, None, None]
+    assert out["pd"][0] == pytest.approx(fitted.predict_proba(listed.iloc[[0]])[0, 1])
+    single = scorer.score(bad.iloc[1].to_dict(), on_error="report")
+    assert single["grade"] is None and list(single["errors"]) == [0]
+    with pytest.raises(scoring.InvalidPDError):
+        scorer.score(bad.iloc[1].to_dict())

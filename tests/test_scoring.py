@@ -731,3 +731,17 @@ def test_expert_categorical_answers_by_codes_equal_plain_labels():
     np.testing.assert_array_equal(ours["points"], ref["points"])
     np.testing.assert_array_equal(ours["extra"]["grade_after"], ref["extra"]["grade_after"])
     assert len(set(ref["points"].tolist())) > 1
+
+
+def test_a_pd_that_is_nan_or_outside_0_1_is_raised_or_reported_for_any_kind():
+    # an identity bundle passes its input through: the PD check sits after every kernel
+    content = {"kind": "identity", "inputs": [{"name": "p", "type": "number", "missing": "allow"}],
+               "model": {"input": "p"}, "calibration": [],
+               "master_scale": {"grades": ["A", "D"], "upper_bounds": [0.5]}}
+    p = np.array([0.1, 1.5, np.nan, -0.2, 1.0])
+    with pytest.raises(scoring.InvalidPDError, match=r"3 record\(s\) \[1, 2, 3\]"):
+        scoring.evaluate(content, {"p": p}, validate=False)
+    found: dict = {}
+    out = scoring.evaluate(content, {"p": p}, validate=False, errors=found)
+    assert sorted(found) == [1, 2, 3] and "1.5" in found[1][0]
+    assert out["pd"][0] == 0.1 and out["pd"][4] == 1.0

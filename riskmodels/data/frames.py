@@ -115,3 +115,61 @@ def frame_columns(frame: pd.DataFrame, names: list[str]) -> dict:
     ['a']
     """
     return {n: scoring.column_array(frame[n]) for n in names if n in frame.columns}
+
+
+def column_kind(series: pd.Series, name: str | None = None) -> str:
+    """"number" or "category": how a model reads a column, refusing a silent change of type.
+
+    Numeric (non-boolean) dtypes are numbers; categorical, string and boolean dtypes are
+    categories. An ``object`` column is numbers when every non-missing value is a number,
+    categories when every one is a string; a column mixing both (one stray ``"250000"`` among
+    amounts) raises instead of quietly turning the whole factor into labels.
+
+    Parameters
+    ----------
+    series : pandas.Series
+        The column.
+    name : str, optional
+        Column name for the error message (default: ``series.name``).
+
+    Returns
+    -------
+    str
+        ``"number"`` or ``"category"``.
+
+    Raises
+    ------
+    DataValidationError
+        Numbers and strings (or other non-number values) in one ``object`` column; the
+        rows of the minority kind are named.
+
+    Examples
+    --------
+    >>> column_kind(pd.Series([1.5, 2.0])), column_kind(pd.Series(["a", None]))
+    ('number', 'category')
+    >>> column_kind(pd.Series([1.0, "250000", 3.0], name="amount"))
+    Traceback (most recent call last):
+    riskmodels.errors.DataValidationError: 1 data rule(s) broken:
+      - column 'amount': non-numbers among numbers in 1 row(s): [1]; expected one type per column: numbers (fix the stray values) or labels as dtype='category'
+    """
+    name = str(series.name if name is None else name)
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "category"
+    if pd.api.types.is_numeric_dtype(dtype):
+        return "number"
+    if dtype != object:
+        return "category"
+    present = ~series.isna().to_numpy()
+    is_number = np.fromiter((isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_))
+                             for v in series.to_numpy()), dtype=bool, count=len(series))
+    numbers, others = present & is_number, present & ~is_number
+    if not others.any():
+        return "number" if numbers.any() else "category"
+    if not numbers.any():
+        return "category"
+    odd, rule = (others, "non-numbers among numbers") if numbers.sum() >= others.sum() \
+        else (numbers, "numbers among labels")
+    raise DataValidationError([Violation(name, rule, "one type per column: numbers (fix the stray values) "
+                                         "or labels as dtype='category'",
+                                         tuple(series.index[odd][:5].tolist()), int(odd.sum()))])

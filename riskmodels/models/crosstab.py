@@ -53,7 +53,7 @@ from riskmodels.binning.optimal import (
     is_numeric_column,
     numeric_values,
 )
-from riskmodels.data.frames import as_frame
+from riskmodels.data.frames import as_frame, column_kind
 from riskmodels.data.schema import require_binary_target
 from riskmodels.errors import DataValidationError, Violation
 from riskmodels.models.base import ScorerModel
@@ -309,10 +309,13 @@ class CrossTabModel(ScorerModel):
 
     # ------------------------------------------------------------------ fit
     def _bin_factor(self, name: str, series: pd.Series, y: np.ndarray):
-        numeric = is_numeric_column(series)
         choice = self.binning.get(name) if isinstance(self.binning, dict) else self.binning
         if isinstance(choice, dict):
-            return None, dict(choice), numeric
+            return None, dict(choice), is_numeric_column(series)
+        # no silent type change: a stray string among numbers raises (column_kind)
+        numeric = column_kind(series, name) == "number"
+        if numeric and not is_numeric_column(series):
+            series = pd.Series(numeric_values(series, name), index=series.index, name=series.name)
         if choice is None:
             template = OptimalBinning(max_bins=self.max_bins, min_bin_size=self.min_bin_size)
         else:

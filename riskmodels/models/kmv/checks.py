@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from riskmodels import scoring
 from riskmodels.errors import DataValidationError, Violation
 
 #: Names of the per-firm status codes of the Merton solver and the KMV kernel.
-MERTON_STATUS = ("converged", "no_debt", "zero_volatility", "nonpositive_equity", "not_converged",
-                 "proxy")
+#: "degenerate": the equations hold only within rounding, at an asset volatility below
+#: ``scoring.MERTON_MIN_ASSET_VOL`` (1e-6).
+MERTON_STATUS = scoring.MERTON_STATUS_NAMES
 DD_CLIP = 50.0          # |DD| beyond this carries no extra information for a one-year PD
 PROXY_OFFSET = 1000.0   # proxy DDs live on [PROXY_OFFSET ± DD_CLIP] in the kernel's raw output
 MAX_ROWS_SHOWN = 5

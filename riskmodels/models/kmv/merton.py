@@ -135,7 +135,8 @@ def solve_merton(equity, equity_vol, debt, rate, horizon: float = 1.0, *, tol: f
     tol : relative residual at which a firm counts as solved (floored at the float
         precision of the call price for extremely levered firms).
     max_iter : Newton iterations before the bisection fallback.
-    on_failure : "flag" (status "not_converged", NaN values) or "raise"
+    on_failure : "flag" (status "not_converged", or "degenerate" for a root with
+        σV < 1e-6 that only rounding makes a solution; NaN values) or "raise"
         (ConvergenceError naming the first firms).
 
     Returns
@@ -176,11 +177,11 @@ def solve_merton(equity, equity_vol, debt, rate, horizon: float = 1.0, *, tol: f
     d1 = np.where(exact_safe, np.inf, np.where(code == scoring.MERTON_NO_EQUITY, -np.inf, d1))
     d2 = np.where(np.isfinite(d1), d1 - vol_t, d1)
     pd_ = scoring.norm_cdf(-d2)
-    failed = code == scoring.MERTON_FAILED
+    failed = (code == scoring.MERTON_FAILED) | (code == scoring.MERTON_DEGENERATE)
     if on_failure == "raise" and failed.any():
         rows = np.flatnonzero(failed)
-        raise ConvergenceError(f"solve_merton: no solution within tol {tol:g} for {rows.size} firm(s), "
-                               f"first rows {rows[:MAX_ROWS_SHOWN].tolist()}")
+        raise ConvergenceError(f"solve_merton: no solution within tol {tol:g}, or only a degenerate root, "
+                               f"for {rows.size} firm(s), first rows {rows[:MAX_ROWS_SHOWN].tolist()}")
     converged = (code == scoring.MERTON_CONVERGED) | exact_safe
     labels = np.asarray(MERTON_STATUS, dtype=object)[code]
     return MertonSolution(
