@@ -158,7 +158,7 @@ def column_kind(series: pd.Series, name: str | None = None) -> str:
         return "category"
     if pd.api.types.is_numeric_dtype(dtype):
         return "number"
-    if dtype != object:
+    if not pd.api.types.is_object_dtype(dtype):
         return "category"
     present = ~series.isna().to_numpy()
     is_number = np.fromiter((isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_))
