@@ -390,5 +390,7 @@ def test_make_portfolio_drift_scenario_is_flagged_and_the_stable_one_is_not(port
         reports[name] = monitor(bundle, cur[features + ["firm_id"]], cur[["firm_id", "default"]],
                                 id_column="firm_id", period="2023")
     assert reports["stable"].status != "red", reports["stable"].summary()
+    assert reports["stable"].status_of("population") == "green"
     assert reports["drifted"].status == "red", reports["drifted"].summary()
+    assert reports["drifted"].status_of("population") == "red"  # seen before any outcome matures
     assert reports["drifted"].measures.loc["portfolio binomial p", "zone"] == "red"

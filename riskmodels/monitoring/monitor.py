@@ -259,6 +259,10 @@ def _overrides(model_grades, final, grades):
 
 
 # --------------------------------------------------------------------------- measures
+GROUPS = {"score PSI": "population", "grade PSI": "population", "max CSI": "population",
+          "max missing-rate change": "population", "max unknown-category rate": "population",
+          "mean PD change": "population", "migration p (ECB, min)": "migration",
+          "override rate": "overrides"}  # every other measure is a back-test
 def _measures(stab, bt, mig, ovr, t: Thresholds) -> pd.DataFrame:
     rows = {}
 
@@ -306,6 +310,7 @@ def _measures(stab, bt, mig, ovr, t: Thresholds) -> pd.DataFrame:
         add("override rate", ovr["rate"], "override_rate",
             f"{ovr['upgrades']} upgrades, {ovr['downgrades']} downgrades of {ovr['n']:,}")
     frame = pd.DataFrame.from_dict(rows, orient="index", columns=["value", "zone", "detail"]).astype(object)
+    frame.insert(0, "group", [GROUPS.get(name, "back-test") for name in frame.index])
     frame["zone"] = [z if isinstance(z, str) else None for z in frame["zone"]]
     return frame
 

@@ -56,6 +56,11 @@ class MonitoringReport:
         """The worst zone over every measure: "green", "amber" or "red"."""
         return worst(self.measures["zone"].tolist())
 
+    def status_of(self, group: str) -> str:
+        """The worst zone of one group of measures: "population" (stability, no outcome needed),
+        "back-test", "migration" or "overrides"."""
+        return worst(self.measures.loc[self.measures["group"] == group, "zone"].tolist())
+
     @property
     def verdict(self) -> str:
         """One line: the status, the model and period, and the measures that set it."""
@@ -118,8 +123,10 @@ class MonitoringReport:
             return None if frame is None else json.loads(frame.to_json(orient="split", double_precision=15))
 
         out = {"model": self.model, "period": self.period, "n": self.n, "status": self.status,
+               "population_status": self.status_of("population"), "backtest_status": self.status_of("back-test"),
                "verdict": self.verdict, "run_id": self.run_id,
-               "measures": {name: {"value": _plain(r["value"]), "zone": _z(r["zone"]), "detail": r["detail"]}
+               "measures": {name: {"group": r["group"], "value": _plain(r["value"]), "zone": _z(r["zone"]),
+                                   "detail": r["detail"]}
                             for name, r in self.measures.iterrows()},
                "score_psi_table": table(self.stability["score_table"]),
                "grade_psi_table": table(self.stability["grade_table"]),
