@@ -49,6 +49,7 @@ _EXPORTS = {
     "build_panel": "riskmodels.data.features",
     "ageing_report": "riskmodels.data.features",
     "early_warning": "riskmodels.data.features",
+    "bad_debt_candidates": "riskmodels.data.features",
     "taiwan_features": "riskmodels.data.features",
     "make_portfolio": "riskmodels.data.synthetic",
     "Portfolio": "riskmodels.data.synthetic",

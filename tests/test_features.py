@@ -112,7 +112,7 @@ def test_ageing_shares_by_issue_and_due_date(features):
     a = features.loc["a"]
     # by issue date: a5 is 60 days old (31-60), a6 15 days (0-30)
     assert a["age_0_30"] == pytest.approx(4 / 7) and a["age_31_60"] == pytest.approx(3 / 7)
-    assert features.loc["b", ["age_0_30", "age_31_60", "age_over_365"]].tolist() == [0.0, 0.0, 0.0]
+    assert features.loc["b", ["age_0_30", "age_31_60", "age_over_1095"]].tolist() == [0.0, 0.0, 0.0]
     by_due = payment_features(_ledger(), T, FeatureConfig(ageing_basis="due")).set_index("customer_id")
     assert by_due.loc["a", "age_0_30"] == 1.0                # 30 days past due and not yet due
 

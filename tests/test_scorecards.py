@@ -816,3 +816,178 @@ def test_classes_by_letter_on_both_cards():
     for classes in (ent, bank):
         for grade, cls in classes.items():
             assert cls == ("D" if grade == "D" else grade[0]), grade
+
+
+# ------------------------------------------------------------------ issue 16: ageing, bad debt, warnings (004, 002)
+def _old_ledger():
+    from riskmodels.data.ledger import Ledger
+
+    inv = pd.DataFrame({"customer_id": ["a", "a", "b", "c"], "invoice_id": ["a1", "a2", "b1", "c1"],
+                        "issue_date": pd.to_datetime(["2019-12-01", "2023-06-01", "2020-11-01", "2023-10-01"]),
+                        "due_date": pd.to_datetime(["2020-01-01", "2023-07-01", "2020-12-31", "2023-11-01"]),
+                        "amount": [100.0, 50.0, 80.0, 40.0]})
+    pay = pd.DataFrame({"invoice_id": ["a1"], "payment_date": pd.to_datetime(["2021-01-01"]), "amount": [30.0]})
+    wo = pd.DataFrame({"customer_id": ["b"], "write_off_date": pd.to_datetime(["2024-01-15"]),
+                       "amount": [80.0], "reason": ["unpaid over 3 years"], "invoice_id": ["b1"]})
+    return Ledger(inv, pay, write_offs=wo)
+
+
+def test_ageing_has_an_over_three_years_bucket():
+    """004 清欠管理制度 第十四条 3: 较长时期内(一般指3年以上)未履行: the ageing table separates debts
+    older than three years (1095 days). At 2024-03-31, a1 (issued 2019-12-01, 1582 days) is
+    over 3 years with 70 open; b1 (1247 days) 80; a2 (304 days) 181–365; c1 (182 days) 181–365."""
+    from riskmodels.data.features import ageing_report
+
+    table = ageing_report(_old_ledger(), "2024-03-31")
+    assert table.loc["a", "age_over_1095"] == 70.0 and table.loc["a", "age_181_365"] == 50.0
+    assert table.loc["b", "age_over_1095"] == 80.0 and table.loc["c", "age_181_365"] == 40.0
+    assert table.loc["all", "age_366_1095"] == 0.0
+
+
+def test_bad_debt_candidates():
+    """004 清欠管理制度 第十四条: bad debt when the debtor died / went bankrupt, or unpaid over 3
+    years; 第十八条: written-off debts are tracked (b1 was written off on 2024-01-15 → not listed)."""
+    from riskmodels.data.features import bad_debt_candidates
+
+    ledger = _old_ledger()
+    early = bad_debt_candidates(ledger, "2024-01-10")           # before b1's write-off
+    assert early["invoice_id"].tolist() == ["a1", "b1"]
+    assert early["days_past_due"].tolist() == [(pd.Timestamp("2024-01-10") - pd.Timestamp("2020-01-01")).days,
+                                               (pd.Timestamp("2024-01-10") - pd.Timestamp("2020-12-31")).days]
+    assert early["open_amount"].tolist() == [70.0, 80.0]
+    late = bad_debt_candidates(ledger, "2024-03-31", events=pd.DataFrame({"customer_id": ["c"],
+                                                                         "event": ["bankruptcy"]}))
+    assert late[["invoice_id", "reason"]].values.tolist() == [["a1", "unpaid over 3 years"], ["c1", "bankruptcy"]]
+    with pytest.raises(DataValidationError, match="events.event"):
+        bad_debt_candidates(ledger, "2024-03-31", events=pd.DataFrame({"customer_id": ["c"], "event": ["fled"]}))
+
+
+def test_warning_signals_raise_a_warning_and_rerating():
+    """002 客户资信调查管理办法 第五条 危险信号: 办公地点由高档向低档搬迁; 频繁转换管理层、业务人员;
+    受到法律诉讼、仲裁 — and 第四条: report them and re-rate the customer."""
+    from riskmodels.data.features import early_warning
+
+    signals = pd.DataFrame({"customer_id": ["c", "a"], "office_moved_down": [True, False],
+                            "lawsuits": [True, False]})
+    ew = early_warning(_old_ledger(), "2023-11-10", safe_age_days=400, signals=signals).set_index("customer_id")
+    assert ew.loc["c", "warning_signals"] == "office_moved_down, lawsuits" and ew.loc["c", "rerate"]
+    assert ew.loc["c", "action"] == "warning"               # c1 is 40 days old: ok without the signals
+    assert ew.loc["a", "warning_signals"] == "" and not ew.loc["a", "rerate"]
+    plain = early_warning(_old_ledger(), "2023-11-10", safe_age_days=400).set_index("customer_id")
+    assert plain.loc["c", "action"] == "ok" and "warning_signals" not in plain.columns
+
+
+# ------------------------------------------------------------------ issue 16: value tiers (002)
+@pytest.mark.parametrize("sales, tier", [(20_000_001, "VIP"), (20_000_000, "A"), (5_000_001, "A"),
+                                         (5_000_000, "B"), (1_000_001, "B"), (1_000_000, "C"), (0, "C")])
+def test_value_tier_boundaries(rules, sales, tier):
+    """002 客户评估分类管理办法 3.1: VIP 年度销售超过2000万以上 (超过 = more than: 20M itself is A);
+    A 500--2000万档; B 100-500万档; C 100万以下 (以下 includes the number: 1M is C). The A and B
+    ranges both name 5M; 超过/以下 decide it the same way: a boundary value is in the lower tier."""
+    frame = pd.DataFrame({"revenue": [float(sales)], "tenure_months": [24]})
+    assert rules.value_tier(frame)["tier"].tolist() == [tier]
+
+
+@pytest.mark.parametrize("sales, tier", [(25e6, "VIP"), (20e6, "A"), (15e6, "A"), (10e6, "B"), (5e6, "B"),
+                                         (2_000_001, "B"), (2e6, "C"), (1e6, "C")])
+def test_other_value_tier_version(rules, sales, tier):
+    """002 客户评估分类管理办法(定稿): VIP 超过2000万, A 1500万档, B 500万档, C 200万以下 (2M is C);
+    the A/B boundary is not in the document: documented default 10M (10M itself is B)."""
+    frame = pd.DataFrame({"revenue": [sales], "tenure_months": [24]})
+    assert rules.value_tier(frame, "tiers_2m")["tier"].tolist() == [tier]
+    with pytest.raises(SpecError, match="unknown value-tier version"):
+        rules.value_tier(frame, "v3")
+
+
+def test_eight_composite_indicators(rules):
+    """002 客户评估分类管理办法 3.2 综合指标: eight indicators rated 好/较好/一般/差; reported with the
+    tier. By hand: six 好 (4), one 一般 (2), one 差 (1) → 27 / 8 = 3.375 → nearest level 较好."""
+    names = rules.spec.composite.indicators
+    assert len(names) == 8
+    row = {**dict.fromkeys(names, "好"), "loyalty": "一般", "cooperation": "差",
+           "revenue": 6e6, "tenure_months": 24}
+    out = rules.value_tier(pd.DataFrame([row, {**row, **dict.fromkeys(names, "average")}]))
+    assert out["tier"].tolist() == ["A", "A"]
+    assert out["composite_score"].tolist() == [3.375, 2.0]
+    assert out["composite_rating"].tolist() == ["fairly good", "average"]
+    with pytest.raises(DataValidationError, match="creditworthiness"):
+        rules.composite(pd.DataFrame([{**row, "creditworthiness": "excellent"}]))
+
+
+# ------------------------------------------------------------------ issue 16: contractor and development-bank ratings (003)
+def test_contractor_ranking():
+    """003 建设工程施工企业信用评价办法 第四条: 排名前10名 → A; 最后3名和存在重大不良行为 → C; 其他 B;
+    第八条: 每半年为一个评价期 (ranked within each half year)."""
+    from riskmodels.scorecards.ratings import contractor_grades
+
+    scores = np.arange(20, 0, -1, dtype=float)                    # 20 contractors, 20 best … 1 worst
+    violation = np.zeros(20, dtype=bool)
+    violation[2] = True                                           # 3rd best, but a major violation
+    grades = contractor_grades(scores, violation)
+    assert grades.tolist() == ["A", "A", "C"] + ["A"] * 7 + ["B"] * 7 + ["C"] * 3
+    # two half years, ranked separately: the best of the second is A even with a lower score
+    both = contractor_grades(np.r_[scores, scores - 100], period=["2024H1"] * 20 + ["2024H2"] * 20)
+    assert both[20] == "A" and both[:10].tolist() == ["A"] * 10 and (both == "C").sum() == 6
+    # ties at 10th share the better rank (documented default)
+    tied = contractor_grades(np.r_[np.arange(20, 11, -1), 11.0, 11.0, np.arange(10, 1, -1)].astype(float))
+    assert (tied == "A").sum() == 11
+
+
+def test_development_bank_seven_grades_signals_regions():
+    """003 信用评级管理暂行办法 第九条: AAA, AA, A, BBB, BB, B, C (七级); industry 绿/黄/红信号;
+    region 低/较低/中等/较高/高风险. Labels outside the scales are refused by column and row."""
+    from riskmodels.scorecards.ratings import DEVELOPMENT_BANK_GRADES, development_bank_rating
+
+    assert DEVELOPMENT_BANK_GRADES == ("AAA", "AA", "A", "BBB", "BB", "B", "C")
+    frame = pd.DataFrame({"grade": ["AAA", "BB", "C"], "industry_signal": ["绿信号", "yellow", "红"],
+                          "region_risk": ["低风险", "较高风险", "high"]})
+    t = development_bank_rating(frame)
+    assert t["grade_rank"].tolist() == [0, 4, 6] and t["signal_rank"].tolist() == [0, 1, 2]
+    assert t["region_rank"].tolist() == [0, 3, 4] and t["industry_signal"].tolist() == ["green", "yellow", "red"]
+    with pytest.raises(DataValidationError, match="'grade'.*\\[1\\]"):
+        development_bank_rating(frame.assign(grade=["AAA", "CCC", "C"]))
+
+
+# ------------------------------------------------------------------ issue 16: industry tables, re-rating, history (003)
+def test_industry_reference_tables():
+    """003 企业信用评级标准 (2)/(3): the indicator standards differ by firm type; 企业信用评级方法规则
+    第十六条: 可根据行业特点适当调整. A construction table for the debt ratio (AAA 0.55, BBB 0.80)
+    replaces the card's (AAA 0.40, BBB 0.65) for construction firms only. By hand, debt ratio
+    0.65 in all three years: standard 60 % → 0.35·30·0.60 = 6.3 points; construction
+    90 − 120·(0.65 − 0.55) = 78 % → 0.35·30·0.78 = 8.19 points."""
+    data = yaml.safe_load((SPECS_DIR / "enterprise_five_aspect.yaml").read_text(encoding="utf-8"))
+    data["industry"] = {"column": "industry",
+                        "tables": {"construction": {"debt_ratio": {"AAA": 0.55, "BBB": 0.80}}}}
+    card = CardEngine.from_dict(data)
+    firm = worked_firm(debt_ratio_lag2=0.65, debt_ratio_lag1=0.65, debt_ratio=0.65)
+    r = card.score([{**firm, "industry": "construction"}, {**firm, "industry": "manufacturing"},
+                    {**firm, "industry": None}])
+    np.testing.assert_allclose(r.indicator_points["debt_ratio"], [8.19, 6.3, 6.3], atol=1e-9)
+    model = card.compiled["indicators"][[i["name"] for i in card.compiled["indicators"]].index("debt_ratio")]
+    assert list(model["by_industry"]["curves"]) == ["construction"]
+    data["industry"]["tables"]["construction"]["debt_ratio"] = {"AAA": 0.80, "BBB": 0.55}
+    with pytest.raises(SpecError, match="rise strictly"):
+        CardEngine.from_dict(data)
+
+
+def test_rerating_on_events_and_on_a_ten_point_drop(enterprise):
+    """003 企业信用评级标准 (5): re-rate when the score falls by 10 points or more, managers are
+    involved in fraud or bribery, a major breach, falsified rating materials, major litigation."""
+    events = pd.DataFrame({"fraud_or_bribery": [False, False, False, False, True],
+                           "major_breach": [False, False, False, None, False],
+                           "false_materials": [False, False, True, False, False],
+                           "major_litigation": [False, False, False, False, False]})
+    got = enterprise.needs_rerating([80, 80, 80, 80, 80], [70, 70.5, 79, 79, 79], events)
+    assert got.tolist() == [True, False, True, False, True]
+    with pytest.raises(DataValidationError, match="major_litigation"):
+        enterprise.needs_rerating([80], [79], events.drop(columns="major_litigation").head(1))
+
+
+def test_one_fiscal_year_is_refused_by_the_card(enterprise):
+    """003 企业信用评级标准 (1): 已有至少两个会计年度经营期财务报表 — a firm with this year's
+    statements only is refused ("insufficient history"), a firm with two years is scored."""
+    one_year = {k: v for k, v in worked_firm().items() if not k.endswith("_lag1") and not k.endswith("_lag2")}
+    with pytest.raises(DataValidationError, match="insufficient history"):
+        enterprise.score({**one_year, **{f"{r}_lag1": None for r in RATIOS}})
+    two_years = {k: (float("nan") if k.endswith("_lag2") else v) for k, v in worked_firm().items()}
+    assert len(enterprise.score(two_years)) == 1

@@ -44,7 +44,7 @@ Feature columns (one row per customer with an invoice issued on or before ``t``)
 ``n_disputes``, ``n_reminders``
     disputed invoices / reminders sent for invoices issued in the look-back
     window (only when the ledger has ``disputed`` / ``reminders``).
-``age_0_30`` .. ``age_over_365``
+``age_0_30`` .. ``age_over_1095``
     shares of ``outstanding`` by ageing bucket (0 when nothing is open).
 
 Examples
@@ -70,7 +70,7 @@ import numpy as np
 import pandas as pd
 
 from riskmodels.data.ledger import Ledger
-from riskmodels.data.schema import Column, Schema
+from riskmodels.data.schema import Column, Schema, _violation
 from riskmodels.errors import DataValidationError, Violation
 
 DAYS_PER_MONTH = 30.4375
@@ -95,7 +95,8 @@ class FeatureConfig:
         Recent part of the look-back window compared with the earlier part in ``late_trend``.
     ageing_bounds : tuple of int
         Upper bounds (days, inclusive) of the ageing buckets; one more bucket
-        holds the rest. The default gives 0-30, 31-60, 61-90, 91-180, 181-365, >365.
+        holds the rest. The default gives 0-30, 31-60, 61-90, 91-180, 181-365, 366-1095 and
+        > 1095 days (over three years: 004 清欠管理制度 第十四条, the bad-debt horizon).
     ageing_basis : {"issue", "due"}
         Age counted from the invoice date (the documents' 账龄, default) or from
         the due date (not yet due counts as age 0).
@@ -103,13 +104,13 @@ class FeatureConfig:
     Examples
     --------
     >>> FeatureConfig().bucket_names()
-    ['age_0_30', 'age_31_60', 'age_61_90', 'age_91_180', 'age_181_365', 'age_over_365']
+    ['age_0_30', 'age_31_60', 'age_61_90', 'age_91_180', 'age_181_365', 'age_366_1095', 'age_over_1095']
     """
 
     dpd_windows: tuple = (3, 6, 12, 24)
     lookback_months: int = 12
     trend_months: int = 6
-    ageing_bounds: tuple = (30, 60, 90, 180, 365)
+    ageing_bounds: tuple = (30, 60, 90, 180, 365, 1095)
     ageing_basis: str = "issue"
 
     def __post_init__(self):
@@ -568,8 +569,11 @@ def build_panel(ledger, as_of, config: FeatureConfig | None = None,
     return feats.merge(flags, on=["customer_id", "as_of"], how="left", validate="one_to_one")
 
 
+WARNING_SIGNALS = ("office_moved_down", "staff_turnover", "lawsuits")
+
+
 def early_warning(ledger, as_of, margin_days: int = 15, limit_warning: float = 0.9,
-                  safe_age_days: float = 90.0) -> pd.DataFrame:
+                  safe_age_days: float = 90.0, signals: pd.DataFrame | None = None) -> pd.DataFrame:
     """The documents' early-warning table: receivables nearing the safe age, the limit or the contract end.
 
     Each customer has a safe ageing period (保险账龄期; ``safe_age_days`` in the
@@ -587,6 +591,12 @@ def early_warning(ledger, as_of, margin_days: int = 15, limit_warning: float = 0
         Utilisation of the credit limit from which a warning is raised.
     safe_age_days : float
         Safe ageing period for customers without their own.
+    signals : pandas.DataFrame or None
+        The danger signals of 002 客户资信调查管理办法 第五条, one row per customer:
+        ``customer_id`` and any of the true/false columns ``office_moved_down`` (办公地点由高档
+        向低档搬迁), ``staff_turnover`` (频繁转换管理层、业务人员), ``lawsuits`` (受到法律诉讼、
+        仲裁). A customer with a signal gets ``warning_signals`` (their names), at least a
+        "warning" and ``rerate`` True (第四条: 重新评估客户资信等级).
 
     Returns
     -------
@@ -641,15 +651,96 @@ def early_warning(ledger, as_of, margin_days: int = 15, limit_warning: float = 0
     }
     collect = flags["past_safe_age"] | flags["over_limit"] | flags["past_contract_end"]
     warn = flags["near_safe_age"] | flags["near_limit"] | flags["near_contract_end"]
+    named = _warning_signals(signals, p.customers)
+    extra = {}
+    if named is not None:
+        extra = {"warning_signals": named, "rerate": named != ""}
+        warn = warn | (named != "")
     frame = pd.DataFrame({
         "customer_id": np.asarray(p.customers, dtype=object), "as_of": t, "outstanding": total,
         "oldest_age_days": oldest, "safe_age_days": safe, "limit_utilisation": utilisation,
         "contract_end": _dates(contract_end),
-        **flags, "action": np.where(collect, "collect now", np.where(warn, "warning", "ok"))})
+        **flags, **extra, "action": np.where(collect, "collect now", np.where(warn, "warning", "ok"))})
     frame = frame[total > 0]
     urgency = frame["action"].map({"collect now": 0, "warning": 1, "ok": 2})
     return (frame.assign(_u=urgency).sort_values(["_u", "oldest_age_days"], ascending=[True, False],
                                                  kind="stable").drop(columns="_u").reset_index(drop=True))
+
+
+def _warning_signals(signals, customers) -> np.ndarray | None:
+    """Per customer of the ledger, the names of its danger signals joined by ", " ("" = none)."""
+    if signals is None:
+        return None
+    present = [c for c in WARNING_SIGNALS if c in signals.columns]
+    if "customer_id" not in signals.columns or not present:
+        raise DataValidationError([Violation("signals", f"has columns {list(signals.columns)}",
+                                             f"customer_id and at least one of {list(WARNING_SIGNALS)}")])
+    out = np.full(len(customers), "", dtype=object)
+    where = pd.Index(customers).get_indexer(signals["customer_id"].astype(str))
+    for name in present:
+        hit = signals[name].fillna(False).to_numpy(dtype=bool) & (where >= 0)
+        rows = where[hit]
+        out[rows] = np.where(out[rows] == "", name, out[rows] + ", " + name)
+    return out
+
+
+def bad_debt_candidates(ledger, as_of, years: float = 3.0, events: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Open invoices that meet a bad-debt condition of 004 清欠管理制度 第十四条 (write-off candidates).
+
+    1. the debtor died / 2. went bankrupt (``events``: ``customer_id`` and ``event`` in
+    {"death", "bankruptcy"}) and the estate does not cover the debt; 3. unpaid for a long
+    time, generally over three years (``years`` past the due date, 一般指3年以上). Invoices
+    already written off on or before ``as_of`` are left out: they are tracked in the
+    ledger's ``write_offs`` (第十八条: 建立坏账核销档案 … 不要放弃追索). Candidates still need
+    the evidence and approval of 第十五、十六条 before they are written off.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_id``, ``invoice_id``, ``due_date``, ``open_amount``, ``days_past_due``,
+        ``reason`` ("unpaid over 3 years", "death", "bankruptcy"), oldest first.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from riskmodels.data.ledger import Ledger
+    >>> inv = pd.DataFrame({"customer_id": ["a", "b"], "invoice_id": ["1", "2"],
+    ...                     "issue_date": pd.to_datetime(["2020-01-01", "2023-01-01"]),
+    ...                     "due_date": pd.to_datetime(["2020-01-31", "2023-01-31"]),
+    ...                     "amount": [10.0, 20.0]})
+    >>> bad_debt_candidates(Ledger(inv, Ledger.empty_payments()), "2024-01-31")[["invoice_id", "reason"]]
+      invoice_id                reason
+    0          1  unpaid over 3 years
+    """
+    t = _one_date(as_of)
+    p = _prepare(ledger)
+    day = int(_day([t])[0])
+    open_amount = p.outstanding(day)
+    dpd = (day - p.due).astype(float)
+    reason = np.where((open_amount > 0) & (dpd > years * 365.25), f"unpaid over {years:g} years", "")
+    if events is not None:
+        if not {"customer_id", "event"} <= set(events.columns):
+            raise DataValidationError([Violation("events", f"has columns {list(events.columns)}",
+                                                 "customer_id and event (death | bankruptcy)")])
+        bad = ~events["event"].isin(["death", "bankruptcy"])
+        if bad.any():
+            raise DataValidationError([_violation("events.event", "unknown events", events.index[bad.to_numpy()],
+                                                  "death or bankruptcy")])
+        for event in ("bankruptcy", "death"):
+            who = pd.Index(p.customers).get_indexer(events.loc[events["event"] == event, "customer_id"].astype(str))
+            hit = np.isin(p.cust, who[who >= 0]) & (open_amount > 0)
+            reason = np.where(hit, event, reason)
+    inv = p.ledger.invoices
+    keep = reason != ""
+    wo = p.ledger.write_offs
+    if wo is not None and "invoice_id" in wo.columns and len(wo):
+        done = wo.loc[(wo["write_off_date"] <= t) & wo["invoice_id"].notna(), "invoice_id"]
+        keep &= ~inv["invoice_id"].isin(done).to_numpy()
+    out = pd.DataFrame({"customer_id": inv["customer_id"].to_numpy()[keep],
+                        "invoice_id": inv["invoice_id"].to_numpy()[keep],
+                        "due_date": inv["due_date"].to_numpy()[keep], "open_amount": open_amount[keep],
+                        "days_past_due": dpd[keep], "reason": reason[keep]})
+    return out.sort_values("days_past_due", ascending=False, kind="stable").reset_index(drop=True)
 
 
 TAIWAN_STATUS = ("PAY_0", "PAY_2", "PAY_3", "PAY_4", "PAY_5", "PAY_6")  # September back to April 2005
@@ -734,4 +825,5 @@ def taiwan_features(frame: pd.DataFrame | None = None) -> pd.DataFrame:
 
 
 __all__ = ["FeatureConfig", "DefaultDefinition", "payment_features", "default_flags", "build_panel",
-           "ageing_report", "early_warning", "taiwan_features", "PAYMENT_FEATURES"]
+           "ageing_report", "early_warning", "bad_debt_candidates", "taiwan_features", "PAYMENT_FEATURES",
+           "WARNING_SIGNALS"]

@@ -66,8 +66,27 @@ class Tier(StrictSpec):
 
 
 class ValueTiers(StrictSpec):
+    """Tiers by annual sales, highest ``min`` first.
+
+    ``boundary: above`` (default) puts a customer in a tier when its sales are strictly
+    above the tier's ``min``, so a boundary value belongs to the lower tier (002: VIP
+    "超过2000万", 超过 = more than; C "100万以下", 以下 includes the number); ``at_or_above``
+    puts it in the upper tier.
+    """
+
     column: str
+    boundary: Literal["above", "at_or_above"] = "above"
     tiers: list[Tier] = Field(min_length=1)
+    note: str | None = None
+    default: bool = False
+
+
+class Composite(StrictSpec):
+    """The eight composite indicators behind the value tiers (002 客户评估分类管理办法 3.2 综合指标),
+    each answered 好/较好/一般/差 (good / fairly good / average / poor)."""
+
+    indicators: list[str] = Field(min_length=1)
+    levels: dict[str, float]
     note: str | None = None
 
 
@@ -118,6 +137,8 @@ class CustomerRulesSpec(StrictSpec):
     source: str | None = None
     rulesets: dict[str, RuleSet]
     value_tiers: ValueTiers
+    value_tier_versions: dict[str, ValueTiers] = {}
+    composite: Composite | None = None
     new_customers: NewCustomers
     terms: TermsTable
     late_payers: LatePayers
@@ -138,12 +159,15 @@ def _check(spec: CustomerRulesSpec, source: str) -> None:
                     raise SpecError("'in' takes a list, the other operators a number",
                                     f"rulesets.{key}.classes[{i}].{'all' if rule.all else 'any'}[{j}].value",
                                     source)
-    mins = [t.min for t in spec.value_tiers.tiers]
-    if any(b >= a for a, b in itertools.pairwise(mins)):
-        raise SpecError("tiers must be listed from the highest minimum down", "value_tiers.tiers", source)
-    tiers = [t.tier for t in spec.value_tiers.tiers]
-    if spec.new_customers.tier not in tiers:
-        raise SpecError(f"unknown tier {spec.new_customers.tier!r}; tiers: {tiers}", "new_customers.tier", source)
+    for key, vt in [("value_tiers", spec.value_tiers)] + [(f"value_tier_versions.{k}", v)
+                                                           for k, v in spec.value_tier_versions.items()]:
+        mins = [t.min for t in vt.tiers]
+        if any(b >= a for a, b in itertools.pairwise(mins)):
+            raise SpecError("tiers must be listed from the highest minimum down", f"{key}.tiers", source)
+        tiers = [t.tier for t in vt.tiers]
+        if spec.new_customers.tier not in tiers:
+            raise SpecError(f"unknown tier {spec.new_customers.tier!r}; tiers: {tiers}", "new_customers.tier",
+                            source)
     days = [n.min_days for n in spec.late_payers.notches]
     if any(b <= a for a, b in itertools.pairwise(days)):
         raise SpecError("min_days must increase", "late_payers.notches", source)
@@ -224,23 +248,84 @@ class CustomerRules:
         """Classes of a rule set from best to worst (alphabetical: A, B, C, D)."""
         return sorted(r.name for r in self.spec.rulesets[ruleset].classes)
 
-    def value_tier(self, frame: pd.DataFrame) -> pd.DataFrame:
+    def value_tier(self, frame: pd.DataFrame, version: str | None = None) -> pd.DataFrame:
         """Tier by annual sales; customers younger than six months get the new-customer tier.
 
+        Parameters
+        ----------
+        frame : customers with the sales and tenure columns (and the composite answers, if any).
+        version : None for the main tiers, or a key of ``value_tier_versions`` (the other
+            version of 002).
+
         Returns a frame with "tier" and "review_due" (True in the review month:
-        tenure in [months, months + 1), so fractional tenures count too).
+        tenure in [months, months + 1), so fractional tenures count too), and, when the
+        frame holds the eight composite answers, "composite_score" and "composite_rating"
+        (see :meth:`composite`; reported beside the tier, which the document does not say
+        how to combine with it).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> rules = CustomerRules.from_spec()
+        >>> f = pd.DataFrame({"revenue": [2e7, 20000001.0, 1e6], "tenure_months": [40, 40, 40]})
+        >>> rules.value_tier(f)["tier"].tolist(), rules.value_tier(f, "tiers_2m")["tier"].tolist()
+        (['A', 'VIP', 'C'], ['A', 'VIP', 'C'])
         """
-        vt, new = self.spec.value_tiers, self.spec.new_customers
+        if version is not None and version not in self.spec.value_tier_versions:
+            raise SpecError(f"unknown value-tier version {version!r}; known: "
+                            f"{sorted(self.spec.value_tier_versions)}", "value_tier_versions")
+        vt = self.spec.value_tiers if version is None else self.spec.value_tier_versions[version]
+        new = self.spec.new_customers
         self._require(frame, [vt.column, new.tenure_column])
         sales = frame[vt.column].to_numpy(dtype=float)
         mins = np.array([t.min for t in vt.tiers])
-        idx = np.minimum(np.searchsorted(-mins, -sales, side="right"), len(mins) - 1)
+        side = "right" if vt.boundary == "above" else "left"  # "above": a boundary value goes to the lower tier
+        idx = np.minimum(np.searchsorted(-mins, -sales, side=side), len(mins) - 1)
         tier = np.asarray([t.tier for t in vt.tiers], dtype=object)[idx]
         tenure = frame[new.tenure_column].to_numpy(dtype=float)
         young = tenure < new.months
         tier = np.where(young, new.tier, tier)
         review = (tenure >= new.months) & (tenure < new.months + 1)  # in the review month
-        return pd.DataFrame({"tier": tier, "review_due": review}, index=frame.index)
+        out = pd.DataFrame({"tier": tier, "review_due": review}, index=frame.index)
+        comp = self.spec.composite
+        if comp is not None and all(c in frame.columns for c in comp.indicators):
+            out = out.join(self.composite(frame))
+        return out
+
+    def composite(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The eight composite indicators (002 综合指标, each 好/较好/一般/差): mean level and rating.
+
+        ``composite_score`` is the mean of the answers' level values (good 4 … poor 1 by
+        default); ``composite_rating`` the level nearest to it (ties to the worse level).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> rules = CustomerRules.from_spec()
+        >>> answers = dict.fromkeys(rules.spec.composite.indicators, "好")
+        >>> answers.update(loyalty="一般", cooperation="差")
+        >>> rules.composite(pd.DataFrame([answers])).iloc[0].tolist()
+        [3.375, 'fairly good']
+        """
+        comp = self.spec.composite
+        if comp is None:
+            raise SpecError("the rules define no composite indicators", "composite")
+        self._require(frame, comp.indicators)
+        aliases = {"好": "good", "较好": "fairly good", "一般": "average", "差": "poor"}
+        values = []
+        for col in comp.indicators:
+            answers = frame[col].astype(object).map(lambda v: aliases.get(v, v))
+            bad = ~answers.isin(list(comp.levels))
+            if bad.any():
+                raise DataValidationError([_violation(col, "answers that are not a level", frame.index[bad.to_numpy()],
+                                                      f"one of {list(comp.levels)} or 好/较好/一般/差")])
+            values.append(answers.map(comp.levels).to_numpy(dtype=float))
+        score = np.mean(values, axis=0)
+        names = sorted(comp.levels, key=lambda k: comp.levels[k])      # worst first: ties go to the worse
+        levels = np.array([comp.levels[k] for k in names])
+        nearest = np.abs(score[:, None] - levels[None, :]).argmin(axis=1)
+        return pd.DataFrame({"composite_score": score,
+                             "composite_rating": np.asarray(names, dtype=object)[nearest]}, index=frame.index)
 
     def priced_in(self, ruleset: str = "risk") -> dict[str, float]:
         """Per class, the lateness (days of ``late_payers.column``) its own rule already priced in.
