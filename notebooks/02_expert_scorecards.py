@@ -26,7 +26,8 @@
 #   interpolation between the grade reference values;
 # - scores firms and opens one firm's points breakdown;
 # - shows the grade caps (等级限定指标, 003 「企业信用评级标准」) and the re-rating rule;
-# - computes credit limits (002: `coefficient(grade) × min(current assets / 2, monthly sales)`)
+# - computes credit limits (002 六: `monthly sales × coefficient(score) × min(current assets /
+#   monthly sales, 2) / 2`, bounded by monthly sales and half the current assets, 五.4)
 #   and the rule-based customer classes A/B/C (002 「客户资信管理评估制度」);
 # - links the score to a PD, so the expert card can sit on the same master scale as the
 #   statistical models.
@@ -91,8 +92,9 @@ plt.show()
 # %% [markdown]
 # ## Grade caps
 # A failing capping indicator limits the best grade reachable whatever the score (003): for
-# example a debt ratio above 85 % caps the grade at BB. `grade_before` is the grade of the
-# score, `grade` the one after the caps.
+# example a debt ratio above 85 % in the latest year caps the grade at BB. `grade_before` is
+# the grade of the score, `grade` the one after the caps; the score itself is kept, and
+# `caps_bound` names the cap that is the reason.
 
 # %%
 frame = result.frame()
@@ -116,12 +118,14 @@ print(f"{int(drop_flags.sum())} of {len(both)} firms need re-rating")
 # %% [markdown]
 # ## Credit limits and customer classes
 # The enterprise spec carries the documents' limit rule; `result.frame()["limit"]` already
-# holds it. `rm.credit_limit` applies the same formula to grades from any source:
+# holds it. The coefficient is keyed to the score (对应得分系数); a capped firm's score counts
+# at most up to its capped grade. `rm.credit_limit` applies the same formula to scores from
+# any source:
 
 # %%
-coefficients = card.spec.credit_limit.coefficients
-rm.credit_limit(["AAA", "BBB", "CCC"], current_assets=[4e6, 4e6, 4e6],
-                monthly_sales=[1.5e6, 1.5e6, 1.5e6], coefficients=coefficients)
+bands = [(b.min, b.coefficient) for b in card.spec.credit_limit.coefficients]
+rm.credit_limit([95.0, 65.0, 35.0], current_assets=[4e6, 4e6, 4e6],
+                monthly_sales=[1.5e6, 1.5e6, 1.5e6], bands=bands)
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 3))
@@ -172,6 +176,14 @@ expert = rm.ExpertScorecardModel("enterprise_five_aspect", calibration="logistic
 expert.fit(train, train["default"])
 latest_pd = expert.predict_proba(latest)[:, 1]
 print(f"AUC on the latest year: {rm.auc(latest['default'], latest_pd):.3f}")
+
+# %% [markdown]
+# The card's grade and limit stay policy: the model and its bundle give exactly the card's
+# grade (`policy_grade`) and limit; the calibrated PD's master-scale grade is reported beside
+# it (`scale_grade`). Per card grade, the PD it realises and the master-scale grade of that PD:
+
+# %%
+expert.grade_table(latest, latest["default"])
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 3))
