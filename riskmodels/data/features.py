@@ -70,7 +70,7 @@ import numpy as np
 import pandas as pd
 
 from riskmodels.data.ledger import Ledger
-from riskmodels.data.schema import Column, Schema, _violation
+from riskmodels.data.schema import Column, Schema, violation
 from riskmodels.errors import DataValidationError, Violation
 
 DAYS_PER_MONTH = 30.4375
@@ -724,7 +724,7 @@ def bad_debt_candidates(ledger, as_of, years: float = 3.0, events: pd.DataFrame 
                                                  "customer_id and event (death | bankruptcy)")])
         bad = ~events["event"].isin(["death", "bankruptcy"])
         if bad.any():
-            raise DataValidationError([_violation("events.event", "unknown events", events.index[bad.to_numpy()],
+            raise DataValidationError([violation("events.event", "unknown events", events.index[bad.to_numpy()],
                                                   "death or bankruptcy")])
         for event in ("bankruptcy", "death"):
             who = pd.Index(p.customers).get_indexer(events.loc[events["event"] == event, "customer_id"].astype(str))

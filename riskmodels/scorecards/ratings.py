@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from riskmodels.data.schema import _violation
+from riskmodels.data.schema import violation
 from riskmodels.errors import DataValidationError, Violation
 
 DEVELOPMENT_BANK_GRADES = ("AAA", "AA", "A", "BBB", "BB", "B", "C")
@@ -58,7 +58,7 @@ def contractor_grades(scores, major_violation=None, period=None, top: int = 10, 
     """
     s = np.asarray(scores, dtype=float)
     if np.isnan(s).any():
-        raise DataValidationError([_violation("scores", "missing scores", pd.Index(np.flatnonzero(np.isnan(s))),
+        raise DataValidationError([violation("scores", "missing scores", pd.Index(np.flatnonzero(np.isnan(s))),
                                               "an evaluation total for every contractor")])
     bad = np.zeros(len(s), dtype=bool) if major_violation is None else np.asarray(major_violation, dtype=bool)
     groups = np.zeros(len(s), dtype=int) if period is None else pd.factorize(np.asarray(period))[0]
@@ -102,7 +102,7 @@ def development_bank_rating(frame: pd.DataFrame, grade: str = "grade", industry_
         values = frame[col].astype(object).map(lambda v: _ALIASES.get(v, v))
         wrong = ~values.isin(list(labels))
         if wrong.any():
-            problems.append(_violation(col, "labels outside the scale", frame.index[wrong.to_numpy()],
+            problems.append(violation(col, "labels outside the scale", frame.index[wrong.to_numpy()],
                                        f"one of {list(labels)}"))
         out[name] = values
     if problems:

@@ -317,7 +317,7 @@ class CustomerRules:
             answers = frame[col].astype(object).map(lambda v: aliases.get(v, v))
             bad = ~answers.isin(list(comp.levels))
             if bad.any():
-                raise DataValidationError([_violation(col, "answers that are not a level", frame.index[bad.to_numpy()],
+                raise DataValidationError([violation(col, "answers that are not a level", frame.index[bad.to_numpy()],
                                                       f"one of {list(comp.levels)} or 好/较好/一般/差")])
             values.append(answers.map(comp.levels).to_numpy(dtype=float))
         score = np.mean(values, axis=0)
