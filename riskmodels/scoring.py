@@ -992,11 +992,21 @@ def _prepare_record(rules: list, record: dict) -> dict | None:
     """Fast path for one clean record: 1-element columns, or None when any rule needs a look.
 
     It accepts only values that :func:`prepare_inputs` would pass unchanged
-    (finite numbers within bounds, known categories), so both paths agree.
+    (finite numbers within bounds, known categories, and a missing value
+    — None, NaN or an absent optional field — where the rule allows it), so
+    both paths agree.
     """
     out = {}
     for rule in rules:
-        v = record.get(rule["name"])
+        name = rule["name"]
+        v = record.get(name)
+        if v is None or (type(v) is float and v != v):
+            if rule.get("missing", "error") != "allow" or (name not in record and rule.get("required", True)):
+                return None
+            arr = np.empty(1, dtype=float if rule["type"] == "number" else object)
+            arr[0] = math.nan if rule["type"] == "number" else None
+            out[name] = arr
+            continue
         if rule["type"] == "number":
             if type(v) not in (float, int) or not math.isfinite(v):
                 return None
@@ -1396,10 +1406,11 @@ def _kernel_logistic(model: dict, cols: dict, n: int) -> dict:
             rows = np.flatnonzero(idx < 0)
             raise BundleError(f"field {feature['name']!r}: value with no bin at record(s) "
                               f"{[int(r) for r in rows[:5]]}")
-        attribute_points = np.asarray(feature["points"], dtype=float)[idx]
-        eta = eta + float(feature["coef"]) * np.asarray(feature["woe"], dtype=float)[idx]
-        points = points + attribute_points
-        lost[:, j] = float(feature["best_points"]) - attribute_points
+        # per-bin tables first (a few numbers), then one gather each: the same products
+        table = np.asarray(feature["points"], dtype=float)
+        eta += (float(feature["coef"]) * np.asarray(feature["woe"], dtype=float))[idx]
+        points += table[idx]
+        lost[:, j] = (float(feature["best_points"]) - table)[idx]
     return {"raw": expit(eta), "points": points, "contributions": lost,
             "reason_names": [f["name"] for f in features]}
 

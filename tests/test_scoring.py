@@ -745,3 +745,19 @@ def test_a_pd_that_is_nan_or_outside_0_1_is_raised_or_reported_for_any_kind():
     out = scoring.evaluate(content, {"p": p}, validate=False, errors=found)
     assert sorted(found) == [1, 2, 3] and "1.5" in found[1][0]
     assert out["pd"][0] == 0.1 and out["pd"][4] == 1.0
+
+
+def test_single_record_fast_path_takes_allowed_missing_values_like_the_batch_path(bundle):
+    # leverage allows missing (its missing bin); an absent optional field reads as missing too
+    rules = [dict(r, required=False) if r["name"] == "leverage" else r for r in bundle["inputs"]]
+    lenient = scoring.Scorer(reseal(bundle, inputs=rules))
+    for record in (dict(GOOD, leverage=None), dict(GOOD, leverage=float("nan")),
+                   {k: v for k, v in GOOD.items() if k != "leverage"}):
+        assert scoring._prepare_record(lenient.content["inputs"], record) is not None
+        single = lenient.score(record)
+        batch = lenient.score([record, GOOD])
+        assert single["pd"] == batch["pd"][0] and single["reasons"] == batch["reasons"][0].tolist()
+    # missing where the rule says error still goes to the checked path and raises
+    assert scoring._prepare_record(lenient.content["inputs"], dict(GOOD, sector=None)) is None
+    with pytest.raises(BundleError, match="sector"):
+        lenient.score(dict(GOOD, sector=None))
