@@ -103,8 +103,57 @@ class FileError(RiskModelsError, OSError):
     or another run is writing it)."""
 
 
-class NotFittedError(RiskModelsError, ValueError, AttributeError):
-    """An estimator was used before ``fit`` (same bases as scikit-learn's NotFittedError)."""
+class ParameterError(RiskModelsError, ValueError, TypeError):
+    """An estimator or function parameter is invalid (like scikit-learn's InvalidParameterError).
+
+    Raised by ``fit`` before any data is read; ``violations`` names each parameter.
+    Not a :class:`DataValidationError`: no data rule is broken, the call is.
+
+    Examples
+    --------
+    >>> err = ParameterError([Violation("pd_map", "is 'logit'", "'empirical' or 'normal'")], "KMVModel")
+    >>> isinstance(err, ValueError) and isinstance(err, TypeError), err.parameters
+    (True, ['pd_map'])
+    >>> print(err)
+    KMVModel: 1 invalid parameter(s):
+      - pd_map: is 'logit'; expected 'empirical' or 'normal'
+    """
+
+    def __init__(self, violations, context: str = ""):
+        if isinstance(violations, str):
+            violations = [Violation("-", violations, "a valid value")]
+        self.violations = list(violations)
+        head = f"{context}: " if context else ""
+        lines = "\n".join(f"  - {v.column}: {v.rule}; expected {v.expected}" for v in self.violations)
+        super().__init__(f"{head}{len(self.violations)} invalid parameter(s):\n{lines}")
+
+    @property
+    def parameters(self) -> list[str]:
+        """Names of the invalid parameters, in order."""
+        return list(dict.fromkeys(v.column for v in self.violations))
+
+
+def _not_fitted_error() -> type:
+    """NotFittedError, subclassing scikit-learn's when it is installed (the scorer never needs it)."""
+    try:
+        from sklearn.exceptions import NotFittedError as SklearnNotFittedError
+    except ImportError:  # the production scorer runs without scikit-learn
+        bases: tuple = (RiskModelsError, ValueError, AttributeError)
+    else:
+        bases = (RiskModelsError, SklearnNotFittedError)
+    doc = ("An estimator was used before ``fit``: both a RiskModelsError and scikit-learn's\n"
+           "``sklearn.exceptions.NotFittedError`` (so ``check_is_fitted`` callers catch it).")
+    return type("NotFittedError", bases, {"__doc__": doc, "__module__": __name__})
+
+
+def __getattr__(name: str):
+    # NotFittedError is built on first use, so importing this module (as the scorer does)
+    # does not import scikit-learn.
+    if name == "NotFittedError":
+        cls = _not_fitted_error()
+        globals()["NotFittedError"] = cls
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class MigrationError(RiskModelsError, ValueError):

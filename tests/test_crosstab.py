@@ -17,7 +17,7 @@ from sklearn.metrics import roc_auc_score
 import riskmodels as rm
 from riskmodels import scoring
 from riskmodels.binning import OptimalBinning
-from riskmodels.errors import DataValidationError, NotFittedError
+from riskmodels.errors import DataValidationError, NotFittedError, ParameterError
 from riskmodels.migration import cohort_matrix
 from riskmodels.models.crosstab import CrossTabModel, beta_binomial_rates, empirical_bayes_strength
 from riskmodels.validation import (
@@ -277,15 +277,15 @@ def test_bad_inputs_are_named():
         CrossTabModel(["dpd"]).fit(X, np.where(y == 1, 2, 0))
     with pytest.raises(DataValidationError, match="'target': has 10 values for 500 rows"):
         CrossTabModel(["dpd"]).fit(X, y[:10])
-    with pytest.raises(DataValidationError, match="'smoothing'"):
+    with pytest.raises(ParameterError, match="smoothing"):
         CrossTabModel(["dpd"], smoothing="laplace").fit(X, y)
-    with pytest.raises(DataValidationError, match="'prior_strength'"):
+    with pytest.raises(ParameterError, match="prior_strength"):
         CrossTabModel(["dpd"], prior_strength=-1).fit(X, y)
-    with pytest.raises(DataValidationError, match="'monotone.dpd'"):
+    with pytest.raises(ParameterError, match="monotone.dpd"):
         CrossTabModel(["dpd"], monotone={"dpd": "up"}).fit(X, y)
-    with pytest.raises(DataValidationError, match="'factors'"):
+    with pytest.raises(ParameterError, match="factors"):
         CrossTabModel(["dpd", "dpd"]).fit(X, y)
-    with pytest.raises(DataValidationError, match="'ci'"):
+    with pytest.raises(ParameterError, match="ci"):
         CrossTabModel(["dpd"], ci="exact").fit(X, y)
     with pytest.raises(DataValidationError, match="'dpd': infinite values"):
         CrossTabModel(["dpd"]).fit(X.assign(dpd=np.inf), y)

@@ -19,7 +19,7 @@ from sklearn.metrics import roc_auc_score
 
 from riskmodels import scoring
 from riskmodels.data.synthetic import make_portfolio
-from riskmodels.errors import ConvergenceError, DataValidationError, RiskModelsError
+from riskmodels.errors import ConvergenceError, DataValidationError, ParameterError, RiskModelsError
 from riskmodels.models.kmv import (
     MERTON_STATUS,
     KMVModel,
@@ -425,7 +425,7 @@ def test_kmv_model_bad_fit_input(portfolio):
     train, _ = portfolio
     with pytest.raises(DataValidationError, match="y"):
         KMVModel().fit(train, np.full(len(train), 2))
-    with pytest.raises(DataValidationError, match="pd_map"):
+    with pytest.raises(ParameterError, match="pd_map"):
         KMVModel(pd_map="logit").fit(train, train["default"])
     private = train[~train["listed"]]
     with pytest.raises(DataValidationError, match="no listed firm"):
@@ -482,7 +482,7 @@ def test_earnings_multiple_proxy(portfolio):
     assert (frame["pd"][losses] == frame["pd"][private].max()).all()  # at the barrier: the worst proxy PD
     fixed = KMVModel(proxy_value="ebit", ebit_multiple=6.0, master_scale=SCALE).fit(train, train["default"])
     assert fixed.to_bundle()["model"]["proxy"]["multiple"] == 6.0
-    with pytest.raises(DataValidationError, match="proxy_value"):
+    with pytest.raises(ParameterError, match="proxy_value"):
         KMVModel(proxy_value="sales").fit(train, train["default"])
 
 

@@ -450,9 +450,9 @@ def test_points_is_not_score_and_score_keeps_sklearn_meaning(card, german):
 def test_fit_resets_every_learned_attribute(german):
     X, y = german
     card = LogisticScorecard(master_scale=SCALE).fit(X, y)
-    card.extra_calibration_ = "stale"
+    card.recalibration_ = "stale"
     card.fit(X, y)
-    assert not hasattr(card, "extra_calibration_")
+    assert not hasattr(card, "recalibration_")
 
 
 def test_rescue_before_dropping_for_low_iv():

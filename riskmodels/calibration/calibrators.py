@@ -78,6 +78,14 @@ class _Calibrator(TransformerMixin, BaseEstimator):
 
     _score_bounds = (None, None)
 
+    def __sklearn_tags__(self):
+        """Calibrators map one score column to PDs: 1-d input, a binary target."""
+        tags = super().__sklearn_tags__()
+        tags.input_tags.one_d_array = True
+        tags.input_tags.two_d_array = False
+        tags.target_tags.required = True
+        return tags
+
     def to_bundle_steps(self) -> list:
         """The calibration steps a scorer bundle applies to the raw output."""
         if not hasattr(self, "steps_"):

@@ -214,13 +214,7 @@ def _truth_row(comparison: Comparison, column: str) -> pd.DataFrame:
 def _calibrate(estimator, cfg: ExperimentConfig, X, y) -> None:
     if cfg.calibration.method == "none":
         return
-    from riskmodels.calibration import CentralTendencyCalibrator
-
-    pd_train = estimator.predict_proba(X)[:, 1]
-    target = cfg.calibration.target_pd or float(np.mean(y))
-    calibrator = CentralTendencyCalibrator(target_pd=target).fit(pd_train)
-    estimator.extra_calibration_ = list(getattr(estimator, "extra_calibration_", [])) + \
-        calibrator.to_bundle_steps()
+    estimator.recalibrate(X, cfg.calibration.target_pd or float(np.mean(y)))
 
 
 def _evaluate(result: ModelResult, estimator, comparison: Comparison, features: list[str]) -> None:

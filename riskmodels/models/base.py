@@ -13,7 +13,9 @@ Subclasses implement ``fit`` and three hooks: ``_bundle_inputs()``,
 
 from __future__ import annotations
 
+import copy
 import datetime as _dt
+import functools
 import os
 from pathlib import Path
 
@@ -34,11 +36,28 @@ def created_at() -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def default_master_scale() -> dict:
-    """The enterprise 10-grade AAA..D scale, as a bundle section."""
+@functools.lru_cache(maxsize=1)
+def _standard_scale_section() -> dict:
     from riskmodels.calibration import MasterScale
 
     return MasterScale.standard("enterprise10").to_bundle()
+
+
+def default_master_scale() -> dict:
+    """The enterprise 10-grade AAA..D scale, as a bundle section (its YAML is read once).
+
+    Returns
+    -------
+    dict
+        A fresh copy each call, so a caller may change it.
+
+    Examples
+    --------
+    >>> scale = default_master_scale()
+    >>> scale["grades"][0], scale["grades"][-1], scale is default_master_scale()
+    ('AAA', 'D', False)
+    """
+    return copy.deepcopy(_standard_scale_section())
 
 
 class ScorerModel(OwnHTMLRepr, ClassifierMixin, BaseEstimator):
@@ -51,6 +70,82 @@ class ScorerModel(OwnHTMLRepr, ClassifierMixin, BaseEstimator):
 
     kind: str = ""
     _fitted_attr = "classes_"
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "fit" in cls.__dict__:  # every model's fit starts from a blank state
+            fit = cls.__dict__["fit"]
+
+            @functools.wraps(fit)
+            def fresh_fit(self, *args, **kw):
+                self.reset_learned_state()
+                return fit(self, *args, **kw)
+
+            cls.fit = fresh_fit
+
+    def __sklearn_tags__(self):
+        """Binary PD models: two classes only (0 = no default, 1 = default), dense tables."""
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        tags.input_tags.allow_nan = True  # missing values are an input rule (a missing bin, impute, error)
+        tags.input_tags.string = True
+        tags.input_tags.categorical = True
+        return tags
+
+    def reset_learned_state(self):
+        """Delete every learned attribute (``name_``), the recalibration included; ``fit`` calls it.
+
+        Examples
+        --------
+        >>> from riskmodels.models.crosstab import CrossTabModel
+        >>> m = CrossTabModel()
+        >>> m.recalibration_ = ["stale"]
+        >>> m.reset_learned_state()
+        >>> hasattr(m, "recalibration_")
+        False
+        """
+        for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
+            delattr(self, name)
+
+    def recalibrate(self, X, target_pd: float, method: str = "intercept"):
+        """Shift the fitted PDs so that their mean on ``X`` is ``target_pd`` (central tendency).
+
+        The shift is a calibration step the model owns: it goes into the bundle after the
+        model's own steps, ``predict_proba`` applies it, and the next ``fit`` removes it.
+        Recalibrating again replaces the previous shift (it is solved on the PDs without it).
+
+        Parameters
+        ----------
+        X : DataFrame
+            Records whose mean PD should be ``target_pd`` (usually the training sample).
+        target_pd : float
+            The central tendency, in (0, 1).
+        method : str
+            ``"intercept"`` (a logit shift) or another method of
+            :class:`~riskmodels.calibration.CentralTendencyCalibrator`.
+
+        Returns
+        -------
+        self
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from riskmodels.models.crosstab import CrossTabModel
+        >>> rng = np.random.default_rng(0)
+        >>> X = pd.DataFrame({"dpd": rng.integers(0, 90, 400)})
+        >>> y = (rng.uniform(size=400) < 0.05 + X["dpd"] / 300).astype(int)
+        >>> m = CrossTabModel(["dpd"]).fit(X, y).recalibrate(X, 0.10)
+        >>> round(float(m.predict_proba(X)[:, 1].mean()), 6)
+        0.1
+        """
+        from riskmodels.calibration import CentralTendencyCalibrator
+
+        self._check_fitted()
+        self.recalibration_ = []
+        base = self.predict_proba(X)[:, 1]
+        self.recalibration_ = CentralTendencyCalibrator(target_pd=target_pd, method=method).fit(base).to_bundle_steps()
+        return self
 
     # ---- hooks
     def _bundle_inputs(self) -> list:
@@ -80,7 +175,7 @@ class ScorerModel(OwnHTMLRepr, ClassifierMixin, BaseEstimator):
             "name": getattr(self, "name", None) or type(self).__name__,
             "inputs": self._bundle_inputs(),
             "model": self._bundle_model(),
-            "calibration": self._bundle_calibration() + list(getattr(self, "extra_calibration_", [])),
+            "calibration": self._bundle_calibration() + list(getattr(self, "recalibration_", [])),
             "master_scale": scale,
             "credit_limit": self._credit_limit(),
         }

@@ -55,7 +55,7 @@ from riskmodels.binning.optimal import (
 )
 from riskmodels.data.frames import as_frame, column_kind
 from riskmodels.data.schema import require_binary_target
-from riskmodels.errors import DataValidationError, Violation
+from riskmodels.errors import DataValidationError, ParameterError, Violation
 from riskmodels.models.base import ScorerModel
 from riskmodels.validation.accuracy import jeffreys_interval
 from riskmodels.validation.contingency import chi2_g2_test, fisher_exact_2x2, wilson_interval
@@ -281,9 +281,6 @@ class CrossTabModel(ScorerModel):
         factors = list(frame.columns) if self.factors is None else list(self.factors)
         if not factors:
             bad.append(Violation("factors", "is empty", "at least one factor"))
-        for f in factors:
-            if f not in frame.columns:
-                bad.append(Violation(str(f), "missing column", "a factor column of X"))
         if len(set(factors)) != len(factors):
             bad.append(Violation("factors", f"{factors} repeats a name", "distinct factors"))
         if self.smoothing not in SMOOTHING:
@@ -304,7 +301,11 @@ class CrossTabModel(ScorerModel):
         if not 0 < self.level < 1:
             bad.append(Violation("level", f"is {self.level!r}", "a confidence level in (0, 1)"))
         if bad:
-            raise DataValidationError(bad, context="CrossTabModel")
+            raise ParameterError(bad, context="CrossTabModel")
+        missing = [Violation(str(f), "missing column", "a factor column of X") for f in factors
+                   if f not in frame.columns]
+        if missing:
+            raise DataValidationError(missing, context="CrossTabModel")
         return factors
 
     # ------------------------------------------------------------------ fit

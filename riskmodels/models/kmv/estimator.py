@@ -8,7 +8,7 @@ import pandas as pd
 from riskmodels import scoring
 from riskmodels.data.frames import as_frame, frame_columns, schema_from_inputs
 from riskmodels.data.schema import require_binary_target
-from riskmodels.errors import ConvergenceError, DataValidationError, Violation
+from riskmodels.errors import ConvergenceError, DataValidationError, ParameterError, Violation
 from riskmodels.models.base import ScorerModel
 from riskmodels.models.kmv.checks import (
     DD_CLIP,
@@ -164,7 +164,7 @@ class KMVModel(ScorerModel):
         if not 0.0 <= self.long_term_weight <= 1.0:
             problems.append(Violation("long_term_weight", f"is {self.long_term_weight!r}", "in [0, 1]"))
         if problems:
-            raise DataValidationError(problems, "KMVModel parameters")
+            raise ParameterError(problems, "KMVModel")
 
     def _kernel_output(self, frame: pd.DataFrame) -> dict:
         rules = self._bundle_inputs()
