@@ -19,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import copy
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -34,6 +35,16 @@ BUNDLED_SOURCES = ("synthetic", "taiwan", "german", "south_german", "polish")
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$"  # file and run names: no folders, no dots
+
+
+def _identifier(value: str) -> str:
+    if not re.fullmatch(NAME_PATTERN, value):
+        raise ValueError(f"{value!r} is not a name: use up to 64 letters, digits, '_' or '-' "
+                         "(it names files and runs, so no '/', '..' or absolute paths)")
+    return value
 
 
 class DataConfig(_Strict):
@@ -87,6 +98,8 @@ class ModelConfig(_Strict):
     features: list[str] | None = None
     params: dict[str, Any] = Field(default_factory=dict)
 
+    _name = field_validator("name")(classmethod(lambda cls, value: _identifier(value)))
+
     @field_validator("type")
     @classmethod
     def _known_type(cls, value):
@@ -127,6 +140,8 @@ class ExperimentConfig(_Strict):
     tracking: TrackingConfig = Field(default_factory=TrackingConfig)
     output_dir: str = "reports"
     random_state: int = 0
+
+    _name = field_validator("name")(classmethod(lambda cls, value: _identifier(value)))
 
     @model_validator(mode="after")
     def _unique_names(self):

@@ -12,6 +12,7 @@ Examples
 from __future__ import annotations
 
 import hashlib
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,8 @@ from sklearn.model_selection import train_test_split
 
 from riskmodels.comparison.config import DataConfig, SplitConfig
 from riskmodels.data import loaders
-from riskmodels.errors import ConfigError
+from riskmodels.data.schema import violation
+from riskmodels.errors import ConfigError, DataValidationError
 
 
 def load_dataset(cfg: DataConfig, random_state: int = 0) -> pd.DataFrame:
@@ -35,6 +37,9 @@ def load_dataset(cfg: DataConfig, random_state: int = 0) -> pd.DataFrame:
             raise ConfigError(f"bad synthetic parameter: {exc}", path="data.params") from None
         target = cfg.target if cfg.target != "target" else "default"
     elif cfg.source == "file":
+        if cfg.params:
+            raise ConfigError(f"data source 'file' takes no params (got {sorted(cfg.params)}); "
+                              "the file's columns are used as they are", path="data.params")
         path = Path(cfg.path)
         if not path.is_file():
             raise ConfigError(f"data file {path} does not exist", path="data.path")
@@ -56,11 +61,70 @@ def load_dataset(cfg: DataConfig, random_state: int = 0) -> pd.DataFrame:
     if cfg.truth_column is not None and cfg.truth_column not in frame.columns:
         raise ConfigError(f"truth column {cfg.truth_column!r} is not in the data", path="data.truth_column")
     frame = frame.rename(columns={target: "target"})
+    frame["target"] = check_rows(frame, cfg.id_columns, label=target)
     if cfg.sample is not None and cfg.sample < len(frame):
         frame, _ = train_test_split(frame, train_size=cfg.sample, stratify=frame["target"],
                                     random_state=random_state)
         frame = frame.sort_index()
     return frame.reset_index(drop=True)
+
+
+def check_rows(frame: pd.DataFrame, id_columns: list, label: str = "target") -> pd.Series:
+    """The 0/1 target of a comparison frame, after refusing duplicate ids and a non-binary target.
+
+    Rows that repeat another row in every column are kept with a warning: they could
+    be real (two identical firm-years) but straddle the train/test split when copied.
+
+    Parameters
+    ----------
+    frame : the comparison data with its target column named ``target``.
+    id_columns : columns that identify a row (``data.id_columns``); their combination must be unique.
+    label : the target's name in the source data (named in the errors).
+
+    Returns
+    -------
+    pandas.Series of int8 0/1, the target.
+
+    Raises
+    ------
+    DataValidationError
+        a missing or non-0/1 target value (e.g. NaN, "yes"/"no"), or repeated ids, naming
+        the column and the first rows.
+
+    Examples
+    --------
+    >>> check_rows(pd.DataFrame({"id": [1, 2, 2], "target": [0, 1, 0]}), ["id"])
+    Traceback (most recent call last):
+    ...
+    riskmodels.errors.DataValidationError: comparison data: 1 data rule(s) broken:
+      - column 'id': repeated id in 2 row(s): [1, 2]; expected one row per id (data.id_columns)
+    """
+    found = []
+    if id_columns:
+        repeated = frame.duplicated(subset=id_columns, keep=False).to_numpy()
+        if repeated.any():
+            found.append(violation(", ".join(id_columns), "repeated id", frame.index[repeated],
+                                   "one row per id (data.id_columns)"))
+    target = frame["target"]
+    numeric = pd.to_numeric(target, errors="coerce") if not pd.api.types.is_bool_dtype(target) else target
+    bad = ~numeric.isin([0, 1]).to_numpy()
+    if bad.any():
+        shown = sorted({repr(v) for v in target[bad].head(20).tolist()})[:5]
+        found.append(violation(label, f"values other than 0/1 ({', '.join(shown)})", frame.index[bad],
+                               "a 0/1 default flag in every row (missing targets removed first)"))
+    if found:
+        raise DataValidationError(found, context="comparison data")
+    copies = frame.duplicated(keep="first").to_numpy()
+    if copies.any():
+        rows = [int(r) for r in np.flatnonzero(copies)[:5]]
+        warnings.warn(f"comparison data: {int(copies.sum())} row(s) repeat an earlier row in every "
+                      f"column (first: {rows}); copies can fall on both sides of the train/test split",
+                      DuplicateRowsWarning, stacklevel=3)
+    return numeric.astype(np.int8)
+
+
+class DuplicateRowsWarning(UserWarning):
+    """The comparison data holds rows that are exact copies of other rows."""
 
 
 def split_frame(frame: pd.DataFrame, cfg: SplitConfig) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -150,6 +150,7 @@ def compare(config, *, progress: bool = True, output_dir: str | Path | None = No
         scale = MasterScale.standard(cfg.master_scale)
     except (KeyError, ValueError) as exc:
         raise ConfigError(str(exc), path="master_scale") from None
+    check_destinations(cfg, output_dir)
     _progress(progress, f"loading data ({cfg.data.source})")
     frame = load_dataset(cfg.data, random_state=cfg.random_state)
     train, test = split_frame(frame, cfg.split)
@@ -183,6 +184,76 @@ def compare(config, *, progress: bool = True, output_dir: str | Path | None = No
         _progress(progress, "logging to MLflow")
         comparison.run_id = log_comparison(comparison)
     return comparison
+
+
+def check_destinations(cfg: ExperimentConfig, output_dir=None, timeout: float = 5.0) -> None:
+    """Refuse, before any fitting, a report folder that cannot be written and a tracking store
+    that does not answer (a dead ``MLFLOW_TRACKING_URI`` would otherwise show only after the
+    models are fitted, behind minutes of retries).
+
+    Parameters
+    ----------
+    cfg : the experiment config.
+    output_dir : the report folder (default: ``cfg.output_dir``); created when missing.
+    timeout : seconds to wait for an HTTP tracking server's ``/health``.
+
+    Raises
+    ------
+    ConfigError
+        naming ``output_dir`` or ``tracking.uri``, in one line.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> cfg = parse_config({"name": "x", "data": {"source": "taiwan"}, "output_dir": tempfile.mkdtemp(),
+    ...                     "models": [{"name": "m", "type": "logistic"}],
+    ...                     "tracking": {"uri": "http://127.0.0.1:9"}})
+    >>> check_destinations(cfg, timeout=2)
+    Traceback (most recent call last):
+    ...
+    riskmodels.errors.ConfigError: at tracking.uri: the MLflow tracking server http://127.0.0.1:9 does not answer (Connection refused); start it, or set tracking.uri / MLFLOW_TRACKING_URI
+    """
+    _check_folder(Path(output_dir or cfg.output_dir), "output_dir", "the report folder")
+    if not cfg.tracking.enabled:
+        return
+    from riskmodels.tracking import tracking_uri
+
+    uri = tracking_uri(cfg.tracking.uri)
+    scheme, _, rest = uri.partition(":")
+    if scheme in ("http", "https"):
+        import urllib.error
+        import urllib.request
+
+        try:
+            urllib.request.urlopen(uri.rstrip("/") + "/health", timeout=timeout).close()
+        except urllib.error.HTTPError:
+            pass  # the server answered (a proxy may not route /health): it is there
+        except (urllib.error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            text = getattr(reason, "strerror", None) or str(reason)
+            raise ConfigError(f"the MLflow tracking server {uri} does not answer ({text}); start it, "
+                              "or set tracking.uri / MLFLOW_TRACKING_URI", path="tracking.uri") from None
+    elif scheme == "sqlite":
+        database = Path(rest.removeprefix("///")) if rest.startswith("///") else None
+        if database is not None:
+            _check_folder(database.parent, "tracking.uri", f"the folder of the MLflow store {uri}")
+    elif scheme == "file" or ":" not in uri or len(scheme) == 1:  # file:, a plain or a C:\ path
+        _check_folder(Path(rest.removeprefix("//") if scheme == "file" else uri), "tracking.uri",
+                      f"the MLflow store {uri}")
+
+
+def _check_folder(folder: Path, key: str, what: str) -> None:
+    """Create ``folder`` if needed and prove it writable by creating a file in it."""
+    import tempfile
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not folder.stat().st_mode & 0o222:  # marked read-only (root would still write)
+            raise PermissionError(13, "it is read-only")
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"{what} {folder} cannot be written ({exc.strerror or exc})", path=key) from None
 
 
 def _png_figures(report) -> dict:
@@ -236,7 +307,10 @@ def _evaluate(result: ModelResult, estimator, comparison: Comparison, features: 
                                        "grade": scale.grade(pd_test)})
     metadata = {"data_fingerprint": comparison.fingerprints["data"],
                 "test_fingerprint": comparison.fingerprints["test"],
-                "metrics": {k: float(v) for k, v in result.metrics.items() if v is not None},
+                # a metric that is undefined on this sample (NaN: e.g. a CI with one default) is
+                # left out: bundle JSON holds finite numbers only, and the model itself is fine
+                "metrics": {k: float(v) for k, v in result.metrics.items()
+                            if v is not None and np.isfinite(float(v))},
                 "experiment": comparison.config.name}
     result.bundle_bytes = scoring.dumps_bundle(estimator.to_bundle(
         scale, metadata, reference=(train[features], train["target"].to_numpy())))
