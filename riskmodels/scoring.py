@@ -29,8 +29,10 @@ Examples
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import math
+import os
 import re
 from itertools import repeat
 from pathlib import Path
@@ -49,7 +51,8 @@ SUPPORTED_VERSIONS = (1,)
 
 # --------------------------------------------------------------------------- bundle I/O
 def canonical_bytes(content: dict) -> bytes:
-    """Canonical JSON of ``content`` without its ``sha256`` key (sorted keys, no spaces).
+    """Canonical JSON of ``content`` without its ``sha256`` and ``signature`` keys (sorted keys,
+    no spaces): the bytes the hash and the signature cover.
 
     Floats are written by ``repr`` and so round-trip exactly; NaN/inf are refused.
 
@@ -58,7 +61,7 @@ def canonical_bytes(content: dict) -> bytes:
     >>> canonical_bytes({"b": 1, "a": [0.1], "sha256": "ignored"})
     b'{"a":[0.1],"b":1}'
     """
-    body = {k: v for k, v in content.items() if k != "sha256"}
+    body = {k: v for k, v in content.items() if k not in ("sha256", "signature")}
     try:
         return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                           allow_nan=False).encode("utf-8")
@@ -79,15 +82,81 @@ def seal(content: dict) -> dict:
     return out
 
 
-def dumps_bundle(content: dict) -> bytes:
-    """The bytes of a sealed bundle file: deterministic for the same content.
+KEY_VARIABLE = "RISKMODELS_BUNDLE_KEY"  # environment variable holding the signing key
+
+
+def _key_bytes(key) -> bytes | None:
+    """The signing key from the argument, else from the environment; never from a bundle."""
+    key = key if key is not None else os.environ.get(KEY_VARIABLE) or None
+    if key is None:
+        return None
+    key = key.encode("utf-8") if isinstance(key, str) else bytes(key)
+    if not key:
+        raise BundleError("the bundle signing key is empty")
+    return key
+
+
+def signature_of(content: dict, key) -> str:
+    """HMAC-SHA256 (hex) of the canonical content under ``key`` (str or bytes).
+
+    >>> signature_of({"schema_version": 1}, "secret")[:12]
+    '92b95feabc02'
+    """
+    return hmac.new(_key_bytes(key), canonical_bytes(content), hashlib.sha256).hexdigest()
+
+
+def sign(content: dict, key) -> dict:
+    """A sealed copy of ``content`` signed with ``key``: ``"signature": {"alg": "hmac-sha256",
+    "value": hex}``. Only a holder of the key can make a signature that
+    :func:`check_signature` accepts.
+
+    >>> signed = sign({"schema_version": 1}, b"secret")
+    >>> signed["signature"]["alg"], check_signature(signed, b"secret")["sha256"] == signed["sha256"]
+    ('hmac-sha256', True)
+    """
+    key = _key_bytes(key)
+    if key is None:
+        raise BundleError(f"no signing key: pass key=... or set {KEY_VARIABLE}")
+    out = dict(content)
+    out["signature"] = {"alg": "hmac-sha256", "value": signature_of(content, key)}
+    return seal(out)
+
+
+def check_signature(content: dict, key=None) -> dict:
+    """Refuse ``content`` unless it carries a valid HMAC-SHA256 under ``key`` (argument, else
+    the ``RISKMODELS_BUNDLE_KEY`` environment variable); without any key, return it unchecked.
+
+    >>> check_signature({"schema_version": 1}, "secret")
+    Traceback (most recent call last):
+    ...
+    riskmodels.errors.BundleError: bundle is not signed, and a signing key is set: refused
+    """
+    key = _key_bytes(key)
+    if key is None:
+        return content
+    stated = content.get("signature") if isinstance(content, dict) else None
+    if stated is None:
+        raise BundleError("bundle is not signed, and a signing key is set: refused")
+    if not isinstance(stated, dict) or stated.get("alg") != "hmac-sha256" or not isinstance(
+            stated.get("value"), str):
+        raise BundleError("bundle signature must be {'alg': 'hmac-sha256', 'value': hex}")
+    if not hmac.compare_digest(stated["value"], signature_of(content, key)):
+        raise BundleError("bundle signature does not match under the given key: the bundle was "
+                          "changed or signed with another key; refused")
+    return content
+
+
+def dumps_bundle(content: dict, key=None) -> bytes:
+    """The bytes of a sealed bundle file: deterministic for the same content (and key).
+
+    ``key`` (str or bytes): sign the bundle with HMAC-SHA256 (:func:`sign`).
 
     Examples
     --------
     >>> dumps_bundle({"schema_version": 1}) == dumps_bundle({"schema_version": 1})
     True
     """
-    sealed = seal(content)
+    sealed = seal(content) if key is None else sign(content, key)
     return (json.dumps(sealed, sort_keys=True, indent=1, ensure_ascii=False, allow_nan=False)
             + "\n").encode("utf-8")
 
@@ -134,8 +203,9 @@ def verify(content: dict) -> dict:
     return check_structure(content)
 
 
-def read_bundle(source) -> dict:
-    """The verified bundle dict from a path, JSON bytes or a bundle dict.
+def read_bundle(source, key=None) -> dict:
+    """The verified bundle dict from a path, JSON bytes or a bundle dict (``key``: see
+    :func:`load_scorer`).
 
     Examples
     --------
@@ -146,7 +216,7 @@ def read_bundle(source) -> dict:
     True
     """
     if isinstance(source, dict):
-        return verify(source)
+        return check_signature(verify(source), key)
     if isinstance(source, (bytes, bytearray)):
         raw, where = bytes(source), "the bundle bytes"
     else:
@@ -165,20 +235,23 @@ def read_bundle(source) -> dict:
         content = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise BundleError(f"{where} is not a JSON bundle: {exc}") from None
-    return verify(content)
+    return check_signature(verify(content), key)
 
 
 def _refuse_constant(name: str):
     raise BundleError(f"bundle holds {name}; numbers must be finite")
 
 
-def load_scorer(path, n_reasons: int = 3) -> Scorer:
+def load_scorer(path, n_reasons: int = 3, key=None) -> Scorer:
     """Read a bundle (file path, JSON bytes or dict), verify hash and version, return a Scorer.
 
     Parameters
     ----------
     path : path of the bundle file (or its bytes, or the bundle dict).
     n_reasons : reason codes returned per record.
+    key : str or bytes, optional
+        Signing key (default: the ``RISKMODELS_BUNDLE_KEY`` environment variable). When a
+        key is set, an unsigned bundle or one whose HMAC-SHA256 does not match is refused.
 
     Returns
     -------
@@ -195,7 +268,7 @@ def load_scorer(path, n_reasons: int = 3) -> Scorer:
     >>> load_scorer(path).score({"pd": 0.7})["grade"]
     'D'
     """
-    return Scorer(read_bundle(path), n_reasons=n_reasons)
+    return Scorer(read_bundle(path, key=key), n_reasons=n_reasons)
 
 
 # --------------------------------------------------------------------------- bundle structure

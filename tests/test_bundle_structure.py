@@ -182,3 +182,53 @@ def test_real_scores_are_unchanged_by_the_checks():
     eta = -2.0 + -1.0 * np.array([0.5, 0.0, -0.8]) + -1.0 * np.array([0.2, -0.4, 0.0])
     np.testing.assert_allclose(out["pd"], 1 / (1 + np.exp(-eta)), rtol=1e-15)
     assert json.loads(scoring.dumps_bundle(LOGISTIC))["sha256"] == scoring.seal(LOGISTIC)["sha256"]
+
+
+# --------------------------------------------------------------------------- HMAC signatures
+def test_a_signed_bundle_loads_only_under_its_key(tmp_path, monkeypatch):
+    from riskmodels.export.frames import write_bundle
+
+    monkeypatch.delenv(scoring.KEY_VARIABLE, raising=False)
+    path = write_bundle(LOGISTIC, tmp_path / "signed.json", key="k1")
+    assert json.loads(path.read_bytes())["signature"]["alg"] == "hmac-sha256"
+    assert scoring.load_scorer(path, key="k1").score(RECORD)["grade"] in SCALE["grades"]
+    assert scoring.load_scorer(path, key=b"k1").kind == "logistic"
+    assert scoring.load_scorer(path).kind == "logistic"  # no key set: the sha256 is still checked
+    with pytest.raises(BundleError, match="signature does not match under the given key"):
+        scoring.load_scorer(path, key="k2")
+    unsigned = tmp_path / "unsigned.json"
+    unsigned.write_bytes(scoring.dumps_bundle(LOGISTIC))
+    with pytest.raises(BundleError, match="not signed, and a signing key is set"):
+        scoring.load_scorer(unsigned, key="k1")
+
+
+def test_an_edit_resealed_without_the_key_is_refused(tmp_path):
+    signed = json.loads(scoring.dumps_bundle(LOGISTIC, key="k1"))
+    forged = dict(signed, name="edited", model={**signed["model"], "intercept": 3.0})
+    forged = scoring.seal(forged)  # the attacker can recompute the sha256, not the HMAC
+    scoring.verify(forged)
+    with pytest.raises(BundleError, match="signature does not match"):
+        scoring.read_bundle(scoring.dumps_bundle(forged), key="k1")
+    stripped = scoring.seal({k: v for k, v in forged.items() if k != "signature"})
+    with pytest.raises(BundleError, match="not signed"):
+        scoring.read_bundle(stripped, key="k1")
+    with pytest.raises(BundleError, match="signature must be"):
+        scoring.read_bundle(scoring.seal({**signed, "signature": "ok"}), key="k1")
+
+
+def test_the_key_comes_from_the_environment_for_the_cli(tmp_path, capsys, monkeypatch):
+    (tmp_path / "in.csv").write_text("util,sector\n0.5,retail\n")
+    unsigned = tmp_path / "unsigned.json"
+    unsigned.write_bytes(scoring.dumps_bundle(LOGISTIC))
+    signed = tmp_path / "signed.json"
+    signed.write_bytes(scoring.dumps_bundle(LOGISTIC, key="team-key"))
+    monkeypatch.setenv(scoring.KEY_VARIABLE, "team-key")
+    assert main(["score", str(unsigned), str(tmp_path / "in.csv"), "-o", str(tmp_path / "a.csv"),
+                 "--no-progress"]) == 2
+    assert "not signed" in capsys.readouterr().err and not (tmp_path / "a.csv").exists()
+    assert main(["score", str(signed), str(tmp_path / "in.csv"), "-o", str(tmp_path / "b.csv"),
+                 "--no-progress"]) == 0
+    monkeypatch.setenv(scoring.KEY_VARIABLE, "another-key")
+    with pytest.raises(BundleError, match="signature does not match"):
+        scoring.load_scorer(signed)
+    assert scoring.load_scorer(signed, key="team-key").kind == "logistic"  # the argument wins

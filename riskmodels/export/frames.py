@@ -17,7 +17,8 @@ from riskmodels import scoring
 from riskmodels.errors import BundleError
 
 
-def write_bundle(model_or_bundle, path, master_scale=None, metadata: dict | None = None) -> Path:
+def write_bundle(model_or_bundle, path, master_scale=None, metadata: dict | None = None,
+                 key=None) -> Path:
     """Write a scorer bundle file from a fitted model or a bundle dict; return the path.
 
     Parameters
@@ -25,6 +26,7 @@ def write_bundle(model_or_bundle, path, master_scale=None, metadata: dict | None
     model_or_bundle : a fitted :class:`~riskmodels.models.base.ScorerModel` or bundle content.
     path : where to write the JSON file (folders are created).
     master_scale, metadata : passed to ``model.to_bundle`` for a model.
+    key : sign the bundle with HMAC-SHA256 under this key (see ``scoring.sign``).
 
     Returns
     -------
@@ -47,8 +49,8 @@ def write_bundle(model_or_bundle, path, master_scale=None, metadata: dict | None
         content = model_or_bundle
     else:
         raise BundleError(f"cannot write a bundle from a {type(model_or_bundle).__name__}")
-    data = scoring.dumps_bundle(content)
-    scoring.read_bundle(data)  # refuse to write what could not be loaded
+    data = scoring.dumps_bundle(content, key=key)
+    scoring.read_bundle(data, key=key)  # refuse to write what could not be loaded
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return path

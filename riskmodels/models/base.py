@@ -204,12 +204,13 @@ class ScorerModel(OwnHTMLRepr, ClassifierMixin, BaseEstimator):
         }
         return scoring.seal(content)
 
-    def export(self, path, master_scale=None, metadata: dict | None = None, reference=None) -> Path:
+    def export(self, path, master_scale=None, metadata: dict | None = None, reference=None,
+               key=None) -> Path:
         """Write the scorer bundle (JSON) to ``path`` and return the path (``reference``: see
-        :meth:`to_bundle`)."""
+        :meth:`to_bundle`; ``key``: sign it with HMAC-SHA256, see ``scoring.sign``)."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(scoring.dumps_bundle(self.to_bundle(master_scale, metadata, reference)))
+        path.write_bytes(scoring.dumps_bundle(self.to_bundle(master_scale, metadata, reference), key=key))
         return path
 
     def score_frame(self, X, master_scale=None) -> dict:
