@@ -1066,20 +1066,24 @@ def _prepare_record(rules: list, record: dict) -> dict | None:
 
     It accepts only values that :func:`prepare_inputs` would pass unchanged
     (finite numbers within bounds, known categories, and a missing value
-    — None, NaN or an absent optional field — where the rule allows it), so
-    both paths agree.
+    — None, NaN or an absent optional field — where the rule allows or
+    imputes it), so both paths agree.
     """
     out = {}
     for rule in rules:
         name = rule["name"]
         v = record.get(name)
         if v is None or (type(v) is float and v != v):
-            if rule.get("missing", "error") != "allow" or (name not in record and rule.get("required", True)):
+            policy = rule.get("missing", "error")
+            if policy not in ("allow", "impute") or (name not in record and rule.get("required", True)):
                 return None
-            arr = np.empty(1, dtype=float if rule["type"] == "number" else object)
-            arr[0] = math.nan if rule["type"] == "number" else None
-            out[name] = arr
-            continue
+            if policy == "allow":
+                arr = np.empty(1, dtype=float if rule["type"] == "number" else object)
+                arr[0] = math.nan if rule["type"] == "number" else None
+                out[name] = arr
+                continue
+            # imputed: the fill then meets the same checks as a given value
+            v = float(rule["fill"]) if rule["type"] == "number" else str(rule["fill"])
         if rule["type"] == "number":
             if type(v) not in (float, int) or not math.isfinite(v):
                 return None
