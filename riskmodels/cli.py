@@ -9,6 +9,7 @@ Sub-commands::
     riskmodels runs compare RUN_A RUN_B  what changed between two comparison runs
     riskmodels score BUNDLE INPUT -o OUT batch-score a CSV/Parquet file with a bundle
                                          (--overwrite to replace OUT)
+    riskmodels export-sql BUNDLE         the bundle as one SQL SELECT (--dialect, --table, -o)
     riskmodels export-scorer BUNDLE DIR  scoring.py + the bundle + a usage example, for production
     riskmodels monitor BUNDLE DATA       monitor a period (exit 1 when the verdict is red)
 
@@ -130,6 +131,21 @@ def _cmd_export_scorer(args) -> int:
     written = export_scorer(args.bundle, args.folder, overwrite=args.overwrite)
     for path in written:
         print(f"wrote {path}")
+    return 0
+
+
+def _cmd_export_sql(args) -> int:
+    from riskmodels.export.sql import to_sql
+
+    sql = to_sql(args.bundle, dialect=args.dialect, table=args.table,
+                 keep=args.keep.split(",") if args.keep else None)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(sql + "\n")
+        print(f"wrote the {args.dialect} SELECT over table {args.table!r} to {args.output}",
+              file=sys.stderr)
+    else:
+        print(sql)
     return 0
 
 
@@ -260,6 +276,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--log-id", default=None, help="input column written as the log's record id")
     p.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")
     p.set_defaults(func=_cmd_score)
+
+    p = sub.add_parser("export-sql", help="the bundle as one SQL SELECT (duckdb, sqlite, "
+                                          "postgres, spark) returning what the scorer returns")
+    p.add_argument("bundle", help="the scorer bundle (JSON)")
+    p.add_argument("--dialect", choices=("duckdb", "sqlite", "postgres", "spark"), default="duckdb")
+    p.add_argument("--table", default="t", help="table or view with one row per record (default t)")
+    p.add_argument("--keep", default=None, help="comma-separated input columns to return first "
+                                                "(default: the bundle's inputs)")
+    p.add_argument("-o", "--output", default=None, help="write the SQL here (default: stdout)")
+    p.set_defaults(func=_cmd_export_sql)
 
     p = sub.add_parser("export-scorer", help="write scoring.py, the bundle and a usage example "
                                              "into a folder, for production code (numpy only)")

@@ -34,6 +34,7 @@ _LAZY = {
     "output_columns": "riskmodels.export.frames",
     "write_bundle": "riskmodels.export.frames",
     "export_scorer": "riskmodels.export.standalone",
+    "to_sql": "riskmodels.export.sql",
 }
 
 

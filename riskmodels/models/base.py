@@ -213,6 +213,12 @@ class ScorerModel(OwnHTMLRepr, ClassifierMixin, BaseEstimator):
         path.write_bytes(scoring.dumps_bundle(self.to_bundle(master_scale, metadata, reference), key=key))
         return path
 
+    def to_sql(self, dialect: str = "duckdb", table: str = "t", master_scale=None, **kwargs) -> str:
+        """The model's bundle as one SQL ``SELECT`` (see :func:`riskmodels.export.sql.to_sql`)."""
+        from riskmodels.export.sql import to_sql
+
+        return to_sql(self.to_bundle(master_scale), dialect, table, **kwargs)
+
     def score_frame(self, X, master_scale=None) -> dict:
         """Every output of the shared kernel for ``X``: pd, score, grade, raw, contributions."""
         self._check_fitted()
