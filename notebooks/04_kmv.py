@@ -105,7 +105,7 @@ dd_table.groupby("source").agg(firms=("dd", "size"), median_dd=("dd", "median"),
 # Firms that went on to default should sit closer to their default point.
 
 # %%
-kmv.plot_dd(test[columns], test["default"])
+kmv.plot(test[columns], test["default"])
 plt.show()
 
 # %% [markdown]

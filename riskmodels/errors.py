@@ -120,10 +120,12 @@ class ParameterError(RiskModelsError, ValueError, TypeError):
     """
 
     def __init__(self, violations, context: str = ""):
-        if isinstance(violations, str):
-            violations = [Violation("-", violations, "a valid value")]
-        self.violations = list(violations)
         head = f"{context}: " if context else ""
+        if isinstance(violations, str):  # one message that names the parameter itself
+            self.violations = []
+            super().__init__(f"{head}{violations}")
+            return
+        self.violations = list(violations)
         lines = "\n".join(f"  - {v.column}: {v.rule}; expected {v.expected}" for v in self.violations)
         super().__init__(f"{head}{len(self.violations)} invalid parameter(s):\n{lines}")
 

@@ -402,7 +402,7 @@ def test_sensitivities_and_plot(fitted, portfolio):
     sens = fitted.sensitivities(test.iloc[:50])
     assert (sens["dpd_dleverage"] > 0).all() and (sens["dpd_dasset_vol"].notna()).all()
     assert set(sens["source"]) <= {"market", "proxy"}
-    ax = fitted.plot_dd(test, test["default"])
+    ax = fitted.plot(test, test["default"])
     assert len(ax.patches) > 0 and "default" in " ".join(t.get_text() for t in ax.get_legend().get_texts())
     assert plot_dd_by_outcome([0.5, 2.0], [1, 0]).get_title() == "Distance to default by outcome"
 

@@ -30,7 +30,7 @@ from sklearn.isotonic import IsotonicRegression
 
 from riskmodels import scoring
 from riskmodels.data.schema import require_binary_target
-from riskmodels.errors import DataValidationError, NotFittedError, Violation
+from riskmodels.errors import DataValidationError, NotFittedError, ParameterError, Violation
 
 
 def check_scores(values, name: str = "score", low=None, high=None) -> np.ndarray:
@@ -333,6 +333,6 @@ class CentralTendencyCalibrator(_Calibrator):
             self.sample_rate_ = rate
             self.delta_ = float(scoring.logit(self.target_pd) - scoring.logit(rate))
         else:
-            raise ValueError(f"method must be 'intercept' or 'bayes', got {self.method!r}")
+            raise ParameterError(f"method must be 'intercept' or 'bayes', got {self.method!r}")
         self.steps_ = [{"method": "logit_shift", "delta": self.delta_}]
         return self

@@ -20,7 +20,7 @@ from riskmodels.calibration.calibrators import check_scores
 from riskmodels.calibration.grade_tests import binomial_test, jeffreys_test
 from riskmodels.calibration.master_scale import MasterScale
 from riskmodels.data.schema import require_binary_target
-from riskmodels.errors import DataValidationError, Violation
+from riskmodels.errors import DataValidationError, ParameterError, Violation
 
 DEFAULT_LABELS = ("AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C")
 
@@ -105,7 +105,7 @@ def grade_table(pd_, y, scale: MasterScale, reference: str = "mean", alternative
     [[1, 0], [2, 1]]
     """
     if reference not in ("mean", "midpoint"):
-        raise ValueError(f"reference must be 'mean' or 'midpoint', got {reference!r}")
+        raise ParameterError(f"reference must be 'mean' or 'midpoint', got {reference!r}")
     p, t = _check_pd_y(pd_, y)
     idx = scale.grade_index(p)
     k = scale.n_grades

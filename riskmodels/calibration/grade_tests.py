@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from riskmodels.errors import DataValidationError, Violation
+from riskmodels.errors import DataValidationError, ParameterError, Violation
 
 
 def _grade_arrays(pd, n, defaults):
@@ -59,7 +59,7 @@ def _p_value(upper, lower, alternative: str):
         return lower
     if alternative == "two-sided":
         return np.minimum(1.0, 2 * np.minimum(upper, lower))
-    raise ValueError(f"alternative must be 'greater', 'less' or 'two-sided', got {alternative!r}")
+    raise ParameterError(f"alternative must be 'greater', 'less' or 'two-sided', got {alternative!r}")
 
 
 def binomial_test(pd, n, defaults, alternative: str = "greater"):
@@ -155,7 +155,7 @@ def hosmer_lemeshow(pd, n, defaults, df="G-2"):
     g = int(keep.sum())
     dof = {"G-2": g - 2, "G": g}.get(df, df) if isinstance(df, str) else int(df)
     if not isinstance(dof, int) or dof < 1:
-        raise ValueError(f"df must be 'G', 'G-2' or a positive int and leave >= 1 degree of freedom "
+        raise ParameterError(f"df must be 'G', 'G-2' or a positive int and leave >= 1 degree of freedom "
                          f"({g} non-empty grades), got {df!r}")
     return stat, float(stats.chi2.sf(stat, dof)), dof
 

@@ -7,10 +7,12 @@ while the others complete.
 
 Examples
 --------
+>>> import tempfile
+>>> out = tempfile.mkdtemp()  # the report goes here, not into the working folder
 >>> cmp = compare({"name": "doc", "data": {"source": "taiwan", "sample": 3000},
 ...                "models": [{"name": "scorecard", "type": "logistic",
 ...                            "features": ["PAY_0", "LIMIT_BAL", "AGE"]}],
-...                "tracking": {"enabled": False}}, progress=False)
+...                "tracking": {"enabled": False}}, progress=False, output_dir=out)
 >>> cmp.table.loc["scorecard", "auc"] > 0.6
 True
 """

@@ -493,13 +493,33 @@ class CrossTabModel(ScorerModel):
     def plot(self, ax=None, annotate: bool = True):
         """Heat map of the cell PDs over the first two factors (one panel per bin of a third).
 
-        With one factor: raw and final rates per bin. Returns the Axes (or an array of Axes).
+        With one factor: raw and final rates per bin. With four or more factors the
+        factors after the third are averaged out (record-weighted; unweighted where a
+        cell has no records). Returns the Axes (or an array of Axes).
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> rng = np.random.default_rng(0)
+        >>> X = pd.DataFrame({f"f{i}": rng.integers(0, 3, 800) for i in range(4)})
+        >>> y = (rng.uniform(size=800) < 0.1).astype(int)
+        >>> len(CrossTabModel(binning={f"f{i}": {"type": "numeric", "edges": [0.5, 1.5], "missing_bin": 3}
+        ...                                for i in range(4)}, min_cell_size=0).fit(X, y).plot(annotate=False))
+        3
         """
         import matplotlib.pyplot as plt
 
         self._check_fitted()
         rates = self.level_rates_[-1].reshape(self.grid_shape_)
         counts = self.cells_["n"].to_numpy().reshape(self.grid_shape_)
+        if len(self.grid_shape_) > 3:
+            extra = tuple(range(3, len(self.grid_shape_)))
+            total = counts.sum(axis=extra)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                weighted = (rates * counts).sum(axis=extra) / total
+            rates = np.where(total > 0, weighted, rates.mean(axis=extra))
+            counts = total
         if len(self.grid_shape_) == 1:
             ax = ax or plt.subplots(figsize=(6, 3))[1]
             x = np.arange(len(rates))

@@ -20,7 +20,7 @@ from scipy import stats
 
 from riskmodels.calibration.calibrators import check_scores
 from riskmodels.calibration.grade_tests import hosmer_lemeshow, vasicek_default_sf
-from riskmodels.errors import DataValidationError, Violation
+from riskmodels.errors import DataValidationError, ParameterError, Violation
 
 ZONES = ("green", "yellow", "red")
 
@@ -68,7 +68,7 @@ def bins_of(pd_, n_bins: int = 10, strategy: str = "quantile") -> np.ndarray:
     """
     p = check_scores(pd_, "pd", 0.0, 1.0)
     if n_bins < 1:
-        raise ValueError(f"n_bins must be >= 1, got {n_bins}")
+        raise ParameterError(f"n_bins must be >= 1, got {n_bins}")
     if strategy == "quantile":
         order = np.argsort(p, kind="stable")
         out = np.empty(len(p), dtype=np.int64)
@@ -77,7 +77,7 @@ def bins_of(pd_, n_bins: int = 10, strategy: str = "quantile") -> np.ndarray:
         return out
     if strategy == "uniform":
         return np.minimum((p * n_bins).astype(np.int64), n_bins - 1)
-    raise ValueError(f"strategy must be 'quantile' or 'uniform', got {strategy!r}")
+    raise ParameterError(f"strategy must be 'quantile' or 'uniform', got {strategy!r}")
 
 
 def _group(t, p, groups):

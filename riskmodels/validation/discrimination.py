@@ -26,7 +26,7 @@ import pandas as pd
 from scipy import stats
 
 from riskmodels.data.schema import require_binary_target
-from riskmodels.errors import DataValidationError, Violation
+from riskmodels.errors import DataValidationError, ParameterError, Violation
 
 
 def _check(y, score, name="score"):
@@ -277,7 +277,7 @@ def auc_ci(y, score, level: float = 0.95, method: str = "delong") -> AUCResult:
     (0.75, 0.2041)
     """
     if method != "delong":
-        raise ValueError(f"method must be 'delong', got {method!r}")
+        raise ParameterError(f"method must be 'delong', got {method!r}")
     aucs, cov = delong_covariance(y, score)
     a, se = float(aucs[0]), float(np.sqrt(cov[0, 0]))
     z = stats.norm.ppf(0.5 + level / 2)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -272,7 +274,26 @@ class KMVModel(ScorerModel):
         result["source"] = table["source"]
         return result
 
-    def plot_dd(self, X, y, ax=None):
-        """DD distribution by outcome (see :func:`plot_dd_by_outcome`)."""
+    def plot(self, X, y, ax=None):
+        """DD distribution by outcome (see :func:`plot_dd_by_outcome`); returns the Axes.
+
+        Parameters
+        ----------
+        X : DataFrame
+            Firms, with the columns ``fit`` used.
+        y : array-like
+            0/1 default outcome per firm.
+        ax : matplotlib Axes, optional
+            Where to draw (a new figure when None).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
         return plot_dd_by_outcome(self.dd_frame(X)["dd"].to_numpy(), require_binary_target(y, "y"), ax=ax)
+
+    def plot_dd(self, X, y, ax=None):
+        """Deprecated name of :meth:`plot` (kept for one release)."""
+        warnings.warn("KMVModel.plot_dd is renamed KMVModel.plot", DeprecationWarning, stacklevel=2)
+        return self.plot(X, y, ax=ax)
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from riskmodels import scoring
-from riskmodels.errors import ConvergenceError, DataValidationError, Violation
+from riskmodels.errors import ConvergenceError, DataValidationError, ParameterError, Violation
 from riskmodels.models.kmv.checks import (
     MAX_ROWS_SHOWN,
     MERTON_STATUS,
@@ -159,7 +159,7 @@ def solve_merton(equity, equity_vol, debt, rate, horizon: float = 1.0, *, tol: f
     (['converged', 'zero_volatility'], [0.127, 0.0])
     """
     if on_failure not in ("flag", "raise"):
-        raise ValueError("on_failure must be 'flag' or 'raise'")
+        raise ParameterError("on_failure must be 'flag' or 'raise'")
     horizon = check_horizon(horizon, "solve_merton")
     equity, equity_vol, debt, rate = check_arrays("solve_merton", equity=equity, equity_vol=equity_vol,
                                              debt=debt, rate=rate)
@@ -254,7 +254,7 @@ def distance_to_default(asset_value, asset_vol, default_point, drift: float = 0.
             dd = (value - dpt) / (value * vol)
         return np.where(np.isnan(dd), 0.0, dd)
     if form != "log":
-        raise ValueError("form must be 'log' or 'simple'")
+        raise ParameterError("form must be 'log' or 'simple'")
     return scoring.kmv_dd(value, vol, dpt, mu, horizon)
 
 
