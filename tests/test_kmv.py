@@ -1,7 +1,9 @@
 """KMV-style structural models: Merton solver, DD forms, iterative estimator, DD→PD, KMVModel.
 
-Known answers come from ../shared/reference/known_answers.md (KMV-1..3, BS-1, round trip)
-and Hull, Options, Futures, and Other Derivatives (8th ed., ch. 24 "Credit risk"): E = 3,
+Known answers: Crosbie & Bohn, "Modeling Default Risk" (Moody's KMV, 2003) for the default
+point, DD and the DD→EDF table (KMV-1..3); Bharath & Shumway, "Forecasting Default with the
+Merton Distance to Default Model", RFS 21(3), 2008 for the naive DD (BS-1); Merton (1974)
+priced back for the round trip; and Hull, Options, Futures, and Other Derivatives (8th ed., ch. 24 "Credit risk"): E = 3,
 σE = 80 %, r = 5 %, D = 10, T = 1 → V = 12.40, σV = 21.23 %, risk-neutral PD 12.7 %.
 """
 

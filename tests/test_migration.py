@@ -52,14 +52,15 @@ def lando_skodeberg_panel() -> pd.DataFrame:
 
 # ---------------------------------------------------------------- known answers
 def test_lando_skodeberg_cohort_matrix():
-    # known_answers.md, Lando & Skødeberg (2002) toy: cohort P
+    # Lando & Skødeberg, "Analyzing rating transitions and rating drift with continuous
+    # observations", J. Banking & Finance 26 (2002), the toy example: cohort P
     result = cohort_matrix(lando_skodeberg_panel(), GRADES)
     np.testing.assert_allclose(result.matrix, [[0.9, 0.1, 0], [0.1, 0.8, 0.1], [0, 0, 1]], atol=1e-12)
     assert result.counts.sum() == 20 and result.info["cohorts"] == 1
 
 
 def test_lando_skodeberg_duration_generator_and_exp():
-    # known_answers.md, Lando & Skødeberg (2002) toy: exposures 9.5 / 10.0, Λ and exp(Λ)
+    # Lando & Skødeberg (2002), the toy example: exposures 9.5 / 10.0, Λ and exp(Λ)
     result = duration_matrix(lando_skodeberg_panel(), GRADES)
     np.testing.assert_allclose(result.exposure, [9.5, 10.0, 0.0], atol=1e-12)
     np.testing.assert_allclose(result.generator, [[-0.105263, 0.105263, 0], [0.1, -0.2, 0.1], [0, 0, 0]],

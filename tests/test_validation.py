@@ -1,6 +1,9 @@
 """Discrimination, calibration accuracy, stability and ValidationReport (riskmodels.validation).
 
-Known answers come from ../shared/reference/known_answers.md unless a test cites another source.
+Known answers: the toy set D1 (ten PDs, three defaults) is worked by hand from the definitions
+(Brier 1950; Spiegelhalter 1986; Hanley & McNeil 1982 for the AUC; Kolmogorov–Smirnov); the
+PSI from Yurdakul, "Statistical Properties of Population Stability Index" (2018); tests citing
+another source say so.
 """
 
 import matplotlib
@@ -281,7 +284,7 @@ def test_csi_detects_a_shift_and_keeps_missing_values():
 
 
 def test_ecb_herfindahl_test_known_answer():
-    # ECB (2019) validation instructions section 2.5.5.3, via known_answers.md
+    # ECB (2019), Instructions for reporting the validation results of internal models, §2.5.5.3
     r = herfindahl_test([100, 200, 300, 250, 150], [50, 150, 400, 300, 100])
     assert r["cv_initial"] == pytest.approx(0.3535534, abs=1e-7)
     assert r["cv_current"] == pytest.approx(0.6519202, abs=1e-7)
