@@ -72,7 +72,7 @@ def category_counts(labels, categories) -> np.ndarray:
     import pandas as pd
 
     values = pd.Series(np.asarray(labels, dtype=object))
-    codes = pd.Categorical(values, categories=list(categories)).codes.astype(np.int64)
+    codes = pd.Index(list(categories), dtype=object).get_indexer(values).astype(np.int64)
     missing = values.isna().to_numpy()
     codes[codes < 0] = len(categories)  # unknown ...
     codes[missing] = len(categories) + 1  # ... unless missing
