@@ -1,0 +1,52 @@
+"""Fitting on a Spark DataFrame: aggregates on the executors, the same maths on the driver.
+
+``riskmodels.spark.fit(estimator, spark_df, target="default")`` fits an
+estimator on the rows of a Spark DataFrame and returns the same estimator,
+fitted, equal to ``estimator.fit(X, y)`` on those rows: the binning's
+counts, the WoE rows and the IRLS sums are Spark aggregates; the optimiser,
+WoE/IV, the IRLS solve, the selection rules, points and bundle are the local
+functions on the driver. ``export()`` and scoring are unchanged.
+
+Modules: :mod:`~riskmodels.spark.binning` (pre-bins and counts),
+:mod:`~riskmodels.spark.woe` (WoE as column expressions),
+:mod:`~riskmodels.spark.irls` (distributed IRLS),
+:mod:`~riskmodels.spark.logistic` (the scorecard's fit steps).
+"""
+
+from __future__ import annotations
+
+from riskmodels.errors import DataValidationError, Violation
+
+
+def fit(estimator, spark_df, target: str = "default", **options):
+    """Fit ``estimator`` on a Spark DataFrame; returns the same estimator, fitted.
+
+    Parameters
+    ----------
+    estimator : a LogisticScorecard or BinningProcess.
+    spark_df : pyspark DataFrame with the estimator's columns and ``target``.
+    target : the 0/1 default flag (1 = default).
+    **options : ``prebin="exact" | "approx"``, ``relative_error`` (pre-bin edges,
+        see :func:`riskmodels.spark.binning.fit_binning`); for a scorecard also
+        ``collect_below`` (see :func:`riskmodels.spark.logistic.fit_scorecard`).
+
+    Returns
+    -------
+    the estimator, fitted as ``estimator.fit(X, y)`` on the same rows would be.
+    """
+    from riskmodels.binning import BinningProcess
+    from riskmodels.models.logistic import LogisticScorecard
+
+    if isinstance(estimator, LogisticScorecard):
+        from riskmodels.spark.logistic import fit_scorecard
+
+        return fit_scorecard(estimator, spark_df, target, **options)
+    if isinstance(estimator, BinningProcess):
+        from riskmodels.spark.binning import fit_binning
+
+        return fit_binning(estimator, spark_df, target, **options)
+    raise DataValidationError([Violation("estimator", f"is a {type(estimator).__name__}",
+                                         "a LogisticScorecard or BinningProcess")])
+
+
+__all__ = ["fit"]

@@ -1,0 +1,168 @@
+"""riskmodels.spark: fitting on a Spark DataFrame equals fitting the same rows locally.
+
+Parity is the specification (design.md, "After adoption, at scale": the
+entry point ``riskmodels.spark.fit(estimator, spark_df, target)`` equals
+``estimator.fit(X, y)`` on the same rows: same bins, same selected features,
+coefficients and p-values to 1e-8). The references are the local
+BinningProcess / LogisticScorecard and statsmodels' Logit.
+"""
+
+import os
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+
+import riskmodels.spark as rs
+from riskmodels import scoring
+from riskmodels.binning import BinningProcess
+from riskmodels.binning.prebinning import quantile_splits
+from riskmodels.data.loaders import load_german
+from riskmodels.errors import DataValidationError
+from riskmodels.models.logistic import LogisticScorecard
+from riskmodels.spark.binning import exact_order_statistics, fit_binning
+from riskmodels.spark.irls import fit_logit
+from riskmodels.spark.woe import woe_frame
+
+
+@pytest.fixture(scope="module")
+def spark():
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    from pyspark.sql import SparkSession
+
+    session = (SparkSession.builder.master("local[2]").appName("riskmodels-spark-fit-tests")
+               .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+               .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+               .config("spark.sql.shuffle.partitions", "2").getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+
+
+@pytest.fixture(scope="module")
+def mixed():
+    """Numbers with missing values and a special code, ties, few distinct values, categories."""
+    rng = np.random.default_rng(7)
+    n = 4000
+    f = pd.DataFrame({"a": rng.normal(size=n), "ties": np.round(rng.exponential(size=n), 1),
+                      "few": rng.integers(0, 6, n).astype(float),
+                      "cat": rng.choice(["u", "v", "w", "z"], n), "given": rng.uniform(0, 10, n)})
+    f.loc[rng.random(n) < 0.05, "a"] = np.nan
+    f.loc[rng.random(n) < 0.04, "ties"] = -1.0
+    f.loc[rng.random(n) < 0.03, "cat"] = None
+    logit = -2 + f["a"].fillna(0) + 0.5 * (f["cat"] == "u") - 0.3 * f["few"] + 0.2 * f["ties"]
+    f["default"] = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    return f
+
+
+def _same_binning(a, b):
+    assert a.dtype == b.dtype and a.n_prebins_ == b.n_prebins_
+    if a.dtype == "numerical":
+        np.testing.assert_array_equal(a.prebin_splits_, b.prebin_splits_)
+    else:
+        assert a.prebin_groups_ == b.prebin_groups_
+    np.testing.assert_array_equal(a.prebin_events_, b.prebin_events_)
+    np.testing.assert_array_equal(a.prebin_nonevents_, b.prebin_nonevents_)
+    np.testing.assert_array_equal(a.table_.events, b.table_.events)
+    np.testing.assert_array_equal(a.table_.non_events, b.table_.non_events)
+    assert a.to_bundle() == b.to_bundle()
+    assert a.iv_ == b.iv_ and a.status_ == b.status_
+
+
+def test_exact_order_statistics_equal_numpy_sort(spark):
+    rng = np.random.default_rng(3)
+    x = np.concatenate([np.round(rng.normal(size=2000), 2), np.zeros(1000)])  # ties and a mass point
+    sdf = spark.createDataFrame(pd.DataFrame({"x": x}))
+    from pyspark.sql import functions as F
+
+    pos = np.array([0, 17, 999, 1500, 2999])
+    found = exact_order_statistics(sdf, {"x": (F.col("x").isNotNull(), len(x), pos)}, relative_error=0.01)
+    np.testing.assert_array_equal(found["x"], np.sort(x)[pos])
+
+
+def test_binning_equals_local_binning_process(spark, mixed):
+    params = dict(special_codes=[-1.0], categorical_variables=["cat"],
+                  binning_fit_params={"given": {"user_splits": [2.5, 5.0, 7.5]}})
+    local = BinningProcess(**params).fit(mixed.drop(columns="default"), mixed["default"])
+    remote = fit_binning(BinningProcess(**params), spark.createDataFrame(mixed), "default")
+    assert remote.variable_names_ == local.variable_names_
+    for name in local.variable_names_:
+        _same_binning(remote.binnings_[name], local.binnings_[name])
+    pd.testing.assert_series_equal(remote.iv_, local.iv_)
+    # the local pre-binning rule (quantile_splits) on the clean values, as a third opinion
+    clean = mixed["a"].dropna().to_numpy()
+    np.testing.assert_array_equal(remote.binnings_["a"].prebin_splits_, quantile_splits(clean, 20))
+
+
+def test_approximate_edges_are_observed_values_and_close(spark, mixed):
+    remote = fit_binning(BinningProcess(variable_names=["a"]), spark.createDataFrame(mixed), "default",
+                         prebin="approx", relative_error=0.01)
+    local = BinningProcess(variable_names=["a"]).fit(mixed, mixed["default"])
+    approx, exact = remote.binnings_["a"].prebin_splits_, local.binnings_["a"].prebin_splits_
+    clean = np.sort(mixed["a"].dropna().to_numpy())
+    assert np.isin(approx, clean).all() and len(approx) == len(exact)
+    ranks = np.searchsorted(clean, approx) - np.searchsorted(clean, exact)
+    assert np.abs(ranks).max() <= 0.01 * len(clean) + 1  # approxQuantile's rank guarantee
+
+
+def test_woe_columns_equal_local_transform(spark, mixed):
+    local = BinningProcess(special_codes=[-1.0]).fit(mixed.drop(columns="default"), mixed["default"])
+    extra = mixed.head(3).assign(cat=["never-seen", None, "u"], a=[np.nan, 99.0, -99.0])
+    frame = pd.concat([mixed, extra], ignore_index=True)
+    sdf = spark.createDataFrame(frame.drop(columns="default").assign(row=np.arange(len(frame))))
+    out = woe_frame(local, sdf, keep=("row",)).toPandas().sort_values("row")
+    expected = local.transform(frame.drop(columns="default"))
+    np.testing.assert_array_equal(out[local.variable_names_].to_numpy(), expected)  # bit for bit
+
+
+def test_distributed_irls_equals_statsmodels(spark, mixed):
+    frame = mixed.assign(a=mixed["a"].fillna(0.0), u=(mixed["cat"] == "u").astype(float))
+    cols = ["a", "few", "u"]
+    fit = fit_logit(spark.createDataFrame(frame[cols + ["default"]]), cols, "default", collect_below=0)
+    ref = sm.Logit(frame["default"].astype(float), sm.add_constant(frame[cols])).fit(disp=0, method="newton")
+    for attr in ("params", "bse", "pvalues", "tvalues"):
+        np.testing.assert_allclose(getattr(fit, attr).to_numpy(), getattr(ref, attr).to_numpy(), rtol=0, atol=1e-8)
+    np.testing.assert_allclose(fit.conf_int().to_numpy(), ref.conf_int().to_numpy(), atol=1e-8)
+    assert fit.llf == pytest.approx(ref.llf, abs=1e-8) and fit.aic == pytest.approx(ref.aic, abs=1e-8)
+    # statsmodels fits the null model iteratively (to ~1e-7); ours is the closed form
+    assert fit.llnull == pytest.approx(ref.llnull, rel=1e-9)
+
+
+def _same_scorecard(remote, local, X):
+    assert remote.features_ == local.features_
+    a, b = remote.coef_table_, local.coef_table_
+    for col in ("coef", "std_err", "z", "p_value", "ci_low", "ci_high", "vif", "iv"):
+        np.testing.assert_allclose(a[col].to_numpy(float), b[col].to_numpy(float), rtol=0, atol=1e-8,
+                                   err_msg=col)
+    assert remote.selection_log_[["action", "feature"]].equals(local.selection_log_[["action", "feature"]])
+    for name in local.features_:
+        _same_binning(remote.binning_.binnings_[name], local.binning_.binnings_[name])
+    scorer = scoring.Scorer(remote.to_bundle())  # the exported bundle scores as the local model
+    np.testing.assert_allclose(scorer.score(X)["pd"], local.predict_proba(X)[:, 1], rtol=0, atol=1e-12)
+
+
+def test_scorecard_on_german_equals_local_fit(spark):
+    german = load_german().rename(columns={"target": "default"})
+    X = german.drop(columns="default")
+    local = LogisticScorecard(max_features=6).fit(X, german["default"])
+    remote = rs.fit(LogisticScorecard(max_features=6), spark.createDataFrame(german), target="default")
+    _same_scorecard(remote, local, X)
+    assert "Logit (distributed IRLS" in remote.summary()
+
+
+def test_selection_with_every_pass_in_spark_equals_local(spark, mixed):
+    X = mixed.drop(columns="default")
+    params = dict(features=["a", "cat", "ties"], selection="forward", criterion="aic", special_codes=[-1.0])
+    local = LogisticScorecard(**params).fit(X, mixed["default"])
+    remote = rs.fit(LogisticScorecard(**params), spark.createDataFrame(mixed), collect_below=0)
+    assert remote.spark_fit_["irls_in_spark"] and remote.spark_fit_["passes"] > 3
+    _same_scorecard(remote, local, X)
+
+
+def test_bad_target_names_column_and_rows(spark):
+    sdf = spark.createDataFrame(pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "default": [0, 1, 2, 0]}))
+    with pytest.raises(DataValidationError, match=r"'default'.*other than 0/1.*\[2\]"):
+        rs.fit(BinningProcess(), sdf)
+    with pytest.raises(DataValidationError, match="a LogisticScorecard or BinningProcess"):
+        rs.fit(object(), sdf)
