@@ -86,8 +86,8 @@ def test_binning_equals_local_binning_process(spark, mixed):
                   binning_fit_params={"given": {"user_splits": [2.5, 5.0, 7.5]}})
     local = BinningProcess(**params).fit(mixed.drop(columns="default"), mixed["default"])
     remote = fit_binning(BinningProcess(**params), spark.createDataFrame(mixed), "default")
-    assert remote.variable_names_ == local.variable_names_
-    for name in local.variable_names_:
+    assert remote.features_ == local.features_
+    for name in local.features_:
         _same_binning(remote.binnings_[name], local.binnings_[name])
     pd.testing.assert_series_equal(remote.iv_, local.iv_)
     # the local pre-binning rule (quantile_splits) on the clean values, as a third opinion
@@ -96,9 +96,9 @@ def test_binning_equals_local_binning_process(spark, mixed):
 
 
 def test_approximate_edges_are_observed_values_and_close(spark, mixed):
-    remote = fit_binning(BinningProcess(variable_names=["a"]), spark.createDataFrame(mixed), "default",
+    remote = fit_binning(BinningProcess(features=["a"]), spark.createDataFrame(mixed), "default",
                          prebin="approx", relative_error=0.01)
-    local = BinningProcess(variable_names=["a"]).fit(mixed, mixed["default"])
+    local = BinningProcess(features=["a"]).fit(mixed, mixed["default"])
     approx, exact = remote.binnings_["a"].prebin_splits_, local.binnings_["a"].prebin_splits_
     clean = np.sort(mixed["a"].dropna().to_numpy())
     assert np.isin(approx, clean).all() and len(approx) == len(exact)
@@ -113,7 +113,7 @@ def test_woe_columns_equal_local_transform(spark, mixed):
     sdf = spark.createDataFrame(frame.drop(columns="default").assign(row=np.arange(len(frame))))
     out = woe_frame(local, sdf, keep=("row",)).toPandas().sort_values("row")
     expected = local.transform(frame.drop(columns="default"))
-    np.testing.assert_array_equal(out[local.variable_names_].to_numpy(), expected)  # bit for bit
+    np.testing.assert_array_equal(out[local.features_].to_numpy(), expected)  # bit for bit
 
 
 def test_distributed_irls_equals_statsmodels(spark, mixed):

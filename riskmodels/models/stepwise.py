@@ -296,9 +296,29 @@ def stepwise_select(W, y, candidates: list, direction: str = "stepwise", criteri
     >>> stepwise_select(W, y, ["a", "b", "noise"])[0]
     ['a', 'b']
     """
-    _check(direction, criterion, p_enter, p_remove)
     names = list(candidates)
-    data = collapse_rows(W[names].to_numpy(dtype=float), y)
+    return select_collapsed(collapse_rows(W[names].to_numpy(dtype=float), y), names, direction, criterion,
+                            p_enter, p_remove, max_features)
+
+
+def select_collapsed(data: Collapsed, names: list, direction: str = "stepwise", criterion: str = "pvalue",
+                     p_enter: float = 0.05, p_remove: float = 0.10,
+                     max_features: int | None = None) -> tuple[list, list]:
+    """:func:`stepwise_select` on already collapsed rows (columns of ``data.X`` named ``names``).
+
+    The entry for callers that hold the distinct rows and their counts, not
+    the records (e.g. :mod:`riskmodels.spark`, which groups them in Spark).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(800, 2))
+    >>> y = (rng.random(800) < 1 / (1 + np.exp(X[:, 0]))).astype(int)
+    >>> select_collapsed(collapse_rows(X, y), ["a", "noise"])[0][0]
+    'a'
+    """
+    _check(direction, criterion, p_enter, p_remove)
+    names = list(names)
     log = []
     if direction == "backward":
         chosen = list(range(len(names)))

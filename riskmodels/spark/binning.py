@@ -38,8 +38,9 @@ import pandas as pd
 
 from riskmodels.binning import BinningProcess, OptimalBinning
 from riskmodels.binning.prebinning import order_categories
-from riskmodels.binning.process import SHARED_PARAMS
+from riskmodels.binning.process import SHARED_PARAMS, SPECIAL_OVERLAP
 from riskmodels.errors import DataIntegrityError, DataValidationError, Violation
+from riskmodels.scoring import category_label
 
 PREBIN_METHODS = ("exact", "approx")
 BRACKET_VALUES = 2_000  # about 3·BRACKET_VALUES values collected per edge at most
@@ -70,7 +71,7 @@ def _special_hits(name: str, codes, numeric: bool) -> list:
     F = _functions()
     if numeric:
         return [F.col(name).cast("double") == F.lit(float(code)) for code in codes]
-    return [F.col(name).cast("string") == F.lit(str(code)) for code in codes]
+    return [F.col(name).cast("string") == F.lit(category_label(code)) for code in codes]
 
 
 def _clean(name: str, codes, numeric: bool):
@@ -291,9 +292,7 @@ def _set_categorical(ob: OptimalBinning, labels, events, totals):
     order = np.argsort(labels.astype(str), kind="stable")
     labels, events, totals = labels[order].astype(str), np.asarray(events)[order], np.asarray(totals)[order]
     if ob.user_splits is not None:
-        groups = [[str(c) for c in g] for g in ob.user_splits]
-        listed = {c for g in groups for c in g}
-        groups += [[str(c)] for c in labels if c not in listed]
+        groups = ob._user_groups([str(c) for c in labels])
     else:
         groups = [[str(labels[i])] for i in order_categories(list(labels), events, totals - events)]
     ob.prebin_groups_ = groups
@@ -346,7 +345,7 @@ def fit_binning(binning: BinningProcess, spark_df, target: str = "default", preb
         raise DataValidationError([Violation("prebin", f"is {prebin!r}", f"one of {PREBIN_METHODS}")])
     n_rows, _ = spark_target(spark_df, target)
     columns = [c for c in spark_df.columns if c != target]
-    names = list(columns) if binning.variable_names is None else list(binning.variable_names)
+    names = list(columns) if binning.features is None else list(binning.features)
     absent = [n for n in names if n not in spark_df.columns or n == target]
     if absent:
         raise DataValidationError([Violation(n, "missing column", "a column to bin") for n in absent])
@@ -365,6 +364,9 @@ def fit_binning(binning: BinningProcess, spark_df, target: str = "default", preb
                        else name not in numeric_types)
         params = {**shared, "dtype": "categorical" if categorical else "numerical", **overrides.get(name, {})}
         ob = _optimal_binning(name, params)
+        if ob.dtype == "numerical" and ob.prebinning_method != "quantile" and ob.user_splits is None:
+            raise DataValidationError([Violation(f"{name}.prebinning_method", f"is {ob.prebinning_method!r}",
+                                                 "'quantile' (or user_splits) on Spark")])
         ob.special_codes_ = list(ob.special_codes or [])
         bins[name] = ob
     numeric = [n for n in names if bins[n].dtype == "numerical"]
@@ -432,13 +434,46 @@ def fit_binning(binning: BinningProcess, spark_df, target: str = "default", preb
                              lc["n"].to_numpy(dtype=np.int64))
         ob.n_total_ = n_rows
         ob._solve()
+        ob._warn_special_collapse()
         ob.n_features_in_ = 1
     binning.binnings_ = bins
-    binning.variable_names_ = names
+    binning.features_ = names
+    binning.special_overlaps_ = _special_overlaps(spark_df, bins)
     binning.feature_names_in_ = np.asarray(columns, dtype=object)
     binning.n_features_in_ = len(columns)
     binning.iv_ = pd.Series({n: b.iv_ for n, b in bins.items()}, name="iv")
     return binning
+
+
+def _special_overlaps(spark_df, bins) -> list:
+    """Pairs of columns whose special-code rows are (nearly) the same rows, as BinningProcess finds them."""
+    import warnings
+
+    F = _functions()
+    flagged = [n for n, b in bins.items()
+               if b.special_codes_ and (b.extra_events_[1:].sum() + b.extra_nonevents_[1:].sum()) > 0]
+    pairs = [(a, b) for i, a in enumerate(flagged) for b in flagged[i + 1:]]
+    if not pairs:
+        return []
+    hit = {}
+    for n in flagged:
+        cond = F.lit(False)
+        for h in _special_hits(n, bins[n].special_codes_, bins[n].dtype == "numerical"):
+            cond = cond | F.coalesce(h, F.lit(False))
+        hit[n] = cond
+    aggs = []
+    for i, (a, b) in enumerate(pairs):
+        aggs += [F.sum((hit[a] & hit[b]).cast("long")).alias(f"b{i}"), F.sum((hit[a] | hit[b]).cast("long")).alias(f"e{i}")]
+    row = spark_df.agg(*aggs).first()
+    found = []
+    for i, (a, b) in enumerate(pairs):
+        both, either = int(row[f"b{i}"]), int(row[f"e{i}"])
+        if either and both / either >= SPECIAL_OVERLAP:
+            found.append((a, b, both, both / either))
+            warnings.warn(f"BinningProcess: the special-code bins of {a!r} and {b!r} flag the same "
+                          f"{both} rows (Jaccard {both / either:.2f}): their special WoE columns are "
+                          "collinear", UserWarning, stacklevel=3)
+    return found
 
 
 def _label_histogram(spark_df, labels: dict, target: str) -> dict:

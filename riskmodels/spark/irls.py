@@ -180,13 +180,28 @@ class GroupedDesign:
             local = self.frame.toPandas()
             self._rows = (local[[f"w{i}" for i in range(len(self.columns))]].to_numpy(dtype=float),
                           local["_n"].to_numpy(dtype=float), local["_d"].to_numpy(dtype=float))
-            self.frame.unpersist()
         self.passes = 0
 
     @property
     def irls_in_spark(self) -> bool:
         """True when every IRLS pass runs as a Spark job (the rows were not collected)."""
         return self._rows is None
+
+    def to_collapsed(self, names=None):
+        """The distinct rows of ``names`` (default: all columns) as a local ``Collapsed``.
+
+        Driver memory: one row per distinct WoE combination, not per record.
+        """
+        from pyspark.sql import functions as F
+
+        from riskmodels.models.stepwise import Collapsed
+
+        names = self.columns if names is None else list(names)
+        cols = [f"w{self.columns.index(n)}" for n in names]
+        sums = [F.sum("_n").alias("_n"), F.sum("_d").alias("_d")]
+        local = (self.frame.groupBy(*cols).agg(*sums) if cols else self.frame.agg(*sums)).toPandas()
+        X = local[cols].to_numpy(dtype=float) if cols else np.empty((len(local), 0))
+        return Collapsed(X, local["_d"].to_numpy(dtype=float), local["_n"].to_numpy(dtype=float))
 
     def release(self):
         """Uncache the grouped frame."""

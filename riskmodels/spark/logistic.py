@@ -26,14 +26,17 @@ import numpy as np
 import pandas as pd
 
 from riskmodels.binning import BinningProcess
-from riskmodels.errors import DataValidationError, Violation
+from riskmodels.binning.optimal import reset_learned
+from riskmodels.binning.optimizer import SHAPES
+from riskmodels.errors import ConvergenceError, DataValidationError, Violation
 from riskmodels.models.logistic import (
-    CRITERIA,
+    LARGE_SAMPLE,
     LogisticScorecard,
     correlation_filter,
     scaling_constants,
     variance_inflation,
 )
+from riskmodels.models.stepwise import fit_logit, select_collapsed
 from riskmodels.spark.binning import fit_binning
 from riskmodels.spark.irls import GroupedDesign
 from riskmodels.spark.woe import woe_frame
@@ -65,85 +68,109 @@ def moment_frame(mean: np.ndarray, cov: np.ndarray, names: list) -> pd.DataFrame
 
 def _check(card: LogisticScorecard):
     card._check_params()
-    if card.criterion not in CRITERIA:
-        raise DataValidationError([Violation("criterion", f"is {card.criterion!r}", f"one of {CRITERIA}")])
-    if card.selection is not None and card.p_remove < card.p_enter:
-        raise DataValidationError([Violation("p_remove", f"{card.p_remove} is below p_enter {card.p_enter}",
-                                             "p_remove >= p_enter (else the steps can cycle)")])
+    if card.prebinning_method != "quantile":
+        raise DataValidationError([Violation("prebinning_method", f"is {card.prebinning_method!r}",
+                                             "'quantile' on Spark (CART pre-binning needs the records)")])
 
 
-def _forward_step(design, chosen, pool, criterion, p_enter, current_aic):
-    fits = design.fit_many([chosen + [n] for n in pool])
-    best = None
-    for name, result in zip(pool, fits, strict=True):
-        score = result.aic if criterion == "aic" else float(np.asarray(result.pvalues)[-1])
-        if best is None or score < best[1]:
-            best = (name, score, result.aic)
-    if best is None:
+def _collapsed(card, spark_df, names, target, collect_below) -> GroupedDesign:
+    return GroupedDesign(woe_frame(card.binning_, spark_df, names, keep=(target,)), names, target, collect_below)
+
+
+def _iv_filter(card, names, log) -> list:
+    """``LogisticScorecard._iv_filter`` on the driver: re-solving a shape needs only the pre-bin counts."""
+    kept = []
+    for name in names:
+        b = card.binning_.binnings_[name]
+        why = ""
+        if b.iv_ < card.min_iv and card._rescuable(name):
+            top = b.shapes_.sort_values("iv", ascending=False, kind="stable").iloc[0]
+            if top["obtained"] != b.trend_ and top["iv"] >= card.min_iv:
+                other = b.with_trend(top["asked"])
+                other.trend_reason_ = f"{other.trend_}, rescued (IV below min_iv) from the automatic choice"
+                card.binning_.binnings_[name] = other
+                card.binning_.iv_[name] = other.iv_
+                log.append((f"rescue (IV): trend {b.trend_} -> {top['obtained']}", name, float(top["iv"])))
+            else:
+                why = f"; no shape reaches min_iv, best {top['obtained']} {top['iv']:.4f}"
+        if card.binning_.iv_[name] >= card.min_iv:
+            kept.append(name)
+        else:
+            log.append((f"drop (IV{why})", name, float(card.binning_.iv_[name])))
+    iv = card.binning_.iv_
+    return sorted(kept, key=lambda n: -iv[n])
+
+
+def _single_bins(card, names, log) -> list:
+    """Characteristics whose WoE is constant over the records (``_drop_single_bins``, from the tables)."""
+    kept = []
+    for name in names:
+        b = card.binning_.binnings_[name]
+        woe = b.table_.woe[b.table_.count > 0]
+        if woe.size and np.ptp(woe) == 0:
+            log.append((f"drop (single bin: {b.status_})", name, float(b.iv_)))
+        else:
+            kept.append(name)
+    return kept
+
+
+def _local_fit(card, spark_df, target, kept, collect_below):
+    design = _collapsed(card, spark_df, kept, target, collect_below)
+    try:
+        return fit_logit(design.to_collapsed(), range(len(kept)))
+    finally:
+        design.release()
+
+
+def _sign_check(card, spark_df, target, kept, log, collect_below):
+    """``LogisticScorecard._sign_check`` with the collapsed rows from Spark (the same local fits)."""
+    fit = _local_fit(card, spark_df, target, kept, collect_below)
+    card.sign_violations_ = []
+    while True:
+        wrong = [n for n, b in zip(kept, fit.params[1:], strict=True) if b >= 0]
+        if not wrong or card.sign_policy == "report":
+            card.sign_violations_ += [n for n in wrong if n not in card.sign_violations_]
+            return kept, fit
+        pvals = dict(zip(kept, fit.pvalues[1:], strict=True))
+        worst = max(wrong, key=lambda n: pvals[n])
+        rescued = _sign_rescue(card, spark_df, target, kept, worst, log, collect_below)
+        if rescued is not None:
+            fit = rescued
+            continue
+        card.sign_violations_.append(worst)
+        log.append(("drop (sign)", worst, float(fit.params[1 + kept.index(worst)])))
+        kept = [n for n in kept if n != worst]
+        if not kept:
+            raise DataValidationError([Violation(worst, "every coefficient has the wrong sign",
+                                                 "negative coefficients on WoE ln(%good/%bad)")])
+        fit = _local_fit(card, spark_df, target, kept, collect_below)
+
+
+def _sign_rescue(card, spark_df, target, kept, name, log, collect_below):
+    if not card._rescuable(name):
         return None
-    name, score, aic = best
-    accept = aic < current_aic if criterion == "aic" else score < p_enter
-    return (name, aic) if accept else None
-
-
-def _backward_step(design, chosen, criterion, p_remove, current_aic):
-    if not chosen:
-        return None
-    if criterion == "pvalue":
-        pvals = dict(zip(chosen, np.asarray(design.fit(chosen).pvalues)[1:], strict=True))
-        worst = max(chosen, key=lambda n: pvals[n])
-        if pvals[worst] <= p_remove:
-            return None
-        return worst, design.fit([c for c in chosen if c != worst]).aic
-    fits = design.fit_many([[c for c in chosen if c != n] for n in chosen])
-    best = None
-    for name, result in zip(chosen, fits, strict=True):
-        if best is None or result.aic < best[1]:
-            best = (name, result.aic)
-    return best if best[1] < current_aic else None
-
-
-def stepwise_select(design: GroupedDesign, candidates: list, direction="stepwise", criterion="pvalue",
-                    p_enter=0.05, p_remove=0.10, max_features=None) -> tuple[list, list]:
-    """Stepwise selection on logits fitted by distributed IRLS.
-
-    The rules are those of :func:`riskmodels.models.logistic.stepwise_select`
-    (forward: smallest Wald p-value below ``p_enter`` or lowest AIC while it
-    falls; backward: largest p-value above ``p_remove`` or the AIC-lowering
-    drop; stepwise: forward steps each followed by backward steps, a removed
-    column is not re-entered). Returns (selected, log).
-    """
-    log = []
-    if direction == "backward":
-        chosen = list(candidates)
-        aic = design.fit(chosen).aic if chosen else math.inf
-        while (step := _backward_step(design, chosen, criterion, p_remove, aic)) is not None:
-            chosen.remove(step[0])
-            aic = step[1]
-            log.append(("remove", step[0], aic))
-        while max_features is not None and len(chosen) > max_features:
-            pvals = dict(zip(chosen, np.asarray(design.fit(chosen).pvalues)[1:], strict=True))
-            worst = max(chosen, key=lambda n: pvals[n])
-            chosen.remove(worst)
-            log.append(("remove (max_features)", worst, pvals[worst]))
-        return chosen, log
-    chosen, removed = [], set()
-    aic = design.fit([]).aic
-    while max_features is None or len(chosen) < max_features:
-        pool = [c for c in candidates if c not in chosen and c not in removed]
-        step = _forward_step(design, chosen, pool, criterion, p_enter, aic)
-        if step is None:
-            break
-        chosen.append(step[0])
-        aic = step[1]
-        log.append(("add", step[0], aic))
-        while direction == "stepwise" and (back := _backward_step(design, chosen, criterion, p_remove,
-                                                                   aic)) is not None:
-            chosen.remove(back[0])
-            removed.add(back[0])
-            aic = back[1]
-            log.append(("remove", back[0], aic))
-    return chosen, log
+    current = card.binning_.binnings_[name]
+    for shape in SHAPES:
+        if shape == current.trend_:
+            continue
+        other = current.with_trend(shape)
+        if other.starts_ == current.starts_ or other.n_bins_ < 2:
+            continue
+        card.binning_.binnings_[name] = other
+        try:
+            fit = _local_fit(card, spark_df, target, kept, collect_below)
+        except ConvergenceError:
+            card.binning_.binnings_[name] = current
+            continue
+        if (fit.params[1:] < 0).all():
+            other.trend_reason_ = f"{other.trend_}, rescued (wrong-signed coefficient) from the automatic choice"
+            card.binning_.iv_[name] = other.iv_
+            log.append((f"rescue (sign): trend {current.trend_} -> {other.trend_}", name,
+                        float(fit.params[1 + kept.index(name)])))
+            return fit
+        card.binning_.binnings_[name] = current
+    log.append(("rescue (sign) failed: no shape gives a negative coefficient", name, np.nan))
+    return None
 
 
 def fit_scorecard(card: LogisticScorecard, spark_df, target: str = "default", prebin: str = "exact",
@@ -166,20 +193,22 @@ def fit_scorecard(card: LogisticScorecard, spark_df, target: str = "default", pr
     card, fitted (``result_`` is a :class:`~riskmodels.spark.irls.SparkLogitResult`).
     """
     _check(card)
+    reset_learned(card)
     columns = [c for c in spark_df.columns if c != target]
     card.factor_, card.offset_ = scaling_constants(card.pdo, card.base_score, card.base_odds)
     names = list(columns) if card.features is None else list(card.features)
     card.binning_ = fit_binning(BinningProcess(
-        variable_names=names, categorical_variables=card.categorical, max_n_prebins=card.max_n_prebins,
+        features=names, categorical_variables=card.categorical, max_n_prebins=card.max_n_prebins,
         max_bins=card.max_bins, min_bin_size=card.min_bin_size, monotonic_trend=card.monotonic_trend,
         special_codes=card.special_codes, unknown_category=card.unknown_category,
-        binning_fit_params=card.binning_fit_params), spark_df, target, prebin, relative_error)
+        binning_fit_params=card.binning_fit_params, prebinning_method=card.prebinning_method,
+        max_pvalue=card.max_pvalue), spark_df, target, prebin, relative_error)
+    log = card._shape_log(names)
+    kept = _single_bins(card, names, log)
+    kept = _iv_filter(card, kept, log)
     iv = card.binning_.iv_
-    log = []
-    ranked = sorted(names, key=lambda n: -iv[n])
-    kept = [n for n in ranked if iv[n] >= card.min_iv]
-    log += [("drop (IV)", n, float(iv[n])) for n in ranked if iv[n] < card.min_iv]
-    design = GroupedDesign(woe_frame(card.binning_, spark_df, kept, keep=(target,)), kept, target, collect_below)
+    design = _collapsed(card, spark_df, kept, target, collect_below)
+    n_records, n_events, n_rows = design.nobs, design.events, design.n_patterns
     try:
         mean, cov = design.moments() if kept else (np.zeros(0), np.zeros((0, 0)))
         moments = moment_frame(mean, cov, kept)
@@ -192,35 +221,29 @@ def fit_scorecard(card: LogisticScorecard, spark_df, target: str = "default", pr
                 break
             log.append(("drop (VIF)", kept[worst], float(vif[worst])))
             kept.pop(worst)
-        if card.selection is not None and kept:
-            kept, steps = stepwise_select(design, kept, card.selection, card.criterion, card.p_enter,
-                                          card.p_remove, card.max_features)
-            log += steps
-        elif card.max_features is not None:
-            log += [("drop (max_features)", n, float(iv[n])) for n in kept[card.max_features:]]
-            kept = kept[: card.max_features]
-        if not kept:
-            raise DataValidationError([Violation("<features>", "no characteristic survived selection",
-                                                 f"IV >= {card.min_iv} and a significant coefficient")])
-        result = design.fit(kept)
-        card.sign_violations_ = []
-        while True:
-            coef = dict(zip(kept, np.asarray(result.params)[1:], strict=True))
-            wrong = [n for n in kept if coef[n] >= 0]
-            if not wrong or card.sign_policy == "report":
-                card.sign_violations_ += [n for n in wrong if n not in card.sign_violations_]
-                break
-            pvals = dict(zip(kept, np.asarray(result.pvalues)[1:], strict=True))
-            worst = max(wrong, key=lambda n: pvals[n])
-            card.sign_violations_.append(worst)
-            log.append(("drop (sign)", worst, float(coef[worst])))
-            kept = [n for n in kept if n != worst]
-            if not kept:
-                raise DataValidationError([Violation(worst, "every coefficient has the wrong sign",
-                                                     "negative coefficients on WoE ln(%good/%bad)")])
-            result = design.fit(kept)
+        data = design.to_collapsed(kept)
     finally:
         design.release()
+    if card.selection is not None and kept:
+        n_candidates = len(kept)
+        kept, steps = select_collapsed(data, list(kept), card.selection, card.criterion, card.p_enter,
+                                       card.p_remove, card.max_features)
+        log += steps
+        if card.criterion == "pvalue" and len(kept) == n_candidates and n_records >= LARGE_SAMPLE:
+            log.append(("note: p-value entry kept every candidate at this sample size; "
+                        "criterion='bic' is stricter", "<all>", float(n_records)))
+    elif card.max_features is not None:
+        log += [("drop (max_features)", n, float(iv[n])) for n in kept[card.max_features:]]
+        kept = kept[: card.max_features]
+    if not kept:
+        raise DataValidationError([Violation("<features>", "no characteristic survived selection",
+                                             f"IV >= {card.min_iv} and a significant coefficient")])
+    kept, _ = _sign_check(card, spark_df, target, kept, log, collect_below)
+    final = _collapsed(card, spark_df, kept, target, 0)  # the reported fit: every IRLS pass in Spark
+    try:
+        result = final.fit(kept)
+    finally:
+        final.release()
     card.features_ = kept
     card.result_ = result
     card.intercept_ = float(np.asarray(result.params)[0])
@@ -232,7 +255,6 @@ def fit_scorecard(card: LogisticScorecard, spark_df, target: str = "default", pr
     card.classes_ = np.array([0, 1])
     card.feature_names_in_ = np.asarray(columns, dtype=object)
     card.n_features_in_ = len(columns)
-    card.spark_fit_ = {"distinct_woe_rows": design.n_patterns, "passes": design.passes,
-                       "irls_in_spark": design.irls_in_spark}
-    card.training_metadata_ = {"n_train": int(design.nobs), "default_rate": float(design.events / design.nobs)}
+    card.spark_fit_ = {"distinct_woe_rows": n_rows, "final_fit_passes": final.passes}
+    card.training_metadata_ = {"n_train": int(n_records), "default_rate": float(n_events / n_records)}
     return card

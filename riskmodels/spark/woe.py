@@ -85,5 +85,5 @@ def woe_frame(binning: BinningProcess, spark_df, names=None, keep: tuple = ()):
     -------
     pyspark DataFrame (lazy).
     """
-    names = list(binning.variable_names_ if names is None else names)
+    names = list(binning.features_ if names is None else names)
     return spark_df.select(*keep, *[woe_column(binning.binnings_[n]).alias(n) for n in names])
