@@ -104,8 +104,8 @@ def reset_learned(estimator) -> None:
 
 def _shape_reason(shapes: pd.DataFrame, chosen: str) -> str:
     """'valley by BIC: ascending 812.3, descending 815.0, peak 812.3, valley 790.1' (lowest wins)."""
-    parts = [f"{r.asked}{'' if r.asked == r.obtained else ' (=' + r.obtained + ')'} {r.bic:.1f}"
-             for r in shapes.itertuples()]
+    parts = [f"{asked}{'' if asked == got else ' (=' + got + ')'} {bic:.1f}"
+             for asked, got, bic in zip(shapes["asked"], shapes["obtained"], shapes["bic"], strict=True)]
     return f"{chosen} by BIC of the binned table: " + ", ".join(parts)
 
 

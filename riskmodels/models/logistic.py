@@ -128,13 +128,14 @@ def variance_inflation(X) -> np.ndarray:
 # --------------------------------------------------------------------------- selection
 def _fit_logit(W: pd.DataFrame, y: np.ndarray, names: list, start=None):
     """statsmodels Logit on the WoE columns ``names`` (the final inference table), warm-started."""
-    import statsmodels.api as sm
+    from statsmodels.discrete.discrete_model import Logit
+    from statsmodels.tools.tools import add_constant
 
-    design = sm.add_constant(W[names].astype(float), has_constant="add")
+    design = add_constant(W[names].astype(float), has_constant="add")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            result = sm.Logit(np.asarray(y, dtype=float), design).fit(disp=0, method="newton", maxiter=100,
+            result = Logit(np.asarray(y, dtype=float), design).fit(disp=0, method="newton", maxiter=100,
                                                                       start_params=start)
     except (np.linalg.LinAlgError, ValueError) as exc:
         raise ConvergenceError(f"logistic fit on {names} failed: {exc}") from None
@@ -205,7 +206,11 @@ class LogisticScorecard(ScorerModel):
     max_n_prebins, max_bins, min_bin_size, monotonic_trend, special_codes,
     unknown_category, binning_fit_params, prebinning_method, max_pvalue :
         binning settings (:class:`BinningProcess`).
-    min_iv : IV below which a characteristic is dropped.
+    min_iv : IV below which a characteristic is dropped (default 0: no hard IV
+        threshold; weak characteristics are left to the stepwise tests, which on
+        the benchmark sets gives higher test AUC than a 0.02 cut, see
+        ``benchmarks/bench_logistic.py``). ``min_bin_size`` defaults to 2 % here
+        (5 % in :class:`BinningProcess`) so that count features keep their bins.
     max_correlation : largest |correlation| allowed between WoE columns.
     max_vif : largest variance inflation factor allowed (None: no VIF filter).
     selection : "stepwise", "forward", "backward" or None (keep all filtered).
@@ -245,8 +250,8 @@ class LogisticScorecard(ScorerModel):
     kind = "logistic"
 
     def __init__(self, name="logistic-scorecard", features=None, categorical=None, max_n_prebins=20,
-                 max_bins=None, min_bin_size=0.05, monotonic_trend="auto", special_codes=None,
-                 unknown_category="worst", binning_fit_params=None, min_iv=0.02, max_correlation=0.7,
+                 max_bins=None, min_bin_size=0.02, monotonic_trend="auto", special_codes=None,
+                 unknown_category="worst", binning_fit_params=None, min_iv=0.0, max_correlation=0.7,
                  max_vif=5.0, selection="stepwise", criterion="pvalue", p_enter=0.05, p_remove=0.10,
                  max_features=None, sign_policy="drop", pdo=20.0, base_score=600.0, base_odds=50.0,
                  intercept_mode="spread", rounding=False, master_scale=None, prebinning_method="quantile",
@@ -364,9 +369,9 @@ class LogisticScorecard(ScorerModel):
             shapes = self.binning_.binnings_[name].shapes_
             if len(shapes):
                 chosen = self.binning_.binnings_[name].trend_
-                bic = shapes.groupby("obtained")["bic"].min()
-                others = bic.drop(chosen, errors="ignore")
-                margin = float(others.min() - bic[chosen]) if len(others) else np.nan
+                obtained, bic = shapes["obtained"].to_numpy(), shapes["bic"].to_numpy(dtype=float)
+                others = bic[obtained != chosen]
+                margin = float(others.min() - bic[obtained == chosen].min()) if len(others) else np.nan
                 rows.append((f"trend {chosen} (BIC margin over the next shape)", name, margin))
         return rows
 

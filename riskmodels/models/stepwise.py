@@ -71,7 +71,19 @@ def collapse_rows(X, y) -> Collapsed:
     y = np.asarray(y, dtype=float)
     if X.shape[1] == 0:
         return Collapsed(np.empty((1, 0)), np.array([y.sum()]), np.array([float(len(y))]))
-    rows, inverse = np.unique(X, axis=0, return_inverse=True)
+    codes, sizes = [], []
+    for column in X.T:  # WoE columns take few values: one small integer code per column
+        values, code = np.unique(column, return_inverse=True)
+        codes.append(code.ravel().astype(np.int64))
+        sizes.append(len(values))
+    if float(np.prod(np.asarray(sizes, dtype=float))) < 2.0 ** 62:
+        key = np.zeros(len(y), dtype=np.int64)
+        for code, size in zip(codes, sizes, strict=True):
+            key = key * size + code
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        rows = X[first]
+    else:  # too many combinations for one integer key
+        rows, inverse = np.unique(X, axis=0, return_inverse=True)
     inverse = inverse.ravel()
     events = np.bincount(inverse, weights=y, minlength=len(rows))
     counts = np.bincount(inverse, minlength=len(rows)).astype(float)
