@@ -212,7 +212,7 @@ def _grade_sql(scale: dict, pd_: str) -> str:
     return _case(pairs, literal(grades[-1]))
 
 
-def _limit_sql(rule: dict | None, grade: str, score: str | None) -> str:
+def _limit_sql(rule: dict | None, grade: str) -> str:
     if not rule:
         return "NULL"
     assets = f"CAST({quote(rule['current_assets'])} AS DOUBLE)"
@@ -322,7 +322,7 @@ def to_sql(bundle, dialect: str = "duckdb", table: str = "t", *, keep: list[str]
     outputs.append(f"CASE WHEN {ok} THEN __score END AS score")
     outputs.append(f"CASE WHEN {ok} THEN {grade} END AS grade")
     outputs += [f"CASE WHEN {ok} THEN {r} END AS reason_{i + 1}" for i, r in enumerate(reasons)]
-    limit = _limit_sql(content.get("credit_limit"), grade, "__score")
+    limit = _limit_sql(content.get("credit_limit"), grade)
     outputs.append(f"CASE WHEN {ok} THEN {limit} END AS credit_limit")
     outputs.append(f"CASE WHEN {ok} THEN NULL ELSE SUBSTR(__err, 3) END AS error")
     source = quote(table)
