@@ -197,7 +197,7 @@ def test_kmv_and_unknown_dialects_are_refused_plainly():
     with pytest.raises(BundleError, match="KMV bundle cannot be scored in SQL: .*Merton root"):
         to_sql(kmv.to_bundle())
     crosstab = rm.CrossTabModel(factors=["dpd_max_12m"]).fit(book[["dpd_max_12m"]], book["default"])
-    assert crosstab.to_sql("sqlite", table="book").startswith("SELECT")
+    assert crosstab.to_sql("sqlite", table="book").startswith("WITH")
     with pytest.raises(BundleError, match="unknown SQL dialect 'oracle'"):
         to_sql(CALIBRATED, "oracle")
 
@@ -216,8 +216,8 @@ def test_cli_export_sql_writes_the_statement(tmp_path, capsys):
     assert main(["export-sql", str(path), "--dialect", "sqlite", "--table", "applications",
                  "-o", str(tmp_path / "score.sql")]) == 0
     sql = (tmp_path / "score.sql").read_text()
-    assert sql.startswith("SELECT") and '"applications"' in sql
+    assert sql.startswith("WITH") and '"applications"' in sql
     con = sqlite3.connect(":memory:")
     _plain(CALIBRATED_ROWS).to_sql("applications", con, index=False)
     assert len(con.execute(sql).fetchall()) == len(CALIBRATED_ROWS)
-    assert main(["export-sql", str(path)]) == 0 and capsys.readouterr().out.startswith("SELECT")
+    assert main(["export-sql", str(path)]) == 0 and capsys.readouterr().out.startswith("WITH")

@@ -1,6 +1,6 @@
-"""The scorer bundle as one SQL ``SELECT``: score inside the database, same numbers.
+"""The scorer bundle as one SQL statement: score inside the database, same numbers.
 
-:func:`to_sql` turns a bundle (logistic, cross-tab or expert-free kinds; see
+:func:`to_sql` turns a bundle (logistic, cross-tab, expert and identity kinds; see
 below) into a single statement that returns, per row of a table, what
 :meth:`riskmodels.scoring.Scorer.score` returns with ``on_error="report"``:
 ``pd``, ``score``, ``grade``, ``reason_1..k``, ``credit_limit`` and ``error``.
@@ -21,7 +21,7 @@ How each part of the bundle becomes SQL:
 - the calibration steps (``interp`` as piecewise-linear ``CASE``, ``logistic``,
   ``logit_shift``), the master-scale floor and grades (``pd < u(i)``);
 - the top reason codes: each feature's rank among the points lost (ties to the
-  feature listed first, as the scorer does) — no window function needed;
+  feature listed first, as the scorer does), computed once per row — no window function;
 - the credit-limit rule by grade (``coefficient × LEAST(assets / 2, sales)``) or by score.
 
 KMV is refused (:class:`~riskmodels.errors.BundleError`): its PD needs a per-row Merton
@@ -29,8 +29,13 @@ root solve, which the Python scorer or Spark do instead. Expert cards are refuse
 now as well (their compiled spec has interpolation curves, caps and industry tables
 that this generator does not express yet).
 
-One dialect-neutral statement is written (DuckDB's dialect) and transpiled with sqlglot to
-``sqlite``, ``postgres`` or ``spark``.
+The statement is a chain of CTEs, one per stage (cleaned inputs → bin indices → points and
+the link → calibration steps → grade and error flag → limit), then one ``SELECT``: every
+expression is computed once and read by name later. SQLite and PostgreSQL get
+``AS MATERIALIZED`` stages (they would otherwise inline each stage into the next and
+repeat its expressions); DuckDB and Spark keep the stages as projections. The error
+messages are built only for the rows that break a rule. One dialect-neutral statement is
+written (DuckDB's dialect) and transpiled with sqlglot to ``sqlite``, ``postgres`` or ``spark``.
 
 Examples
 --------
@@ -53,13 +58,16 @@ Examples
 from __future__ import annotations
 
 import math
+import sys
 
 from riskmodels.errors import BundleError
 from riskmodels.scoring import read_bundle
 
 DIALECTS = ("duckdb", "sqlite", "postgres", "spark")
 EXPRESSIBLE = ("logistic", "crosstab", "identity")
-_MAX_FLOAT = "1.7976931348623157E308"
+# engines that inline a CTE into its reader and then repeat its expressions per use
+_MATERIALIZE = ("sqlite", "postgres")
+_CAP_OPS = ("<", "<=", ">", ">=", "==", "!=")
 
 
 def quote(name: str) -> str:
@@ -97,9 +105,46 @@ def _case(pairs, default="NULL") -> str:
     return "CASE " + " ".join(f"WHEN {c} THEN {v}" for c, v in pairs) + f" ELSE {default} END"
 
 
+def _min(a: str, b: str) -> str:
+    """numpy.minimum of two column references: NULL (NaN) when either is NULL."""
+    return f"(CASE WHEN {a} IS NULL OR {b} IS NULL THEN NULL WHEN {a} < {b} THEN {a} ELSE {b} END)"
+
+
+def _max0(a: str) -> str:
+    """numpy.maximum(a, 0.0) of a short expression; NULL stays NULL."""
+    return f"(CASE WHEN {a} > 0.0 THEN {a} WHEN {a} IS NULL THEN NULL ELSE 0.0 END)"
+
+
 def _expit(z: str) -> str:
-    # exp(745) overflows a double: numpy gives 1/(1+inf) = 0 there, and so does this
-    return f"(CASE WHEN ({z}) < -745.0 THEN 0.0 ELSE 1.0 / (1.0 + EXP(-({z}))) END)"
+    """1 / (1 + exp(-z)) of a column reference, as numpy gives it at the extremes.
+
+    Beyond |z| = 709 exp overflows (numpy: inf, so 0.0) and beyond 40 the sum rounds to
+    1.0; the guards give those values without calling EXP, which PostgreSQL refuses to
+    overflow or underflow.
+    """
+    return (f"(CASE WHEN {z} < -709.0 THEN 0.0 WHEN {z} > 40.0 THEN 1.0 "
+            f"ELSE 1.0 / (1.0 + EXP(-{z})) END)")
+
+
+class _Chain:
+    """The statement as a chain of CTEs, one per stage: each stage's columns are computed
+    once and later stages read them by name (no expression is repeated inside another)."""
+
+    def __init__(self):
+        self.stages: list[dict] = []
+
+    def add(self, columns: dict) -> None:
+        if columns:
+            self.stages.append(dict(columns))
+
+    def sql(self, table: str, outputs: list[str], materialize: bool) -> str:
+        ctes, source = [], quote(table)
+        how = " AS MATERIALIZED " if materialize else " AS "
+        for i, columns in enumerate(self.stages, 1):
+            cols = ", ".join(f"{expr} AS {name}" for name, expr in columns.items())
+            ctes.append(f"__s{i}{how}(SELECT *, {cols} FROM {source})")
+            source = f"__s{i}"
+        return "WITH " + ", ".join(ctes) + " SELECT " + ", ".join(outputs) + f" FROM {source}"
 
 
 def _input_sql(rule: dict, dialect: str) -> tuple[str, list[tuple[str, str]]]:
@@ -113,7 +158,7 @@ def _input_sql(rule: dict, dialect: str) -> tuple[str, list[tuple[str, str]]]:
             problems.append((f"typeof({col}) NOT IN ('integer', 'real', 'null')",
                              f"{name}: not a number"))
         value = f"CAST({col} AS DOUBLE)"
-        problems.append((f"ABS({value}) > {_MAX_FLOAT}", f"{name}: infinite value"))
+        problems.append((f"ABS({value}) > {literal(sys.float_info.max)}", f"{name}: infinite value"))
         if missing == "impute":
             value = f"COALESCE({value}, {literal(rule['fill'])})"
         elif missing == "error":
@@ -168,14 +213,24 @@ def _messages(problems: list[tuple[str, str]]) -> str:
     return "(" + (" || ".join(parts) or "''") + ")"
 
 
+def _any(problems: list[tuple[str, str]]) -> str:
+    """TRUE when some rule is broken (NULL or FALSE when none)."""
+    return " OR ".join(f"({c})" for c, _ in problems) or "FALSE"
+
+
 def _lookup(index: str, values) -> str:
     return _case([(f"{index} = {i}", literal(v)) for i, v in enumerate(values)])
 
 
+def _label_lookup(x: str, table: dict) -> str:
+    """Points of a label (NULL for a missing or unknown one), as ``lookup_labels(table, x, nan)``."""
+    return _case([(f"{x} = {literal(str(label))}", literal(p)) for label, p in table.items()])
+
+
 def _interp_sql(x: str, xs, ys) -> str:
-    """numpy.interp as SQL: flat beyond the ends, linear between the points."""
+    """numpy.interp of a column reference: flat beyond the ends, linear between, NULL stays NULL."""
     xs, ys = [float(v) for v in xs], [float(v) for v in ys]
-    pairs = [(f"{x} <= {literal(xs[0])}", literal(ys[0]))]
+    pairs = [(f"{x} IS NULL", "NULL"), (f"{x} <= {literal(xs[0])}", literal(ys[0]))]
     for i in range(len(xs) - 1):
         x0, x1, y0, y1 = xs[i], xs[i + 1], ys[i], ys[i + 1]
         if x1 == x0:
@@ -185,56 +240,231 @@ def _interp_sql(x: str, xs, ys) -> str:
     return _case(pairs, literal(ys[-1]))
 
 
-def _calibration_sql(steps: list, raw: str) -> str:
+def _steps_sql(x: str, thresholds, values) -> str:
+    """values[searchsorted(thresholds, x, side="right")], NULL for NULL."""
+    pairs = [(f"{x} IS NULL", "NULL")]
+    pairs += [(f"{x} < {literal(t)}", literal(v)) for t, v in zip(thresholds, values, strict=False)]
+    return _case(pairs, literal(values[-1]))
+
+
+def _calibration(chain: _Chain, steps: list, raw: str) -> str:
+    """One stage per calibration step; returns the column holding the PD."""
     out = raw
-    for step in steps:
-        method = step["method"]
+    for i, step in enumerate(steps):
+        method, name = step["method"], f"__cal_{i}"
         if method == "interp":
-            out = _interp_sql(out, step["x"], step["y"])
+            chain.add({name: _interp_sql(out, step["x"], step["y"])})
         elif method == "logistic":
-            out = _expit(f"{literal(step['a'])} * {out} + {literal(step['b'])}")
+            chain.add({f"__z_{i}": f"{literal(step['a'])} * {out} + {literal(step['b'])}"})
+            chain.add({name: _expit(f"__z_{i}")})
         elif method == "logit_shift":
-            inner = _expit(f"LN({out}) - LN(1.0 - {out}) + {literal(step['delta'])}")
-            out = f"(CASE WHEN {out} <= 0.0 THEN 0.0 WHEN {out} >= 1.0 THEN 1.0 ELSE {inner} END)"
+            chain.add({f"__z_{i}": f"(CASE WHEN {out} > 0.0 AND {out} < 1.0 THEN "
+                                   f"LN({out}) - LN(1.0 - {out}) + {literal(step['delta'])} END)"})
+            chain.add({name: f"(CASE WHEN {out} <= 0.0 THEN 0.0 WHEN {out} >= 1.0 THEN 1.0 "
+                             f"ELSE {_expit(f'__z_{i}')} END)"})
         else:
-            raise BundleError(f"calibration[]: unknown method {method!r}")
+            raise BundleError(f"calibration[{i}]: unknown method {method!r}")
+        out = name
     return out
 
 
-def _grade_sql(scale: dict, pd_: str) -> str:
-    p = pd_
-    if scale.get("floor") is not None:
-        floor = literal(scale["floor"])
-        p = f"(CASE WHEN {pd_} < {floor} THEN {floor} ELSE {pd_} END)"
+def _scale_grade_sql(scale: dict, pd_: str) -> str:
+    """The master-scale grade: ``max(pd, floor) < u`` is ``pd < u`` for the bounds above the floor."""
+    floor = scale.get("floor")
     grades = [str(g) for g in scale["grades"]]
     pairs = [(f"{pd_} IS NULL", "NULL")]
-    pairs += [(f"{p} < {literal(u)}", literal(g)) for u, g in zip(scale["upper_bounds"], grades, strict=False)]
+    pairs += [(f"{pd_} < {literal(u)}", literal(g))
+              for u, g in zip(scale["upper_bounds"], grades, strict=False)
+              if floor is None or float(u) > float(floor)]
     return _case(pairs, literal(grades[-1]))
 
 
-def _limit_sql(rule: dict | None, grade: str) -> str:
-    if not rule:
-        return "NULL"
-    assets = f"CAST({quote(rule['current_assets'])} AS DOUBLE)"
-    sales = f"CAST({quote(rule['monthly_sales'])} AS DOUBLE)"
-    if rule.get("basis") != "score":
-        coef = _case([(f"{grade} = {literal(str(g))}", literal(c))
-                      for g, c in rule["coefficients"].items()], "0.0")
-        base = f"(CASE WHEN {assets} / 2.0 < {sales} THEN {assets} / 2.0 ELSE {sales} END)"
-        return f"(CASE WHEN {grade} IS NULL THEN NULL ELSE {coef} * {base} END)"
-    raise BundleError("credit_limit: a score-keyed limit (expert cards) is not expressed in SQL yet")
-
-
-def _reasons_sql(lost: list[str], names: list[str], k: int) -> list[str]:
-    """reason_1..k: the feature whose rank among the points lost is r (ties: listed first)."""
-    ranks = []
+def _ranks(lost: list[str]) -> dict:
+    """Each feature's rank among the points lost (0 = most; ties to the feature listed first)."""
+    ranks = {}
     for j, lj in enumerate(lost):
         beats = [f"(CASE WHEN {lm} > {lj} THEN 1 ELSE 0 END)" if m > j
                  else f"(CASE WHEN {lm} >= {lj} THEN 1 ELSE 0 END)"
                  for m, lm in enumerate(lost) if m != j]
-        ranks.append(" + ".join(beats) if beats else "0")
-    return [_case([(f"({rank}) = {r}", literal(name)) for rank, name in zip(ranks, names, strict=True)])
-            for r in range(min(k, len(lost)))]
+        ranks[f"__rk_{j}"] = " + ".join(beats) if beats else "0"
+    return ranks
+
+
+def _reasons(names: list[str], k: int) -> list[str]:
+    return [_case([(f"__rk_{j} = {r}", literal(name)) for j, name in enumerate(names)])
+            for r in range(min(k, len(names)))]
+
+
+def _logistic(chain: _Chain, model: dict, name_of: dict) -> dict:
+    features = model["features"]
+    chain.add({f"__b_{j}": _bin_sql(f["binning"], name_of[f["name"]]) for j, f in enumerate(features)})
+    eta, points, lost = [literal(model["intercept"])], [literal(model.get("base_points", 0.0))], {}
+    for j, feature in enumerate(features):
+        eta.append(_lookup(f"__b_{j}", [float(feature["coef"]) * float(w) for w in feature["woe"]]))
+        points.append(_lookup(f"__b_{j}", feature["points"]))
+        lost[f"__lost_{j}"] = _lookup(f"__b_{j}", [float(feature["best_points"]) - float(p)
+                                                   for p in feature["points"]])
+    chain.add({"__eta": " + ".join(eta), "__score": "(" + " + ".join(points) + ")", **lost})
+    chain.add({"__raw": _expit("__eta"), **_ranks(list(lost))})
+    return {"score": "__score", "reasons": [f["name"] for f in features],
+            "problems": [(f"__b_{j} < 0", f"{f['name']}: value with no bin") for j, f in enumerate(features)]}
+
+
+def _crosstab(chain: _Chain, model: dict, name_of: dict) -> dict:
+    factors = model["factors"]
+    chain.add({f"__b_{level}": _bin_sql(binning, name_of[factor])
+               for level, (factor, binning) in enumerate(zip(factors, model["bins"], strict=True), 1)})
+    raw, valid, flat = literal(model["levels"][0][0]), "1 = 1", "0"
+    for level, size in enumerate(model["shape"], 1):
+        b = f"__b_{level}"
+        # a factor without a bin falls back to the parent level's PD, as the kernel does
+        valid = f"{valid} AND {b} >= 0 AND {b} < {int(size)}"
+        flat = f"({flat}) * {int(size)} + {b}"
+        raw = f"(CASE WHEN {valid} THEN {_lookup(f'({flat})', model['levels'][level])} ELSE {raw} END)"
+    chain.add({"__raw": raw})
+    return {"score": "NULL", "reasons": [], "problems": []}
+
+
+def _indicator_points(ind: dict, j: int, name_of: dict) -> str:
+    """An indicator's points from its value ``__v_j`` (the kernel's ``_expert_points`` and kin)."""
+    value = f"__v_{j}"
+    if ind["kind"] == "categorical":
+        points = _label_lookup(name_of[ind["inputs"][0]], ind["table"])
+    elif ind["kind"] == "deduction":
+        short = f"__short_{j}"  # points lost below "full", set in the value stage
+        points = _max0(f"(__base_{j} - {literal(ind['deduct'])} * {short})")
+    elif ind["kind"] == "interp":
+        points = _interp_sql(value, ind["x"], ind["y"])
+    elif ind["kind"] == "steps":
+        points = _steps_sql(value, ind["thresholds"], ind["values"])
+    else:
+        raise BundleError(f"model.indicators[{j}] ({ind['name']!r}): indicator kind {ind['kind']!r} "
+                          "is not expressed in SQL")
+    if "by_industry" in ind:
+        if ind["kind"] == "deduction":
+            raise BundleError(f"model.indicators[{j}] ({ind['name']!r}): industry curves on a deduction "
+                              "are not expressed in SQL")
+        industry = name_of[ind["by_industry"]["column"]]
+        points = _case([(f"{industry} = {literal(str(label))}", _interp_sql(value, curve["x"], curve["y"]))
+                        for label, curve in ind["by_industry"]["curves"].items()], points)
+    if ind.get("missing_points") is not None:
+        points = f"(CASE WHEN {name_of[ind['inputs'][-1]]} IS NULL THEN {literal(ind['missing_points'])} ELSE {points} END)"
+    return points
+
+
+def _indicator_value(ind: dict, j: int, name_of: dict) -> dict:
+    """``__v_j``: one input, or the year-weighted mean renormalised over the years present."""
+    if ind["kind"] == "categorical":
+        return {}
+    xs = [name_of[name] for name in ind["inputs"]]
+    if len(xs) == 1:
+        out = {f"__v_{j}": xs[0]}
+    else:
+        weights = [literal(w) for w in ind["weights"]]
+        full = " + ".join(["0.0"] + [f"{w} * {x}" for w, x in zip(weights, xs, strict=True)])
+        acc = " + ".join(["0.0"] + [f"(CASE WHEN {x} IS NULL THEN 0.0 ELSE {x} * {w} END)"
+                                    for w, x in zip(weights, xs, strict=True)])
+        wsum = " + ".join(["0.0"] + [f"(CASE WHEN {x} IS NULL THEN 0.0 ELSE {w} END)"
+                                     for w, x in zip(weights, xs, strict=True)])
+        present = " AND ".join(f"{x} IS NOT NULL" for x in xs)
+        out = {f"__v_{j}": f"(CASE WHEN {present} THEN {full} WHEN ({wsum}) = 0.0 THEN NULL "
+                           f"ELSE ({acc}) / ({wsum}) END)"}
+    if ind["kind"] == "deduction":
+        out[f"__base_{j}"] = _label_lookup(name_of[ind["base_input"]], ind["table"])
+    return out
+
+
+def _cap_hit(cap: dict, c: int, model: dict, name_of: dict, types: dict) -> str:
+    if cap["indicator"] is not None:
+        ind = model["indicators"][cap["indicator"]]
+        is_text = ind["kind"] == "categorical"
+        source = name_of[ind["inputs"][0]] if is_text else f"__v_{cap['indicator']}"
+    else:
+        is_text = types[cap["input"]] == "category"
+        source = name_of[cap["input"]]
+    if cap["op"] == "in":
+        if not is_text:
+            raise BundleError(f"model.caps[{c}] ({cap['name']!r}): an 'in' cap on a number is not "
+                              "expressed in SQL")
+        return f"{source} IN ({', '.join(literal(str(v)) for v in cap['value'])})"
+    if cap["op"] not in _CAP_OPS or is_text:
+        raise BundleError(f"model.caps[{c}] ({cap['name']!r}): op {cap['op']!r} on this input is not "
+                          "expressed in SQL")
+    op = {"==": "=", "!=": "<>"}.get(cap["op"], cap["op"])
+    return f"{source} {op} {literal(cap['value'])}"
+
+
+def _expert(chain: _Chain, model: dict, name_of: dict, types: dict) -> dict:
+    indicators = model["indicators"]
+    stage = {}
+    for j, ind in enumerate(indicators):
+        stage.update(_indicator_value(ind, j, name_of))
+    chain.add(stage)
+    chain.add({f"__short_{j}": _max0(f"({literal(ind['full'])} - __v_{j})")
+               for j, ind in enumerate(indicators) if ind["kind"] == "deduction"})
+    chain.add({f"__p_{j}": _indicator_points(ind, j, name_of) for j, ind in enumerate(indicators)})
+    total = " + ".join(["0.0"] + [f"__p_{j}" for j in range(len(indicators))])
+    adj = model.get("adjustment")
+    if adj:
+        total = f"({total}) + COALESCE({name_of[adj['input']]}, 0.0)"
+    lost = {f"__lost_{j}": f"{literal(ind['max_points'])} - __p_{j}" for j, ind in enumerate(indicators)}
+    chain.add({"__sum": total, **lost})
+    top = literal(model["max_total"])
+    chain.add({"__raw": f"(CASE WHEN __sum < 0.0 THEN 0.0 WHEN __sum > {top} THEN {top} ELSE __sum END)",
+               **_ranks(list(lost))})
+    lower = [float(b) for b in model["lower_bounds"]]
+    before = _case([(f"__raw >= {literal(b)}", str(i)) for i, b in enumerate(lower[:-1])], str(len(lower) - 1))
+    caps = sorted(enumerate(model["caps"]), key=lambda item: -int(item[1]["grade"]))  # highest first
+    cap_max = _case([(_cap_hit(cap, c, model, name_of, types), str(int(cap["grade"]))) for c, cap in caps], "-1")
+    chain.add({"__before": before, "__cap": cap_max})
+    chain.add({"__after": "(CASE WHEN __cap > __before THEN __cap ELSE __before END)"})
+    # a capped firm's limit reads its score at most just below its capped grade's band
+    if len(lower) > 1:
+        below = [literal(math.nextafter(b, -math.inf)) for b in lower[:-1]]  # under band k's lower bound
+        cut = _case([(f"__after = {k}", below[k - 1]) for k in range(1, len(lower) - 1)], below[-1])
+        ceiling = f"(CASE WHEN __after = 0 OR __raw < {cut} THEN __raw ELSE {cut} END)"
+    else:
+        ceiling = "__raw"
+    grade_index = "__after"
+    default = model.get("default")
+    if default:
+        grade_index = (f"(CASE WHEN COALESCE({name_of[default['input']]}, 0.0) <> 0.0 "
+                       f"THEN {int(default['grade'])} ELSE __after END)")
+    grades = [str(g) for g in model["grades"]]
+    chain.add({"__basis": ceiling,
+               "__policy": _case([(f"{grade_index} = {i}", literal(g)) for i, g in enumerate(grades)])})
+    return {"score": "__raw", "reasons": [ind["name"] for ind in indicators], "problems": [],
+            "policy": "__policy", "basis": "__basis"}
+
+
+def _limit_stage(rule: dict | None, grade: str, basis: str | None, name_of: dict) -> dict:
+    """``__limit``: the credit-limit rule (:func:`riskmodels.scoring.credit_limit`) by grade or score."""
+    if not rule:
+        return {}
+    fields = {}
+    for key in ("current_assets", "monthly_sales") + (("reference",) if rule.get("reference_cap")
+                                                     and rule.get("reference") else ()):
+        if rule[key] not in name_of:
+            raise BundleError(f"credit_limit needs the input field {rule[key]!r} ({key}); "
+                              "add it to the bundle inputs")
+        fields[key] = name_of[rule[key]]
+    assets, sales = fields["current_assets"], fields["monthly_sales"]
+    if rule.get("basis") != "score":
+        coef = _case([(f"{grade} = {literal(str(g))}", literal(c)) for g, c in rule["coefficients"].items()],
+                     "0.0")
+        coef = f"(CASE WHEN {grade} IS NULL THEN NULL ELSE {coef} END)"
+        return {"__limit": f"{coef} * {_min(f'{assets} / 2.0', sales)}"}
+    if basis is None:
+        raise BundleError("a score-keyed credit limit needs the score of each record")
+    coef = _case([(f"{basis} >= {literal(m)}", literal(c)) for m, c in rule["bands"]], "0.0")
+    ratio = _min(f"{assets} / {sales}", literal(rule["ratio_cap"]))
+    limit = f"(CASE WHEN {sales} = 0.0 THEN 0.0 ELSE {sales} * {coef} * {ratio} / 2.0 END)"
+    limit = _min(limit, _min(sales, f"{assets} / 2.0"))
+    if "reference" in fields:
+        limit = _min(limit, fields["reference"])
+    if rule.get("default_grade") is not None:
+        limit = f"(CASE WHEN {grade} = {literal(str(rule['default_grade']))} THEN 0.0 ELSE {limit} END)"
+    return {"__limit": f"(CASE WHEN {grade} IS NULL OR {basis} IS NULL THEN NULL ELSE {limit} END)"}
 
 
 def to_sql(bundle, dialect: str = "duckdb", table: str = "t", *, keep: list[str] | None = None,
@@ -251,12 +481,14 @@ def to_sql(bundle, dialect: str = "duckdb", table: str = "t", *, keep: list[str]
 
     Returns
     -------
-    str : the statement; its columns are ``keep``, then ``pd``, ``score``, ``grade``,
-    ``reason_1..k`` (logistic), ``credit_limit`` and ``error`` (NULL when every input rule holds).
+    str : the statement (``WITH`` stages, then one ``SELECT``); its columns are ``keep``,
+    then ``pd``, ``score``, ``grade``, ``scale_grade`` (expert cards), ``reason_1..k``
+    (logistic, expert), ``credit_limit`` and ``error`` (NULL when every input rule holds).
 
     Raises
     ------
-    BundleError : the model kind cannot be expressed (KMV, expert), or the dialect is unknown.
+    BundleError : the model kind or one of its rules cannot be expressed (KMV), or the dialect
+        is unknown.
     """
     if dialect not in DIALECTS:
         raise BundleError(f"unknown SQL dialect {dialect!r}; known: {list(DIALECTS)}")
@@ -266,72 +498,47 @@ def to_sql(bundle, dialect: str = "duckdb", table: str = "t", *, keep: list[str]
         raise BundleError("a KMV bundle cannot be scored in SQL: its PD needs a per-row Merton root "
                           "solve; score it with riskmodels.scoring or Spark (export.spark)")
     if kind not in EXPRESSIBLE:
-        raise BundleError(f"a {kind!r} bundle is not expressed in SQL yet (expressible: "
-                          f"{list(EXPRESSIBLE)})")
+        raise BundleError(f"a {kind!r} bundle is not expressed in SQL (expressible: {list(EXPRESSIBLE)})")
     inputs = content["inputs"]
     keep = [r["name"] for r in inputs] if keep is None else list(keep)
     name_of = {r["name"]: f"__in_{i}" for i, r in enumerate(inputs)}
-    # layer 1: the cleaned inputs and the rules each row breaks ("; msg" each, "" when none)
-    layer1, problems = {}, []
+    chain, problems, stage = _Chain(), [], {}
     for rule in inputs:
-        layer1[name_of[rule["name"]]], rule_problems = _input_sql(rule, dialect)
+        stage[name_of[rule["name"]]], rule_problems = _input_sql(rule, dialect)
         problems += rule_problems
-    layer1["__err1"] = _messages(problems)
-    # layer 2: bin indices; layer 3: the model's raw output and every broken rule (no bin too)
+    chain.add(stage)
     model = content["model"]
-    layer2, layer3, reasons = {}, {}, []
     if kind == "logistic":
-        eta, points, lost, names, no_bin = ([literal(model["intercept"])],
-                                            [literal(model.get("base_points", 0.0))], [], [], [])
-        for j, feature in enumerate(model["features"]):
-            b = f"__b_{j}"
-            layer2[b] = _bin_sql(feature["binning"], name_of[feature["name"]])
-            no_bin.append((f"{b} < 0", f"{feature['name']}: value with no bin"))
-            eta.append(_lookup(b, [float(feature["coef"]) * float(w) for w in feature["woe"]]))
-            attribute_points = _lookup(b, feature["points"])
-            points.append(attribute_points)
-            layer3[f"__lost_{j}"] = f"({literal(feature['best_points'])} - {attribute_points})"
-            lost.append(f"__lost_{j}")
-            names.append(feature["name"])
-        layer3["__err"] = f"__err1 || {_messages(no_bin)}"  # a layer after the bins: no lateral alias
-        layer3["__raw"] = _expit(" + ".join(eta))
-        layer3["__score"] = "(" + " + ".join(points) + ")"
-        reasons = _reasons_sql(lost, names, n_reasons)
+        out = _logistic(chain, model, name_of)
     elif kind == "crosstab":
-        raw, valid, flat = literal(model["levels"][0][0]), "1 = 1", "0"
-        for level, (factor, binning, size) in enumerate(
-                zip(model["factors"], model["bins"], model["shape"], strict=True), 1):
-            b = f"__b_{level}"
-            layer2[b] = _bin_sql(binning, name_of[factor])
-            # a factor without a bin falls back to the parent level's PD, as the kernel does
-            valid = f"{valid} AND {b} >= 0 AND {b} < {int(size)}"
-            flat = f"({flat}) * {int(size)} + {b}"
-            raw = f"(CASE WHEN {valid} THEN {_lookup(f'({flat})', model['levels'][level])} ELSE {raw} END)"
-        layer3["__err"] = "__err1"
-        layer3["__raw"] = raw
-        layer3["__score"] = "NULL"
+        out = _crosstab(chain, model, name_of)
+    elif kind == "expert":
+        out = _expert(chain, model, name_of, {r["name"]: r["type"] for r in inputs})
     else:  # identity: the input is the PD
-        layer3["__err"] = "__err1"
-        layer3["__raw"] = name_of[model["input"]]
-        layer3["__score"] = "NULL"
-    layer4 = {"__pd": _calibration_sql(content["calibration"], "__raw")}
-    ok = "__err = ''"
-    grade = _grade_sql(content["master_scale"], "__pd")
+        chain.add({"__raw": name_of[model["input"]]})
+        out = {"score": "NULL", "reasons": [], "problems": []}
+    pd_ = _calibration(chain, content["calibration"], "__raw")
+    problems += out["problems"]
+    problems.append((f"{pd_} IS NULL OR {pd_} < 0.0 OR {pd_} > 1.0", "pd: not a probability in [0, 1]"))
+    scale_grade = _scale_grade_sql(content["master_scale"], pd_)
+    chain.add({"__bad": _any(problems), "__grade": out.get("policy", scale_grade),
+               **({"__scale_grade": scale_grade} if "policy" in out else {})})
+    chain.add(_limit_stage(content.get("credit_limit"), "__grade", out.get("basis", out["score"]
+                                                                         if out["score"] != "NULL" else None),
+                           name_of))
+
+    def valid(expr: str, name: str) -> str:
+        return f"CASE WHEN __bad THEN NULL ELSE {expr} END AS {name}"
+
     outputs = [quote(c) for c in keep]
-    outputs.append(f"CASE WHEN {ok} THEN __pd END AS pd")
-    outputs.append(f"CASE WHEN {ok} THEN __score END AS score")
-    outputs.append(f"CASE WHEN {ok} THEN {grade} END AS grade")
-    outputs += [f"CASE WHEN {ok} THEN {r} END AS reason_{i + 1}" for i, r in enumerate(reasons)]
-    limit = _limit_sql(content.get("credit_limit"), grade)
-    outputs.append(f"CASE WHEN {ok} THEN {limit} END AS credit_limit")
-    outputs.append(f"CASE WHEN {ok} THEN NULL ELSE SUBSTR(__err, 3) END AS error")
-    source = quote(table)
-    for i, columns in enumerate((layer1, layer2, layer3, layer4), 1):
-        if not columns:
-            continue
-        cols = ", ".join(f"{expr} AS {name}" for name, expr in columns.items())
-        source = f"(SELECT *, {cols} FROM {source}) AS s{i}"
-    sql = "SELECT " + ", ".join(outputs) + f" FROM {source}"
+    outputs += [valid(pd_, "pd"), valid(out["score"], "score"), valid("__grade", "grade")]
+    if "policy" in out:
+        outputs.append(valid("__scale_grade", "scale_grade"))
+    outputs += [valid(r, f"reason_{i + 1}") for i, r in enumerate(_reasons(out["reasons"], n_reasons))]
+    outputs.append(valid("__limit" if content.get("credit_limit") else "NULL", "credit_limit"))
+    # the messages are built for the broken rows only
+    outputs.append(f"CASE WHEN __bad THEN SUBSTR({_messages(problems)}, 3) END AS error")
+    sql = chain.sql(table, outputs, dialect in _MATERIALIZE)
     if dialect == "duckdb":
         return sql
     import sqlglot
