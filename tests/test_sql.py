@@ -1,7 +1,7 @@
 """The bundle as SQL (issue 21): the generated SELECT equals the Python scorer on real engines.
 
-Every case runs the statement in DuckDB, SQLite (standard library) and Spark SQL
-(local[2]) and compares it with :meth:`Scorer.score(..., on_error="report")` on the
+Every case runs the statement in DuckDB, SQLite (standard library), PostgreSQL 16 (a
+server started from PyPI's pgserver in a temporary folder) and Spark SQL (local[2]) and compares it with :meth:`Scorer.score(..., on_error="report")` on the
 same rows: PDs to 1e-9, scores to 1e-9, grades, reasons, limits and the set of rows
 flagged as errors exactly. The rows include missing values, special codes, unseen
 categories, out-of-range values and every bin edge of every feature (the edges are
@@ -41,6 +41,37 @@ def spark():
     session.stop()
 
 
+@pytest.fixture(scope="module")
+def postgres(tmp_path_factory):
+    """A PostgreSQL 16 server from PyPI (pgserver) in a temporary folder, and a connection."""
+    import pgserver
+    import psycopg
+
+    try:
+        server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
+    except Exception as error:  # the parity claim for postgres needs a real server: say why not
+        pytest.fail(f"pgserver could not start a PostgreSQL server for the SQL parity tests: {error!r}")
+    con = psycopg.connect(server.get_uri(), autocommit=True)
+    yield con
+    con.close()
+    server.cleanup()
+
+
+def _postgres_table(con, frame: pd.DataFrame) -> None:
+    """``frame`` as table t: float columns DOUBLE PRECISION, integers BIGINT, the rest TEXT."""
+    def sql_type(dtype):
+        return "DOUBLE PRECISION" if dtype.kind == "f" else "BIGINT" if dtype.kind in "iu" else "TEXT"
+
+    cols = ", ".join(f'"{c}" {sql_type(frame[c].dtype)}' for c in frame.columns)
+    con.execute("DROP TABLE IF EXISTS t")
+    con.execute(f"CREATE TABLE t ({cols})")
+    rows = [tuple(None if (isinstance(v, float) and v != v) else v.item() if hasattr(v, "item") else v
+                  for v in row) for row in frame.itertuples(index=False, name=None)]
+    marks = ", ".join(["%s"] * len(frame.columns))
+    with con.cursor() as cur:
+        cur.executemany(f"INSERT INTO t VALUES ({marks})", rows)
+
+
 def _edge_rows(bundle: dict, base: pd.DataFrame) -> pd.DataFrame:
     """Copies of the first row with each binned feature set to each of its bin edges, its
     special codes, NaN, and (categorical) an unseen label: the values where SQL could slip."""
@@ -70,7 +101,7 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
                          if isinstance(frame[c].dtype, pd.CategoricalDtype)})
 
 
-def _run(engine: str, sql_of, frame: pd.DataFrame, spark=None) -> pd.DataFrame:
+def _run(engine: str, sql_of, frame: pd.DataFrame, spark=None, postgres=None) -> pd.DataFrame:
     frame = _plain(frame).assign(row_id=np.arange(len(frame)))
     if engine == "duckdb":
         con = duckdb.connect()
@@ -81,6 +112,10 @@ def _run(engine: str, sql_of, frame: pd.DataFrame, spark=None) -> pd.DataFrame:
         con = sqlite3.connect(":memory:")
         frame.to_sql("t", con, index=False)
         out = pd.read_sql_query(sql_of("sqlite") + " ORDER BY row_id", con)
+    elif engine == "postgres":
+        _postgres_table(postgres, frame)
+        cur = postgres.execute(sql_of("postgres") + " ORDER BY row_id")
+        out = pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description], dtype=object)
     else:
         schema = None
         spark.createDataFrame(frame.astype({c: object for c in frame.columns
@@ -90,9 +125,9 @@ def _run(engine: str, sql_of, frame: pd.DataFrame, spark=None) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def _assert_parity(bundle: dict, frame: pd.DataFrame, engine: str, spark=None) -> dict:
+def _assert_parity(bundle: dict, frame: pd.DataFrame, engine: str, spark=None, postgres=None) -> dict:
     local = scoring.Scorer(bundle).score(frame, on_error="report")
-    out = _run(engine, lambda d: to_sql(bundle, d, "t", keep=["row_id"]), frame, spark)
+    out = _run(engine, lambda d: to_sql(bundle, d, "t", keep=["row_id"]), frame, spark, postgres)
     n = len(frame)
     flagged = out["error"].notna().to_numpy()
     assert np.flatnonzero(flagged).tolist() == sorted(local["errors"]), engine
@@ -169,12 +204,20 @@ CALIBRATED_ROWS = pd.DataFrame({
 CASES = ["german_logistic", "taiwan_logistic", "synthetic_crosstab", "calibrated"]
 
 
-@pytest.mark.parametrize("engine", ["duckdb", "sqlite", "spark"])
+ENGINES = ["duckdb", "sqlite", "postgres", "spark"]
+
+
+def _engines(engine: str, request) -> dict:
+    """The Spark session or PostgreSQL connection the engine needs (started once per module)."""
+    return {"spark": request.getfixturevalue("spark") if engine == "spark" else None,
+            "postgres": request.getfixturevalue("postgres") if engine == "postgres" else None}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("case", CASES)
 def test_sql_equals_the_python_scorer(case, engine, request):
     bundle, rows = (CALIBRATED, CALIBRATED_ROWS) if case == "calibrated" else request.getfixturevalue(case)
-    spark = request.getfixturevalue("spark") if engine == "spark" else None
-    found = _assert_parity(bundle, rows, engine, spark)
+    found = _assert_parity(bundle, rows, engine, **_engines(engine, request))
     assert found["rows"] > 10
     # German's bundle allows every value (missing and unseen labels have bins); the others
     # carry rows that break a rule (an infinite amount, below min), so the error path ran
