@@ -128,7 +128,7 @@ scorecard.selection_log_
 scorecard.coef_table_
 
 # %%
-print(scorecard.summary().split("\n\n")[0])  # the statsmodels Logit summary
+print(scorecard.result_.summary())  # the statsmodels Logit summary
 
 # %%
 scorecard.plot()

@@ -24,6 +24,7 @@ Examples
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from scipy import optimize, stats
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.isotonic import IsotonicRegression
@@ -31,6 +32,7 @@ from sklearn.isotonic import IsotonicRegression
 from riskmodels import scoring
 from riskmodels.data.schema import require_binary_target
 from riskmodels.errors import DataValidationError, NotFittedError, ParameterError, Violation
+from riskmodels.results import Summary
 
 
 def check_scores(values, name: str = "score", low=None, high=None) -> np.ndarray:
@@ -242,13 +244,14 @@ class LogisticScoreCalibrator(_Calibrator):
         self.steps_ = [{"method": "logistic", "a": self.a_, "b": self.b_}]
         return self
 
-    def summary(self) -> str:
-        """Coefficient table with standard errors, z and p-values."""
-        lines = [f"{'':<10}{'coef':>12}{'std err':>12}{'z':>9}{'P>|z|':>9}"]
+    def summary(self) -> Summary:
+        """Coefficient table with standard errors, z and p-values (a :class:`~riskmodels.results.Summary`)."""
+        rows = []
         for name, coef, se in (("score", self.a_, self.bse_[0]), ("intercept", self.b_, self.bse_[1])):
             z = coef / se if se > 0 else np.inf
-            lines.append(f"{name:<10}{coef:>12.6f}{se:>12.6f}{z:>9.3f}{2 * stats.norm.sf(abs(z)):>9.4f}")
-        return "\n".join(lines)
+            rows.append({"": name, "coef": coef, "std err": se, "z": z, "P>|z|": 2 * stats.norm.sf(abs(z))})
+        return Summary("Logistic score calibration: PD = expit(a·score + b)").add_table(
+            pd.DataFrame(rows).set_index(""))
 
 
 def intercept_shift(pd, target: float) -> float:

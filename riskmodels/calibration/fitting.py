@@ -21,6 +21,7 @@ from riskmodels.calibration.grade_tests import binomial_test, jeffreys_test
 from riskmodels.calibration.master_scale import MasterScale
 from riskmodels.data.schema import require_binary_target
 from riskmodels.errors import DataValidationError, ParameterError, Violation
+from riskmodels.results import Summary
 
 DEFAULT_LABELS = ("AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C")
 
@@ -158,21 +159,19 @@ class ScaleFit:
         """True when the final grades meet every constraint (fewer grades than asked is allowed)."""
         return not [t for t in self.trade_offs if "instead of" not in t]
 
-    def summary(self) -> str:
-        """Text: the table, the Herfindahl index, the log and the trade-offs."""
-        lines = [f"Fitted master scale {self.scale.name!r}: {self.scale.n_grades} grades, "
-                 f"HI {self.hi:.4f} (limit {self.settings['max_hi']}), CV {self.cv:.4f}",
-                 self.table.to_string(float_format=lambda v: f"{v:.6g}"), "Steps:"]
-        lines += [f"  - {entry}" for entry in self.log] or ["  (none)"]
-        lines.append("Trade-offs:")
-        lines += [f"  - {entry}" for entry in self.trade_offs] or ["  none: every constraint is met"]
-        return "\n".join(lines)
+    def summary(self) -> Summary:
+        """The table, the Herfindahl index, the steps and the trade-offs (a :class:`~riskmodels.results.Summary`)."""
+        out = Summary(f"Fitted master scale {self.scale.name!r}")
+        out.add_rows([("grades", self.scale.n_grades), ("Herfindahl index", self.hi),
+                      ("HI limit", self.settings["max_hi"]), ("coefficient of variation", self.cv)])
+        out.add_table(self.table, "Grades on the fitting sample")
+        out.add_table(pd.DataFrame({"step": self.log or ["(none)"]}), "Steps", index=False)
+        out.add_table(pd.DataFrame({"trade-off": self.trade_offs or ["none: every constraint is met"]}),
+                      "Trade-offs", index=False)
+        return out
 
     def _repr_html_(self) -> str:
-        items = "".join(f"<li>{e}</li>" for e in self.trade_offs) or "<li>none</li>"
-        return (f"<b>Fitted master scale {self.scale.name}</b> — HI {self.hi:.4f}, CV {self.cv:.4f}"
-                + self.table.to_html(float_format=lambda v: f"{v:.6g}")
-                + f"<p>Trade-offs:</p><ul>{items}</ul>")
+        return self.summary().as_html()
 
     def __repr__(self) -> str:
         return f"ScaleFit(grades={self.scale.grades!r}, hi={self.hi:.4f}, passed={self.passed})"

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from riskmodels import scoring
 from riskmodels.data.schema import violation
 from riskmodels.errors import DataValidationError, SpecError
+from riskmodels.results import Summary
 
 STANDARD_SCALES = ("enterprise10", "bank15", "agency7")
 
@@ -354,19 +355,23 @@ class MasterScale:
                              "class": [lookup.get(g) for g in self.grades]},
                             index=pd.Index(self.grades, name="grade"))
 
-    def summary(self) -> str:
-        """Text table of the bands (PDs in percent)."""
-        df = self.bands()
-        lines = [f"Master scale {self.name!r} ({self.n_grades} grades, floor "
-                 f"{'none' if self.floor is None else f'{self.floor:.4%}'})",
-                 f"{'grade':<7}{'lower':>11}{'upper':>11}{'midpoint':>11}  class"]
-        for g, row in df.iterrows():
-            lines.append(f"{g:<7}{row['lower']:>11.4%}{row['upper']:>11.4%}{row['midpoint']:>11.4%}"
-                         f"  {row['class'] or ''}")
-        return "\n".join(lines)
+    def summary(self) -> Summary:
+        """The bands with PDs in percent (a :class:`~riskmodels.results.Summary`).
+
+        Examples
+        --------
+        >>> MasterScale.standard("agency7").summary().tables[1].frame.loc["BB", "midpoint %"]
+        0.72
+        """
+        bands = self.bands()
+        percent = bands[["lower", "upper", "midpoint"]].mul(100).round(6).add_suffix(" %")
+        return (Summary(f"Master scale {self.name!r}")
+                .add_rows([("grades", self.n_grades),
+                           ("floor", "none" if self.floor is None else f"{self.floor:.4%}")])
+                .add_table(percent.assign(**{"class": bands["class"]}), "Bands"))
 
     def _repr_html_(self) -> str:
-        return f"<b>Master scale {self.name}</b>" + self.bands().to_html(float_format=lambda v: f"{v:.4%}")
+        return self.summary().as_html()
 
     def __repr__(self) -> str:
         return f"MasterScale(name={self.name!r}, grades={self.grades!r})"

@@ -29,6 +29,7 @@ import scipy.linalg
 
 from riskmodels.errors import DataValidationError, MigrationError, Violation
 from riskmodels.migration.panel import RatingPaths, rating_paths
+from riskmodels.results import Summary
 
 
 # --------------------------------------------------------------------------- numpy maths
@@ -241,20 +242,18 @@ class MigrationResult:
                                  f"this is a {self.method} estimate")
         return stability_table(self.counts, self.grades)
 
-    def summary(self) -> str:
-        """Text summary: method, panel facts and the matrix in percent."""
-        head = [f"Migration matrix ({self.method}, {self.horizon:g} year(s))"]
-        head += [f"  {k}: {v}" for k, v in self.info.items() if k != "default_state"]
-        body = (self.frame() * 100).round(2).to_string()
-        return "\n".join(head) + "\n" + body
+    def summary(self) -> Summary:
+        """Method, panel facts and the matrix in percent (a :class:`~riskmodels.results.Summary`)."""
+        facts = [(k, v) for k, v in self.info.items() if k != "default_state"]
+        return (Summary(f"Migration matrix ({self.method}, {self.horizon:g} year(s))")
+                .add_rows(facts, title="Panel")
+                .add_table((self.frame() * 100).round(2), "Transition probabilities, %"))
 
     def __repr__(self) -> str:
         return f"MigrationResult(method={self.method!r}, grades={list(self.grades)}, horizon={self.horizon:g})"
 
     def _repr_html_(self) -> str:
-        facts = ", ".join(f"{k}: {v}" for k, v in self.info.items() if k != "default_state")
-        table = (self.frame() * 100).round(2).to_html()
-        return f"<p><b>Migration matrix</b> ({self.method}, {self.horizon:g} y; {facts}), in %</p>{table}"
+        return self.summary().as_html()
 
     def plot(self, ax=None, annotate: bool = True):
         """Heat map of the matrix; returns the matplotlib Axes."""

@@ -57,6 +57,7 @@ from riskmodels.data.frames import as_frame, column_kind
 from riskmodels.data.schema import require_binary_target
 from riskmodels.errors import DataValidationError, ParameterError, Violation
 from riskmodels.models.base import ScorerModel
+from riskmodels.results import Summary
 from riskmodels.validation.accuracy import jeffreys_interval
 from riskmodels.validation.contingency import chi2_g2_test, fisher_exact_2x2, wilson_interval
 from riskmodels.validation.isotonic import isotonic_grid
@@ -468,27 +469,27 @@ class CrossTabModel(ScorerModel):
                 "levels": [[float(v) for v in r] for r in self.level_rates_]}
 
     # ------------------------------------------------------------------ outputs
-    def summary(self) -> str:
-        """Text summary: factors, prior strengths, tests and the non-empty cells."""
+    def summary(self) -> Summary:
+        """Factors, prior strengths, tests and the non-empty cells (a :class:`~riskmodels.results.Summary`)."""
         self._check_fitted()
-        lines = [f"CrossTabModel: {len(self.factors_)} factor(s) {self.factors_}, grid {self.grid_shape_}, "
-                 f"smoothing {self.smoothing}",
-                 f"  directions: {dict(zip(self.factors_, self.directions_, strict=True))}",
-                 f"  prior strength per level: {[round(m, 1) for m in self.prior_strength_]}",
-                 f"  portfolio rate: {self.level_rates_[0][0]:.4%}; merged cells (n < {self.min_cell_size}): "
-                 f"{int(self.cells_['merged'].sum())} of {len(self.cells_)}",
-                 "Tests of independence (factor bins x default):",
-                 self.tests_.round(6).to_string(), "Cells with records:",
-                 self.cells_[self.cells_["n"] > 0].round(6).to_string(index=False)]
-        return "\n".join(lines)
+        factors = pd.DataFrame({"direction": [d or "" for d in self.directions_],
+                                "bins": [int(s) for s in self.grid_shape_]},
+                               index=pd.Index([str(f) for f in self.factors_], name="factor"))
+        return (Summary(f"CrossTabModel: {len(self.factors_)} factor(s), grid "
+                        f"{' x '.join(map(str, self.grid_shape_))}")
+                .add_rows([("smoothing", self.smoothing),
+                           ("prior strength per level", ", ".join(f"{m:.1f}" for m in self.prior_strength_)),
+                           ("portfolio rate", float(self.level_rates_[0][0])),
+                           (f"merged cells (n < {self.min_cell_size})",
+                            f"{int(self.cells_['merged'].sum())} of {len(self.cells_)}")])
+                .add_table(factors, "Factors")
+                .add_table(self.tests_, "Tests of independence (factor bins x default)")
+                .add_table(self.cells_[self.cells_["n"] > 0], "Cells with records", index=False))
 
     def _repr_html_(self) -> str:
         if not hasattr(self, "cells_"):
             return f"<pre>{self!r}</pre>"
-        head = (f"<p><b>CrossTabModel</b> over {', '.join(map(str, self.factors_))} — grid "
-                f"{' × '.join(map(str, self.grid_shape_))}, smoothing {self.smoothing}, prior strength "
-                f"{[round(m, 1) for m in self.prior_strength_]}</p>")
-        return head + self.tests_.round(6).to_html() + self.cells_[self.cells_["n"] > 0].round(6).to_html(index=False)
+        return self.summary().as_html()
 
     def plot(self, ax=None, annotate: bool = True):
         """Heat map of the cell PDs over the first two factors (one panel per bin of a third).

@@ -30,6 +30,7 @@ True
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from riskmodels import scoring
 from riskmodels.calibration import IsotonicCalibrator, LogisticScoreCalibrator
@@ -37,6 +38,7 @@ from riskmodels.data.frames import as_frame
 from riskmodels.data.schema import require_binary_target
 from riskmodels.errors import SpecError
 from riskmodels.models.base import ScorerModel
+from riskmodels.results import Summary
 from riskmodels.scorecards.engine import CardEngine, ScoreResult
 from riskmodels.scorecards.spec import ScorecardSpec, limit_rule, load_spec, spec_from_dict
 
@@ -178,8 +180,6 @@ class ExpertScorecardModel(ScorerModel):
         >>> t.index.tolist(), t["n"].tolist(), t["realised_pd"].tolist()
         (['A', 'C', 'D'], [2, 1, 1], [0.0, 0.0, 1.0])
         """
-        import pandas as pd
-
         from riskmodels.calibration import MasterScale
 
         out = self.score_frame(X, master_scale)
@@ -212,7 +212,37 @@ class ExpertScorecardModel(ScorerModel):
         self._check_fitted()
         return self.card_.score(as_frame(X))
 
+    def summary(self) -> Summary:
+        """The card (grades, aspects, caps) and its score → PD calibration (a :class:`~riskmodels.results.Summary`).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> X = pd.DataFrame({"discharge_compliance": [96.0, 90.0, 50.0, 97.0],
+        ...                   "facilities_running": [100.0, 95.0, 70.0, 100.0], "violations": [0, 1, 3, 0],
+        ...                   "fee_paid_share": [100.0, 100.0, 60.0, 100.0],
+        ...                   "fee_on_time": ["on_time", "late", "late", "on_time"],
+        ...                   "impact_assessment": ["done_accepted", "not_done", "not_done", "done_accepted"],
+        ...                   "other_points": [35.0, 30.0, 10.0, 38.0]})
+        >>> s = ExpertScorecardModel("environmental", calibration="isotonic").fit(X, [0, 0, 1, 0]).summary()
+        >>> s.tables[0].frame.loc["calibration", "value"], s.tables[0].frame.loc["records", "value"]
+        ('isotonic', 4)
+        """
+        self._check_fitted()
+        card = self.card_.summary()
+        out = Summary(f"ExpertScorecardModel {self.name or self.card_.name!r}: {card.title}")
+        out.add_rows([("calibration", self.calibration), ("records", self.training_metadata_["n_train"]),
+                      ("default rate", self.training_metadata_["train_default_rate"])], "Fit")
+        out.tables += card.tables
+        for step in self.calibration_steps_:
+            if step["method"] == "interp":
+                out.add_table(pd.DataFrame({"score": step["x"], "pd": step["y"]}),
+                              "Calibration knots (linear between)", index=False)
+            else:
+                out.add_rows([(k, v) for k, v in step.items() if k != "method"], f"Calibration: {step['method']}")
+        return out
+
     def _repr_html_(self) -> str:
         if not hasattr(self, "card_"):
             return f"<p>ExpertScorecardModel({self.spec!r}), not fitted</p>"
-        return self.card_._repr_html_()
+        return self.summary().as_html()

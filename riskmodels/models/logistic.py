@@ -27,6 +27,7 @@ from riskmodels.data.schema import require_binary_target
 from riskmodels.errors import ConvergenceError, DataValidationError, Violation
 from riskmodels.models.base import ScorerModel
 from riskmodels.models.stepwise import CRITERIA, collapse_rows, fit_logit, stepwise_select
+from riskmodels.results import Summary
 from riskmodels.scoring import top_reasons
 
 SELECTIONS = (None, "forward", "backward", "stepwise")
@@ -542,25 +543,29 @@ class LogisticScorecard(ScorerModel):
                              "points": self.points_[name][k]})
         return pd.DataFrame(rows)
 
-    def summary(self) -> str:
-        """statsmodels summary, VIF/IV/sign table, scaling and the selection log."""
+    def summary(self) -> Summary:
+        """statsmodels Logit summary, coefficient/VIF/IV table, scaling, sign check, selection log.
+
+        Returns a :class:`~riskmodels.results.Summary` (text, HTML, LaTeX).
+        """
         self._check_fitted()
-        table = self.coef_table_.to_string(float_format=lambda v: f"{v:.4f}")
-        scale = (f"Scaling: {self.base_score:g} points at good:bad odds {self.base_odds:g}:1, PDO {self.pdo:g} "
-                 f"(factor {self.factor_:.4f}, offset {self.offset_:.4f}), intercept {self.intercept_mode}")
-        signs = (f"Sign check: {'all coefficients negative' if not self.sign_violations_ else ''}"
-                 f"{'wrong sign: ' + ', '.join(self.sign_violations_) if self.sign_violations_ else ''}")
-        log = self.selection_log_.to_string(index=False) if len(self.selection_log_) else "(none)"
-        return "\n\n".join([str(self.result_.summary()), table, scale, signs, "Selection log:\n" + log])
+        logit = self.result_.summary()
+        out = Summary(f"LogisticScorecard {self.name!r}: {len(self.features_)} characteristics")
+        out.add_text(str(logit), html=logit.as_html(), latex=logit.as_latex())
+        out.add_table(self.coef_table_, "Coefficients, VIF and IV", digits=4)
+        out.add_rows([("factor", self.factor_), ("offset", self.offset_), ("intercept", self.intercept_mode)],
+                     "Scaling")
+        out.add_note(f"Scaling: {self.base_score:g} points at good:bad odds {self.base_odds:g}:1, PDO {self.pdo:g}.")
+        out.add_rows([("wrong sign", ", ".join(self.sign_violations_) or "none: all coefficients negative")],
+                     "Sign check")
+        if len(self.selection_log_):
+            out.add_table(self.selection_log_, "Selection log", index=False, digits=4)
+        return out
 
     def _repr_html_(self) -> str:
         if not hasattr(self, "classes_"):
             return f"<pre>{self!r}</pre>"
-        head = (f"<p><b>{self.name}</b>: {len(self.features_)} characteristics, "
-                f"{self.base_score:g} points at odds {self.base_odds:g}:1, PDO {self.pdo:g}</p>")
-        coefs = self.coef_table_.to_html(float_format=lambda v: f"{v:.4f}", na_rep="")
-        card = self.scorecard_table().to_html(index=False, float_format=lambda v: f"{v:.4f}", na_rep="")
-        return head + coefs + "<p><b>Scorecard</b></p>" + card
+        return self.summary().add_table(self.scorecard_table(), "Scorecard", index=False, digits=4).as_html()
 
     def plot(self, ax=None):
         """Horizontal bar chart of IV of the selected characteristics; returns the axes."""

@@ -16,7 +16,6 @@ Examples
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,6 +25,7 @@ from riskmodels import scoring
 from riskmodels.data.frames import frame_columns, schema_from_inputs
 from riskmodels.data.schema import violation
 from riskmodels.errors import DataValidationError, Violation
+from riskmodels.results import Summary
 from riskmodels.scorecards.spec import (
     ScorecardSpec,
     categorical_table,
@@ -274,25 +274,29 @@ class CardEngine:
                              "scoring": how, "default": ind.default})
         return pd.DataFrame(rows)
 
-    def summary(self) -> str:
-        """Text description of the card: grades, aspects, caps."""
-        bands = ", ".join(f"{g.grade} ≥{g.min:g}" for g in self.spec.grades)
-        lines = [f"{self.spec.title or self.name} ({self.spec.source or 'no source given'})",
-                 f"grades: {bands}"]
-        for aspect in self.spec.aspects:
-            names = ", ".join(i.name for i in aspect.indicators)
-            lines.append(f"  {aspect.name} ({aspect.label or ''}) {aspect.weight:g} pts: {names}")
-        for cap in self.spec.caps:
-            lines.append(f"  cap {cap.name}: {cap.indicator or cap.input} {cap.op} {cap.value} → at best {cap.max_grade}")
-        return "\n".join(lines)
+    def summary(self) -> Summary:
+        """The card: grade bands, aspects with their indicators, caps (a :class:`~riskmodels.results.Summary`).
+
+        Examples
+        --------
+        >>> s = CardEngine.from_spec("environmental").summary()
+        >>> s.tables[0].frame.loc["A", "min score"]
+        90.0
+        """
+        out = Summary(f"{self.spec.title or self.name} ({self.spec.source or 'no source given'})")
+        out.add_table(pd.DataFrame({"min score": [float(g.min) for g in self.spec.grades]},
+                                   index=pd.Index([g.grade for g in self.spec.grades], name="grade")), "Grades")
+        out.add_table(pd.DataFrame([{"aspect": a.name, "label": a.label or "", "points": a.weight,
+                                     "indicators": ", ".join(i.name for i in a.indicators)}
+                                    for a in self.spec.aspects]), "Aspects", index=False)
+        if self.spec.caps:
+            out.add_table(pd.DataFrame([{"cap": c.name, "on": c.indicator or c.input, "rule": f"{c.op} {c.value}",
+                                         "at best": c.max_grade} for c in self.spec.caps]), "Grade caps",
+                          index=False)
+        return out
 
     def _repr_html_(self) -> str:
-        caps = "".join(f"<li>{html.escape(c.name)}: {html.escape(str(c.indicator or c.input))} "
-                       f"{html.escape(c.op)} {html.escape(str(c.value))} → at best "
-                       f"<b>{html.escape(c.max_grade)}</b></li>" for c in self.spec.caps)
-        bands = " · ".join(f"{html.escape(g.grade)} ≥ {g.min:g}" for g in self.spec.grades)
-        return (f"<h4>{html.escape(self.spec.title or self.name)}</h4><p>{bands}</p>"
-                + self.table().to_html(index=False) + (f"<p>Grade caps:</p><ul>{caps}</ul>" if caps else ""))
+        return self.summary().add_table(self.table(), "Indicators", index=False).as_html()
 
 
 @dataclass
@@ -311,9 +315,9 @@ class RecordBreakdown:
                 + (f" (capped from {self.grade_before} by {', '.join(self.caps_bound)})"
                    if self.caps_bound else ""))
 
-    def summary(self) -> str:
-        """Text view of the breakdown."""
-        return self._head() + "\n" + self.table.to_string(index=False)
+    def summary(self) -> Summary:
+        """The breakdown (a :class:`~riskmodels.results.Summary`)."""
+        return Summary(self._head()).add_table(self.table, "Points per indicator", index=False, digits=4)
 
     def __repr__(self) -> str:
         return f"RecordBreakdown({self._head()}, {len(self.table)} indicators)"
@@ -333,11 +337,7 @@ class RecordBreakdown:
         return ax
 
     def _repr_html_(self) -> str:
-        head = (f"<p>score <b>{self.score:.2f}</b>, grade "
-                f"<b>{html.escape(self.grade)}</b>"
-                + (f" — capped from {html.escape(self.grade_before)} by "
-                   f"{html.escape(', '.join(self.caps_bound))}" if self.caps_bound else "") + "</p>")
-        return head + self.table.to_html(index=False, float_format=lambda v: f"{v:.3f}")
+        return self.summary().as_html()
 
 
 class ScoreResult:
@@ -456,17 +456,16 @@ class ScoreResult:
         capped = int((self.grade != self.grade_before).sum())
         return f"{self.card.name}: {len(self)} record(s), mean score {np.mean(self.score):.2f}, {capped} capped"
 
-    def summary(self) -> str:
-        """Counts per grade and the mean score."""
+    def summary(self) -> Summary:
+        """Records per grade and the mean score (a :class:`~riskmodels.results.Summary`)."""
         counts = pd.Series(self.grade).value_counts().reindex(self.card.grades, fill_value=0)
-        return self._head() + "\n" + counts.to_string()
+        return Summary(self._head()).add_table(counts.rename_axis("grade").rename("records"), "Records per grade")
 
     def __repr__(self) -> str:
         return f"ScoreResult({self._head()})"
 
     def _repr_html_(self) -> str:
-        return (f"<p>{html.escape(self.card.name)}: {len(self)} record(s), mean score "
-                f"{np.mean(self.score):.2f}</p>" + self.frame().head(20).to_html())
+        return self.summary().add_table(self.frame().head(20), "First records").as_html()
 
 
 def categorical_answers(card: CardEngine) -> dict[str, list[str]]:

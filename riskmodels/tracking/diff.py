@@ -94,7 +94,7 @@ def diff_runs(run_a: str, run_b: str, tracking_uri: str | None = None) -> RunDif
                 test = delong_test(pa["target"].to_numpy(), pa["pd"].to_numpy(), pb["pd"].to_numpy())
                 rows.append({"model": name, "metric": "delong_p_value", "A": np.nan, "B": np.nan,
                              "B - A": test.p_value})
-                notes.append(f"{name}: {test.summary()} (A vs B, paired DeLong)")
+                notes.append(f"{name}: {test.summary().title} (A vs B, paired DeLong)")
     if not same_test:
         notes.append("test samples differ: no paired DeLong test of AUC changes")
     metrics = pd.DataFrame(rows, columns=["model", "metric", "A", "B", "B - A"]).set_index(["model", "metric"])

@@ -27,6 +27,7 @@ from scipy import stats
 
 from riskmodels.data.schema import require_binary_target
 from riskmodels.errors import DataValidationError, ParameterError, Violation
+from riskmodels.results import Summary
 
 
 def _check(y, score, name="score"):
@@ -247,11 +248,14 @@ class AUCResult:
         """2·AUC − 1."""
         return 2 * self.auc - 1
 
-    def summary(self) -> str:
-        """One line: AUC, SE and interval."""
-        return (f"AUC {self.auc:.4f} (DeLong SE {self.se:.4f}, {self.level:.0%} CI "
-                f"[{self.lower:.4f}, {self.upper:.4f}]), Gini {self.gini:.4f}, "
-                f"{self.n_defaults} defaults / {self.n_non_defaults} non-defaults")
+    def summary(self) -> Summary:
+        """AUC, SE and interval: the title is the one-line form (a :class:`~riskmodels.results.Summary`)."""
+        title = (f"AUC {self.auc:.4f} (DeLong SE {self.se:.4f}, {self.level:.0%} CI "
+                 f"[{self.lower:.4f}, {self.upper:.4f}]), Gini {self.gini:.4f}, "
+                 f"{self.n_defaults} defaults / {self.n_non_defaults} non-defaults")
+        return Summary(title).add_rows([("AUC", self.auc), ("DeLong SE", self.se), ("lower", self.lower),
+                                        ("upper", self.upper), ("level", self.level), ("Gini", self.gini),
+                                        ("defaults", self.n_defaults), ("non-defaults", self.n_non_defaults)])
 
 
 def auc_ci(y, score, level: float = 0.95, method: str = "delong") -> AUCResult:
@@ -297,10 +301,13 @@ class AUCComparison:
     z: float
     p_value: float
 
-    def summary(self) -> str:
-        """One line with both AUCs, z and the two-sided p-value."""
-        return (f"AUC {self.auc1:.4f} vs {self.auc2:.4f}: difference {self.difference:+.4f} "
-                f"(SE {self.se:.4f}), z {self.z:.3f}, p {self.p_value:.4g}")
+    def summary(self) -> Summary:
+        """Both AUCs, z and the two-sided p-value; the title is the one-line form."""
+        title = (f"AUC {self.auc1:.4f} vs {self.auc2:.4f}: difference {self.difference:+.4f} "
+                 f"(SE {self.se:.4f}), z {self.z:.3f}, p {self.p_value:.4g}")
+        return Summary(title).add_rows([("AUC 1", self.auc1), ("AUC 2", self.auc2),
+                                        ("difference", self.difference), ("SE", self.se), ("z", self.z),
+                                        ("p-value", self.p_value)])
 
 
 def delong_test(y, score1, score2) -> AUCComparison:

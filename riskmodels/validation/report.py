@@ -15,8 +15,6 @@ True
 
 from __future__ import annotations
 
-import html
-
 import numpy as np
 import pandas as pd
 
@@ -25,6 +23,7 @@ from riskmodels.calibration.fitting import grade_table, herfindahl
 from riskmodels.calibration.grade_tests import basel_asset_correlation
 from riskmodels.calibration.master_scale import MasterScale
 from riskmodels.errors import DataValidationError, Violation
+from riskmodels.results import Summary
 from riskmodels.validation.accuracy import (
     brier_decomposition,
     calibration_curve,
@@ -299,31 +298,34 @@ class ValidationReport:
         """What tracking logs: ``{"metrics": {...}, "tables": {...}, "figures": {...}}``."""
         return {"metrics": self.metrics(), "tables": self.tables(), "figures": self.figures()}
 
-    def summary(self) -> str:
-        """Text report."""
-        lines = [f"Validation report — {self.name} ({len(self.y)} obligors, {int(self.y.sum())} defaults)"]
+    def summary(self) -> Summary:
+        """Key figures and the per-grade tests (a :class:`~riskmodels.results.Summary`)."""
+        out = Summary(f"Validation report — {self.name} ({len(self.y)} obligors, {int(self.y.sum())} defaults)")
+        rows = []
         if self.auc_result is not None:
-            lines.append(self.auc_result.summary() + f", KS {self._discrimination['ks']:.4f}")
-        lines += [f"note: {n}" for n in self.notes]
-        c = self._calibration
-        lines.append(f"Brier {c['brier']:.5f} (reliability {c['reliability']:.5f}, resolution "
-                     f"{c['resolution']:.5f}, uncertainty {c['uncertainty']:.5f}); log-loss "
-                     f"{c['log_loss']:.5f}; ECE {c['ece']:.5f}")
-        lines.append(f"Spiegelhalter z {c['spiegelhalter_z']:.3f} (p {c['spiegelhalter_p']:.4g}); "
-                     f"Hosmer-Lemeshow {c['hosmer_lemeshow']:.3f} (p {c['hosmer_lemeshow_p']:.4g})")
-        s = self._stability
-        lines.append(f"Herfindahl index {s['herfindahl_index']:.4f}"
-                     + (f"; PSI {s['psi']:.4f} ({s['psi_zone']})" if "psi" in s else ""))
+            r = self.auc_result
+            rows += [("AUC", r.auc), ("AUC DeLong SE", r.se), (f"AUC {r.level:.0%} CI", f"[{r.lower:.4f}, {r.upper:.4f}]"),
+                     ("Gini", r.gini), ("KS", self._discrimination["ks"])]
+        c, s = self._calibration, self._stability
+        rows += [(k, c[k]) for k in ("brier", "reliability", "resolution", "uncertainty", "log_loss", "ece")]
+        rows += [("Spiegelhalter z", c["spiegelhalter_z"]), ("Spiegelhalter p", c["spiegelhalter_p"]),
+                 ("Hosmer-Lemeshow", c["hosmer_lemeshow"]), ("Hosmer-Lemeshow p", c["hosmer_lemeshow_p"]),
+                 ("Herfindahl index", s["herfindahl_index"])]
+        if "psi" in s:
+            rows += [("PSI", s["psi"]), ("PSI zone", s["psi_zone"])]
+        out.add_rows(rows, "Discrimination, calibration, stability", digits=5)
         cols = ["n", "defaults", "default_rate", "mean_pd", "binomial_p", "jeffreys_p", "traffic_light"]
-        lines.append(self._grades[cols].to_string(float_format=lambda v: f"{v:.4g}"))
-        return "\n".join(lines)
+        out.add_table(self._grades[cols], "Grades", digits=4)
+        for note in self.notes:
+            out.add_note(note)
+        return out
 
     def _repr_html_(self) -> str:
-        parts = [f"<h4>Validation report — {html.escape(self.name)}</h4>"]
-        parts += [f"<p><i>{html.escape(n)}</i></p>" for n in self.notes]
+        out = self.summary()
         for key, table in self.tables().items():
-            parts.append(f"<h5>{key}</h5>" + table.to_html(float_format=lambda v: f"{v:.4g}"))
-        return "".join(parts)
+            if key != "grades":
+                out.add_table(table, key, digits=4)
+        return out.as_html()
 
     def __repr__(self) -> str:
         auc = self._discrimination["auc"]

@@ -25,6 +25,7 @@ from riskmodels.models.kmv.merton import (
 from riskmodels.models.kmv.pd_map import fit_empirical_pd_map
 from riskmodels.models.kmv.peers import peer_asset_volatility
 from riskmodels.models.kmv.plots import plot_dd_by_outcome
+from riskmodels.results import Summary
 
 
 # --------------------------------------------------------------------------- estimator
@@ -273,6 +274,48 @@ class KMVModel(ScorerModel):
             result.loc[ok, :] = sens.to_numpy()
         result["source"] = table["source"]
         return result
+
+    def summary(self) -> Summary:
+        """Settings, training counts per status, peer volatilities and the DD→PD maps.
+
+        Returns
+        -------
+        Summary
+            See :class:`riskmodels.results.Summary` (text, HTML, LaTeX).
+
+        Examples
+        --------
+        >>> X = pd.DataFrame({"equity_value": [3.0, 8.0, 1.0, np.nan], "equity_vol": [0.8, 0.3, 0.9, np.nan],
+        ...     "short_term_debt": [6.0, 2.0, 6.0, 5.0], "long_term_debt": [8.0, 4.0, 6.0, 4.0],
+        ...     "rate": 0.05, "total_assets": [14.0, 14.0, 9.0, 12.0], "industry": ["a", "a", "a", "a"]})
+        >>> s = KMVModel(pd_map="normal", min_peers=1).fit(X, [0, 0, 1, 0]).summary()
+        >>> s.tables[0].frame.loc["firms", "value"], s.tables[0].frame.loc["status proxy", "value"]
+        (4, 1)
+        """
+        self._check_fitted()
+        meta = self.training_metadata_
+        out = Summary(f"KMVModel {self.name or ''}".rstrip() + f" ({self.pd_map} DD -> PD map)")
+        out.add_rows([("firms", meta["n_obs"]), ("defaults", meta["n_defaults"]),
+                      *[(f"status {k}", v) for k, v in meta["status_counts"].items()],
+                      ("horizon (years)", float(self.horizon)), ("long-term debt weight", float(self.long_term_weight)),
+                      ("drift", "rate column" if self.drift is None else float(self.drift)),
+                      ("proxy", f"{self.proxy_value} value, peer volatility by {self.peer_group!r}"
+                       if self.proxy else "none (listed firms only)")], "Fit")
+        if self.proxy:
+            vols = pd.Series(self.peer_asset_vol_, name="asset_vol", dtype=float).rename_axis(self.peer_group)
+            out.add_table(vols, "Peer asset volatility")
+            out.add_note(f"Groups with fewer than {self.min_peers} listed firms use the overall median "
+                         f"{self.default_asset_vol_:.6g}.")
+        if self.pd_map == "empirical":
+            out.add_table(self.market_map_.to_frame(), "DD -> PD map, market DDs", index=False)
+            if self.proxy_map_ is not None:
+                out.add_table(self.proxy_map_.to_frame(), "DD -> PD map, proxy DDs", index=False)
+        return out
+
+    def _repr_html_(self) -> str:
+        if not hasattr(self, "training_metadata_"):
+            return f"<pre>{self!r}</pre>"
+        return self.summary().as_html()
 
     def plot(self, X, y, ax=None):
         """DD distribution by outcome (see :func:`plot_dd_by_outcome`); returns the Axes.

@@ -17,6 +17,7 @@ from riskmodels.models.kmv.checks import (
     float_array,
     require,
 )
+from riskmodels.results import Summary
 
 
 # --------------------------------------------------------------------------- time series (Vassalou-Xing)
@@ -41,19 +42,17 @@ class IterativeKMVResult:
     iterations: int
     converged: np.ndarray
 
-    def summary(self) -> str:
-        """Text summary per firm."""
-        lines = [f"Iterative KMV (Vassalou-Xing): {self.asset_vol.size} firm(s), "
-                 f"{self.iterations} iteration(s), all converged: {bool(np.all(self.converged))}",
-                 "  firm  asset_vol     drift        dd        pd"]
-        lines += [f"  {i:>4}  {v:9.6f} {m:9.6f} {d:9.4f} {p:9.6f}"
-                  for i, (v, m, d, p) in enumerate(zip(self.asset_vol, self.drift, self.dd, self.pd, strict=True))]
-        return "\n".join(lines)
+    def summary(self) -> Summary:
+        """Per firm: asset volatility, drift, DD, PD, convergence (a :class:`~riskmodels.results.Summary`)."""
+        frame = pd.DataFrame({"asset_vol": self.asset_vol, "drift": self.drift, "dd": self.dd,
+                              "pd": self.pd, "converged": self.converged}, index=pd.RangeIndex(self.dd.size, name="firm"))
+        return (Summary("Iterative KMV (Vassalou-Xing)")
+                .add_rows([("firms", self.asset_vol.size), ("iterations", self.iterations),
+                           ("all converged", bool(np.all(self.converged)))])
+                .add_table(frame, "Per firm"))
 
     def _repr_html_(self) -> str:
-        frame = pd.DataFrame({"asset_vol": self.asset_vol, "drift": self.drift, "dd": self.dd,
-                              "pd": self.pd, "converged": self.converged})
-        return "<p><b>Iterative KMV (Vassalou-Xing)</b></p>" + frame.to_html()
+        return self.summary().as_html()
 
 
 def iterative_kmv(equity, debt, rate, horizon: float = 1.0, trading_days: int = 252, tol: float = 1e-10,

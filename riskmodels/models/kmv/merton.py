@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass, field
 
@@ -18,6 +17,7 @@ from riskmodels.models.kmv.checks import (
     check_horizon,
     require,
 )
+from riskmodels.results import Summary
 
 
 # --------------------------------------------------------------------------- Merton
@@ -75,15 +75,12 @@ class MertonSolution:
                 rows.append((f"{label} min / median / max", f"{q[0]:.6g} / {q[1]:.6g} / {q[2]:.6g}"))
         return rows
 
-    def summary(self) -> str:
-        """Text summary: convergence and the distribution of the solved values."""
-        width = max(len(k) for k, _ in self._rows())
-        return "\n".join(["Merton solution"] + [f"  {k:<{width}}  {v}" for k, v in self._rows()])
+    def summary(self) -> Summary:
+        """Convergence and the distribution of the solved values (a :class:`~riskmodels.results.Summary`)."""
+        return Summary("Merton solution").add_rows(self._rows())
 
     def _repr_html_(self) -> str:
-        body = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
-                       for k, v in self._rows())
-        return f"<table><caption>Merton solution</caption>{body}</table>"
+        return self.summary().as_html()
 
 
 def merton_equity(asset_value, asset_vol, debt, rate, horizon: float = 1.0) -> tuple[np.ndarray, np.ndarray]:

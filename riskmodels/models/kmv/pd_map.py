@@ -12,6 +12,7 @@ from riskmodels.models.kmv.checks import (
     check_rule,
     float_array,
 )
+from riskmodels.results import Summary
 from riskmodels.validation.isotonic import weighted_pav
 
 
@@ -44,12 +45,12 @@ class EmpiricalPDMap:
         """The knots as a table."""
         return pd.DataFrame({"dd": self.dd, "n": self.n, "defaults": self.defaults, "pd": self.pd})
 
-    def summary(self) -> str:
-        """Knot table as text."""
-        return "Empirical DD -> PD map\n" + self.to_frame().to_string(index=False)
+    def summary(self) -> Summary:
+        """The knot table (a :class:`~riskmodels.results.Summary`)."""
+        return Summary("Empirical DD -> PD map").add_table(self.to_frame(), "Knots", index=False)
 
     def _repr_html_(self) -> str:
-        return self.to_frame().to_html(index=False)
+        return self.summary().as_html()
 
     def plot(self, ax=None):
         """Plot the knots and the interpolated map (log PD axis)."""

@@ -1,0 +1,153 @@
+"""One results object for every summary(): text, HTML and LaTeX show the same key figures."""
+
+from __future__ import annotations
+
+from html import escape
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from riskmodels.calibration import LogisticScoreCalibrator, MasterScale
+from riskmodels.migration import cohort_matrix
+from riskmodels.models.crosstab import CrossTabModel
+from riskmodels.models.expert import ExpertScorecardModel
+from riskmodels.models.kmv import KMVModel, fit_empirical_pd_map, iterative_kmv, merton_equity, solve_merton
+from riskmodels.models.logistic import LogisticScorecard
+from riskmodels.results import Summary, format_cell, latex_escape
+from riskmodels.validation import auc_ci
+
+SCALE = {"name": "t", "grades": ["A", "B", "C", "D"], "upper_bounds": [0.05, 0.2, 0.6], "floor": None,
+         "midpoints": [0.02, 0.1, 0.4, 1.0]}
+
+
+def renders(summary: Summary) -> tuple[str, str, str]:
+    assert isinstance(summary, Summary)
+    text, html, latex = summary.as_text(), summary.as_html(), summary.as_latex()
+    assert text == str(summary) and html == summary._repr_html_()
+    assert html.startswith("<div><h3>") and "<table>" in html
+    assert latex.startswith(r"\section*{") and r"\begin{tabular}" in latex
+    return text, html, latex
+
+
+def in_all(figure: str, forms) -> bool:
+    text, html, latex = forms
+    return figure in text and escape(figure) in html and latex_escape(figure) in latex
+
+
+def test_summary_renders_tables_rows_text_and_notes():
+    s = (Summary("Toy & model")
+         .add_rows([("n_obs", 1000), ("rate", 0.0312345678)], title="Data")
+         .add_table(pd.DataFrame({"grade": ["A", "B"], "pd": [0.001, np.nan]}), "Grades", index=False)
+         .add_text("x < y", latex=r"\verb|x < y|")
+         .add_note("50% pooled"))
+    text, html, latex = renders(s)
+    assert text.splitlines()[:2] == ["Toy & model", "==========="]
+    assert "n_obs       1000" in text and "0.0312346" in text and "Notes: 50% pooled" in text
+    assert "<h3>Toy &amp; model</h3>" in html and "<pre>x &lt; y</pre>" in html and "<td></td>" in html
+    assert r"\section*{Toy \& model}" in latex and r"n\_obs & 1000 \\" in latex and r"\item 50\% pooled" in latex
+    assert r"\verb|x < y|" in latex
+    assert "n_obs" in s and "absent" not in s
+
+
+def test_format_cell_and_latex_escape():
+    assert [format_cell(v) for v in (1 / 3, np.float32(2.5), None, np.nan, 7, "a")] == \
+        ["0.333333", "2.5", "", "", "7", "a"]
+    assert latex_escape(r"a_b & c% $d #e {f} ~ ^ \ ") == \
+        r"a\_b \& c\% \$d \#e \{f\} \textasciitilde{} \textasciicircum{} \textbackslash{} "
+
+
+@pytest.fixture(scope="module")
+def firms():
+    rng = np.random.default_rng(3)
+    n = 300
+    equity = rng.lognormal(1.5, 0.6, n)
+    vol = rng.uniform(0.2, 0.9, n)
+    listed = rng.uniform(size=n) < 0.8
+    X = pd.DataFrame({"equity_value": np.where(listed, equity, np.nan), "equity_vol": np.where(listed, vol, np.nan),
+                      "short_term_debt": rng.uniform(1, 6, n), "long_term_debt": rng.uniform(1, 8, n),
+                      "rate": 0.03, "total_assets": equity + rng.uniform(5, 15, n),
+                      "industry": rng.choice(["a", "b"], n)})
+    y = (rng.uniform(size=n) < 0.1 + 0.3 * (vol > 0.7)).astype(int)
+    return X, y
+
+
+def test_kmv_model_summary(firms):
+    X, y = firms
+    model = KMVModel(min_peers=5, master_scale=SCALE).fit(X, y)
+    forms = renders(model.summary())
+    assert in_all(f"{model.peer_asset_vol_['a']:.6g}", forms)
+    assert in_all(str(int(y.sum())), forms) and in_all("Peer asset volatility", forms)
+    assert in_all(f"{model.market_map_.pd[0]:.6g}", forms) and in_all("DD -> PD map, proxy DDs", forms)
+    assert model._repr_html_() == forms[1]
+
+
+def test_kmv_result_summaries():
+    sol = solve_merton([3.0, 8.0], [0.8, 0.3], [10.0, 5.0], 0.05)
+    forms = renders(sol.summary())
+    assert in_all("firms", forms) and in_all(f"{np.min(sol.asset_value):.6g}", forms)
+    v = 100 * np.exp(np.cumsum(np.random.default_rng(0).normal(0.0, 0.25 / np.sqrt(252), 253)))
+    res = iterative_kmv(merton_equity(v, 0.25, 70.0, 0.03)[0], 70.0, 0.03)
+    forms = renders(res.summary())
+    assert in_all(f"{res.asset_vol[0]:.6g}", forms) and in_all(str(res.iterations), forms)
+    pd_map = fit_empirical_pd_map(np.linspace(-1, 4, 200), (np.arange(200) % 7 == 0).astype(int), n_bins=5)
+    assert in_all(f"{pd_map.pd[0]:.6g}", renders(pd_map.summary()))
+
+
+def test_crosstab_model_summary():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"dpd": rng.integers(0, 4, 2000), "lev": rng.uniform(0, 1, 2000)})
+    y = (rng.uniform(size=2000) < 0.03 + 0.05 * X["dpd"]).astype(int)
+    model = CrossTabModel(["dpd", "lev"], max_bins=3, master_scale=SCALE).fit(X, y)
+    forms = renders(model.summary())
+    assert in_all(f"{model.level_rates_[0][0]:.6g}", forms)  # the portfolio rate
+    assert in_all(f"{model.tests_['chi2'].iloc[0]:.6g}", forms) and in_all("Cells with records", forms)
+    assert in_all(" x ".join(map(str, model.grid_shape_)), forms)
+
+
+def test_expert_model_summary():
+    rng = np.random.default_rng(0)
+    n = 400
+    X = pd.DataFrame({"discharge_compliance": rng.uniform(50, 100, n), "facilities_running": rng.uniform(70, 100, n),
+                      "violations": rng.integers(0, 4, n), "fee_paid_share": rng.uniform(60, 100, n),
+                      "fee_on_time": rng.choice(["on_time", "late"], n),
+                      "impact_assessment": rng.choice(["done_accepted", "not_done"], n),
+                      "other_points": rng.uniform(0, 40, n)})
+    y = (rng.random(n) < 0.1).astype(int)
+    model = ExpertScorecardModel("environmental").fit(X, y)
+    forms = renders(model.summary())
+    assert in_all(f"{model.calibration_steps_[0]['a']:.6g}", forms) and in_all("Grades", forms)
+    assert in_all("discharge_compliance", forms) and in_all(str(n), forms)
+    iso = ExpertScorecardModel("environmental", calibration="isotonic").fit(X, y)
+    assert in_all("Calibration knots", renders(iso.summary()))
+
+
+def test_logistic_scorecard_summary():
+    rng = np.random.default_rng(1)
+    n = 3000
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n), "c": rng.uniform(size=n)})
+    y = (rng.uniform(size=n) < 1 / (1 + np.exp(-(-2.0 + 1.0 * X["a"] - 0.8 * X["b"])))).astype(int)
+    card = LogisticScorecard(master_scale=SCALE).fit(X, y)
+    forms = renders(card.summary())
+    assert "Logit Regression Results" in forms[0] and "Logit Regression Results" in forms[1]
+    assert in_all(f"{card.coef_table_.iloc[1, 0]:.4g}", forms) and in_all("PDO", forms)
+    assert in_all(f"{card.factor_:.6g}", forms)
+
+
+def test_calibration_migration_validation_summaries():
+    rng = np.random.default_rng(2)
+    s = rng.normal(size=3000)
+    y = (rng.uniform(size=3000) < 1 / (1 + np.exp(-(1.5 * s - 2)))).astype(int)
+    cal = LogisticScoreCalibrator().fit(s, y)
+    forms = renders(cal.summary())
+    assert in_all(f"{cal.a_:.6g}", forms) and in_all(f"{cal.bse_[1]:.6g}", forms)
+    scale = MasterScale.standard("agency7")
+    forms = renders(scale.summary())
+    assert in_all("0.72", forms) and in_all("BB", forms)  # BB midpoint 0.72 %
+    auc = auc_ci(y, s)
+    forms = renders(auc.summary())
+    assert in_all(f"{auc.auc:.6g}", forms) and auc.summary().title.startswith(f"AUC {auc.auc:.4f}")
+    panel = pd.DataFrame({"entity": list("aabbcc"), "date": [0, 1] * 3, "grade": list("ABAABD")})
+    result = cohort_matrix(panel, ["A", "B", "D"])
+    forms = renders(result.summary())
+    assert in_all("50", forms) and in_all("transitions", forms)  # A -> B: one of two obligors, 50 %
