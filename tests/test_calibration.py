@@ -394,7 +394,7 @@ def test_fitted_scale_passes_with_true_pds_and_rejects_pds_times_three():
     wrong = grade_table(np.minimum(3 * pd_true, 1.0), y_new, fit.scale).iloc[: fit.scale.n_grades - 1]
     occupied = wrong[wrong["n"] >= 200]
     assert occupied["reject"].mean() >= 0.75
-    assert "Trade-offs" in fit.summary() and "<b>" in fit._repr_html_()
+    assert "Trade-offs" in fit.summary() and "<caption>Trade-offs</caption>" in fit._repr_html_()
 
 
 def test_fitting_reports_trade_offs_when_constraints_cannot_be_met():
