@@ -51,7 +51,7 @@ print(f"train {len(train)} firm-years, {train['default'].sum()} defaults")
 # smoothed rate and the final monotone PD.
 
 # %%
-crosstab = rm.CrossTabModel(factors=["dpd_max_12m", "debt_ratio"], max_bins=4,
+crosstab = rm.CrossTabModel(features=["dpd_max_12m", "debt_ratio"], max_bins=4,
                             smoothing="beta-binomial", prior_strength="empirical-bayes",
                             monotone="auto", min_cell_size=20, ci="jeffreys")
 crosstab.fit(train, train["default"])
@@ -72,7 +72,7 @@ cells[cells["n"] > 0][["dpd_max_12m", "debt_ratio", "n", "defaults", "raw_rate",
                        "smoothed", "pd", "merged"]]
 
 # %%
-raw = rm.CrossTabModel(factors=["dpd_max_12m", "debt_ratio"], max_bins=4, smoothing="none",
+raw = rm.CrossTabModel(features=["dpd_max_12m", "debt_ratio"], max_bins=4, smoothing="none",
                        monotone=None, min_cell_size=0).fit(train, train["default"])
 for name, model in [("raw rates", raw), ("smoothed + monotone", crosstab)]:
     pd_test = model.predict_proba(test)[:, 1]
@@ -144,7 +144,7 @@ pd.DataFrame(generator, index=sp.index, columns=sp.columns).round(4)
 
 # %% [markdown]
 # ## What to look at next
-# - A third factor: `rm.CrossTabModel(factors=["dpd_max_12m", "debt_ratio", "industry"])` —
+# - A third factor: `rm.CrossTabModel(features=["dpd_max_12m", "debt_ratio", "industry"])` —
 #   watch the merged cells grow.
 # - `06_calibration_and_comparison` puts the cross-tab model on the master scale next to the
 #   expert, logistic and KMV models.

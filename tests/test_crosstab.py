@@ -285,7 +285,7 @@ def test_bad_inputs_are_named():
         CrossTabModel(["dpd"], prior_strength=-1).fit(X, y)
     with pytest.raises(ParameterError, match="monotone.dpd"):
         CrossTabModel(["dpd"], monotone={"dpd": "up"}).fit(X, y)
-    with pytest.raises(ParameterError, match="factors"):
+    with pytest.raises(ParameterError, match="features"):
         CrossTabModel(["dpd", "dpd"]).fit(X, y)
     with pytest.raises(ParameterError, match="ci"):
         CrossTabModel(["dpd"], ci="exact").fit(X, y)
@@ -375,8 +375,22 @@ def test_one_stray_string_in_a_numeric_factor_is_refused_not_made_categorical():
     stray = X.assign(amount=X["amount"].astype(object))
     stray.loc[7, "amount"] = "250000"
     with pytest.raises(DataValidationError, match=r"'amount': non-numbers among numbers in 1 row\(s\): \[7\]"):
-        CrossTabModel(factors=["amount", "region"]).fit(stray, y)
+        CrossTabModel(features=["amount", "region"]).fit(stray, y)
     # numbers held in an object column are still numbers: same bins as the float column
-    as_object = CrossTabModel(factors=["amount", "region"]).fit(X.assign(amount=X["amount"].astype(object)), y)
-    plain = CrossTabModel(factors=["amount", "region"]).fit(X, y)
+    as_object = CrossTabModel(features=["amount", "region"]).fit(X.assign(amount=X["amount"].astype(object)), y)
+    plain = CrossTabModel(features=["amount", "region"]).fit(X, y)
     assert as_object.labels_[0] == plain.labels_[0]
+
+
+def test_features_is_the_columns_parameter_and_factors_a_deprecated_alias():
+    X, y = toy(n=3000, seed=11, with_region=False)
+    model = CrossTabModel(["dpd", "lev"], max_bins=3, master_scale=SCALE).fit(X, y)
+    assert model.features_ == ["dpd", "lev"] and model.get_params()["features"] == ["dpd", "lev"]
+    with pytest.warns(FutureWarning, match="renamed features"):
+        old = CrossTabModel(factors=["dpd", "lev"], max_bins=3, master_scale=SCALE).fit(X, y)
+    np.testing.assert_array_equal(old.predict_proba(X), model.predict_proba(X))
+    with pytest.warns(FutureWarning, match="renamed features_"):
+        assert old.factors_ == ["dpd", "lev"]
+    with pytest.warns(FutureWarning), pytest.raises(ParameterError, match="factors: is given with features"):
+        CrossTabModel(["dpd"], factors=["lev"]).fit(X, y)
+    assert list(CrossTabModel(max_bins=3).fit(X[["lev", "dpd"]], y).features_) == ["lev", "dpd"]

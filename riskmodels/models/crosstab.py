@@ -40,6 +40,8 @@ Examples
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy import optimize, special
@@ -206,7 +208,8 @@ class CrossTabModel(ScorerModel):
 
     Parameters
     ----------
-    factors : column names, most important first (all columns of X when None).
+    features : column names of the factors, most important first (all columns of X when None).
+    factors : deprecated name of ``features`` (FutureWarning).
     binning : None (an :class:`~riskmodels.binning.OptimalBinning` per factor
         with ``max_bins`` and ``min_bin_size``), one OptimalBinning used as a
         template for every factor, or a dict {factor: OptimalBinning template
@@ -236,7 +239,7 @@ class CrossTabModel(ScorerModel):
 
     Attributes
     ----------
-    factors_ : the factors used. bins_ : bundle binning per factor.
+    features_ : the factor columns used (``factors_`` is its deprecated name). bins_ : bundle binning per factor.
     binnings_ : fitted OptimalBinning per factor (None for a fixed dict).
     directions_ : monotone direction per factor. prior_strength_ : m per level.
     level_rates_ : PD arrays per level (level 0 = portfolio). cells_ : the cell table.
@@ -260,9 +263,10 @@ class CrossTabModel(ScorerModel):
 
     kind = "crosstab"
 
-    def __init__(self, factors=None, binning=None, max_bins=5, min_bin_size=0.05,
+    def __init__(self, features=None, binning=None, max_bins=5, min_bin_size=0.05,
                  smoothing="beta-binomial", prior_strength="empirical-bayes", monotone="auto",
-                 min_cell_size=20, ci="jeffreys", level=0.95, master_scale=None, name=None):
+                 min_cell_size=20, ci="jeffreys", level=0.95, master_scale=None, name=None, factors=None):
+        self.features = features
         self.factors = factors
         self.binning = binning
         self.max_bins = max_bins
@@ -279,11 +283,17 @@ class CrossTabModel(ScorerModel):
     # ------------------------------------------------------------------ checks
     def _check_params(self, frame: pd.DataFrame) -> list[str]:
         bad = []
-        factors = list(frame.columns) if self.factors is None else list(self.factors)
+        chosen = self.features
+        if self.factors is not None:
+            warnings.warn("CrossTabModel(factors=...) is renamed features=...", FutureWarning, stacklevel=3)
+            if self.features is not None:
+                bad.append(Violation("factors", "is given with features", "features only (factors is its old name)"))
+            chosen = self.factors
+        factors = list(frame.columns) if chosen is None else list(chosen)
         if not factors:
-            bad.append(Violation("factors", "is empty", "at least one factor"))
+            bad.append(Violation("features", "is empty", "at least one factor column"))
         if len(set(factors)) != len(factors):
-            bad.append(Violation("factors", f"{factors} repeats a name", "distinct factors"))
+            bad.append(Violation("features", f"{factors} repeats a name", "distinct factor columns"))
         if self.smoothing not in SMOOTHING:
             bad.append(Violation("smoothing", f"is {self.smoothing!r}", f"one of {SMOOTHING}"))
         strength = self.prior_strength
@@ -344,7 +354,7 @@ class CrossTabModel(ScorerModel):
             raise DataValidationError([Violation("target", f"has {len(target)} values for {len(frame)} rows",
                                                  "one target per row of X")])
         factors = self._check_params(frame)
-        self.factors_, self.bins_, self.binnings_, self.numeric_, self.labels_ = factors, [], [], [], []
+        self.features_, self.bins_, self.binnings_, self.numeric_, self.labels_ = factors, [], [], [], []
         index = []
         for f in factors:
             fitted, spec, numeric = self._bin_factor(f, frame[f], target)
@@ -360,7 +370,7 @@ class CrossTabModel(ScorerModel):
             index.append(idx)
         sizes = [_bundle_size(s) for s in self.bins_]
         if int(np.prod(sizes)) > 200_000:
-            raise DataValidationError([Violation("factors", f"grid of {int(np.prod(sizes))} cells",
+            raise DataValidationError([Violation("features", f"grid of {int(np.prod(sizes))} cells",
                                                  "at most 200,000 cells: fewer factors or bins")])
         self.grid_shape_ = tuple(sizes)
         self.ordered_ = [_regular_bins(s, b) for s, b in zip(self.bins_, self.binnings_, strict=True)]
@@ -374,7 +384,7 @@ class CrossTabModel(ScorerModel):
 
     def _directions(self, index, y) -> list:
         out = []
-        for k, f in enumerate(self.factors_):
+        for k, f in enumerate(self.features_):
             if self.monotone is None:
                 out.append(None)
             elif isinstance(self.monotone, dict):
@@ -427,7 +437,7 @@ class CrossTabModel(ScorerModel):
         interval = jeffreys_interval if self.ci == "jeffreys" else wilson_interval
         low, high = interval(d, n, self.level)
         table = pd.DataFrame({f: np.asarray(self.labels_[k], dtype=object)[grid[k]]
-                              for k, f in enumerate(self.factors_)})
+                              for k, f in enumerate(self.features_)})
         with np.errstate(invalid="ignore", divide="ignore"):
             raw = np.where(n > 0, d / np.where(n > 0, n, 1), np.nan)
         return table.assign(n=n.astype(np.int64), defaults=d.astype(np.int64), raw_rate=raw,
@@ -436,7 +446,7 @@ class CrossTabModel(ScorerModel):
 
     def _tests(self, index, y, n_cells, d_cells) -> pd.DataFrame:
         rows = []
-        for k, f in enumerate(self.factors_):
+        for k, f in enumerate(self.features_):
             n = np.bincount(index[k], minlength=self.grid_shape_[k]).astype(float)
             d = np.bincount(index[k], weights=y, minlength=self.grid_shape_[k])
             rows.append(self._test_row(f, n, d))
@@ -450,11 +460,17 @@ class CrossTabModel(ScorerModel):
         row["fisher_p"] = fisher_exact_2x2(table.astype(np.int64))[1] if table.shape == (2, 2) else np.nan
         return row
 
+    @property
+    def factors_(self) -> list:
+        """Deprecated name of :attr:`features_` (FutureWarning)."""
+        warnings.warn("CrossTabModel.factors_ is renamed features_", FutureWarning, stacklevel=2)
+        return self.features_
+
     # ------------------------------------------------------------------ bundle hooks
     def _bundle_inputs(self) -> list:
         self._check_fitted()
         rules = []
-        for f, spec, numeric in zip(self.factors_, self.bins_, self.numeric_, strict=True):
+        for f, spec, numeric in zip(self.features_, self.bins_, self.numeric_, strict=True):
             if numeric:
                 rules.append({"name": f, "type": "number", "required": True, "missing": "allow"})
             else:
@@ -464,7 +480,7 @@ class CrossTabModel(ScorerModel):
 
     def _bundle_model(self) -> dict:
         self._check_fitted()
-        return {"factors": list(self.factors_), "bins": [dict(s) for s in self.bins_],
+        return {"factors": list(self.features_), "bins": [dict(s) for s in self.bins_],
                 "shape": [int(s) for s in self.grid_shape_],
                 "levels": [[float(v) for v in r] for r in self.level_rates_]}
 
@@ -474,8 +490,8 @@ class CrossTabModel(ScorerModel):
         self._check_fitted()
         factors = pd.DataFrame({"direction": [d or "" for d in self.directions_],
                                 "bins": [int(s) for s in self.grid_shape_]},
-                               index=pd.Index([str(f) for f in self.factors_], name="factor"))
-        return (Summary(f"CrossTabModel: {len(self.factors_)} factor(s), grid "
+                               index=pd.Index([str(f) for f in self.features_], name="factor"))
+        return (Summary(f"CrossTabModel: {len(self.features_)} factor(s), grid "
                         f"{' x '.join(map(str, self.grid_shape_))}")
                 .add_rows([("smoothing", self.smoothing),
                            ("prior strength per level", ", ".join(f"{m:.1f}" for m in self.prior_strength_)),
@@ -542,10 +558,10 @@ class CrossTabModel(ScorerModel):
             image = a.imshow(grid, cmap="Reds", aspect="auto", vmin=0, vmax=float(rates.max()))
             a.set_yticks(range(grid.shape[0]), labels=self.labels_[0])
             a.set_xticks(range(grid.shape[1]), labels=self.labels_[1], rotation=45, ha="right")
-            a.set_ylabel(str(self.factors_[0]))
-            a.set_xlabel(str(self.factors_[1]))
+            a.set_ylabel(str(self.features_[0]))
+            a.set_xlabel(str(self.features_[1]))
             if len(where) == 3:
-                a.set_title(f"{self.factors_[2]}: {self.labels_[2][where[2]]}")
+                a.set_title(f"{self.features_[2]}: {self.labels_[2][where[2]]}")
             if annotate:
                 n = counts[where]
                 for (r, c), v in np.ndenumerate(grid):
