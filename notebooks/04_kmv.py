@@ -30,6 +30,7 @@
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 from scipy.stats import norm
 
 import riskmodels as rm
@@ -144,8 +145,24 @@ for source in ["market", "proxy"]:
 kmv.sensitivities(test[columns]).dropna().head()
 
 # %% [markdown]
+# ## From daily share prices: the iterative estimator
+# `KMVModel(method="iterative")` reads each listed firm's year of daily equity values (a
+# column of arrays, `equity_history`) and estimates σV as the fixed point of inverting the
+# Merton call day by day (Vassalou & Xing 2004) instead of taking one equity volatility.
+# `market_inputs` shows what the scorer then reads: the last equity value and the equity
+# volatility Merton pairs with that (V, σV).
+
+# %%
+year_prices = portfolio.equity_prices[portfolio.equity_prices["date"].dt.year == last_year]
+histories = year_prices.sort_values("date").groupby("firm_id")["equity_value"].agg(lambda v: v.to_numpy())
+ts = test.assign(equity_history=test["firm_id"].map(histories))
+ts_columns = [c for c in columns if c not in ("equity_value", "equity_vol")] + ["equity_history"]
+iterative = rm.KMVModel(method="iterative", pd_map="normal", peer_group="industry").fit(ts[ts_columns], ts["default"])
+side_by_side = pd.DataFrame({"one date": kmv.dd_frame(test[columns])["asset_vol"],
+                             "iterative": iterative.dd_frame(ts[ts_columns])["asset_vol"]})
+side_by_side[ts["equity_history"].notna().to_numpy()].describe()
+
+# %% [markdown]
 # ## What to look at next
-# - Daily share prices: `portfolio.equity_prices` and `rm.iterative_kmv` estimate σV from
-#   the implied asset-value path (Vassalou & Xing 2004) instead of one equity volatility.
 # - `proxy_value="ebit"` values private firms at an EBIT multiple instead of book assets.
 # - `06_calibration_and_comparison` puts KMV on the master scale next to the other models.

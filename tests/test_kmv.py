@@ -530,3 +530,57 @@ def test_records_without_a_valid_pd_raise_or_are_reported_per_record(fitted, por
     assert single["grade"] is None and list(single["errors"]) == [0]
     with pytest.raises(scoring.InvalidPDError):
         scorer.score(bad.iloc[1].to_dict())
+
+
+def test_kmv_model_iterative_method_is_the_time_series_estimator():
+    """KMVModel(method="iterative") against iterative_kmv and a known answer.
+
+    Vassalou & Xing (2004), "Default Risk in Equity Returns", Journal of Finance 59(2),
+    831-868, and Bharath & Shumway (2008), "Forecasting Default with the Merton Distance
+    to Default Model", Review of Financial Studies 21(3), 1339-1369, §2: σV is the fixed
+    point of inverting the Merton call day by day. When the asset path's sample volatility
+    is exactly the σV that priced the equity, that σV is the fixed point and the implied
+    path is the asset path itself, so σV, V_T and DD = (ln(V_T/D) + (r − σV²/2)T)/(σV√T)
+    are known in closed form.
+    """
+    rng = np.random.default_rng(8)
+    sigmas, start, debt, rate = np.array([0.2, 0.35, 0.3]), np.array([100.0, 120.0, 90.0]), \
+        np.array([60.0, 90.0, 50.0]), np.array([0.03, 0.01, 0.02])
+    histories, last_assets = [], []
+    for k, days in enumerate((253, 253, 180)):  # two history lengths
+        shocks = rng.standard_normal(days - 1)
+        shocks = (shocks - shocks.mean()) / shocks.std(ddof=1)  # sample vol exactly σ
+        assets = start[k] * np.exp(np.concatenate([[0.0], np.cumsum(shocks * sigmas[k] / np.sqrt(252))]))
+        histories.append(merton_equity(assets, sigmas[k], debt[k], rate[k])[0])
+        last_assets.append(assets[-1])
+    X = pd.DataFrame({"equity_history": histories + [None], "short_term_debt": list(debt) + [40.0],
+                      "long_term_debt": 0.0, "rate": list(rate) + [0.02],
+                      "total_assets": [150.0, 150.0, 150.0, 70.0], "industry": "a"})
+    y = np.array([0, 1, 0, 0])
+    model = KMVModel(pd_map="normal", min_peers=1, master_scale=SCALE, method="iterative").fit(X, y)
+    table = model.dd_frame(X)
+    assert table["source"].tolist() == ["market", "market", "market", "proxy"]
+    np.testing.assert_allclose(table["asset_vol"].iloc[:3], sigmas, rtol=1e-7)
+    np.testing.assert_allclose(table["asset_value"].iloc[:3], last_assets, rtol=1e-7)
+    expected_dd = (np.log(np.array(last_assets) / debt) + (rate - sigmas**2 / 2)) / sigmas
+    np.testing.assert_allclose(table["dd"].iloc[:3], expected_dd, rtol=1e-6)
+    # the same numbers as the function, firm by firm
+    for k in range(3):
+        res = iterative_kmv(histories[k], debt[k], rate[k])
+        np.testing.assert_allclose(table["asset_vol"].iloc[k], res.asset_vol[0], rtol=1e-8)
+        np.testing.assert_allclose(table["asset_value"].iloc[k], res.asset_values[-1, 0], rtol=1e-8)
+    # the private firm takes the listed firms' median asset volatility
+    assert table["asset_vol"].iloc[3] == pytest.approx(np.median(sigmas), rel=1e-7)
+    # the bundle is the one-date Merton bundle, fed with market_inputs
+    inputs = model.market_inputs(X)
+    assert "equity_history" not in inputs and inputs["equity_value"].iloc[0] == histories[0][-1]
+    np.testing.assert_array_equal(scoring.Scorer(model.to_bundle()).score(inputs)["pd"],
+                                  model.predict_proba(X)[:, 1])
+    assert "equity_history" in model.feature_names_in_
+    # one date: method="merton" on the market inputs gives the same DDs
+    merton = KMVModel(pd_map="normal", min_peers=1, master_scale=SCALE).fit(inputs, y)
+    np.testing.assert_allclose(merton.dd_frame(inputs)["dd"], table["dd"], rtol=1e-9)
+    with pytest.raises(ParameterError, match="method"):
+        KMVModel(method="daily").fit(X, y)
+    with pytest.raises(DataValidationError, match="equity_history"):
+        KMVModel(method="iterative").fit(X.drop(columns="equity_history"), y)

@@ -17,8 +17,10 @@ from riskmodels.models.kmv.checks import (
     MERTON_STATUS,
     PROXY_OFFSET,
 )
+from riskmodels.models.kmv.iterative import iterative_kmv
 from riskmodels.models.kmv.merton import (
     default_point,
+    merton_equity,
     pd_sensitivities,
     solve_merton,
 )
@@ -69,6 +71,17 @@ class KMVModel(ScorerModel):
     min_peers : listed firms a group needs for its own volatility.
     master_scale : master-scale bundle dict or MasterScale; None uses the default scale.
     name : model name in bundles and reports.
+    method : "merton" (listed firms' equity_value and equity_vol columns, one date) or
+        "iterative" (the time-series estimator of Vassalou & Xing 2004, :func:`iterative_kmv`:
+        each listed firm's column ``history`` holds its daily equity values, oldest first;
+        σV is the fixed point on that history and V the asset value at its last date).
+        :meth:`market_inputs` turns the history into the equity_value (last value) and the
+        equity_vol that Merton's equations pair with that (V, σV), so the bundle and the
+        kernel stay the one-date Merton ones: ``Scorer.score(model.market_inputs(X))``
+        equals ``predict_proba(X)``. Firms whose history is missing (None/NaN) keep their
+        equity columns, or get the proxy.
+    history : column of the daily equity histories for ``method="iterative"``.
+    trading_days : observations per year of the histories (annualises σV).
 
     Examples
     --------
@@ -89,7 +102,8 @@ class KMVModel(ScorerModel):
     def __init__(self, long_term_weight: float = 0.5, horizon: float = 1.0, drift: float | None = None,
                  pd_map: str = "empirical", n_bins: int = 20, min_pd: float = 1e-4, proxy: str | None = "peer",
                  proxy_value: str = "book", ebit_multiple: float | None = None, peer_group: str = "industry",
-                 min_peers: int = 5, master_scale=None, name: str | None = None):
+                 min_peers: int = 5, master_scale=None, name: str | None = None, method: str = "merton",
+                 history: str = "equity_history", trading_days: int = 252):
         self.long_term_weight = long_term_weight
         self.horizon = horizon
         self.drift = drift
@@ -103,6 +117,9 @@ class KMVModel(ScorerModel):
         self.min_peers = min_peers
         self.master_scale = master_scale
         self.name = name
+        self.method = method
+        self.history = history
+        self.trading_days = trading_days
 
     # ---- bundle hooks
     def _input_rules(self, categories=None) -> list:
@@ -164,6 +181,10 @@ class KMVModel(ScorerModel):
             problems.append(Violation("ebit_multiple", f"is {self.ebit_multiple!r}", "a number > 0 or None"))
         if not (np.isfinite(self.horizon) and self.horizon > 0):
             problems.append(Violation("horizon", f"is {self.horizon!r}", "> 0 years"))
+        if self.method not in ("merton", "iterative"):
+            problems.append(Violation("method", f"is {self.method!r}", "'merton' or 'iterative'"))
+        if not (isinstance(self.trading_days, (int, np.integer)) and self.trading_days > 0):
+            problems.append(Violation("trading_days", f"is {self.trading_days!r}", "an integer > 0"))
         if not 0.0 <= self.long_term_weight <= 1.0:
             problems.append(Violation("long_term_weight", f"is {self.long_term_weight!r}", "in [0, 1]"))
         if problems:
@@ -189,12 +210,13 @@ class KMVModel(ScorerModel):
         self
         """
         self._check_params()
-        frame = as_frame(X)
+        frame = self.market_inputs(X)
         target = require_binary_target(y, "y")
         if len(target) != len(frame):
             raise DataValidationError([Violation("y", f"has {len(target)} values", f"{len(frame)} (one per row of X)")])
         schema_from_inputs(self._input_rules(), "KMVModel.fit").validate(frame)
-        self.feature_names_in_ = np.asarray([r["name"] for r in self._input_rules() if r["name"] in frame.columns],
+        names = [r["name"] for r in self._input_rules() if r["name"] in frame.columns]
+        self.feature_names_in_ = np.asarray(names + ([self.history] if self.method == "iterative" else []),
                                             dtype=object)
         self.n_features_in_ = len(self.feature_names_in_)
         self.classes_ = np.array([0, 1])
@@ -238,6 +260,67 @@ class KMVModel(ScorerModel):
             self.proxy_multiple_ = self.ebit_multiple or median_multiple(sol.asset_value, listed["ebit"])
         seen = frame[self.peer_group].dropna().astype(str).unique().tolist()
         self.peer_categories_ = sorted(seen)
+
+    def market_inputs(self, X) -> pd.DataFrame:
+        """``X`` with equity_value and equity_vol from each firm's equity history (``method="iterative"``).
+
+        With ``method="merton"`` this is ``X`` as a frame. With "iterative", every firm
+        whose ``history`` cell holds daily equity values gets (V, σV) from
+        :func:`iterative_kmv` with the firm's default point and rate, then
+        ``equity_value`` = its last equity value and ``equity_vol`` = N(d1)·σV·V / E, the
+        equity volatility the Merton equations pair with that (V, σV). Firms are solved
+        together per history length.
+
+        Parameters
+        ----------
+        X : DataFrame
+            The firms, with the history column for ``method="iterative"``.
+
+        Returns
+        -------
+        DataFrame
+            What the ``kmv`` kernel (and an exported bundle) reads.
+
+        Examples
+        --------
+        >>> from riskmodels.models.kmv.merton import merton_equity
+        >>> v = 100 * np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.25 / np.sqrt(252), 253)))
+        >>> X = pd.DataFrame({"equity_history": [merton_equity(v, 0.25, 70.0, 0.03)[0]],
+        ...                   "short_term_debt": [70.0], "long_term_debt": [0.0], "rate": [0.03]})
+        >>> out = KMVModel(method="iterative", proxy=None).market_inputs(X)
+        >>> bool(out.loc[0, "equity_vol"] > 0.25), round(float(out.loc[0, "equity_value"]), 2)
+        (True, 32.23)
+        """
+        frame = as_frame(X)
+        if self.method != "iterative":
+            return frame
+        if self.history not in frame.columns:
+            raise DataValidationError([Violation(self.history, "missing column",
+                                                 "daily equity values per firm (method='iterative')")], "KMVModel")
+        cells = frame[self.history].to_numpy(dtype=object)
+        has = np.array([not (c is None or (np.ndim(c) == 0 and pd.isna(c))) for c in cells])
+        out = frame.drop(columns=[self.history]).copy()
+        for column in ("equity_value", "equity_vol"):
+            out[column] = out[column].astype(float) if column in out else np.nan
+        lengths = np.array([len(c) if ok else 0 for c, ok in zip(cells, has, strict=True)])
+        for length in np.unique(lengths[has]):
+            rows = np.flatnonzero(has & (lengths == length))
+            equity = np.column_stack([np.asarray(cells[i], dtype=float) for i in rows])
+            part = frame.iloc[rows]
+            dpt = default_point(part["short_term_debt"], part["long_term_debt"], self.long_term_weight)
+            rate = part["rate"].to_numpy(dtype=float)
+            res = iterative_kmv(equity, dpt, rate, self.horizon, int(self.trading_days))
+            if not res.converged.all():
+                raise ConvergenceError(f"KMVModel: the iterative estimator did not converge for rows "
+                                       f"{frame.index[rows[~res.converged]].tolist()[:5]}")
+            _, equity_vol = merton_equity(res.asset_values[-1], res.asset_vol, dpt, rate, self.horizon)
+            out.iloc[rows, out.columns.get_loc("equity_value")] = equity[-1]
+            out.iloc[rows, out.columns.get_loc("equity_vol")] = equity_vol
+        return out
+
+    def score_frame(self, X, master_scale=None) -> dict:
+        """Kernel outputs (see :meth:`ScorerModel.score_frame`) of :meth:`market_inputs` of ``X``."""
+        return super().score_frame(self.market_inputs(X), master_scale)
 
     # ---- outputs
     def dd_frame(self, X) -> pd.DataFrame:
