@@ -6,7 +6,8 @@ import pytest
 from sklearn.base import clone
 
 from riskmodels import scoring
-from riskmodels.errors import DataValidationError, NotFittedError, SpecError
+from riskmodels.calibration import CentralTendencyCalibrator, IsotonicCalibrator, PlattCalibrator
+from riskmodels.errors import DataValidationError, NotFittedError, ParameterError
 from riskmodels.models.expert import ExpertScorecardModel
 from riskmodels.scorecards import CardEngine
 from tests.test_scorecards import firms, worked_firm
@@ -149,10 +150,24 @@ def test_bad_inputs(data):
         ExpertScorecardModel().predict_proba(X)
     with pytest.raises(DataValidationError, match="y"):
         ExpertScorecardModel().fit(X, np.full(len(X), 2))
-    with pytest.raises(SpecError, match="calibration"):
-        ExpertScorecardModel(calibration="magic").fit(X, y)
-    with pytest.raises(SpecError, match="rows"):
+    with pytest.raises(DataValidationError, match="rows"):
         ExpertScorecardModel().fit(X, y[:-1])
+
+
+def test_parameters_are_checked_in_one_place_with_parameter_error(data):
+    X, y, _ = data
+    with pytest.raises(ParameterError) as err:
+        ExpertScorecardModel(spec=3, calibration="magic", pd_bounds=(0.5, 0.1), master_scale=[1], name=7).fit(X, y)
+    assert err.value.parameters == ["spec", "calibration", "pd_bounds", "master_scale", "name"]
+    assert isinstance(err.value, ValueError) and isinstance(err.value, TypeError)
+    with pytest.raises(ParameterError, match="pd_bounds: is 'ab'"):
+        ExpertScorecardModel(pd_bounds="ab").fit(X, y)
+    for calibrator, bad in ((IsotonicCalibrator(increasing="up"), "increasing"),
+                            (IsotonicCalibrator(pd_bounds=(0.2, 0.2)), "pd_bounds"),
+                            (PlattCalibrator(smoothing="yes"), "smoothing"),
+                            (CentralTendencyCalibrator(target_pd=1.5, method="odds"), "target_pd")):
+        with pytest.raises(ParameterError, match=bad):
+            calibrator.fit([0.1, 0.2, 0.3, 0.4], [0, 1, 0, 1])
     with pytest.raises(DataValidationError, match="debt_ratio"):
         ExpertScorecardModel().fit(X.drop(columns="debt_ratio"), y)
     model = ExpertScorecardModel().fit(X, y)

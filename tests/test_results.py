@@ -12,7 +12,13 @@ from riskmodels.calibration import LogisticScoreCalibrator, MasterScale
 from riskmodels.migration import cohort_matrix
 from riskmodels.models.crosstab import CrossTabModel
 from riskmodels.models.expert import ExpertScorecardModel
-from riskmodels.models.kmv import KMVModel, fit_empirical_pd_map, iterative_kmv, merton_equity, solve_merton
+from riskmodels.models.kmv import (
+    KMVModel,
+    fit_empirical_pd_map,
+    iterative_kmv,
+    merton_equity,
+    solve_merton,
+)
 from riskmodels.models.logistic import LogisticScorecard
 from riskmodels.results import Summary, format_cell, latex_escape
 from riskmodels.validation import auc_ci

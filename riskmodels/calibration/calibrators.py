@@ -75,6 +75,35 @@ def _check_pair(score, y, low=None, high=None):
     return s, t
 
 
+def pd_bounds_problems(bounds, name: str = "pd_bounds") -> list:
+    """Violations of a (low, high) PD range: two numbers with 0 <= low < high <= 1.
+
+    Parameters
+    ----------
+    bounds : object
+        The parameter value.
+    name : str
+        The parameter name the violation carries.
+
+    Returns
+    -------
+    list of Violation
+        Empty when the range is valid.
+
+    Examples
+    --------
+    >>> pd_bounds_problems((0.0003, 0.9999)), pd_bounds_problems((0.5, 0.1))[0].column
+    ([], 'pd_bounds')
+    """
+    try:
+        low, high = (float(v) for v in bounds)
+    except (TypeError, ValueError):
+        return [Violation(name, f"is {bounds!r}", "two numbers (low, high)")]
+    if not 0.0 <= low < high <= 1.0:
+        return [Violation(name, f"is {bounds!r}", "0 <= low < high <= 1")]
+    return []
+
+
 class _Calibrator(TransformerMixin, BaseEstimator):
     """Shared behaviour: transform through the bundle steps, predict_proba for pipelines."""
 
@@ -87,6 +116,16 @@ class _Calibrator(TransformerMixin, BaseEstimator):
         tags.input_tags.two_d_array = False
         tags.target_tags.required = True
         return tags
+
+    def _parameter_problems(self) -> list:
+        """Violations of the constructor parameters (none for a parameter-free calibrator)."""
+        return []
+
+    def _check_params(self):
+        """Raise ParameterError (also ValueError/TypeError) naming every invalid parameter."""
+        problems = self._parameter_problems()
+        if problems:
+            raise ParameterError(problems, type(self).__name__)
 
     def to_bundle_steps(self) -> list:
         """The calibration steps a scorer bundle applies to the raw output."""
@@ -133,8 +172,16 @@ class IsotonicCalibrator(_Calibrator):
         self.increasing = increasing
         self.pd_bounds = pd_bounds
 
+    def _parameter_problems(self) -> list:
+        problems = []
+        if not (isinstance(self.increasing, (bool, np.bool_)) or self.increasing == "auto"):
+            problems.append(Violation("increasing", f"is {self.increasing!r}", "True, False or 'auto'"))
+        problems += pd_bounds_problems(self.pd_bounds)
+        return problems
+
     def fit(self, score, y, sample_weight=None):
         """Fit the monotone map; ``sample_weight`` optional (non-negative)."""
+        self._check_params()
         s, t = _check_pair(score, y)
         w = None if sample_weight is None else check_scores(sample_weight, "sample_weight", low=0)
         iso = IsotonicRegression(increasing=self.increasing, out_of_bounds="clip", y_min=0.0, y_max=1.0)
@@ -197,8 +244,14 @@ class PlattCalibrator(_Calibrator):
     def __init__(self, smoothing: bool = True):
         self.smoothing = smoothing
 
+    def _parameter_problems(self) -> list:
+        if isinstance(self.smoothing, (bool, np.bool_)):
+            return []
+        return [Violation("smoothing", f"is {self.smoothing!r}", "True or False")]
+
     def fit(self, score, y):
         """Fit a and b."""
+        self._check_params()
         s, t = _check_pair(score, y)
         targets = t.astype(float)
         if self.smoothing:
@@ -314,17 +367,24 @@ class CentralTendencyCalibrator(_Calibrator):
         self.target_pd = target_pd
         self.method = method
 
+    def _parameter_problems(self) -> list:
+        problems = []
+        if self.method not in ("intercept", "bayes"):
+            problems.append(Violation("method", f"is {self.method!r}", "'intercept' or 'bayes'"))
+        if not (isinstance(self.target_pd, (int, float, np.number)) and 0 < self.target_pd < 1):
+            problems.append(Violation("target_pd", f"is {self.target_pd!r}", "a rate in (0, 1)"))
+        return problems
+
     def fit(self, pd, y=None):
         """Learn δ from the PDs (``intercept``) or from the sample default rate of ``y`` (``bayes``).
 
         With ``method="bayes"`` and no ``y``, the sample default rate is the mean PD.
         """
+        self._check_params()
         p = check_scores(pd, "pd", 0.0, 1.0)
         if self.method == "intercept":
             self.delta_ = intercept_shift(p, self.target_pd)
-        elif self.method == "bayes":
-            if not 0 < self.target_pd < 1:
-                raise DataValidationError([Violation("target_pd", f"is {self.target_pd}", "a rate in (0, 1)")])
+        else:
             if y is None:
                 rate = float(p.mean())
                 if not 0 < rate < 1:  # logit(rate) is infinite: δ would be ±inf
@@ -335,7 +395,5 @@ class CentralTendencyCalibrator(_Calibrator):
                 rate = float(t.mean())
             self.sample_rate_ = rate
             self.delta_ = float(scoring.logit(self.target_pd) - scoring.logit(rate))
-        else:
-            raise ParameterError(f"method must be 'intercept' or 'bayes', got {self.method!r}")
         self.steps_ = [{"method": "logit_shift", "delta": self.delta_}]
         return self

@@ -29,14 +29,17 @@ True
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 
 from riskmodels import scoring
 from riskmodels.calibration import IsotonicCalibrator, LogisticScoreCalibrator
+from riskmodels.calibration.calibrators import pd_bounds_problems
 from riskmodels.data.frames import as_frame
 from riskmodels.data.schema import require_binary_target
-from riskmodels.errors import SpecError
+from riskmodels.errors import DataValidationError, ParameterError, Violation
 from riskmodels.models.base import ScorerModel
 from riskmodels.results import Summary
 from riskmodels.scorecards.engine import CardEngine, ScoreResult
@@ -90,14 +93,13 @@ class ExpertScorecardModel(ScorerModel):
         -------
         self
         """
-        if self.calibration not in CALIBRATIONS:
-            raise SpecError(f"calibration must be one of {CALIBRATIONS}, not {self.calibration!r}",
-                            "calibration")
+        self._check_params()
         card = self._card()
         frame = as_frame(X)
         target = require_binary_target(y, "y")
         if len(target) != len(frame):
-            raise SpecError(f"X has {len(frame)} rows but y has {len(target)}", "y")
+            raise DataValidationError([Violation("y", f"has {len(target)} values for {len(frame)} rows",
+                                                 "one target per row of X")], "ExpertScorecardModel.fit")
         scores = card.score(frame).score
         if self.calibration == "logistic":
             calibrator = LogisticScoreCalibrator().fit(scores, target)
@@ -113,6 +115,24 @@ class ExpertScorecardModel(ScorerModel):
         self.training_metadata_ = {"spec": card.name, "n_train": int(len(target)),
                                    "train_default_rate": float(target.mean())}
         return self
+
+    def _check_params(self):
+        """Raise ParameterError (also ValueError/TypeError) naming every invalid parameter."""
+        problems = []
+        if not isinstance(self.spec, (str, os.PathLike, dict, ScorecardSpec)):
+            problems.append(Violation("spec", f"is a {type(self.spec).__name__}",
+                                      "a shipped spec name, a YAML path, a spec dict or a ScorecardSpec"))
+        if self.calibration not in CALIBRATIONS:
+            problems.append(Violation("calibration", f"is {self.calibration!r}", f"one of {CALIBRATIONS}"))
+        problems += pd_bounds_problems(self.pd_bounds)
+        if not (self.master_scale is None or isinstance(self.master_scale, dict)
+                or hasattr(self.master_scale, "to_bundle")):
+            problems.append(Violation("master_scale", f"is a {type(self.master_scale).__name__}",
+                                      "None, a master-scale bundle dict or a MasterScale"))
+        if not (self.name is None or isinstance(self.name, str)):
+            problems.append(Violation("name", f"is {self.name!r}", "None or a string"))
+        if problems:
+            raise ParameterError(problems, "ExpertScorecardModel")
 
     def _scale(self, card: CardEngine):
         if self.master_scale is not None or card.spec.master_scale is None:
