@@ -7,6 +7,7 @@ the meliora documentation example).
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
 from riskmodels import scoring
@@ -83,10 +84,23 @@ def test_enterprise_scale_is_anchored_on_sp_default_rates_and_the_basel_floor():
         assert agency.midpoint_pd(grade) == pytest.approx(sp[grade], abs=1e-12)
 
 
-def test_grade_runs_through_the_production_grade_of():
+def naive_grade(grades, upper_bounds, floor, pd_value):
+    """Second implementation: raise to the floor, then walk the bands [u(i-1), u(i)) one by one."""
+    p = max(pd_value, floor) if floor is not None else pd_value
+    for grade, upper in zip(grades, upper_bounds, strict=False):
+        if p < upper:
+            return grade
+    return grades[-1]
+
+
+def test_grade_round_trip_through_the_bundle_grade_of_and_a_naive_oracle():
     scale = MasterScale.standard("bank15")
-    pds = np.r_[0.0, np.geomspace(1e-5, 0.99, 500), 1.0]
+    pds = np.r_[0.0, np.geomspace(1e-5, 0.99, 500), 1.0, scale.upper_bounds]  # the bounds themselves too
+    # round trip: the in-memory scale and the bundle section give the same grades
     assert scale.grade(pds).tolist() == scoring.grade_of(scale.to_bundle(), pds).tolist()
+    # independent oracle
+    assert scale.grade(pds).tolist() == [naive_grade(scale.grades, scale.upper_bounds, scale.floor, p)
+                                         for p in pds]
 
 
 def test_bands_are_half_open_and_the_floor_applies():
@@ -315,7 +329,7 @@ def test_logistic_score_calibrator_matches_unpenalised_logistic_regression():
 
 @pytest.mark.parametrize("cal", [IsotonicCalibrator(increasing=True), PlattCalibrator(),
                                  LogisticScoreCalibrator(), CentralTendencyCalibrator(0.05)])
-def test_bundle_scorer_reproduces_every_calibrator_exactly(cal):
+def test_bundle_round_trip_reproduces_every_calibrator_and_matches_an_oracle(cal):
     rng = np.random.default_rng(2)
     raw = rng.uniform(0.001, 0.4, 500)
     y = (rng.random(500) < raw).astype(int)
@@ -329,6 +343,16 @@ def test_bundle_scorer_reproduces_every_calibrator_exactly(cal):
     assert np.array_equal(out["pd"], cal.transform(raw))
     assert out["grade"].tolist() == MasterScale.standard().grade(cal.transform(raw)).tolist()
     assert np.array_equal(cal.predict_proba(raw)[:, 1], cal.transform(raw))
+    # independent oracles: the formula by hand, or scikit-learn's own isotonic prediction
+    if isinstance(cal, IsotonicCalibrator):
+        expected = IsotonicRegression(increasing=True, out_of_bounds="clip").fit(raw, y).predict(raw)
+    elif isinstance(cal, CentralTendencyCalibrator):
+        odds = raw / (1 - raw) * np.exp(cal.delta_)
+        expected = odds / (1 + odds)
+        assert expected.mean() == pytest.approx(0.05, abs=1e-12)  # the central tendency itself
+    else:
+        expected = 1 / (1 + np.exp(-(cal.a_ * raw + cal.b_)))
+    np.testing.assert_allclose(cal.transform(raw), expected, rtol=1e-12, atol=1e-15)
 
 
 def test_calibrator_bad_input_and_not_fitted():

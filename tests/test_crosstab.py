@@ -169,7 +169,18 @@ def toy(n=4000, seed=0, with_region=True):
     return (X if with_region else X.drop(columns="region")), y
 
 
-def test_two_factor_model_bundle_and_scorer_agree():
+def test_raw_cell_rates_match_a_pandas_groupby_oracle():
+    """Without smoothing, merging or monotonicity a record's PD is its cell's default rate:
+    recomputed here from the fitted edges with np.digitize and a pandas groupby."""
+    X, y = toy(n=3000, seed=4, with_region=False)
+    model = CrossTabModel(["dpd", "lev"], max_bins=3, smoothing="none", monotone=None, min_cell_size=0,
+                          master_scale=SCALE).fit(X, y)
+    cell = [np.digitize(X[f].to_numpy(), model.bins_[k]["edges"]) for k, f in enumerate(["dpd", "lev"])]
+    rates = pd.Series(y).groupby([cell[0], cell[1]]).transform("mean").to_numpy()
+    np.testing.assert_allclose(model.predict_proba(X)[:, 1], rates, rtol=1e-12)
+
+
+def test_two_factor_model_bundle_round_trip():
     X, y = toy(with_region=False)
     model = CrossTabModel(["dpd", "lev"], max_bins=4, master_scale=SCALE).fit(X, y)
     assert model.grid_shape_ == (5, 5)  # 4 regular bins + the (empty) missing bin each

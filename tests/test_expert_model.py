@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone
+from sklearn.isotonic import IsotonicRegression
 
 from riskmodels import scoring
 from riskmodels.calibration import CentralTendencyCalibrator, IsotonicCalibrator, PlattCalibrator
@@ -31,7 +32,7 @@ def data():
 
 
 @pytest.mark.parametrize("calibration", ["logistic", "isotonic"])
-def test_bundle_pds_equal_predict_proba_exactly(data, tmp_path, calibration):
+def test_bundle_round_trip_and_calibration_oracle(data, tmp_path, calibration):
     X, y, _ = data
     model = ExpertScorecardModel(calibration=calibration).fit(X, y)
     path = model.export(tmp_path / "expert.json")
@@ -43,6 +44,14 @@ def test_bundle_pds_equal_predict_proba_exactly(data, tmp_path, calibration):
     np.testing.assert_array_equal(out["grade"], model.grade(X))
     # the bundle's points are the engine's points (capped score)
     np.testing.assert_array_equal(out["score"], model.score_card(X).score)
+    # independent oracle of score -> PD: the logistic formula by hand, or scikit-learn's isotonic fit
+    score = model.score_card(X).score
+    if calibration == "logistic":
+        expected = 1 / (1 + np.exp(-(model.calibrator_.a_ * score + model.calibrator_.b_)))
+    else:
+        iso = IsotonicRegression(increasing=False, out_of_bounds="clip").fit(score, y)
+        expected = np.clip(iso.predict(score), *model.pd_bounds)
+    np.testing.assert_allclose(out["pd"], expected, rtol=1e-12, atol=1e-15)
 
 
 def test_bundle_content(data):

@@ -38,6 +38,7 @@ from riskmodels.models.kmv import (
     plot_dd_by_outcome,
     solve_merton,
 )
+from riskmodels.models.kmv.checks import DD_CLIP
 
 matplotlib.use("Agg")
 
@@ -359,7 +360,7 @@ def test_kmv_model_auc_close_to_true_pd_auc(fitted, portfolio):
         assert np.all(np.diff(pd_[rows][order]) <= 1e-15)
 
 
-def test_bundle_scores_equal_model_predictions(fitted, portfolio, tmp_path):
+def test_bundle_round_trip_and_a_per_firm_fsolve_oracle(fitted, portfolio, tmp_path):
     _, test = portfolio
     path = fitted.export(tmp_path / "kmv.json")
     bundle = json.loads(path.read_text())
@@ -370,6 +371,25 @@ def test_bundle_scores_equal_model_predictions(fitted, portfolio, tmp_path):
     assert out["grade"].tolist() == fitted.grade(test).tolist()
     one = scorer.score({k: test.loc[0, k] for k in scorer.input_names})
     assert one["pd"] == fitted.predict_proba(test.iloc[[0]])[0, 1]
+    # independent oracle for listed firms: scipy's fsolve on the two Merton equations, the DD by
+    # hand, then the fitted DD -> PD knots by linear interpolation
+    listed = test[test["equity_value"].notna()].head(20)
+    dd = []
+    for _, f in listed.iterrows():
+        dpt = f["short_term_debt"] + 0.5 * f["long_term_debt"]
+
+        def equations(x, f=f, dpt=dpt):
+            v, s = x
+            d1 = (np.log(v / dpt) + (f["rate"] + s * s / 2)) / s
+            return [v * ndtr(d1) - dpt * np.exp(-f["rate"]) * ndtr(d1 - s) - f["equity_value"],
+                    ndtr(d1) * s * v - f["equity_vol"] * f["equity_value"]]
+
+        v, s = fsolve(equations, [f["equity_value"] + dpt, f["equity_vol"] * f["equity_value"] / (
+            f["equity_value"] + dpt)], xtol=1e-13)
+        dd.append((np.log(v / dpt) + (f["rate"] - s * s / 2)) / s)
+    pd_map = fitted.market_map_
+    expected = np.interp(np.clip(dd, -DD_CLIP, DD_CLIP), pd_map.dd, pd_map.pd)
+    np.testing.assert_allclose(fitted.predict_proba(listed)[:, 1], expected, rtol=1e-6, atol=1e-9)
 
 
 def test_proxy_is_flagged_and_uses_peer_volatility(fitted, portfolio):
