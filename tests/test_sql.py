@@ -10,6 +10,7 @@ where a ``<`` against ``<=`` slip would show).
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 import sys
@@ -139,6 +140,8 @@ def _assert_parity(bundle: dict, frame: pd.DataFrame, engine: str, spark=None, p
         np.testing.assert_allclose(out["score"].to_numpy(dtype=float)[good], local["score"][good],
                                    rtol=0, atol=1e-9)
     assert out["grade"].to_numpy(dtype=object)[good].tolist() == local["grade"][good].tolist()
+    if "scale_grade" in local:  # an expert card: its own grade above, the PD's master-scale grade here
+        assert out["scale_grade"].to_numpy(dtype=object)[good].tolist() == local["scale_grade"][good].tolist()
     if local["reasons"] is not None:
         cols = [c for c in out.columns if c.startswith("reason_")]
         assert out[cols].to_numpy(dtype=object)[good].tolist() == local["reasons"][good].tolist()
@@ -201,7 +204,106 @@ CALIBRATED_ROWS = pd.DataFrame({
     "assets": [100.0, 50.0, 1e6, 0.0, 10.0, 80.0, 90.0, 1.0, 2.0, 3.0, -1.0],
     "sales": [10.0, 40.0, 5.0, 0.0, 100.0, 30.0, 20.0, 1.0, 2.0, 3.0, 4.0]})
 
-CASES = ["german_logistic", "taiwan_logistic", "synthetic_crosstab", "calibrated"]
+def _card_frame(model: dict, rules: list, n: int, rng) -> pd.DataFrame:
+    """Valid random inputs of an expert card: numbers around each indicator's knots and cap
+    values (30 % exactly on one), labels from each answer table, flags mostly 0."""
+    knots = {r["name"]: [] for r in rules}
+    labels = {}
+    for ind in model["indicators"]:
+        if ind["kind"] == "categorical":
+            labels[ind["inputs"][0]] = list(ind["table"])
+            continue
+        marks = list(ind.get("x") or ind.get("thresholds") or [])
+        for curve in (ind.get("by_industry") or {}).get("curves", {}).values():
+            marks += curve["x"]
+        if ind["kind"] == "deduction":
+            marks.append(ind["full"])
+            labels[ind["base_input"]] = list(ind["table"])
+        for name in ind["inputs"]:
+            knots[name] += marks
+    for cap in model["caps"]:
+        if cap["input"] is not None and cap["op"] != "in":
+            knots[cap["input"]].append(cap["value"])
+    frame = {}
+    for rule in rules:
+        name, lo, hi = rule["name"], rule.get("min"), rule.get("max")
+        if rule["type"] == "category":
+            frame[name] = rng.choice(labels.get(name) or rule["categories"], n).astype(object)
+            continue
+        if (lo, hi) == (0.0, 1.0):  # a flag (in default)
+            frame[name] = (rng.random(n) < 0.1).astype(float)
+            continue
+        marks = knots[name] or [lo if lo is not None else -5.0, hi if hi is not None else 1e6]
+        a, b = min(marks), max(marks)
+        span = (b - a) or 1.0
+        x = np.where(rng.random(n) < 0.3, rng.choice(marks, n), rng.uniform(a - 0.2 * span, b + 0.2 * span, n))
+        frame[name] = np.clip(x, -np.inf if lo is None else lo, np.inf if hi is None else hi)
+    return pd.DataFrame(frame)
+
+
+def _card_edges(bundle: dict, base: pd.DataFrame) -> pd.DataFrame:
+    """Copies of one valid row with a single input changed: every knot and threshold of every
+    indicator (and the double just below it), each cap's value, each answer label, an unknown
+    label, a missing value; then rows whose score lands exactly on a grade band's lower bound
+    (through the analyst adjustment, where the card has one)."""
+    model, rules = bundle["model"], {r["name"]: r for r in bundle["inputs"]}
+    row0, rows = base.iloc[[0]], []
+
+    def changed(**values):
+        row = row0.copy()
+        for k, v in values.items():
+            row[k] = v
+        rows.append(row)
+
+    for ind in model["indicators"]:
+        if ind["kind"] == "categorical":
+            for label in [*ind["table"], "never-seen-answer", None]:
+                changed(**{ind["inputs"][0]: label})
+            continue
+        for mark in list(ind.get("x") or ind.get("thresholds") or []) + ([ind["full"]] if "full" in ind else []):
+            # the double just below (below 0: -2.2e-16, as PostgreSQL refuses products that
+            # underflow, which a subnormal such as the double below 0.0 gives)
+            for v in (mark, np.nextafter(mark, -np.inf) if mark else -np.finfo(float).eps):
+                changed(**dict.fromkeys(ind["inputs"], v))
+                changed(**{ind["inputs"][-1]: v})
+    for cap in model["caps"]:
+        if cap["input"] is not None and cap["op"] != "in":
+            changed(**{cap["input"]: cap["value"]})
+    for name, rule in rules.items():
+        changed(**{name: None if rule["type"] == "category" else np.nan})
+    adj = model.get("adjustment")
+    if adj:
+        plain = base.assign(**{adj["input"]: 0.0})
+        score = scoring.Scorer(bundle).score(plain, on_error="report")["score"]
+        for bound in model["lower_bounds"][:-1]:
+            near = np.flatnonzero(np.abs(score - bound) < 4.0)[:2]
+            for r in near:
+                rows.append(plain.iloc[[r]].assign(**{adj["input"]: bound - score[r]}))
+    return pd.concat(rows, ignore_index=True)
+
+
+CARDS = ["enterprise_five_aspect", "bank_15_grade", "environmental", "personal"]
+
+
+@functools.cache
+def expert_card(spec: str):
+    """A shipped expert card fitted on synthetic firms (PD falls with the score), and test rows."""
+    from riskmodels.models.expert import ExpertScorecardModel
+    from riskmodels.scorecards import CardEngine
+
+    rng = np.random.default_rng(7)
+    card = CardEngine.from_spec(spec)
+    base = _card_frame(card.compiled, card.rules, 300, rng)
+    if card.spec.adjustment is not None:  # the card asks a reason for every adjustment
+        base[card.spec.adjustment.reason_input] = "analyst note"
+    score = card.score(base).score
+    y = (rng.random(len(base)) < 1.0 / (1.0 + np.exp((score - np.median(score)) / 6.0))).astype(int)
+    calibration = "logistic" if spec in ("enterprise_five_aspect", "bank_15_grade") else "isotonic"
+    bundle = ExpertScorecardModel(spec, calibration=calibration).fit(base, y).to_bundle()
+    return bundle, pd.concat([base, _card_edges(bundle, base)], ignore_index=True)
+
+
+CASES = ["german_logistic", "taiwan_logistic", "synthetic_crosstab", "calibrated"] + [f"expert:{card}" for card in CARDS]
 
 
 ENGINES = ["duckdb", "sqlite", "postgres", "spark"]
@@ -216,12 +318,118 @@ def _engines(engine: str, request) -> dict:
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("case", CASES)
 def test_sql_equals_the_python_scorer(case, engine, request):
-    bundle, rows = (CALIBRATED, CALIBRATED_ROWS) if case == "calibrated" else request.getfixturevalue(case)
+    if case.startswith("expert:"):
+        bundle, rows = expert_card(case.removeprefix("expert:"))
+        # rows whose score sits exactly on a grade band's lower bound (a >= against > slip shows)
+        score = scoring.Scorer(bundle).score(rows, on_error="report")["score"]
+        assert np.isin(score, bundle["model"]["lower_bounds"]).any()
+    else:
+        bundle, rows = (CALIBRATED, CALIBRATED_ROWS) if case == "calibrated" else request.getfixturevalue(case)
     found = _assert_parity(bundle, rows, engine, **_engines(engine, request))
     assert found["rows"] > 10
     # German's bundle allows every value (missing and unseen labels have bins); the others
     # carry rows that break a rule (an infinite amount, below min), so the error path ran
     assert found["errors"] >= (0 if case == "german_logistic" else 1)
+
+
+def _strict(bundle: dict, number: str, category: str | None) -> dict:
+    """The bundle with every input rule under "error": missing values, ``number`` outside
+    [-1, 1e6] (a tight min and max), unknown labels of ``category``."""
+    content = {k: v for k, v in bundle.items() if k not in ("sha256", "signature")}
+    inputs = []
+    for rule in content["inputs"]:
+        rule = {**rule, "missing": "error"}
+        rule.pop("fill", None)
+        if rule["name"] == number:
+            rule.update(min=-1.0, max=1e6, out_of_range="error")
+        if rule["name"] == category:
+            rule["unknown"] = "error"
+        inputs.append(rule)
+    return scoring.seal({**content, "inputs": inputs})
+
+
+@functools.cache
+def strict_cases() -> dict:
+    """One bundle per model kind with every input rule under "error", a valid row, and rows
+    that break one rule each, with the error text the SQL must give (and the scorer's begins with)."""
+    df = rm.load_german()
+    german = _strict(rm.LogisticScorecard().fit(df.drop(columns="target"), df["target"]).to_bundle(),
+                     "duration_months", "purpose")
+    book = rm.make_portfolio(n_firms=200, n_years=3, random_state=3).firm_years
+    crosstab = _strict(rm.CrossTabModel(factors=["dpd_max_12m", "debt_ratio"]).fit(
+        book[["dpd_max_12m", "debt_ratio"]], book["default"]).to_bundle(), "debt_ratio", None)
+    env_bundle, env_rows = expert_card("environmental")
+    expert = _strict(env_bundle, "other_points", "impact_assessment")
+    cases = {}
+    for kind, bundle, base, number, category in [
+            ("logistic", german, df.drop(columns="target").iloc[[0]], "duration_months", "purpose"),
+            ("crosstab", crosstab, book[["dpd_max_12m", "debt_ratio"]].iloc[[0]], "debt_ratio", None),
+            ("identity", _strict(CALIBRATED, "raw", None), CALIBRATED_ROWS.iloc[[1]], "raw", None),
+            ("expert", expert, env_rows.iloc[[0]], "other_points", "impact_assessment")]:
+        base = _plain(base).reset_index(drop=True)
+        broken = [({number: -2.0}, f"{number}: below the allowed min -1.0"),
+                  ({number: 2e6}, f"{number}: above the allowed max 1000000.0"),
+                  ({number: np.nan}, f"{number}: missing value")]
+        if category is not None:
+            broken += [({category: "never-seen-label"}, f"{category}: unknown category"),
+                       ({category: None}, f"{category}: missing value")]
+        rows = [base] + [base.assign(**change) for change, _ in broken]
+        cases[kind] = (bundle, pd.concat(rows, ignore_index=True), [None] + [m for _, m in broken])
+    return cases
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("kind", ["logistic", "crosstab", "identity", "expert"])
+def test_inputs_the_scorer_refuses_give_the_error_column(kind, engine, request):
+    """Out of range, missing and unknown labels under "error": the row's error names the field
+    and the rule, its outputs are NULL, and the scorer reports the same rule for the same row."""
+    bundle, rows, expected = strict_cases()[kind]
+    out = _run(engine, lambda d: to_sql(bundle, d, "t", keep=["row_id"]), rows, **_engines(engine, request))
+    found = [e if isinstance(e, str) else None for e in out["error"]]
+    assert found == expected
+    assert out["pd"].isna().tolist() == [m is not None for m in expected]
+    assert out["grade"].isna().tolist() == [m is not None for m in expected]
+    local = scoring.Scorer(bundle).score(rows, on_error="report")["errors"]
+    assert sorted(local) == list(range(1, len(rows)))
+    for r, message in local.items():
+        assert message[0].startswith(expected[r])
+
+
+def test_a_text_value_in_a_number_field_is_an_error_or_refused(request):
+    """SQLite stores any type in any column: "not a number" in the error column, as the scorer
+    says. The typed engines refuse to cast the text column: the query fails, nothing is scored."""
+    frame = CALIBRATED_ROWS.iloc[[0, 1]].astype({"assets": object})
+    frame.loc[frame.index[1], "assets"] = "lots"
+    assert scoring.Scorer(CALIBRATED).score(frame, on_error="report")["errors"][1][0].startswith(
+        "assets: not a number")
+    con = sqlite3.connect(":memory:")
+    con.execute("CREATE TABLE t (row_id, raw, assets, sales)")  # no column types: values keep theirs
+    con.executemany("INSERT INTO t VALUES (?, ?, ?, ?)", [(0, 0.0, 100.0, 10.0), (1, 0.1, "lots", 40.0)])
+    errors = [row[-1] for row in con.execute(to_sql(CALIBRATED, "sqlite", "t", keep=["row_id"])
+                                             + " ORDER BY row_id")]
+    assert errors == [None, "assets: not a number"]
+    with pytest.raises(duckdb.ConversionException):
+        _run("duckdb", lambda d: to_sql(CALIBRATED, d, "t", keep=["row_id"]), frame)
+    import psycopg
+
+    with pytest.raises(psycopg.errors.InvalidTextRepresentation):
+        _run("postgres", lambda d: to_sql(CALIBRATED, d, "t", keep=["row_id"]), frame,
+             postgres=request.getfixturevalue("postgres"))
+    from pyspark.errors import PySparkException
+
+    spark = request.getfixturevalue("spark")
+    ansi = spark.conf.get("spark.sql.ansi.enabled")
+    try:  # ANSI mode refuses the cast; without it the guard flags the row
+        for mode in ("true", "false"):
+            spark.conf.set("spark.sql.ansi.enabled", mode)
+            if mode == "true":
+                with pytest.raises(PySparkException):
+                    _run("spark", lambda d: to_sql(CALIBRATED, d, "t", keep=["row_id"]), frame, spark)
+            else:
+                out = _run("spark", lambda d: to_sql(CALIBRATED, d, "t", keep=["row_id"]), frame, spark)
+                assert out["error"].tolist()[1] == "assets: not a number"
+    finally:
+        spark.conf.set("spark.sql.ansi.enabled", ansi)
 
 
 def test_error_column_names_each_broken_rule():
@@ -243,6 +451,19 @@ def test_kmv_and_unknown_dialects_are_refused_plainly():
     assert crosstab.to_sql("sqlite", table="book").startswith("WITH")
     with pytest.raises(BundleError, match="unknown SQL dialect 'oracle'"):
         to_sql(CALIBRATED, "oracle")
+
+
+def test_expert_rules_sql_cannot_express_are_refused_by_name():
+    bundle, _ = expert_card("enterprise_five_aspect")
+    content = {k: v for k, v in bundle.items() if k != "sha256"}
+    model = content["model"]
+    cap = {"name": "assets_list_cap", "indicator": None, "input": "total_assets", "op": "in",
+           "value": ["1", "2"], "grade": 3}
+    with pytest.raises(BundleError, match=r"model.caps\[\d+\] \('assets_list_cap'\): an 'in' cap on a number"):
+        to_sql(scoring.seal({**content, "model": {**model, "caps": [*model["caps"], cap]}}))
+    odd = [{**model["indicators"][0], "kind": "table_of_tables"}, *model["indicators"][1:]]
+    with pytest.raises(BundleError, match=r"indicators\[0\] \('size'\): indicator kind 'table_of_tables'"):
+        to_sql(scoring.seal({**content, "model": {**model, "indicators": odd}}))
 
 
 def test_a_tampered_bundle_gives_no_sql():

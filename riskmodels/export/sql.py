@@ -3,7 +3,8 @@
 :func:`to_sql` turns a bundle (logistic, cross-tab, expert and identity kinds; see
 below) into a single statement that returns, per row of a table, what
 :meth:`riskmodels.scoring.Scorer.score` returns with ``on_error="report"``:
-``pd``, ``score``, ``grade``, ``reason_1..k``, ``credit_limit`` and ``error``.
+``pd``, ``score``, ``grade`` (``scale_grade`` too for expert cards), ``reason_1..k``,
+``credit_limit`` and ``error``.
 
 How each part of the bundle becomes SQL:
 
@@ -12,8 +13,6 @@ How each part of the bundle becomes SQL:
   are checked per row; the broken rules of a row are listed in ``error``
   (``"x: missing value; y: above the allowed max 5.0"``) and its ``pd``, ``score``,
   ``grade``, reasons and limit are NULL — never a guess, as in the scorer's report mode.
-  On SQLite, whose columns take any type, a value that is not a number in a number
-  field is an error too; the typed engines refuse such a column when the query runs.
 - binning: ``CASE`` on half-open bins ``[e(i), e(i+1))``, special codes first, then the
   missing bin; categories compared as text (integer codes are cast to text: ``3`` is
   the label ``"3"``); a value with no bin is an error;
@@ -22,12 +21,26 @@ How each part of the bundle becomes SQL:
   ``logit_shift``), the master-scale floor and grades (``pd < u(i)``);
 - the top reason codes: each feature's rank among the points lost (ties to the
   feature listed first, as the scorer does), computed once per row — no window function;
-- the credit-limit rule by grade (``coefficient × LEAST(assets / 2, sales)``) or by score.
+- the credit-limit rule by grade (``coefficient × LEAST(assets / 2, sales)``) or by score;
+- expert cards (the compiled spec): each indicator's value (one input, or the
+  year-weighted mean renormalised over the years present), its points (``interp``
+  curves, ``steps``, answer tables, the fee ``deduction``, industry curves, the points
+  of a missing current year), the sum with the analyst adjustment clipped to
+  ``[0, max_total]``, the score bands, the grade caps, the default definition, and the
+  score-keyed limit read at the capped grade's ceiling; ``grade`` is the card's grade,
+  ``scale_grade`` the master-scale grade of the PD. A rule the generator cannot
+  express (an unknown indicator kind, an ``in`` cap on a number, industry curves on a
+  deduction) is refused with a :class:`~riskmodels.errors.BundleError` naming it.
 
 KMV is refused (:class:`~riskmodels.errors.BundleError`): its PD needs a per-row Merton
-root solve, which the Python scorer or Spark do instead. Expert cards are refused for
-now as well (their compiled spec has interpolation curves, caps and industry tables
-that this generator does not express yet).
+root solve, which the Python scorer or Spark do instead.
+
+Errors: a row that breaks an input rule, has a value with no bin, or (its inputs valid)
+gets no PD in [0, 1] has NULL outputs and its broken rules in ``error``. A text in a number
+column: SQLite (any type in any column) and Spark without ANSI mode flag the row
+(``"x: not a number"``); DuckDB, PostgreSQL and Spark in ANSI mode refuse the cast and the
+query fails — nothing is scored silently. PostgreSQL also fails a query whose double
+arithmetic underflows (a subnormal input such as 5e-324).
 
 The statement is a chain of CTEs, one per stage (cleaned inputs → bin indices → points and
 the link → calibration steps → grade and error flag → limit), then one ``SELECT``: every
@@ -64,7 +77,7 @@ from riskmodels.errors import BundleError
 from riskmodels.scoring import read_bundle
 
 DIALECTS = ("duckdb", "sqlite", "postgres", "spark")
-EXPRESSIBLE = ("logistic", "crosstab", "identity")
+EXPRESSIBLE = ("logistic", "crosstab", "identity", "expert")
 # engines that inline a CTE into its reader and then repeat its expressions per use
 _MATERIALIZE = ("sqlite", "postgres")
 _CAP_OPS = ("<", "<=", ">", ">=", "==", "!=")
@@ -158,6 +171,8 @@ def _input_sql(rule: dict, dialect: str) -> tuple[str, list[tuple[str, str]]]:
             problems.append((f"typeof({col}) NOT IN ('integer', 'real', 'null')",
                              f"{name}: not a number"))
         value = f"CAST({col} AS DOUBLE)"
+        if dialect == "spark":  # without ANSI mode Spark casts a non-number to NULL: not a missing value
+            problems.append((f"{col} IS NOT NULL AND {value} IS NULL", f"{name}: not a number"))
         problems.append((f"ABS({value}) > {literal(sys.float_info.max)}", f"{name}: infinite value"))
         if missing == "impute":
             value = f"COALESCE({value}, {literal(rule['fill'])})"
@@ -506,6 +521,7 @@ def to_sql(bundle, dialect: str = "duckdb", table: str = "t", *, keep: list[str]
     for rule in inputs:
         stage[name_of[rule["name"]]], rule_problems = _input_sql(rule, dialect)
         problems += rule_problems
+    stage["__bad_in"] = f"COALESCE({_any(problems)}, FALSE)"
     chain.add(stage)
     model = content["model"]
     if kind == "logistic":
@@ -519,7 +535,9 @@ def to_sql(bundle, dialect: str = "duckdb", table: str = "t", *, keep: list[str]
         out = {"score": "NULL", "reasons": [], "problems": []}
     pd_ = _calibration(chain, content["calibration"], "__raw")
     problems += out["problems"]
-    problems.append((f"{pd_} IS NULL OR {pd_} < 0.0 OR {pd_} > 1.0", "pd: not a probability in [0, 1]"))
+    # as the scorer: a row that breaks an input rule is not scored, so its PD is not judged
+    problems.append((f"NOT __bad_in AND ({pd_} IS NULL OR {pd_} < 0.0 OR {pd_} > 1.0)",
+                     "pd: not a probability in [0, 1]"))
     scale_grade = _scale_grade_sql(content["master_scale"], pd_)
     chain.add({"__bad": _any(problems), "__grade": out.get("policy", scale_grade),
                **({"__scale_grade": scale_grade} if "policy" in out else {})})
