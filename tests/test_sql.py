@@ -178,7 +178,7 @@ def taiwan_logistic():
 def synthetic_crosstab():
     book = rm.make_portfolio(n_firms=600, n_years=4, random_state=3).firm_years
     X, y = book[["dpd_max_12m", "debt_ratio"]], book["default"]
-    model = rm.CrossTabModel(factors=["dpd_max_12m", "debt_ratio"]).fit(X, y)
+    model = rm.CrossTabModel(features=["dpd_max_12m", "debt_ratio"]).fit(X, y)
     bundle = model.to_bundle()
     rows = pd.concat([X.iloc[:300], _edge_rows(bundle, X)], ignore_index=True)
     rows.loc[len(rows)] = [-np.inf, rows.iloc[0, 1]]  # an infinite value: an error row
@@ -356,7 +356,7 @@ def strict_cases() -> dict:
     german = _strict(rm.LogisticScorecard().fit(df.drop(columns="target"), df["target"]).to_bundle(),
                      "duration_months", "purpose")
     book = rm.make_portfolio(n_firms=200, n_years=3, random_state=3).firm_years
-    crosstab = _strict(rm.CrossTabModel(factors=["dpd_max_12m", "debt_ratio"]).fit(
+    crosstab = _strict(rm.CrossTabModel(features=["dpd_max_12m", "debt_ratio"]).fit(
         book[["dpd_max_12m", "debt_ratio"]], book["default"]).to_bundle(), "debt_ratio", None)
     env_bundle, env_rows = expert_card("environmental")
     expert = _strict(env_bundle, "other_points", "impact_assessment")
@@ -447,7 +447,7 @@ def test_kmv_and_unknown_dialects_are_refused_plainly():
     kmv = rm.KMVModel().fit(book[cols], book["default"])
     with pytest.raises(BundleError, match="KMV bundle cannot be scored in SQL: .*Merton root"):
         to_sql(kmv.to_bundle())
-    crosstab = rm.CrossTabModel(factors=["dpd_max_12m"]).fit(book[["dpd_max_12m"]], book["default"])
+    crosstab = rm.CrossTabModel(features=["dpd_max_12m"]).fit(book[["dpd_max_12m"]], book["default"])
     assert crosstab.to_sql("sqlite", table="book").startswith("WITH")
     with pytest.raises(BundleError, match="unknown SQL dialect 'oracle'"):
         to_sql(CALIBRATED, "oracle")
