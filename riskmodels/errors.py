@@ -17,12 +17,24 @@ from dataclasses import dataclass, field
 
 
 class RiskModelsError(Exception):
-    """Base class of every error riskmodels raises on purpose."""
+    """Base class of every error riskmodels raises on purpose.
+
+    Examples
+    --------
+    >>> issubclass(DataValidationError, RiskModelsError), issubclass(BundleError, RiskModelsError)
+    (True, True)
+    """
 
 
 @dataclass(frozen=True)
 class Violation:
-    """One broken rule: which column, which rows (first few labels), what was expected."""
+    """One broken rule: which column, which rows (first few labels), what was expected.
+
+    Examples
+    --------
+    >>> print(Violation("dpd", "negative values", ">= 0", (4, 9), 3))
+    column 'dpd': negative values in 3 row(s): [4, 9] (+1 more); expected >= 0
+    """
 
     column: str
     rule: str
@@ -65,7 +77,13 @@ class DataValidationError(RiskModelsError, ValueError):
 
 
 class DataIntegrityError(RiskModelsError):
-    """A bundled data file does not match the checksum in its manifest."""
+    """A bundled data file does not match the checksum in its manifest.
+
+    Examples
+    --------
+    >>> issubclass(DataIntegrityError, RiskModelsError)
+    True
+    """
 
 
 class DataNotFoundError(RiskModelsError, FileNotFoundError):
@@ -73,6 +91,11 @@ class DataNotFoundError(RiskModelsError, FileNotFoundError):
 
     Not a sign of tampering: the data is not installed, or ``RISKMODELS_DATA_DIR``
     points at a folder without it.
+
+    Examples
+    --------
+    >>> isinstance(DataNotFoundError("taiwan.csv is not installed"), FileNotFoundError)
+    True
     """
 
 
@@ -80,6 +103,11 @@ class SpecError(RiskModelsError, ValueError):
     """An expert-scorecard spec, a master scale or a config file is invalid.
 
     ``path`` locates the problem inside the file, e.g. ``aspects[2].weight``.
+
+    Examples
+    --------
+    >>> print(SpecError("must be > 0", path="aspects[2].weight", source="bank.yaml"))
+    bank.yaml at aspects[2].weight: must be > 0
     """
 
     def __init__(self, message: str, path: str = "", source: str = ""):
@@ -90,17 +118,35 @@ class SpecError(RiskModelsError, ValueError):
 
 
 class ConfigError(SpecError):
-    """An experiment configuration is invalid (the path names the key)."""
+    """An experiment configuration is invalid (the path names the key).
+
+    Examples
+    --------
+    >>> print(ConfigError("unknown model type 'svm'", path="models[0].type"))
+    at models[0].type: unknown model type 'svm'
+    """
 
 
 class BundleError(RiskModelsError, ValueError):
-    """A scorer bundle is tampered with, of an unknown version, or cannot score the input."""
+    """A scorer bundle is tampered with, of an unknown version, or cannot score the input.
+
+    Examples
+    --------
+    >>> isinstance(BundleError("sha256 does not match"), ValueError)
+    True
+    """
 
 
 class FileError(RiskModelsError, OSError):
     """An input file is missing, empty or unreadable, or an output cannot be written safely
     (its folder is missing or read-only, it is the input, it exists without ``overwrite``,
-    or another run is writing it)."""
+    or another run is writing it).
+
+    Examples
+    --------
+    >>> isinstance(FileError("scores.csv exists; pass overwrite=True"), OSError)
+    True
+    """
 
 
 class ParameterError(RiskModelsError, ValueError, TypeError):
@@ -159,11 +205,23 @@ def __getattr__(name: str):
 
 
 class MigrationError(RiskModelsError, ValueError):
-    """A migration computation cannot be done on this input (e.g. no cohort fits the panel)."""
+    """A migration computation cannot be done on this input (e.g. no cohort fits the panel).
+
+    Examples
+    --------
+    >>> isinstance(MigrationError("no cohort fits the panel"), ValueError)
+    True
+    """
 
 
 class ConvergenceError(RiskModelsError, ArithmeticError):
-    """A numerical solver did not converge and no flagged fallback applies."""
+    """A numerical solver did not converge and no flagged fallback applies.
+
+    Examples
+    --------
+    >>> isinstance(ConvergenceError("Newton stalled"), ArithmeticError)
+    True
+    """
 
 
 class MonitoringError(DataValidationError):

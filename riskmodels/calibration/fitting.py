@@ -148,6 +148,14 @@ class ScaleFit:
         Constraints the final scale does not meet (empty when all are met).
     cv, hi : float
         ECB coefficient of variation and Herfindahl index of the grade distribution.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> pd_ = rng.beta(0.5, 20, 20000)
+    >>> fit = fit_master_scale(pd_, (rng.uniform(size=20000) < pd_).astype(int), n_grades=5, min_count=200)
+    >>> fit.table.index.name, bool(fit.hi < 0.2), fit.passed
+    ('grade', True, True)
     """
 
     def __init__(self, scale, table, log, trade_offs, cv, hi, settings):
@@ -235,6 +243,15 @@ def fit_master_scale(pd_, y, n_grades: int = 9, labels=None, default_grade: str 
     Returns
     -------
     ScaleFit
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> pd_ = rng.beta(0.5, 20, 20000)
+    >>> y = (rng.uniform(size=20000) < pd_).astype(int)
+    >>> fit = fit_master_scale(pd_, y, n_grades=5, min_count=200)
+    >>> fit.scale.n_grades, fit.passed
+    (6, True)
     """
     p, t = _check_pd_y(pd_, y)
     if len(np.unique(t)) < 2:

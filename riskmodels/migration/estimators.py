@@ -64,6 +64,15 @@ def state_at(paths: RatingPaths, when: float) -> tuple[np.ndarray, np.ndarray]:
 
     Returns ``(state, observed)`` arrays indexed by entity code. An entity is
     observed at ``when`` if ``first <= when <= last`` or it defaulted by ``when``.
+
+    Examples
+    --------
+    >>> from riskmodels.migration.panel import rating_paths
+    >>> panel = pd.DataFrame({"entity": list("aabbcc"), "date": [0.0, 1.0] * 3, "grade": list("ABAABD")})
+    >>> paths = rating_paths(panel, ["A", "B", "D"])
+    >>> state, observed = state_at(paths, 1.0)
+    >>> state.tolist(), observed.tolist()
+    ([1, 0, 2], [True, True, True])
     """
     n_entities = int(paths.entity.max()) + 1
     starts = np.searchsorted(paths.entity, np.arange(n_entities), side="left")
@@ -90,6 +99,14 @@ def cohort_counts(paths: RatingPaths, starts, horizon: float = 1.0) -> np.ndarra
     Returns
     -------
     k × k array of counts N_ij (grade at start → grade at start + horizon).
+
+    Examples
+    --------
+    >>> from riskmodels.migration.panel import rating_paths
+    >>> panel = pd.DataFrame({"entity": list("aabbcc"), "date": [0.0, 1.0] * 3, "grade": list("ABAABD")})
+    >>> paths = rating_paths(panel, ["A", "B", "D"])
+    >>> cohort_counts(paths, [0.0]).tolist()
+    [[1.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 0.0]]
     """
     k = paths.n_states
     counts = np.zeros((k, k))
@@ -106,6 +123,15 @@ def segments(paths: RatingPaths, window: tuple[float, float]) -> dict:
 
     ``next`` is the state entered at ``end`` (-1 when the sojourn is censored:
     the entity's last row or the window's end). The absorbing state has no sojourns.
+
+    Examples
+    --------
+    >>> from riskmodels.migration.panel import rating_paths
+    >>> panel = pd.DataFrame({"entity": list("aabbcc"), "date": [0.0, 1.0] * 3, "grade": list("ABAABD")})
+    >>> paths = rating_paths(panel, ["A", "B", "D"])
+    >>> seg = segments(paths, (0.0, 1.0))
+    >>> seg["state"].tolist(), seg["next"].tolist()
+    ([0, 0, 1], [1, 0, 2])
     """
     lo, hi = window
     same_next = np.r_[paths.entity[1:] == paths.entity[:-1], False]
@@ -132,6 +158,15 @@ def duration_generator(paths: RatingPaths, window: tuple[float, float] | None = 
     -------
     (generator, jumps, exposure): k × k generator (rows sum to 0; a grade never
     occupied gets a zero row), k × k jump counts N_ij, exposure R_i in years.
+
+    Examples
+    --------
+    >>> from riskmodels.migration.panel import rating_paths
+    >>> panel = pd.DataFrame({"entity": list("aabbcc"), "date": [0.0, 1.0] * 3, "grade": list("ABAABD")})
+    >>> paths = rating_paths(panel, ["A", "B", "D"])
+    >>> q, jumps, exposure = duration_generator(paths)
+    >>> q.round(3).tolist(), exposure.tolist()
+    ([[-0.5, 0.5, 0.0], [0.0, -1.0, 1.0], [0.0, 0.0, -0.0]], [2.0, 1.0, 0.0])
     """
     if window is None:
         window = (float(paths.time.min()), float(paths.time.max()))
@@ -154,6 +189,14 @@ def aalen_johansen(paths: RatingPaths, window: tuple[float, float] | None = None
     Returns
     -------
     k × k row-stochastic matrix P(start, end) = Π_τ (I + ΔA(τ)).
+
+    Examples
+    --------
+    >>> from riskmodels.migration.panel import rating_paths
+    >>> panel = pd.DataFrame({"entity": list("aabbcc"), "date": [0.0, 1.0] * 3, "grade": list("ABAABD")})
+    >>> paths = rating_paths(panel, ["A", "B", "D"])
+    >>> aalen_johansen(paths).round(3).tolist()
+    [[0.5, 0.5, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 1.0]]
     """
     if window is None:
         window = (float(paths.time.min()), float(paths.time.max()))
@@ -194,6 +237,13 @@ class MigrationResult:
     generator : k × k generator (duration only).
     exposure : years spent per grade (duration, Aalen–Johansen).
     info : panel facts (entities, single-observation entities, dropped rows, cohorts).
+
+    Examples
+    --------
+    >>> panel = pd.DataFrame({"entity": list("aabbcc"), "date": [0.0, 1.0] * 3, "grade": list("ABAABD")})
+    >>> result = cohort_matrix(panel, ["A", "B", "D"])
+    >>> result.method, result.frame().round(2).loc["A"].tolist()
+    ('cohort', [0.5, 0.5, 0.0])
     """
 
     method: str

@@ -53,6 +53,13 @@ class RatingPaths:
     n_single : entities with a single observation (no observed period).
     n_after_default : rows dropped because they follow the entity's default.
     origin : the date that is time 0 when the panel's dates are datetimes, else None.
+
+    Examples
+    --------
+    >>> panel = pd.DataFrame({"entity": list("aabbcc"), "date": [0.0, 1.0] * 3, "grade": list("ABAABD")})
+    >>> paths = rating_paths(panel, ["A", "B", "D"])
+    >>> paths.grades, paths.default_state, paths.state.tolist()
+    (('A', 'B', 'D'), 2, [0, 1, 0, 0, 1, 2])
     """
 
     entity: np.ndarray

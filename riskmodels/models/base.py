@@ -29,7 +29,16 @@ from riskmodels.errors import NotFittedError
 
 
 def created_at() -> str:
-    """Bundle timestamp: SOURCE_DATE_EPOCH when set (reproducible builds), else now (UTC)."""
+    """Bundle timestamp: SOURCE_DATE_EPOCH when set (reproducible builds), else now (UTC).
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ["SOURCE_DATE_EPOCH"] = "0"
+    >>> created_at()
+    '1970-01-01T00:00:00Z'
+    >>> del os.environ["SOURCE_DATE_EPOCH"]
+    """
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     moment = (_dt.datetime.fromtimestamp(int(epoch), _dt.UTC) if epoch
               else _dt.datetime.now(_dt.UTC).replace(microsecond=0))
@@ -66,6 +75,12 @@ class ScorerModel(OwnHTMLRepr, ClassifierMixin, BaseEstimator):
     Subclasses set ``kind`` and implement ``fit``, ``_bundle_inputs``,
     ``_bundle_model`` (and ``_bundle_calibration`` when needed). ``fit`` must set
     ``classes_ = np.array([0, 1])`` and ``n_features_in_``.
+
+    Examples
+    --------
+    >>> from riskmodels.models.crosstab import CrossTabModel
+    >>> issubclass(CrossTabModel, ScorerModel), CrossTabModel.kind
+    (True, 'crosstab')
     """
 
     kind: str = ""

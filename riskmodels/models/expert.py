@@ -66,6 +66,19 @@ class ExpertScorecardModel(ScorerModel):
     ----------
     card_ : CardEngine
     calibrator_ : the fitted calibrator; ``calibration_steps_`` its bundle steps.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> X = pd.DataFrame({"discharge_compliance": [96.0, 90.0, 50.0, 97.0],
+    ...                   "facilities_running": [100.0, 95.0, 70.0, 100.0], "violations": [0, 1, 3, 0],
+    ...                   "fee_paid_share": [100.0, 100.0, 60.0, 100.0],
+    ...                   "fee_on_time": ["on_time", "late", "late", "on_time"],
+    ...                   "impact_assessment": ["done_accepted", "not_done", "not_done", "done_accepted"],
+    ...                   "other_points": [35.0, 30.0, 10.0, 38.0]})
+    >>> model = ExpertScorecardModel("environmental").fit(X, [0, 0, 1, 0])
+    >>> model.grade(X).tolist()
+    ['A', 'C', 'D', 'A']
     """
 
     kind = "expert"

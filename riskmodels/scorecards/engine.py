@@ -301,7 +301,21 @@ class CardEngine:
 
 @dataclass
 class RecordBreakdown:
-    """The points of one scored record, indicator by indicator."""
+    """The points of one scored record, indicator by indicator.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> X = pd.DataFrame({"discharge_compliance": [96.0, 90.0, 50.0, 97.0],
+    ...                   "facilities_running": [100.0, 95.0, 70.0, 100.0], "violations": [0, 1, 3, 0],
+    ...                   "fee_paid_share": [100.0, 100.0, 60.0, 100.0],
+    ...                   "fee_on_time": ["on_time", "late", "late", "on_time"],
+    ...                   "impact_assessment": ["done_accepted", "not_done", "not_done", "done_accepted"],
+    ...                   "other_points": [35.0, 30.0, 10.0, 38.0]})
+    >>> b = CardEngine.from_spec("environmental").score(X).breakdown(2)
+    >>> b.grade, b.table.columns.tolist()[:4]
+    ('D', ['aspect', 'indicator', 'value', 'points'])
+    """
 
     table: pd.DataFrame
     score: float
@@ -355,6 +369,19 @@ class ScoreResult:
     reasons : top-3 indicators that cost the most points, per record.
     limit, amount, grade_class : credit limit, guarantee amount and class where the spec defines them;
         limit_reference : last year's monthly payments where the limit rule names that column.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> X = pd.DataFrame({"discharge_compliance": [96.0, 90.0, 50.0, 97.0],
+    ...                   "facilities_running": [100.0, 95.0, 70.0, 100.0], "violations": [0, 1, 3, 0],
+    ...                   "fee_paid_share": [100.0, 100.0, 60.0, 100.0],
+    ...                   "fee_on_time": ["on_time", "late", "late", "on_time"],
+    ...                   "impact_assessment": ["done_accepted", "not_done", "not_done", "done_accepted"],
+    ...                   "other_points": [35.0, 30.0, 10.0, 38.0]})
+    >>> result = CardEngine.from_spec("environmental").score(X)
+    >>> len(result), result.grade.tolist()
+    (4, ['A', 'C', 'D', 'A'])
     """
 
     def __init__(self, card: CardEngine, index, out: dict, cols: dict):

@@ -34,7 +34,13 @@ _OPS = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equ
 
 
 class Condition(StrictSpec):
-    """``column op value``; ``in`` takes a list of answers."""
+    """``column op value``; ``in`` takes a list of answers.
+
+    Examples
+    --------
+    >>> Condition(column="overdue_days", op=">", value=90).op
+    '>'
+    """
 
     column: str
     op: Literal["<", "<=", ">", ">=", "==", "!=", "in"]
@@ -44,7 +50,14 @@ class Condition(StrictSpec):
 
 
 class ClassRule(StrictSpec):
-    """A class and its conditions: ``all`` must hold, or ``any`` may; neither = fallback."""
+    """A class and its conditions: ``all`` must hold, or ``any`` may; neither = fallback.
+
+    Examples
+    --------
+    >>> rule = ClassRule.model_validate({"class": "C", "any": [{"column": "overdue_days", "op": ">", "value": 90}]})
+    >>> rule.name, rule.any[0].column
+    ('C', 'overdue_days')
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
     name: str = Field(alias="class")
@@ -53,7 +66,14 @@ class ClassRule(StrictSpec):
 
 
 class RuleSet(StrictSpec):
-    """Ordered class rules; the last one must be the fallback."""
+    """Ordered class rules; the last one must be the fallback.
+
+    Examples
+    --------
+    >>> spec = CustomerRules.from_spec().spec
+    >>> [c.name for c in spec.rulesets["abc"].classes]
+    ['C', 'A', 'B']
+    """
 
     label: str | None = None
     note: str | None = None
@@ -61,6 +81,14 @@ class RuleSet(StrictSpec):
 
 
 class Tier(StrictSpec):
+    """A value tier: the tier name and the smallest annual sales that reach it.
+
+    Examples
+    --------
+    >>> Tier(tier="VIP", min=2e7).tier
+    'VIP'
+    """
+
     tier: str
     min: float
 
@@ -72,6 +100,12 @@ class ValueTiers(StrictSpec):
     above the tier's ``min``, so a boundary value belongs to the lower tier (002: VIP
     "超过2000万", 超过 = more than; C "100万以下", 以下 includes the number); ``at_or_above``
     puts it in the upper tier.
+
+    Examples
+    --------
+    >>> spec = CustomerRules.from_spec().spec
+    >>> spec.value_tiers.column, [t.tier for t in spec.value_tiers.tiers]
+    ('revenue', ['VIP', 'A', 'B', 'C'])
     """
 
     column: str
@@ -83,7 +117,14 @@ class ValueTiers(StrictSpec):
 
 class Composite(StrictSpec):
     """The eight composite indicators behind the value tiers (002 客户评估分类管理办法 3.2 综合指标),
-    each answered 好/较好/一般/差 (good / fairly good / average / poor)."""
+    each answered 好/较好/一般/差 (good / fairly good / average / poor).
+
+    Examples
+    --------
+    >>> spec = CustomerRules.from_spec().spec
+    >>> len(spec.composite.indicators), spec.composite.indicators[:2]
+    (8, ['sales_achievement', 'overall_strength'])
+    """
 
     indicators: list[str] = Field(min_length=1)
     levels: dict[str, float]
@@ -91,6 +132,15 @@ class Composite(StrictSpec):
 
 
 class NewCustomers(StrictSpec):
+    """Customers younger than ``months`` (tenure column) get ``tier`` whatever their sales.
+
+    Examples
+    --------
+    >>> spec = CustomerRules.from_spec().spec
+    >>> spec.new_customers.tenure_column, spec.new_customers.months, spec.new_customers.tier
+    ('tenure_months', 6.0, 'C')
+    """
+
     tenure_column: str
     months: float = 6
     tier: str
@@ -98,6 +148,14 @@ class NewCustomers(StrictSpec):
 
 
 class Terms(StrictSpec):
+    """The terms of one customer class: limit share, credit days, cash discount, payment method.
+
+    Examples
+    --------
+    >>> Terms(limit_share=0.5, credit_days=30, discount=0.02, payment="transfer").credit_days
+    30
+    """
+
     limit_share: float = Field(ge=0)
     credit_days: int = Field(ge=0)
     discount: float = Field(ge=0, lt=1)
@@ -105,12 +163,29 @@ class Terms(StrictSpec):
 
 
 class TermsTable(StrictSpec):
+    """Terms per customer class.
+
+    Examples
+    --------
+    >>> spec = CustomerRules.from_spec().spec
+    >>> sorted(spec.terms.classes)
+    ['A', 'B', 'C', 'D']
+    """
+
     classes: dict[str, Terms]
     note: str | None = None
     default: bool = False
 
 
 class Notch(StrictSpec):
+    """Late payers at least ``min_days`` late are downgraded by ``notches`` classes.
+
+    Examples
+    --------
+    >>> Notch(min_days=30, notches=1).notches
+    1
+    """
+
     min_days: float
     notches: int = Field(ge=1)
 
@@ -120,6 +195,12 @@ class LatePayers(StrictSpec):
 
     ``covered_by`` lists columns that are never below ``column`` (a longer window of the
     same maximum days past due): a class condition on them bounds ``column`` too.
+
+    Examples
+    --------
+    >>> spec = CustomerRules.from_spec().spec
+    >>> spec.late_payers.column, [n.notches for n in spec.late_payers.notches]
+    ('dpd_max_12m', [1, 2, 3])
     """
 
     column: str
@@ -131,7 +212,14 @@ class LatePayers(StrictSpec):
 
 
 class CustomerRulesSpec(StrictSpec):
-    """The whole rules file."""
+    """The whole rules file.
+
+    Examples
+    --------
+    >>> spec = CustomerRules.from_spec().spec
+    >>> spec.name, sorted(spec.rulesets)
+    ('customer_rules', ['abc', 'risk'])
+    """
 
     name: str
     source: str | None = None
@@ -192,6 +280,11 @@ class CustomerRules:
     Parameters
     ----------
     spec : a validated :class:`CustomerRulesSpec`; use :meth:`from_spec`.
+
+    Examples
+    --------
+    >>> CustomerRules.from_spec().order("abc")
+    ['A', 'B', 'C']
     """
 
     def __init__(self, spec: CustomerRulesSpec):

@@ -53,7 +53,14 @@ class StrictSpec(BaseModel):
 
 
 class GradeBand(StrictSpec):
-    """One grade and its score band [min, max) (the best band includes its max)."""
+    """One grade and its score band [min, max) (the best band includes its max).
+
+    Examples
+    --------
+    >>> band = load_spec("environmental").grades[0]
+    >>> band.grade, band.min
+    ('A', 90.0)
+    """
 
     grade: str
     min: float
@@ -74,6 +81,12 @@ class Indicator(StrictSpec):
     Scores are percent of the indicator's points.
     ``missing`` "error" refuses a missing current-year value; "worst" scores it the
     indicator's lowest points (e.g. ROE undefined when equity is negative).
+
+    Examples
+    --------
+    >>> ind = load_spec("environmental").aspects[3].indicators[0]
+    >>> ind.name, ind.kind, ind.scores
+    ('impact_assessment', 'categorical', {'done_accepted': 100.0, 'done_not_accepted_no_pollution': 50.0, 'done_not_accepted_polluted': 0.0, 'not_done': 0.0})
     """
 
     name: str
@@ -99,7 +112,14 @@ class Indicator(StrictSpec):
 
 
 class Aspect(StrictSpec):
-    """A group of indicators carrying ``weight`` points of the 100."""
+    """A group of indicators carrying ``weight`` points of the 100.
+
+    Examples
+    --------
+    >>> a = load_spec("environmental").aspects[0]
+    >>> a.name, a.weight, [i.name for i in a.indicators]
+    ('discharge', 10.0, ['discharge_compliance', 'facilities_running'])
+    """
 
     name: str
     weight: float = Field(gt=0)
@@ -115,6 +135,12 @@ class Cap(StrictSpec):
     ratio); ``period: weighted`` tests the 0.2/0.3/0.5 weighted value the indicator scores.
     The score is never changed by a cap, only the grade. ``optional`` caps read a column
     that may be missing (then the cap does not apply).
+
+    Examples
+    --------
+    >>> c = load_spec("enterprise_five_aspect").caps[0]
+    >>> c.indicator, c.op, c.value, c.max_grade
+    ('debt_ratio', '>', 0.85, 'BB')
     """
 
     name: str
@@ -131,7 +157,14 @@ class Cap(StrictSpec):
 
 
 class Adjustment(StrictSpec):
-    """The analyst's bounded adjustment (整体评估、微调); a non-zero one needs a reason."""
+    """The analyst's bounded adjustment (整体评估、微调); a non-zero one needs a reason.
+
+    Examples
+    --------
+    >>> adj = load_spec("enterprise_five_aspect").adjustment
+    >>> adj.input, adj.min, adj.max
+    ('analyst_adjustment', -5.0, 5.0)
+    """
 
     input: str = "analyst_adjustment"
     reason_input: str = "adjustment_reason"
@@ -140,7 +173,13 @@ class Adjustment(StrictSpec):
 
 
 class CoefficientBand(StrictSpec):
-    """Scores of at least ``min`` (up to the next band) get ``coefficient``."""
+    """Scores of at least ``min`` (up to the next band) get ``coefficient``.
+
+    Examples
+    --------
+    >>> CoefficientBand(min=90, coefficient=1.0).coefficient
+    1.0
+    """
 
     min: float
     coefficient: float = Field(ge=0)
@@ -155,6 +194,12 @@ class CreditLimitRule(StrictSpec):
     (``monthly_sales``) and at most half the quarter-end current assets. Last year's
     average monthly payments (``reference``, 参考) are reported beside the limit, a bound
     only with ``reference_cap``. ``coefficients`` are score bands, highest ``min`` first.
+
+    Examples
+    --------
+    >>> rule = load_spec("enterprise_five_aspect").credit_limit
+    >>> rule.ratio_cap, (rule.coefficients[0].min, rule.coefficients[0].coefficient)
+    (2.0, (90.0, 1.0))
     """
 
     coefficients: list[CoefficientBand] = Field(min_length=1)
@@ -170,7 +215,13 @@ class CreditLimitRule(StrictSpec):
 class DefaultGrade(StrictSpec):
     """The default grade: given to an obligor that meets the default definition
     (``input`` true), whatever its score, with limit 0; no score band leads to it
-    (003 村镇银行客户信用评级管理办法 第五条: D 级为违约级别)."""
+    (003 村镇银行客户信用评级管理办法 第五条: D 级为违约级别).
+
+    Examples
+    --------
+    >>> load_spec("enterprise_five_aspect").default_grade.grade
+    'D'
+    """
 
     grade: str = "D"
     input: str = "in_default"
@@ -178,7 +229,14 @@ class DefaultGrade(StrictSpec):
 
 
 class Promotion(StrictSpec):
-    """Consecutive years at ``grade`` promote to a better label (environmental AA/AAA rule)."""
+    """Consecutive years at ``grade`` promote to a better label (environmental AA/AAA rule).
+
+    Examples
+    --------
+    >>> p = load_spec("environmental").promotion
+    >>> p.grade, p.after_years
+    ('A', {2: 'AA', 3: 'AAA'})
+    """
 
     grade: str
     after_years: dict[int, str]
@@ -188,7 +246,14 @@ class IndustryReferences(StrictSpec):
     """Reference values per industry (003 企业信用评级标准: the indicator standards differ
     by firm type; 企业信用评级方法规则 第十六条): ``tables[industry][indicator]`` replaces
     the indicator's ``reference`` for firms whose ``column`` is that industry; other
-    industries use the indicator's own ``reference``."""
+    industries use the indicator's own ``reference``.
+
+    Examples
+    --------
+    >>> refs = IndustryReferences(tables={"debt_ratio": {"manufacturing": {"A": 0.5, "B": 0.7}}})
+    >>> refs.column, refs.tables["debt_ratio"]["manufacturing"]["B"]
+    ('industry', 0.7)
+    """
 
     column: str = "industry"
     tables: dict[str, dict[str, dict[str, float]]]
@@ -196,7 +261,14 @@ class IndustryReferences(StrictSpec):
 
 
 class ScorecardSpec(StrictSpec):
-    """A whole expert scorecard (see the files in ``riskmodels/scorecards/specs``)."""
+    """A whole expert scorecard (see the files in ``riskmodels/scorecards/specs``).
+
+    Examples
+    --------
+    >>> spec = load_spec("environmental")
+    >>> spec.name, [g.grade for g in spec.grades]
+    ('environmental', ['A', 'B', 'C', 'D'])
+    """
 
     name: str
     title: str | None = None
@@ -278,7 +350,13 @@ def _read_yaml(path: Path, seen: tuple = ()) -> dict:
 
 
 def spec_path(name_or_path) -> Path:
-    """The file of a shipped spec name (``"enterprise_five_aspect"``) or a path as given."""
+    """The file of a shipped spec name (``"enterprise_five_aspect"``) or a path as given.
+
+    Examples
+    --------
+    >>> spec_path("environmental").name, spec_path("cards/my_card.yaml").name
+    ('environmental.yaml', 'my_card.yaml')
+    """
     path = Path(name_or_path)
     if path.suffix in (".yaml", ".yml"):
         return path
@@ -346,7 +424,13 @@ def _fail(message: str, path: str, source: str):
 
 
 def check_spec(spec: ScorecardSpec, source: str = "") -> None:
-    """Check the rules pydantic cannot: sums, monotonicity, bands, names. Raise SpecError."""
+    """Check the rules pydantic cannot: sums, monotonicity, bands, names. Raise SpecError.
+
+    Examples
+    --------
+    >>> check_spec(load_spec("environmental")) is None
+    True
+    """
     total = sum(a.weight for a in spec.aspects)
     if abs(total - 100.0) > _TOL:
         _fail(f"aspect weights sum to {total:g}, not 100", "aspects", source)
@@ -519,12 +603,27 @@ def _check_scores(scores, path: str, source: str) -> None:
 
 # --------------------------------------------------------------------------- compiling
 def indicator_points(aspect: Aspect, ind: Indicator) -> float:
-    """Points an indicator is worth: aspect weight × indicator weight / 100."""
+    """Points an indicator is worth: aspect weight × indicator weight / 100.
+
+    Examples
+    --------
+    >>> spec = load_spec("environmental")
+    >>> indicator_points(spec.aspects[0], spec.aspects[0].indicators[0])
+    5.0
+    """
     return aspect.weight * ind.weight / 100.0
 
 
 def indicator_inputs(spec: ScorecardSpec, ind: Indicator) -> tuple[list[str], list[float]]:
-    """Columns an indicator reads, oldest first, and their year weights."""
+    """Columns an indicator reads, oldest first, and their year weights.
+
+    Examples
+    --------
+    >>> spec = load_spec("enterprise_five_aspect")
+    >>> ind = next(i for i in spec.indicators if i.multi_year)
+    >>> indicator_inputs(spec, ind)
+    (['revenue_growth_lag2', 'revenue_growth_lag1', 'revenue_growth'], [0.2, 0.3, 0.5])
+    """
     if ind.inputs is not None:
         cols = list(ind.inputs)
     elif ind.multi_year:
@@ -537,14 +636,29 @@ def indicator_inputs(spec: ScorecardSpec, ind: Indicator) -> tuple[list[str], li
 
 
 def answer_aliases(ind: Indicator) -> dict[str, str]:
-    """Alias → answer: the Chinese four-level labels (好/较好/一般/差) plus the spec's own."""
+    """Alias → answer: the Chinese four-level labels (好/较好/一般/差) plus the spec's own.
+
+    Examples
+    --------
+    >>> spec = load_spec("enterprise_five_aspect")
+    >>> ind = next(i for i in spec.indicators if i.kind == "categorical")
+    >>> sorted(answer_aliases(ind).items())[:2]
+    [('一般', 'average'), ('好', 'good')]
+    """
     aliases = {k: v for k, v in QUALITATIVE_ALIASES.items() if v in ind.scores}
     aliases.update(ind.aliases or {})
     return aliases
 
 
 def categorical_table(ind: Indicator) -> dict[str, float]:
-    """Answer → score (percent), aliases included."""
+    """Answer → score (percent), aliases included.
+
+    Examples
+    --------
+    >>> ind = load_spec("environmental").aspects[3].indicators[0]
+    >>> categorical_table(ind)
+    {'done_accepted': 100.0, 'done_not_accepted_no_pollution': 50.0, 'done_not_accepted_polluted': 0.0, 'not_done': 0.0}
+    """
     table = dict(ind.scores)
     for alias, target in answer_aliases(ind).items():
         table.setdefault(alias, table[target])
@@ -557,6 +671,14 @@ def reference_curve(spec: ScorecardSpec, ind: Indicator) -> tuple[list[float], l
     With ``spec.extrapolate`` the end segments are extended linearly until the
     score reaches 0 or 100 (the document: other grades' reference values follow
     the linear relation); beyond the ends the score is flat (clipped).
+
+    Examples
+    --------
+    >>> spec = load_spec("enterprise_five_aspect")
+    >>> ind = next(i for i in spec.indicators if i.kind == "numeric" and i.reference)
+    >>> x, y = reference_curve(spec, ind)
+    >>> len(x) == len(y), x == sorted(x)
+    (True, True)
     """
     if ind.curve is not None:
         return [float(p[0]) for p in ind.curve], [float(p[1]) for p in ind.curve]
@@ -689,6 +811,12 @@ def input_rules(spec: ScorecardSpec) -> list[dict]:
     be missing (their weight is spread over the years present); answers must be
     one of the listed categories (aliases included); the analyst adjustment is
     optional (missing = 0) and bounded.
+
+    Examples
+    --------
+    >>> rules = input_rules(load_spec("environmental"))
+    >>> [(r["name"], r["type"]) for r in rules][:2]
+    [('discharge_compliance', 'number'), ('facilities_running', 'number')]
     """
     rules: dict[str, dict] = {}
     for ind in spec.indicators:

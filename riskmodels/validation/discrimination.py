@@ -233,7 +233,14 @@ def delong_covariance(y, scores) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass(frozen=True)
 class AUCResult:
-    """AUC with its DeLong standard error and confidence interval."""
+    """AUC with its DeLong standard error and confidence interval.
+
+    Examples
+    --------
+    >>> r = auc_ci([0, 0, 1, 0, 1, 1, 0, 1], [0.1, 0.2, 0.3, 0.35, 0.5, 0.6, 0.7, 0.9])
+    >>> r.gini, r.n_defaults, r.summary().title
+    (0.5, 4, 'AUC 0.7500 (DeLong SE 0.2041, 95% CI [0.3499, 1.0000]), Gini 0.5000, 4 defaults / 4 non-defaults')
+    """
 
     auc: float
     se: float
@@ -292,7 +299,15 @@ def auc_ci(y, score, level: float = 0.95, method: str = "delong") -> AUCResult:
 
 @dataclass(frozen=True)
 class AUCComparison:
-    """DeLong test of two correlated AUCs on the same sample."""
+    """DeLong test of two correlated AUCs on the same sample.
+
+    Examples
+    --------
+    >>> y = [0, 0, 1, 0, 1, 1, 0, 1]
+    >>> r = delong_test(y, [0.1, 0.2, 0.3, 0.35, 0.5, 0.6, 0.7, 0.9], [0.9, 0.2, 0.3, 0.1, 0.5, 0.6, 0.4, 0.8])
+    >>> round(r.auc1, 4), round(r.auc2, 4), round(r.p_value, 3)
+    (0.75, 0.6875, 0.852)
+    """
 
     auc1: float
     auc2: float

@@ -61,7 +61,14 @@ def weighted_pav(values, weights, increasing: bool = True) -> np.ndarray:
 
 
 def pav_along(x: np.ndarray, w: np.ndarray, axis: int, increasing: bool, ordered: int) -> np.ndarray:
-    """PAV along one axis of a grid, on the first ``ordered`` positions of every line."""
+    """PAV along one axis of a grid, on the first ``ordered`` positions of every line.
+
+    Examples
+    --------
+    >>> x = np.array([[0.3, 0.1, 0.2], [0.1, 0.4, 0.2]])
+    >>> pav_along(x, np.ones_like(x), axis=1, increasing=True, ordered=3).round(3).tolist()
+    [[0.2, 0.2, 0.2], [0.1, 0.3, 0.3]]
+    """
     xm, wm = np.moveaxis(x, axis, -1).copy(), np.moveaxis(w, axis, -1)
     lines, weights = xm.reshape(-1, xm.shape[-1]), wm.reshape(-1, wm.shape[-1])
     for line, wt in zip(lines, weights, strict=True):

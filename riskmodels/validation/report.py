@@ -80,6 +80,15 @@ class ValidationReport:
     calibration tables; the discrimination measures are then NaN and ``notes``
     says why. With a single default (or non-default) the AUC, Gini and KS are
     given, but the DeLong standard error, interval and AUC change test are NaN.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> pd_ = rng.beta(1, 30, 5000)
+    >>> y = (rng.uniform(size=5000) < pd_).astype(int)
+    >>> report = ValidationReport(y, pd_, name="demo")
+    >>> sorted(report.tables()), bool(0.5 < report.metrics()["auc"] < 1)
+    (['calibration', 'discrimination', 'grades', 'stability'], True)
     """
 
     def __init__(self, y, pd, scale: MasterScale | None = None, score=None, reference_pd=None,

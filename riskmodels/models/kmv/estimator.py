@@ -32,7 +32,13 @@ from riskmodels.results import Summary
 
 # --------------------------------------------------------------------------- estimator
 def median_multiple(asset_value, ebit) -> float:
-    """Median V/EBIT of listed firms with positive EBIT (the private firms' earnings multiple)."""
+    """Median V/EBIT of listed firms with positive EBIT (the private firms' earnings multiple).
+
+    Examples
+    --------
+    >>> median_multiple([12.0, 20.0, 9.0], [2.0, 2.5, -1.0])
+    7.0
+    """
     value, earnings = np.asarray(asset_value, dtype=float), np.asarray(ebit, dtype=float)
     usable = (earnings > 0) & np.isfinite(value)
     if not usable.any():

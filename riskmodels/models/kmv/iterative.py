@@ -32,6 +32,14 @@ class IterativeKMVResult:
     drift : annualised asset drift μ = mean log return + σV²/2, per firm.
     dd, pd : physical DD at the last date and N(−DD), per firm.
     iterations : iterations used; converged : whether |Δσ| <= tol·σ was reached.
+
+    Examples
+    --------
+    >>> from riskmodels.models.kmv.merton import merton_equity
+    >>> v = 100 * np.exp(np.cumsum(np.random.default_rng(0).normal(0.0, 0.25 / np.sqrt(252), 253)))
+    >>> res = iterative_kmv(merton_equity(v, 0.25, 70.0, 0.03)[0], 70.0, 0.03)
+    >>> res.asset_values.shape, bool(res.converged.all())
+    ((253, 1), True)
     """
 
     asset_values: np.ndarray

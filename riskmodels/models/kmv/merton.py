@@ -34,6 +34,12 @@ class MertonSolution:
     iterations : Newton iterations used (bisection steps added for the rare fallback).
     status : one of :data:`MERTON_STATUS` per firm.
     equity, equity_vol, debt, rate, horizon : the inputs.
+
+    Examples
+    --------
+    >>> sol = solve_merton([3.0, 8.0], [0.8, 0.3], [10.0, 5.0], 0.05)
+    >>> sol.status_counts(), sol.to_frame()["asset_value"].round(2).tolist()
+    ({'converged': 2}, [12.4, 12.76])
     """
 
     asset_value: np.ndarray

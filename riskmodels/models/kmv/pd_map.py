@@ -26,6 +26,13 @@ class EmpiricalPDMap:
     dd : knot DDs (increasing): the mean DD of each pooled block of bins.
     pd : default frequency at each knot (non-increasing in DD, floored at ``min_pd``).
     n, defaults : observations and defaults pooled into each knot.
+
+    Examples
+    --------
+    >>> m = EmpiricalPDMap(dd=np.array([0.0, 2.0]), pd=np.array([0.2, 0.01]), n=np.array([50, 50]),
+    ...                    defaults=np.array([10, 1]))
+    >>> m([-1.0, 1.0, 3.0]).round(3).tolist()
+    [0.2, 0.105, 0.01]
     """
 
     dd: np.ndarray
