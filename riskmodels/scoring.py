@@ -983,23 +983,29 @@ def prepare_inputs(rules: list, columns: dict, errors: dict | None = None) -> tu
         policy = rule.get("missing", "error")
         if numeric:
             x, wrong = number_column(values)
-            if wrong.any():
-                fail(name, wrong, lambda v: f"not a number ({type(v).__name__} {v!r})", values)
-            inf = np.isinf(x)
-            if inf.any():
-                fail(name, inf, "infinite value")
-                x = np.where(inf, np.nan, x)
-            miss = np.isnan(x) & ~wrong & ~inf
-            if miss.any():
-                if policy == "impute":
-                    x = np.where(miss, float(rule["fill"]), x)
-                elif policy == "error":
-                    fail(name, miss, "missing value")
+            # one pass tells whether the column is all finite numbers (the usual case):
+            # then there is nothing wrong, infinite or missing to look for
+            clean = bool(np.isfinite(x).all())
+            if not clean:
+                if wrong.any():
+                    fail(name, wrong, lambda v: f"not a number ({type(v).__name__} {v!r})", values)
+                inf = np.isinf(x)
+                if inf.any():
+                    fail(name, inf, "infinite value")
+                    x = np.where(inf, np.nan, x)
+                miss = np.isnan(x) & ~wrong & ~inf
+                if miss.any():
+                    if policy == "impute":
+                        x = np.where(miss, float(rule["fill"]), x)
+                    elif policy == "error":
+                        fail(name, miss, "missing value")
             range_policy = rule.get("out_of_range", "error")
             for bound, op, word in (("min", np.less, "below"), ("max", np.greater, "above")):
                 limit = rule.get(bound)
                 if limit is None or range_policy == "allow":
                     continue
+                if clean and n and not op(x.min() if bound == "min" else x.max(), limit):
+                    continue  # the extreme value is within the bound: so is every value
                 off = op(x, limit)  # NaN compares False
                 if off.any():
                     if range_policy == "clip":
@@ -1130,6 +1136,29 @@ def example_record(rules: list) -> dict:
 
 
 # --------------------------------------------------------------------------- shared kernels
+_FEW_EDGES = 64  # up to here one comparison pass per edge beats a binary search per value
+
+
+def count_at_or_below(edges: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """How many of the increasing ``edges`` are <= each value: ``searchsorted(edges, x, "right")``.
+
+    NaN values get an unspecified count (callers treat missing values first).
+
+    Examples
+    --------
+    >>> count_at_or_below(np.array([1.0, 2.0]), np.array([0.5, 1.0, 3.0])).tolist()
+    [0, 1, 2]
+    """
+    if len(edges) > _FEW_EDGES:
+        return np.searchsorted(edges, x, side="right")
+    count = np.zeros(x.shape, dtype=np.uint8)
+    hit = np.empty(x.shape, dtype=bool)
+    for edge in edges.tolist():  # bins: a handful of edges; a pass each, no per-value search
+        np.greater_equal(x, edge, out=hit)
+        count += hit
+    return count
+
+
 def bin_index(binning: dict, values: np.ndarray) -> np.ndarray:
     """Index of the bin of each value under a bundle binning.
 
@@ -1153,10 +1182,10 @@ def bin_index(binning: dict, values: np.ndarray) -> np.ndarray:
         if edges is None:
             edges = np.asarray(binning["edges"], dtype=float)
         x = np.asarray(values, dtype=float)
-        idx = edges.searchsorted(x, side="right").astype(np.int64, copy=False)
+        idx = count_at_or_below(edges, x).astype(np.int64)
         miss = np.isnan(x)
         if miss.any():
-            idx = np.where(miss, miss_value, idx)
+            idx[miss] = miss_value
         for code, b in (binning.get("special_bins") or {}).items():
             idx = np.where(x == float(code), b, idx)
         return idx
@@ -1204,8 +1233,11 @@ def expit(z: np.ndarray) -> np.ndarray:
     >>> expit(np.array([0.0, -1000.0])).tolist()
     [0.5, 0.0]
     """
+    out = np.negative(np.asarray(z, dtype=float))
     with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=float)))
+        np.exp(out, out=out)
+    out += 1.0
+    return np.divide(1.0, out, out=out)
 
 
 def logit(p: np.ndarray) -> np.ndarray:
@@ -1254,15 +1286,28 @@ def grade_of(scale: dict, pd: np.ndarray) -> np.ndarray:
     >>> grade_of({"grades": ["A", "B", "D"], "upper_bounds": [0.01, 1.0]}, np.array([0.0, 0.01, 1.0])).tolist()
     ['A', 'B', 'D']
     """
+    labels = np.asarray(list(scale["grades"]) + [None], dtype=object)
+    return labels[grade_index(scale, pd)]
+
+
+def grade_index(scale: dict, pd: np.ndarray) -> np.ndarray:
+    """Index into the scale's grades of each PD (see :func:`grade_of`); NaN PD gets -1.
+
+    >>> grade_index({"grades": ["A", "B", "D"], "upper_bounds": [0.01, 1.0]}, np.array([0.0, 0.5, np.nan])).tolist()
+    [0, 1, -1]
+    """
     p = np.asarray(pd, dtype=float)
     if scale.get("floor") is not None:
         p = np.maximum(p, scale["floor"])
-    labels = np.asarray(scale["grades"], dtype=object)
-    idx = np.searchsorted(np.asarray(scale["upper_bounds"], dtype=float), p, side="right")
-    out = labels[np.minimum(idx, len(labels) - 1)]
-    if np.isnan(p).any():
-        out = np.where(np.isnan(p), None, out)
-    return out
+    idx = count_at_or_below(np.asarray(scale["upper_bounds"], dtype=float), p).astype(np.intp)
+    np.minimum(idx, len(scale["grades"]) - 1, out=idx)
+    miss = np.isnan(p)
+    if miss.any():
+        idx[miss] = -1
+    return idx
+
+
+_REASON_BLOCK = 131_072  # values per block of rows in top_reasons (1 MiB of float64)
 
 
 def top_reasons(contributions: np.ndarray, names: list, k: int) -> np.ndarray:
@@ -1281,18 +1326,26 @@ def top_reasons(contributions: np.ndarray, names: list, k: int) -> np.ndarray:
     n, f = contributions.shape
     k = min(k, f)
     # k passes of argmax (first maximum wins) equal a stable descending sort's first k
-    # columns, at a fraction of the cost of sorting every row
-    # NaN and -inf rank last, yet above the features already picked (set to -inf)
-    # (measured on 1M x 4 and 1M x 18: row-wise np.argpartition costs more than k argmax passes)
-    work = np.empty((n, f))  # a fresh C-ordered copy
-    np.fmax(contributions, np.finfo(float).min, out=work)
-    flat = work.reshape(-1)
-    start = np.arange(0, n * f, f)
+    # columns, at a fraction of the cost of sorting every row (measured on 1M x 4 and
+    # 1M x 18: row-wise np.argpartition costs more). NaN and -inf rank last, yet above
+    # the features already picked (set to -inf). Blocks of rows go through one small
+    # C-ordered buffer that stays in cache (the input may be column-major).
     order = np.empty((n, k), dtype=np.intp)
-    for j in range(k):
-        best = work.argmax(axis=1)
-        order[:, j] = best
-        flat[start + best] = -np.inf
+    rows = max(1, min(n, _REASON_BLOCK // f))
+    work = np.empty((rows, f))
+    flat = work.reshape(-1)
+    starts = np.arange(0, rows * f, f)
+    at = np.empty(rows, dtype=np.intp)
+    for a in range(0, n, rows):
+        m = min(rows, n - a)
+        block, start, hit = work[:m], starts[:m], at[:m]
+        np.fmax(contributions[a:a + m], np.finfo(float).min, out=block)
+        for j in range(k):
+            best = block.argmax(axis=1)
+            order[a:a + m, j] = best
+            if j + 1 < k:
+                np.add(start, best, out=hit)
+                flat[hit] = -np.inf
     # an object array of the names: a pointer per reason, not a fixed-width copy of the text
     return np.asarray(names, dtype=object)[order]
 
@@ -1945,9 +1998,9 @@ def pd_problems(pd_: np.ndarray, extra: dict | None = None) -> dict:
     >>> pd_problems(np.array([0.1, np.nan, 1.5]))
     {1: 'pd: nan, expected a probability in [0, 1]', 2: 'pd: 1.5, expected a probability in [0, 1]'}
     """
-    bad = ~((pd_ >= 0.0) & (pd_ <= 1.0))
-    if not bad.any():
+    if not len(pd_) or (pd_.min() >= 0.0 and pd_.max() <= 1.0):  # NaN fails both
         return {}
+    bad = ~((pd_ >= 0.0) & (pd_ <= 1.0))
     status = (extra or {}).get("status")
     found = {}
     for r in np.flatnonzero(bad).tolist():
@@ -1975,11 +2028,12 @@ def evaluate(content: dict, columns: dict, *, validate: bool = True, errors: dic
 
     Returns
     -------
-    dict of arrays ``{"pd", "score", "grade", "policy_grade", "scale_grade", "raw",
-    "contributions", "reason_names", "extra"}``. ``scale_grade`` is the master-scale grade
-    of the PD; ``policy_grade`` the grade the model itself assigns (an expert card's
-    grade; None for the statistical models); ``grade`` is the policy grade where there
-    is one, else the master-scale grade.
+    dict of arrays ``{"pd", "score", "grade", "grade_index", "grade_labels", "policy_grade",
+    "scale_grade", "raw", "contributions", "reason_names", "extra"}``. ``scale_grade`` is the
+    master-scale grade of the PD; ``policy_grade`` the grade the model itself assigns (an
+    expert card's grade; None for the statistical models); ``grade`` is the policy grade
+    where there is one, else the master-scale grade; ``grade == grade_labels[grade_index]``
+    (index -1: no grade).
 
     Examples
     --------
@@ -2004,12 +2058,20 @@ def evaluate(content: dict, columns: dict, *, validate: bool = True, errors: dic
                                  rows.tolist())
         for r, message in problems.items():
             errors.setdefault(r, []).append(message)
-    scale_grade = grade_of(content["master_scale"], pd_)
+    scale = content["master_scale"]
+    scale_index = grade_index(scale, pd_)
+    scale_grade = np.asarray(list(scale["grades"]) + [None], dtype=object)[scale_index]
     policy = out.get("policy_grade")
+    if policy is None:
+        index, labels = scale_index, list(scale["grades"])
+    else:
+        index, labels = out["extra"]["grade_after"], list(content["model"]["grades"])
     return {
         "pd": pd_,
         "score": out.get("points"),
         "grade": scale_grade if policy is None else policy,
+        "grade_index": index,
+        "grade_labels": labels,
         "policy_grade": policy,
         "scale_grade": scale_grade,
         "raw": out["raw"],
@@ -2019,7 +2081,8 @@ def evaluate(content: dict, columns: dict, *, validate: bool = True, errors: dic
     }
 
 
-def credit_limit(rule: dict | None, grades: np.ndarray, cols: dict, basis=None) -> np.ndarray | None:
+def credit_limit(rule: dict | None, grades: np.ndarray, cols: dict, basis=None, *,
+                 grade_codes: tuple | None = None) -> np.ndarray | None:
     """Credit limit per record (002 「客户资信评估管理办法」 五.4 and 六).
 
     Two forms of ``rule``:
@@ -2035,7 +2098,9 @@ def credit_limit(rule: dict | None, grades: np.ndarray, cols: dict, basis=None) 
       ``coefficient[grade] × min(current_assets / 2, monthly_sales)``; grades without a
       coefficient get 0.
 
-    Records without a grade (or score) get NaN.
+    Records without a grade (or score) get NaN. ``grade_codes``, when given, is
+    ``(index, labels)`` with ``grades == labels[index]`` (index -1: no grade): the grade
+    rules are then looked up once per grade, not per record.
 
     Examples
     --------
@@ -2061,18 +2126,28 @@ def credit_limit(rule: dict | None, grades: np.ndarray, cols: dict, basis=None) 
                               "add it to the bundle inputs")
     assets = np.asarray(cols[rule["current_assets"]], dtype=float)
     sales = np.asarray(cols[rule["monthly_sales"]], dtype=float)
-    labels = grades.tolist() if isinstance(grades, np.ndarray) else list(grades)
+    if grade_codes is None:  # one code per distinct label, found in one pass over the records
+        found: dict = {}
+        labels = grades.tolist() if isinstance(grades, np.ndarray) else list(grades)
+        index = np.fromiter(map(found.setdefault, labels, map(len, repeat(found))), dtype=np.intp,
+                            count=len(labels))
+        names = list(found)
+        if None in found:  # no grade: code -1, as in grade_codes
+            index[index == found[None]] = -1
+    else:
+        index, names = grade_codes
     if rule.get("basis") != "score":
         lookup = {str(g): float(c) for g, c in rule["coefficients"].items()}
         lookup[None] = math.nan
-        coef = np.fromiter(map(lookup.get, labels, repeat(0.0)), dtype=float, count=len(labels))
+        coef = np.asarray([lookup.get(g, 0.0) for g in names] + [math.nan])[index]
         return coef * np.minimum(assets / 2.0, sales)
     if basis is None:
         raise BundleError("a score-keyed credit limit needs the score of each record")
     mins = np.asarray([b[0] for b in rule["bands"]], dtype=float)
     coefs = np.asarray([b[1] for b in rule["bands"]] + [0.0], dtype=float)  # below the last band: 0
     score = np.asarray(basis, dtype=float)
-    coef = coefs[np.searchsorted(-mins, -score, side="left")]  # first band with min <= score
+    # first band with min <= score: after the bands whose min is above it
+    coef = coefs[len(mins) - count_at_or_below(mins[::-1].copy(), score).astype(np.intp)]
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.minimum(assets / sales, rule["ratio_cap"])
         limit = sales * coef * ratio / 2.0
@@ -2081,9 +2156,9 @@ def credit_limit(rule: dict | None, grades: np.ndarray, cols: dict, basis=None) 
     if rule.get("reference_cap") and rule.get("reference"):
         limit = np.minimum(limit, np.asarray(cols[rule["reference"]], dtype=float))
     if rule.get("default_grade") is not None:
-        limit = np.where(np.equal(np.asarray(labels, dtype=object), rule["default_grade"]), 0.0, limit)
-    none = np.equal(np.asarray(labels, dtype=object), None) | np.isnan(score)
-    return np.where(none, math.nan, limit)
+        limit[np.asarray([g == rule["default_grade"] for g in names] + [False])[index]] = 0.0
+    limit[(index < 0) | np.isnan(score)] = math.nan
+    return limit
 
 
 class Scorer:
@@ -2198,7 +2273,8 @@ class Scorer:
             "reasons": None if contributions is None
             else top_reasons(contributions, out["reason_names"], self.n_reasons),
             "limit": credit_limit(self.content.get("credit_limit"), out["grade"], cols,
-                                  out["extra"].get("limit_basis", out["score"])),
+                                  out["extra"].get("limit_basis", out["score"]),
+                                  grade_codes=(out["grade_index"], out["grade_labels"])),
             **({"policy_grade": out["policy_grade"], "scale_grade": out["scale_grade"]}
                if out["policy_grade"] is not None else {}),
         }
