@@ -28,6 +28,7 @@ Examples
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import hmac
 import json
@@ -1067,44 +1068,53 @@ def _prepare_coded(rule: dict, name: str, values: CodedLabels, fail) -> CodedLab
     return cats
 
 
-def _prepare_record(rules: list, record: dict) -> dict | None:
-    """Fast path for one clean record: 1-element columns, or None when any rule needs a look.
+def _record_values(rules: list, record: dict) -> dict | None:
+    """One clean record's values as Python scalars, or None when any rule needs a look.
 
-    It accepts only values that :func:`prepare_inputs` would pass unchanged
-    (finite numbers within bounds, known categories, and a missing value
-    — None, NaN or an absent optional field — where the rule allows or
-    imputes it), so both paths agree.
+    Numbers become float (NaN = an allowed missing value), categories str (None =
+    an allowed missing value). It accepts only values that :func:`prepare_inputs`
+    would pass unchanged (finite numbers within bounds, known categories, and a
+    missing value — None, NaN or an absent optional field — where the rule allows
+    or imputes it), so both paths agree; anything else goes to the checked path,
+    which raises or reports it as for a batch.
     """
     out = {}
     for rule in rules:
         name = rule["name"]
+        numeric = rule["type"] == "number"
         v = record.get(name)
         if v is None or (type(v) is float and v != v):
             policy = rule.get("missing", "error")
             if policy not in ("allow", "impute") or (name not in record and rule.get("required", True)):
                 return None
             if policy == "allow":
-                arr = np.empty(1, dtype=float if rule["type"] == "number" else object)
-                arr[0] = math.nan if rule["type"] == "number" else None
-                out[name] = arr
+                out[name] = math.nan if numeric else None
                 continue
             # imputed: the fill then meets the same checks as a given value
-            v = float(rule["fill"]) if rule["type"] == "number" else str(rule["fill"])
-        if rule["type"] == "number":
+            v = float(rule["fill"]) if numeric else str(rule["fill"])
+        if numeric:
             if type(v) not in (float, int) or not math.isfinite(v):
                 return None
             lo, hi = rule.get("min"), rule.get("max")
             if (lo is not None and v < lo) or (hi is not None and v > hi):
                 return None
-            out[rule["name"]] = np.array([v], dtype=float)
+            out[name] = float(v)
         else:
             allowed = rule.get("categories")
             if type(v) is not str or (allowed is not None and v not in allowed):
                 return None
-            arr = np.empty(1, dtype=object)
-            arr[0] = v
-            out[rule["name"]] = arr
+            out[name] = v
     return out
+
+
+def _prepare_record(rules: list, record: dict) -> dict | None:
+    """Fast path for one clean record: 1-element columns, or None when any rule needs a look
+    (see :func:`_record_values`)."""
+    values = _record_values(rules, record)
+    if values is None:
+        return None
+    return {rule["name"]: (np.array([values[rule["name"]]]) if rule["type"] == "number"
+                           else _object_array([values[rule["name"]]])) for rule in rules}
 
 
 def example_record(rules: list) -> dict:
@@ -2161,6 +2171,109 @@ def credit_limit(rule: dict | None, grades: np.ndarray, cols: dict, basis=None, 
     return limit
 
 
+# --------------------------------------------------------------------------- one record
+# A record scored alone spends its time in numpy's per-call overhead, not in arithmetic.
+# For the logistic and cross-tab kinds (no credit-limit rule) a Scorer builds these plain
+# Python tables once, at load, and scores one clean record with bisect and list lookups:
+# the same operations in the same order as the batch kernels, so the same bits (the
+# exponential and the calibration steps still run through numpy, as in a batch).
+def _binning_plan(binning: dict) -> tuple:
+    """A bundle binning as Python tables for :func:`_bin_of`."""
+    missing_bin = binning.get("missing_bin")
+    miss = -1 if missing_bin is None else int(missing_bin)
+    if binning["type"] == "numeric":
+        specials = [(float(code), int(b)) for code, b in (binning.get("special_bins") or {}).items()]
+        return ("numeric", [float(e) for e in binning["edges"]], miss, specials)
+    lookup = {label: int(b) for label, b in binning["categories"].items()}
+    lookup[None] = miss
+    unknown_bin = binning.get("unknown_bin")
+    return ("categorical", lookup, -1 if unknown_bin is None else int(unknown_bin))
+
+
+def _bin_of(plan: tuple, v) -> int:
+    """:func:`bin_index` of one value (a float or a str/None label)."""
+    if plan[0] == "categorical":
+        return plan[1].get(v, plan[2])
+    if v != v:
+        return plan[2]
+    b = bisect.bisect_right(plan[1], v)
+    for code, special in plan[3]:  # in order: the last matching code wins, as in bin_index
+        if v == code:
+            b = special
+    return b
+
+
+class _OneRecord:
+    """Scores one record's clean values (see :func:`_record_values`) like a batch of one.
+
+    ``__call__`` returns the single-record result of :meth:`Scorer.score`, or None when
+    the record needs the checked path (a value without a bin, an invalid PD).
+    """
+
+    def __init__(self, content: dict):
+        model, scale = content["model"], content["master_scale"]
+        self.kind = content["kind"]
+        self.steps = content["calibration"]
+        self.bounds = [float(u) for u in scale["upper_bounds"]]
+        self.floor = scale.get("floor")
+        self.grades = list(scale["grades"])
+        if self.kind == "logistic":
+            self.intercept = float(model["intercept"])
+            self.base = float(model.get("base_points", 0.0))
+            self.features = []
+            for f in model["features"]:
+                # the per-bin tables of _kernel_logistic, element by element
+                points = [float(p) for p in f["points"]]
+                self.features.append((f["name"], _binning_plan(f["binning"]),
+                                      [float(f["coef"]) * float(w) for w in f["woe"]], points,
+                                      [float(f["best_points"]) - p for p in points]))
+            self.names = [f["name"] for f in model["features"]]
+        else:
+            self.factors = [(name, _binning_plan(b), int(size)) for name, b, size
+                            in zip(model["factors"], model["bins"], model["shape"], strict=True)]
+            self.levels = [[float(p) for p in level] for level in model["levels"]]
+
+    @staticmethod
+    def applies(content: dict) -> bool:
+        return content["kind"] in ("logistic", "crosstab") and not content.get("credit_limit")
+
+    def __call__(self, values: dict, n_reasons: int) -> dict | None:
+        score = reasons = None
+        if self.kind == "logistic":
+            eta, points, lost = self.intercept, self.base, []
+            for name, plan, eta_table, point_table, lost_table in self.features:
+                b = _bin_of(plan, values[name])
+                if b < 0:
+                    return None
+                eta += eta_table[b]
+                points += point_table[b]
+                lost.append(lost_table[b])
+            raw, score = expit(np.array([eta])), points
+            # top_reasons: NaN and -inf count as the smallest loss; a stable sort keeps ties in order
+            low = _FLOAT_MIN
+            keys = [c if c >= low else low for c in lost]
+            order = sorted(range(len(keys)), key=keys.__getitem__, reverse=True)
+            reasons = [self.names[j] for j in order[:max(n_reasons, 0)]]
+        else:
+            raw, flat = self.levels[0][0], 0
+            for level, (name, plan, size) in enumerate(self.factors, 1):
+                b = _bin_of(plan, values[name])
+                if not 0 <= b < size:
+                    break  # a record uses the deepest level whose factors all have a bin
+                flat = flat * size + b
+                raw = self.levels[level][flat]
+            raw = np.array([raw])
+        pd_ = float(apply_calibration(self.steps, raw)[0]) if self.steps else float(raw[0])
+        if not 0.0 <= pd_ <= 1.0:
+            return None
+        p = max(pd_, self.floor) if self.floor is not None else pd_
+        grade = self.grades[min(bisect.bisect_right(self.bounds, p), len(self.grades) - 1)]
+        return {"pd": pd_, "score": score, "grade": grade, "reasons": reasons, "limit": None}
+
+
+_FLOAT_MIN = float(np.finfo(float).min)
+
+
 class Scorer:
     """Scores records with a verified bundle.
 
@@ -2191,6 +2304,7 @@ class Scorer:
         self.input_names = [r["name"] for r in content["inputs"]]
         self.grades = list(content["master_scale"]["grades"])
         self._runtime = {**content, "model": compile_binnings(content["model"])}
+        self._one = _OneRecord(content) if _OneRecord.applies(content) else None
 
     def __repr__(self):
         return (f"Scorer(kind={self.kind!r}, name={self.name!r}, "
@@ -2230,7 +2344,13 @@ class Scorer:
         if log is not None:
             return self._score_logged(records, on_error, log, log_id)
         if type(records) is dict:  # one plain record: skip the array checks when it is clean
-            cols = _prepare_record(self.content["inputs"], records)
+            values = _record_values(self.content["inputs"], records)
+            result = None if values is None or self._one is None else self._one(values, self.n_reasons)
+            if result is not None:
+                if on_error == "report":
+                    result["errors"] = {}
+                return result
+            cols = None if values is None else _prepare_record(self.content["inputs"], records)
             if cols is not None:
                 found: dict | None = {} if on_error == "report" else None
                 result = self._score_prepared(cols, found)
