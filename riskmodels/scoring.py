@@ -2158,11 +2158,15 @@ def credit_limit(rule: dict | None, grades: np.ndarray, cols: dict, basis=None, 
     score = np.asarray(basis, dtype=float)
     # first band with min <= score: after the bands whose min is above it
     coef = coefs[len(mins) - count_at_or_below(mins[::-1].copy(), score).astype(np.intp)]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = np.minimum(assets / sales, rule["ratio_cap"])
-        limit = sales * coef * ratio / 2.0
-    limit = np.where(sales == 0, 0.0, limit)  # nothing contracted: nothing to grant
-    limit = np.minimum(limit, np.minimum(sales, assets / 2.0))
+    with np.errstate(invalid="ignore", divide="ignore"):  # in place: the same operations, fewer arrays
+        ratio = np.divide(assets, sales)
+        np.minimum(ratio, rule["ratio_cap"], out=ratio)
+        limit = np.multiply(sales, coef)
+        limit *= ratio
+        limit /= 2.0
+    limit[sales == 0] = 0.0  # nothing contracted: nothing to grant
+    half = np.divide(assets, 2.0)
+    np.minimum(limit, np.minimum(sales, half, out=half), out=limit)
     if rule.get("reference_cap") and rule.get("reference"):
         limit = np.minimum(limit, np.asarray(cols[rule["reference"]], dtype=float))
     if rule.get("default_grade") is not None:

@@ -98,3 +98,152 @@ def test_spark_equals_local_scorer_for_every_kind(fitted):
             assert out["grade"].tolist() == pd.Series(local["grade"]).tolist()
     finally:
         spark.stop()
+
+
+# --------------------------------------------------------------------------- one record
+def _first(result: dict) -> dict:
+    """The first record of a batch result as the single-record form (plain Python values)."""
+    out = {}
+    for key, value in result.items():
+        if key == "errors" or value is None:
+            out[key] = value
+        elif key == "reasons":
+            out[key] = value[0].tolist()
+        else:
+            out[key] = value[0].item() if isinstance(value[0], np.generic) else value[0]
+    return out
+
+
+def _same_bits(a, b) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return np.float64(a).tobytes() == np.float64(b).tobytes()
+    return type(a) is type(b) and a == b
+
+
+def _outcome(call):
+    try:
+        return "scored", call()
+    except scoring.BundleError as exc:
+        return type(exc).__name__, str(exc)
+
+
+def _odd_records(bundle: dict, X: pd.DataFrame, n: int, seed: int) -> list[dict]:
+    """Records of X with values moved onto bin edges, just below them, to missing, to an unknown
+    category, to the wrong type, to infinity, out of range or away: both paths must agree."""
+    rng = np.random.default_rng(seed)
+    edges = {}
+    model = bundle["model"]
+    for name, binning in ([(f["name"], f["binning"]) for f in model.get("features", [])]
+                          + list(zip(model.get("factors", []), model.get("bins", []), strict=True))):
+        edges[name] = binning.get("edges") or []
+    records = []
+    for i in rng.integers(0, len(X), size=n):
+        record = X.iloc[int(i)].to_dict()
+        for rule in bundle["inputs"]:
+            name, roll = rule["name"], rng.uniform()
+            if roll < 0.5:
+                continue
+            if rule["type"] == "number":
+                cut = edges.get(name) or [0.0]
+                edge = float(cut[rng.integers(len(cut))])
+                record[name] = [edge, float(np.nextafter(edge, -np.inf)), float(np.nextafter(edge, np.inf)),
+                                float("nan"), None, int(round(edge)), float("inf"), "1.5", True,
+                                -1e300, 1e300][int(rng.integers(11))]
+            else:
+                known = rule.get("categories") or ["x"]
+                record[name] = [known[int(rng.integers(len(known)))], "no such answer", None, 3,
+                                float("nan")][int(rng.integers(5))]
+            if roll > 0.97:
+                record.pop(name)
+        records.append(record)
+    return records
+
+
+@pytest.mark.parametrize("kind", ["logistic", "crosstab"])
+def test_one_record_fast_path_equals_the_batch_path_bit_for_bit(fitted, kind):
+    est, X = fitted[kind]
+    bundle = est.to_bundle()
+    lenient = [dict(r, missing="allow", unknown="allow") for r in bundle["inputs"]]
+    for content in (bundle, scoring.seal({**bundle, "inputs": lenient})):
+        scorer = scoring.Scorer(content)
+        fast = 0
+        for record in _odd_records(content, X, 400, seed=len(content["inputs"])):
+            values = scoring._record_values(content["inputs"], record)
+            fast += values is not None and scorer._one(values, scorer.n_reasons) is not None
+            for mode in ("raise", "report"):
+                single = _outcome(lambda: scorer.score(record, on_error=mode))
+                batch = _outcome(lambda: _first(scorer.score([record], on_error=mode)))
+                assert single[0] == batch[0], (record, single, batch)
+                if single[0] != "scored":
+                    assert single[1] == batch[1]  # the same error, word for word
+                    continue
+                assert single[1].keys() == batch[1].keys()
+                for key, value in single[1].items():
+                    expected = batch[1][key]
+                    same = (value == expected if key in ("reasons", "errors") or value is None
+                            else _same_bits(value, expected))
+                    assert same, (kind, key, record, value, expected)
+        assert fast > 50  # the pure-Python path is the one under test
+
+
+@pytest.fixture(scope="module")
+def with_categories(fitted):
+    """Logistic and cross-tab models that keep categorical inputs (the qualitative answers)."""
+    from riskmodels.models.crosstab import CrossTabModel
+    from riskmodels.models.logistic import LogisticScorecard
+
+    cfg = load_config(CONFIG)
+    cfg.data.params.update({"n_firms": 400, "n_years": 4})
+    frame = load_dataset(cfg.data, random_state=0)
+    cfg.split.test_from = 2021
+    train, test = split_frame(frame, cfg.split)
+    answers = ["management_quality", "industry_outlook"]
+    logistic = LogisticScorecard(categorical=answers, min_iv=0.0)
+    logistic.fit(train[answers + ["avg_days_late"]], train["target"])
+    factors = ["dpd_max_12m", "management_quality"]
+    crosstab = CrossTabModel(factors=factors).fit(train[factors], train["target"])
+    return {"logistic": (logistic, test.reset_index(drop=True)),
+            "crosstab": (crosstab, test.reset_index(drop=True)), "expert": fitted["expert"]}
+
+
+@pytest.mark.parametrize("kind", ["logistic", "crosstab", "expert"])
+def test_categorical_codes_equal_plain_labels_with_unknown_and_missing_answers(with_categories, kind):
+    # pandas categoricals take the by-codes path; the same labels as objects the plain one
+    est, X = with_categories[kind]
+    bundle = est.to_bundle()
+    names = [r["name"] for r in bundle["inputs"] if r["type"] == "category" and r["name"] in X]
+    assert names
+    frame = X.head(300).copy()
+    rng = np.random.default_rng(11)
+    for name in names:
+        labels = frame[name].astype(object).to_numpy().copy()
+        labels[rng.uniform(size=len(labels)) < 0.05] = None
+        labels[rng.uniform(size=len(labels)) < 0.05] = "no such answer"
+        frame[name] = labels
+    def ruled(**rule) -> dict:
+        return scoring.seal({**bundle, "inputs": [dict(r, **rule) if r["name"] in names else r
+                                                  for r in bundle["inputs"]]})
+
+    strict = ruled(missing="error", unknown="error")
+    coded_frame = frame.astype({n: "category" for n in names})
+    reported = []
+    for content in (bundle, ruled(missing="allow", unknown="allow"), strict):
+        scorer = scoring.Scorer(content)
+        plain = scorer.score(frame, on_error="report")
+        coded = scorer.score(coded_frame, on_error="report")
+        assert coded["errors"] == plain["errors"]
+        reported.append(len(plain["errors"]))
+        for key, value in plain.items():
+            if key == "errors" or value is None:
+                assert coded[key] is None or key == "errors"
+            elif value.dtype.kind == "f":
+                assert coded[key].tobytes() == value.tobytes(), key
+            else:
+                assert coded[key].tolist() == value.tolist(), key
+        assert len(np.unique(plain["pd"][~np.isnan(plain["pd"])])) > 1
+    assert reported[2] > 0  # the strict rules refuse the odd answers
+    with pytest.raises(scoring.BundleError) as plain_error:
+        scoring.Scorer(strict).score(frame)
+    with pytest.raises(scoring.BundleError) as coded_error:
+        scoring.Scorer(strict).score(coded_frame)
+    assert str(coded_error.value) == str(plain_error.value)

@@ -518,6 +518,9 @@ def test_grade_of_half_open_bands_and_floor():
 
 
 def test_calibration_steps_known_answers():
+    # the logistic step is Platt's sigmoid 1 / (1 + exp(A f + B)) (J. Platt, "Probabilistic
+    # outputs for support vector machines and comparisons to regularized likelihood methods",
+    # Advances in Large Margin Classifiers, MIT Press, 1999, eq. 1), with a = -A and b = -B
     x = np.array([-1.0, 0.0, 2.0, 5.0])
     # interp: piecewise linear, flat beyond the ends
     got = scoring.apply_calibration([{"method": "interp", "x": [0.0, 2.0], "y": [0.1, 0.3]}], x)
@@ -530,6 +533,44 @@ def test_calibration_steps_known_answers():
     np.testing.assert_allclose(got, [1 / 3])
     with pytest.raises(BundleError, match="unknown calibration method 'spline'"):
         scoring.apply_calibration([{"method": "spline"}], x)
+
+
+@pytest.mark.parametrize("n_edges", [1, 5, 64, 65, 200])
+def test_edge_counts_equal_a_binary_search(n_edges):
+    # few edges: one comparison pass per edge; many: searchsorted; both the same counts
+    rng = np.random.default_rng(n_edges)
+    edges = np.unique(rng.normal(size=n_edges).round(2))
+    x = np.concatenate([rng.normal(size=500), edges, np.nextafter(edges, -np.inf), [-0.0, 0.0, np.inf, -np.inf]])
+    np.testing.assert_array_equal(scoring.count_at_or_below(edges, x), np.searchsorted(edges, x, side="right"))
+    binning = {"type": "numeric", "edges": edges.tolist(), "missing_bin": len(edges) + 1}
+    idx = scoring.bin_index(binning, np.append(x, np.nan))
+    assert idx.dtype == np.int64 and idx[-1] == len(edges) + 1
+    np.testing.assert_array_equal(idx[:-1], np.searchsorted(edges, x, side="right"))
+
+
+def test_grade_index_and_labels_agree():
+    pds = np.array([0.0, 0.0299, 0.03, 0.2, 1.0, np.nan])
+    assert scoring.grade_index(TEST_SCALE, pds).tolist() == [0, 0, 0, 2, 3, -1]
+    assert scoring.grade_of(TEST_SCALE, pds).tolist() == ["A", "A", "A", "C", "D", None]
+
+
+@pytest.mark.parametrize("rule", [
+    {"coefficients": {"A": 1.0, "B": 0.6}, "current_assets": "ca", "monthly_sales": "ms"},
+    {"basis": "score", "bands": [[90.0, 1.0], [50.0, 0.5], [0.0, 0.0]], "current_assets": "ca",
+     "monthly_sales": "ms", "ratio_cap": 2.0, "reference": None, "reference_cap": False, "default_grade": "D"}])
+def test_credit_limit_by_grade_codes_equals_by_labels(rule):
+    rng = np.random.default_rng(2)
+    labels = ["A", "B", "C", "D"]
+    index = rng.integers(-1, 4, size=200)
+    grades = np.asarray(labels + [None], dtype=object)[index]
+    cols = {"ca": rng.uniform(0, 500, size=200), "ms": np.where(index == 2, 0.0, rng.uniform(0, 300, size=200))}
+    score = rng.uniform(-10, 110, size=200)
+    score[::17] = np.nan
+    by_labels = scoring.credit_limit(rule, grades, cols, score)
+    by_codes = scoring.credit_limit(rule, grades, cols, score, grade_codes=(index, labels))
+    assert by_codes.tobytes() == by_labels.tobytes()
+    assert np.isnan(by_labels[index < 0]).all() and (by_labels[(index == 3) & ~np.isnan(score)] == 0).all()
+    assert (by_labels[(index >= 0) & (index < 2) & ~np.isnan(score) & (score >= 50)] > 0).any()
 
 
 def test_bin_index_missing_special_and_unknown_bins():
