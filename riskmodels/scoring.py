@@ -33,6 +33,7 @@ import hashlib
 import hmac
 import json
 import math
+import operator
 import os
 import re
 from itertools import repeat
@@ -1068,39 +1069,50 @@ def _prepare_coded(rule: dict, name: str, values: CodedLabels, fail) -> CodedLab
     return cats
 
 
-def _record_values(rules: list, record: dict) -> dict | None:
+def _rule_plan(rules: list) -> list:
+    """The input rules as tuples for :func:`_record_values` (read once per Scorer)."""
+    plan = []
+    for rule in rules:
+        numeric = rule["type"] == "number"
+        policy = rule.get("missing", "error")
+        fill = None
+        if policy == "impute":
+            fill = float(rule["fill"]) if numeric else str(rule["fill"])
+        allowed = rule.get("categories")
+        plan.append((rule["name"], numeric, policy in ("allow", "impute"), policy == "allow",
+                     rule.get("required", True), fill, rule.get("min"), rule.get("max"),
+                     None if allowed is None else frozenset(allowed)))
+    return plan
+
+
+def _record_values(plan: list, record: dict) -> dict | None:
     """One clean record's values as Python scalars, or None when any rule needs a look.
 
-    Numbers become float (NaN = an allowed missing value), categories str (None =
-    an allowed missing value). It accepts only values that :func:`prepare_inputs`
-    would pass unchanged (finite numbers within bounds, known categories, and a
-    missing value — None, NaN or an absent optional field — where the rule allows
-    or imputes it), so both paths agree; anything else goes to the checked path,
-    which raises or reports it as for a batch.
+    ``plan`` is :func:`_rule_plan` of the input rules. Numbers become float (NaN = an
+    allowed missing value), categories str (None = an allowed missing value). It
+    accepts only values that :func:`prepare_inputs` would pass unchanged (finite
+    numbers within bounds, known categories, and a missing value — None, NaN or an
+    absent optional field — where the rule allows or imputes it), so both paths
+    agree; anything else goes to the checked path, which raises or reports it as for
+    a batch.
     """
     out = {}
-    for rule in rules:
-        name = rule["name"]
-        numeric = rule["type"] == "number"
+    for name, numeric, may_miss, allow, required, fill, lo, hi, allowed in plan:
         v = record.get(name)
         if v is None or (type(v) is float and v != v):
-            policy = rule.get("missing", "error")
-            if policy not in ("allow", "impute") or (name not in record and rule.get("required", True)):
+            if not may_miss or (required and name not in record):
                 return None
-            if policy == "allow":
+            if allow:
                 out[name] = math.nan if numeric else None
                 continue
-            # imputed: the fill then meets the same checks as a given value
-            v = float(rule["fill"]) if numeric else str(rule["fill"])
+            v = fill  # imputed: the fill then meets the same checks as a given value
         if numeric:
             if type(v) not in (float, int) or not math.isfinite(v):
                 return None
-            lo, hi = rule.get("min"), rule.get("max")
             if (lo is not None and v < lo) or (hi is not None and v > hi):
                 return None
             out[name] = float(v)
         else:
-            allowed = rule.get("categories")
             if type(v) is not str or (allowed is not None and v not in allowed):
                 return None
             out[name] = v
@@ -1110,7 +1122,7 @@ def _record_values(rules: list, record: dict) -> dict | None:
 def _prepare_record(rules: list, record: dict) -> dict | None:
     """Fast path for one clean record: 1-element columns, or None when any rule needs a look
     (see :func:`_record_values`)."""
-    values = _record_values(rules, record)
+    values = _record_values(_rule_plan(rules), record)
     if values is None:
         return None
     return {rule["name"]: (np.array([values[rule["name"]]]) if rule["type"] == "number"
@@ -2207,11 +2219,49 @@ def _bin_of(plan: tuple, v) -> int:
     return b
 
 
+def _np_min(a: float, b: float) -> float:
+    """``np.minimum`` of two floats: NaN wins, and of two equal values the second."""
+    if a != a:
+        return a
+    if b != b:
+        return b
+    return a if a < b else b
+
+
+def _interp_one(x: float, xp: list, fp: list) -> float:
+    """``np.interp(x, xp, fp)`` for one value, the same operations as numpy's C loop."""
+    if x != x:
+        return x
+    j = bisect.bisect_right(xp, x) - 1
+    if j < 0:
+        return fp[0]
+    if j >= len(xp) - 1:
+        return fp[-1]
+    if xp[j] == x:
+        return fp[j]
+    slope = (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j])
+    out = slope * (x - xp[j]) + fp[j]
+    if out != out:  # as numpy: from the other end, then the flat value
+        out = slope * (x - xp[j + 1]) + fp[j + 1]
+        if out != out and fp[j] == fp[j + 1]:
+            out = fp[j]
+    return out
+
+
+def _top_k(lost: list, names: list, k: int) -> list:
+    """:func:`top_reasons` of one record: NaN and -inf count as the smallest loss, ties in order."""
+    keys = [c if c >= _FLOAT_MIN else _FLOAT_MIN for c in lost]
+    order = sorted(range(len(keys)), key=keys.__getitem__, reverse=True)  # stable
+    return [names[j] for j in order[:max(k, 0)]]
+
+
 class _OneRecord:
     """Scores one record's clean values (see :func:`_record_values`) like a batch of one.
 
-    ``__call__`` returns the single-record result of :meth:`Scorer.score`, or None when
-    the record needs the checked path (a value without a bin, an invalid PD).
+    For the logistic, cross-tab and expert kinds (an expert card without deduction or
+    per-industry indicators). ``__call__`` returns the single-record result of
+    :meth:`Scorer.score`, or None when the record needs the checked path (a value
+    without a bin, a missing score, an invalid PD).
     """
 
     def __init__(self, content: dict):
@@ -2221,6 +2271,7 @@ class _OneRecord:
         self.bounds = [float(u) for u in scale["upper_bounds"]]
         self.floor = scale.get("floor")
         self.grades = list(scale["grades"])
+        self.limit_rule = content.get("credit_limit")
         if self.kind == "logistic":
             self.intercept = float(model["intercept"])
             self.base = float(model.get("base_points", 0.0))
@@ -2232,16 +2283,35 @@ class _OneRecord:
                                       [float(f["coef"]) * float(w) for w in f["woe"]], points,
                                       [float(f["best_points"]) - p for p in points]))
             self.names = [f["name"] for f in model["features"]]
-        else:
+        elif self.kind == "crosstab":
             self.factors = [(name, _binning_plan(b), int(size)) for name, b, size
                             in zip(model["factors"], model["bins"], model["shape"], strict=True)]
             self.levels = [[float(p) for p in level] for level in model["levels"]]
+        else:
+            self.model = model
+            self.indicators = [dict(ind, x=[float(v) for v in ind.get("x", [])],
+                                    y=[float(v) for v in ind.get("y", [])],
+                                    thresholds=[float(v) for v in ind.get("thresholds", [])],
+                                    values=[float(v) for v in ind.get("values", [])])
+                               for ind in model["indicators"]]
+            self.names = [ind["name"] for ind in model["indicators"]]
+            self.max_points = [float(ind["max_points"]) for ind in model["indicators"]]
+            lower = [float(b) for b in model["lower_bounds"]]
+            self.negated_lower = [-b for b in lower]
+            self.ceiling = [math.inf] + [math.nextafter(b, -math.inf) for b in lower[:-1]]
+            self.card_grades = list(model["grades"])
 
     @staticmethod
     def applies(content: dict) -> bool:
-        return content["kind"] in ("logistic", "crosstab") and not content.get("credit_limit")
+        kind, rule = content["kind"], content.get("credit_limit")
+        if kind == "expert":
+            return all(ind["kind"] in ("interp", "steps", "categorical") and "by_industry" not in ind
+                       for ind in content["model"]["indicators"])
+        return kind in ("logistic", "crosstab") and not rule
 
     def __call__(self, values: dict, n_reasons: int) -> dict | None:
+        if self.kind == "expert":
+            return self._expert(values, n_reasons)
         score = reasons = None
         if self.kind == "logistic":
             eta, points, lost = self.intercept, self.base, []
@@ -2252,12 +2322,7 @@ class _OneRecord:
                 eta += eta_table[b]
                 points += point_table[b]
                 lost.append(lost_table[b])
-            raw, score = expit(np.array([eta])), points
-            # top_reasons: NaN and -inf count as the smallest loss; a stable sort keeps ties in order
-            low = _FLOAT_MIN
-            keys = [c if c >= low else low for c in lost]
-            order = sorted(range(len(keys)), key=keys.__getitem__, reverse=True)
-            reasons = [self.names[j] for j in order[:max(n_reasons, 0)]]
+            raw, score, reasons = expit(np.array([eta])), points, _top_k(lost, self.names, n_reasons)
         else:
             raw, flat = self.levels[0][0], 0
             for level, (name, plan, size) in enumerate(self.factors, 1):
@@ -2267,15 +2332,125 @@ class _OneRecord:
                 flat = flat * size + b
                 raw = self.levels[level][flat]
             raw = np.array([raw])
-        pd_ = float(apply_calibration(self.steps, raw)[0]) if self.steps else float(raw[0])
-        if not 0.0 <= pd_ <= 1.0:
+        pd_ = self._pd(raw)
+        if pd_ is None:
             return None
+        return {"pd": pd_, "score": score, "grade": self._scale_grade(pd_), "reasons": reasons,
+                "limit": None}
+
+    def _pd(self, raw: np.ndarray) -> float | None:
+        """The calibration steps (through numpy, as in a batch); None for an invalid PD."""
+        pd_ = float(apply_calibration(self.steps, raw)[0]) if self.steps else float(raw[0])
+        return pd_ if 0.0 <= pd_ <= 1.0 else None
+
+    def _scale_grade(self, pd_: float) -> str:
         p = max(pd_, self.floor) if self.floor is not None else pd_
-        grade = self.grades[min(bisect.bisect_right(self.bounds, p), len(self.grades) - 1)]
-        return {"pd": pd_, "score": score, "grade": grade, "reasons": reasons, "limit": None}
+        return self.grades[min(bisect.bisect_right(self.bounds, p), len(self.grades) - 1)]
+
+    def _indicator_value(self, ind: dict, values: dict):
+        """:func:`_expert_value` of one record."""
+        inputs = ind["inputs"]
+        if ind["kind"] == "categorical" or len(inputs) == 1:
+            return values[inputs[0]]
+        xs = [values[name] for name in inputs]
+        full = sum(w * x for w, x in zip(ind["weights"], xs, strict=True))
+        if full == full:
+            return full
+        acc = wsum = 0.0
+        for x, w in zip(xs, ind["weights"], strict=True):
+            seen = x == x
+            acc += (x if seen else 0.0) * w
+            wsum += float(seen) * w
+        if wsum == 0.0:  # numpy's x / 0
+            return math.nan if acc == 0.0 or acc != acc else math.copysign(math.inf, acc) * math.copysign(1.0, wsum)
+        return acc / wsum
+
+    def _expert(self, values: dict, n_reasons: int) -> dict | None:
+        """:func:`_kernel_expert`, then the steps of :meth:`Scorer._score_prepared`, for one record."""
+        model = self.model
+        shown, points = [], []
+        for ind in self.indicators:
+            kind, inputs = ind["kind"], ind["inputs"]
+            value = values[inputs[0]] if len(inputs) == 1 else self._indicator_value(ind, values)
+            shown.append(value)
+            if kind == "interp":
+                got = _interp_one(value, ind["x"], ind["y"])
+            elif kind == "steps":
+                got = math.nan if value != value else ind["values"][bisect.bisect_right(ind["thresholds"], value)]
+            else:
+                got = float(ind["table"].get(value, math.nan))
+            if ind.get("missing_points") is not None:
+                current = values[inputs[-1]]
+                if (current is None) if kind == "categorical" else (current != current):
+                    got = float(ind["missing_points"])
+            points.append(got)
+        total = 0.0
+        for got in points:
+            total += got
+        adj = model.get("adjustment")
+        if adj:
+            shift = values[adj["input"]]
+            total = total + (0.0 if shift != shift else shift)
+        if total != total:
+            return None  # no score: the checked path reports the record
+        total = min(max(total, 0.0), float(model["max_total"]))
+        grade = min(bisect.bisect_left(self.negated_lower, -total), len(self.negated_lower) - 1)
+        for cap in model["caps"]:
+            j = cap["indicator"]
+            source = shown[j] if j is not None else values[cap["input"]]
+            if cap["op"] == "in":
+                hit = dict.fromkeys(cap["value"], True).get(source, False)
+            else:
+                hit = _CAP_TESTS[cap["op"]](float(source), cap["value"])
+            if hit:
+                grade = max(grade, cap["grade"])
+        limit_basis = _np_min(total, self.ceiling[min(grade, len(self.ceiling) - 1)])
+        default = model.get("default")
+        if default:
+            flag = values[default["input"]]
+            if (0.0 if flag != flag else flag) != 0:
+                grade = default["grade"]
+        pd_ = self._pd(np.array([total]))
+        if pd_ is None:
+            return None
+        policy = self.card_grades[grade]
+        lost = [m - p for m, p in zip(self.max_points, points, strict=True)]
+        return {"pd": pd_, "score": total, "grade": policy, "reasons": _top_k(lost, self.names, n_reasons),
+                "limit": self._limit(values, policy, limit_basis), "policy_grade": policy,
+                "scale_grade": self._scale_grade(pd_)}
+
+    def _limit(self, values: dict, grade: str, basis: float) -> float | None:
+        """:func:`credit_limit` of one record."""
+        rule = self.limit_rule
+        if not rule:
+            return None
+        fields = [rule["current_assets"], rule["monthly_sales"]]
+        if rule.get("reference_cap") and rule.get("reference"):
+            fields.append(rule["reference"])
+        if any(f not in values for f in fields):
+            return credit_limit(rule, np.array([grade], dtype=object), values)  # raises, naming the field
+        assets, sales = values[rule["current_assets"]], values[rule["monthly_sales"]]
+        if rule.get("basis") != "score":
+            lookup = {str(g): float(c) for g, c in rule["coefficients"].items()}
+            return lookup.get(grade, 0.0) * _np_min(assets / 2.0, sales)
+        above = sum(1 for band in rule["bands"] if float(band[0]) > basis)
+        coef = ([float(band[1]) for band in rule["bands"]] + [0.0])[above]
+        if sales == 0:
+            limit = 0.0  # nothing contracted: nothing to grant
+        else:
+            limit = sales * coef * _np_min(assets / sales, rule["ratio_cap"]) / 2.0
+        limit = _np_min(limit, _np_min(sales, assets / 2.0))
+        if rule.get("reference_cap") and rule.get("reference"):
+            limit = _np_min(limit, values[rule["reference"]])
+        if rule.get("default_grade") is not None and grade == rule["default_grade"]:
+            limit = 0.0
+        return limit
 
 
 _FLOAT_MIN = float(np.finfo(float).min)
+# the cap comparisons of _CAP_OPS on two floats (NaN: False, except for "!=")
+_CAP_TESTS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+              "==": operator.eq, "!=": operator.ne}
 
 
 class Scorer:
@@ -2308,6 +2483,7 @@ class Scorer:
         self.input_names = [r["name"] for r in content["inputs"]]
         self.grades = list(content["master_scale"]["grades"])
         self._runtime = {**content, "model": compile_binnings(content["model"])}
+        self._rules = _rule_plan(content["inputs"])
         self._one = _OneRecord(content) if _OneRecord.applies(content) else None
 
     def __repr__(self):
@@ -2348,7 +2524,7 @@ class Scorer:
         if log is not None:
             return self._score_logged(records, on_error, log, log_id)
         if type(records) is dict:  # one plain record: skip the array checks when it is clean
-            values = _record_values(self.content["inputs"], records)
+            values = _record_values(self._rules, records)
             result = None if values is None or self._one is None else self._one(values, self.n_reasons)
             if result is not None:
                 if on_error == "report":
@@ -2380,9 +2556,11 @@ class Scorer:
         return _single(result) if single else result
 
     def _score_logged(self, records, on_error: str, log, log_id: str | None) -> dict:
-        columns, single = as_columns(records)
+        # the log holds the inputs and the id: the other fields are not converted
+        columns, single = as_columns(records, self.input_names + ([log_id] if log_id is not None else []))
         if log_id is not None and log_id not in columns:
-            raise BundleError(f"log_id field {log_id!r} is not among the record fields {sorted(columns)[:10]}")
+            fields = sorted(str(k) for k in as_columns(records)[0])
+            raise BundleError(f"log_id field {log_id!r} is not among the record fields {fields[:10]}")
         result = self.score(columns, on_error=on_error)
         write_decision_log(log, decision_log_lines(self, columns, result, log_id))
         return _single(result) if single else result

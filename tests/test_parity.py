@@ -136,13 +136,21 @@ def _odd_records(bundle: dict, X: pd.DataFrame, n: int, seed: int) -> list[dict]
     for name, binning in ([(f["name"], f["binning"]) for f in model.get("features", [])]
                           + list(zip(model.get("factors", []), model.get("bins", []), strict=True))):
         edges[name] = binning.get("edges") or []
+    for ind in model.get("indicators", []):  # an expert card's curve and step points
+        for name in ind["inputs"]:
+            edges[name] = ind.get("x") or ind.get("thresholds") or []
+    for cap in model.get("caps", []):
+        if cap["input"] is not None and cap["op"] != "in":
+            edges[cap["input"]] = [cap["value"]]
     records = []
+    share = min(0.5, 2.0 / len(bundle["inputs"]))  # about two odd values per record at most
     for i in rng.integers(0, len(X), size=n):
         record = X.iloc[int(i)].to_dict()
         for rule in bundle["inputs"]:
             name, roll = rule["name"], rng.uniform()
-            if roll < 0.5:
+            if roll > share:
                 continue
+            roll = roll / share
             if rule["type"] == "number":
                 cut = edges.get(name) or [0.0]
                 edge = float(cut[rng.integers(len(cut))])
@@ -159,7 +167,7 @@ def _odd_records(bundle: dict, X: pd.DataFrame, n: int, seed: int) -> list[dict]
     return records
 
 
-@pytest.mark.parametrize("kind", ["logistic", "crosstab"])
+@pytest.mark.parametrize("kind", ["logistic", "crosstab", "expert"])
 def test_one_record_fast_path_equals_the_batch_path_bit_for_bit(fitted, kind):
     est, X = fitted[kind]
     bundle = est.to_bundle()
@@ -168,7 +176,7 @@ def test_one_record_fast_path_equals_the_batch_path_bit_for_bit(fitted, kind):
         scorer = scoring.Scorer(content)
         fast = 0
         for record in _odd_records(content, X, 400, seed=len(content["inputs"])):
-            values = scoring._record_values(content["inputs"], record)
+            values = scoring._record_values(scorer._rules, record)
             fast += values is not None and scorer._one(values, scorer.n_reasons) is not None
             for mode in ("raise", "report"):
                 single = _outcome(lambda: scorer.score(record, on_error=mode))

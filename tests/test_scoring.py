@@ -807,3 +807,18 @@ def test_single_record_fast_path_takes_allowed_missing_values_like_the_batch_pat
     assert scoring._prepare_record(lenient.content["inputs"], dict(GOOD, sector=None)) is None
     with pytest.raises(BundleError, match="sector"):
         lenient.score(dict(GOOD, sector=None))
+
+
+def test_one_value_interpolation_equals_numpy_bit_for_bit():
+    # the one-record expert path interpolates in Python: the same bits as np.interp, at and
+    # around the points, beyond both ends, on flat and steep pieces and for NaN
+    rng = np.random.default_rng(8)
+    for _ in range(20):
+        xp = np.unique(rng.normal(size=int(rng.integers(2, 9))) * 10.0 ** rng.integers(-3, 9))
+        fp = rng.choice([0.0, 1.0, 2.5], size=len(xp)) if rng.uniform() < 0.3 else rng.uniform(-5, 5, size=len(xp))
+        span = xp[-1] - xp[0] + 1.0
+        x = np.concatenate([rng.uniform(xp[0] - span, xp[-1] + span, 2000), xp,
+                            np.nextafter(xp, np.inf), np.nextafter(xp, -np.inf), [np.nan]])
+        ref = np.interp(x, xp, fp)
+        got = np.array([scoring._interp_one(v, xp.tolist(), fp.tolist()) for v in x.tolist()])
+        assert got.tobytes() == ref.tobytes()
