@@ -61,7 +61,7 @@ def _models(cfg, train):
     spec = next(m for m in cfg.models if m.type == "logistic")
     logistic = LogisticScorecard(**spec.params).fit(train[list(spec.features)], train["target"])
     factors = ["dpd_max_12m", "management_quality"]  # one numeric and one categorical factor
-    crosstab = CrossTabModel(factors=factors).fit(train[factors], train["target"])
+    crosstab = CrossTabModel(features=factors).fit(train[factors], train["target"])
     expert = ExpertScorecardModel().fit(train, train["target"])
     return {"logistic": logistic, "crosstab": crosstab, "expert": expert}
 

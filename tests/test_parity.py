@@ -209,7 +209,7 @@ def with_categories(fitted):
     logistic = LogisticScorecard(categorical=answers, min_iv=0.0)
     logistic.fit(train[answers + ["avg_days_late"]], train["target"])
     factors = ["dpd_max_12m", "management_quality"]
-    crosstab = CrossTabModel(factors=factors).fit(train[factors], train["target"])
+    crosstab = CrossTabModel(features=factors).fit(train[factors], train["target"])
     return {"logistic": (logistic, test.reset_index(drop=True)),
             "crosstab": (crosstab, test.reset_index(drop=True)), "expert": fitted["expert"]}
 
