@@ -22,6 +22,7 @@ from riskmodels.models.kmv import (
 from riskmodels.models.logistic import LogisticScorecard
 from riskmodels.results import Summary, format_cell, latex_escape
 from riskmodels.validation import auc_ci
+from tests.test_expert_model import labelled
 
 SCALE = {"name": "t", "grades": ["A", "B", "C", "D"], "upper_bounds": [0.05, 0.2, 0.6], "floor": None,
          "midpoints": [0.02, 0.1, 0.4, 1.0]}
@@ -112,19 +113,12 @@ def test_crosstab_model_summary():
 
 
 def test_expert_model_summary():
-    rng = np.random.default_rng(0)
-    n = 400
-    X = pd.DataFrame({"discharge_compliance": rng.uniform(50, 100, n), "facilities_running": rng.uniform(70, 100, n),
-                      "violations": rng.integers(0, 4, n), "fee_paid_share": rng.uniform(60, 100, n),
-                      "fee_on_time": rng.choice(["on_time", "late"], n),
-                      "impact_assessment": rng.choice(["done_accepted", "not_done"], n),
-                      "other_points": rng.uniform(0, 40, n)})
-    y = (rng.random(n) < 0.1).astype(int)
-    model = ExpertScorecardModel("environmental").fit(X, y)
+    X, y, _ = labelled(n=400, seed=3)
+    model = ExpertScorecardModel().fit(X, y)
     forms = renders(model.summary())
     assert in_all(f"{model.calibration_steps_[0]['a']:.6g}", forms) and in_all("Grades", forms)
-    assert in_all("discharge_compliance", forms) and in_all(str(n), forms)
-    iso = ExpertScorecardModel("environmental", calibration="isotonic").fit(X, y)
+    assert in_all("debt_ratio_cap", forms) and in_all("400", forms)
+    iso = ExpertScorecardModel(calibration="isotonic").fit(X, y)
     assert in_all("Calibration knots", renders(iso.summary()))
 
 

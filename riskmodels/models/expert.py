@@ -69,16 +69,13 @@ class ExpertScorecardModel(ScorerModel):
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> X = pd.DataFrame({"discharge_compliance": [96.0, 90.0, 50.0, 97.0],
-    ...                   "facilities_running": [100.0, 95.0, 70.0, 100.0], "violations": [0, 1, 3, 0],
-    ...                   "fee_paid_share": [100.0, 100.0, 60.0, 100.0],
-    ...                   "fee_on_time": ["on_time", "late", "late", "on_time"],
-    ...                   "impact_assessment": ["done_accepted", "not_done", "not_done", "done_accepted"],
-    ...                   "other_points": [35.0, 30.0, 10.0, 38.0]})
-    >>> model = ExpertScorecardModel("environmental").fit(X, [0, 0, 1, 0])
+    >>> rec = {"discharge_compliance": 96.0, "facilities_running": 100.0, "violations": 0,
+    ...        "fee_paid_share": 100.0, "fee_on_time": "on_time", "impact_assessment": "done_accepted",
+    ...        "other_points": 35.0}
+    >>> X = pd.DataFrame([rec, {**rec, "violations": 3, "other_points": 5.0}] * 2)
+    >>> model = ExpertScorecardModel("environmental").fit(X, [0, 1, 1, 0])
     >>> model.grade(X).tolist()
-    ['A', 'C', 'D', 'A']
+    ['A', 'D', 'A', 'D']
     """
 
     kind = "expert"
@@ -250,14 +247,11 @@ class ExpertScorecardModel(ScorerModel):
 
         Examples
         --------
-        >>> import pandas as pd
-        >>> X = pd.DataFrame({"discharge_compliance": [96.0, 90.0, 50.0, 97.0],
-        ...                   "facilities_running": [100.0, 95.0, 70.0, 100.0], "violations": [0, 1, 3, 0],
-        ...                   "fee_paid_share": [100.0, 100.0, 60.0, 100.0],
-        ...                   "fee_on_time": ["on_time", "late", "late", "on_time"],
-        ...                   "impact_assessment": ["done_accepted", "not_done", "not_done", "done_accepted"],
-        ...                   "other_points": [35.0, 30.0, 10.0, 38.0]})
-        >>> s = ExpertScorecardModel("environmental", calibration="isotonic").fit(X, [0, 0, 1, 0]).summary()
+        >>> rec = {"discharge_compliance": 96.0, "facilities_running": 100.0, "violations": 0,
+        ...        "fee_paid_share": 100.0, "fee_on_time": "on_time", "impact_assessment": "done_accepted",
+        ...        "other_points": 35.0}
+        >>> X = pd.DataFrame([rec, {**rec, "other_points": 5.0}, rec, {**rec, "violations": 2}])
+        >>> s = ExpertScorecardModel("environmental", calibration="isotonic").fit(X, [0, 1, 0, 1]).summary()
         >>> s.tables[0].frame.loc["calibration", "value"], s.tables[0].frame.loc["records", "value"]
         ('isotonic', 4)
         """

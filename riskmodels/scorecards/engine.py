@@ -305,14 +305,10 @@ class RecordBreakdown:
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> X = pd.DataFrame({"discharge_compliance": [96.0, 90.0, 50.0, 97.0],
-    ...                   "facilities_running": [100.0, 95.0, 70.0, 100.0], "violations": [0, 1, 3, 0],
-    ...                   "fee_paid_share": [100.0, 100.0, 60.0, 100.0],
-    ...                   "fee_on_time": ["on_time", "late", "late", "on_time"],
-    ...                   "impact_assessment": ["done_accepted", "not_done", "not_done", "done_accepted"],
-    ...                   "other_points": [35.0, 30.0, 10.0, 38.0]})
-    >>> b = CardEngine.from_spec("environmental").score(X).breakdown(2)
+    >>> rec = {"discharge_compliance": 96.0, "facilities_running": 100.0, "violations": 0,
+    ...        "fee_paid_share": 100.0, "fee_on_time": "on_time", "impact_assessment": "done_accepted",
+    ...        "other_points": 35.0}
+    >>> b = CardEngine.from_spec("environmental").score([rec, {**rec, "violations": 3, "other_points": 5.0}]).breakdown(1)
     >>> b.grade, b.table.columns.tolist()[:4]
     ('D', ['aspect', 'indicator', 'value', 'points'])
     """
@@ -372,16 +368,12 @@ class ScoreResult:
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> X = pd.DataFrame({"discharge_compliance": [96.0, 90.0, 50.0, 97.0],
-    ...                   "facilities_running": [100.0, 95.0, 70.0, 100.0], "violations": [0, 1, 3, 0],
-    ...                   "fee_paid_share": [100.0, 100.0, 60.0, 100.0],
-    ...                   "fee_on_time": ["on_time", "late", "late", "on_time"],
-    ...                   "impact_assessment": ["done_accepted", "not_done", "not_done", "done_accepted"],
-    ...                   "other_points": [35.0, 30.0, 10.0, 38.0]})
-    >>> result = CardEngine.from_spec("environmental").score(X)
+    >>> rec = {"discharge_compliance": 96.0, "facilities_running": 100.0, "violations": 0,
+    ...        "fee_paid_share": 100.0, "fee_on_time": "on_time", "impact_assessment": "done_accepted",
+    ...        "other_points": 35.0}
+    >>> result = CardEngine.from_spec("environmental").score([rec, {**rec, "violations": 3, "other_points": 5.0}])
     >>> len(result), result.grade.tolist()
-    (4, ['A', 'C', 'D', 'A'])
+    (2, ['A', 'D'])
     """
 
     def __init__(self, card: CardEngine, index, out: dict, cols: dict):
