@@ -26,12 +26,12 @@ from riskmodels.data.frames import as_frame
 from riskmodels.data.schema import require_binary_target
 from riskmodels.errors import ConvergenceError, DataValidationError, Violation
 from riskmodels.models.base import ScorerModel
-from riskmodels.models.stepwise import CRITERIA, collapse_rows, fit_logit, stepwise_select
+from riskmodels.models.stepwise import CRITERIA, collapse_rows, fit_logit, select_and_fit
 from riskmodels.results import Summary
 from riskmodels.scoring import top_reasons
 
 SELECTIONS = (None, "forward", "backward", "stepwise")
-LARGE_SAMPLE = 50_000  # records from which p-value entry usually keeps every candidate (logged)
+LARGE_SAMPLE = 50_000  # records from which p-value or AIC entry usually keeps every candidate (logged)
 
 
 # --------------------------------------------------------------------------- plain maths
@@ -117,32 +117,69 @@ def variance_inflation(X) -> np.ndarray:
     if X.shape[1] == 1:
         return np.ones(1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        corr = np.corrcoef(X, rowvar=False)
+        return vif_from_correlation(np.atleast_2d(np.corrcoef(X, rowvar=False)))
+
+
+def vif_from_correlation(corr) -> np.ndarray:
+    """Variance inflation factors from a correlation matrix (its inverse's diagonal).
+
+    A column with an undefined correlation (constant) gets ``inf``; a singular
+    matrix (perfect collinearity) gives ``inf`` for every column.
+
+    Examples
+    --------
+    >>> vif_from_correlation(np.array([[1.0, 0.6], [0.6, 1.0]])).round(4).tolist()
+    [1.5625, 1.5625]
+    """
+    corr = np.asarray(corr, dtype=float)
+    if corr.shape[0] == 1:
+        return np.ones(1)
     if not np.isfinite(corr).all():
-        return np.where(np.isfinite(np.diag(corr)) & (X.std(axis=0) > 0), np.nan, np.inf)
+        return np.where(np.isfinite(np.diag(corr)), np.nan, np.inf)
     try:
         return np.diag(np.linalg.inv(corr)).copy()
     except np.linalg.LinAlgError:
-        return np.full(X.shape[1], np.inf)
+        return np.full(corr.shape[0], np.inf)
 
 
 # --------------------------------------------------------------------------- selection
 def _fit_logit(W: pd.DataFrame, y: np.ndarray, names: list, start=None):
     """statsmodels Logit on the WoE columns ``names`` (the final inference table), warm-started."""
     from statsmodels.discrete.discrete_model import Logit
-    from statsmodels.tools.tools import add_constant
 
-    design = add_constant(W[names].astype(float), has_constant="add")
+    values = W[names].to_numpy(dtype=float)
+    design = pd.DataFrame(np.column_stack([np.ones(len(values)), values]), columns=["const", *names],
+                          index=W.index)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            result = Logit(np.asarray(y, dtype=float), design).fit(disp=0, method="newton", maxiter=100,
-                                                                      start_params=start)
+            # the rank was settled by the numpy fits of the same columns: statsmodels' QR check is skipped
+            result = Logit(np.asarray(y, dtype=float), design, check_rank=False).fit(
+                disp=0, method="newton", maxiter=100, start_params=start)
     except (np.linalg.LinAlgError, ValueError) as exc:
         raise ConvergenceError(f"logistic fit on {names} failed: {exc}") from None
     if not result.mle_retvals.get("converged", True) or not np.all(np.isfinite(result.params)):
         raise ConvergenceError(f"logistic fit on {names} did not converge (separation or collinearity)")
     return result
+
+
+def selection_note(criterion: str, n_candidates: int, n_selected: int, n_records: float):
+    """The log row that says p-value or AIC entry kept every candidate on a large sample (else None).
+
+    From ``LARGE_SAMPLE`` records on, nearly every candidate passes p < 0.05
+    or AIC's χ² > 2; BIC still asks each coefficient to pay ln N.
+
+    Examples
+    --------
+    >>> selection_note("aic", 9, 9, 105_000)[1:]
+    ('<all>', 105000.0)
+    >>> selection_note("bic", 9, 9, 105_000) is None
+    True
+    """
+    if criterion in ("pvalue", "aic") and n_selected == n_candidates and n_records >= LARGE_SAMPLE:
+        return (f"note: {'p-value' if criterion == 'pvalue' else 'AIC'} entry kept every candidate at this "
+                "sample size; criterion='bic' is stricter", "<all>", float(n_records))
+    return None
 
 
 def correlation_filter(W: pd.DataFrame, ranked: list, max_correlation: float) -> tuple[list, list]:
@@ -158,7 +195,9 @@ def correlation_filter(W: pd.DataFrame, ranked: list, max_correlation: float) ->
     >>> correlation_filter(W, ["a", "b", "c"], 0.9)[0]
     ['a', 'c']
     """
-    corr = W[ranked].corr().to_numpy() if ranked else np.empty((0, 0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = np.atleast_2d(np.corrcoef(W[ranked].to_numpy(dtype=float), rowvar=False)) if ranked \
+            else np.empty((0, 0))
     kept, dropped = [], []
     for i, name in enumerate(ranked):
         clash = [(ranked[j], corr[i, j]) for j in range(i) if ranked[j] in kept
@@ -253,7 +292,7 @@ class LogisticScorecard(ScorerModel):
     def __init__(self, name="logistic-scorecard", features=None, categorical=None, max_n_prebins=20,
                  max_bins=None, min_bin_size=0.02, monotonic_trend="auto", special_codes=None,
                  unknown_category="worst", binning_fit_params=None, min_iv=0.0, max_correlation=0.7,
-                 max_vif=5.0, selection="stepwise", criterion="pvalue", p_enter=0.05, p_remove=0.10,
+                 max_vif=5.0, selection="stepwise", criterion="aic", p_enter=0.05, p_remove=0.10,
                  max_features=None, sign_policy="drop", pdo=20.0, base_score=600.0, base_odds=50.0,
                  intercept_mode="spread", rounding=False, master_scale=None, prebinning_method="quantile",
                  max_pvalue=None):
@@ -318,35 +357,48 @@ class LogisticScorecard(ScorerModel):
             special_codes=self.special_codes, unknown_category=self.unknown_category,
             binning_fit_params=self.binning_fit_params, prebinning_method=self.prebinning_method,
             max_pvalue=self.max_pvalue).fit(frame, target)
-        W = pd.DataFrame(self.binning_.transform(frame), columns=names, index=frame.index)
+        # one pass over the records: the bin index of every value; WoE is a lookup of it, and the
+        # indices group identical WoE rows without sorting float columns (see collapse_rows)
+        self._codes = pd.DataFrame(self.binning_.transform(frame, metric="index"), columns=names,
+                                   index=frame.index)
+        W = pd.DataFrame({n: self.binning_.binnings_[n].table_.woe[self._codes[n].to_numpy()] for n in names},
+                         index=frame.index, columns=names)
         log = self._shape_log(names)
         kept = self._drop_single_bins(W, names, log)
         kept = self._iv_filter(frame, W, kept, log)
         iv = self.binning_.iv_
         kept, dropped = correlation_filter(W, kept, self.max_correlation)
         log += [("drop (correlation)", n, r) for n, _, r in dropped]
-        while self.max_vif is not None and len(kept) > 1:
-            vif = variance_inflation(W[kept].to_numpy())
-            worst = int(np.nanargmax(vif))
-            if not vif[worst] > self.max_vif:
-                break
-            log.append(("drop (VIF)", kept[worst], float(vif[worst])))
-            kept.pop(worst)
+        if self.max_vif is not None and len(kept) > 1:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                corr = np.corrcoef(W[kept].to_numpy(dtype=float), rowvar=False)
+            index = list(range(len(kept)))
+            while len(index) > 1:
+                vif = vif_from_correlation(corr[np.ix_(index, index)])
+                worst = int(np.nanargmax(vif))
+                if not vif[worst] > self.max_vif:
+                    break
+                log.append(("drop (VIF)", kept[index[worst]], float(vif[worst])))
+                index.pop(worst)
+            kept = [kept[i] for i in index]
+        fit = None
         if self.selection is not None and kept:
             n_candidates = len(kept)
-            kept, steps = stepwise_select(W, target, kept, self.selection, self.criterion, self.p_enter,
-                                          self.p_remove, self.max_features)
+            kept, steps, fit = select_and_fit(self._collapse(W, target, kept), kept, self.selection,
+                                              self.criterion, self.p_enter, self.p_remove, self.max_features,
+                                              sign=-1 if self.sign_policy == "drop" else 0)
             log += steps
-            if self.criterion == "pvalue" and len(kept) == n_candidates and len(target) >= LARGE_SAMPLE:
-                log.append(("note: p-value entry kept every candidate at this sample size; "
-                            "criterion='bic' is stricter", "<all>", float(len(target))))
+            note = selection_note(self.criterion, n_candidates, len(kept), len(target))
+            if note is not None:
+                log.append(note)
         elif self.max_features is not None:
             log += [("drop (max_features)", n, float(iv[n])) for n in kept[self.max_features:]]
             kept = kept[: self.max_features]
         if not kept:
             raise DataValidationError([Violation("<features>", "no characteristic survived selection",
                                                  f"IV >= {self.min_iv} and a significant coefficient")])
-        kept, fit = self._sign_check(frame, W, target, kept, log)
+        kept, fit = self._sign_check(frame, W, target, kept, log, fit)
+        del self._codes
         result = _fit_logit(W, target, kept, start=fit.params)
         self.features_ = kept
         self.result_ = result
@@ -388,11 +440,16 @@ class LogisticScorecard(ScorerModel):
                 kept.append(name)
         return kept
 
+    def _collapse(self, W, target, names):
+        """Distinct WoE rows of ``names`` with their events and records (grouped by bin index)."""
+        return collapse_rows(W[names].to_numpy(dtype=float), target, self._codes[names].to_numpy())
+
     def _replace_binning(self, frame, W, name, binning, why):
         binning.trend_reason_ = f"{binning.trend_}, rescued ({why}) from the automatic choice"
         self.binning_.binnings_[name] = binning
         self.binning_.iv_[name] = binning.iv_
-        W[name] = binning.transform(frame[name])
+        self._codes[name] = binning.transform(frame[name], metric="index")
+        W[name] = binning.table_.woe[self._codes[name].to_numpy()]
 
     def _rescuable(self, name) -> bool:
         b = self.binning_.binnings_[name]
@@ -418,10 +475,13 @@ class LogisticScorecard(ScorerModel):
         iv = self.binning_.iv_
         return sorted(kept, key=lambda n: -iv[n])
 
-    def _sign_check(self, frame, W, target, kept, log):
-        """Drop (or report) wrong-signed characteristics, after trying the other shapes on each."""
-        data = collapse_rows(W[kept].to_numpy(dtype=float), target)
-        fit = fit_logit(data, range(len(kept)))
+    def _sign_check(self, frame, W, target, kept, log, fit=None):
+        """Drop (or report) wrong-signed characteristics, after trying the other shapes on each.
+
+        ``fit`` is the selection's fit of ``kept`` (in that order), if there was a selection.
+        """
+        if fit is None:
+            fit = fit_logit(self._collapse(W, target, kept), range(len(kept)))
         self.sign_violations_ = []
         while True:
             wrong = [n for n, b in zip(kept, fit.params[1:], strict=True) if b >= 0]
@@ -430,20 +490,24 @@ class LogisticScorecard(ScorerModel):
                 return kept, fit
             pvals = dict(zip(kept, fit.pvalues[1:], strict=True))
             worst = max(wrong, key=lambda n: pvals[n])
-            rescued = self._sign_rescue(frame, W, target, kept, worst, log)
+            rescued = self._sign_rescue(frame, W, target, kept, worst, log, fit.params)
             if rescued is not None:
                 fit = rescued
                 continue
             self.sign_violations_.append(worst)
             log.append(("drop (sign)", worst, float(fit.params[1 + kept.index(worst)])))
+            start = [fit.params[0], *(b for n, b in zip(kept, fit.params[1:], strict=True) if n != worst)]
             kept = [n for n in kept if n != worst]
             if not kept:
                 raise DataValidationError([Violation(worst, "every coefficient has the wrong sign",
                                                      "negative coefficients on WoE ln(%good/%bad)")])
-            fit = fit_logit(collapse_rows(W[kept].to_numpy(dtype=float), target), range(len(kept)))
+            fit = fit_logit(self._collapse(W, target, kept), range(len(kept)), start)
 
-    def _sign_rescue(self, frame, W, target, kept, name, log):
-        """Re-bin ``name`` under each other shape; keep the first whose refit has every sign right."""
+    def _sign_rescue(self, frame, W, target, kept, name, log, start):
+        """Re-bin ``name`` under each other shape; keep the first whose refit has every sign right.
+
+        The refits start from the current coefficients ``start``.
+        """
         if not self._rescuable(name):
             return None
         current = self.binning_.binnings_[name]
@@ -453,10 +517,12 @@ class LogisticScorecard(ScorerModel):
             other = current.with_trend(shape)
             if other.starts_ == current.starts_ or other.n_bins_ < 2:
                 continue
-            trial = W[kept].copy()
-            trial[name] = other.transform(frame[name])
+            trial, codes = W[kept].copy(), self._codes[kept].copy()
+            codes[name] = other.transform(frame[name], metric="index")
+            trial[name] = other.table_.woe[codes[name].to_numpy()]
             try:
-                fit = fit_logit(collapse_rows(trial.to_numpy(dtype=float), target), range(len(kept)))
+                fit = fit_logit(collapse_rows(trial.to_numpy(dtype=float), target, codes.to_numpy()),
+                                range(len(kept)), start)
             except ConvergenceError:
                 continue
             if (fit.params[1:] < 0).all():
