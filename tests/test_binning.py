@@ -42,7 +42,8 @@ def german():
 
 # --------------------------------------------------------------------------- WoE / IV
 def test_woe_iv_known_answer():
-    # known_answers.md "Scorecard scaling, WoE, IV" (Siddiqi 2006, ch. 6 definitions)
+    # Siddiqi (2006), Credit Risk Scorecards, Wiley, ch. 6: WoE = ln(%good/%bad),
+    # IV = sum (%good - %bad) WoE and the strength bands, worked by hand for this table
     woe, iv = woe_iv([100, 200, 300, 250, 150], [30, 25, 20, 15, 10])
     np.testing.assert_allclose(woe, [-1.098612, -0.223144, 0.405465, 0.510826, 0.405465], atol=5e-7)
     assert iv == pytest.approx(0.3427820, abs=5e-8)
@@ -201,6 +202,37 @@ def test_missing_and_special_codes_have_own_bins():
     np.testing.assert_array_equal(idx, scoring.bin_index(bundle, x))
     assert (idx[:100] == k).all() and (idx[100:160] == k + 1).all()
     np.testing.assert_array_equal(ob.transform(x), ob.table_.woe[idx])
+
+
+def test_special_codes_that_leave_too_few_rows_for_two_bins_warn_and_say_so():
+    # 75 % of the records carry code 98: the other 25 % cannot form two bins of >= 15 % of all records
+    rng = np.random.default_rng(2)
+    n = 2000
+    x = rng.normal(size=n)
+    y = (rng.random(n) < 1 / (1 + np.exp(1 - 2 * x))).astype(int)
+    x[: int(0.75 * n)] = 98.0
+    with pytest.warns(UserWarning, match=r"'late'.*special codes \[98\] take 75\.0%.*other 25\.0% collapse "
+                                         r"into a single bin \(min_bin_size 0\.15"):
+        ob = OptimalBinning("late", special_codes=[98], min_bin_size=0.15).fit(x, y)
+    assert ob.n_bins_ == 1 and "special codes collapse the feature to one bin" in ob.status_
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the same data with a smaller share needs no warning
+        assert OptimalBinning("late", special_codes=[98], min_bin_size=0.05).fit(x, y).n_bins_ > 1
+
+
+def test_special_codes_flagging_the_same_rows_in_several_features_warn():
+    rng = np.random.default_rng(4)
+    n = 3000
+    flagged = rng.random(n) < 0.05
+    y = (rng.random(n) < np.where(flagged, 0.6, 0.15)).astype(int)
+    X = pd.DataFrame({"late_30": rng.poisson(1.0, n).astype(float), "late_90": rng.poisson(0.5, n).astype(float),
+                      "age": rng.normal(45, 10, n)})
+    X.loc[flagged, ["late_30", "late_90"]] = 96.0
+    X.loc[rng.random(n) < 0.05, "age"] = 96.0  # a special code on other rows: not collinear
+    with pytest.warns(UserWarning, match=r"special-code bins of 'late_30' and 'late_90' flag the same "
+                                         rf"{int(flagged.sum())} rows \(Jaccard 1\.00\)"):
+        bp = BinningProcess(special_codes=[96], min_bin_size=0.02).fit(X, y)
+    assert [(a, b, rows) for a, b, rows, _ in bp.special_overlaps_] == [("late_30", "late_90", int(flagged.sum()))]
 
 
 def test_no_missing_in_training_gives_neutral_missing_bin():

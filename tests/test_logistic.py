@@ -46,7 +46,8 @@ def card(german):
 
 # --------------------------------------------------------------------------- known answers
 def test_scaling_constants_siddiqi():
-    # known_answers.md (Siddiqi 2006, ch. 6): 600 points at 50:1, PDO 20
+    # Siddiqi (2006), Credit Risk Scorecards, Wiley, ch. 6, scaling example: 600 points at
+    # good:bad odds 50:1, PDO 20 -> factor 20/ln 2 = 28.8539, offset 600 - factor ln 50 = 487.1229
     factor, offset = scaling_constants(20, 600, 50)
     assert factor == pytest.approx(28.8539008, abs=5e-8)
     assert offset == pytest.approx(487.1228762, abs=5e-8)
@@ -54,7 +55,9 @@ def test_scaling_constants_siddiqi():
 
 
 def test_attribute_points_known_answer():
-    # known_answers.md: n 2, alpha -3.0, beta (-0.8, -1.1), WoE (0.5, -0.3)
+    # Siddiqi (2006), Credit Risk Scorecards, Wiley, ch. 6: attribute points
+    # -(beta WoE + alpha/n) factor + offset/n, worked by hand for n 2, alpha -3.0,
+    # beta (-0.8, -1.1), WoE (0.5, -0.3) at 600 points for 50:1, PDO 20
     factor, offset = scaling_constants(20, 600, 50)
     pts, base = attribute_points([-0.8, -1.1], [0.5, -0.3], -3.0, 2, factor, offset)
     np.testing.assert_allclose(pts, [298.38385, 277.32050], atol=5e-6)

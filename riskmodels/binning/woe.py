@@ -67,7 +67,9 @@ def woe_iv(goods, bads, orientation="good/bad"):
 
     Examples
     --------
-    Siddiqi-style table (known_answers.md, "Scorecard scaling, WoE, IV"):
+    A five-bin table worked by hand from the definitions of WoE = ln(%good/%bad)
+    and IV = Σ (%good − %bad)·WoE in Siddiqi (2006), *Credit Risk Scorecards*,
+    Wiley, ch. 6:
 
     >>> woe, iv = woe_iv([100, 200, 300, 250, 150], [30, 25, 20, 15, 10])
     >>> np.round(woe, 6).tolist(), round(iv, 6)

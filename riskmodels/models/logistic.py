@@ -84,7 +84,9 @@ def attribute_points(coef, woe, intercept: float, n_features: int, factor: float
 
     Examples
     --------
-    known_answers.md (Siddiqi scaling): n 2, α −3, β (−0.8, −1.1), WoE (0.5, −0.3).
+    Siddiqi (2006), *Credit Risk Scorecards*, Wiley, ch. 6: points per attribute
+    −(β·WoE + α/n)·factor + offset/n, worked by hand for n 2, α −3, β (−0.8, −1.1),
+    WoE (0.5, −0.3) at 600 points for 50:1, PDO 20.
 
     >>> f, o = scaling_constants(20, 600, 50)
     >>> pts, base = attribute_points([-0.8, -1.1], [0.5, -0.3], -3.0, 2, f, o)
@@ -232,11 +234,25 @@ class LogisticScorecard(ScorerModel):
     turn for the sign check); if that saves it, the new binning is kept. Every
     outcome is in ``selection_log_``.
 
-    Default criterion: "pvalue" (score-test entry at ``p_enter``), which on the
-    bundled data sets selects the same set as statsmodels' Wald stepwise did.
-    On large samples (tens of thousands of records) nearly every candidate has
-    p ≈ 0 and p-value entry keeps them all; the log says so, and
-    ``criterion="bic"`` asks each characteristic to pay ln N instead.
+    Default selection rule: stepwise by AIC, one rule for every sample size.
+    A scorecard is judged by how well it ranks new applicants, and AIC is the
+    criterion aimed at that (Akaike 1974; asymptotically equivalent to
+    leave-one-out cross-validation, Stone 1977): a characteristic enters while
+    its likelihood-ratio χ² exceeds 2, the price of one coefficient (p < 0.157
+    for 1 df). p-value entry at 0.05 (χ² > 3.84) and BIC (χ² > ln N, 6.6 at
+    N = 700) are stricter and, on 700 training records, leave out
+    characteristics that still predict: in 5-fold cross-validation on the
+    training splits of ``benchmarks/bench_logistic.py`` AIC's out-of-fold AUC
+    was 0.0069 (German) and 0.0060 (South German) above p < 0.05 and never
+    below it on the other five sets; BIC was below p < 0.05 on six of seven.
+    On large samples (``LARGE_SAMPLE`` records and more) AIC, like p-value
+    entry, keeps nearly every candidate; the log says so, and
+    ``criterion="bic"`` gives a shorter card there (the same AUC on the 105,000
+    record quirky set, 0.0011 lower on Taiwan). Entry is restricted to
+    characteristics whose coefficient enters negative (the sign the scorecard
+    requires; ``sign_policy="report"`` lifts it), so the search does not spend
+    steps on columns the sign check would drop. ``criterion="pvalue"`` with
+    ``p_enter`` is the classical rule.
 
     Parameters
     ----------
@@ -247,7 +263,7 @@ class LogisticScorecard(ScorerModel):
     unknown_category, binning_fit_params, prebinning_method, max_pvalue :
         binning settings (:class:`BinningProcess`).
     min_iv : IV below which a characteristic is dropped (default 0: no hard IV
-        threshold; weak characteristics are left to the stepwise tests, which on
+        threshold; weak characteristics are left to the stepwise criterion, which on
         the benchmark sets gives higher test AUC than a 0.02 cut, see
         ``benchmarks/bench_logistic.py``). ``min_bin_size`` defaults to 2 % here
         (5 % in :class:`BinningProcess`) so that count features keep their bins.
@@ -255,7 +271,8 @@ class LogisticScorecard(ScorerModel):
     max_vif : largest variance inflation factor allowed (None: no VIF filter).
     selection : "stepwise", "forward", "backward" or None (keep all filtered).
     criterion, p_enter, p_remove, max_features : stepwise settings (criterion
-        "pvalue", "aic" or "bic").
+        "aic" (default), "bic" or "pvalue"; ``p_enter``/``p_remove`` apply to
+        "pvalue" only).
     sign_policy : "drop" or "report" wrong-signed coefficients.
     pdo, base_score, base_odds : points scaling (odds are good:bad).
     intercept_mode : "spread" the intercept over the characteristics or give
