@@ -2,13 +2,14 @@
 
 For each set: one stratified 70/30 split (seed 42); ours is ``LogisticScorecard()``
 with its defaults (four-shape automatic trend, IV/correlation/VIF filters,
-score-test stepwise, statsmodels MLE for the final table); theirs is
+AIC stepwise with score-test entry, statsmodels MLE for the final table); theirs is
 optbinning's ``Scorecard(BinningProcess(all columns), LogisticRegression())``
 with its defaults (CART pre-binning, CP solver, automatic trend; scikit-learn's
 L2-penalised logistic regression). Non-numeric columns are declared
 categorical to both. Printed: test AUC of each, the DeLong (1988) p-value of
-the difference (paired, same test records), the fit times and their ratio,
-all measured in the same run.
+the difference (paired, same test records), the fit times (best of
+``REPEATS`` fits, ours and theirs alternating) and their ratio, all measured
+in the same run.
 
 Sets: Taiwan, German, South German, Polish years 1 and 5, the synthetic
 firm-years (the logistic model's features of ``synthetic_enterprise``), and a
@@ -119,10 +120,26 @@ def datasets():
     yield "quirky consumer 150k", consumer.drop(columns="target"), consumer["target"]
 
 
+REPEATS = 3  # fit times are the best of this many fits, ours and theirs alternating
+
+
 def _timed(fit):
     start = time.perf_counter()
     model = fit()
     return model, time.perf_counter() - start
+
+
+def _best_of(fits, repeats=REPEATS):
+    """Fit each of ``fits`` ``repeats`` times, alternating; the last models and each one's fastest time.
+
+    On a shared machine the minimum is the least disturbed measurement of the same work.
+    """
+    models, times = [None] * len(fits), [float("inf")] * len(fits)
+    for _ in range(repeats):
+        for i, fit in enumerate(fits):
+            models[i], t = _timed(fit)
+            times[i] = min(times[i], t)
+    return models, times
 
 
 def compare(X, y):
@@ -131,14 +148,14 @@ def compare(X, y):
     categorical = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ours, t_ours = _timed(lambda: LogisticScorecard(master_scale=SCALE).fit(X_tr, y_tr))
-        p_ours = ours.predict_proba(X_te)[:, 1]
         from optbinning import BinningProcess, Scorecard
         from sklearn.linear_model import LogisticRegression
 
-        theirs, t_theirs = _timed(lambda: Scorecard(
-            binning_process=BinningProcess(list(X.columns), categorical_variables=categorical),
-            estimator=LogisticRegression()).fit(X_tr, y_tr))
+        (ours, theirs), (t_ours, t_theirs) = _best_of([
+            lambda: LogisticScorecard(master_scale=SCALE).fit(X_tr, y_tr),
+            lambda: Scorecard(binning_process=BinningProcess(list(X.columns), categorical_variables=categorical),
+                              estimator=LogisticRegression()).fit(X_tr, y_tr)])
+        p_ours = ours.predict_proba(X_te)[:, 1]
         p_theirs = theirs.predict_proba(X_te)[:, 1]
     test = delong_test(y_te, p_ours, p_theirs)
     return {"auc_ours": test.auc1, "auc_theirs": test.auc2, "p_value": test.p_value, "t_ours": t_ours,
@@ -147,7 +164,8 @@ def compare(X, y):
 
 def main():
     print("Default LogisticScorecard vs optbinning Scorecard(BinningProcess, LogisticRegression) defaults;")
-    print(f"stratified 70/30 split, seed {SEED}; fit times in the same run (shared 2-core machine)\n")
+    print(f"stratified 70/30 split, seed {SEED}; fit times: best of {REPEATS}, alternating, in the same run "
+          "(shared 2-core machine)\n")
     header = (f"| {'data set':22s} | {'test n':>7s} | {'AUC ours':>8s} | {'AUC optbinning':>14s} | "
               f"{'difference':>10s} | {'DeLong p':>8s} | {'fit ours':>8s} | {'fit optbinning':>14s} | "
               f"{'time ratio':>10s} | {'features':>8s} |")

@@ -28,6 +28,7 @@ from riskmodels.errors import DataValidationError, NotFittedError, Violation
 
 UNKNOWN_POLICIES = ("worst", "missing", "error")
 METRICS = ("woe", "event_rate", "index", "bin")
+SHAPE_COLUMNS = ["asked", "obtained", "bins", "iv", "bic"]  # of ``shapes_``, one row per shape tried
 
 
 def _rows_violation(name: str, rule: str, mask: np.ndarray, expected: str) -> Violation:
@@ -102,10 +103,12 @@ def reset_learned(estimator) -> None:
         delattr(estimator, key)
 
 
-def _shape_reason(shapes: pd.DataFrame, chosen: str) -> str:
-    """'valley by BIC: ascending 812.3, descending 815.0, peak 812.3, valley 790.1' (lowest wins)."""
-    parts = [f"{asked}{'' if asked == got else ' (=' + got + ')'} {bic:.1f}"
-             for asked, got, bic in zip(shapes["asked"], shapes["obtained"], shapes["bic"], strict=True)]
+def _shape_reason(shapes, chosen: str) -> str:
+    """'valley by BIC: ascending 812.3, descending 815.0, peak 812.3, valley 790.1' (lowest wins).
+
+    ``shapes`` holds the rows (asked, obtained, bins, IV, BIC) of the shapes tried.
+    """
+    parts = [f"{asked}{'' if asked == got else ' (=' + got + ')'} {bic:.1f}" for asked, got, _, _, bic in shapes]
     return f"{chosen} by BIC of the binned table: " + ", ".join(parts)
 
 
@@ -363,7 +366,7 @@ class OptimalBinning(OwnHTMLRepr, TransformerMixin, BaseEstimator):
         total_events = int(self.prebin_events_.sum() + self.extra_events_.sum())
         total_nonevents = int(self.prebin_nonevents_.sum() + self.extra_nonevents_.sum())
         self.trend_ = trend
-        self.shapes_ = pd.DataFrame(columns=["asked", "obtained", "bins", "iv", "bic"])
+        shapes = ()
         self.trend_reason_ = f"trend {trend} as set" if self.monotonic_trend != "auto" or \
             self.dtype == "numerical" else "categories ordered by event rate (ascending)"
         if m == 1:
@@ -380,13 +383,14 @@ class OptimalBinning(OwnHTMLRepr, TransformerMixin, BaseEstimator):
             starts, self.trend_ = part.starts, part.trend
             status = "optimal" if part.feasible else "infeasible: no grouping meets the constraints, one bin"
             if part.shapes:
-                self.shapes_ = pd.DataFrame(list(part.shapes), columns=["asked", "obtained", "bins", "iv", "bic"])
-                self.trend_reason_ = _shape_reason(self.shapes_, self.trend_)
+                shapes = part.shapes
+                self.trend_reason_ = _shape_reason(shapes, self.trend_)
             if self.max_pvalue is not None and part.feasible:
                 merged = pvalue_merge(self.prebin_events_, self.prebin_nonevents_, starts, float(self.max_pvalue))
                 if merged != tuple(starts):
                     status += f"; {len(starts) - len(merged)} bin(s) merged (p-value > {self.max_pvalue})"
                     starts = merged
+        self.shapes_ = pd.DataFrame(list(shapes), columns=SHAPE_COLUMNS)
         self._set_bins(starts, status)
 
     def _warn_special_collapse(self):

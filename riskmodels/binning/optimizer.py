@@ -263,14 +263,17 @@ def optimal_partition(events, nonevents, *, trend="ascending", min_bin_count=0, 
         cur_rate, cur_value = rate[i, i:], value[i, i:]
         for q in range(n_phases):
             sources = [q - 1, q] if q > 0 else [q]
-            prev = np.concatenate([best[p, :, :i, i - 1] for p in sources], axis=1)  # (layers, s*i)
-            prev_rate = np.tile(rate[:i, i - 1], len(sources))
+            if len(sources) == 1:
+                prev, prev_rate = best[q, :, :i, i - 1], rate[:i, i - 1]
+            else:
+                prev = np.concatenate([best[p, :, :i, i - 1] for p in sources], axis=1)  # (layers, s*i)
+                prev_rate = np.concatenate([rate[:i, i - 1]] * len(sources))
             if limited:
                 prev = np.vstack([np.full((1, prev.shape[1]), -np.inf), prev[:-1]])  # one more bin
             ok = _allowed(phases[q], prev_rate, cur_rate)
             cand = np.where(ok[None, :, :], prev[:, :, None], -np.inf)  # (layers, s*i, m-i)
-            arg = np.argmax(cand, axis=1)
-            top = np.take_along_axis(cand, arg[:, None, :], axis=1)[:, 0, :]
+            arg = cand.argmax(axis=1)
+            top = cand.max(axis=1)
             best[q, :, i, i:] = top + cur_value[None, :]
             phase_of = np.asarray(sources)[arg // i]
             parent[q, :, i, i:] = np.where(np.isfinite(top), phase_of * m + arg % i, -1)
