@@ -61,8 +61,8 @@ features = numeric + categorical
 # %% [markdown]
 # ## Binning one characteristic
 # `rm.OptimalBinning` finds the bins that maximise the information value (IV) under a
-# monotone default-rate trend, a minimum bin size (5 %) and at least one good and one bad per
-# bin. Missing values get their own bin.
+# default-rate shape (rising, falling, peak or valley: see the next sections), a minimum bin
+# size (5 %) and at least one good and one bad per bin. Missing values get their own bin.
 
 # %%
 dpd_binning = rm.OptimalBinning("dpd_max_12m", max_bins=6).fit(train["dpd_max_12m"], train["default"])
@@ -101,10 +101,41 @@ process.fit(train[features], train["default"])
 process.summary()
 
 # %% [markdown]
+# ### Which shape, and why
+# With `monotonic_trend="auto"` (the default) each numeric characteristic is solved exactly
+# under four shapes of the default rate — ascending, descending, peak (∩) and valley (U) —
+# and the shape with the lowest BIC of the binned table is kept:
+# BIC = −2·log-likelihood of the bins + (bins + turns)·ln N, where a peak or valley pays one
+# more parameter for its turning point (Schwarz 1978). A hump therefore has to buy its turn
+# with a clearly better fit; otherwise the simpler monotone shape wins. The table below is
+# the shape log: the shape chosen for each characteristic, its margin over the best rival
+# shape that splits the feature (in BIC points; larger = clearer; empty when every other
+# shape's optimum is the same shape), and the line that explains it.
+
+# %%
+shapes = pd.DataFrame([
+    {"feature": name, "shape": b.trend_, "bins": b.n_bins_, "iv": b.iv_,
+     "BIC margin": b.shape_margin(), "why": b.trend_reason_}
+    for name, b in process.binnings_.items() if len(b.shapes_)])
+shapes.sort_values("iv", ascending=False)
+
+# %% [markdown]
+# Every shape tried for one characteristic (asked, the shape the optimum actually has, bins,
+# IV, BIC): the lowest BIC wins.
+
+# %%
+top = shapes.sort_values("iv", ascending=False)["feature"].iloc[0]
+process.binnings_[top].shapes_
+
+# %% [markdown]
 # ## Fitting the scorecard
 # `rm.LogisticScorecard` runs the whole chain. We pass the committee's DPD bins through
 # `binning_fit_params`, and ask for integer points: 600 points at good:bad odds of 50:1,
-# 20 points to double the odds (PDO).
+# 20 points to double the odds (PDO). Stepwise selection uses AIC by default: a
+# characteristic enters while its likelihood-ratio χ² exceeds 2, the price of one
+# coefficient — the criterion aimed at prediction on new records (`criterion="pvalue"` or
+# `"bic"` are stricter). The scorecard's selection log repeats the shape chosen for every
+# characteristic (the first rows below) and records any rescue to another shape.
 
 # %%
 scorecard = rm.LogisticScorecard(

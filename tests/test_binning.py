@@ -526,3 +526,19 @@ def test_optbinning_categorical_user_splits_case():
                         min_bin_size=0.0).fit(np.array(x), np.array(y, dtype=int))
     assert ob.n_bins_ == 3
     assert ob.iv_ == pytest.approx(0.09345086993827473, rel=1e-6)
+
+
+def test_shape_margin_ignores_single_bin_rivals():
+    # a rising feature: "descending" can only give one bin, which must not count as a rival
+    rng = np.random.default_rng(8)
+    x = rng.uniform(0, 10, 4000)
+    y = (rng.random(4000) < 0.03 + 0.02 * x).astype(int)
+    ob = OptimalBinning("x").fit(x, y)
+    shapes = ob.shapes_
+    assert ob.trend_ == "ascending"
+    rivals = shapes[(shapes["obtained"] != "ascending") & (shapes["bins"] > 1)]
+    expected = rivals["bic"].min() - shapes.loc[shapes["obtained"] == "ascending", "bic"].min() if len(rivals) \
+        else np.nan
+    assert ob.shape_margin() == pytest.approx(expected, nan_ok=True)
+    assert not ob.shape_margin() < 0
+    assert np.isnan(OptimalBinning("x", monotonic_trend="ascending").fit(x, y).shape_margin())

@@ -406,6 +406,29 @@ class OptimalBinning(OwnHTMLRepr, TransformerMixin, BaseEstimator):
         self.status_ += "; special codes collapse the feature to one bin"
         warnings.warn(message, UserWarning, stacklevel=4)
 
+    def shape_margin(self) -> float:
+        """BIC of the best competing shape minus that of the chosen one (NaN without a choice).
+
+        Competitors are the shapes tried by ``monotonic_trend="auto"`` whose optimum
+        has another shape and splits the feature (a single bin does not compete);
+        a larger margin is a clearer choice.
+
+        Examples
+        --------
+        >>> x = np.tile(np.arange(10.0), 300)
+        >>> y = (np.random.default_rng(0).random(3000) < 0.02 + 0.08 * np.abs(x - 4.5)).astype(int)
+        >>> ob = OptimalBinning("x").fit(x, y)
+        >>> ob.trend_, round(ob.shape_margin(), 1)  # descending, the best rival, has BIC 120.7 higher
+        ('valley', 120.7)
+        """
+        self._check_fitted()
+        shapes = self.shapes_
+        if not len(shapes):
+            return float("nan")
+        obtained, bic = shapes["obtained"].to_numpy(), shapes["bic"].to_numpy(dtype=float)
+        rivals = (obtained != self.trend_) & (shapes["bins"].to_numpy() > 1)
+        return float(bic[rivals].min() - bic[obtained == self.trend_].min()) if rivals.any() else float("nan")
+
     def with_trend(self, trend: str) -> OptimalBinning:
         """A copy of this fitted binning re-solved under another trend (no pass over the data).
 

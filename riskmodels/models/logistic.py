@@ -436,13 +436,9 @@ class LogisticScorecard(ScorerModel):
         """One log row per automatically shaped characteristic: the shape and its BIC margin."""
         rows = []
         for name in names:
-            shapes = self.binning_.binnings_[name].shapes_
-            if len(shapes):
-                chosen = self.binning_.binnings_[name].trend_
-                obtained, bic = shapes["obtained"].to_numpy(), shapes["bic"].to_numpy(dtype=float)
-                others = bic[obtained != chosen]
-                margin = float(others.min() - bic[obtained == chosen].min()) if len(others) else np.nan
-                rows.append((f"trend {chosen} (BIC margin over the next shape)", name, margin))
+            b = self.binning_.binnings_[name]
+            if len(b.shapes_):
+                rows.append((f"trend {b.trend_} (BIC margin over the next shape)", name, b.shape_margin()))
         return rows
 
     def _drop_single_bins(self, W, names, log) -> list:
