@@ -401,9 +401,7 @@ class LogisticScorecard(ScorerModel):
         fit = None
         if self.selection is not None and kept:
             n_candidates = len(kept)
-            kept, steps, fit = select_and_fit(self._collapse(W, target, kept), kept, self.selection,
-                                              self.criterion, self.p_enter, self.p_remove, self.max_features,
-                                              sign=-1 if self.sign_policy == "drop" else 0)
+            kept, steps, fit = select_and_fit(self._collapse(W, target, kept), kept, **self.selection_settings())
             log += steps
             note = selection_note(self.criterion, n_candidates, len(kept), len(target))
             if note is not None:
@@ -432,6 +430,23 @@ class LogisticScorecard(ScorerModel):
         return self
 
     # ---- fit steps
+    def selection_settings(self) -> dict:
+        """Keyword arguments of :func:`riskmodels.models.stepwise.select_and_fit` for this card.
+
+        The one place that turns the estimator's parameters into the search's:
+        entry is restricted to negative coefficients when wrong signs are dropped
+        (``sign_policy="drop"``). Fits on other engines (:mod:`riskmodels.spark`)
+        call the search with these to make the same choices.
+
+        Examples
+        --------
+        >>> LogisticScorecard().selection_settings()["criterion"], LogisticScorecard().selection_settings()["sign"]
+        ('aic', -1)
+        """
+        return {"direction": self.selection, "criterion": self.criterion, "p_enter": self.p_enter,
+                "p_remove": self.p_remove, "max_features": self.max_features,
+                "sign": -1 if self.sign_policy == "drop" else 0}
+
     def _shape_log(self, names) -> list:
         """One log row per automatically shaped characteristic: the shape and its BIC margin."""
         rows = []

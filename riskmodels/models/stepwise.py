@@ -347,12 +347,13 @@ def stepwise_select(W, y, candidates: list, direction: str = "stepwise", criteri
 
 
 def select_collapsed(data: Collapsed, names: list, direction: str = "stepwise", criterion: str = "pvalue",
-                     p_enter: float = 0.05, p_remove: float = 0.10,
-                     max_features: int | None = None) -> tuple[list, list]:
+                     p_enter: float = 0.05, p_remove: float = 0.10, max_features: int | None = None,
+                     sign: int = 0) -> tuple[list, list]:
     """:func:`stepwise_select` on already collapsed rows (columns of ``data.X`` named ``names``).
 
     The entry for callers that hold the distinct rows and their counts, not
     the records (e.g. :mod:`riskmodels.spark`, which groups them in Spark).
+    ``sign`` as in :func:`select_and_fit`.
 
     Examples
     --------
@@ -362,7 +363,7 @@ def select_collapsed(data: Collapsed, names: list, direction: str = "stepwise", 
     >>> select_collapsed(collapse_rows(X, y), ["a", "noise"])[0][0]
     'a'
     """
-    return select_and_fit(data, names, direction, criterion, p_enter, p_remove, max_features)[:2]
+    return select_and_fit(data, names, direction, criterion, p_enter, p_remove, max_features, sign)[:2]
 
 
 def select_and_fit(data: Collapsed, names: list, direction: str = "stepwise", criterion: str = "pvalue",

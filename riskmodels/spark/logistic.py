@@ -30,10 +30,10 @@ from riskmodels.binning.optimal import reset_learned
 from riskmodels.binning.optimizer import SHAPES
 from riskmodels.errors import ConvergenceError, DataValidationError, Violation
 from riskmodels.models.logistic import (
-    LARGE_SAMPLE,
     LogisticScorecard,
     correlation_filter,
     scaling_constants,
+    selection_note,
     variance_inflation,
 )
 from riskmodels.models.stepwise import fit_logit, select_collapsed
@@ -226,12 +226,11 @@ def fit_scorecard(card: LogisticScorecard, spark_df, target: str = "default", pr
         design.release()
     if card.selection is not None and kept:
         n_candidates = len(kept)
-        kept, steps = select_collapsed(data, list(kept), card.selection, card.criterion, card.p_enter,
-                                       card.p_remove, card.max_features)
+        kept, steps = select_collapsed(data, list(kept), **card.selection_settings())
         log += steps
-        if card.criterion == "pvalue" and len(kept) == n_candidates and n_records >= LARGE_SAMPLE:
-            log.append(("note: p-value entry kept every candidate at this sample size; "
-                        "criterion='bic' is stricter", "<all>", float(n_records)))
+        note = selection_note(card.criterion, n_candidates, len(kept), n_records)
+        if note is not None:
+            log.append(note)
     elif card.max_features is not None:
         log += [("drop (max_features)", n, float(iv[n])) for n in kept[card.max_features:]]
         kept = kept[: card.max_features]
