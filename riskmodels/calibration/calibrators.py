@@ -180,7 +180,15 @@ class IsotonicCalibrator(_Calibrator):
         return problems
 
     def fit(self, score, y, sample_weight=None):
-        """Fit the monotone map; ``sample_weight`` optional (non-negative)."""
+        """Fit the monotone map; ``sample_weight`` optional (non-negative).
+
+        Examples
+        --------
+        >>> s = [0.1, 0.4, 0.35, 0.8, 0.7, 0.9]
+        >>> y = [0, 0, 1, 1, 0, 1]
+        >>> IsotonicCalibrator(increasing=True).fit(s, y).transform([0.1, 0.9]).tolist()
+        [0.0, 1.0]
+        """
         self._check_params()
         s, t = _check_pair(score, y)
         w = None if sample_weight is None else check_scores(sample_weight, "sample_weight", low=0)
@@ -250,7 +258,16 @@ class PlattCalibrator(_Calibrator):
         return [Violation("smoothing", f"is {self.smoothing!r}", "True or False")]
 
     def fit(self, score, y):
-        """Fit a and b."""
+        """Fit a and b.
+
+        Examples
+        --------
+        >>> s = [0.1, 0.4, 0.35, 0.8, 0.7, 0.9]
+        >>> y = [0, 0, 1, 1, 0, 1]
+        >>> cal = PlattCalibrator().fit(s, y)
+        >>> bool(cal.a_ > 0)
+        True
+        """
         self._check_params()
         s, t = _check_pair(score, y)
         targets = t.astype(float)
@@ -289,7 +306,16 @@ class LogisticScoreCalibrator(_Calibrator):
     """
 
     def fit(self, score, y, sample_weight=None):
-        """Fit a and b by maximum likelihood; ``sample_weight`` optional."""
+        """Fit a and b by maximum likelihood; ``sample_weight`` optional.
+
+        Examples
+        --------
+        >>> s = [0.1, 0.4, 0.35, 0.8, 0.7, 0.9]
+        >>> y = [0, 0, 1, 1, 0, 1]
+        >>> cal = LogisticScoreCalibrator().fit(s, y)
+        >>> cal.steps_[0]["method"], bool(cal.a_ > 0)
+        ('logistic', True)
+        """
         s, t = _check_pair(score, y)
         w = None if sample_weight is None else check_scores(sample_weight, "sample_weight", low=0)
         self.a_, self.b_, cov = _fit_logistic(s, t.astype(float), w)
@@ -298,7 +324,15 @@ class LogisticScoreCalibrator(_Calibrator):
         return self
 
     def summary(self) -> Summary:
-        """Coefficient table with standard errors, z and p-values (a :class:`~riskmodels.results.Summary`)."""
+        """Coefficient table with standard errors, z and p-values (a :class:`~riskmodels.results.Summary`).
+
+        Examples
+        --------
+        >>> s = [0.1, 0.4, 0.35, 0.8, 0.7, 0.9]
+        >>> y = [0, 0, 1, 1, 0, 1]
+        >>> LogisticScoreCalibrator().fit(s, y).summary().tables[0].frame.index.tolist()
+        ['score', 'intercept']
+        """
         rows = []
         for name, coef, se in (("score", self.a_, self.bse_[0]), ("intercept", self.b_, self.bse_[1])):
             z = coef / se if se > 0 else np.inf
@@ -379,6 +413,12 @@ class CentralTendencyCalibrator(_Calibrator):
         """Learn δ from the PDs (``intercept``) or from the sample default rate of ``y`` (``bayes``).
 
         With ``method="bayes"`` and no ``y``, the sample default rate is the mean PD.
+
+        Examples
+        --------
+        >>> cal = CentralTendencyCalibrator(0.1, method="bayes").fit([0.1, 0.3], [0, 1])
+        >>> round(cal.sample_rate_, 2), round(cal.delta_, 4)
+        (0.5, -2.1972)
         """
         self._check_params()
         p = check_scores(pd, "pd", 0.0, 1.0)

@@ -230,13 +230,28 @@ class MasterScale:
             raise SpecError(str(exc), source=source) from None
 
     def to_dict(self) -> dict:
-        """Plain dict of the scale (the YAML layout)."""
+        """Plain dict of the scale (the YAML layout).
+
+        Examples
+        --------
+        >>> MasterScale.standard("agency7").to_dict()["grades"]
+        ['AAA', 'AA', 'A', 'BBB', 'BB', 'B', 'CCC/C', 'D']
+        """
         return {"name": self.name, "description": self.description, "grades": list(self.grades),
                 "upper_bounds": list(self.upper_bounds), "midpoints": list(self.midpoints),
                 "floor": self.floor, "classes": {k: list(v) for k, v in self.classes.items()}}
 
     def to_yaml(self, path) -> str:
-        """Write the scale as YAML to ``path``; return the path as given."""
+        """Write the scale as YAML to ``path``; return the path as given.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> path = MasterScale(["A", "B", "D"], [0.01, 1.0], name="toy").to_yaml(folder / "toy.yaml")
+        >>> MasterScale.from_yaml(path).grades
+        ['A', 'B', 'D']
+        """
         Path(path).write_text(yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True),
                               encoding="utf-8")
         return path
@@ -254,19 +269,38 @@ class MasterScale:
 
     @classmethod
     def from_bundle(cls, section: dict) -> MasterScale:
-        """Rebuild a scale from a bundle's ``master_scale`` section."""
+        """Rebuild a scale from a bundle's ``master_scale`` section.
+
+        Examples
+        --------
+        >>> scale = MasterScale.standard("agency7")
+        >>> MasterScale.from_bundle(scale.to_bundle()).grades == scale.grades
+        True
+        """
         return cls(section["grades"], section["upper_bounds"], section.get("midpoints"),
                    section.get("floor"), section.get("name", "bundle"))
 
     # ------------------------------------------------------------------ use
     @property
     def n_grades(self) -> int:
-        """Number of grades including the default grade."""
+        """Number of grades including the default grade.
+
+        Examples
+        --------
+        >>> MasterScale.standard("agency7").n_grades
+        8
+        """
         return len(self.grades)
 
     @property
     def default_grade(self) -> str:
-        """Label of the default grade (the last one)."""
+        """Label of the default grade (the last one).
+
+        Examples
+        --------
+        >>> MasterScale.standard("agency7").default_grade
+        'D'
+        """
         return self.grades[-1]
 
     @property
@@ -274,6 +308,11 @@ class MasterScale:
         """Lower PD bound of each grade (the first starts at the floor, or 0).
 
         With a floor above a bound, the grades below the floor are unreachable.
+
+        Examples
+        --------
+        >>> MasterScale(["A", "B", "D"], [0.01, 1.0]).lower_bounds
+        [0.0, 0.01, 1.0]
         """
         return [self.floor or 0.0] + list(self.upper_bounds)
 
@@ -293,7 +332,13 @@ class MasterScale:
         return scoring.grade_of(self.to_bundle(), p)
 
     def grade_index(self, pd) -> np.ndarray:
-        """Position (0 = best) of each PD's grade; -1 for NaN."""
+        """Position (0 = best) of each PD's grade; -1 for NaN.
+
+        Examples
+        --------
+        >>> MasterScale(["A", "B", "D"], [0.01, 1.0]).grade_index([0.001, 0.5, 1.0, np.nan]).tolist()
+        [0, 1, 2, -1]
+        """
         labels = self.grade(pd)
         lookup = {g: i for i, g in enumerate(self.grades)}
         return np.fromiter((-1 if g is None else lookup[g] for g in labels), dtype=np.int64,

@@ -256,12 +256,26 @@ class MigrationResult:
     info: dict = field(default_factory=dict)
 
     def frame(self) -> pd.DataFrame:
-        """The matrix as a DataFrame (rows: from, columns: to)."""
+        """The matrix as a DataFrame (rows: from, columns: to).
+
+        Examples
+        --------
+        >>> panel = pd.DataFrame({"entity": list("aabbcc"), "date": [0.0, 1.0] * 3, "grade": list("ABAABD")})
+        >>> cohort_matrix(panel, ["A", "B", "D"]).frame().loc["A"].tolist()
+        [0.5, 0.5, 0.0]
+        """
         return pd.DataFrame(self.matrix, index=pd.Index(self.grades, name="from"),
                             columns=pd.Index(self.grades, name="to"))
 
     def generator_frame(self) -> pd.DataFrame:
-        """The generator as a DataFrame (duration estimator only)."""
+        """The generator as a DataFrame (duration estimator only).
+
+        Examples
+        --------
+        >>> panel = pd.DataFrame({"entity": list("aabbcc"), "date": [0.0, 1.0] * 3, "grade": list("ABAABD")})
+        >>> duration_matrix(panel, ["A", "B", "D"]).generator_frame().round(3).loc["A"].tolist()
+        [-0.5, 0.5, 0.0]
+        """
         if self.generator is None:
             raise MigrationError(f"the {self.method} estimator has no generator; "
                                  "use generator_from_matrix(result.matrix)")
@@ -269,7 +283,14 @@ class MigrationResult:
                             columns=pd.Index(self.grades, name="to"))
 
     def cumulative_pd(self, years) -> pd.DataFrame:
-        """Cumulative PD per grade over ``years`` (multiples of the horizon): from P^t or exp(Λt)."""
+        """Cumulative PD per grade over ``years`` (multiples of the horizon): from P^t or exp(Λt).
+
+        Examples
+        --------
+        >>> panel = pd.DataFrame({"entity": list("aabbcc"), "date": [0.0, 1.0] * 3, "grade": list("ABAABD")})
+        >>> cohort_matrix(panel, ["A", "B", "D"]).cumulative_pd([1, 2]).round(3).values.tolist()
+        [[0.0, 0.5], [1.0, 1.0], [1.0, 1.0]]
+        """
         from riskmodels.migration.generator import cumulative_pd, cumulative_pd_from_generator
 
         d = self.info["default_state"]
@@ -284,7 +305,14 @@ class MigrationResult:
                             columns=pd.Index(list(years), name="years"))
 
     def stability(self) -> pd.DataFrame:
-        """ECB-style stability statistics per grade (cohort counts only)."""
+        """ECB-style stability statistics per grade (cohort counts only).
+
+        Examples
+        --------
+        >>> panel = pd.DataFrame({"entity": list("aabbcc"), "date": [0.0, 1.0] * 3, "grade": list("ABAABD")})
+        >>> cohort_matrix(panel, ["A", "B", "D"]).stability().index.tolist()
+        ['A', 'B', 'D']
+        """
         from riskmodels.migration.stability import stability_table
 
         if self.method != "cohort":
@@ -293,7 +321,14 @@ class MigrationResult:
         return stability_table(self.counts, self.grades)
 
     def summary(self) -> Summary:
-        """Method, panel facts and the matrix in percent (a :class:`~riskmodels.results.Summary`)."""
+        """Method, panel facts and the matrix in percent (a :class:`~riskmodels.results.Summary`).
+
+        Examples
+        --------
+        >>> panel = pd.DataFrame({"entity": list("aabbcc"), "date": [0.0, 1.0] * 3, "grade": list("ABAABD")})
+        >>> cohort_matrix(panel, ["A", "B", "D"]).summary().tables[0].frame.loc["transitions", "value"]
+        3
+        """
         facts = [(k, v) for k, v in self.info.items() if k != "default_state"]
         return (Summary(f"Migration matrix ({self.method}, {self.horizon:g} year(s))")
                 .add_rows(facts, title="Panel")

@@ -201,6 +201,17 @@ class ScorerModel(OwnHTMLRepr, ClassifierMixin, BaseEstimator):
         ``reference`` — the development sample ``X`` or ``(X, y)`` — stores its
         distributions in the bundle for monitoring
         (:func:`riskmodels.monitoring.build_reference`).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from riskmodels.models.crosstab import CrossTabModel
+        >>> X = pd.DataFrame({"x": [0.0, 0.0, 1.0, 1.0] * 25})
+        >>> model = CrossTabModel(["x"], binning={"x": {"type": "numeric", "edges": [0.5], "missing_bin": 2}},
+        ...                       smoothing="none", min_cell_size=0).fit(X, np.tile([0, 1, 0, 0], 25))
+        >>> bundle = model.to_bundle()
+        >>> bundle["kind"], bundle["model"]["levels"][1]
+        ('crosstab', [0.5, 0.0, 0.25])
         """
         self._check_fitted()
         content = self._content(master_scale)
@@ -248,12 +259,36 @@ class ScorerModel(OwnHTMLRepr, ClassifierMixin, BaseEstimator):
         return scoring.evaluate(content, columns)
 
     def predict_proba(self, X) -> np.ndarray:
-        """Column 0: P(no default), column 1: the PD."""
+        """Column 0: P(no default), column 1: the PD.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from riskmodels.models.crosstab import CrossTabModel
+        >>> X = pd.DataFrame({"x": [0.0, 0.0, 1.0, 1.0] * 25})
+        >>> y = np.tile([0, 1, 0, 0], 25)
+        >>> model = CrossTabModel(["x"], binning={"x": {"type": "numeric", "edges": [0.5], "missing_bin": 2}},
+        ...                       smoothing="none", min_cell_size=0).fit(X, y)
+        >>> model.predict_proba(pd.DataFrame({"x": [0.0, 1.0]}))[:, 1].tolist()
+        [0.5, 0.0]
+        """
         pd_ = self.score_frame(X)["pd"]
         return np.column_stack([1.0 - pd_, pd_])
 
     def predict(self, X, threshold: float = 0.5) -> np.ndarray:
-        """1 where the PD is at least ``threshold``."""
+        """1 where the PD is at least ``threshold``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from riskmodels.models.crosstab import CrossTabModel
+        >>> X = pd.DataFrame({"x": [0.0, 0.0, 1.0, 1.0] * 25})
+        >>> y = np.tile([0, 1, 0, 0], 25)
+        >>> model = CrossTabModel(["x"], binning={"x": {"type": "numeric", "edges": [0.5], "missing_bin": 2}},
+        ...                       smoothing="none", min_cell_size=0).fit(X, y)
+        >>> model.predict(pd.DataFrame({"x": [0.0, 1.0]}), threshold=0.25).tolist()
+        [1, 0]
+        """
         return (self.predict_proba(X)[:, 1] >= threshold).astype(int)
 
     def grade(self, X, master_scale=None) -> np.ndarray:

@@ -347,6 +347,15 @@ class CrossTabModel(ScorerModel):
         Returns
         -------
         self
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(0)
+        >>> X = pd.DataFrame({"dpd": rng.integers(0, 90, 2000), "lev": rng.uniform(0, 1, 2000)})
+        >>> y = (rng.uniform(size=2000) < 0.02 + X["dpd"] / 500).astype(int)
+        >>> model = CrossTabModel(["dpd", "lev"], max_bins=3).fit(X, y)
+        >>> model.grid_shape_, model.features_
+        ((4, 3), ['dpd', 'lev'])
         """
         frame = as_frame(X)
         target = require_binary_target(y, "target")
@@ -486,7 +495,17 @@ class CrossTabModel(ScorerModel):
 
     # ------------------------------------------------------------------ outputs
     def summary(self) -> Summary:
-        """Factors, prior strengths, tests and the non-empty cells (a :class:`~riskmodels.results.Summary`)."""
+        """Factors, prior strengths, tests and the non-empty cells (a :class:`~riskmodels.results.Summary`).
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(0)
+        >>> X = pd.DataFrame({"dpd": rng.integers(0, 90, 2000), "lev": rng.uniform(0, 1, 2000)})
+        >>> y = (rng.uniform(size=2000) < 0.02 + X["dpd"] / 500).astype(int)
+        >>> model = CrossTabModel(["dpd", "lev"], max_bins=3).fit(X, y)
+        >>> [t.title for t in model.summary().tables]
+        [None, 'Factors', 'Tests of independence (factor bins x default)', 'Cells with records']
+        """
         self._check_fitted()
         factors = pd.DataFrame({"direction": [d or "" for d in self.directions_],
                                 "bins": [int(s) for s in self.grid_shape_]},

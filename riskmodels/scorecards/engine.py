@@ -77,7 +77,13 @@ class CardEngine:
 
     @classmethod
     def from_spec(cls, name_or_path) -> CardEngine:
-        """Load a shipped spec by name or a YAML file by path (raises SpecError)."""
+        """Load a shipped spec by name or a YAML file by path (raises SpecError).
+
+        Examples
+        --------
+        >>> CardEngine.from_spec("environmental").name
+        'environmental'
+        """
         return cls(load_spec(name_or_path))
 
     @classmethod
@@ -87,17 +93,35 @@ class CardEngine:
 
     @property
     def name(self) -> str:
-        """The spec's name."""
+        """The spec's name.
+
+        Examples
+        --------
+        >>> CardEngine.from_spec("environmental").name
+        'environmental'
+        """
         return self.spec.name
 
     @property
     def grades(self) -> list[str]:
-        """Grades best to worst."""
+        """Grades best to worst.
+
+        Examples
+        --------
+        >>> CardEngine.from_spec("environmental").grades
+        ['A', 'B', 'C', 'D']
+        """
         return self.spec.grade_names
 
     @property
     def input_names(self) -> list[str]:
-        """Every column the card reads."""
+        """Every column the card reads.
+
+        Examples
+        --------
+        >>> CardEngine.from_spec("environmental").input_names[:3]
+        ['discharge_compliance', 'facilities_running', 'violations']
+        """
         return [r["name"] for r in self.rules]
 
     def __repr__(self) -> str:
@@ -409,7 +433,17 @@ class ScoreResult:
 
     @property
     def reasons(self) -> np.ndarray:
-        """Names of the three indicators that cost the most points, per record (n × 3)."""
+        """Names of the three indicators that cost the most points, per record (n × 3).
+
+        Examples
+        --------
+        >>> card = CardEngine.from_spec("environmental")
+        >>> rec = {"discharge_compliance": 96.0, "facilities_running": 100.0, "violations": 0,
+        ...        "fee_paid_share": 100.0, "fee_on_time": "on_time", "impact_assessment": "done_accepted",
+        ...        "other_points": 35.0}
+        >>> card.score([{**rec, "violations": 3}]).reasons[0][:2].tolist()
+        ['violations', 'other_points']
+        """
         if self._reasons is None:
             self._reasons = scoring.top_reasons(self.contributions.to_numpy(), list(self.contributions.columns), 3)
         return self._reasons

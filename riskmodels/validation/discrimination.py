@@ -252,11 +252,23 @@ class AUCResult:
 
     @property
     def gini(self) -> float:
-        """2·AUC − 1."""
+        """2·AUC − 1.
+
+        Examples
+        --------
+        >>> round(auc_ci([0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9]).gini, 4)
+        0.5
+        """
         return 2 * self.auc - 1
 
     def summary(self) -> Summary:
-        """AUC, SE and interval: the title is the one-line form (a :class:`~riskmodels.results.Summary`)."""
+        """AUC, SE and interval: the title is the one-line form (a :class:`~riskmodels.results.Summary`).
+
+        Examples
+        --------
+        >>> auc_ci([0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9]).summary().tables[0].frame.loc["AUC", "value"]
+        0.75
+        """
         title = (f"AUC {self.auc:.4f} (DeLong SE {self.se:.4f}, {self.level:.0%} CI "
                  f"[{self.lower:.4f}, {self.upper:.4f}]), Gini {self.gini:.4f}, "
                  f"{self.n_defaults} defaults / {self.n_non_defaults} non-defaults")
@@ -317,7 +329,13 @@ class AUCComparison:
     p_value: float
 
     def summary(self) -> Summary:
-        """Both AUCs, z and the two-sided p-value; the title is the one-line form."""
+        """Both AUCs, z and the two-sided p-value; the title is the one-line form.
+
+        Examples
+        --------
+        >>> delong_test([0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9], [0.1, 0.2, 0.4, 0.9]).summary().tables[0].frame.loc["AUC 2", "value"]
+        1.0
+        """
         title = (f"AUC {self.auc1:.4f} vs {self.auc2:.4f}: difference {self.difference:+.4f} "
                  f"(SE {self.se:.4f}), z {self.z:.3f}, p {self.p_value:.4g}")
         return Summary(title).add_rows([("AUC 1", self.auc1), ("AUC 2", self.auc2),

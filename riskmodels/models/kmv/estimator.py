@@ -214,6 +214,15 @@ class KMVModel(ScorerModel):
         Returns
         -------
         self
+
+        Examples
+        --------
+        >>> X = pd.DataFrame({"equity_value": [3.0, 8.0, 1.0, np.nan], "equity_vol": [0.8, 0.3, 0.9, np.nan],
+        ...     "short_term_debt": [6.0, 2.0, 6.0, 5.0], "long_term_debt": [8.0, 4.0, 6.0, 4.0],
+        ...     "rate": 0.05, "total_assets": [14.0, 14.0, 9.0, 12.0], "industry": ["a", "a", "a", "a"]})
+        >>> model = KMVModel(pd_map="normal", min_peers=1).fit(X, [0, 0, 1, 0])
+        >>> model.training_metadata_["status_counts"]
+        {'converged': 3, 'proxy': 1}
         """
         self._check_params()
         frame = self.market_inputs(X)
@@ -325,7 +334,17 @@ class KMVModel(ScorerModel):
         return out
 
     def score_frame(self, X, master_scale=None) -> dict:
-        """Kernel outputs (see :meth:`ScorerModel.score_frame`) of :meth:`market_inputs` of ``X``."""
+        """Kernel outputs (see :meth:`ScorerModel.score_frame`) of :meth:`market_inputs` of ``X``.
+
+        Examples
+        --------
+        >>> X = pd.DataFrame({"equity_value": [3.0, 8.0, 1.0, np.nan], "equity_vol": [0.8, 0.3, 0.9, np.nan],
+        ...     "short_term_debt": [6.0, 2.0, 6.0, 5.0], "long_term_debt": [8.0, 4.0, 6.0, 4.0],
+        ...     "rate": 0.05, "total_assets": [14.0, 14.0, 9.0, 12.0], "industry": ["a", "a", "a", "a"]})
+        >>> model = KMVModel(pd_map="normal", min_peers=1).fit(X, [0, 0, 1, 0])
+        >>> sorted(model.score_frame(X))[:3]
+        ['contributions', 'extra', 'grade']
+        """
         return super().score_frame(self.market_inputs(X), master_scale)
 
     # ---- outputs
@@ -334,6 +353,15 @@ class KMVModel(ScorerModel):
 
         ``source`` is "market" (Merton-solved) or "proxy" (book assets and peer
         volatility); ``status`` is one of :data:`MERTON_STATUS`.
+
+        Examples
+        --------
+        >>> X = pd.DataFrame({"equity_value": [3.0, 8.0, 1.0, np.nan], "equity_vol": [0.8, 0.3, 0.9, np.nan],
+        ...     "short_term_debt": [6.0, 2.0, 6.0, 5.0], "long_term_debt": [8.0, 4.0, 6.0, 4.0],
+        ...     "rate": 0.05, "total_assets": [14.0, 14.0, 9.0, 12.0], "industry": ["a", "a", "a", "a"]})
+        >>> model = KMVModel(pd_map="normal", min_peers=1).fit(X, [0, 0, 1, 0])
+        >>> model.dd_frame(X)[["dd", "source"]].round(3).values.tolist()
+        [[1.141, 'market'], [5.467, 'market'], [0.781, 'market'], [2.795, 'proxy']]
         """
         out = self.score_frame(X)
         extra = out["extra"]
@@ -348,6 +376,15 @@ class KMVModel(ScorerModel):
         """Structural PD N(−DD) sensitivities to leverage and asset volatility, per firm.
 
         Firms without a finite positive (V, σV, DPT) get NaN rows.
+
+        Examples
+        --------
+        >>> X = pd.DataFrame({"equity_value": [3.0, 8.0, 1.0, np.nan], "equity_vol": [0.8, 0.3, 0.9, np.nan],
+        ...     "short_term_debt": [6.0, 2.0, 6.0, 5.0], "long_term_debt": [8.0, 4.0, 6.0, 4.0],
+        ...     "rate": 0.05, "total_assets": [14.0, 14.0, 9.0, 12.0], "industry": ["a", "a", "a", "a"]})
+        >>> model = KMVModel(pd_map="normal", min_peers=1).fit(X, [0, 0, 1, 0])
+        >>> model.sensitivities(X).columns.tolist()[:4]
+        ['dd', 'pd', 'leverage', 'dpd_dleverage']
         """
         table = self.dd_frame(X)
         frame = as_frame(X)
@@ -421,6 +458,17 @@ class KMVModel(ScorerModel):
         Returns
         -------
         matplotlib.axes.Axes
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> X = pd.DataFrame({"equity_value": [3.0, 8.0, 1.0, np.nan], "equity_vol": [0.8, 0.3, 0.9, np.nan],
+        ...     "short_term_debt": [6.0, 2.0, 6.0, 5.0], "long_term_debt": [8.0, 4.0, 6.0, 4.0],
+        ...     "rate": 0.05, "total_assets": [14.0, 14.0, 9.0, 12.0], "industry": ["a", "a", "a", "a"]})
+        >>> model = KMVModel(pd_map="normal", min_peers=1).fit(X, [0, 0, 1, 0])
+        >>> model.plot(X, [0, 0, 1, 0]).get_xlabel()
+        'distance to default'
         """
         return plot_dd_by_outcome(self.dd_frame(X)["dd"].to_numpy(), require_binary_target(y, "y"), ax=ax)
 
