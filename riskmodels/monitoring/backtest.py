@@ -24,8 +24,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from scipy import stats
+
 from riskmodels.calibration import MasterScale, grade_table, hosmer_lemeshow
-from riskmodels.validation import auc_change_test, auc_ci, jeffreys_interval, traffic_light
+from riskmodels.validation import auc_ci, jeffreys_interval, traffic_light
 
 DAYS_PER_MONTH = 365.25 / 12
 
@@ -65,8 +67,128 @@ def vintage_curves(observation_dates, default_dates, as_of, horizon_months: int 
     return frame
 
 
+def auc_drop_test(auc_initial: float, se_initial: float, y, score) -> dict:
+    """One-sided test of a drop in AUC since initial validation, with the variance of both AUCs.
+
+    S = (AUC_initial − AUC_current) / sqrt(s_initial² + s_current²), p = 1 − Φ(S). The
+    statistic is the ECB's (Instructions for reporting the validation results of internal
+    models, 2019, §2.5.4.1) when ``se_initial`` is 0; the initial AUC was estimated on an
+    independent sample, so its DeLong variance adds to the current one (Hanley & McNeil
+    1983, Radiology 148, eq. 1 for independent samples).
+
+    Parameters
+    ----------
+    auc_initial, se_initial : the AUC at initial validation and its standard error.
+    y, score : the current period's default flags and PDs (higher = riskier).
+
+    Returns
+    -------
+    dict
+        auc_initial, se_initial, auc_current, se_current, se (of the difference),
+        statistic, p_value.
+
+    Examples
+    --------
+    >>> y, s = [0, 0, 1, 0, 1, 1, 0, 1], [0.1, 0.2, 0.3, 0.35, 0.5, 0.6, 0.7, 0.9]
+    >>> round(auc_drop_test(0.95, 0.0, y, s)["p_value"], 4)  # the ECB test: current SE only
+    0.1636
+    >>> r = auc_drop_test(0.95, 0.05, y, s)
+    >>> round(r["se"], 4), round(r["statistic"], 4)
+    (0.2101, 0.9517)
+    """
+    current = auc_ci(y, score)
+    drop = float(auc_initial) - current.auc
+    se = float(np.hypot(se_initial, current.se))
+    if se > 0:
+        stat = drop / se
+    else:  # a perfect (or perfectly inverted) ranking on both samples: no sampling error
+        stat = 0.0 if drop == 0 else np.inf * np.sign(drop)
+    return {"auc_initial": float(auc_initial), "se_initial": float(se_initial), "auc_current": current.auc,
+            "se_current": current.se, "se": se, "statistic": float(stat), "p_value": float(stats.norm.sf(stat))}
+
+
+def pooled_grades(n, defaults, pd_, min_expected: float = 5.0) -> pd.DataFrame:
+    """Adjacent grades pooled, in scale order, until each group expects ``min_expected`` defaults.
+
+    The χ² approximation of Hosmer–Lemeshow needs expected counts of about 5 or more
+    (Hosmer, Lemeshow & Sturdivant 2013, §5.2.2); a top grade expecting 0.07
+    defaults would otherwise weigh a single default 14-fold. A remainder that
+    falls short joins the last group. The group's PD is its mean PD.
+
+    Returns
+    -------
+    DataFrame
+        One row per group: grades ("AAA+AA"), n, defaults, pd.
+
+    Examples
+    --------
+    >>> n = pd.Series([100, 200, 400, 50], index=["AAA", "AA", "A", "B"])
+    >>> pooled_grades(n, [0, 1, 5, 8], [0.001, 0.01, 0.02, 0.2], 5).round(5)
+         grades    n  defaults       pd
+    0  AAA+AA+A  700         6  0.01443
+    1         B   50         8  0.20000
+    """
+    nn = np.asarray(n, dtype=float)
+    d = np.asarray(defaults, dtype=float)
+    p = np.asarray(pd_, dtype=float)
+    names = [str(v) for v in (n.index if isinstance(n, pd.Series) else range(len(nn)))]
+    groups, start, expected = [], 0, 0.0
+    for i in range(len(nn)):
+        expected += nn[i] * p[i]
+        if expected >= min_expected:
+            groups.append((start, i + 1))
+            start, expected = i + 1, 0.0
+    if start < len(nn):
+        groups[-1:] = [(groups[-1][0] if groups else start, len(nn))]
+    rows = [{"grades": "+".join(names[a:b]), "n": int(nn[a:b].sum()), "defaults": int(d[a:b].sum()),
+             "pd": float((nn[a:b] * p[a:b]).sum() / nn[a:b].sum())} for a, b in groups]
+    return pd.DataFrame(rows, columns=["grades", "n", "defaults", "pd"])
+
+
+def grade_count_zone(zones, levels=(0.95, 0.999)) -> dict:
+    """Zone of a master scale from the count of its grades out of green (a Basel-style count rule).
+
+    When the PDs are right, each of the k tested grades reads red with probability at
+    most 1 − levels[1] and non-green at most 1 − levels[0] (Tasche 2003's traffic light).
+    As the Basel Committee's back-testing framework (1996) zones a count of exceptions
+    by its binomial distribution, the scale is red when the count of red grades, or of
+    non-green grades, is beyond the levels[1] quantile of Binomial(k, 1 − level), and
+    amber when a grade is red or the non-green count is beyond the levels[0] quantile.
+    The binomial treats the grades as independent tests at their nominal levels (the
+    discrete tests are at most that likely to fire, so the count rule errs towards green).
+
+    Returns
+    -------
+    dict
+        zone, k, red, non_green, p_red (P(N_red >= red)), p_non_green (P(N_non_green >= non_green)).
+
+    Examples
+    --------
+    >>> grade_count_zone(["green"] * 7 + ["red"])["zone"]  # one red grade of eight
+    'amber'
+    >>> grade_count_zone(["green"] * 6 + ["red", "red"])["zone"]
+    'red'
+    >>> grade_count_zone(["green"] * 6 + ["amber", "amber"])["zone"]  # 2 of 8 happens 5.7 % of the time
+    'green'
+    """
+    found = [z for z in zones if isinstance(z, str)]
+    k = len(found)
+    red = sum(z == "red" for z in found)
+    non_green = sum(z != "green" for z in found)
+    p_red = float(stats.binom.sf(red - 1, k, 1 - levels[1])) if k else 1.0
+    p_non_green = float(stats.binom.sf(non_green - 1, k, 1 - levels[0])) if k else 1.0
+    if min(p_red, p_non_green) < 1 - levels[1]:
+        zone = "red"
+    elif red or p_non_green < 1 - levels[0]:
+        zone = "amber"
+    else:
+        zone = "green"
+    return {"zone": zone, "k": k, "red": int(red), "non_green": int(non_green), "p_red": p_red,
+            "p_non_green": p_non_green}
+
+
 def backtest(pd_, y, scale: dict, thresholds, *, reference_auc: float | None = None,
-             alternative: str = "greater") -> dict:
+             reference_auc_se: float = 0.0, alternative: str = "greater") -> dict:
     """Per-grade and portfolio back-test of mature outcomes.
 
     Parameters
@@ -75,15 +197,18 @@ def backtest(pd_, y, scale: dict, thresholds, *, reference_auc: float | None = N
     y : their default flags within the horizon.
     scale : the bundle's master-scale section.
     thresholds : :class:`~riskmodels.monitoring.thresholds.Thresholds`.
-    reference_auc : development AUC (the ECB test of a drop needs it).
+    reference_auc : the AUC at initial validation (the test of a drop needs it).
+    reference_auc_se : its standard error (0: the ECB test, the initial AUC taken as exact).
     alternative : of the binomial and Jeffreys tests ("greater": PD underestimated).
 
     Returns
     -------
     dict
         grades (table per grade: n, defaults, default_rate, mean_pd, binomial_p,
-        jeffreys_p, lower/upper Jeffreys interval, cdf, traffic light zone),
-        portfolio binomial p, Hosmer–Lemeshow, AUC/Gini with DeLong CI, AUC drop test.
+        jeffreys_p, lower/upper Jeffreys interval, cdf, traffic light zone), the scale's
+        zone from the count of grades out of green (grade_count), portfolio binomial p,
+        Hosmer–Lemeshow over pooled grades (with the pooled table), AUC/Gini with DeLong CI,
+        AUC drop test.
     """
     p = np.asarray(pd_, dtype=float)
     t = np.asarray(y, dtype=float)
@@ -99,13 +224,15 @@ def backtest(pd_, y, scale: dict, thresholds, *, reference_auc: float | None = N
     out = {"n": int(len(t)), "defaults": int(t.sum()), "default_rate": float(t.mean()),
            "mean_pd": float(p.mean()), "grades": grades,
            "binomial_p": float(table.loc["all", "binomial_p"]),
-           "jeffreys_p": float(table.loc["all", "jeffreys_p"])}
-    stat, hl_p, dof = hosmer_lemeshow(grades["tested_pd"], grades["n"], grades["defaults"], df="G")
-    out["hosmer_lemeshow"] = {"statistic": stat, "p_value": hl_p, "df": dof}
+           "jeffreys_p": float(table.loc["all", "jeffreys_p"]),
+           "grade_count": grade_count_zone(grades["zone"].tolist(), thresholds.traffic_light_levels)}
+    pooled = pooled_grades(grades["n"], grades["defaults"], grades["tested_pd"], thresholds.hl_min_expected)
+    stat, hl_p, dof = hosmer_lemeshow(pooled["pd"], pooled["n"], pooled["defaults"], df="G")
+    out["hosmer_lemeshow"] = {"statistic": stat, "p_value": hl_p, "df": dof, "groups": pooled}
     n_def = int(t.sum())
     if n_def >= 2 and len(t) - n_def >= 2:
         r = auc_ci(t, p)
         out["auc"] = {"auc": r.auc, "gini": r.gini, "se": r.se, "lower": r.lower, "upper": r.upper}
         if reference_auc is not None:
-            out["auc_drop"] = auc_change_test(reference_auc, t, p)
+            out["auc_drop"] = auc_drop_test(reference_auc, reference_auc_se, t, p)
     return out

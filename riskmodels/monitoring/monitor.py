@@ -263,12 +263,20 @@ GROUPS = {"score PSI": "population", "grade PSI": "population", "max CSI": "popu
           "max missing-rate change": "population", "max unknown-category rate": "population",
           "mean PD change": "population", "migration p (ECB, min)": "migration",
           "override rate": "overrides"}  # every other measure is a back-test
+_P_VALUE_MEASURES = frozenset({"binomial_p", "hosmer_lemeshow_p", "auc_drop_p", "migration_p"})
+
+
 def _measures(stab, bt, mig, ovr, t: Thresholds) -> pd.DataFrame:
     rows = {}
+    # the p-values of the verdict: with a Bonferroni correction each is judged at level / m
+    p_values = ([bt["binomial_p"], bt["hosmer_lemeshow"]["p_value"], bt.get("auc_drop", {}).get("p_value")]
+                if bt else []) + ([mig["min_p"]] if mig else [])
+    m = sum(v is not None and v == v for v in p_values)
+    judged = f", judged at level / {m} (Bonferroni)" if m > 1 and t.multiple_testing == "bonferroni" else ""
 
     def add(name, value, measure, detail="", zone=None):
-        rows[name] = {"value": value, "zone": zone if zone is not None else t.zone(measure, value),
-                      "detail": detail}
+        rows[name] = {"value": value, "zone": zone if zone is not None else t.zone(measure, value, tests=m),
+                      "detail": detail + (judged if measure in _P_VALUE_MEASURES else "")}
 
     add("score PSI", stab["score_psi"], "psi", f"{stab['score_field']}, top bin "
         f"{stab['score_table']['psi'].idxmax()}")
@@ -286,23 +294,27 @@ def _measures(stab, bt, mig, ovr, t: Thresholds) -> pd.DataFrame:
     if bt:
         g = bt["grades"]
         worst_grades = g[g["zone"].isin(["red", "amber"])]
-        from riskmodels.monitoring.thresholds import worst
-
-        zone = worst(g["zone"].tolist())
-        detail = ", ".join(f"{i} {r['default_rate']:.2%} vs {r['mean_pd']:.2%}" for i, r in worst_grades.head(3).iterrows())
-        add("grades outside green (traffic light)", int(len(worst_grades)), "", detail, zone=zone)
+        count = bt["grade_count"]
+        detail = ", ".join(f"{i} {r['default_rate']:.2%} vs {r['mean_pd']:.2%} ({r['zone']})"
+                           for i, r in worst_grades.head(3).iterrows())
+        detail = (f"{count['red']} red, {count['non_green']} non-green of {count['k']} grades"
+                  + (f": {detail}" if detail else "") + " (zone of the count, Basel-style)")
+        add("grades outside green (traffic light)", int(len(worst_grades)), "", detail, zone=count["zone"])
         add("portfolio binomial p", bt["binomial_p"], "binomial_p",
             f"{bt['default_rate']:.2%} observed vs {bt['mean_pd']:.2%} predicted, {bt['n']:,} mature")
-        add("Hosmer-Lemeshow p", bt["hosmer_lemeshow"]["p_value"], "hosmer_lemeshow_p",
-            f"chi2 {bt['hosmer_lemeshow']['statistic']:.2f}, df {bt['hosmer_lemeshow']['df']}")
+        hl = bt["hosmer_lemeshow"]
+        add("Hosmer-Lemeshow p", hl["p_value"], "hosmer_lemeshow_p",
+            f"chi2 {hl['statistic']:.2f}, df {hl['df']} ({len(hl['groups'])} groups of >= "
+            f"{t.hl_min_expected:g} expected defaults)")
         if "auc" in bt:
             a = bt["auc"]
             rows["AUC"] = {"value": a["auc"], "zone": None,
                            "detail": f"DeLong 95% [{a['lower']:.4f}, {a['upper']:.4f}], Gini {a['gini']:.4f}"}
         if "auc_drop" in bt:
             d = bt["auc_drop"]
-            add("AUC drop p (ECB)", d["p_value"], "auc_drop_p",
-                f"{d['auc_current']:.4f} now vs {d['auc_initial']:.4f} at development")
+            add("AUC drop p", d["p_value"], "auc_drop_p",
+                f"{d['auc_current']:.4f} (SE {d['se_current']:.4f}) now vs {d['auc_initial']:.4f} "
+                f"(SE {d['se_initial']:.4f}) at {d.get('source', 'initial validation')}")
     if mig and mig["min_p"] is not None:
         add("migration p (ECB, min)", mig["min_p"], "migration_p",
             f"{mig['n']:,} obligors, {mig['upgraded']} up, {mig['downgraded']} down")
@@ -315,23 +327,31 @@ def _measures(stab, bt, mig, ovr, t: Thresholds) -> pd.DataFrame:
     return frame
 
 
-def initial_auc(content: dict) -> float | None:
-    """The AUC the ECB drop test compares with: the one "at initial validation" (ECB 2019
-    instructions §2.5.4.1) — the out-of-sample AUC in the bundle's metadata when the model was
-    validated before export (``metadata.metrics.auc``, as ``rm.compare`` writes it), else the
-    development sample's own AUC from the reference (optimistic: in-sample).
+def initial_auc(content: dict) -> dict | None:
+    """The AUC the drop test compares with, and its standard error: the one "at initial
+    validation" (ECB 2019 instructions §2.5.4.1) — the out-of-sample AUC in the bundle's
+    metadata when the model was validated before export (``metadata.metrics.auc`` and
+    ``auc_se``, as ``rm.compare`` writes them), else the development sample's own AUC and
+    DeLong SE from the reference (in-sample: optimistic). A validated AUC without its SE is
+    taken as exact (the ECB statistic); None when the bundle has no AUC.
 
     Examples
     --------
-    >>> initial_auc({"metadata": {"metrics": {"auc": 0.75}}, "reference": {"auc": 0.8}})
-    0.75
-    >>> initial_auc({"metadata": {}, "reference": {"auc": 0.8}})
-    0.8
+    >>> initial_auc({"metadata": {"metrics": {"auc": 0.75, "auc_se": 0.03}}, "reference": {"auc": 0.8}})
+    {'auc': 0.75, 'se': 0.03, 'source': 'initial validation'}
+    >>> initial_auc({"metadata": {}, "reference": {"auc": 0.8, "auc_se": 0.02}})
+    {'auc': 0.8, 'se': 0.02, 'source': 'development sample'}
     """
-    validated = ((content.get("metadata") or {}).get("metrics") or {}).get("auc")
-    if isinstance(validated, (int, float)) and 0 <= validated <= 1:
-        return float(validated)
-    return (content.get("reference") or {}).get("auc")
+    def number(v):
+        return float(v) if isinstance(v, (int, float)) and np.isfinite(v) and v >= 0 else None
+
+    metrics = (content.get("metadata") or {}).get("metrics") or {}
+    reference = content.get("reference") or {}
+    for found, source in ((metrics, "initial validation"), (reference, "development sample")):
+        value = number(found.get("auc"))
+        if value is not None and value <= 1:
+            return {"auc": value, "se": number(found.get("auc_se")) or 0.0, "source": source}
+    return None
 
 
 # --------------------------------------------------------------------------- entry point
@@ -383,8 +403,11 @@ def monitor(model, current, outcomes=None, *, previous=None, period: str | None 
         position, y, obs, dflt, mature, maturity, out_frame = _outcomes(outcomes, ids, times, key,
                                                                         horizon_months, as_of)
         if mature.any():
+            initial = initial_auc(content) or {"auc": None, "se": 0.0}
             bt = backtest(result["pd"][position[mature]], y[mature], content["master_scale"], t,
-                          reference_auc=initial_auc(content))
+                          reference_auc=initial["auc"], reference_auc_se=initial["se"])
+            if "auc_drop" in bt:
+                bt["auc_drop"]["source"] = initial["source"]
         if dflt is not None:
             vintages = vintage_curves(obs, dflt, pd.Timestamp(maturity["as_of"]), horizon_months)
     mig = None

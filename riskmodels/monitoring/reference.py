@@ -4,7 +4,7 @@ Monitoring compares a period's population with the population the model was
 developed on. What it needs of the development sample is small and is kept in
 the bundle's ``reference`` section at export, so a bundle alone is enough::
 
-    {"n": 5000, "mean_pd": 0.031, "default_rate": 0.030 | null, "auc": 0.78 | null,
+    {"n": 5000, "mean_pd": 0.031, "default_rate": 0.030 | null, "auc": 0.78 | null, "auc_se": 0.012 | null,
      "score": {"field": "score" | "pd", "edges": [...], "counts": [..., missing]},
      "grades": {"labels": [...], "counts": [...]},
      "characteristics": {name: {"type": "number", "edges": [...], "counts": [..., missing]}
@@ -192,18 +192,20 @@ def build_reference(content: dict, X, y=None, *, score_bins: int = 10, score_edg
             spec = {"type": "category", "categories": list(rule.get("categories") or seen)}
         spec["counts"] = characteristic_counts(spec, raw).tolist()
         chars[name] = spec
-    out = {"n": int(n), "mean_pd": float(np.mean(result["pd"])), "default_rate": None, "auc": None,
+    out = {"n": int(n), "mean_pd": float(np.mean(result["pd"])), "default_rate": None, "auc": None, "auc_se": None,
            "score": {"field": field, "edges": edges, "counts": number_counts(values, edges).tolist()},
            "grades": {"labels": grades, "counts": grade_counts.tolist()},
            "characteristics": chars}
     if y is not None:
-        from riskmodels.validation import auc
+        from riskmodels.validation import auc, auc_ci
         from riskmodels.validation.accuracy import check_outcomes
 
         t, p = check_outcomes(y, result["pd"])
         out["default_rate"] = float(t.mean())
         if 0 < t.sum() < len(t):
             out["auc"] = auc(t, p)
+        if 2 <= t.sum() <= len(t) - 2:  # DeLong's variance needs two of each class
+            out["auc_se"] = auc_ci(t, p).se
     return out
 
 

@@ -12,13 +12,41 @@ missing rate change    0.05        0.10       absolute change of the share of mi
 unknown categories     0.01        0.05       share of values outside the development categories
 mean PD change         0.20        0.50       |mean PD / development mean PD − 1|
 per-grade back-test    yellow      red        traffic light, Tasche (2003): 95 % / 99.9 %
-                                              quantiles of the default count
-AUC drop (ECB test)    p < 0.05    p < 0.01   ECB 2019 instructions §2.5.4.1, one-sided
-Hosmer–Lemeshow        p < 0.05    p < 0.01   χ² with G degrees of freedom (fixed model)
+                                              quantiles of the default count; the scale's zone
+                                              counts the grades out of green (see below)
+AUC drop               p < 0.05    p < 0.01   ECB 2019 instructions §2.5.4.1, one-sided, with
+                                              the variance of both AUCs (see below)
+Hosmer–Lemeshow        p < 0.05    p < 0.01   χ² with G degrees of freedom (fixed model) over
+                                              grades pooled to >= 5 expected defaults
 portfolio binomial     p < 0.05    p < 0.01   all obligors against their mean PD
 override rate          0.10        0.20       share of final grades differing from the model's
 migration (ECB test)   p < 0.05    p < 0.01   smallest p of the off-diagonal monotonicity test
 =====================  ==========  =========  ==============================================
+
+A stable model must not read red by chance, so the tests are corrected for their number:
+
+- **Several p-values in one verdict** (portfolio binomial, Hosmer–Lemeshow, AUC drop,
+  migration): with ``multiple_testing="bonferroni"`` (the default) each is compared with its
+  bounds divided by the number m of such p-values in the period's verdict, so a correct,
+  stable model reads amber from them with probability <= 5 % and red <= 1 % (Bonferroni's
+  inequality). ``multiple_testing="none"`` compares each p-value with its own bounds.
+- **Many grades**: each grade keeps its own traffic light (in the grade table), but the
+  scale's zone in the verdict is that of the *count* of grades out of green, as the Basel
+  Committee's back-testing traffic light (1996) zones a count of exceptions: with k tested
+  grades that each read red with probability <= 1 − 99.9 % and non-green <= 1 − 95 % when the
+  PDs are right, the scale is red when the number of red grades, or of non-green grades, is
+  beyond the 99.9 % quantile of its binomial distribution, and amber when a grade is red or
+  the non-green count is beyond the 95 % quantile. One red grade alone is amber (with k = 8,
+  P(some grade red) is up to 0.8 %); two red grades are red.
+- **The AUC drop**: ECB's statistic (AUC_initial − AUC_current) / s_current treats the initial
+  AUC as exact, but it is itself an estimate on a finite validation sample. The two samples
+  are independent, so the variance of the difference is the sum of both DeLong variances
+  (Hanley & McNeil 1983): s = sqrt(s_initial² + s_current²). ``s_initial`` is stored with the
+  AUC (``metadata.metrics.auc_se`` as ``rm.compare`` writes it, or the development sample's
+  ``reference.auc_se``); without it the ECB statistic is used as published.
+- **Hosmer–Lemeshow** is a χ² approximation that needs expected counts of about 5 or more
+  (Hosmer, Lemeshow & Sturdivant 2013, §5.2.2): adjacent grades (in scale order) are pooled
+  until each group expects at least ``hl_min_expected`` defaults.
 
 Examples
 --------
@@ -27,15 +55,21 @@ Examples
 ('green', 'amber', 'red')
 >>> t.zone("auc_drop_p", 0.003)
 'red'
+>>> t.zone("auc_drop_p", 0.003, tests=4)  # one of four p-values: red below 0.01 / 4
+'amber'
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from riskmodels.errors import ConfigError
+
 ORDER = {"green": 0, "amber": 1, "red": 2}
 # measures where a SMALL value is bad (p-values): red when value < red bound
 _P_VALUES = frozenset({"auc_drop_p", "hosmer_lemeshow_p", "binomial_p", "migration_p"})
+_SETTINGS = frozenset({"multiple_testing", "hl_min_expected"})  # not (amber, red) pairs
+CORRECTIONS = ("bonferroni", "none")
 
 
 @dataclass(frozen=True)
@@ -54,9 +88,20 @@ class Thresholds:
     override_rate: tuple = (0.10, 0.20)
     migration_p: tuple = (0.05, 0.01)
     traffic_light_levels: tuple = (0.95, 0.999)
+    multiple_testing: str = "bonferroni"
+    hl_min_expected: float = 5.0
 
     def __post_init__(self):
-        for name, (amber, red) in asdict(self).items():
+        if self.multiple_testing not in CORRECTIONS:
+            raise ConfigError(f"thresholds multiple_testing = {self.multiple_testing!r}: one of {CORRECTIONS}",
+                              path="multiple_testing")
+        if not self.hl_min_expected >= 0:
+            raise ConfigError(f"thresholds hl_min_expected = {self.hl_min_expected}: a number >= 0",
+                              path="hl_min_expected")
+        for name, value in asdict(self).items():
+            if name in _SETTINGS:
+                continue
+            amber, red = value
             if name == "traffic_light_levels":
                 ok = 0 < amber < red < 1
             elif name in _P_VALUES:
@@ -64,8 +109,6 @@ class Thresholds:
             else:
                 ok = 0 <= amber <= red
             if not ok:
-                from riskmodels.errors import ConfigError
-
                 raise ConfigError(f"thresholds {name} = ({amber}, {red}) are not ordered "
                                   + ("(p-values: amber >= red)" if name in _P_VALUES else "(amber <= red)"),
                                   path=name)
@@ -83,18 +126,29 @@ class Thresholds:
         known = set(cls.__dataclass_fields__)
         unknown = sorted(set(values) - known)
         if unknown:
-            from riskmodels.errors import ConfigError
-
             raise ConfigError(f"unknown threshold(s) {unknown}; known: {sorted(known)}", path=unknown[0])
-        return cls(**{k: tuple(float(x) for x in v) for k, v in values.items()})
+        pairs = {}
+        for k, v in values.items():
+            if k in _SETTINGS:
+                pairs[k] = v if k == "multiple_testing" else float(v)
+            elif not isinstance(v, (list, tuple)) or len(v) != 2:
+                raise ConfigError(f"threshold {k} = {v!r}: an (amber, red) pair", path=k)
+            else:
+                pairs[k] = tuple(float(x) for x in v)
+        return cls(**pairs)
 
-    def zone(self, measure: str, value) -> str | None:
-        """"green", "amber" or "red" for a value of a measure (None for a missing value)."""
+    def zone(self, measure: str, value, tests: int = 1) -> str | None:
+        """"green", "amber" or "red" for a value of a measure (None for a missing value).
+
+        ``tests`` is the number of p-values in the verdict: with ``multiple_testing="bonferroni"``
+        a p-value's bounds are divided by it.
+        """
         if value is None or value != value:
             return None
         amber, red = getattr(self, measure)
         if measure in _P_VALUES:
-            return "red" if value < red else "amber" if value < amber else "green"
+            m = max(int(tests), 1) if self.multiple_testing == "bonferroni" else 1
+            return "red" if value < red / m else "amber" if value < amber / m else "green"
         return "red" if value >= red else "amber" if value >= amber else "green"
 
 
