@@ -145,46 +145,49 @@ def pooled_grades(n, defaults, pd_, min_expected: float = 5.0) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["grades", "n", "defaults", "pd"])
 
 
-def grade_count_zone(zones, levels=(0.95, 0.999)) -> dict:
-    """Zone of a master scale from the count of its grades out of green (a Basel-style count rule).
+def worst_grade(grades: pd.DataFrame, bounds=(0.05, 0.001), correction: str = "bonferroni") -> dict:
+    """The scale's zone from its grades' one-sided binomial tests, corrected for their number.
 
-    When the PDs are right, each of the k tested grades reads red with probability at
-    most 1 − levels[1] and non-green at most 1 − levels[0] (Tasche 2003's traffic light).
-    As the Basel Committee's back-testing framework (1996) zones a count of exceptions
-    by its binomial distribution, the scale is red when the count of red grades, or of
-    non-green grades, is beyond the levels[1] quantile of Binomial(k, 1 − level), and
-    amber when a grade is red or the non-green count is beyond the levels[0] quantile.
-    The binomial treats the grades as independent tests at their nominal levels (the
-    discrete tests are at most that likely to fire, so the count rule errs towards green).
+    Each grade's p-value is P(X >= D) for X ~ Binomial(n, PD) (the PD under-estimated);
+    with k tested grades and ``correction="bonferroni"`` the smallest is compared with
+    bounds / k, so a scale whose PDs are all right reads amber with probability <= 5 % and
+    red <= 0.1 % whatever its number of grades (Bonferroni's inequality; Holm's step-down
+    rejects the same smallest p). The per-grade traffic lights (Tasche 2003) stay in the
+    grade table; they are not corrected: with the Basel convention (zone of P(X <= D)) one
+    default in a grade of PD 0.04 % and 60 obligors is already red, which a correct
+    PD gives 2.6 % of the time.
+
+    Parameters
+    ----------
+    grades : the back-test's grade table (columns binomial_p, n).
+    bounds : (amber, red) family-wise levels.
+    correction : "bonferroni" or "none".
 
     Returns
     -------
     dict
-        zone, k, red, non_green, p_red (P(N_red >= red)), p_non_green (P(N_non_green >= non_green)).
+        zone, grade (with the smallest p), p_value, k, level_amber, level_red (per grade).
 
     Examples
     --------
-    >>> grade_count_zone(["green"] * 7 + ["red"])["zone"]  # one red grade of eight
-    'amber'
-    >>> grade_count_zone(["green"] * 6 + ["red", "red"])["zone"]
+    >>> g = pd.DataFrame({"n": [100, 300, 50], "binomial_p": [0.2, 5e-4, 0.9]}, index=["A", "B", "C"])
+    >>> r = worst_grade(g)
+    >>> r["grade"], r["zone"], round(r["level_red"], 6)  # 5e-4 > 0.001 / 3
+    ('B', 'amber', 0.000333)
+    >>> worst_grade(g, correction="none")["zone"]
     'red'
-    >>> grade_count_zone(["green"] * 6 + ["amber", "amber"])["zone"]  # 2 of 8 happens 5.7 % of the time
-    'green'
     """
-    found = [z for z in zones if isinstance(z, str)]
-    k = len(found)
-    red = sum(z == "red" for z in found)
-    non_green = sum(z != "green" for z in found)
-    p_red = float(stats.binom.sf(red - 1, k, 1 - levels[1])) if k else 1.0
-    p_non_green = float(stats.binom.sf(non_green - 1, k, 1 - levels[0])) if k else 1.0
-    if min(p_red, p_non_green) < 1 - levels[1]:
-        zone = "red"
-    elif red or p_non_green < 1 - levels[0]:
-        zone = "amber"
-    else:
-        zone = "green"
-    return {"zone": zone, "k": k, "red": int(red), "non_green": int(non_green), "p_red": p_red,
-            "p_non_green": p_non_green}
+    tested = grades[grades["n"] > 0]
+    k = len(tested)
+    m = max(k, 1) if correction == "bonferroni" else 1
+    amber, red = bounds[0] / m, bounds[1] / m
+    if k == 0:
+        return {"zone": None, "grade": None, "p_value": None, "k": 0, "level_amber": amber, "level_red": red}
+    p = tested["binomial_p"].astype(float)
+    name = p.idxmin()
+    value = float(p.min())
+    zone = "red" if value < red else "amber" if value < amber else "green"
+    return {"zone": zone, "grade": str(name), "p_value": value, "k": k, "level_amber": amber, "level_red": red}
 
 
 def backtest(pd_, y, scale: dict, thresholds, *, reference_auc: float | None = None,
@@ -206,7 +209,7 @@ def backtest(pd_, y, scale: dict, thresholds, *, reference_auc: float | None = N
     dict
         grades (table per grade: n, defaults, default_rate, mean_pd, binomial_p,
         jeffreys_p, lower/upper Jeffreys interval, cdf, traffic light zone), the scale's
-        zone from the count of grades out of green (grade_count), portfolio binomial p,
+        zone from its grades' corrected binomial tests (worst_grade), portfolio binomial p,
         Hosmer–Lemeshow over pooled grades (with the pooled table), AUC/Gini with DeLong CI,
         AUC drop test.
     """
@@ -225,7 +228,7 @@ def backtest(pd_, y, scale: dict, thresholds, *, reference_auc: float | None = N
            "mean_pd": float(p.mean()), "grades": grades,
            "binomial_p": float(table.loc["all", "binomial_p"]),
            "jeffreys_p": float(table.loc["all", "jeffreys_p"]),
-           "grade_count": grade_count_zone(grades["zone"].tolist(), thresholds.traffic_light_levels)}
+           "worst_grade": worst_grade(grades, thresholds.grade_binomial_p, thresholds.multiple_testing)}
     pooled = pooled_grades(grades["n"], grades["defaults"], grades["tested_pd"], thresholds.hl_min_expected)
     stat, hl_p, dof = hosmer_lemeshow(pooled["pd"], pooled["n"], pooled["defaults"], df="G")
     out["hosmer_lemeshow"] = {"statistic": stat, "p_value": hl_p, "df": dof, "groups": pooled}

@@ -293,13 +293,14 @@ def _measures(stab, bt, mig, ovr, t: Thresholds) -> pd.DataFrame:
         f"{stab['mean_pd']:.4%} vs {stab['mean_pd_reference']:.4%} at development")
     if bt:
         g = bt["grades"]
-        worst_grades = g[g["zone"].isin(["red", "amber"])]
-        count = bt["grade_count"]
-        detail = ", ".join(f"{i} {r['default_rate']:.2%} vs {r['mean_pd']:.2%} ({r['zone']})"
-                           for i, r in worst_grades.head(3).iterrows())
-        detail = (f"{count['red']} red, {count['non_green']} non-green of {count['k']} grades"
-                  + (f": {detail}" if detail else "") + " (zone of the count, Basel-style)")
-        add("grades outside green (traffic light)", int(len(worst_grades)), "", detail, zone=count["zone"])
+        lights = g["zone"].value_counts()
+        w = bt["worst_grade"]
+        if w["grade"] is not None:
+            r = g.loc[w["grade"]]
+            detail = (f"grade {w['grade']}: {int(r['defaults'])} defaults of {int(r['n']):,} at PD {r['mean_pd']:.2%}; "
+                      f"amber < {w['level_amber']:.2g}, red < {w['level_red']:.2g} (Bonferroni over {w['k']} grades); "
+                      f"traffic lights {int(lights.get('red', 0))} red, {int(lights.get('amber', 0))} amber")
+            add("worst grade binomial p", w["p_value"], "grade_binomial_p", detail, zone=w["zone"])
         add("portfolio binomial p", bt["binomial_p"], "binomial_p",
             f"{bt['default_rate']:.2%} observed vs {bt['mean_pd']:.2%} predicted, {bt['n']:,} mature")
         hl = bt["hosmer_lemeshow"]

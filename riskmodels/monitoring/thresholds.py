@@ -11,9 +11,10 @@ CSI per characteristic 0.10        0.25       the same zones, per characteristic
 missing rate change    0.05        0.10       absolute change of the share of missing values
 unknown categories     0.01        0.05       share of values outside the development categories
 mean PD change         0.20        0.50       |mean PD / development mean PD − 1|
-per-grade back-test    yellow      red        traffic light, Tasche (2003): 95 % / 99.9 %
-                                              quantiles of the default count; the scale's zone
-                                              counts the grades out of green (see below)
+per-grade traffic lt.  yellow      red        Tasche (2003): 95 % / 99.9 % quantiles of the
+                                              default count (shown per grade, see below)
+worst grade binomial   p < 0.05/k  p < 0.001/k  the scale's zone: smallest one-sided binomial
+                                              p of its k grades, Bonferroni (see below)
 AUC drop               p < 0.05    p < 0.01   ECB 2019 instructions §2.5.4.1, one-sided, with
                                               the variance of both AUCs (see below)
 Hosmer–Lemeshow        p < 0.05    p < 0.01   χ² with G degrees of freedom (fixed model) over
@@ -30,14 +31,14 @@ A stable model must not read red by chance, so the tests are corrected for their
   bounds divided by the number m of such p-values in the period's verdict, so a correct,
   stable model reads amber from them with probability <= 5 % and red <= 1 % (Bonferroni's
   inequality). ``multiple_testing="none"`` compares each p-value with its own bounds.
-- **Many grades**: each grade keeps its own traffic light (in the grade table), but the
-  scale's zone in the verdict is that of the *count* of grades out of green, as the Basel
-  Committee's back-testing traffic light (1996) zones a count of exceptions: with k tested
-  grades that each read red with probability <= 1 − 99.9 % and non-green <= 1 − 95 % when the
-  PDs are right, the scale is red when the number of red grades, or of non-green grades, is
-  beyond the 99.9 % quantile of its binomial distribution, and amber when a grade is red or
-  the non-green count is beyond the 95 % quantile. One red grade alone is amber (with k = 8,
-  P(some grade red) is up to 0.8 %); two red grades are red.
+- **Many grades**: each grade keeps its traffic light (Tasche 2003, in the grade table), but
+  the scale's zone in the verdict comes from the grades' one-sided binomial p-values
+  P(X >= D), the smallest compared with ``grade_binomial_p`` = (0.05, 0.001) divided by the
+  number k of tested grades (Bonferroni): a scale whose PDs are all right reads red with
+  probability <= 0.1 % however many grades it has. The uncorrected traffic light is not
+  used for the verdict: by the Basel convention (zone of P(X <= D)) a single default in a
+  small grade of tiny PD is red, which happens by chance a few percent of the time, and
+  with eight or more grades one of them often does.
 - **The AUC drop**: ECB's statistic (AUC_initial − AUC_current) / s_current treats the initial
   AUC as exact, but it is itself an estimate on a finite validation sample. The two samples
   are independent, so the variance of the difference is the sum of both DeLong variances
@@ -67,7 +68,7 @@ from riskmodels.errors import ConfigError
 
 ORDER = {"green": 0, "amber": 1, "red": 2}
 # measures where a SMALL value is bad (p-values): red when value < red bound
-_P_VALUES = frozenset({"auc_drop_p", "hosmer_lemeshow_p", "binomial_p", "migration_p"})
+_P_VALUES = frozenset({"auc_drop_p", "hosmer_lemeshow_p", "binomial_p", "migration_p", "grade_binomial_p"})
 _SETTINGS = frozenset({"multiple_testing", "hl_min_expected"})  # not (amber, red) pairs
 CORRECTIONS = ("bonferroni", "none")
 
@@ -88,6 +89,7 @@ class Thresholds:
     override_rate: tuple = (0.10, 0.20)
     migration_p: tuple = (0.05, 0.01)
     traffic_light_levels: tuple = (0.95, 0.999)
+    grade_binomial_p: tuple = (0.05, 0.001)
     multiple_testing: str = "bonferroni"
     hl_min_expected: float = 5.0
 
