@@ -12,6 +12,7 @@ Sub-commands::
     riskmodels export-sql BUNDLE         the bundle as one SQL SELECT (--dialect, --table, -o)
     riskmodels export-scorer BUNDLE DIR  scoring.py + the bundle + a usage example, for production
     riskmodels monitor BUNDLE DATA       monitor a period (exit 1 when the verdict is red)
+    riskmodels monitor CONFIG.yaml       the same, described in a YAML file
 
 Errors the toolkit raises on purpose (:class:`~riskmodels.errors.RiskModelsError`)
 print as one clear message and exit with status 2.
@@ -210,26 +211,54 @@ def _watch_sigterm():
     return release
 
 
+_MONITOR_OPTIONS = ("outcomes", "previous", "id_column", "final_grade_column", "period", "as_of", "thresholds",
+                    "json", "html", "tracking_uri")
+
+
 def _cmd_monitor(args) -> int:
+    from pathlib import Path
+
     import yaml
 
+    from riskmodels.errors import ConfigError
     from riskmodels.monitoring import monitor
+    from riskmodels.monitoring.config import load_monitor_config
 
-    thresholds = None
-    if args.thresholds:
-        with open(args.thresholds, encoding="utf-8") as handle:
-            thresholds = yaml.safe_load(handle) or {}
-    report = monitor(args.model, args.data, args.outcomes, previous=args.previous, period=args.period,
-                     as_of=args.as_of, id_column=args.id_column, horizon_months=args.horizon_months,
-                     final_grade_column=args.final_grade_column, thresholds=thresholds,
-                     mlflow=args.mlflow, tracking_uri=args.tracking_uri)
+    if args.data is None:
+        if not args.model.lower().endswith((".yaml", ".yml")):
+            raise ConfigError("monitor needs DATA after the model, or a single CONFIG.yaml", source=args.model)
+        given = [f"--{k.replace('_', '-')}" for k in _MONITOR_OPTIONS if getattr(args, k) is not None]
+        given += ["--mlflow"] * args.mlflow + ["--horizon-months"] * (args.horizon_months != 12)
+        if given:
+            raise ConfigError(f"{', '.join(given)} given with a config file: set them in the config",
+                              source=args.model)
+        cfg = load_monitor_config(args.model)
+        report = monitor(cfg.model, cfg.data, cfg.outcomes, previous=cfg.previous,
+                         period=None if cfg.period is None else str(cfg.period), as_of=cfg.as_of,
+                         id_column=cfg.id_column, horizon_months=cfg.horizon_months,
+                         final_grade_column=cfg.final_grade_column, thresholds=cfg.thresholds,
+                         mlflow=cfg.mlflow.enabled, tracking_uri=cfg.mlflow.tracking_uri,
+                         experiment=cfg.mlflow.experiment)
+        outputs = cfg.report_paths(report.period)
+        if outputs:
+            Path(cfg.output.folder).mkdir(parents=True, exist_ok=True)
+    else:
+        thresholds = None
+        if args.thresholds:
+            with open(args.thresholds, encoding="utf-8") as handle:
+                thresholds = yaml.safe_load(handle) or {}
+        report = monitor(args.model, args.data, args.outcomes, previous=args.previous, period=args.period,
+                         as_of=args.as_of, id_column=args.id_column, horizon_months=args.horizon_months,
+                         final_grade_column=args.final_grade_column, thresholds=thresholds,
+                         mlflow=args.mlflow, tracking_uri=args.tracking_uri)
+        outputs = {kind: path for kind, path in (("json", args.json), ("html", args.html)) if path}
     print(report.summary())
-    if args.json:
-        report.to_json(args.json)
-        print(f"\nJSON summary: {args.json}")
-    if args.html:
-        report.to_html(args.html)
-        print(f"HTML report: {args.html}")
+    if "json" in outputs:
+        report.to_json(outputs["json"])
+        print(f"\nJSON summary: {outputs['json']}")
+    if "html" in outputs:
+        report.to_html(outputs["html"])
+        print(f"HTML report: {outputs['html']}")
     if report.run_id:
         print(f"MLflow run: {report.run_id}")
     return 1 if report.status == "red" else 0
@@ -295,8 +324,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_export_scorer)
 
     p = sub.add_parser("monitor", help="monitor a period of an adopted scorer (exit 1 when red)")
-    p.add_argument("model", help="scorer bundle (JSON) or an MLflow registry URI models:/NAME/VERSION")
-    p.add_argument("data", help="the period's records: .csv/.parquet, or a decision log (.jsonl)")
+    p.add_argument("model", help="scorer bundle (JSON), an MLflow registry URI models:/NAME/VERSION, "
+                                 "or a monitor CONFIG.yaml (then no other argument)")
+    p.add_argument("data", nargs="?", default=None,
+                   help="the period's records: .csv/.parquet, or a decision log (.jsonl)")
     p.add_argument("--outcomes", default=None, help="outcomes .csv/.parquet: id, default_date or default, "
                    "observation_date")
     p.add_argument("--previous", default=None, help="the previous period's records (for migration)")

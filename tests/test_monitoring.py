@@ -50,10 +50,17 @@ def period(n, seed, shift=0.0):
 
 # --------------------------------------------------------------------------- known answers
 def test_psi_and_csi_known_answers():
-    # ../shared/reference/known_answers.md, "Discrimination and stability (toy set D1)": expected
-    # (0.10, 0.20, 0.40, 0.20, 0.10) vs actual (0.15, 0.25, 0.30, 0.20, 0.10) -> PSI 0.0601986, and
-    # uniform vs (0.05, 0.15, 0.20, 0.25, 0.35) -> 0.3174278 (the zones < 0.1 / 0.1-0.25 / > 0.25
-    # are Siddiqi's, "Credit Risk Scorecards" 2006, ch. 8)
+    # Published worked example: the psi-inference package's documented example (PyPI project page,
+    # "Example"): seven credit grades, base counts (253, 302, 204, 134, 72, 26, 8) and monitoring
+    # counts (177, 262, 285, 158, 88, 25, 6) -> PSI 0.0677
+    grades = psi_of_counts([253, 302, 204, 134, 72, 26, 8], [177, 262, 285, 158, 88, 25, 6], list("ABCDEFG"))
+    assert round(float(grades["psi"].sum()), 4) == 0.0677
+    # PSI is the symmetrised Kullback-Leibler divergence sum (a - e) ln(a / e) (Yurdakul & Naranjo
+    # 2020, J. Risk Model Validation 14(4), eq. 1): expected (0.10, 0.20, 0.40, 0.20, 0.10) vs actual
+    # (0.15, 0.25, 0.30, 0.20, 0.10) gives 0.05 ln 1.5 + 0.05 ln 1.25 - 0.10 ln 0.75 = 0.0601986, and
+    # uniform vs (0.05, 0.15, 0.20, 0.25, 0.35) 0.3174278 (zones < 0.1 / 0.1-0.25 / > 0.25 as in
+    # Siddiqi, "Credit Risk Scorecards", 2006, ch. 8)
+    assert 0.05 * np.log(1.5) + 0.05 * np.log(1.25) - 0.10 * np.log(0.75) == pytest.approx(0.0601986, abs=5e-8)
     t = psi_of_counts([100, 200, 400, 200, 100], [150, 250, 300, 200, 100], list("abcde"))
     assert round(float(t["psi"].sum()), 7) == 0.0601986
     # each bin's contribution is (a - e) ln(a / e)
@@ -100,9 +107,11 @@ def test_score_psi_equals_optbinning_scorecard_monitoring_on_its_bins():
 
 
 def test_per_grade_tests_are_the_validation_ones():
-    # ../shared/reference/known_answers.md "Calibration tests" (meliora docs example): grades
-    # (PD, N, D) = (0.10, 401, 36), (0.15, 489, 73), (0.20, 110, 23) -> binomial P(X >= D)
-    # 0.775347, 0.537039, 0.443273; Jeffreys 0.748739, 0.511781, 0.397158; HL p (df = G) 0.913463
+    # The worked example of the meliora package's documentation (its binomial, Jeffreys and
+    # Hosmer-Lemeshow tests; PyPI "meliora", calibration tests): grades (PD, N, D) = (0.10, 401, 36),
+    # (0.15, 489, 73), (0.20, 110, 23) -> binomial P(X >= D) 0.775347, 0.537039, 0.443273; Jeffreys
+    # 0.748739, 0.511781, 0.397158; Hosmer-Lemeshow p (df = G) 0.913463. Every grade expects >= 5
+    # defaults, so no grades are pooled.
     from riskmodels.monitoring import backtest
 
     pds = np.repeat([0.10, 0.15, 0.20], [401, 489, 110])
@@ -358,25 +367,120 @@ def test_one_mlflow_run_per_period_and_registry_uri(bundle, tmp_path):
         monitor("models:/only-name", X)
 
 
+# --------------------------------------------------------------------------- false alarms
+def test_auc_drop_test_carries_the_variance_of_both_aucs(bundle):
+    from riskmodels.monitoring.backtest import auc_drop_test
+    from riskmodels.validation import auc_change_test, auc_ci
+
+    X, y = period(1500, 22)
+    p = scoring.Scorer(bundle).score(X)["pd"]
+    now = auc_ci(y, p)
+    ecb = auc_change_test(0.9, y, p)
+    both = auc_drop_test(0.9, 0.03, y, p)
+    # se_initial = 0 is the ECB statistic as published; with it, the variances add
+    assert auc_drop_test(0.9, 0.0, y, p)["p_value"] == pytest.approx(ecb["p_value"], rel=1e-12)
+    assert both["se"] == pytest.approx(np.sqrt(0.03**2 + now.se**2), rel=1e-12)
+    assert both["statistic"] == pytest.approx((0.9 - now.auc) / both["se"], rel=1e-12)
+    assert both["p_value"] > ecb["p_value"]
+    # monitor takes the validated AUC and its SE from the bundle metadata (as rm.compare writes them)
+    validated = add_reference(bundle, *make_data(3000, 0))
+    validated = dict(validated, metadata={**validated.get("metadata", {}), "metrics": {"auc": 0.9, "auc_se": 0.03}})
+    validated.pop("sha256")
+    validated = scoring.seal(validated)
+    r = monitor(validated, X, pd.DataFrame({"id": X["id"], "default": y}), id_column="id")
+    assert r.backtest["auc_drop"]["p_value"] == pytest.approx(both["p_value"], rel=1e-12)
+    assert "(SE 0.0300) at initial validation" in r.measures.loc["AUC drop p", "detail"]
+    # without metadata: the development AUC and its DeLong SE stored in the reference at export
+    assert bundle["reference"]["auc_se"] > 0
+    r = monitor(bundle, X, pd.DataFrame({"id": X["id"], "default": y}), id_column="id")
+    assert r.backtest["auc_drop"]["se_initial"] == bundle["reference"]["auc_se"]
+    assert r.backtest["auc_drop"]["source"] == "development sample"
+
+
+def test_hosmer_lemeshow_pools_grades_with_few_expected_defaults():
+    from riskmodels.calibration import hosmer_lemeshow
+    from riskmodels.monitoring import backtest
+
+    # a top grade expecting 0.07 defaults that has one: unpooled, that one default alone gives
+    # chi2 ~ 13; pooled into groups of >= 5 expected defaults it weighs what it should
+    pds = np.repeat([0.0007, 0.01, 0.05, 0.2], [100, 300, 200, 50])
+    defaults = {0.0007: 1, 0.01: 3, 0.05: 10, 0.2: 10}
+    y = np.concatenate([np.r_[np.ones(defaults[v]), np.zeros(n - defaults[v])]
+                        for v, n in ((0.0007, 100), (0.01, 300), (0.05, 200), (0.2, 50))])
+    scale = {"name": "t", "grades": ["A", "B", "C", "D", "X"], "upper_bounds": [0.001, 0.02, 0.1, 0.5],
+             "floor": None, "midpoints": [0.0007, 0.01, 0.05, 0.2, 1.0]}
+    bt = backtest(pds, y, scale, Thresholds())
+    groups = bt["hosmer_lemeshow"]["groups"]
+    assert groups["grades"].tolist() == ["A+B+C", "D"]  # 0.07 + 3 + 10 expected, then 10
+    assert groups["n"].tolist() == [600, 50] and groups["defaults"].tolist() == [14, 10]
+    stat, p, dof = hosmer_lemeshow(groups["pd"], groups["n"], groups["defaults"], df="G")
+    assert bt["hosmer_lemeshow"]["p_value"] == p and dof == 2
+    unpooled = hosmer_lemeshow([0.0007, 0.01, 0.05, 0.2], [100, 300, 200, 50], [1, 3, 10, 10], df="G")
+    assert unpooled[0] > 10 > stat
+    # min 0 expected defaults: no pooling, the grade-by-grade statistic
+    assert backtest(pds, y, scale, Thresholds(hl_min_expected=0))["hosmer_lemeshow"]["statistic"] == pytest.approx(
+        unpooled[0], rel=1e-12)
+
+
+def test_the_scale_zone_corrects_for_the_number_of_grades():
+    from riskmodels.monitoring import backtest
+
+    scale = {"name": "t", "grades": [f"G{i}" for i in range(8)] + ["D"],
+             "upper_bounds": [0.0005, 0.001, 0.003, 0.01, 0.03, 0.06, 0.12, 0.3],
+             "floor": None, "midpoints": [0.0004, 0.0008, 0.002, 0.006, 0.02, 0.045, 0.09, 0.2, 1.0]}
+    pds = np.repeat([0.0004, 0.0008, 0.002, 0.006, 0.02, 0.045, 0.09, 0.2], 60)
+
+    def run(defaults, **options):
+        y = np.concatenate([np.r_[np.ones(d), np.zeros(60 - d)] for d in defaults])
+        return backtest(pds, y, scale, Thresholds(**options))
+
+    # one default among 60 obligors of PD 0.04 %: the Basel-convention traffic light reads red
+    # (P(X <= 1) > 99.9 %), though a correct PD gives one default or more 2.4 % of the time
+    one = run([1, 0, 0, 0, 1, 3, 5, 12])
+    assert one["grades"].loc["G0", "zone"] == "red"
+    assert one["grades"].loc["G0", "binomial_p"] == pytest.approx(1 - (1 - 0.0004) ** 60, rel=1e-9)
+    assert one["worst_grade"]["zone"] == "green" and one["worst_grade"]["grade"] == "G0"
+    # four defaults there (P ~ 5e-9) is red even at 0.001 / 8
+    four = run([4, 0, 0, 0, 1, 3, 5, 12])
+    assert four["worst_grade"]["zone"] == "red" and four["worst_grade"]["level_red"] == pytest.approx(0.001 / 8)
+    # between: p of two defaults is ~2.9e-4, red alone (< 0.001) but amber among eight grades (> 0.001 / 8)
+    two = run([2, 0, 0, 0, 1, 3, 5, 12])
+    assert 0.001 / 8 < two["worst_grade"]["p_value"] < 0.001
+    assert two["worst_grade"]["zone"] == "amber"
+    assert run([2, 0, 0, 0, 1, 3, 5, 12], multiple_testing="none")["worst_grade"]["zone"] == "red"
+
+
+def test_p_values_of_the_verdict_are_judged_together(bundle):
+    t = Thresholds()
+    assert t.zone("binomial_p", 0.004) == "red" and t.zone("binomial_p", 0.004, tests=3) == "amber"
+    assert Thresholds(multiple_testing="none").zone("binomial_p", 0.004, tests=3) == "red"
+    X, y = period(1500, 23)
+    r = monitor(bundle, X, pd.DataFrame({"id": X["id"], "default": y}), id_column="id")
+    judged = r.measures.loc[["portfolio binomial p", "Hosmer-Lemeshow p", "AUC drop p"], "detail"]
+    assert judged.str.endswith("judged at level / 3 (Bonferroni)").all()
+    with pytest.raises(ConfigError, match="multiple_testing"):
+        Thresholds(multiple_testing="holm-ish")
+    with pytest.raises(ConfigError, match="pair"):
+        Thresholds.from_dict({"psi": 0.1})
+
+
 # --------------------------------------------------------------------------- the drift scenario
-@pytest.fixture(scope="module")
-def portfolio_model():
-    from riskmodels.calibration import MasterScale
-    from riskmodels.models.logistic import LogisticScorecard
+def _drift_seeds():
+    """benchmarks/bench_monitoring.py's stability_over_seeds: the test runs a few seeds of the
+    function whose 30-seed rates the README reports."""
+    import importlib.util
+    from pathlib import Path
 
-    fy = rm.make_portfolio(n_firms=1500, n_years=5, random_state=5, payment_features=False).firm_years
-    features = ["debt_ratio", "current_ratio", "interest_cover", "roa", "management_quality"]
-    devset = fy[fy["year"] <= 2021]
-    model = LogisticScorecard(categorical=["management_quality"], selection=None, max_correlation=1.0,
-                              max_vif=None, master_scale=MasterScale.standard("enterprise10"))
-    model.fit(devset[features], devset["default"])
-    return model.to_bundle(reference=(devset[features], devset["default"].to_numpy())), features
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_monitoring.py"
+    spec = importlib.util.spec_from_file_location("bench_monitoring", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def test_make_portfolio_drift_scenario_is_flagged_and_the_stable_one_is_not(portfolio_model):
-    bundle, features = portfolio_model
-    stable = rm.make_portfolio(n_firms=1500, n_years=5, random_state=5, payment_features=False).firm_years
-    drifted = rm.make_portfolio(n_firms=1500, n_years=5, random_state=5, payment_features=False,
+def test_make_portfolio_drift_scenario_shifts_only_the_later_years():
+    stable = rm.make_portfolio(n_firms=800, n_years=5, random_state=5, payment_features=False).firm_years
+    drifted = rm.make_portfolio(n_firms=800, n_years=5, random_state=5, payment_features=False,
                                 drift_year=2023, drift_dd=0.6).firm_years
     # the years before the drift have the same defaults, true PDs and ratios (the qualitative
     # ratings are ranks over every year, so they move a little)
@@ -384,13 +488,14 @@ def test_make_portfolio_drift_scenario_is_flagged_and_the_stable_one_is_not(port
     pd.testing.assert_frame_equal(stable.loc[stable["year"] <= 2022, same], drifted.loc[drifted["year"] <= 2022, same])
     assert drifted.loc[drifted["year"] == 2023, "true_pd"].mean() > 2 * stable.loc[stable["year"] == 2023,
                                                                                     "true_pd"].mean()
-    reports = {}
-    for name, fy in (("stable", stable), ("drifted", drifted)):
-        cur = fy[fy["year"] == 2023]
-        reports[name] = monitor(bundle, cur[features + ["firm_id"]], cur[["firm_id", "default"]],
-                                id_column="firm_id", period="2023")
-    assert reports["stable"].status != "red", reports["stable"].summary()
-    assert reports["stable"].status_of("population") == "green"
-    assert reports["drifted"].status == "red", reports["drifted"].summary()
-    assert reports["drifted"].status_of("population") == "red"  # seen before any outcome matures
-    assert reports["drifted"].measures.loc["portfolio binomial p", "zone"] == "red"
+
+
+def test_drift_is_flagged_and_a_stable_year_is_not_over_seeds():
+    bench = _drift_seeds()
+    zones = bench.stability_over_seeds(range(4))
+    stable, drifted = zones[zones["scenario"] == "stable"], zones[zones["scenario"] == "drifted"]
+    assert (stable["status"] != "red").all(), stable.to_string()
+    assert (stable["population"] == "green").sum() >= 3
+    assert (drifted["status"] == "red").all() and (drifted["population"] == "red").all(), drifted.to_string()
+    rates = bench.alarm_rates(zones)
+    assert rates.loc["stable", "verdict"] == 0.0 and rates.loc["drifted", "verdict"] == 1.0
