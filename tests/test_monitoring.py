@@ -242,6 +242,26 @@ def test_bad_inputs_give_clear_errors(bundle):
         monitor(bundle, pd.concat([X.head(3), X.head(3)]), id_column="id")
     with pytest.raises(MonitoringError, match="id_column"):
         monitor(bundle, X, pd.DataFrame({"id": ["r15-1"], "default": [0]}))
+    late = pd.DataFrame({"id": ["r15-1", "r15-2", "r15-3"], "default": [0, 1, 0],
+                         "observation_date": ["2024-01-31", "2025-02-28", "2025-03-31"]})
+    with pytest.raises(MonitoringError, match="after the as-of date 2025-01-31") as info:
+        monitor(bundle, X, late, id_column="id", as_of="2025-01-31")
+    assert "r15-2" in str(info.value) and "r15-3" in str(info.value) and "observation_date" in str(info.value)
+    with pytest.raises(MonitoringError, match="column 'outcomes': has no rows"):
+        monitor(bundle, X, late.iloc[:0], id_column="id")
+
+
+def test_periods_out_of_order_and_an_empty_log_are_refused(bundle, tmp_path):
+    X, _ = period(40, 26)
+    scorer = scoring.Scorer(bundle)
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    scorer.score(X.iloc[:20], log=second, log_id="id")  # "second" is written first: earlier times
+    scorer.score(X.iloc[20:], log=first, log_id="id")
+    with pytest.raises(MonitoringError, match="previous period ends after the current one starts"):
+        monitor(bundle, second, previous=first)
+    (tmp_path / "empty.jsonl").write_text("")
+    with pytest.raises(MonitoringError, match="holds no decided record"):
+        monitor(bundle, tmp_path / "empty.jsonl")
 
 
 # --------------------------------------------------------------------------- decision log
@@ -313,6 +333,49 @@ def test_cli_score_log_and_monitor_exit_status(bundle, tmp_path):
     Xs.to_csv(tmp_path / "shifted.csv", index=False)
     assert main(["monitor", str(bundle_path), str(tmp_path / "shifted.csv")]) == 1
     assert main(["monitor", str(bundle_path), str(tmp_path / "nothing.csv")]) == 2
+
+
+def test_cli_monitor_config_yaml(bundle, tmp_path):
+    (tmp_path / "b.json").write_bytes(scoring.dumps_bundle(bundle))
+    X, y = period(600, 24)
+    X.to_csv(tmp_path / "current.csv", index=False)
+    pd.DataFrame({"id": X["id"], "default": y}).to_csv(tmp_path / "outcomes.csv", index=False)
+    config = tmp_path / "monitor.yaml"
+    config.write_text("model: b.json\ndata: current.csv\noutcomes: outcomes.csv\nid_column: id\n"
+                      "period: 2026-03\nas_of: 2026-06-30\nthresholds: {psi: [0.1, 0.25], hl_min_expected: 5}\n"
+                      "output: {folder: reports, html: false}\n")
+    assert main(["monitor", str(config)]) == 0  # paths relative to the config's folder
+    summary = json.loads((tmp_path / "reports" / "monitoring-2026-03.json").read_text())
+    direct = monitor(bundle, X, pd.DataFrame({"id": X["id"], "default": y}), id_column="id")
+    assert summary["period"] == "2026-03"
+    assert summary["measures"]["score PSI"]["value"] == pytest.approx(direct.stability["score_psi"], rel=1e-12)
+    assert not (tmp_path / "reports" / "monitoring-2026-03.html").exists()
+    # a red period exits 1, as the positional form does
+    Xs, _ = period(600, 25, shift=1.0)
+    Xs.to_csv(tmp_path / "shifted.csv", index=False)
+    (tmp_path / "red.yaml").write_text("model: b.json\ndata: shifted.csv\n")
+    assert main(["monitor", str(tmp_path / "red.yaml")]) == 1
+    # unknown keys, also among the thresholds and in a section, name the key
+    from riskmodels.monitoring.config import load_monitor_config
+
+    for text, key in (("model: b.json\ndata: current.csv\nouput: {folder: r}\n", "ouput"),
+                      ("model: b.json\ndata: current.csv\nthresholds: {psy: [0.1, 0.2]}\n", "thresholds.psy"),
+                      ("model: b.json\ndata: current.csv\nmlflow: {enable: true}\n", "mlflow.enable"),
+                      ("data: current.csv\n", "model")):
+        config.write_text(text)
+        with pytest.raises(ConfigError) as info:
+            load_monitor_config(config)
+        assert info.value.path == key, str(info.value)
+        assert main(["monitor", str(config)]) == 2
+    config.write_text("model: [unclosed\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_monitor_config(config)
+    config.write_text("model: b.json\ndata: current.csv\n")
+    with pytest.raises(ConfigError, match="--json given with a config file"):
+        from riskmodels.cli import build_parser
+
+        args = build_parser().parse_args(["monitor", str(config), "--json", "x.json"])
+        args.func(args)
 
 
 # --------------------------------------------------------------------------- migration and overrides

@@ -98,7 +98,7 @@ def parse_monitor_config(raw, base: str | Path = ".", source: str = "<monitor co
         cfg = MonitorConfig.model_validate(raw)
     except ValidationError as exc:
         errors = exc.errors()
-        text = "; ".join(f"{_location(e['loc']) or '<root>'}: {e['msg']}" for e in errors)
+        text = errors[0]["msg"] + "".join(f"; {_location(e['loc']) or '<root>'}: {e['msg']}" for e in errors[1:])
         raise ConfigError(text, path=_location(errors[0]["loc"]), source=source) from None
     try:
         Thresholds.from_dict(cfg.thresholds)
