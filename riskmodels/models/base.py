@@ -206,12 +206,10 @@ class ScorerModel(OwnHTMLRepr, ClassifierMixin, BaseEstimator):
         --------
         >>> import pandas as pd
         >>> from riskmodels.models.crosstab import CrossTabModel
-        >>> X = pd.DataFrame({"x": [0.0, 0.0, 1.0, 1.0] * 25})
-        >>> model = CrossTabModel(["x"], binning={"x": {"type": "numeric", "edges": [0.5], "missing_bin": 2}},
-        ...                       smoothing="none", min_cell_size=0).fit(X, np.tile([0, 1, 0, 0], 25))
-        >>> bundle = model.to_bundle()
-        >>> bundle["kind"], bundle["model"]["levels"][1]
-        ('crosstab', [0.5, 0.0, 0.25])
+        >>> model = CrossTabModel(binning={"x": {"type": "numeric", "edges": [0.5], "missing_bin": 2}}, min_cell_size=0)
+        >>> bundle = model.fit(pd.DataFrame({"x": [0.0, 1.0] * 50}), np.tile([1, 0, 0, 0], 25)).to_bundle()
+        >>> bundle["kind"], bundle["model"]["shape"], bundle["sha256"] == scoring.seal(bundle)["sha256"]
+        ('crosstab', [3], True)
         """
         self._check_fitted()
         content = self._content(master_scale)
@@ -282,11 +280,9 @@ class ScorerModel(OwnHTMLRepr, ClassifierMixin, BaseEstimator):
         --------
         >>> import pandas as pd
         >>> from riskmodels.models.crosstab import CrossTabModel
-        >>> X = pd.DataFrame({"x": [0.0, 0.0, 1.0, 1.0] * 25})
-        >>> y = np.tile([0, 1, 0, 0], 25)
-        >>> model = CrossTabModel(["x"], binning={"x": {"type": "numeric", "edges": [0.5], "missing_bin": 2}},
-        ...                       smoothing="none", min_cell_size=0).fit(X, y)
-        >>> model.predict(pd.DataFrame({"x": [0.0, 1.0]}), threshold=0.25).tolist()
+        >>> X, y = pd.DataFrame({"x": [0.0, 0.0, 1.0, 1.0] * 25}), np.tile([0, 1, 0, 0], 25)
+        >>> fixed = {"x": {"type": "numeric", "edges": [0.5], "missing_bin": 2}}
+        >>> CrossTabModel(binning=fixed, smoothing="none", min_cell_size=0).fit(X, y).predict(X.iloc[[0, 2]], threshold=0.25).tolist()
         [1, 0]
         """
         return (self.predict_proba(X)[:, 1] >= threshold).astype(int)

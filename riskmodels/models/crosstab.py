@@ -353,9 +353,8 @@ class CrossTabModel(ScorerModel):
         >>> rng = np.random.default_rng(0)
         >>> X = pd.DataFrame({"dpd": rng.integers(0, 90, 2000), "lev": rng.uniform(0, 1, 2000)})
         >>> y = (rng.uniform(size=2000) < 0.02 + X["dpd"] / 500).astype(int)
-        >>> model = CrossTabModel(["dpd", "lev"], max_bins=3).fit(X, y)
-        >>> model.grid_shape_, model.features_
-        ((4, 3), ['dpd', 'lev'])
+        >>> CrossTabModel(["dpd", "lev"], max_bins=3).fit(X, y).grid_shape_
+        (4, 3)
         """
         frame = as_frame(X)
         target = require_binary_target(y, "target")
@@ -502,8 +501,7 @@ class CrossTabModel(ScorerModel):
         >>> rng = np.random.default_rng(0)
         >>> X = pd.DataFrame({"dpd": rng.integers(0, 90, 2000), "lev": rng.uniform(0, 1, 2000)})
         >>> y = (rng.uniform(size=2000) < 0.02 + X["dpd"] / 500).astype(int)
-        >>> model = CrossTabModel(["dpd", "lev"], max_bins=3).fit(X, y)
-        >>> [t.title for t in model.summary().tables]
+        >>> [t.title for t in CrossTabModel(["dpd", "lev"], max_bins=3).fit(X, y).summary().tables]
         [None, 'Factors', 'Tests of independence (factor bins x default)', 'Cells with records']
         """
         self._check_fitted()

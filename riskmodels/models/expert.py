@@ -105,14 +105,13 @@ class ExpertScorecardModel(ScorerModel):
 
         Examples
         --------
-        >>> import pandas as pd
         >>> rec = {"discharge_compliance": 96.0, "facilities_running": 100.0, "violations": 0,
         ...        "fee_paid_share": 100.0, "fee_on_time": "on_time", "impact_assessment": "done_accepted",
         ...        "other_points": 35.0}
         >>> X = pd.DataFrame([rec, {**rec, "violations": 1}, rec, {**rec, "other_points": 9.0}])
         >>> model = ExpertScorecardModel("environmental").fit(X, [0, 1, 0, 1])
-        >>> model.calibration_steps_[0]["method"], model.n_features_in_
-        ('logistic', 7)
+        >>> model.calibration_steps_[0]["method"], model.policy_grade(X).tolist(), len(model.scale_grade(X))
+        ('logistic', ['A', 'A', 'A', 'C'], 4)
         """
         self._check_params()
         card = self._card()
@@ -183,19 +182,7 @@ class ExpertScorecardModel(ScorerModel):
     # ---- expert views
     def score_frame(self, X, master_scale=None) -> dict:
         """Kernel outputs for ``X``: pd, score, grade (the card's), policy_grade, scale_grade,
-        raw, contributions, reason names.
-
-        Examples
-        --------
-        >>> import pandas as pd
-        >>> rec = {"discharge_compliance": 96.0, "facilities_running": 100.0, "violations": 0,
-        ...        "fee_paid_share": 100.0, "fee_on_time": "on_time", "impact_assessment": "done_accepted",
-        ...        "other_points": 35.0}
-        >>> X = pd.DataFrame([rec, {**rec, "violations": 1}, rec, {**rec, "other_points": 9.0}])
-        >>> model = ExpertScorecardModel("environmental").fit(X, [0, 1, 0, 1])
-        >>> model.score_frame(X)["policy_grade"].tolist()
-        ['A', 'A', 'A', 'C']
-        """
+        raw, contributions, reason names."""
         self._check_fitted()
         frame = as_frame(X)
         self.card_.check_history(frame)
@@ -203,35 +190,11 @@ class ExpertScorecardModel(ScorerModel):
         return super().score_frame(frame, master_scale)
 
     def policy_grade(self, X) -> np.ndarray:
-        """The card's grade of each record (the policy grade; same as :meth:`grade`).
-
-        Examples
-        --------
-        >>> import pandas as pd
-        >>> rec = {"discharge_compliance": 96.0, "facilities_running": 100.0, "violations": 0,
-        ...        "fee_paid_share": 100.0, "fee_on_time": "on_time", "impact_assessment": "done_accepted",
-        ...        "other_points": 35.0}
-        >>> X = pd.DataFrame([rec, {**rec, "violations": 1}, rec, {**rec, "other_points": 9.0}])
-        >>> model = ExpertScorecardModel("environmental").fit(X, [0, 1, 0, 1])
-        >>> model.policy_grade(X).tolist()
-        ['A', 'A', 'A', 'C']
-        """
+        """The card's grade of each record (the policy grade; same as :meth:`grade`)."""
         return self.score_frame(X)["policy_grade"]
 
     def scale_grade(self, X, master_scale=None) -> np.ndarray:
-        """The master-scale grade of each record's calibrated PD (reported beside the card's).
-
-        Examples
-        --------
-        >>> import pandas as pd
-        >>> rec = {"discharge_compliance": 96.0, "facilities_running": 100.0, "violations": 0,
-        ...        "fee_paid_share": 100.0, "fee_on_time": "on_time", "impact_assessment": "done_accepted",
-        ...        "other_points": 35.0}
-        >>> X = pd.DataFrame([rec, {**rec, "violations": 1}, rec, {**rec, "other_points": 9.0}])
-        >>> model = ExpertScorecardModel("environmental").fit(X, [0, 1, 0, 1])
-        >>> len(model.scale_grade(X))
-        4
-        """
+        """The master-scale grade of each record's calibrated PD (reported beside the card's)."""
         return self.score_frame(X, master_scale)["scale_grade"]
 
     def grade_table(self, X, y, master_scale=None):
@@ -285,19 +248,7 @@ class ExpertScorecardModel(ScorerModel):
         return self.card_.score(as_frame(X)).limit
 
     def score_card(self, X) -> ScoreResult:
-        """The expert view of ``X``: points per indicator and aspect, grades before/after caps.
-
-        Examples
-        --------
-        >>> import pandas as pd
-        >>> rec = {"discharge_compliance": 96.0, "facilities_running": 100.0, "violations": 0,
-        ...        "fee_paid_share": 100.0, "fee_on_time": "on_time", "impact_assessment": "done_accepted",
-        ...        "other_points": 35.0}
-        >>> X = pd.DataFrame([rec, {**rec, "violations": 1}, rec, {**rec, "other_points": 9.0}])
-        >>> model = ExpertScorecardModel("environmental").fit(X, [0, 1, 0, 1])
-        >>> model.score_card(X).score.tolist()
-        [95.0, 90.0, 95.0, 69.0]
-        """
+        """The expert view of ``X``: points per indicator and aspect, grades before/after caps."""
         self._check_fitted()
         return self.card_.score(as_frame(X))
 

@@ -185,8 +185,7 @@ class ValidationReport:
         >>> rng = np.random.default_rng(0)
         >>> pd_ = rng.beta(1, 30, 5000)
         >>> y = (rng.uniform(size=5000) < pd_).astype(int)
-        >>> report = ValidationReport(y, pd_, name="demo")
-        >>> sorted(report.tables())
+        >>> sorted(ValidationReport(y, pd_, name="demo").tables())
         ['calibration', 'discrimination', 'grades', 'stability']
         """
         out = {
@@ -207,8 +206,7 @@ class ValidationReport:
         >>> rng = np.random.default_rng(0)
         >>> pd_ = rng.beta(1, 30, 5000)
         >>> y = (rng.uniform(size=5000) < pd_).astype(int)
-        >>> report = ValidationReport(y, pd_, name="demo")
-        >>> m = report.metrics()
+        >>> m = ValidationReport(y, pd_, name="demo").metrics()
         >>> bool(0.5 < m["auc"] < 1), "brier" in m
         (True, True)
         """
@@ -332,10 +330,9 @@ class ValidationReport:
         >>> rng = np.random.default_rng(0)
         >>> pd_ = rng.beta(1, 30, 5000)
         >>> y = (rng.uniform(size=5000) < pd_).astype(int)
-        >>> report = ValidationReport(y, pd_, name="demo")
         >>> import matplotlib
         >>> matplotlib.use("Agg")
-        >>> sorted(report.to_tracking())
+        >>> sorted(ValidationReport(y, pd_, name="demo").to_tracking())
         ['figures', 'metrics', 'tables']
         """
         return {"metrics": self.metrics(), "tables": self.tables(), "figures": self.figures()}
@@ -348,8 +345,7 @@ class ValidationReport:
         >>> rng = np.random.default_rng(0)
         >>> pd_ = rng.beta(1, 30, 5000)
         >>> y = (rng.uniform(size=5000) < pd_).astype(int)
-        >>> report = ValidationReport(y, pd_, name="demo")
-        >>> report.summary().title
+        >>> ValidationReport(y, pd_, name="demo").summary().title
         'Validation report — demo (5000 obligors, 169 defaults)'
         """
         out = Summary(f"Validation report — {self.name} ({len(self.y)} obligors, {int(self.y.sum())} defaults)")

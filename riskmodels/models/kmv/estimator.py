@@ -220,8 +220,7 @@ class KMVModel(ScorerModel):
         >>> X = pd.DataFrame({"equity_value": [3.0, 8.0, 1.0, np.nan], "equity_vol": [0.8, 0.3, 0.9, np.nan],
         ...     "short_term_debt": [6.0, 2.0, 6.0, 5.0], "long_term_debt": [8.0, 4.0, 6.0, 4.0],
         ...     "rate": 0.05, "total_assets": [14.0, 14.0, 9.0, 12.0], "industry": ["a", "a", "a", "a"]})
-        >>> model = KMVModel(pd_map="normal", min_peers=1).fit(X, [0, 0, 1, 0])
-        >>> model.training_metadata_["status_counts"]
+        >>> KMVModel(pd_map="normal", min_peers=1).fit(X, [0, 0, 1, 0]).training_metadata_["status_counts"]
         {'converged': 3, 'proxy': 1}
         """
         self._check_params()
@@ -341,8 +340,7 @@ class KMVModel(ScorerModel):
         >>> X = pd.DataFrame({"equity_value": [3.0, 8.0, 1.0, np.nan], "equity_vol": [0.8, 0.3, 0.9, np.nan],
         ...     "short_term_debt": [6.0, 2.0, 6.0, 5.0], "long_term_debt": [8.0, 4.0, 6.0, 4.0],
         ...     "rate": 0.05, "total_assets": [14.0, 14.0, 9.0, 12.0], "industry": ["a", "a", "a", "a"]})
-        >>> model = KMVModel(pd_map="normal", min_peers=1).fit(X, [0, 0, 1, 0])
-        >>> sorted(model.score_frame(X))[:3]
+        >>> sorted(KMVModel(pd_map="normal", min_peers=1).fit(X, [0, 0, 1, 0]).score_frame(X))[:3]
         ['contributions', 'extra', 'grade']
         """
         return super().score_frame(self.market_inputs(X), master_scale)
@@ -359,8 +357,7 @@ class KMVModel(ScorerModel):
         >>> X = pd.DataFrame({"equity_value": [3.0, 8.0, 1.0, np.nan], "equity_vol": [0.8, 0.3, 0.9, np.nan],
         ...     "short_term_debt": [6.0, 2.0, 6.0, 5.0], "long_term_debt": [8.0, 4.0, 6.0, 4.0],
         ...     "rate": 0.05, "total_assets": [14.0, 14.0, 9.0, 12.0], "industry": ["a", "a", "a", "a"]})
-        >>> model = KMVModel(pd_map="normal", min_peers=1).fit(X, [0, 0, 1, 0])
-        >>> model.dd_frame(X)[["dd", "source"]].round(3).values.tolist()
+        >>> KMVModel(pd_map="normal", min_peers=1).fit(X, [0, 0, 1, 0]).dd_frame(X)[["dd", "source"]].round(3).values.tolist()
         [[1.141, 'market'], [5.467, 'market'], [0.781, 'market'], [2.795, 'proxy']]
         """
         out = self.score_frame(X)
@@ -382,8 +379,7 @@ class KMVModel(ScorerModel):
         >>> X = pd.DataFrame({"equity_value": [3.0, 8.0, 1.0, np.nan], "equity_vol": [0.8, 0.3, 0.9, np.nan],
         ...     "short_term_debt": [6.0, 2.0, 6.0, 5.0], "long_term_debt": [8.0, 4.0, 6.0, 4.0],
         ...     "rate": 0.05, "total_assets": [14.0, 14.0, 9.0, 12.0], "industry": ["a", "a", "a", "a"]})
-        >>> model = KMVModel(pd_map="normal", min_peers=1).fit(X, [0, 0, 1, 0])
-        >>> model.sensitivities(X).columns.tolist()[:4]
+        >>> KMVModel(pd_map="normal", min_peers=1).fit(X, [0, 0, 1, 0]).sensitivities(X).columns.tolist()[:4]
         ['dd', 'pd', 'leverage', 'dpd_dleverage']
         """
         table = self.dd_frame(X)
@@ -466,8 +462,7 @@ class KMVModel(ScorerModel):
         >>> X = pd.DataFrame({"equity_value": [3.0, 8.0, 1.0, np.nan], "equity_vol": [0.8, 0.3, 0.9, np.nan],
         ...     "short_term_debt": [6.0, 2.0, 6.0, 5.0], "long_term_debt": [8.0, 4.0, 6.0, 4.0],
         ...     "rate": 0.05, "total_assets": [14.0, 14.0, 9.0, 12.0], "industry": ["a", "a", "a", "a"]})
-        >>> model = KMVModel(pd_map="normal", min_peers=1).fit(X, [0, 0, 1, 0])
-        >>> model.plot(X, [0, 0, 1, 0]).get_xlabel()
+        >>> KMVModel(pd_map="normal", min_peers=1).fit(X, [0, 0, 1, 0]).plot(X, [0, 0, 1, 0]).get_xlabel()
         'distance to default'
         """
         return plot_dd_by_outcome(self.dd_frame(X)["dd"].to_numpy(), require_binary_target(y, "y"), ax=ax)
