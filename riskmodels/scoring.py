@@ -1084,9 +1084,10 @@ def _rule_plan(rules: list) -> list:
         if policy == "impute":
             fill = float(rule["fill"]) if numeric else str(rule["fill"])
         allowed = rule.get("categories")
-        plan.append((rule["name"], numeric, policy in ("allow", "impute"), policy == "allow",
-                     rule.get("required", True), fill, rule.get("min"), rule.get("max"),
-                     None if allowed is None else frozenset(allowed)))
+        lo, hi = rule.get("min"), rule.get("max")
+        plan.append((rule["name"], numeric and lo is None and hi is None,
+                     (numeric, policy in ("allow", "impute"), policy == "allow", rule.get("required", True),
+                      fill, lo, hi, None if allowed is None else frozenset(allowed))))
     return plan
 
 
@@ -1102,8 +1103,12 @@ def _record_values(plan: list, record: dict) -> dict | None:
     a batch.
     """
     out = {}
-    for name, numeric, may_miss, allow, required, fill, lo, hi, allowed in plan:
+    for name, unbounded, rule in plan:
         v = record.get(name)
+        if unbounded and type(v) is float and v - v == 0.0:  # a finite float: the usual case
+            out[name] = v
+            continue
+        numeric, may_miss, allow, required, fill, lo, hi, allowed = rule
         if v is None or (type(v) is float and v != v):
             if not may_miss or (required and name not in record):
                 return None
@@ -1562,7 +1567,7 @@ def _kernel_logistic(model: dict, cols: dict, n: int) -> dict:
     features = model["features"]
     eta = np.full(n, float(model["intercept"]))
     points = np.full(n, float(model.get("base_points", 0.0)))
-    lost = np.empty((n, len(features)))
+    lost = np.empty((n, len(features)), order="F")  # feature by feature: contiguous columns
     for j, feature in enumerate(features):
         idx = bin_index(feature["binning"], cols[feature["name"]])
         if (idx < 0).any():
@@ -2259,6 +2264,14 @@ def _interp_one(x: float, xp: list, fp: list) -> float:
     return out
 
 
+def _expit_one(z: float) -> float:
+    """:func:`expit` of one value: the same operations, numpy's exp."""
+    if -z <= 709.0:  # exp cannot overflow: no floating-point state to guard
+        return 1.0 / (float(np.exp(-z)) + 1.0)
+    with np.errstate(over="ignore"):
+        return 1.0 / (float(np.exp(-z)) + 1.0)
+
+
 def _top_k(lost: list, names: list, k: int) -> list:
     """:func:`top_reasons` of one record: NaN and -inf count as the smallest loss, ties in order."""
     keys = [c if c >= _FLOAT_MIN else _FLOAT_MIN for c in lost]
@@ -2305,6 +2318,13 @@ class _OneRecord:
                                     thresholds=[float(v) for v in ind.get("thresholds", [])],
                                     values=[float(v) for v in ind.get("values", [])])
                                for ind in model["indicators"]]
+            self.plan = [(ind["kind"], ind["inputs"][0] if len(ind["inputs"]) == 1 else None, ind,
+                          ind["inputs"][-1] if ind.get("missing_points") is not None else None,
+                          None if ind.get("missing_points") is None else float(ind["missing_points"]))
+                         for ind in self.indicators]
+            self.caps = [(cap["indicator"], cap["input"], cap["op"], cap["grade"],
+                          dict.fromkeys(cap["value"], True) if cap["op"] == "in" else cap["value"])
+                         for cap in model["caps"]]
             self.names = [ind["name"] for ind in model["indicators"]]
             self.max_points = [float(ind["max_points"]) for ind in model["indicators"]]
             lower = [float(b) for b in model["lower_bounds"]]
@@ -2333,7 +2353,7 @@ class _OneRecord:
                 eta += eta_table[b]
                 points += point_table[b]
                 lost.append(lost_table[b])
-            raw, score, reasons = expit(np.array([eta])), points, _top_k(lost, self.names, n_reasons)
+            raw, score, reasons = _expit_one(eta), points, _top_k(lost, self.names, n_reasons)
         else:
             raw, flat = self.levels[0][0], 0
             for level, (name, plan, size) in enumerate(self.factors, 1):
@@ -2342,29 +2362,47 @@ class _OneRecord:
                     break  # a record uses the deepest level whose factors all have a bin
                 flat = flat * size + b
                 raw = self.levels[level][flat]
-            raw = np.array([raw])
         pd_ = self._pd(raw)
         if pd_ is None:
             return None
         return {"pd": pd_, "score": score, "grade": self._scale_grade(pd_), "reasons": reasons,
                 "limit": None}
 
-    def _pd(self, raw: np.ndarray) -> float | None:
-        """The calibration steps (through numpy, as in a batch); None for an invalid PD."""
-        pd_ = float(apply_calibration(self.steps, raw)[0]) if self.steps else float(raw[0])
-        return pd_ if 0.0 <= pd_ <= 1.0 else None
+    def _pd(self, raw: float) -> float | None:
+        """:func:`apply_calibration` of one value; None for an invalid PD.
+
+        The arithmetic is Python's (the same IEEE operations); exp, log and log1p are
+        numpy's, as in a batch (numpy's own vectorised versions may differ from libm's in
+        the last bit).
+        """
+        out = raw
+        for step in self.steps:
+            method = step["method"]
+            if method == "interp":
+                out = _interp_one(out, [float(v) for v in step["x"]], [float(v) for v in step["y"]])
+            elif method == "logistic":
+                out = _expit_one(step["a"] * out + step["b"])
+            elif method == "logit_shift":
+                with np.errstate(divide="ignore"):
+                    out = _expit_one(float(np.log(out)) - float(np.log1p(-out)) + step["delta"])
+            else:
+                raise BundleError(f"unknown calibration method {method!r}")
+        return out if 0.0 <= out <= 1.0 else None
 
     def _scale_grade(self, pd_: float) -> str:
         p = max(pd_, self.floor) if self.floor is not None else pd_
         return self.grades[min(bisect.bisect_right(self.bounds, p), len(self.grades) - 1)]
 
-    def _indicator_value(self, ind: dict, values: dict):
-        """:func:`_expert_value` of one record."""
+    @staticmethod
+    def _indicator_value(ind: dict, values: dict):
+        """:func:`_expert_value` of one record with several inputs (years)."""
         inputs = ind["inputs"]
-        if ind["kind"] == "categorical" or len(inputs) == 1:
+        if ind["kind"] == "categorical":
             return values[inputs[0]]
         xs = [values[name] for name in inputs]
-        full = sum(w * x for w, x in zip(ind["weights"], xs, strict=True))
+        full = 0  # as sum(): an int start, then each weighted year in order
+        for w, x in zip(ind["weights"], xs, strict=True):
+            full = full + w * x
         if full == full:
             return full
         acc = wsum = 0.0
@@ -2380,9 +2418,8 @@ class _OneRecord:
         """:func:`_kernel_expert`, then the steps of :meth:`Scorer._score_prepared`, for one record."""
         model = self.model
         shown, points = [], []
-        for ind in self.indicators:
-            kind, inputs = ind["kind"], ind["inputs"]
-            value = values[inputs[0]] if len(inputs) == 1 else self._indicator_value(ind, values)
+        for kind, single, ind, last, missing_points in self.plan:
+            value = values[single] if single is not None else self._indicator_value(ind, values)
             shown.append(value)
             if kind == "interp":
                 got = _interp_one(value, ind["x"], ind["y"])
@@ -2390,10 +2427,10 @@ class _OneRecord:
                 got = math.nan if value != value else ind["values"][bisect.bisect_right(ind["thresholds"], value)]
             else:
                 got = float(ind["table"].get(value, math.nan))
-            if ind.get("missing_points") is not None:
-                current = values[inputs[-1]]
+            if last is not None:
+                current = values[last]
                 if (current is None) if kind == "categorical" else (current != current):
-                    got = float(ind["missing_points"])
+                    got = missing_points
             points.append(got)
         total = 0.0
         for got in points:
@@ -2406,22 +2443,21 @@ class _OneRecord:
             return None  # no score: the checked path reports the record
         total = min(max(total, 0.0), float(model["max_total"]))
         grade = min(bisect.bisect_left(self.negated_lower, -total), len(self.negated_lower) - 1)
-        for cap in model["caps"]:
-            j = cap["indicator"]
-            source = shown[j] if j is not None else values[cap["input"]]
-            if cap["op"] == "in":
-                hit = dict.fromkeys(cap["value"], True).get(source, False)
+        for j, field, op, capped, value in self.caps:
+            source = shown[j] if j is not None else values[field]
+            if op == "in":
+                hit = value.get(source, False)
             else:
-                hit = _CAP_TESTS[cap["op"]](float(source), cap["value"])
+                hit = _CAP_TESTS[op](float(source), value)
             if hit:
-                grade = max(grade, cap["grade"])
+                grade = max(grade, capped)
         limit_basis = _np_min(total, self.ceiling[min(grade, len(self.ceiling) - 1)])
         default = model.get("default")
         if default:
             flag = values[default["input"]]
             if (0.0 if flag != flag else flag) != 0:
                 grade = default["grade"]
-        pd_ = self._pd(np.array([total]))
+        pd_ = self._pd(total)
         if pd_ is None:
             return None
         policy = self.card_grades[grade]

@@ -101,19 +101,6 @@ def test_spark_equals_local_scorer_for_every_kind(fitted):
 
 
 # --------------------------------------------------------------------------- one record
-def _first(result: dict) -> dict:
-    """The first record of a batch result as the single-record form (plain Python values)."""
-    out = {}
-    for key, value in result.items():
-        if key == "errors" or value is None:
-            out[key] = value
-        elif key == "reasons":
-            out[key] = value[0].tolist()
-        else:
-            out[key] = value[0].item() if isinstance(value[0], np.generic) else value[0]
-    return out
-
-
 def _same_bits(a, b) -> bool:
     if isinstance(a, float) and isinstance(b, float):
         return np.float64(a).tobytes() == np.float64(b).tobytes()
@@ -180,7 +167,7 @@ def test_one_record_fast_path_equals_the_batch_path_bit_for_bit(fitted, kind):
             fast += values is not None and scorer._one(values, scorer.n_reasons) is not None
             for mode in ("raise", "report"):
                 single = _outcome(lambda: scorer.score(record, on_error=mode))
-                batch = _outcome(lambda: _first(scorer.score([record], on_error=mode)))
+                batch = _outcome(lambda: scoring._single(scorer.score([record], on_error=mode)))
                 assert single[0] == batch[0], (record, single, batch)
                 if single[0] != "scored":
                     assert single[1] == batch[1]  # the same error, word for word
