@@ -55,6 +55,13 @@ def test_psi_and_csi_known_answers():
     # counts (177, 262, 285, 158, 88, 25, 6) -> PSI 0.0677
     grades = psi_of_counts([253, 302, 204, 134, 72, 26, 8], [177, 262, 285, 158, 88, 25, 6], list("ABCDEFG"))
     assert round(float(grades["psi"].sum()), 4) == 0.0677
+    # ... and its critical value 0.0252 at 5 % and p-value 7.2e-06 from the chi-square law of
+    # PSI / (1/n + 1/m) with B - 1 degrees of freedom (Yurdakul & Naranjo 2020, J. Risk Model
+    # Validation 14(4)), as the same example reports them
+    from riskmodels.monitoring.population import psi_critical_value, psi_p_value
+
+    assert round(psi_critical_value(999, 1001, 7, 0.05), 4) == 0.0252
+    assert float(f"{psi_p_value(float(grades['psi'].sum()), 999, 1001, 7):.2g}") == 7.2e-06
     # PSI is the symmetrised Kullback-Leibler divergence sum (a - e) ln(a / e) (Yurdakul & Naranjo
     # 2020, J. Risk Model Validation 14(4), eq. 1): expected (0.10, 0.20, 0.40, 0.20, 0.10) vs actual
     # (0.15, 0.25, 0.30, 0.20, 0.10) gives 0.05 ln 1.5 + 0.05 ln 1.25 - 0.10 ln 0.75 = 0.0601986, and
@@ -125,6 +132,25 @@ def test_per_grade_tests_are_the_validation_ones():
     assert round(bt["hosmer_lemeshow"]["p_value"], 6) == 0.913463 and bt["hosmer_lemeshow"]["df"] == 3
     assert g["zone"].tolist() == ["green", "green", "green"]
     assert "auc" in bt and 0.5 < bt["auc"]["auc"] < 0.7
+
+
+def test_known_answers_of_the_meliora_documentation():
+    # meliora's documented examples (github.com/at621/meliora, docs/binomial_test.md,
+    # docs/hosmer_test.md, docs/population_stability_index.md): grade A (PD 0.2) and grade B
+    # (PD 0.6), four obligors and two defaults each -> binomial P(X >= D) 0.1808 and 0.8208,
+    # fixed-PD Hosmer test (df = K = 2) p = exp(-(2.25 + 1/6) / 2); shares (0.75, 0.25) ->
+    # (0.25, 0.75) -> PSI = ln 3
+    from riskmodels.monitoring import backtest
+
+    scale = {"name": "t", "grades": ["A", "B", "D"], "upper_bounds": [0.3, 0.9], "floor": None,
+             "midpoints": [0.2, 0.6, 1.0]}
+    pds, y = np.repeat([0.2, 0.6], 4), np.array([0, 0, 1, 1] * 2)
+    by_grade = backtest(pds, y, scale, Thresholds(hl_min_expected=0))
+    assert by_grade["grades"]["binomial_p"].round(4).tolist() == [0.1808, 0.8208]
+    assert by_grade["hosmer_lemeshow"]["p_value"] == pytest.approx(np.exp(-(2.25 + 1 / 6) / 2), rel=1e-12)
+    # with the default pooling the two grades (3.2 expected defaults together) are one group
+    assert backtest(pds, y, scale, Thresholds())["hosmer_lemeshow"]["df"] == 1
+    assert float(psi_of_counts([3, 1], [1, 3], ["A", "B"])["psi"].sum()) == pytest.approx(np.log(3), rel=1e-12)
 
 
 def test_traffic_light_zones_by_grade():

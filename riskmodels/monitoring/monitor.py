@@ -279,7 +279,7 @@ def _measures(stab, bt, mig, ovr, t: Thresholds) -> pd.DataFrame:
                       "detail": detail + (judged if measure in _P_VALUE_MEASURES else "")}
 
     add("score PSI", stab["score_psi"], "psi", f"{stab['score_field']}, top bin "
-        f"{stab['score_table']['psi'].idxmax()}")
+        f"{stab['score_table']['psi'].idxmax()}; sampling p {stab['score_psi_p']:.3g} (Yurdakul-Naranjo)")
     add("grade PSI", stab["grade_psi"], "grade_psi")
     chars = stab["characteristics"]
     if len(chars):

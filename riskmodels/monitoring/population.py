@@ -41,6 +41,40 @@ def psi_of_counts(expected, actual, labels, eps: float = 1e-4) -> pd.DataFrame:
     return table
 
 
+def psi_p_value(psi: float, n_expected: int, n_actual: int, bins: int) -> float:
+    """Sampling p-value of a PSI when both samples come from one population.
+
+    Under no shift, PSI / (1/n + 1/m) is approximately χ² with B − 1 degrees of freedom
+    (Yurdakul & Naranjo 2020, "Statistical properties of the population stability index",
+    J. Risk Model Validation 14(4)): the 0.10 / 0.25 rules of thumb ignore the sample sizes,
+    this does not. Reported beside the PSI zones (it does not set them: with a million
+    records every PSI is "significant").
+
+    Examples
+    --------
+    >>> round(psi_p_value(0.0677, 999, 1001, 7), 7)
+    7.2e-06
+    """
+    from scipy import stats
+
+    scale = 1.0 / n_expected + 1.0 / n_actual
+    return float(stats.chi2.sf(psi / scale, max(int(bins) - 1, 1)))
+
+
+def psi_critical_value(n_expected: int, n_actual: int, bins: int, alpha: float = 0.05) -> float:
+    """The PSI a stable population exceeds with probability ``alpha`` (Yurdakul & Naranjo 2020):
+    (1/n + 1/m) · χ²_{B−1, 1−alpha}.
+
+    Examples
+    --------
+    >>> round(psi_critical_value(999, 1001, 7), 4)
+    0.0252
+    """
+    from scipy import stats
+
+    return float((1.0 / n_expected + 1.0 / n_actual) * stats.chi2.isf(alpha, max(int(bins) - 1, 1)))
+
+
 def population_stability(reference: dict, result: dict, columns: dict, thresholds) -> dict:
     """Stability measures of one period.
 
@@ -54,7 +88,7 @@ def population_stability(reference: dict, result: dict, columns: dict, threshold
     Returns
     -------
     dict
-        score_psi, score_table, grade_psi, grade_table, characteristics (one row
+        score_psi, score_table, score_psi_p (:func:`psi_p_value`), grade_psi, grade_table, characteristics (one row
         per input: csi, missing and unknown rates, zones), csi_tables (bin
         contributions per input), mean_pd, mean_pd_reference, mean_pd_change.
     """
@@ -90,7 +124,10 @@ def population_stability(reference: dict, result: dict, columns: dict, threshold
     mean_pd = float(np.nanmean(result["pd"]))
     ref_pd = float(reference["mean_pd"])
     change = mean_pd / ref_pd - 1.0 if ref_pd > 0 else np.inf
-    return {"score_field": sref["field"], "score_psi": float(score_table["psi"].sum()), "score_table": score_table,
+    score_psi = float(score_table["psi"].sum())
+    n_ref, n_now = int(score_table["expected_n"].sum()), int(score_table["actual_n"].sum())
+    return {"score_field": sref["field"], "score_psi": score_psi, "score_table": score_table,
+            "score_psi_p": psi_p_value(score_psi, n_ref, n_now, len(score_table)),
             "grade_psi": float(grade_table["psi"].sum()), "grade_table": grade_table,
             "characteristics": chars.sort_values("csi", ascending=False), "csi_tables": tables,
             "mean_pd": mean_pd, "mean_pd_reference": ref_pd, "mean_pd_change": float(change)}
