@@ -7,9 +7,6 @@ coefficients and p-values to 1e-8). The references are the local
 BinningProcess / LogisticScorecard and statsmodels' Logit.
 """
 
-import os
-import sys
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -18,26 +15,22 @@ import statsmodels.api as sm
 import riskmodels.spark as rs
 from riskmodels import scoring
 from riskmodels.binning import BinningProcess
+from riskmodels.binning.optimizer import SHAPES
 from riskmodels.binning.prebinning import quantile_splits
 from riskmodels.data.loaders import load_german
 from riskmodels.errors import DataValidationError
 from riskmodels.models.logistic import LogisticScorecard
+from riskmodels.models.stepwise import collapse_rows
 from riskmodels.spark.binning import exact_order_statistics, fit_binning
+from riskmodels.spark.grouped import as_bins, group_bins, woe_rows
 from riskmodels.spark.irls import fit_logit
+from riskmodels.spark.session import local_session
 from riskmodels.spark.woe import woe_frame
 
 
 @pytest.fixture(scope="module")
 def spark():
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    from pyspark.sql import SparkSession
-
-    session = (SparkSession.builder.master("local[2]").appName("riskmodels-spark-fit-tests")
-               .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
-               .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-               .config("spark.sql.shuffle.partitions", "2").getOrCreate())
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
+    return local_session(2)
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +112,7 @@ def test_woe_columns_equal_local_transform(spark, mixed):
 def test_distributed_irls_equals_statsmodels(spark, mixed):
     frame = mixed.assign(a=mixed["a"].fillna(0.0), u=(mixed["cat"] == "u").astype(float))
     cols = ["a", "few", "u"]
-    fit = fit_logit(spark.createDataFrame(frame[cols + ["default"]]), cols, "default", collect_below=0)
+    fit = fit_logit(spark.createDataFrame(frame[cols + ["default"]]), cols, "default")
     ref = sm.Logit(frame["default"].astype(float), sm.add_constant(frame[cols])).fit(disp=0, method="newton")
     for attr in ("params", "bse", "pvalues", "tvalues"):
         np.testing.assert_allclose(getattr(fit, attr).to_numpy(), getattr(ref, attr).to_numpy(), rtol=0, atol=1e-8)
@@ -148,16 +141,55 @@ def test_scorecard_on_german_equals_local_fit(spark):
     local = LogisticScorecard(max_features=6).fit(X, german["default"])
     remote = rs.fit(LogisticScorecard(max_features=6), spark.createDataFrame(german), target="default")
     _same_scorecard(remote, local, X)
-    assert "Logit (distributed IRLS" in remote.summary()
+    assert "Logit (IRLS on rows grouped in Spark)" in remote.summary()
+    # a fixed number of passes: totals, quantile brackets, bracket histogram, values inside, pre-bin
+    # counts, distinct values of the few-valued columns, the one group-by
+    labels = [label for label, _ in remote.spark_fit_["passes"]]
+    assert labels.count("group by the tuple of bin indices") == 1 and len(labels) <= 8, labels
 
 
-def test_selection_with_every_pass_in_spark_equals_local(spark, mixed):
+def test_forward_selection_equals_local(spark, mixed):
     X = mixed.drop(columns="default")
     params = dict(features=["a", "cat", "ties"], selection="forward", criterion="aic", special_codes=[-1.0])
     local = LogisticScorecard(**params).fit(X, mixed["default"])
-    remote = rs.fit(LogisticScorecard(**params), spark.createDataFrame(mixed), collect_below=0)
-    assert remote.spark_fit_["final_fit_passes"] > 2  # the reported fit: IRLS passes run in Spark
+    remote = rs.fit(LogisticScorecard(**params), spark.createDataFrame(mixed))
     _same_scorecard(remote, local, X)
+    assert remote.spark_fit_["grouped_rows"] < len(mixed) / 10  # bounded by bin combinations, not rows
+
+
+def test_sign_rescue_regroups_by_prebins_and_equals_local(spark):
+    """A near-copy of the risk driver gets a wrong-signed coefficient: rescue tried, then dropped, in both fits."""
+    rng = np.random.default_rng(1)
+    n = 3000
+    a = rng.normal(size=n)
+    f = pd.DataFrame({"a": a, "b": a + 0.3 * rng.normal(size=n), "c": rng.uniform(-3, 3, n)})
+    f["default"] = (rng.random(n) < 1 / (1 + np.exp(1.5 - a - 0.4 * f["c"] ** 2))).astype(int)
+    X = f.drop(columns="default")
+    params = dict(max_vif=None, max_correlation=1.0, selection=None)
+    local = LogisticScorecard(**params).fit(X, f["default"])
+    remote = rs.fit(LogisticScorecard(**params), spark.createDataFrame(f))
+    _same_scorecard(remote, local, X)
+    assert remote.selection_log_["action"].tolist()[-2:] == [
+        "rescue (sign) failed: no shape gives a negative coefficient", "drop (sign)"]
+
+
+def test_rows_grouped_by_prebins_give_the_woe_rows_of_every_shape(spark, mixed):
+    """The sign rescue's data: rows grouped by one column's pre-bins, re-binned under each shape on the driver."""
+    sdf = spark.createDataFrame(mixed)
+    bp = fit_binning(BinningProcess(features=["a", "ties"], special_codes=[-1.0]), sdf)
+    by_prebins = group_bins(bp, sdf, ["a", "ties"], "default", prebins="ties")
+    current = bp.binnings_["ties"]
+    for shape in SHAPES:
+        bp.binnings_["ties"] = current.with_trend(shape)
+        got = woe_rows(by_prebins, bp, ["a", "ties"])
+        W = np.column_stack([bp.binnings_[n].transform(mixed[n]) for n in ("a", "ties")])
+        expected = collapse_rows(W, mixed["default"])
+        order = np.lexsort(got.X.T[::-1])
+        np.testing.assert_array_equal(got.X[order], expected.X)  # collapse_rows sorts its rows
+        np.testing.assert_array_equal(got.counts[order], expected.counts)
+        np.testing.assert_array_equal(got.events[order], expected.events)
+    by_bins = group_bins(bp, sdf, ["a", "ties"], "default")  # the last shape, grouped by its bins in Spark
+    np.testing.assert_array_equal(np.sort(as_bins(by_prebins, bp).counts), np.sort(by_bins.counts))
 
 
 def test_bad_target_names_column_and_rows(spark):

@@ -476,8 +476,9 @@ class LogisticScorecard(ScorerModel):
         binning.trend_reason_ = f"{binning.trend_}, rescued ({why}) from the automatic choice"
         self.binning_.binnings_[name] = binning
         self.binning_.iv_[name] = binning.iv_
-        self._codes[name] = binning.transform(frame[name], metric="index")
-        W[name] = binning.table_.woe[self._codes[name].to_numpy()]
+        if W is not None:  # None: riskmodels.spark, which holds grouped bin indices, not a WoE frame
+            self._codes[name] = binning.transform(frame[name], metric="index")
+            W[name] = binning.table_.woe[self._codes[name].to_numpy()]
 
     def _rescuable(self, name) -> bool:
         b = self.binning_.binnings_[name]

@@ -3,13 +3,15 @@
 ``riskmodels.spark.fit(estimator, spark_df, target="default")`` fits an
 estimator on the rows of a Spark DataFrame and returns the same estimator,
 fitted, equal to ``estimator.fit(X, y)`` on those rows: the binning's
-counts, the WoE rows and the IRLS sums are Spark aggregates; the optimiser,
-WoE/IV, the IRLS solve, the selection rules, points and bundle are the local
-functions on the driver. ``export()`` and scoring are unchanged.
+counts and the records grouped by their tuple of bin indices are Spark
+aggregates (a fixed handful of passes); the optimiser, WoE/IV, the selection
+rules, the logits, points and bundle are the local functions on the driver. ``export()`` and scoring are unchanged.
 
 Modules: :mod:`~riskmodels.spark.binning` (pre-bins and counts),
+:mod:`~riskmodels.spark.grouped` (the records grouped by their bin indices),
 :mod:`~riskmodels.spark.woe` (WoE as column expressions),
-:mod:`~riskmodels.spark.irls` (distributed IRLS),
+:mod:`~riskmodels.spark.irls` (IRLS in Spark or on grouped rows),
+:mod:`~riskmodels.spark.session` (a local session for tests and notebooks),
 :mod:`~riskmodels.spark.logistic` (the scorecard's fit steps).
 """
 
@@ -27,8 +29,7 @@ def fit(estimator, spark_df, target: str = "default", **options):
     spark_df : pyspark DataFrame with the estimator's columns and ``target``.
     target : the 0/1 default flag (1 = default).
     **options : ``prebin="exact" | "approx"``, ``relative_error`` (pre-bin edges,
-        see :func:`riskmodels.spark.binning.fit_binning`); for a scorecard also
-        ``collect_below`` (see :func:`riskmodels.spark.logistic.fit_scorecard`).
+        see :func:`riskmodels.spark.binning.fit_binning`).
 
     Returns
     -------

@@ -2,9 +2,14 @@
 
 What runs where
 ---------------
-* Spark: the totals and the target check, the exact order statistics that
-  are the pre-bin edges, and the events / non-events of every pre-bin, the
-  missing bin and every special-code bin (one ``groupBy`` over all columns).
+* Spark, a few passes over the data whatever the number of columns: one
+  aggregate (totals, the target check, minima, maxima, distinct-count
+  sketches, special-code overlaps), the exact order statistics that are the
+  pre-bin edges (an ``approxQuantile`` pass, one histogram pass, one pass
+  collecting the few values inside the brackets), and one ``groupBy`` giving
+  the events / non-events of every pre-bin, missing bin, special-code bin and
+  category of every column. Values are placed in pre-bins by Spark ML's
+  ``Bucketizer`` (a binary search in the JVM, no Python UDF).
 * Driver: :class:`riskmodels.binning.OptimalBinning` itself, given those
   counts: the same optimiser (:func:`~riskmodels.binning.optimal_partition`),
   the same WoE/IV table, the same bundle section. Only O(columns × pre-bins)
@@ -33,6 +38,9 @@ are used as given, as locally.
 
 from __future__ import annotations
 
+import time
+from contextlib import contextmanager
+
 import numpy as np
 import pandas as pd
 
@@ -44,6 +52,24 @@ from riskmodels.scoring import category_label
 
 PREBIN_METHODS = ("exact", "approx")
 BRACKET_VALUES = 2_000  # about 3·BRACKET_VALUES values collected per edge at most
+
+
+@contextmanager
+def timed(passes: list | None, label: str):
+    """Append ``(label, seconds)`` to ``passes`` (when given) around one Spark pass over the data.
+
+    Examples
+    --------
+    >>> log = []
+    >>> with timed(log, "nothing"):
+    ...     pass
+    >>> log[0][0]
+    'nothing'
+    """
+    start = time.perf_counter()
+    yield
+    if passes is not None:
+        passes.append((label, time.perf_counter() - start))
 
 
 # --------------------------------------------------------------------------- column helpers
@@ -61,13 +87,15 @@ def numeric_column_names(spark_df) -> set:
             if isinstance(f.dataType, T.NumericType) and not isinstance(f.dataType, T.BooleanType)}
 
 
-def _missing(name: str, numeric: bool):
+def missing_condition(name: str, numeric: bool):
+    """Spark condition: the value is missing (null, or NaN for a number), as the scorer's missing bin."""
     F = _functions()
     c = F.col(name)
     return (c.isNull() | F.isnan(c.cast("double"))) if numeric else c.isNull()
 
 
-def _special_hits(name: str, codes, numeric: bool) -> list:
+def special_conditions(name: str, codes, numeric: bool) -> list:
+    """One Spark condition per special code: the value is that code (as :func:`riskmodels.scoring.bin_index`)."""
     F = _functions()
     if numeric:
         return [F.col(name).cast("double") == F.lit(float(code)) for code in codes]
@@ -75,20 +103,85 @@ def _special_hits(name: str, codes, numeric: bool) -> list:
 
 
 def _clean(name: str, codes, numeric: bool):
-    cond = ~_missing(name, numeric)
-    for hit in _special_hits(name, codes, numeric):
+    cond = ~missing_condition(name, numeric)
+    for hit in special_conditions(name, codes, numeric):
         cond = cond & ~hit
     return cond
 
 
-def _count_at_or_above(name: str, points) -> object:
-    """Spark expression: how many of ``points`` (sorted) are <= the value (its pre-bin index)."""
+def bucketed(spark_df, edges: dict):
+    """Add, for each named column, its bucket: the number of ``edges`` <= the value.
+
+    Bucket ``j`` is ``[e_j, e_{j+1})`` with ``e_0 = -inf``, as
+    :func:`riskmodels.scoring.bin_index` places numbers (Spark ML's
+    ``Bucketizer``: a binary search in the JVM). Missing values get a bucket
+    too; callers test them first.
+
+    Parameters
+    ----------
+    spark_df : the data.
+    edges : ``{column: sorted distinct finite edges}``.
+
+    Returns
+    -------
+    (frame, {column: integer Column of the bucket on that frame}).
+
+    Examples
+    --------
+    >>> from riskmodels.spark.session import local_session
+    >>> sdf = local_session(1).createDataFrame([(0.5,), (1.0,), (3.0,)], "x double")
+    >>> frame, cols = bucketed(sdf, {"x": [1.0, 2.0]})
+    >>> [r[0] for r in frame.select(cols["x"]).collect()]
+    [0, 1, 2]
+    """
+    from pyspark.ml.feature import Bucketizer
+
     F = _functions()
-    x = F.col(name).cast("double")
-    expr = F.lit(0)
-    for p in points:
-        expr = expr + (x >= F.lit(float(p))).cast("int")
-    return expr
+    out = {name: F.lit(0) for name, e in edges.items() if not len(e)}
+    names = [name for name, e in edges.items() if len(e)]
+    if names:
+        taken = set(spark_df.columns)
+        cols = [f"_bucket{i}_{len(taken)}" for i in range(len(names))]
+        splits = [[float("-inf"), *(float(v) for v in edges[n]), float("inf")] for n in names]
+        spark_df = Bucketizer(inputCols=names, outputCols=cols, splitsArray=splits,
+                              handleInvalid="keep").transform(spark_df)
+        out.update({n: F.col(c).cast("int") for n, c in zip(names, cols, strict=True)})
+    return spark_df, out
+
+
+def _target_aggs(target: str) -> list:
+    F = _functions()
+    y = F.col(target).cast("double")
+    bad = y.isNull() | ~y.isin(0.0, 1.0)
+    return [F.count(F.lit(1)).alias("_n"), F.sum(F.when(~bad, y)).alias("_events"),
+            F.sum(bad.cast("int")).alias("_bad")]
+
+
+def _check_target_type(spark_df, target: str):
+    from pyspark.sql import types as T
+
+    if target not in spark_df.columns:
+        raise DataValidationError([Violation(target, "missing column", "the 0/1 target column")])
+    dtype = spark_df.schema[target].dataType
+    if not isinstance(dtype, (T.NumericType, T.BooleanType)):
+        raise DataValidationError([Violation(target, f"has type {dtype.simpleString()}", "a binary 0/1 target")])
+
+
+def _check_target_counts(spark_df, target: str, row) -> tuple[int, int]:
+    F = _functions()
+    n, events, n_bad = int(row["_n"]), row["_events"], int(row["_bad"] or 0)
+    if n == 0:
+        raise DataValidationError([Violation(target, "is empty", "at least one observation")])
+    if n_bad:
+        y = F.col(target).cast("double")
+        rows = _first_rows(spark_df, y.isNull() | ~y.isin(0.0, 1.0))
+        raise DataValidationError([Violation(target, "values other than 0/1", "a binary 0/1 target",
+                                             tuple(rows), n_bad)])
+    events = int(events)
+    if events in (0, n):
+        raise DataValidationError([Violation(target, f"has a single class ({int(events > 0)})",
+                                             "both defaults (1) and non-defaults (0)")])
+    return n, events
 
 
 def spark_target(spark_df, target: str):
@@ -98,30 +191,8 @@ def spark_target(spark_df, target: str):
     ------
     DataValidationError naming the column and the first bad rows (positions in the DataFrame).
     """
-    from pyspark.sql import types as T
-
-    F = _functions()
-    if target not in spark_df.columns:
-        raise DataValidationError([Violation(target, "missing column", "the 0/1 target column")])
-    dtype = spark_df.schema[target].dataType
-    if not isinstance(dtype, (T.NumericType, T.BooleanType)):
-        raise DataValidationError([Violation(target, f"has type {dtype.simpleString()}", "a binary 0/1 target")])
-    y = F.col(target).cast("double")
-    bad = y.isNull() | ~y.isin(0.0, 1.0)
-    row = spark_df.agg(F.count(F.lit(1)).alias("n"), F.sum(y).alias("events"),
-                       F.sum(bad.cast("int")).alias("bad")).first()
-    n, events, n_bad = int(row["n"]), row["events"], int(row["bad"] or 0)
-    if n == 0:
-        raise DataValidationError([Violation(target, "is empty", "at least one observation")])
-    if n_bad:
-        rows = _first_rows(spark_df, bad)
-        raise DataValidationError([Violation(target, "values other than 0/1", "a binary 0/1 target",
-                                             tuple(rows), n_bad)])
-    events = int(events)
-    if events in (0, n):
-        raise DataValidationError([Violation(target, f"has a single class ({int(events > 0)})",
-                                             "both defaults (1) and non-defaults (0)")])
-    return n, events
+    _check_target_type(spark_df, target)
+    return _check_target_counts(spark_df, target, spark_df.agg(*_target_aggs(target)).first())
 
 
 def _first_rows(spark_df, condition, k: int = 5) -> list[int]:
@@ -138,30 +209,36 @@ def _positions(n: int, n_prebins: int) -> np.ndarray:
 
 
 def _histogram(spark_df, columns: dict, with_target: str | None = None) -> dict:
-    """Counts (and events) per code of each column: ``{name: DataFrame[code, n(, events)]}``.
+    """Counts (and events) per code (and label) of each column, one ``groupBy`` for every column.
 
-    ``columns`` maps a name to a Spark integer expression (null = not counted).
-    One pass over the data, one ``groupBy`` for every column.
+    ``columns`` maps a name to a Spark integer expression (null = not counted)
+    or to a pair (code, label) where the label is a string expression
+    (categories). Returns ``{name: DataFrame[code, label, n(, events)]}``.
     """
     F = _functions()
     if not columns:
         return {}
     names = list(columns)
-    cells = F.array(*[F.struct(F.lit(i).alias("f"), expr.cast("long").alias("code"))
-                      for i, expr in enumerate(columns.values())])
-    frame = spark_df.select(F.explode(cells).alias("cell"),
+    cells = []
+    for i, spec in enumerate(columns.values()):
+        code, label = spec if isinstance(spec, tuple) else (spec, F.lit(None))
+        cells.append(F.struct(F.lit(i).alias("f"), code.cast("long").alias("code"),
+                              label.cast("string").alias("label")))
+    frame = spark_df.select(F.explode(F.array(*cells)).alias("cell"),
                             *([F.col(with_target).cast("double").alias("y")] if with_target else []))
     frame = frame.where(F.col("cell.code").isNotNull())
     aggs = [F.count(F.lit(1)).alias("n")] + ([F.sum("y").alias("events")] if with_target else [])
-    rows = frame.groupBy(F.col("cell.f").alias("f"), F.col("cell.code").alias("code")).agg(*aggs).collect()
+    rows = frame.groupBy(F.col("cell.f").alias("f"), F.col("cell.code").alias("code"),
+                         F.col("cell.label").alias("label")).agg(*aggs).collect()
     out = {name: [] for name in names}
     for r in rows:
         out[names[r["f"]]].append(r.asDict())
-    return {name: pd.DataFrame(v, columns=["f", "code", "n", *(["events"] if with_target else [])])
+    return {name: pd.DataFrame(v, columns=["f", "code", "label", "n", *(["events"] if with_target else [])])
             for name, v in out.items()}
 
 
-def exact_order_statistics(spark_df, specs: dict, relative_error: float | None = None) -> dict:
+def exact_order_statistics(spark_df, specs: dict, relative_error: float | None = None,
+                           passes: list | None = None) -> dict:
     """Exact sorted values at given positions of each column's clean values.
 
     Parameters
@@ -170,6 +247,7 @@ def exact_order_statistics(spark_df, specs: dict, relative_error: float | None =
     specs : ``{name: (clean_condition, n_clean, positions)}`` (positions 0-based, sorted).
     relative_error : ε of the approxQuantile brackets (default: at most
         ~2000·3 values to sort per position).
+    passes : list to which ``(label, seconds)`` of each Spark pass is appended.
 
     Returns
     -------
@@ -186,7 +264,8 @@ def exact_order_statistics(spark_df, specs: dict, relative_error: float | None =
     probs = sorted({q for _, n, pos in specs.values() for p in pos
                     for q in (max(0.0, p / n - 2 * eps), min(1.0, p / n + 2 * eps))})
     cols = [f"_q{i}" for i in range(len(specs))]
-    quantiles = masked.approxQuantile(cols, probs, eps)  # one pass for every column
+    with timed(passes, "approxQuantile brackets"):
+        quantiles = masked.approxQuantile(cols, probs, eps)  # one pass for every column
     brackets = {}
     for i, (name, (_, n, pos)) in enumerate(specs.items()):
         at = dict(zip(probs, quantiles[i], strict=True))
@@ -194,14 +273,14 @@ def exact_order_statistics(spark_df, specs: dict, relative_error: float | None =
                                   dtype=float)
     points = {name: np.unique(b.ravel()) for name, b in brackets.items()}
     # code = #(points <= x) + #(points < x): 2j-1 for x == points[j-1], 2j between points[j-1] and points[j]
+    frame, buckets = bucketed(spark_df, points)
     codes = {}
     for name, (cond, _, _) in specs.items():
-        x = F.col(name).cast("double")
-        expr = F.lit(0)
-        for p in points[name]:
-            expr = expr + (x >= F.lit(float(p))).cast("int") + (x > F.lit(float(p))).cast("int")
-        codes[name] = F.when(cond, expr)
-    hist = _histogram(spark_df, codes)
+        x, j = F.col(name).cast("double"), buckets[name]
+        at_point = F.get(F.array(*[F.lit(float(p)) for p in points[name]]), j - 1) == x
+        codes[name] = F.when(cond, 2 * j - F.coalesce(at_point.cast("int"), F.lit(0)))
+    with timed(passes, "bracket histogram"):
+        hist = _histogram(frame, codes)
     out, pending = {}, {}
     for name, (_, _n, pos) in specs.items():
         m = len(points[name])
@@ -225,35 +304,35 @@ def exact_order_statistics(spark_df, specs: dict, relative_error: float | None =
             elif p >= lt_hi:
                 values[k] = hi
             else:  # strictly inside (lo, hi): sort the values there
-                pending.setdefault(name, []).append((k, p - le_lo, lo, hi))
+                pending.setdefault(name, []).append((k, p - le_lo, lo, hi, 2 * jl - 1, 2 * jh - 1))
         out[name] = values
     if pending:
-        _fill_inside(spark_df, specs, pending, out)
+        with timed(passes, "values inside the brackets"):
+            _fill_inside(frame, codes, points, pending, out)
     return out
 
 
-def _fill_inside(spark_df, specs, pending, out):
-    """Collect the values strictly inside the unresolved brackets and pick the exact ones."""
+def _fill_inside(frame, codes, points, pending, out):
+    """Collect the values strictly inside the unresolved brackets and pick the exact ones.
+
+    A value is wanted when its histogram code lies strictly between the codes
+    of a bracket's ends: one array look-up per value and column.
+    """
     F = _functions()
     parts = []
     for i, (name, items) in enumerate(pending.items()):
-        x = F.col(name).cast("double")
-        inside = None
-        for _, _, lo, hi in items:
-            cond = (x > F.lit(float(lo))) & (x < F.lit(float(hi)))
-            inside = cond if inside is None else inside | cond
-        parts.append(F.when(specs[name][0] & inside, F.struct(F.lit(i).alias("f"), x.alias("v"))))
-    names = list(pending)
-    rows = (spark_df.select(F.explode(F.array(*parts)).alias("c")).where(F.col("c").isNotNull())
-            .select("c.f", "c.v").collect())
-    values = {name: [] for name in names}
-    for r in rows:
-        values[names[r["f"]]].append(r["v"])
-    for name, items in pending.items():
-        v = np.sort(np.asarray(values[name], dtype=float))
-        for k, offset, lo, hi in items:
-            sel = v[(v > lo) & (v < hi)]
-            out[name][k] = sel[offset]
+        wanted = np.zeros(2 * len(points[name]) + 1, dtype=bool)
+        for *_, code_lo, code_hi in items:
+            wanted[code_lo + 1: code_hi] = True
+        flag = F.get(F.array(*[F.lit(bool(w)) for w in wanted]), codes[name].cast("int"))
+        parts.append(F.when(F.coalesce(flag, F.lit(False)),
+                            F.struct(F.lit(i).alias("f"), F.col(name).cast("double").alias("v"))))
+    found = (frame.select(F.explode(F.array(*parts)).alias("c")).where(F.col("c").isNotNull())
+             .select("c.f", "c.v").toPandas())
+    for i, (name, items) in enumerate(pending.items()):
+        v = np.sort(found["v"].to_numpy(dtype=float)[found["f"].to_numpy() == i])
+        for k, offset, lo, hi, *_ in items:
+            out[name][k] = v[(v > lo) & (v < hi)][offset]
 
 
 def _distinct_values(spark_df, conditions: dict) -> dict:
@@ -307,7 +386,7 @@ def _set_categorical(ob: OptimalBinning, labels, events, totals):
 
 
 def fit_binning(binning: BinningProcess, spark_df, target: str = "default", prebin: str = "exact",
-                relative_error: float | None = None) -> BinningProcess:
+                relative_error: float | None = None, passes: list | None = None) -> BinningProcess:
     """Fit a :class:`~riskmodels.binning.BinningProcess` on a Spark DataFrame; returns it, fitted.
 
     Equal to ``binning.fit(X, y)`` with ``X = spark_df.drop(target)`` on the
@@ -320,6 +399,7 @@ def fit_binning(binning: BinningProcess, spark_df, target: str = "default", preb
     target : the 0/1 target column (1 = default).
     prebin : "exact" (edges as locally) or "approx" (approxQuantile values as edges).
     relative_error : ε of approxQuantile (default: chosen from the row count).
+    passes : list to which ``(label, seconds)`` of each Spark pass is appended.
 
     Returns
     -------
@@ -343,7 +423,7 @@ def fit_binning(binning: BinningProcess, spark_df, target: str = "default", preb
     F = _functions()
     if prebin not in PREBIN_METHODS:
         raise DataValidationError([Violation("prebin", f"is {prebin!r}", f"one of {PREBIN_METHODS}")])
-    n_rows, _ = spark_target(spark_df, target)
+    _check_target_type(spark_df, target)
     columns = [c for c in spark_df.columns if c != target]
     names = list(columns) if binning.features is None else list(binning.features)
     absent = [n for n in names if n not in spark_df.columns or n == target]
@@ -375,9 +455,10 @@ def fit_binning(binning: BinningProcess, spark_df, target: str = "default", preb
             dtype = spark_df.schema[name].dataType.simpleString()
             raise DataValidationError([Violation(name, f"is not numeric (dtype {dtype})",
                                                  "numbers, or dtype='categorical'")])
-    # pass 1: clean counts, infinities, minimum and maximum of every numeric column
+    # pass 1: the target, clean counts, infinities, minimum, maximum and distinct-count sketch of every
+    # numeric column, and the special-code overlaps of every pair of columns
     clean = {n: _clean(n, bins[n].special_codes_, bins[n].dtype == "numerical") for n in names}
-    aggs = []
+    aggs = _target_aggs(target)
     for i, name in enumerate(names):
         aggs.append(F.sum(clean[name].cast("int")).alias(f"n{i}"))
         if name in numeric:
@@ -385,7 +466,11 @@ def fit_binning(binning: BinningProcess, spark_df, target: str = "default", preb
             aggs += [F.sum(F.when(x.isin(float("inf"), float("-inf")), 1).otherwise(0)).alias(f"inf{i}"),
                      F.min(F.when(clean[name], x)).alias(f"min{i}"), F.max(F.when(clean[name], x)).alias(f"max{i}"),
                      F.approx_count_distinct(F.when(clean[name], x)).alias(f"nd{i}")]
-    stats = spark_df.agg(*aggs).first().asDict()
+    pairs = _special_pairs(bins)
+    aggs += _overlap_aggs(bins, pairs)
+    with timed(passes, "totals, target check, ranges"):
+        stats = spark_df.agg(*aggs).first().asDict()
+    n_rows, _ = _check_target_counts(spark_df, target, stats)
     for i, name in enumerate(names):
         if name in numeric and stats[f"inf{i}"]:
             x = F.col(name).cast("double")
@@ -395,22 +480,22 @@ def fit_binning(binning: BinningProcess, spark_df, target: str = "default", preb
         if not stats[f"n{i}"]:
             raise DataValidationError([Violation(name, "has no value outside missing and special codes",
                                                  "at least one ordinary value to bin")])
-    splits = _numeric_splits(spark_df, bins, numeric, clean, stats, names, prebin, relative_error)
-    # pass 2: events and records of every pre-bin, missing and special bin, every column at once
-    codes, labels = {}, {}
+    splits = _numeric_splits(spark_df, bins, numeric, clean, stats, names, prebin, relative_error, passes)
+    # last pass: events and records of every pre-bin, missing bin, special bin and category, every column at once
+    frame, buckets = bucketed(spark_df, {n: splits[n] for n in numeric})
+    codes = {}
     for name in names:
         ob = bins[name]
         is_num = ob.dtype == "numerical"
-        expr = F.when(_missing(name, is_num), F.lit(-1))
-        for s, hit in enumerate(_special_hits(name, ob.special_codes_, is_num)):
+        expr = F.when(missing_condition(name, is_num), F.lit(-1))
+        for s, hit in enumerate(special_conditions(name, ob.special_codes_, is_num)):
             expr = expr.when(hit, F.lit(-2 - s))
         if is_num:
-            codes[name] = expr.otherwise(_count_at_or_above(name, splits[name]))
+            codes[name] = expr.otherwise(buckets[name])
         else:
-            codes[name] = expr.otherwise(F.lit(0))
-            labels[name] = F.when(clean[name], F.col(name).cast("string"))
-    counts = _histogram(spark_df, codes, with_target=target)
-    label_counts = _label_histogram(spark_df, labels, target)
+            codes[name] = (expr.otherwise(F.lit(0)), F.when(clean[name], F.col(name).cast("string")))
+    with timed(passes, "pre-bin events and records"):
+        counts = _histogram(frame, codes, with_target=target)
     for name in names:
         ob, h = bins[name], counts[name]
         n_extra = 1 + len(ob.special_codes_)
@@ -429,7 +514,7 @@ def fit_binning(binning: BinningProcess, spark_df, target: str = "default", preb
             tot[idx] = regular["n"].to_numpy(dtype=np.int64)
             _set_numeric(ob, splits[name], ev, tot - ev)
         else:
-            lc = label_counts[name]
+            lc = h[h["code"] >= 0]
             _set_categorical(ob, lc["label"].tolist(), lc["events"].to_numpy(dtype=float).astype(np.int64),
                              lc["n"].to_numpy(dtype=np.int64))
         ob.n_total_ = n_rows
@@ -438,36 +523,41 @@ def fit_binning(binning: BinningProcess, spark_df, target: str = "default", preb
         ob.n_features_in_ = 1
     binning.binnings_ = bins
     binning.features_ = names
-    binning.special_overlaps_ = _special_overlaps(spark_df, bins)
+    binning.special_overlaps_ = _special_overlaps(bins, pairs, stats)
     binning.feature_names_in_ = np.asarray(columns, dtype=object)
     binning.n_features_in_ = len(columns)
     binning.iv_ = pd.Series({n: b.iv_ for n, b in bins.items()}, name="iv")
     return binning
 
 
-def _special_overlaps(spark_df, bins) -> list:
-    """Pairs of columns whose special-code rows are (nearly) the same rows, as BinningProcess finds them."""
-    import warnings
+def _special_pairs(bins) -> list:
+    with_codes = [n for n, b in bins.items() if b.special_codes_]
+    return [(a, b) for i, a in enumerate(with_codes) for b in with_codes[i + 1:]]
 
+
+def _overlap_aggs(bins, pairs) -> list:
+    """Rows flagged by both / either column's special codes, for every pair (in the first pass)."""
     F = _functions()
-    flagged = [n for n, b in bins.items()
-               if b.special_codes_ and (b.extra_events_[1:].sum() + b.extra_nonevents_[1:].sum()) > 0]
-    pairs = [(a, b) for i, a in enumerate(flagged) for b in flagged[i + 1:]]
-    if not pairs:
-        return []
     hit = {}
-    for n in flagged:
+    for n in {n for pair in pairs for n in pair}:
         cond = F.lit(False)
-        for h in _special_hits(n, bins[n].special_codes_, bins[n].dtype == "numerical"):
+        for h in special_conditions(n, bins[n].special_codes_, bins[n].dtype == "numerical"):
             cond = cond | F.coalesce(h, F.lit(False))
         hit[n] = cond
     aggs = []
     for i, (a, b) in enumerate(pairs):
-        aggs += [F.sum((hit[a] & hit[b]).cast("long")).alias(f"b{i}"), F.sum((hit[a] | hit[b]).cast("long")).alias(f"e{i}")]
-    row = spark_df.agg(*aggs).first()
+        aggs += [F.sum((hit[a] & hit[b]).cast("long")).alias(f"both{i}"),
+                 F.sum((hit[a] | hit[b]).cast("long")).alias(f"either{i}")]
+    return aggs
+
+
+def _special_overlaps(bins, pairs, stats) -> list:
+    """Pairs of columns whose special-code rows are (nearly) the same rows, as BinningProcess finds them."""
+    import warnings
+
     found = []
     for i, (a, b) in enumerate(pairs):
-        both, either = int(row[f"b{i}"]), int(row[f"e{i}"])
+        both, either = int(stats[f"both{i}"]), int(stats[f"either{i}"])
         if either and both / either >= SPECIAL_OVERLAP:
             found.append((a, b, both, both / either))
             warnings.warn(f"BinningProcess: the special-code bins of {a!r} and {b!r} flag the same "
@@ -476,24 +566,7 @@ def _special_overlaps(spark_df, bins) -> list:
     return found
 
 
-def _label_histogram(spark_df, labels: dict, target: str) -> dict:
-    F = _functions()
-    out = {}
-    if not labels:
-        return out
-    names = list(labels)
-    cells = F.array(*[F.struct(F.lit(i).alias("f"), expr.alias("label")) for i, expr in enumerate(labels.values())])
-    rows = (spark_df.select(F.explode(cells).alias("c"), F.col(target).cast("double").alias("y"))
-            .where(F.col("c.label").isNotNull())
-            .groupBy(F.col("c.f").alias("f"), F.col("c.label").alias("label"))
-            .agg(F.count(F.lit(1)).alias("n"), F.sum("y").alias("events")).collect())
-    for name in names:
-        out[name] = pd.DataFrame([r.asDict() for r in rows if names[r["f"]] == name],
-                                 columns=["f", "label", "n", "events"])
-    return out
-
-
-def _numeric_splits(spark_df, bins, numeric, clean, stats, names, prebin, relative_error) -> dict:
+def _numeric_splits(spark_df, bins, numeric, clean, stats, names, prebin, relative_error, passes) -> dict:
     """Pre-bin split points of every numeric column (user splits, distinct values or quantiles).
 
     A column whose HyperLogLog distinct count is small has its distinct values
@@ -517,20 +590,28 @@ def _numeric_splits(spark_df, bins, numeric, clean, stats, names, prebin, relati
         else:
             n = int(stats[f"n{i}"])
             specs[name] = (clean[name], n, _positions(n, ob.max_n_prebins))
-    for name, distinct in _distinct_values(spark_df, {n: clean[n] for n in few}).items():
+    with timed(passes if few else None, "distinct values of few-valued columns"):
+        listed = _distinct_values(spark_df, {n: clean[n] for n in few})
+    for name, distinct in listed.items():
         if len(distinct) <= bins[name].max_n_prebins:  # few values (counts, codes): each its own pre-bin
             splits[name] = distinct[1:]
         else:
             n = int(stats[f"n{names.index(name)}"])
             specs[name] = (clean[name], n, _positions(n, bins[name].max_n_prebins))
     if prebin == "exact":
-        found = exact_order_statistics(spark_df, specs, relative_error)
+        found = exact_order_statistics(spark_df, specs, relative_error, passes)
+    elif specs:
+        masked = spark_df.select(*[F.when(cond, F.col(name).cast("double")).alias(f"_q{i}")
+                                   for i, (name, (cond, _, _)) in enumerate(specs.items())])
+        probs = sorted({p / n for _, n, pos in specs.values() for p in pos})
+        with timed(passes, "approxQuantile edges"):
+            quantiles = masked.approxQuantile([f"_q{i}" for i in range(len(specs))], probs, relative_error or 1e-3)
+        found = {}
+        for i, (name, (_, n, pos)) in enumerate(specs.items()):
+            at = dict(zip(probs, quantiles[i], strict=True))
+            found[name] = np.array([at[p / n] for p in pos], dtype=float)
     else:
         found = {}
-        for name, (cond, n, pos) in specs.items():
-            masked = spark_df.select(F.when(cond, F.col(name).cast("double")).alias("_q"))
-            found[name] = np.asarray(masked.approxQuantile("_q", [p / n for p in pos], relative_error or 1e-3),
-                                     dtype=float)
     recheck = {}
     for name, (cond, _n, _) in specs.items():
         i = names.index(name)
@@ -539,7 +620,9 @@ def _numeric_splits(spark_df, bins, numeric, clean, stats, names, prebin, relati
             recheck[name] = cond  # few distinct order statistics: count the distinct values exactly
         cut = np.unique(found[name])
         splits[name] = cut[cut > lo]
-    for name, distinct in _distinct_values(spark_df, recheck).items():
+    with timed(passes if recheck else None, "distinct values (few order statistics)"):
+        rechecked = _distinct_values(spark_df, recheck)
+    for name, distinct in rechecked.items():
         if len(distinct) <= bins[name].max_n_prebins:
             splits[name] = distinct[1:]
     return splits

@@ -1,16 +1,17 @@
 """Logistic regression by distributed IRLS: XᵀWX and XᵀWz summed in Spark, solved on the driver.
 
-The data are the distinct WoE rows with their records ``n`` and events ``d``
-(a ``groupBy`` in Spark; the binomial likelihood of the distinct rows is the
-Bernoulli likelihood of the records, so coefficients, standard errors,
-p-values and AIC are those of the row-level fit). Each iteration one Spark job
-sums, per partition (``mapInPandas``, numpy), for every model being fitted::
+The data are distinct rows with their records ``n`` and events ``d`` (the
+binomial likelihood of the distinct rows is the Bernoulli likelihood of the
+records, so coefficients, standard errors, p-values and AIC are those of the
+row-level fit). The sums, for every model being fitted::
 
     XᵀWX = Σ n p(1-p) x xᵀ,   XᵀWz = XᵀWX β + Σ x (d - n p),   log L = Σ d η - n log(1 + e^η)
 
-and the driver solves ``β ← (XᵀWX)⁻¹ XᵀWz`` (:func:`irls_update`). Several
-models (the candidates of one stepwise step) share each pass. Only
-O(models × k²) numbers reach the driver. At convergence the covariance is
+run either in Spark, one job per iteration (:class:`GroupedDesign`,
+``mapInPandas`` with numpy per partition: only O(models × k²) numbers reach
+the driver), or on the driver over grouped rows already collected
+(:func:`fit_collapsed`, what the scorecard fit uses after its one ``groupBy``);
+the driver solves ``β ← (XᵀWX)⁻¹ XᵀWz`` (:func:`irls_update`). At convergence the covariance is
 (XᵀWX)⁻¹ at β̂, the Wald z, p-values and 95 % intervals are those statsmodels
 reports for ``Logit(...).fit(method="newton")``.
 """
@@ -139,31 +140,110 @@ class SparkLogitResult:
         ci = self.conf_int()
         table = pd.DataFrame({"coef": self.params, "std err": self.bse, "z": self.tvalues,
                               "P>|z|": self.pvalues, "[0.025": ci[0], "0.975]": ci[1]})
-        head = (f"Logit (distributed IRLS on Spark)   No. Observations: {self.nobs:.0f}\n"
+        head = (f"Logit (IRLS on rows grouped in Spark)   No. Observations: {self.nobs:.0f}\n"
                 f"Log-Likelihood: {self.llf:.4f}   LL-Null: {self.llnull:.4f}   "
                 f"Pseudo R-squ.: {self.prsquared:.4f}   AIC: {self.aic:.4f}   "
                 f"converged: {self.mle_retvals.get('converged')} ({self.iterations} iterations)")
         return head + "\n" + table.to_string(float_format=lambda v: f"{v:.4f}")
 
 
-# --------------------------------------------------------------------------- Spark side
-class GroupedDesign:
-    """Distinct rows of the candidate WoE columns in Spark, with records and events per row.
+# --------------------------------------------------------------------------- the iterations
+def irls_fit(sums, models: list, events: float, nobs: float) -> list:
+    """Fit several logits by IRLS, the sums of all of them computed together at each iteration.
 
     Parameters
     ----------
-    spark_df : DataFrame holding the columns (WoE values) and the target.
-    columns : candidate column names (their order fixes the indices used in fits).
-    target : the 0/1 target column.
-    collect_below : when there are at most this many distinct rows, they are
-        collected once and the IRLS sums run on the driver with the same
-        :func:`irls_sums` (no Spark job per iteration; driver memory bounded by
-        this number of rows, not by the records). 0: every pass in Spark.
+    sums : callable taking ``[(column indices, beta), ...]`` and returning the
+        flat :func:`irls_sums` of each (one Spark pass, or numpy on the driver).
+    models : one tuple of (name, column index) pairs per logit.
+    events, nobs : total events and records (the start and the null model).
 
-    The grouped frame is cached; :meth:`release` drops it.
+    Returns
+    -------
+    list of :class:`SparkLogitResult`, in the order of ``models``.
+
+    Examples
+    --------
+    >>> X, n, d = np.array([[0.0], [1.0]]), np.array([4.0, 4.0]), np.array([1.0, 3.0])
+    >>> fit = irls_fit(lambda jobs: [irls_sums(X, n, d, c, b) for c, b in jobs], [(("x", 0),)], 4.0, 8.0)[0]
+    >>> round(float(fit.params["x"]), 6)  # log(3) - log(1/3)
+    2.197225
+    """
+    rate = events / nobs
+    start = math.log(rate / (1.0 - rate))
+    llnull = events * math.log(rate) + (nobs - events) * math.log(1.0 - rate)
+    state = {key: {"beta": np.array([start, *np.zeros(len(key))]), "final": False, "it": 0}
+             for key in dict.fromkeys(models)}
+    done = {}
+    while state:
+        active = list(state)
+        results = sums([([i for _, i in key], state[key]["beta"]) for key in active])
+        for key, flat in zip(active, results, strict=True):
+            st = state[key]
+            xtwx, gradient, llf = split_sums(flat, len(key) + 1)
+            names = [n for n, _ in key]
+            if st["final"]:
+                try:
+                    cov = np.linalg.inv(xtwx)
+                except np.linalg.LinAlgError:
+                    raise ConvergenceError(f"logistic fit on {names} failed: singular information matrix") from None
+                params = pd.Series(st["beta"], index=["const", *names])
+                done[key] = SparkLogitResult(names, params, cov, llf, llnull, nobs, st["it"],
+                                             {"converged": True, "iterations": st["it"]})
+                del state[key]
+                continue
+            st["it"] += 1
+            try:
+                new = irls_update(xtwx, gradient, st["beta"])
+            except np.linalg.LinAlgError:
+                raise ConvergenceError(f"logistic fit on {names} failed: singular matrix") from None
+            step = np.max(np.abs(new - st["beta"]))
+            st["beta"] = new
+            if not np.all(np.isfinite(new)) or st["it"] > MAX_ITER:
+                raise ConvergenceError(f"logistic fit on {names} did not converge (separation or collinearity)")
+            st["final"] = step < TOL
+    return [done[key] for key in models]
+
+
+def fit_collapsed(data, names) -> SparkLogitResult:
+    """Logit on every column of collapsed rows (named ``names``), by IRLS on the driver.
+
+    ``data`` is a :class:`riskmodels.models.stepwise.Collapsed` (e.g. the
+    grouped rows of :func:`riskmodels.spark.grouped.woe_rows`); the result is
+    that of the row-level fit, with statsmodels' attributes.
+
+    Examples
+    --------
+    >>> from riskmodels.models.stepwise import Collapsed
+    >>> data = Collapsed(np.array([[0.0], [1.0]]), np.array([1.0, 3.0]), np.array([4.0, 4.0]))
+    >>> round(float(fit_collapsed(data, ["x"]).bse["x"]), 6)  # sqrt(2 / (4 · 1/4 · 3/4))
+    1.632993
+    """
+    key = tuple((n, i) for i, n in enumerate(names))
+
+    def sums(jobs):
+        return [irls_sums(data.X, data.counts, data.events, cols, beta) for cols, beta in jobs]
+
+    return irls_fit(sums, [key], float(data.events.sum()), float(data.counts.sum()))[0]
+
+
+# --------------------------------------------------------------------------- Spark side
+class GroupedDesign:
+    """Distinct rows of numeric columns in Spark, with records and events per row (cached).
+
+    Every IRLS iteration is one Spark pass over the grouped rows
+    (``mapInPandas``, numpy per partition), for all the models fitted together.
+
+    Parameters
+    ----------
+    spark_df : DataFrame holding the columns and the target.
+    columns : column names (their order fixes the indices used in fits).
+    target : the 0/1 target column.
+
+    :meth:`release` drops the cached frame.
     """
 
-    def __init__(self, spark_df, columns, target: str, collect_below: int = 50_000):
+    def __init__(self, spark_df, columns, target: str):
         from pyspark.sql import functions as F
 
         self.columns = list(columns)
@@ -174,34 +254,7 @@ class GroupedDesign:
         self.frame = grouped.cache()
         totals = self.frame.agg(F.sum("_n"), F.sum("_d"), F.count(F.lit(1))).first()
         self.nobs, self.events, self.n_patterns = float(totals[0]), float(totals[1]), int(totals[2])
-        self._fits: dict = {}
-        self._rows = None
-        if self.n_patterns <= collect_below:
-            local = self.frame.toPandas()
-            self._rows = (local[[f"w{i}" for i in range(len(self.columns))]].to_numpy(dtype=float),
-                          local["_n"].to_numpy(dtype=float), local["_d"].to_numpy(dtype=float))
         self.passes = 0
-
-    @property
-    def irls_in_spark(self) -> bool:
-        """True when every IRLS pass runs as a Spark job (the rows were not collected)."""
-        return self._rows is None
-
-    def to_collapsed(self, names=None):
-        """The distinct rows of ``names`` (default: all columns) as a local ``Collapsed``.
-
-        Driver memory: one row per distinct WoE combination, not per record.
-        """
-        from pyspark.sql import functions as F
-
-        from riskmodels.models.stepwise import Collapsed
-
-        names = self.columns if names is None else list(names)
-        cols = [f"w{self.columns.index(n)}" for n in names]
-        sums = [F.sum("_n").alias("_n"), F.sum("_d").alias("_d")]
-        local = (self.frame.groupBy(*cols).agg(*sums) if cols else self.frame.agg(*sums)).toPandas()
-        X = local[cols].to_numpy(dtype=float) if cols else np.empty((len(local), 0))
-        return Collapsed(X, local["_d"].to_numpy(dtype=float), local["_n"].to_numpy(dtype=float))
 
     def release(self):
         """Uncache the grouped frame."""
@@ -215,9 +268,6 @@ class GroupedDesign:
         sizes = [(len(cols) + 1) ** 2 + len(cols) + 2 for cols, _ in jobs]
         plan = [(list(cols), np.asarray(beta, dtype=float)) for cols, beta in jobs]
         self.passes += 1
-        if self._rows is not None:
-            X, counts, events = self._rows
-            return [irls_sums(X, counts, events, cols, beta) for cols, beta in plan]
 
         def partial(batches):
             total = np.zeros(sum(sizes))
@@ -232,84 +282,33 @@ class GroupedDesign:
         total = np.sum([np.frombuffer(r["v"], dtype=float) for r in parts], axis=0)
         return np.split(total, np.cumsum(sizes)[:-1])
 
-    def moments(self):
-        """(mean, covariance) of the candidate columns over the records (weights n)."""
-        k = len(self.columns)
-        sums = self._sums([(list(range(k)), np.zeros(k + 1))])[0]
-        # at beta = 0, XᵀWX = Σ n/4 x xᵀ with x = (1, w): rescale to the plain moments
-        xtx = split_sums(sums, k + 1)[0] * 4.0
-        mean = xtx[0, 1:] / xtx[0, 0]
-        cov = (xtx[1:, 1:] - xtx[0, 0] * np.outer(mean, mean)) / (xtx[0, 0] - 1.0)
-        return mean, cov
-
     def fit_many(self, models: list) -> list:
         """Fit several logits (lists of column names) together; a pass per iteration for all."""
-        keys = [tuple(m) for m in models]
-        todo = [k for k in dict.fromkeys(keys) if k not in self._fits]
-        if todo:
-            rate = self.events / self.nobs
-            start = math.log(rate / (1.0 - rate))
-            state = {k: {"beta": np.array([start, *np.zeros(len(k))]), "final": False, "it": 0} for k in todo}
-            index = {c: i for i, c in enumerate(self.columns)}
-            while state:
-                active = list(state)
-                sums = self._sums([([index[c] for c in key], state[key]["beta"]) for key in active])
-                for key, s in zip(active, sums, strict=True):
-                    st = state[key]
-                    xtwx, gradient, llf = split_sums(s, len(key) + 1)
-                    if st["final"]:
-                        self._fits[key] = self._result(key, st, xtwx, llf)
-                        del state[key]
-                        continue
-                    st["it"] += 1
-                    try:
-                        new = irls_update(xtwx, gradient, st["beta"])
-                    except np.linalg.LinAlgError:
-                        raise ConvergenceError(f"logistic fit on {list(key)} failed: singular matrix") from None
-                    step = np.max(np.abs(new - st["beta"]))
-                    st["beta"] = new
-                    if not np.all(np.isfinite(new)) or st["it"] > MAX_ITER:
-                        raise ConvergenceError(f"logistic fit on {list(key)} did not converge "
-                                               "(separation or collinearity)")
-                    st["final"] = step < TOL
-        return [self._fits[k] for k in keys]
+        index = {c: i for i, c in enumerate(self.columns)}
+        keys = [tuple((c, index[c]) for c in m) for m in models]
+        return irls_fit(self._sums, keys, self.events, self.nobs)
 
     def fit(self, names) -> SparkLogitResult:
         """Fit one logit on the named columns (plus an intercept)."""
         return self.fit_many([list(names)])[0]
 
-    def _result(self, key, st, xtwx, llf) -> SparkLogitResult:
-        try:
-            cov = np.linalg.inv(xtwx)
-        except np.linalg.LinAlgError:
-            raise ConvergenceError(f"logistic fit on {list(key)} failed: singular information matrix") from None
-        rate = self.events / self.nobs
-        llnull = self.events * math.log(rate) + (self.nobs - self.events) * math.log(1.0 - rate)
-        params = pd.Series(st["beta"], index=["const", *key])
-        return SparkLogitResult(list(key), params, cov, llf, llnull, self.nobs, st["it"],
-                                {"converged": True, "iterations": st["it"]})
 
-
-def fit_logit(spark_df, columns, target: str = "default", collect_below: int = 0) -> SparkLogitResult:
-    """Maximum-likelihood logit of ``target`` on numeric ``columns`` of a Spark DataFrame.
+def fit_logit(spark_df, columns, target: str = "default") -> SparkLogitResult:
+    """Maximum-likelihood logit of ``target`` on numeric ``columns`` of a Spark DataFrame (IRLS in Spark).
 
     Equal to ``statsmodels.api.Logit(y, add_constant(X)).fit()`` on the same rows.
 
     Examples
     --------
-    >>> import os, sys
-    >>> _ = os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    >>> from pyspark.sql import SparkSession
-    >>> spark = SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false").getOrCreate()
-    >>> spark.sparkContext.setLogLevel("ERROR")
+    >>> from riskmodels.spark.session import local_session
     >>> frame = pd.DataFrame({"x": [0.0, 0, 0, 1, 1, 1, 2, 2], "default": [0, 0, 1, 0, 1, 0, 1, 1]})
-    >>> fit = fit_logit(spark.createDataFrame(frame), ["x"])
+    >>> fit = fit_logit(local_session(1).createDataFrame(frame), ["x"])
     >>> import statsmodels.api as sm
     >>> ref = sm.Logit(frame["default"], sm.add_constant(frame[["x"]])).fit(disp=0)
     >>> bool(np.allclose(fit.params, ref.params, atol=1e-8) and np.allclose(fit.pvalues, ref.pvalues, atol=1e-8))
     True
     """
-    design = GroupedDesign(spark_df, columns, target, collect_below)
+    design = GroupedDesign(spark_df, columns, target)
     try:
         return design.fit(columns)
     finally:

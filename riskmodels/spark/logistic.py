@@ -1,20 +1,24 @@
 """Fit a :class:`~riskmodels.models.logistic.LogisticScorecard` on a Spark DataFrame.
 
 The steps are those of ``LogisticScorecard.fit`` and give the same answer on
-the same rows; each runs where its data are:
+the same rows. Spark makes a fixed number of passes over the data, whatever
+the number of candidates and selection steps:
 
-1. binning: :func:`riskmodels.spark.binning.fit_binning` (counts in Spark,
-   the optimiser on the driver);
-2. WoE: :func:`riskmodels.spark.woe.woe_frame` (Spark column expressions),
-   grouped into distinct WoE rows with records and events
-   (:class:`~riskmodels.spark.irls.GroupedDesign`, cached in Spark);
-3. IV, correlation and VIF filters: the local functions
-   (``correlation_filter``, ``variance_inflation``) on a small frame of k + 1
-   rows with exactly the WoE columns' means and covariance, the only statistics
-   these filters read (:func:`moment_frame`);
-4. stepwise selection, sign check and the final fit: the same decisions on
-   logits fitted by distributed IRLS (all candidates of a step in one pass per
-   iteration);
+1. binning: :func:`riskmodels.spark.binning.fit_binning` (a few passes:
+   totals, exact pre-bin edges, pre-bin counts; the optimiser on the driver);
+   the single-bin and IV filters (with their shape rescue) need only the
+   binning tables;
+2. one ``groupBy`` over the tuple of bin indices of the remaining candidates
+   (:func:`riskmodels.spark.grouped.group_bins`): one row per distinct tuple,
+   with events and records, collected to the driver;
+3. on the driver, with the local functions: the WoE rows, the correlation and
+   VIF filters (on :func:`moment_frame`, exactly the WoE columns' means and
+   covariance), the score-test stepwise selection
+   (:func:`~riskmodels.models.stepwise.select_and_fit`), the sign check and
+   the final logit (:func:`riskmodels.spark.irls.fit_collapsed`);
+4. only a sign rescue (a wrong-signed coefficient on an automatically shaped
+   characteristic) costs one more ``groupBy``, by that characteristic's
+   pre-bins, so that every other shape can be tried on the driver;
 5. points, coefficient table, bundle: the estimator's own methods.
 """
 
@@ -34,12 +38,12 @@ from riskmodels.models.logistic import (
     correlation_filter,
     scaling_constants,
     selection_note,
-    variance_inflation,
+    vif_from_correlation,
 )
-from riskmodels.models.stepwise import fit_logit, select_collapsed
+from riskmodels.models.stepwise import fit_logit, select_and_fit
 from riskmodels.spark.binning import fit_binning
-from riskmodels.spark.irls import GroupedDesign
-from riskmodels.spark.woe import woe_frame
+from riskmodels.spark.grouped import as_bins, group_bins, weighted_moments, woe_rows
+from riskmodels.spark.irls import fit_collapsed
 
 
 def moment_frame(mean: np.ndarray, cov: np.ndarray, names: list) -> pd.DataFrame:
@@ -73,34 +77,6 @@ def _check(card: LogisticScorecard):
                                              "'quantile' on Spark (CART pre-binning needs the records)")])
 
 
-def _collapsed(card, spark_df, names, target, collect_below) -> GroupedDesign:
-    return GroupedDesign(woe_frame(card.binning_, spark_df, names, keep=(target,)), names, target, collect_below)
-
-
-def _iv_filter(card, names, log) -> list:
-    """``LogisticScorecard._iv_filter`` on the driver: re-solving a shape needs only the pre-bin counts."""
-    kept = []
-    for name in names:
-        b = card.binning_.binnings_[name]
-        why = ""
-        if b.iv_ < card.min_iv and card._rescuable(name):
-            top = b.shapes_.sort_values("iv", ascending=False, kind="stable").iloc[0]
-            if top["obtained"] != b.trend_ and top["iv"] >= card.min_iv:
-                other = b.with_trend(top["asked"])
-                other.trend_reason_ = f"{other.trend_}, rescued (IV below min_iv) from the automatic choice"
-                card.binning_.binnings_[name] = other
-                card.binning_.iv_[name] = other.iv_
-                log.append((f"rescue (IV): trend {b.trend_} -> {top['obtained']}", name, float(top["iv"])))
-            else:
-                why = f"; no shape reaches min_iv, best {top['obtained']} {top['iv']:.4f}"
-        if card.binning_.iv_[name] >= card.min_iv:
-            kept.append(name)
-        else:
-            log.append((f"drop (IV{why})", name, float(card.binning_.iv_[name])))
-    iv = card.binning_.iv_
-    return sorted(kept, key=lambda n: -iv[n])
-
-
 def _single_bins(card, names, log) -> list:
     """Characteristics whose WoE is constant over the records (``_drop_single_bins``, from the tables)."""
     kept = []
@@ -114,67 +90,78 @@ def _single_bins(card, names, log) -> list:
     return kept
 
 
-def _local_fit(card, spark_df, target, kept, collect_below):
-    design = _collapsed(card, spark_df, kept, target, collect_below)
-    try:
-        return fit_logit(design.to_collapsed(), range(len(kept)))
-    finally:
-        design.release()
+class _Rows:
+    """The grouped bin indices of the current candidates, re-grouped in Spark only for a sign rescue."""
+
+    def __init__(self, card, spark_df, target, names, passes):
+        self.card, self.spark_df, self.target, self.passes = card, spark_df, target, passes
+        self.rows = group_bins(card.binning_, spark_df, names, target, passes=passes)
+
+    def fit(self, names, start=None):
+        return fit_logit(woe_rows(self.rows, self.card.binning_, names), range(len(names)), start)
+
+    def by_prebins(self, names, name):
+        return group_bins(self.card.binning_, self.spark_df, names, self.target, prebins=name, passes=self.passes)
 
 
-def _sign_check(card, spark_df, target, kept, log, collect_below):
-    """``LogisticScorecard._sign_check`` with the collapsed rows from Spark (the same local fits)."""
-    fit = _local_fit(card, spark_df, target, kept, collect_below)
+def _sign_check(card, rows: _Rows, kept, log, fit=None):
+    """``LogisticScorecard._sign_check`` on the grouped rows (the same local fits, the same warm starts)."""
+    if fit is None:
+        fit = rows.fit(kept)
     card.sign_violations_ = []
     while True:
         wrong = [n for n, b in zip(kept, fit.params[1:], strict=True) if b >= 0]
         if not wrong or card.sign_policy == "report":
             card.sign_violations_ += [n for n in wrong if n not in card.sign_violations_]
-            return kept, fit
+            return kept
         pvals = dict(zip(kept, fit.pvalues[1:], strict=True))
         worst = max(wrong, key=lambda n: pvals[n])
-        rescued = _sign_rescue(card, spark_df, target, kept, worst, log, collect_below)
+        rescued = _sign_rescue(card, rows, kept, worst, log, fit.params)
         if rescued is not None:
             fit = rescued
             continue
         card.sign_violations_.append(worst)
         log.append(("drop (sign)", worst, float(fit.params[1 + kept.index(worst)])))
+        start = [fit.params[0], *(b for n, b in zip(kept, fit.params[1:], strict=True) if n != worst)]
         kept = [n for n in kept if n != worst]
         if not kept:
             raise DataValidationError([Violation(worst, "every coefficient has the wrong sign",
                                                  "negative coefficients on WoE ln(%good/%bad)")])
-        fit = _local_fit(card, spark_df, target, kept, collect_below)
+        fit = rows.fit(kept, start)
 
 
-def _sign_rescue(card, spark_df, target, kept, name, log, collect_below):
+def _sign_rescue(card, rows: _Rows, kept, name, log, start):
+    """``LogisticScorecard._sign_rescue``: every other shape of ``name`` on rows grouped by its pre-bins."""
     if not card._rescuable(name):
         return None
     current = card.binning_.binnings_[name]
+    grouped = None
     for shape in SHAPES:
         if shape == current.trend_:
             continue
         other = current.with_trend(shape)
         if other.starts_ == current.starts_ or other.n_bins_ < 2:
             continue
+        grouped = grouped or rows.by_prebins(kept, name)
         card.binning_.binnings_[name] = other
         try:
-            fit = _local_fit(card, spark_df, target, kept, collect_below)
+            fit = fit_logit(woe_rows(grouped, card.binning_, kept), range(len(kept)), start)
         except ConvergenceError:
-            card.binning_.binnings_[name] = current
             continue
+        finally:
+            card.binning_.binnings_[name] = current
         if (fit.params[1:] < 0).all():
-            other.trend_reason_ = f"{other.trend_}, rescued (wrong-signed coefficient) from the automatic choice"
-            card.binning_.iv_[name] = other.iv_
+            card._replace_binning(None, None, name, other, "wrong-signed coefficient")
+            rows.rows = as_bins(grouped, card.binning_)
             log.append((f"rescue (sign): trend {current.trend_} -> {other.trend_}", name,
                         float(fit.params[1 + kept.index(name)])))
             return fit
-        card.binning_.binnings_[name] = current
     log.append(("rescue (sign) failed: no shape gives a negative coefficient", name, np.nan))
     return None
 
 
 def fit_scorecard(card: LogisticScorecard, spark_df, target: str = "default", prebin: str = "exact",
-                  relative_error: float | None = None, collect_below: int = 50_000) -> LogisticScorecard:
+                  relative_error: float | None = None) -> LogisticScorecard:
     """Bin, select and fit ``card`` on a Spark DataFrame; returns the same estimator, fitted.
 
     Equal to ``card.fit(X, y)`` with ``X = spark_df.drop(target)``, ``y = spark_df[target]``.
@@ -185,15 +172,15 @@ def fit_scorecard(card: LogisticScorecard, spark_df, target: str = "default", pr
     spark_df : pyspark DataFrame with the characteristics and the target.
     target : the 0/1 default flag.
     prebin, relative_error : see :func:`riskmodels.spark.binning.fit_binning`.
-    collect_below : distinct WoE rows up to which the IRLS sums run on the
-        driver (see :class:`~riskmodels.spark.irls.GroupedDesign`); 0: always in Spark.
 
     Returns
     -------
-    card, fitted (``result_`` is a :class:`~riskmodels.spark.irls.SparkLogitResult`).
+    card, fitted (``result_`` is a :class:`~riskmodels.spark.irls.SparkLogitResult`;
+    ``spark_fit_`` lists the Spark passes with their seconds and the number of grouped rows).
     """
     _check(card)
     reset_learned(card)
+    passes: list = []
     columns = [c for c in spark_df.columns if c != target]
     card.factor_, card.offset_ = scaling_constants(card.pdo, card.base_score, card.base_odds)
     names = list(columns) if card.features is None else list(card.features)
@@ -202,31 +189,35 @@ def fit_scorecard(card: LogisticScorecard, spark_df, target: str = "default", pr
         max_bins=card.max_bins, min_bin_size=card.min_bin_size, monotonic_trend=card.monotonic_trend,
         special_codes=card.special_codes, unknown_category=card.unknown_category,
         binning_fit_params=card.binning_fit_params, prebinning_method=card.prebinning_method,
-        max_pvalue=card.max_pvalue), spark_df, target, prebin, relative_error)
+        max_pvalue=card.max_pvalue), spark_df, target, prebin, relative_error, passes)
     log = card._shape_log(names)
     kept = _single_bins(card, names, log)
-    kept = _iv_filter(card, kept, log)
+    kept = card._iv_filter(None, None, kept, log)  # the shape rescue needs only the pre-bin counts
     iv = card.binning_.iv_
-    design = _collapsed(card, spark_df, kept, target, collect_below)
-    n_records, n_events, n_rows = design.nobs, design.events, design.n_patterns
-    try:
-        mean, cov = design.moments() if kept else (np.zeros(0), np.zeros((0, 0)))
-        moments = moment_frame(mean, cov, kept)
-        kept, dropped = correlation_filter(moments, kept, card.max_correlation)
-        log += [("drop (correlation)", n, r) for n, _, r in dropped]
-        while card.max_vif is not None and len(kept) > 1:
-            vif = variance_inflation(moments[kept].to_numpy())
+    rows = _Rows(card, spark_df, target, kept, passes)
+    n_grouped = len(rows.rows.counts)
+    n_records, n_events = rows.rows.n_records, float(rows.rows.events.sum())
+    data = woe_rows(rows.rows, card.binning_, kept)
+    mean, cov = weighted_moments(data) if kept else (np.zeros(0), np.zeros((0, 0)))
+    moments = moment_frame(mean, cov, kept)
+    kept, dropped = correlation_filter(moments, kept, card.max_correlation)
+    log += [("drop (correlation)", n, r) for n, _, r in dropped]
+    if card.max_vif is not None and len(kept) > 1:
+        corr = moments[kept].corr().to_numpy()
+        index = list(range(len(kept)))
+        while len(index) > 1:
+            vif = vif_from_correlation(corr[np.ix_(index, index)])
             worst = int(np.nanargmax(vif))
             if not vif[worst] > card.max_vif:
                 break
-            log.append(("drop (VIF)", kept[worst], float(vif[worst])))
-            kept.pop(worst)
-        data = design.to_collapsed(kept)
-    finally:
-        design.release()
+            log.append(("drop (VIF)", kept[index[worst]], float(vif[worst])))
+            index.pop(worst)
+        kept = [kept[i] for i in index]
+    fit = None
     if card.selection is not None and kept:
         n_candidates = len(kept)
-        kept, steps = select_collapsed(data, list(kept), **card.selection_settings())
+        kept, steps, fit = select_and_fit(woe_rows(rows.rows, card.binning_, kept), list(kept),
+                                          **card.selection_settings())
         log += steps
         note = selection_note(card.criterion, n_candidates, len(kept), n_records)
         if note is not None:
@@ -237,23 +228,20 @@ def fit_scorecard(card: LogisticScorecard, spark_df, target: str = "default", pr
     if not kept:
         raise DataValidationError([Violation("<features>", "no characteristic survived selection",
                                              f"IV >= {card.min_iv} and a significant coefficient")])
-    kept, _ = _sign_check(card, spark_df, target, kept, log, collect_below)
-    final = _collapsed(card, spark_df, kept, target, 0)  # the reported fit: every IRLS pass in Spark
-    try:
-        result = final.fit(kept)
-    finally:
-        final.release()
+    kept = _sign_check(card, rows, kept, log, fit)
+    final = woe_rows(rows.rows, card.binning_, kept)
+    result = fit_collapsed(final, kept)
     card.features_ = kept
     card.result_ = result
     card.intercept_ = float(np.asarray(result.params)[0])
     card.coef_ = np.asarray(result.params, dtype=float)[1:]
     card.selection_log_ = pd.DataFrame(log, columns=["action", "feature", "value"])
     card._set_points()
-    card._set_coef_table(moments)
+    card._set_coef_table(moment_frame(*weighted_moments(final), kept))
     card.master_scale_ = card.master_scale
     card.classes_ = np.array([0, 1])
     card.feature_names_in_ = np.asarray(columns, dtype=object)
     card.n_features_in_ = len(columns)
-    card.spark_fit_ = {"distinct_woe_rows": n_rows, "final_fit_passes": final.passes}
+    card.spark_fit_ = {"passes": passes, "grouped_rows": n_grouped, "final_rows": len(final.counts)}
     card.training_metadata_ = {"n_train": int(n_records), "default_rate": float(n_events / n_records)}
     return card
