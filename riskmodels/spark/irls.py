@@ -135,16 +135,19 @@ class SparkLogitResult:
         q = norm.ppf(1 - alpha / 2)
         return pd.DataFrame({0: self.params - q * self.bse, 1: self.params + q * self.bse})
 
-    def summary(self) -> str:
-        """Coefficient table in the statsmodels layout (text)."""
+    def summary(self):
+        """Fit statistics and the coefficient table in the statsmodels layout (a :class:`~riskmodels.results.Summary`)."""
+        from riskmodels.results import Summary
+
         ci = self.conf_int()
         table = pd.DataFrame({"coef": self.params, "std err": self.bse, "z": self.tvalues,
                               "P>|z|": self.pvalues, "[0.025": ci[0], "0.975]": ci[1]})
-        head = (f"Logit (IRLS on rows grouped in Spark)   No. Observations: {self.nobs:.0f}\n"
-                f"Log-Likelihood: {self.llf:.4f}   LL-Null: {self.llnull:.4f}   "
-                f"Pseudo R-squ.: {self.prsquared:.4f}   AIC: {self.aic:.4f}   "
-                f"converged: {self.mle_retvals.get('converged')} ({self.iterations} iterations)")
-        return head + "\n" + table.to_string(float_format=lambda v: f"{v:.4f}")
+        out = Summary("Logit (IRLS on rows grouped in Spark)")
+        out.add_rows([("No. Observations", self.nobs), ("Log-Likelihood", self.llf), ("LL-Null", self.llnull),
+                      ("Pseudo R-squ.", self.prsquared), ("AIC", self.aic),
+                      ("converged", f"{self.mle_retvals.get('converged')} ({self.iterations} iterations)")],
+                     digits=6)
+        return out.add_table(table, digits=4)
 
 
 # --------------------------------------------------------------------------- the iterations
