@@ -9,7 +9,7 @@ Sub-commands::
     riskmodels runs compare RUN_A RUN_B  what changed between two comparison runs
     riskmodels score BUNDLE INPUT -o OUT batch-score a CSV/Parquet file with a bundle
                                          (--overwrite to replace OUT)
-    riskmodels export-sql BUNDLE         the bundle as one SQL SELECT (--dialect, --table, -o)
+    riskmodels export-sql BUNDLE         the bundle as one SQL statement (--dialect, --table, -o)
     riskmodels export-scorer BUNDLE DIR  scoring.py + the bundle + a usage example, for production
     riskmodels monitor BUNDLE DATA       monitor a period (exit 1 when the verdict is red)
     riskmodels monitor CONFIG.yaml       the same, described in a YAML file
@@ -139,7 +139,8 @@ def _cmd_export_sql(args) -> int:
     from riskmodels.export.sql import to_sql
 
     sql = to_sql(args.bundle, dialect=args.dialect, table=args.table,
-                 keep=args.keep.split(",") if args.keep else None)
+                 keep=args.keep.split(",") if args.keep else None,
+                 absent=args.absent.split(",") if args.absent else None)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as fh:
             fh.write(sql + "\n")
@@ -314,6 +315,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keep", default=None, help="comma-separated input columns to return first "
                                                 "(default: the bundle's inputs)")
     p.add_argument("-o", "--output", default=None, help="write the SQL here (default: stdout)")
+    p.add_argument("--absent", default=None, help="comma-separated optional inputs the table "
+                   "has no column for (read as NULL)")
     p.set_defaults(func=_cmd_export_sql)
 
     p = sub.add_parser("export-scorer", help="write scoring.py, the bundle and a usage example "

@@ -466,6 +466,22 @@ def test_expert_rules_sql_cannot_express_are_refused_by_name():
         to_sql(scoring.seal({**content, "model": {**model, "indicators": odd}}))
 
 
+def test_absent_optional_inputs_are_read_as_null():
+    """A table without an optional input's column scores as the scorer scores records without
+    that field; a required input cannot be absent."""
+    bundle, rows = expert_card("enterprise_five_aspect")
+    rows = rows.drop(columns=["statements_truthful", "analyst_adjustment"])
+    local = scoring.Scorer(bundle).score(rows, on_error="report")
+    sql = to_sql(bundle, "duckdb", "t", keep=["row_id"], absent=["statements_truthful", "analyst_adjustment"])
+    out = _run("duckdb", lambda d: sql, rows)
+    good = out["error"].isna().to_numpy()
+    assert np.flatnonzero(~good).tolist() == sorted(local["errors"])
+    np.testing.assert_allclose(out["pd"].to_numpy(dtype=float)[good], local["pd"][good], rtol=0, atol=1e-9)
+    assert out["grade"][good].tolist() == local["grade"][good].tolist()
+    with pytest.raises(BundleError, match="'total_assets' is required by the bundle"):
+        to_sql(bundle, absent=["total_assets"])
+
+
 def test_a_tampered_bundle_gives_no_sql():
     edited = dict(CALIBRATED, calibration=[])  # the sha256 no longer matches
     with pytest.raises(BundleError):

@@ -160,10 +160,10 @@ class _Chain:
         return "WITH " + ", ".join(ctes) + " SELECT " + ", ".join(outputs) + f" FROM {source}"
 
 
-def _input_sql(rule: dict, dialect: str) -> tuple[str, list[tuple[str, str]]]:
+def _input_sql(rule: dict, dialect: str, absent: bool = False) -> tuple[str, list[tuple[str, str]]]:
     """The cleaned input expression and the (condition, message) pairs of broken rules."""
     name = rule["name"]
-    col = quote(name)
+    col = "NULL" if absent else quote(name)
     problems = []
     missing = rule.get("missing", "error")
     if rule["type"] == "number":
@@ -483,7 +483,7 @@ def _limit_stage(rule: dict | None, grade: str, basis: str | None, name_of: dict
 
 
 def to_sql(bundle, dialect: str = "duckdb", table: str = "t", *, keep: list[str] | None = None,
-           n_reasons: int = 3) -> str:
+           n_reasons: int = 3, absent: list[str] | None = None) -> str:
     """One ``SELECT`` over ``table`` that scores every row as the Python scorer does.
 
     Parameters
@@ -493,6 +493,8 @@ def to_sql(bundle, dialect: str = "duckdb", table: str = "t", *, keep: list[str]
     table : the table or view holding one row per record, with the bundle's input columns.
     keep : input columns to return first (e.g. the record id); default: the bundle's inputs.
     n_reasons : reason codes per row (``reason_1`` .. ``reason_k``), as ``load_scorer``'s.
+    absent : optional inputs (``"required": false``) that ``table`` has no column for: read as
+        NULL, as the scorer reads a field the records lack. Every other input must be a column.
 
     Returns
     -------
@@ -515,11 +517,18 @@ def to_sql(bundle, dialect: str = "duckdb", table: str = "t", *, keep: list[str]
     if kind not in EXPRESSIBLE:
         raise BundleError(f"a {kind!r} bundle is not expressed in SQL (expressible: {list(EXPRESSIBLE)})")
     inputs = content["inputs"]
-    keep = [r["name"] for r in inputs] if keep is None else list(keep)
+    absent = set(absent or ())
+    for rule in inputs:
+        if rule["name"] in absent and rule.get("required", True):
+            raise BundleError(f"input {rule['name']!r} is required by the bundle: it cannot be absent")
+    unknown = absent - {r["name"] for r in inputs}
+    if unknown:
+        raise BundleError(f"absent names no bundle input: {sorted(unknown)}")
+    keep = [r["name"] for r in inputs if r["name"] not in absent] if keep is None else list(keep)
     name_of = {r["name"]: f"__in_{i}" for i, r in enumerate(inputs)}
     chain, problems, stage = _Chain(), [], {}
     for rule in inputs:
-        stage[name_of[rule["name"]]], rule_problems = _input_sql(rule, dialect)
+        stage[name_of[rule["name"]]], rule_problems = _input_sql(rule, dialect, rule["name"] in absent)
         problems += rule_problems
     stage["__bad_in"] = f"COALESCE({_any(problems)}, FALSE)"
     chain.add(stage)
