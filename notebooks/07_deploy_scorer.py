@@ -196,6 +196,28 @@ same = np.array_equal(spark_scores["pd"].to_numpy(), batch["pd"][:200])
 print(f"Spark scores equal the numpy scorer's on {len(spark_scores)} firms: {same}")
 
 # %% [markdown]
+# ## Score inside the database (SQL)
+# The same bundle as one SQL statement (`riskmodels export-sql`, `export.to_sql`): DuckDB here;
+# SQLite, PostgreSQL and Spark SQL are the other dialects. Same PDs, grades and reason codes.
+
+# %%
+import duckdb
+
+sql = export.to_sql(bundle_path, "duckdb", table="new_firms", keep=["firm_id"])
+print(sql[:700] + f" … ({len(sql):,} characters)")
+con = duckdb.connect()
+con.register("new_firms", new_firms[["firm_id", *model.features_]])
+in_db = con.execute(sql + " ORDER BY firm_id").fetchdf()
+ordered = new_firms.sort_values("firm_id")
+local = scorer.score(ordered[model.features_].to_dict(orient="list"))
+reason_cols = [c for c in in_db.columns if c.startswith("reason_")]
+print(f"{len(in_db)} firms scored in DuckDB; largest |PD difference| vs Scorer.score: "
+      f"{np.max(np.abs(in_db['pd'].to_numpy() - local['pd'])):.1e}; grades equal: "
+      f"{in_db['grade'].tolist() == local['grade'].tolist()}; reasons equal: "
+      f"{in_db[reason_cols].to_numpy().tolist() == local['reasons'].tolist()}")
+in_db.head()
+
+# %% [markdown]
 # ## From the command line
 # Batch-score a CSV or Parquet file without writing Python:
 #

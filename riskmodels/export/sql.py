@@ -19,8 +19,8 @@ How each part of the bundle becomes SQL:
 - WoE × coefficient and points as ``CASE`` on the bin index; the logistic link;
 - the calibration steps (``interp`` as piecewise-linear ``CASE``, ``logistic``,
   ``logit_shift``), the master-scale floor and grades (``pd < u(i)``);
-- the top reason codes: each feature's rank among the points lost (ties to the
-  feature listed first, as the scorer does), computed once per row — no window function;
+- the top reason codes: k passes of "the first feature with the largest loss not picked
+  yet" (GREATEST, then a first-match CASE: ties to the feature listed first, as the scorer does);
 - the credit-limit rule by grade (``coefficient × LEAST(assets / 2, sales)``) or by score;
 - expert cards (the compiled spec): each indicator's value (one input, or the
   year-weighted mean renormalised over the years present), its points (``interp``
@@ -294,20 +294,26 @@ def _scale_grade_sql(scale: dict, pd_: str) -> str:
     return _case(pairs, literal(grades[-1]))
 
 
-def _ranks(lost: list[str]) -> dict:
-    """Each feature's rank among the points lost (0 = most; ties to the feature listed first)."""
-    ranks = {}
-    for j, lj in enumerate(lost):
-        beats = [f"(CASE WHEN {lm} > {lj} THEN 1 ELSE 0 END)" if m > j
-                 else f"(CASE WHEN {lm} >= {lj} THEN 1 ELSE 0 END)"
-                 for m, lm in enumerate(lost) if m != j]
-        ranks[f"__rk_{j}"] = " + ".join(beats) if beats else "0"
-    return ranks
+_PICKED = literal(-sys.float_info.max)  # a picked feature's loss in the later passes
 
 
-def _reasons(names: list[str], k: int) -> list[str]:
-    return [_case([(f"__rk_{j} = {r}", literal(name)) for j, name in enumerate(names)])
-            for r in range(min(k, len(names)))]
+def _reasons(chain: _Chain, lost: list[str], names: list[str], k: int) -> list[str]:
+    """reason_1..k as the scorer's ``top_reasons``: k passes of "the first feature with the
+    largest loss among those not picked yet" (ties to the feature listed first)."""
+    picked, out = [], []
+    for r in range(min(k, len(lost))):
+        if picked:  # earlier picks count as the smallest loss
+            seen = [f"(CASE WHEN {' OR '.join(f'{p} = {j}' for p in picked)} THEN {_PICKED} ELSE {lj} END)"
+                    for j, lj in enumerate(lost)]
+        else:
+            seen = list(lost)
+        chain.add({f"__top_{r}": f"GREATEST({', '.join(seen)})" if len(seen) > 1 else seen[0]})
+        first = [(f"{' AND '.join([f'{p} <> {j}' for p in picked] + [f'{lj} = __top_{r}'])}", str(j))
+                 for j, lj in enumerate(lost)]
+        chain.add({f"__pick_{r}": _case(first)})
+        picked.append(f"__pick_{r}")
+        out.append(_case([(f"__pick_{r} = {j}", literal(name)) for j, name in enumerate(names)]))
+    return out
 
 
 def _logistic(chain: _Chain, model: dict, name_of: dict) -> dict:
@@ -320,8 +326,8 @@ def _logistic(chain: _Chain, model: dict, name_of: dict) -> dict:
         lost[f"__lost_{j}"] = _lookup(f"__b_{j}", [float(feature["best_points"]) - float(p)
                                                    for p in feature["points"]])
     chain.add({"__eta": " + ".join(eta), "__score": "(" + " + ".join(points) + ")", **lost})
-    chain.add({"__raw": _expit("__eta"), **_ranks(list(lost))})
-    return {"score": "__score", "reasons": [f["name"] for f in features],
+    chain.add({"__raw": _expit("__eta")})
+    return {"score": "__score", "reasons": [f["name"] for f in features], "lost": list(lost),
             "problems": [(f"__b_{j} < 0", f"{f['name']}: value with no bin") for j, f in enumerate(features)]}
 
 
@@ -425,8 +431,7 @@ def _expert(chain: _Chain, model: dict, name_of: dict, types: dict) -> dict:
     lost = {f"__lost_{j}": f"{literal(ind['max_points'])} - __p_{j}" for j, ind in enumerate(indicators)}
     chain.add({"__sum": total, **lost})
     top = literal(model["max_total"])
-    chain.add({"__raw": f"(CASE WHEN __sum < 0.0 THEN 0.0 WHEN __sum > {top} THEN {top} ELSE __sum END)",
-               **_ranks(list(lost))})
+    chain.add({"__raw": f"(CASE WHEN __sum < 0.0 THEN 0.0 WHEN __sum > {top} THEN {top} ELSE __sum END)"})
     lower = [float(b) for b in model["lower_bounds"]]
     before = _case([(f"__raw >= {literal(b)}", str(i)) for i, b in enumerate(lower[:-1])], str(len(lower) - 1))
     caps = sorted(enumerate(model["caps"]), key=lambda item: -int(item[1]["grade"]))  # highest first
@@ -448,7 +453,7 @@ def _expert(chain: _Chain, model: dict, name_of: dict, types: dict) -> dict:
     grades = [str(g) for g in model["grades"]]
     chain.add({"__basis": ceiling,
                "__policy": _case([(f"{grade_index} = {i}", literal(g)) for i, g in enumerate(grades)])})
-    return {"score": "__raw", "reasons": [ind["name"] for ind in indicators], "problems": [],
+    return {"score": "__raw", "reasons": [ind["name"] for ind in indicators], "lost": list(lost), "problems": [],
             "policy": "__policy", "basis": "__basis"}
 
 
@@ -561,7 +566,8 @@ def to_sql(bundle, dialect: str = "duckdb", table: str = "t", *, keep: list[str]
     outputs += [valid(pd_, "pd"), valid(out["score"], "score"), valid("__grade", "grade")]
     if "policy" in out:
         outputs.append(valid("__scale_grade", "scale_grade"))
-    outputs += [valid(r, f"reason_{i + 1}") for i, r in enumerate(_reasons(out["reasons"], n_reasons))]
+    reasons = _reasons(chain, out["lost"], out["reasons"], n_reasons) if out["reasons"] else []
+    outputs += [valid(r, f"reason_{i + 1}") for i, r in enumerate(reasons)]
     outputs.append(valid("__limit" if content.get("credit_limit") else "NULL", "credit_limit"))
     # the messages are built for the broken rows only
     outputs.append(f"CASE WHEN __bad THEN SUBSTR({_messages(problems)}, 3) END AS error")
