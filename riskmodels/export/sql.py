@@ -19,8 +19,9 @@ How each part of the bundle becomes SQL:
 - WoE × coefficient and points as ``CASE`` on the bin index; the logistic link;
 - the calibration steps (``interp`` as piecewise-linear ``CASE``, ``logistic``,
   ``logit_shift``), the master-scale floor and grades (``pd < u(i)``);
-- the top reason codes: k passes of "the first feature with the largest loss not picked
-  yet" (GREATEST, then a first-match CASE: ties to the feature listed first, as the scorer does);
+- the top reason codes: each feature's rank among the points lost or, with many features,
+  k passes of "the first feature with the largest loss not picked yet" (ties to the feature
+  listed first, as the scorer does);
 - the credit-limit rule by grade (``coefficient × LEAST(assets / 2, sales)``) or by score;
 - expert cards (the compiled spec): each indicator's value (one input, or the
   year-weighted mean renormalised over the years present), its points (``interp``
@@ -298,10 +299,26 @@ _PICKED = literal(-sys.float_info.max)  # a picked feature's loss in the later p
 
 
 def _reasons(chain: _Chain, lost: list[str], names: list[str], k: int) -> list[str]:
-    """reason_1..k as the scorer's ``top_reasons``: k passes of "the first feature with the
-    largest loss among those not picked yet" (ties to the feature listed first)."""
+    """reason_1..k as the scorer's ``top_reasons`` (ties to the feature listed first).
+
+    Few features: each feature's rank among the losses, f·(f-1) comparisons in one stage.
+    More (f > 3k + 1): k passes of "the first feature with the largest loss among those not
+    picked yet", about 3·k·f operations in 2·k stages (measured in DuckDB on 1M rows: ranks
+    faster for 6 features, passes 3× faster for 16).
+    """
+    k = min(k, len(lost))
+    if len(lost) - 1 <= 3 * k:
+        ranks = {}
+        for j, lj in enumerate(lost):
+            beats = [f"(CASE WHEN {lm} > {lj} THEN 1 ELSE 0 END)" if m > j
+                     else f"(CASE WHEN {lm} >= {lj} THEN 1 ELSE 0 END)"
+                     for m, lm in enumerate(lost) if m != j]
+            ranks[f"__rk_{j}"] = " + ".join(beats) if beats else "0"
+        chain.add(ranks)
+        return [_case([(f"__rk_{j} = {r}", literal(name)) for j, name in enumerate(names)])
+                for r in range(k)]
     picked, out = [], []
-    for r in range(min(k, len(lost))):
+    for r in range(k):
         if picked:  # earlier picks count as the smallest loss
             seen = [f"(CASE WHEN {' OR '.join(f'{p} = {j}' for p in picked)} THEN {_PICKED} ELSE {lj} END)"
                     for j, lj in enumerate(lost)]
