@@ -21,7 +21,7 @@ from riskmodels.export.sql import to_sql
 N = int(os.environ.get("BENCH_SQL_ROWS", 1_000_000))
 
 
-def _best(fn, repeats=3):
+def _best(fn, repeats=5):
     times, out = [], None
     for _ in range(repeats):
         start = time.perf_counter()
