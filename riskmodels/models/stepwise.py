@@ -36,7 +36,7 @@ each column to pay ln N.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.special import expit
@@ -109,13 +109,18 @@ def collapse_rows(X, y, codes=None) -> Collapsed:
 
 @dataclass(frozen=True)
 class LogitFit:
-    """A maximum-likelihood logit: coefficients (intercept first), covariance, log-likelihood."""
+    """A maximum-likelihood logit: coefficients (intercept first), covariance, log-likelihood.
+
+    ``fitted`` holds the fitted probabilities of the rows the model was fitted on
+    (the score tests of the next step start from them).
+    """
 
     params: np.ndarray
     cov: np.ndarray
     llf: float
     n_records: float
     iterations: int
+    fitted: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def bse(self) -> np.ndarray:
@@ -197,7 +202,7 @@ def fit_logit(data: Collapsed, columns, start=None, tol: float = 1e-6, max_iter:
                 cov = np.linalg.inv(info)
             except np.linalg.LinAlgError:
                 raise ConvergenceError(f"logistic fit on columns {cols}: singular information matrix") from None
-            return LogitFit(beta, cov, llf, data.n_records, iteration - 1)
+            return LogitFit(beta, cov, llf, data.n_records, iteration - 1, p)
         try:
             step = np.linalg.solve(info, design.T @ (e - c * p))
         except np.linalg.LinAlgError:
@@ -262,13 +267,15 @@ def score_parts(data: Collapsed, fit: LogitFit, columns, candidates):
     cols, cand = list(columns), list(candidates)
     design = np.column_stack([np.ones(len(data.counts)), data.X[:, cols]])
     Z = data.X[:, cand]
-    p = expit(design @ fit.params)
+    # a fit of these rows carries its probabilities, and its covariance is (XᵀWX)⁻¹ at them
+    known = fit.fitted is not None and len(fit.fitted) == len(data.counts) and fit.cov.shape[0] == design.shape[1]
+    p = fit.fitted if known else expit(design @ fit.params)
     w = data.counts * p * (1 - p)
     U = Z.T @ (data.events - data.counts * p)
     WZ = Z * w[:, None]
     cross = design.T @ WZ  # (k, m)
     own = np.einsum("ij,ij->j", Z, WZ)
-    B = np.linalg.solve(design.T @ (design * w[:, None]), cross)
+    B = fit.cov @ cross if known else np.linalg.solve(design.T @ (design * w[:, None]), cross)
     V = own - np.einsum("ij,ij->j", cross, B)
     ok = V > 1e-12 * np.maximum(own, 1e-300)
     return np.where(ok, U, 0.0), np.where(ok, V, 1.0), B
