@@ -153,7 +153,7 @@ def _loglik(eta: np.ndarray, events: np.ndarray, counts: np.ndarray) -> float:
     return float(events @ eta - counts @ softplus)
 
 
-def fit_logit(data: Collapsed, columns, start=None, tol: float = 1e-6, max_iter: int = 100) -> LogitFit:
+def fit_logit(data: Collapsed, columns, start=None, tol: float = 1e-5, max_iter: int = 100) -> LogitFit:
     """Newton–Raphson (IRLS) logit of the collapsed data on ``columns`` plus an intercept.
 
     Parameters
