@@ -208,15 +208,16 @@ def fit_logit(data: Collapsed, columns, start=None, tol: float = 1e-5, max_iter:
         except np.linalg.LinAlgError:
             raise ConvergenceError(f"logistic fit on columns {cols} failed: singular information matrix "
                                    "(a constant or collinear column)") from None
-        for halvings in range(40):  # step halving: the log-likelihood must not fall
+        full_step = True
+        for _ in range(40):  # step halving: the log-likelihood must not fall
             trial = beta + step
             trial_eta = design @ trial
             new = _loglik(trial_eta, e, c)
             if np.isfinite(new) and new >= llf - 1e-10 * abs(llf):
                 break
-            step = step / 2
+            step, full_step = step / 2, False
         beta, eta, llf = trial, trial_eta, new
-        converged = halvings == 0 and bool(np.max(np.abs(step)) < tol)
+        converged = full_step and bool(np.max(np.abs(step)) < tol)
         if not np.all(np.isfinite(beta)) or (iteration == max_iter and not converged):
             break
     raise ConvergenceError(f"logistic fit on columns {cols} did not converge (separation or collinearity)")
