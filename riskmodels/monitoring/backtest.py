@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-
 from scipy import stats
 
 from riskmodels.calibration import MasterScale, grade_table, hosmer_lemeshow
