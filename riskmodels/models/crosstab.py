@@ -362,8 +362,7 @@ class CrossTabModel(ScorerModel):
             raise DataValidationError([Violation("target", f"has {len(target)} values for {len(frame)} rows",
                                                  "one target per row of X")])
         factors = self._check_params(frame)
-        self.features_, self.bins_, self.binnings_, self.numeric_, self.labels_ = factors, [], [], [], []
-        index = []
+        binned, index = [], []
         for f in factors:
             fitted, spec, numeric = self._bin_factor(f, frame[f], target)
             idx = scoring.bin_index(spec, _kernel_values(frame[f], numeric))
@@ -371,26 +370,47 @@ class CrossTabModel(ScorerModel):
                 rows = frame.index[idx < 0]
                 raise DataValidationError([Violation(f, "values with no bin in the given binning", "a bin for every "
                                                      "training value", tuple(rows[:5].tolist()), len(rows))])
-            self.binnings_.append(fitted)
-            self.bins_.append(spec)
-            self.numeric_.append(numeric)
-            self.labels_.append(_bin_labels(spec, fitted))
+            binned.append((fitted, spec, numeric))
             index.append(idx)
+        return self.fit_cells(factors, binned, index, target.astype(float), None, frame.columns)
+
+    def fit_cells(self, features, binned, index, events, counts=None, columns=None):
+        """Estimate every level's rates from binned rows; the second half of :meth:`fit`, returns self.
+
+        For callers that bin and count elsewhere (:mod:`riskmodels.spark` groups the
+        records by their cell in Spark and passes one row per cell).
+
+        Parameters
+        ----------
+        features : the factor names.
+        binned : (fitted OptimalBinning or None, bundle binning, numeric?) per factor.
+        index : one array of bin indices per factor (one entry per row).
+        events : defaults of each row (the 0/1 target when rows are records).
+        counts : records of each row (None: each row is one record).
+        columns : the columns of the training data (``feature_names_in_``).
+        """
+        self.features_ = list(features)
+        self.binnings_ = [b for b, _, _ in binned]
+        self.bins_ = [s for _, s, _ in binned]
+        self.numeric_ = [n for _, _, n in binned]
+        self.labels_ = [_bin_labels(s, b) for b, s, _ in binned]
         sizes = [_bundle_size(s) for s in self.bins_]
         if int(np.prod(sizes)) > 200_000:
             raise DataValidationError([Violation("features", f"grid of {int(np.prod(sizes))} cells",
                                                  "at most 200,000 cells: fewer factors or bins")])
         self.grid_shape_ = tuple(sizes)
         self.ordered_ = [_regular_bins(s, b) for s, b in zip(self.bins_, self.binnings_, strict=True)]
-        self._estimate_levels(index, target.astype(float))
+        self._estimate_levels(index, events, counts)
+        columns = list(features) if columns is None else list(columns)
         self.classes_ = np.array([0, 1])
-        self.n_features_in_ = frame.shape[1]
-        self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
+        self.n_features_in_ = len(columns)
+        self.feature_names_in_ = np.asarray(columns, dtype=object)
         self.master_scale_ = self.master_scale  # None: the enterprise 10-grade scale (also on a refit)
-        self.training_metadata_ = {"n_train": int(len(target)), "default_rate": float(target.mean())}
+        n_train = len(events) if counts is None else float(np.sum(counts))
+        self.training_metadata_ = {"n_train": int(n_train), "default_rate": float(np.sum(events) / n_train)}
         return self
 
-    def _directions(self, index, y) -> list:
+    def _directions(self, index, y, counts=None) -> list:
         out = []
         for k, f in enumerate(self.features_):
             if self.monotone is None:
@@ -400,23 +420,24 @@ class CrossTabModel(ScorerModel):
             elif self.binnings_[k] is not None and self.binnings_[k].trend_ in ("ascending", "descending"):
                 out.append(self.binnings_[k].trend_)
             elif self.numeric_[k] or self.binnings_[k] is not None:
-                n = np.bincount(index[k], minlength=self.grid_shape_[k])[: self.ordered_[k]].astype(float)
+                n = np.bincount(index[k], weights=counts, minlength=self.grid_shape_[k])[: self.ordered_[k]]
+                n = n.astype(float)
                 d = np.bincount(index[k], weights=y, minlength=self.grid_shape_[k])[: self.ordered_[k]]
                 out.append(_direction_from_rates(np.divide(d, n, out=np.zeros_like(d), where=n > 0), n))
             else:
                 out.append(None)  # a fixed categorical grouping has no order
         return out
 
-    def _estimate_levels(self, index, y):
+    def _estimate_levels(self, index, y, counts=None):
         sizes = self.grid_shape_
-        self.directions_ = self._directions(index, y)
-        portfolio = float(y.mean())
+        self.directions_ = self._directions(index, y, counts)
+        portfolio = float(y.mean()) if counts is None else float(y.sum() / np.sum(counts))
         rates = [np.array([portfolio])]
         strengths, flat = [], np.zeros(len(y), dtype=np.int64)
         for level in range(1, len(sizes) + 1):
             flat = flat * sizes[level - 1] + index[level - 1]
             n_cells = int(np.prod(sizes[:level]))
-            n = np.bincount(flat, minlength=n_cells).astype(float)
+            n = np.bincount(flat, weights=counts, minlength=n_cells).astype(float)
             d = np.bincount(flat, weights=y, minlength=n_cells)
             prior = np.repeat(rates[-1], sizes[level - 1])
             if self.smoothing == "beta-binomial":
@@ -438,7 +459,7 @@ class CrossTabModel(ScorerModel):
         self.prior_strength_ = strengths
         self.level_rates_ = rates
         self.cells_ = self._cell_table(n, d, prior, smoothed, final, merged)
-        self.tests_ = self._tests(index, y, n, d)
+        self.tests_ = self._tests(index, y, n, d, counts)
 
     def _cell_table(self, n, d, prior, smoothed, final, merged) -> pd.DataFrame:
         grid = np.indices(self.grid_shape_).reshape(len(self.grid_shape_), -1)
@@ -452,10 +473,10 @@ class CrossTabModel(ScorerModel):
                             ci_low=low, ci_high=high, parent_rate=prior, smoothed=smoothed,
                             pd=final, merged=merged)
 
-    def _tests(self, index, y, n_cells, d_cells) -> pd.DataFrame:
+    def _tests(self, index, y, n_cells, d_cells, counts=None) -> pd.DataFrame:
         rows = []
         for k, f in enumerate(self.features_):
-            n = np.bincount(index[k], minlength=self.grid_shape_[k]).astype(float)
+            n = np.bincount(index[k], weights=counts, minlength=self.grid_shape_[k]).astype(float)
             d = np.bincount(index[k], weights=y, minlength=self.grid_shape_[k])
             rows.append(self._test_row(f, n, d))
         rows.append(self._test_row("cells", n_cells, d_cells))

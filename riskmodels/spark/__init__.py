@@ -12,7 +12,8 @@ Modules: :mod:`~riskmodels.spark.binning` (pre-bins and counts),
 :mod:`~riskmodels.spark.woe` (WoE as column expressions),
 :mod:`~riskmodels.spark.irls` (IRLS in Spark or on grouped rows),
 :mod:`~riskmodels.spark.session` (a local session for tests and notebooks),
-:mod:`~riskmodels.spark.logistic` (the scorecard's fit steps).
+:mod:`~riskmodels.spark.logistic` (the scorecard's fit steps),
+:mod:`~riskmodels.spark.crosstab` (cross-tab cells counted in Spark).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def fit(estimator, spark_df, target: str = "default", **options):
 
     Parameters
     ----------
-    estimator : a LogisticScorecard or BinningProcess.
+    estimator : a LogisticScorecard, CrossTabModel or BinningProcess.
     spark_df : pyspark DataFrame with the estimator's columns and ``target``.
     target : the 0/1 default flag (1 = default).
     **options : ``prebin="exact" | "approx"``, ``relative_error`` (pre-bin edges,
@@ -36,18 +37,23 @@ def fit(estimator, spark_df, target: str = "default", **options):
     the estimator, fitted as ``estimator.fit(X, y)`` on the same rows would be.
     """
     from riskmodels.binning import BinningProcess
+    from riskmodels.models.crosstab import CrossTabModel
     from riskmodels.models.logistic import LogisticScorecard
 
     if isinstance(estimator, LogisticScorecard):
         from riskmodels.spark.logistic import fit_scorecard
 
         return fit_scorecard(estimator, spark_df, target, **options)
+    if isinstance(estimator, CrossTabModel):
+        from riskmodels.spark.crosstab import fit_crosstab
+
+        return fit_crosstab(estimator, spark_df, target, **options)
     if isinstance(estimator, BinningProcess):
         from riskmodels.spark.binning import fit_binning
 
         return fit_binning(estimator, spark_df, target, **options)
     raise DataValidationError([Violation("estimator", f"is a {type(estimator).__name__}",
-                                         "a LogisticScorecard or BinningProcess")])
+                                         "a LogisticScorecard, CrossTabModel or BinningProcess")])
 
 
 __all__ = ["fit"]

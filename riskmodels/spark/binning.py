@@ -174,7 +174,7 @@ def _check_target_counts(spark_df, target: str, row) -> tuple[int, int]:
         raise DataValidationError([Violation(target, "is empty", "at least one observation")])
     if n_bad:
         y = F.col(target).cast("double")
-        rows = _first_rows(spark_df, y.isNull() | ~y.isin(0.0, 1.0))
+        rows = first_rows(spark_df, y.isNull() | ~y.isin(0.0, 1.0))
         raise DataValidationError([Violation(target, "values other than 0/1", "a binary 0/1 target",
                                              tuple(rows), n_bad)])
     events = int(events)
@@ -195,7 +195,7 @@ def spark_target(spark_df, target: str):
     return _check_target_counts(spark_df, target, spark_df.agg(*_target_aggs(target)).first())
 
 
-def _first_rows(spark_df, condition, k: int = 5) -> list[int]:
+def first_rows(spark_df, condition, k: int = 5) -> list[int]:
     """Positions (0-based, in DataFrame order) of the first rows meeting ``condition`` (error path only)."""
     flagged = spark_df.select(condition.alias("hit")).rdd.zipWithIndex()
     return [int(i) for row, i in flagged.filter(lambda t: bool(t[0]["hit"])).take(k)]
@@ -474,7 +474,7 @@ def fit_binning(binning: BinningProcess, spark_df, target: str = "default", preb
     for i, name in enumerate(names):
         if name in numeric and stats[f"inf{i}"]:
             x = F.col(name).cast("double")
-            rows = _first_rows(spark_df, x.isin(float("inf"), float("-inf")))
+            rows = first_rows(spark_df, x.isin(float("inf"), float("-inf")))
             raise DataValidationError([Violation(name, "infinite values", "finite numbers (NaN for missing)",
                                                  tuple(rows), int(stats[f"inf{i}"]))])
         if not stats[f"n{i}"]:

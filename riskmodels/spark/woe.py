@@ -29,28 +29,59 @@ def bin_values(binning: OptimalBinning, values, column: str | None = None):
     -------
     pyspark Column (null where the scorer finds no bin: an unseen category under "error").
     """
+    return spec_column(binning.to_bundle(), column or binning.name, values)
+
+
+def spec_column(spec: dict, column: str, values=None):
+    """Spark expression of the bin of ``column`` under a bundle binning (``values[bin]`` when given).
+
+    Follows :func:`riskmodels.scoring.bin_index`; null where it finds no bin.
+
+    Parameters
+    ----------
+    spec : bundle binning dict ({"type": "numeric", "edges", ...} or {"type": "categorical", ...}).
+    column : the Spark column.
+    values : one number per bin, or None for the bin index itself (an integer).
+
+    Examples
+    --------
+    >>> from riskmodels.spark.session import local_session
+    >>> sdf = local_session(1).createDataFrame([(0.5,), (2.0,), (None,)], "x double")
+    >>> spec = {"type": "numeric", "edges": [1.0], "missing_bin": 2, "special_bins": {}}
+    >>> [r[0] for r in sdf.select(spec_column(spec, "x")).collect()]
+    [0, 1, 2]
+    """
     from pyspark.sql import functions as F
 
-    spec = binning.to_bundle()
-    c = F.col(column or binning.name)
-    lit = [F.lit(float(v)) for v in np.asarray(values, dtype=float)]
+    c = F.col(column)
+    if values is None:
+        def lit(b):
+            return F.lit(int(b))
+        null = F.lit(None).cast("int")
+    else:
+        table = [F.lit(float(v)) for v in np.asarray(values, dtype=float)]
+
+        def lit(b):
+            return table[b]
+        null = F.lit(None).cast("double")
+    missing = spec.get("missing_bin")
     if spec["type"] == "numeric":
         x = c.cast("double")
-        expr = F.when(x.isNull() | F.isnan(x), lit[spec["missing_bin"]])
-        for code, b in spec["special_bins"].items():
-            expr = expr.when(x == F.lit(float(code)), lit[b])
+        expr = F.when(x.isNull() | F.isnan(x), lit(missing) if missing is not None else null)
+        for code, b in (spec.get("special_bins") or {}).items():
+            expr = expr.when(x == F.lit(float(code)), lit(b))
         for b, edge in enumerate(spec["edges"]):
-            expr = expr.when(x < F.lit(float(edge)), lit[b])
-        return expr.otherwise(lit[len(spec["edges"])])
+            expr = expr.when(x < F.lit(float(edge)), lit(b))
+        return expr.otherwise(lit(len(spec["edges"])))
     label = c.cast("string")
-    expr = F.when(label.isNull(), lit[spec["missing_bin"]])
+    expr = F.when(label.isNull(), lit(missing) if missing is not None else null)
     by_bin: dict = {}
     for category, b in spec["categories"].items():
         by_bin.setdefault(b, []).append(category)
     for b, labels in sorted(by_bin.items()):
-        expr = expr.when(label.isin(*labels), lit[b])
+        expr = expr.when(label.isin(*labels), lit(b))
     unknown = spec.get("unknown_bin")
-    return expr.otherwise(lit[unknown] if unknown is not None else F.lit(None).cast("double"))
+    return expr.otherwise(lit(unknown) if unknown is not None else null)
 
 
 def woe_column(binning: OptimalBinning, column: str | None = None):
