@@ -221,6 +221,15 @@ def test_bad_targets_raise(german):
         LogisticScorecard(master_scale=SCALE).fit(X, np.where(y == 1, 2, 0))
 
 
+def test_a_failed_fit_leaves_no_scratch_state(german):
+    X, y = german
+    card = LogisticScorecard(master_scale=SCALE, min_iv=10.0)  # no characteristic has IV 10: selection leaves none
+    with pytest.raises(DataValidationError, match="no characteristic survived"):
+        card.fit(X, y)
+    assert not [name for name in vars(card) if name.startswith("_codes")]
+    assert card.set_params(min_iv=0.0).fit(X, y).features_
+
+
 def test_infinite_values_raise_at_fit_and_predict(card, german):
     X, y = german
     bad = X.copy()

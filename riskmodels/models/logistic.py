@@ -379,6 +379,28 @@ class LogisticScorecard(ScorerModel):
         # indices group identical WoE rows without sorting float columns (see collapse_rows)
         self._codes = pd.DataFrame(self.binning_.transform(frame, metric="index"), columns=names,
                                    index=frame.index)
+        try:
+            W, kept, fit, log = self._select_features(frame, target, names)
+        finally:  # the training indices are scratch state: never left on the estimator
+            del self._codes
+        result = _fit_logit(W, target, kept, start=fit.params)
+        self.features_ = kept
+        self.result_ = result
+        self.intercept_ = float(np.asarray(result.params)[0])
+        self.coef_ = np.asarray(result.params, dtype=float)[1:]
+        self.selection_log_ = pd.DataFrame(log, columns=["action", "feature", "value"])
+        self._set_points()
+        self._set_coef_table(W)
+        self.master_scale_ = self.master_scale
+        self.classes_ = np.array([0, 1])
+        self.feature_names_in_ = np.asarray([str(c) for c in frame.columns], dtype=object)
+        self.n_features_in_ = frame.shape[1]
+        self.training_metadata_ = {"n_train": int(len(target)), "default_rate": float(target.mean())}
+        return self
+
+    # ---- fit steps
+    def _select_features(self, frame, target, names):
+        """WoE design, filters, selection and sign check: ``(W, kept, fit, log)``."""
         W = pd.DataFrame({n: self.binning_.binnings_[n].table_.woe[self._codes[n].to_numpy()] for n in names},
                          index=frame.index, columns=names)
         log = self._shape_log(names)
@@ -414,23 +436,8 @@ class LogisticScorecard(ScorerModel):
             raise DataValidationError([Violation("<features>", "no characteristic survived selection",
                                                  f"IV >= {self.min_iv} and a significant coefficient")])
         kept, fit = self._sign_check(frame, W, target, kept, log, fit)
-        del self._codes
-        result = _fit_logit(W, target, kept, start=fit.params)
-        self.features_ = kept
-        self.result_ = result
-        self.intercept_ = float(np.asarray(result.params)[0])
-        self.coef_ = np.asarray(result.params, dtype=float)[1:]
-        self.selection_log_ = pd.DataFrame(log, columns=["action", "feature", "value"])
-        self._set_points()
-        self._set_coef_table(W)
-        self.master_scale_ = self.master_scale
-        self.classes_ = np.array([0, 1])
-        self.feature_names_in_ = np.asarray([str(c) for c in frame.columns], dtype=object)
-        self.n_features_in_ = frame.shape[1]
-        self.training_metadata_ = {"n_train": int(len(target)), "default_rate": float(target.mean())}
-        return self
+        return W, kept, fit, log
 
-    # ---- fit steps
     def selection_settings(self) -> dict:
         """Keyword arguments of :func:`riskmodels.models.stepwise.select_and_fit` for this card.
 
