@@ -1300,7 +1300,9 @@ def apply_calibration(steps: list, x: np.ndarray) -> np.ndarray:
         if method == "interp":
             out = np.interp(out, np.asarray(step["x"], dtype=float), np.asarray(step["y"], dtype=float))
         elif method == "logistic":
-            out = expit(step["a"] * out + step["b"])
+            z = np.multiply(step["a"], out)
+            z += step["b"]
+            out = expit(z)
         elif method == "logit_shift":
             out = expit(logit(out) + step["delta"])
         else:
@@ -2776,6 +2778,7 @@ def _single(result: dict) -> dict:
 __all__ = ["Scorer", "load_scorer", "read_bundle", "evaluate", "seal", "verify", "dumps_bundle",
            "canonical_bytes", "as_columns", "prepare_inputs", "example_record", "bin_index",
            "compile_binnings", "CodedLabels", "lookup_labels",
-           "apply_calibration", "grade_of", "top_reasons", "credit_limit", "expit", "logit",
+           "apply_calibration", "grade_of", "grade_index", "count_at_or_below", "top_reasons",
+           "credit_limit", "expit", "logit",
            "KERNELS", "BundleError", "SCHEMA_VERSION", "write_decision_log",
            "decision_log_lines"]
