@@ -856,15 +856,16 @@ def number_column(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     n = len(values)
     kind = values.dtype.kind
+    none_wrong = np.broadcast_to(False, (n,))  # read-only, no array of n flags to fill
     if kind == "f":
-        return values.astype(float, copy=False), np.zeros(n, dtype=bool)
+        return values.astype(float, copy=False), none_wrong
     if kind in "iu":
-        return values.astype(float), np.zeros(n, dtype=bool)
+        return values.astype(float), none_wrong
     if kind != "O":  # bool, str, bytes, datetime: the whole column has the wrong type
         return np.full(n, np.nan), np.ones(n, dtype=bool)
     items = values.tolist()
     if set(map(type, items)) <= _NUMBER_TYPES:
-        return np.array(items, dtype=float), np.zeros(n, dtype=bool)
+        return np.array(items, dtype=float), none_wrong
     wrong = np.fromiter((type(v) not in _NUMBER_TYPES and not _is_missing(v) for v in items),
                         dtype=bool, count=n)
     clean = [None if bad or _is_missing(v) else v for v, bad in zip(items, wrong.tolist(), strict=True)]
@@ -1365,7 +1366,7 @@ def top_reasons(contributions: np.ndarray, names: list, k: int) -> np.ndarray:
     # already picked. Blocks of records go through a small buffer, one row per feature,
     # so every step is one vectorised pass over contiguous values that stay in cache
     # (per-record argmax or argpartition over a few features cost more per record).
-    order = np.zeros((k, n), dtype=np.intp)
+    order = np.zeros((k, n), dtype=np.uint8 if f < 256 else np.intp)  # small: fewer bytes to write
     rows = max(1, min(n, _REASON_BLOCK // f))
     work = np.empty((f, rows))
     top = np.empty(rows)
