@@ -63,7 +63,7 @@ def _show_payment_history() -> None:
     taiwan = features.taiwan_features()
     print(f"Taiwan repayment statuses -> {taiwan.shape[1] - 2} payment features for {len(taiwan)} "
           f"clients (dpd_max_6m > 0 for {(taiwan['dpd_max_6m'] > 0).mean():.2%})")
-    print(synthetic.make_portfolio(n_firms=500, n_years=3).summary().splitlines()[0])
+    print(synthetic.make_portfolio(n_firms=500, n_years=3).summary().title)
 
 
 def _cmd_experiments(args) -> int:

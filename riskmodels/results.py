@@ -43,7 +43,7 @@ LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", 
 
 
 def format_cell(value, digits: int = 6) -> str:
-    """One table cell as text: floats to ``digits`` significant digits, NaN/None as empty.
+    """One table cell as text: floats to ``digits`` significant digits, NaN/None/NA as empty.
 
     Parameters
     ----------
@@ -58,10 +58,10 @@ def format_cell(value, digits: int = 6) -> str:
 
     Examples
     --------
-    >>> format_cell(0.123456789), format_cell(float("nan")), format_cell(12), format_cell("AA")
-    ('0.123457', '', '12', 'AA')
+    >>> format_cell(0.123456789), format_cell(float("nan")), format_cell(pd.NA), format_cell(12), format_cell("AA")
+    ('0.123457', '', '', '12', 'AA')
     """
-    if value is None or (isinstance(value, (float, np.floating)) and np.isnan(value)):
+    if value is None or value is pd.NA or (isinstance(value, (float, np.floating)) and np.isnan(value)):
         return ""
     if isinstance(value, (float, np.floating)):
         return f"{float(value):.{digits}g}"

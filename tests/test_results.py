@@ -151,3 +151,74 @@ def test_calibration_migration_validation_summaries():
     result = cohort_matrix(panel, ["A", "B", "D"])
     forms = renders(result.summary())
     assert in_all("50", forms) and in_all("transitions", forms)  # A -> B: one of two obligors, 50 %
+
+
+def test_monitoring_report_summary():
+    from riskmodels.monitoring.report import MonitoringReport
+
+    measures = pd.DataFrame({"group": ["population", "back-test"], "value": [0.2734, 0.0123],
+                             "zone": ["red", "green"], "detail": ["score PSI above 0.25", ""]},
+                            index=["score PSI", "binomial p (worst grade)"])
+    chars = pd.DataFrame({"csi": [0.31], "csi_zone": ["red"], "missing_change": [0.0], "unknown_rate": [0.0],
+                          "top_bin": ["[0.5, inf)"]}, index=["debt_ratio"])
+    grades = pd.DataFrame({"n": [400], "defaults": [9], "default_rate": [0.0225], "mean_pd": [0.0201],
+                           "binomial_p": [0.3712], "jeffreys_p": [0.3655], "zone": ["green"]}, index=["BB"])
+    report = MonitoringReport({"name": "logit", "kind": "logistic", "version": 3, "bundle_sha256": "ab" * 32},
+                              "2026-03", 1234, measures, {"characteristics": chars}, backtest={"grades": grades},
+                              overrides={"rate": 0.05, "n": 1234, "upgrades": 40, "downgrades": 22})
+    forms = renders(report.summary())
+    assert report.summary().title == report.verdict and report.verdict.startswith("RED: logit v3, period 2026-03")
+    for figure in ("0.2734", "RED", "score PSI above 0.25", "debt_ratio", "0.31", "0.0225", "abababababab...",
+                   "overrides: 5.00% of 1,234 (40 up, 22 down)"):
+        assert in_all(figure, forms), figure
+
+
+def test_comparison_summary():
+    from types import SimpleNamespace
+
+    from riskmodels.comparison.runner import Comparison
+
+    table = pd.DataFrame({"type": ["logistic", "kmv"], "status": ["ok", "ok"], "auc": [0.8123, 0.7411],
+                          "grades_rejected": [0.0, np.nan], "brier": [0.02871, 0.03012]}, index=["logit", "kmv"])
+    train = pd.DataFrame({"target": [0, 0, 0, 1]})
+    test = pd.DataFrame({"target": [0, 1]})
+    config = SimpleNamespace(name="toy", master_scale="default")
+    result = Comparison(config, train, test, {}, {}, None, table=table)
+    forms = renders(result.summary())
+    assert forms[0].splitlines()[0] == ("comparison 'toy': train 4 rows (25.00% defaults), test 2 rows (50.00%); "
+                                        "master scale default")
+    for figure in ("0.8123", "0.7411", "0.02871", "logistic"):
+        assert in_all(figure, forms), figure
+    # TABLE_COLUMNS order; the count column holds integers and a missing count is empty
+    assert "<td>0.02871</td><td>0</td></tr>" in forms[1] and "<td>0.03012</td><td></td></tr>" in forms[1]
+    assert result._repr_html_() == forms[1]
+
+
+def test_run_diff_summary():
+    from riskmodels.tracking.diff import RunDiff
+
+    params = pd.DataFrame([("models.0.C", "1.0", "0.5")], columns=["param", "A", "B"]).set_index("param")
+    metrics = pd.DataFrame({"model": ["logit", "logit"], "metric": ["auc", "delong_p_value"], "A": [0.7012, np.nan],
+                            "B": [0.7345, np.nan], "B - A": [0.0333, 0.0421]}).set_index(["model", "metric"])
+    diff = RunDiff("a" * 32, "b" * 32, params, metrics, same_data=False, same_test_sample=True,
+                   notes=["logit: DeLong z = 2.03, p = 0.0421 (A vs B, paired DeLong)"])
+    forms = renders(diff.summary())
+    for figure in ("DIFFERENT", "models.0.C", "0.5", "0.7012", "0.7345", "0.0333", "delong_p_value", "0.0421",
+                   "(A vs B, paired DeLong)"):
+        assert in_all(figure, forms), figure
+    assert "Parameters that changed" in diff.summary()
+    unchanged = RunDiff("a", "b", params.iloc[:0], metrics, True, True).summary()
+    assert "no parameter changed" in unchanged and "Parameters that changed" not in unchanged
+
+
+def test_portfolio_summary():
+    from riskmodels.data.synthetic import make_portfolio
+
+    portfolio = make_portfolio(n_firms=150, n_years=2, random_state=4)
+    forms = renders(portfolio.summary())
+    rates = portfolio.default_rates()
+    n_defaults = int(portfolio.firm_years["default"].sum())
+    assert repr(portfolio) == forms[0].splitlines()[0]
+    assert in_all(f"150 firms, {len(portfolio.firm_years)} firm-years, {n_defaults} defaults", forms)
+    for year, row in rates.iterrows():
+        assert in_all(str(year), forms) and in_all(f"{row['default_rate']:.4g}", forms)

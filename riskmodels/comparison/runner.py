@@ -33,6 +33,7 @@ from riskmodels import scoring
 from riskmodels.comparison.config import ExperimentConfig, load_config, parse_config
 from riskmodels.comparison.dataset import fingerprint, load_dataset, split_frame
 from riskmodels.errors import ConfigError
+from riskmodels.results import Summary
 
 MODEL_CLASSES = {
     "expert": ("riskmodels.models.expert", "ExpertScorecardModel"),
@@ -90,21 +91,24 @@ class Comparison:
         """Error text of each model that failed, by name."""
         return {n: r.error for n, r in self.results.items() if r.status != "ok"}
 
-    def summary(self) -> str:
-        """The comparison table as text."""
+    def summary(self) -> Summary:
+        """The comparison table with the split and the master scale.
+
+        Returns
+        -------
+        riskmodels.results.Summary
+            One row per model (discrimination, calibration, grade tests); ``print`` it,
+            or show it in a notebook as HTML.
+        """
         cols = [c for c in TABLE_COLUMNS if c in self.table.columns]
         counts = {c: "Int64" for c in ("grades_rejected", "grades_red") if c in cols}
-        with pd.option_context("display.width", 200, "display.max_columns", 30):
-            text = self.table[cols].astype(counts).to_string(float_format=lambda v: f"{v:.4f}")
         head = (f"comparison {self.config.name!r}: train {len(self.train)} rows "
                 f"({self.train['target'].mean():.2%} defaults), test {len(self.test)} rows "
                 f"({self.test['target'].mean():.2%}); master scale {self.config.master_scale}")
-        return f"{head}\n{text}"
+        return Summary(head).add_table(self.table[cols].astype(counts), "Models", digits=4)
 
     def _repr_html_(self) -> str:
-        return (f"<h4>Comparison {self.config.name}</h4><p>train {len(self.train)}, test "
-                f"{len(self.test)}, scale {self.config.master_scale}</p>"
-                + self.table.to_html(float_format=lambda v: f"{v:.4f}", na_rep="–"))
+        return self.summary().as_html()
 
 
 def _progress(enabled: bool, message: str) -> None:

@@ -41,6 +41,7 @@ from scipy.special import expit, ndtr, ndtri
 from riskmodels.data.features import DAYS_PER_MONTH, NEVER
 from riskmodels.data.ledger import Ledger
 from riskmodels.errors import DataValidationError, Violation
+from riskmodels.results import Summary
 
 
 def merton_equity_price(value, vol, debt, rate, horizon: float):
@@ -137,21 +138,34 @@ class Portfolio:
         return pd.DataFrame({"firms": g.size(), "defaults": g["default"].sum().astype(int),
                              "default_rate": g["default"].mean(), "mean_true_pd": g["true_pd"].mean()})
 
-    def summary(self) -> str:
-        """A text summary: sizes and the default rate per year."""
+    def summary(self) -> Summary:
+        """Sizes and the default rate per year.
+
+        Returns
+        -------
+        riskmodels.results.Summary
+            Titled with the sizes (firms, firm-years, defaults, listed firms, invoices);
+            one table row per observation year.
+
+        Examples
+        --------
+        >>> p = make_portfolio(n_firms=200, n_years=2, random_state=1)
+        >>> s = p.summary()
+        >>> s.title.startswith("Synthetic portfolio: 200 firms"), list(s.tables[0].frame.index)
+        (True, [2019, 2020])
+        """
         fy = self.firm_years
         head = (f"Synthetic portfolio: {fy['firm_id'].nunique()} firms, {len(fy)} firm-years, "
                 f"{int(fy['default'].sum())} defaults ({fy['default'].mean():.2%}; mean true PD "
                 f"{fy['true_pd'].mean():.2%}), {int(self.firms['listed'].sum())} listed, "
                 f"{len(self.invoices)} invoices")
-        return head + "\n" + self.default_rates().to_string(float_format=lambda x: f"{x:.4f}")
+        return Summary(head).add_table(self.default_rates(), "Default rate by year", digits=4)
 
     def _repr_html_(self) -> str:
-        return f"<p>{self.summary().splitlines()[0]}</p>" + self.default_rates().to_html(
-            float_format=lambda x: f"{x:.4f}")
+        return self.summary().as_html()
 
     def __repr__(self) -> str:
-        return self.summary().splitlines()[0]
+        return self.summary().title
 
 
 def _check_params(n_firms, n_years, default_rate, listed_share, noise, invoices_per_month, mix):

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from riskmodels.monitoring.thresholds import Thresholds, worst
+from riskmodels.results import Summary
 
 _MARK = {"green": "green", "amber": "amber", "red": "RED", None: "-"}
 _COLOURS = {"green": "#2e7d32", "amber": "#ef8f00", "red": "#c62828", None: "#777"}
@@ -82,36 +83,41 @@ class MonitoringReport:
         return f"{value:.4g}" if isinstance(value, (float, np.floating)) else str(value)
 
     # ---- text
-    def summary(self) -> str:
-        """Text report: verdict, measures with zones, per-grade back-test, worst characteristics."""
-        lines = [self.verdict, "",
-                 f"model {self.model.get('name')} ({self.model.get('kind')}), version {self.model.get('version')}, "
-                 f"bundle sha256 {str(self.model.get('bundle_sha256'))[:12]}...", ""]
-        lines.append(f"{'measure':<34}{'value':>12}  {'zone':<6} detail")
-        for name, r in self.measures.iterrows():
-            lines.append(f"{name:<34}{self._fmt(r['value']):>12}  {_MARK[_z(r['zone'])]:<6} {r['detail']}")
+    def summary(self) -> Summary:
+        """The report as a :class:`~riskmodels.results.Summary`: verdict, measures with zones,
+        per-grade back-test, worst characteristics, migration and overrides.
+
+        Returns
+        -------
+        riskmodels.results.Summary
+            Titled with :attr:`verdict`; ``print`` it, or show it in a notebook as HTML.
+        """
+        out = Summary(self.verdict).add_rows(
+            [("model", f"{self.model.get('name')} ({self.model.get('kind')})"),
+             ("version", self.model.get("version")),
+             ("bundle sha256", f"{str(self.model.get('bundle_sha256'))[:12]}...")], title="Model")
+        measures = self.measures[["value", "detail"]].copy()
+        measures.insert(1, "zone", [_MARK[_z(z)] for z in self.measures["zone"]])
+        out.add_table(measures.rename_axis("measure"), "Measures", digits=4)
         if self.maturity:
             m = self.maturity
-            lines += ["", f"outcomes as of {m['as_of']}: {m['mature']:,} mature (horizon {m['horizon_months']} "
-                          f"months), {m['pending']:,} not yet mature"]
+            out.add_note(f"outcomes as of {m['as_of']}: {m['mature']:,} mature (horizon {m['horizon_months']} "
+                         f"months), {m['pending']:,} not yet mature")
         if self.backtest:
-            g = self.backtest["grades"]
-            lines += ["", "back-test by grade (mature outcomes):",
-                      g[["n", "defaults", "default_rate", "mean_pd", "binomial_p", "jeffreys_p", "zone"]]
-                      .to_string(float_format=lambda v: f"{v:.4f}")]
+            grades = self.backtest["grades"]
+            out.add_table(grades[["n", "defaults", "default_rate", "mean_pd", "binomial_p", "jeffreys_p", "zone"]],
+                          "Back-test by grade (mature outcomes)", digits=4)
         chars = self.stability["characteristics"]
         if len(chars):
-            lines += ["", "characteristics (largest CSI first):",
-                      chars[["csi", "csi_zone", "missing_change", "unknown_rate", "top_bin"]].head(10)
-                      .to_string(float_format=lambda v: f"{v:.4f}")]
+            out.add_table(chars[["csi", "csi_zone", "missing_change", "unknown_rate", "top_bin"]].head(10),
+                          "Characteristics (largest CSI first)", digits=4)
         if self.migration:
-            lines += ["", f"migration against {self.migration['previous_period']} "
-                          f"({self.migration['n']:,} obligors in both):",
-                      self.migration["matrix"].to_string()]
+            out.add_table(self.migration["matrix"], f"Migration against {self.migration['previous_period']} "
+                                                    f"({self.migration['n']:,} obligors in both)")
         if self.overrides:
             o = self.overrides
-            lines += ["", f"overrides: {o['rate']:.2%} of {o['n']:,} ({o['upgrades']} up, {o['downgrades']} down)"]
-        return "\n".join(lines)
+            out.add_note(f"overrides: {o['rate']:.2%} of {o['n']:,} ({o['upgrades']} up, {o['downgrades']} down)")
+        return out
 
     def __repr__(self) -> str:
         return f"MonitoringReport({self.verdict!r})"
@@ -197,6 +203,10 @@ class MonitoringReport:
 
     # ---- HTML
     def _repr_html_(self) -> str:
+        return self.summary().as_html()
+
+    def _verdict_html(self) -> str:
+        """The verdict in its zone's colour and the measures table, for the head of :meth:`to_html`."""
         rows = "".join(f"<tr><td>{html.escape(str(n))}</td><td>{html.escape(self._fmt(r['value']))}</td>"
                        f"<td style='color:{_COLOURS[_z(r['zone'])]};font-weight:bold'>{_MARK[_z(r['zone'])]}</td>"
                        f"<td>{html.escape(str(r['detail']))}</td></tr>" for n, r in self.measures.iterrows())
@@ -218,7 +228,7 @@ class MonitoringReport:
                  f"<h1>Monitoring: {html.escape(str(self.model.get('name')))}, period {html.escape(self.period)}</h1>",
                  f"<p>bundle sha256 {html.escape(str(self.model.get('bundle_sha256')))}, version "
                  f"{html.escape(str(self.model.get('version')))}</p>",
-                 self._repr_html_(), f"<img alt='monitoring plots' src='data:image/png;base64,{png}'>"]
+                 self._verdict_html(), f"<img alt='monitoring plots' src='data:image/png;base64,{png}'>"]
         tables = {"score PSI by bin": self.stability["score_table"],
                   "grade PSI by grade": self.stability["grade_table"],
                   "characteristics": self.stability["characteristics"]}

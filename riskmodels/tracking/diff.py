@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from riskmodels.results import Summary
+
 
 @dataclass
 class RunDiff:
@@ -26,23 +28,37 @@ class RunDiff:
     same_test_sample: bool
     notes: list[str] = field(default_factory=list)
 
-    def summary(self) -> str:
-        """Plain-text report."""
-        lines = [f"run A {self.run_a}  vs  run B {self.run_b}",
-                 f"data fingerprint: {'same' if self.same_data else 'DIFFERENT'}; "
-                 f"test sample: {'same' if self.same_test_sample else 'different'}"]
-        lines.append("\nparameters that changed:")
-        lines.append(self.params.to_string() if len(self.params) else "  (none)")
-        lines.append("\nmetrics (B - A):")
-        with pd.option_context("display.width", 160, "display.max_columns", 20):
-            lines.append(self.metrics.to_string(float_format=lambda v: f"{v:.4f}"))
-        lines.extend(self.notes)
-        return "\n".join(lines)
+    def summary(self) -> Summary:
+        """What changed: the data and test-sample fingerprints, the parameters, the metrics.
+
+        Returns
+        -------
+        riskmodels.results.Summary
+            ``print`` it, or show it in a notebook as HTML.
+
+        Examples
+        --------
+        >>> metrics = pd.DataFrame({"model": ["logit"], "metric": ["auc"], "A": [0.71], "B": [0.74],
+        ...                         "B - A": [0.03]}).set_index(["model", "metric"])
+        >>> params = pd.DataFrame(columns=["param", "A", "B"]).set_index("param")
+        >>> s = RunDiff("a1", "b2", params, metrics, True, False, ["test samples differ"]).summary()
+        >>> s.title, "0.03" in s
+        ('run A a1  vs  run B b2', True)
+        """
+        out = Summary(f"run A {self.run_a}  vs  run B {self.run_b}").add_rows(
+            [("data fingerprint", "same" if self.same_data else "DIFFERENT"),
+             ("test sample", "same" if self.same_test_sample else "different")])
+        if len(self.params):
+            out.add_table(self.params, "Parameters that changed")
+        else:
+            out.add_note("no parameter changed")
+        out.add_table(self.metrics.reset_index(), "Metrics (B - A)", index=False, digits=4)
+        for note in self.notes:
+            out.add_note(note)
+        return out
 
     def _repr_html_(self) -> str:
-        return (f"<h4>Run diff {self.run_a[:8]} → {self.run_b[:8]}</h4>"
-                f"<p>same data: {self.same_data}, same test sample: {self.same_test_sample}</p>"
-                + self.params.to_html() + self.metrics.to_html(float_format=lambda v: f"{v:.4f}"))
+        return self.summary().as_html()
 
 
 def _children(client, experiment_id: str, parent_id: str) -> dict:
