@@ -230,21 +230,103 @@ class ScorerModel(OwnHTMLRepr, ClassifierMixin, BaseEstimator):
 
     def export(self, path, master_scale=None, metadata: dict | None = None, reference=None,
                key=None) -> Path:
-        """Write the scorer bundle (JSON) to ``path`` and return the path (``reference``: see
-        :meth:`to_bundle`; ``key``: sign it with HMAC-SHA256, see ``scoring.sign``)."""
+        """Write the scorer bundle (JSON) to ``path`` and return the path.
+
+        Parameters
+        ----------
+        path : str or Path
+            Where to write; missing folders are created.
+        master_scale : MasterScale or dict, optional
+            The scale stored in the bundle (default: the model's, else the default scale).
+        metadata : dict, optional
+            Extra metadata stored with the bundle.
+        reference : DataFrame or (DataFrame, array), optional
+            The development sample, for monitoring (see :meth:`to_bundle`).
+        key : bytes or str, optional
+            Sign the bundle with HMAC-SHA256 (see ``scoring.sign``).
+
+        Returns
+        -------
+        pathlib.Path
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> import pandas as pd
+        >>> from riskmodels.models.crosstab import CrossTabModel
+        >>> X, y = pd.DataFrame({"x": [0.0, 0.0, 1.0, 1.0] * 25}), np.tile([0, 1, 0, 0], 25)
+        >>> fixed = {"x": {"type": "numeric", "edges": [0.5], "missing_bin": 2}}
+        >>> model = CrossTabModel(binning=fixed, smoothing="none", min_cell_size=0).fit(X, y)
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = model.export(Path(folder) / "scorers" / "crosstab.json")
+        ...     scoring.read_bundle(path)["kind"]
+        'crosstab'
+        """
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(scoring.dumps_bundle(self.to_bundle(master_scale, metadata, reference), key=key))
         return path
 
     def to_sql(self, dialect: str = "duckdb", table: str = "t", master_scale=None, **kwargs) -> str:
-        """The model's bundle as one SQL ``SELECT`` (see :func:`riskmodels.export.sql.to_sql`)."""
+        """The model's bundle as one SQL ``SELECT`` (see :func:`riskmodels.export.sql.to_sql`).
+
+        Parameters
+        ----------
+        dialect : str
+            A sqlglot dialect name ("duckdb", "postgres", ...).
+        table : str
+            The table of applications the query reads.
+        master_scale : MasterScale or dict, optional
+            The scale of the grades (default: the model's).
+        **kwargs
+            Passed to :func:`riskmodels.export.sql.to_sql`.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from riskmodels.models.crosstab import CrossTabModel
+        >>> X, y = pd.DataFrame({"x": [0.0, 0.0, 1.0, 1.0] * 25}), np.tile([0, 1, 0, 0], 25)
+        >>> fixed = {"x": {"type": "numeric", "edges": [0.5], "missing_bin": 2}}
+        >>> model = CrossTabModel(binning=fixed, smoothing="none", min_cell_size=0).fit(X, y)
+        >>> model.to_sql(table="apps").startswith("WITH ") and 'FROM "apps"' in model.to_sql(table="apps")
+        True
+        """
         from riskmodels.export.sql import to_sql
 
         return to_sql(self.to_bundle(master_scale), dialect, table, **kwargs)
 
     def score_frame(self, X, master_scale=None) -> dict:
-        """Every output of the shared kernel for ``X``: pd, score, grade, raw, contributions."""
+        """Every output of the shared kernel for ``X``: pd, score, grade, raw, contributions.
+
+        Parameters
+        ----------
+        X : DataFrame
+            The records, with the model's input columns.
+        master_scale : MasterScale or dict, optional
+            The scale of the grades (default: the model's).
+
+        Returns
+        -------
+        dict of numpy arrays
+            ``pd``, ``score``, ``grade``, ``scale_grade``, ``policy_grade``, ``raw``,
+            ``contributions`` and the reason names, one entry per record.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from riskmodels.models.crosstab import CrossTabModel
+        >>> X, y = pd.DataFrame({"x": [0.0, 0.0, 1.0, 1.0] * 25}), np.tile([0, 1, 0, 0], 25)
+        >>> fixed = {"x": {"type": "numeric", "edges": [0.5], "missing_bin": 2}}
+        >>> model = CrossTabModel(binning=fixed, smoothing="none", min_cell_size=0).fit(X, y)
+        >>> out = model.score_frame(pd.DataFrame({"x": [0.0, 1.0]}))
+        >>> out["pd"].tolist(), out["grade"].tolist()
+        ([0.5, 0.0], ['C', 'AAA'])
+        """
         self._check_fitted()
         content = self._content(master_scale)
         frame = as_frame(X, getattr(self, "feature_names_in_", None))
@@ -289,7 +371,29 @@ class ScorerModel(OwnHTMLRepr, ClassifierMixin, BaseEstimator):
 
     def grade(self, X, master_scale=None) -> np.ndarray:
         """The model's grade of each record: its own policy grade where it has one (an
-        expert card's grade), else the master-scale grade of the PD (``scale_grade``)."""
+        expert card's grade), else the master-scale grade of the PD (``scale_grade``).
+
+        Parameters
+        ----------
+        X : DataFrame
+            The records.
+        master_scale : MasterScale or dict, optional
+            The scale of the grades (default: the model's).
+
+        Returns
+        -------
+        numpy.ndarray of str
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from riskmodels.models.crosstab import CrossTabModel
+        >>> X, y = pd.DataFrame({"x": [0.0, 0.0, 1.0, 1.0] * 25}), np.tile([0, 1, 0, 0], 25)
+        >>> fixed = {"x": {"type": "numeric", "edges": [0.5], "missing_bin": 2}}
+        >>> model = CrossTabModel(binning=fixed, smoothing="none", min_cell_size=0).fit(X, y)
+        >>> model.grade(pd.DataFrame({"x": [0.0, 1.0]})).tolist()
+        ['C', 'AAA']
+        """
         return self.score_frame(X, master_scale)["grade"]
 
 

@@ -182,7 +182,29 @@ class ExpertScorecardModel(ScorerModel):
     # ---- expert views
     def score_frame(self, X, master_scale=None) -> dict:
         """Kernel outputs for ``X``: pd, score, grade (the card's), policy_grade, scale_grade,
-        raw, contributions, reason names."""
+        raw, contributions, reason names.
+
+        Parameters
+        ----------
+        X : DataFrame
+            The records, with the card's indicator columns.
+        master_scale : MasterScale or dict, optional
+            The scale of ``scale_grade`` (default: the model's).
+
+        Returns
+        -------
+        dict of numpy arrays
+
+        Examples
+        --------
+        >>> rec = {"discharge_compliance": 96.0, "facilities_running": 100.0, "violations": 0,
+        ...        "fee_paid_share": 100.0, "fee_on_time": "on_time", "impact_assessment": "done_accepted",
+        ...        "other_points": 35.0}
+        >>> X = pd.DataFrame([rec, {**rec, "violations": 3, "other_points": 0.0}])
+        >>> out = ExpertScorecardModel("environmental").fit(X, [0, 1]).score_frame(X)
+        >>> out["score"].tolist(), out["grade"].tolist()
+        ([95.0, 40.0], ['A', 'D'])
+        """
         self._check_fitted()
         frame = as_frame(X)
         self.card_.check_history(frame)
@@ -190,11 +212,53 @@ class ExpertScorecardModel(ScorerModel):
         return super().score_frame(frame, master_scale)
 
     def policy_grade(self, X) -> np.ndarray:
-        """The card's grade of each record (the policy grade; same as :meth:`grade`)."""
+        """The card's grade of each record (the policy grade; same as :meth:`grade`).
+
+        Parameters
+        ----------
+        X : DataFrame
+            The records.
+
+        Returns
+        -------
+        numpy.ndarray of str
+
+        Examples
+        --------
+        >>> rec = {"discharge_compliance": 96.0, "facilities_running": 100.0, "violations": 0,
+        ...        "fee_paid_share": 100.0, "fee_on_time": "on_time", "impact_assessment": "done_accepted",
+        ...        "other_points": 35.0}
+        >>> X = pd.DataFrame([rec, {**rec, "violations": 3, "other_points": 0.0}])
+        >>> ExpertScorecardModel("environmental").fit(X, [0, 1]).policy_grade(X).tolist()
+        ['A', 'D']
+        """
         return self.score_frame(X)["policy_grade"]
 
     def scale_grade(self, X, master_scale=None) -> np.ndarray:
-        """The master-scale grade of each record's calibrated PD (reported beside the card's)."""
+        """The master-scale grade of each record's calibrated PD (reported beside the card's).
+
+        Parameters
+        ----------
+        X : DataFrame
+            The records.
+        master_scale : MasterScale or dict, optional
+            The scale (default: the model's).
+
+        Returns
+        -------
+        numpy.ndarray of str
+
+        Examples
+        --------
+        >>> from riskmodels.calibration import MasterScale
+        >>> rec = {"discharge_compliance": 96.0, "facilities_running": 100.0, "violations": 0,
+        ...        "fee_paid_share": 100.0, "fee_on_time": "on_time", "impact_assessment": "done_accepted",
+        ...        "other_points": 35.0}
+        >>> X = pd.DataFrame([rec, {**rec, "violations": 3, "other_points": 0.0}])
+        >>> model = ExpertScorecardModel("environmental", calibration="isotonic").fit(X, [0, 1])
+        >>> model.scale_grade(X, MasterScale.from_bounds(["low", "high"], [0.5])).tolist()
+        ['low', 'high']
+        """
         return self.score_frame(X, master_scale)["scale_grade"]
 
     def grade_table(self, X, y, master_scale=None):
@@ -243,12 +307,52 @@ class ExpertScorecardModel(ScorerModel):
         return pd.DataFrame(rows).set_index("card_grade")
 
     def limit(self, X) -> np.ndarray:
-        """The card's credit limit of each record (the bundle's ``limit``)."""
+        """The card's credit limit of each record (the bundle's ``limit``).
+
+        Parameters
+        ----------
+        X : DataFrame
+            The records.
+
+        Returns
+        -------
+        numpy.ndarray or None
+            None for a card without a limit rule.
+
+        Examples
+        --------
+        >>> rec = {"discharge_compliance": 96.0, "facilities_running": 100.0, "violations": 0,
+        ...        "fee_paid_share": 100.0, "fee_on_time": "on_time", "impact_assessment": "done_accepted",
+        ...        "other_points": 35.0}
+        >>> X = pd.DataFrame([rec, {**rec, "violations": 3, "other_points": 0.0}])
+        >>> ExpertScorecardModel("environmental").fit(X, [0, 1]).limit(X) is None  # this card sets no limit
+        True
+        """
         self._check_fitted()
         return self.card_.score(as_frame(X)).limit
 
     def score_card(self, X) -> ScoreResult:
-        """The expert view of ``X``: points per indicator and aspect, grades before/after caps."""
+        """The expert view of ``X``: points per indicator and aspect, grades before/after caps.
+
+        Parameters
+        ----------
+        X : DataFrame
+            The records.
+
+        Returns
+        -------
+        riskmodels.scorecards.engine.ScoreResult
+
+        Examples
+        --------
+        >>> rec = {"discharge_compliance": 96.0, "facilities_running": 100.0, "violations": 0,
+        ...        "fee_paid_share": 100.0, "fee_on_time": "on_time", "impact_assessment": "done_accepted",
+        ...        "other_points": 35.0}
+        >>> X = pd.DataFrame([rec, {**rec, "violations": 3, "other_points": 0.0}])
+        >>> result = ExpertScorecardModel("environmental").fit(X, [0, 1]).score_card(X)
+        >>> result.total.tolist(), result.grade.tolist()
+        ([95.0, 40.0], ['A', 'D'])
+        """
         self._check_fitted()
         return self.card_.score(as_frame(X))
 
