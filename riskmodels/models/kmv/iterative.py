@@ -51,7 +51,19 @@ class IterativeKMVResult:
     converged: np.ndarray
 
     def summary(self) -> Summary:
-        """Per firm: asset volatility, drift, DD, PD, convergence (a :class:`~riskmodels.results.Summary`)."""
+        """Per firm: asset volatility, drift, DD, PD, convergence (a :class:`~riskmodels.results.Summary`).
+
+        Returns
+        -------
+        riskmodels.results.Summary
+
+        Examples
+        --------
+        >>> equity = 30 * np.exp(np.cumsum(np.random.default_rng(1).normal(0.0, 0.02, (253, 2)), axis=0))
+        >>> s = iterative_kmv(equity, [70.0, 60.0], 0.03).summary()
+        >>> s.tables[0].frame["value"].tolist(), s.tables[1].frame.index.tolist()
+        ([2, ..., True], [0, 1])
+        """
         frame = pd.DataFrame({"asset_vol": self.asset_vol, "drift": self.drift, "dd": self.dd,
                               "pd": self.pd, "converged": self.converged}, index=pd.RangeIndex(self.dd.size, name="firm"))
         return (Summary("Iterative KMV (Vassalou-Xing)")

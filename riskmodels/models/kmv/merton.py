@@ -57,13 +57,37 @@ class MertonSolution:
     horizon: float = 1.0
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per firm: inputs, solution, flags."""
+        """One row per firm: inputs, solution, flags.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns equity, equity_vol, debt, rate, asset_value, asset_vol, d1, d2, pd,
+            converged, iterations, status.
+
+        Examples
+        --------
+        >>> frame = solve_merton([3.0], [0.8], [10.0], 0.05).to_frame()
+        >>> frame[["asset_value", "asset_vol"]].round(3).values.tolist(), frame["status"].tolist()
+        ([[12.395, 0.212]], ['converged'])
+        """
         cols = ("equity", "equity_vol", "debt", "rate", "asset_value", "asset_vol", "d1", "d2",
                 "pd", "converged", "iterations", "status")
         return pd.DataFrame({c: np.ravel(getattr(self, c)) for c in cols})
 
     def status_counts(self) -> dict:
-        """How many firms ended in each status."""
+        """How many firms ended in each status.
+
+        Returns
+        -------
+        dict
+            Status (see :data:`MERTON_STATUS`) → number of firms.
+
+        Examples
+        --------
+        >>> solve_merton([3.0, 8.0, 0.0], [0.8, 0.3, 0.5], [10.0, 5.0, 5.0], 0.05).status_counts()
+        {'converged': 2, 'nonpositive_equity': 1}
+        """
         values, counts = np.unique(np.ravel(self.status), return_counts=True)
         return {str(v): int(c) for v, c in zip(values, counts, strict=True)}
 
@@ -82,7 +106,18 @@ class MertonSolution:
         return rows
 
     def summary(self) -> Summary:
-        """Convergence and the distribution of the solved values (a :class:`~riskmodels.results.Summary`)."""
+        """Convergence and the distribution of the solved values (a :class:`~riskmodels.results.Summary`).
+
+        Returns
+        -------
+        riskmodels.results.Summary
+
+        Examples
+        --------
+        >>> s = solve_merton([3.0, 8.0], [0.8, 0.3], [10.0, 5.0], 0.05).summary()
+        >>> s.tables[0].frame.loc[["firms", "converged"], "value"].tolist()
+        ['2', '2 (100.00%)']
+        """
         return Summary("Merton solution").add_rows(self._rows())
 
     def _repr_html_(self) -> str:

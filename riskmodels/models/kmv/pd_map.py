@@ -45,22 +45,75 @@ class EmpiricalPDMap:
         return np.interp(np.asarray(dd, dtype=float), self.dd, self.pd)
 
     def to_step(self) -> dict:
-        """The map as a scorer-bundle calibration step ``{"method": "interp", ...}``."""
+        """The map as a scorer-bundle calibration step ``{"method": "interp", ...}``.
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> EmpiricalPDMap(np.array([0.0, 2.0]), np.array([0.2, 0.01]), np.array([50, 50]), np.array([10, 1])).to_step()
+        {'method': 'interp', 'x': [0.0, 2.0], 'y': [0.2, 0.01]}
+        """
         return {"method": "interp", "x": self.dd.tolist(), "y": self.pd.tolist()}
 
     def to_frame(self) -> pd.DataFrame:
-        """The knots as a table."""
+        """The knots as a table.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns dd, n, defaults, pd; one row per knot.
+
+        Examples
+        --------
+        >>> m = EmpiricalPDMap(np.array([0.0, 2.0]), np.array([0.2, 0.01]), np.array([50, 50]), np.array([10, 1]))
+        >>> m.to_frame().to_dict("list")
+        {'dd': [0.0, 2.0], 'n': [50, 50], 'defaults': [10, 1], 'pd': [0.2, 0.01]}
+        """
         return pd.DataFrame({"dd": self.dd, "n": self.n, "defaults": self.defaults, "pd": self.pd})
 
     def summary(self) -> Summary:
-        """The knot table (a :class:`~riskmodels.results.Summary`)."""
+        """The knot table (a :class:`~riskmodels.results.Summary`).
+
+        Returns
+        -------
+        riskmodels.results.Summary
+
+        Examples
+        --------
+        >>> m = EmpiricalPDMap(np.array([0.0, 2.0]), np.array([0.2, 0.01]), np.array([50, 50]), np.array([10, 1]))
+        >>> print(m.summary().tables[0].as_text())
+        Knots
+         dd  n defaults   pd
+          0 50       10  0.2
+          2 50        1 0.01
+        """
         return Summary("Empirical DD -> PD map").add_table(self.to_frame(), "Knots", index=False)
 
     def _repr_html_(self) -> str:
         return self.summary().as_html()
 
     def plot(self, ax=None):
-        """Plot the knots and the interpolated map (log PD axis)."""
+        """Plot the knots and the interpolated map (log PD axis).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Where to draw (a new figure when None).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+
+        Examples
+        --------
+        >>> m = EmpiricalPDMap(np.array([0.0, 2.0]), np.array([0.2, 0.01]), np.array([50, 50]), np.array([10, 1]))
+        >>> ax = m.plot()
+        >>> ax.get_xlabel(), ax.get_yscale()
+        ('distance to default', 'log')
+        """
         import matplotlib.pyplot as plt
 
         ax = ax or plt.subplots(figsize=(6, 4))[1]
