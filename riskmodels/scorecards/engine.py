@@ -88,7 +88,24 @@ class CardEngine:
 
     @classmethod
     def from_dict(cls, data: dict) -> CardEngine:
-        """Build from a spec given as a dict (as YAML would give it)."""
+        """Build from a spec given as a dict (as YAML would give it); raises SpecError when invalid.
+
+        Parameters
+        ----------
+        data : dict
+            The spec's mapping.
+
+        Returns
+        -------
+        CardEngine
+
+        Examples
+        --------
+        >>> from riskmodels.scorecards.spec import SPECS_DIR, read_mapping
+        >>> data = read_mapping(SPECS_DIR / "environmental.yaml")
+        >>> CardEngine.from_dict({**data, "name": "environmental (copy)"}).name
+        'environmental (copy)'
+        """
         return cls(spec_from_dict(data))
 
     @property
@@ -130,7 +147,31 @@ class CardEngine:
 
     # ------------------------------------------------------------------ scoring
     def columns(self, records) -> tuple[pd.DataFrame, dict, int]:
-        """Validate ``records`` and return the frame and the kernel's input columns."""
+        """Validate ``records`` and return the frame and the kernel's input columns.
+
+        Parameters
+        ----------
+        records : DataFrame, dict or list of dict
+            The records to score.
+
+        Returns
+        -------
+        frame : DataFrame
+            The records as a frame.
+        columns : dict
+            Input name → the array the scoring kernel reads.
+        n : int
+            Number of records.
+
+        Examples
+        --------
+        >>> rec = {"discharge_compliance": 96.0, "facilities_running": 100.0, "violations": 0,
+        ...        "fee_paid_share": 100.0, "fee_on_time": "on_time", "impact_assessment": "done_accepted",
+        ...        "other_points": 35.0}
+        >>> frame, columns, n = CardEngine.from_spec("environmental").columns([rec, rec])
+        >>> n, sorted(columns)[:2]
+        (2, ['discharge_compliance', 'facilities_running'])
+        """
         frame = _as_frame(records)
         self.check_history(frame)
         schema_from_inputs(self.rules, f"{self.name} inputs").validate(frame)
@@ -173,7 +214,23 @@ class CardEngine:
             raise DataValidationError(bad)
 
     def check_adjustment_reasons(self, frame: pd.DataFrame) -> None:
-        """Raise DataValidationError where an analyst adjustment has no reason (003: 微调 is argued)."""
+        """Raise DataValidationError where an analyst adjustment has no reason (003: 微调 is argued).
+
+        Parameters
+        ----------
+        frame : DataFrame
+            The records, with the spec's adjustment and reason columns.
+
+        Examples
+        --------
+        >>> card = CardEngine.from_spec("enterprise_five_aspect")
+        >>> card.check_adjustment_reasons(pd.DataFrame({"analyst_adjustment": [2.0], "adjustment_reason": ["audit"]}))
+        >>> card.check_adjustment_reasons(pd.DataFrame({"analyst_adjustment": [0.0, 3.0]}))
+        Traceback (most recent call last):
+        ...
+        riskmodels.errors.DataValidationError: 1 data rule(s) broken:
+          - column 'adjustment_reason': analyst adjustment without a reason in 1 row(s): [1]; ...
+        """
         adj = self.spec.adjustment
         if adj is None or adj.input not in frame.columns:
             return
@@ -350,14 +407,47 @@ class RecordBreakdown:
                    if self.caps_bound else ""))
 
     def summary(self) -> Summary:
-        """The breakdown (a :class:`~riskmodels.results.Summary`)."""
+        """The breakdown (a :class:`~riskmodels.results.Summary`).
+
+        Returns
+        -------
+        riskmodels.results.Summary
+
+        Examples
+        --------
+        >>> rec = {"discharge_compliance": 96.0, "facilities_running": 100.0, "violations": 0,
+        ...        "fee_paid_share": 100.0, "fee_on_time": "on_time", "impact_assessment": "done_accepted",
+        ...        "other_points": 35.0}
+        >>> s = CardEngine.from_spec("environmental").score([rec, {**rec, "violations": 3}]).breakdown(1).summary()
+        >>> s.title, s.tables[0].frame.columns.tolist()[:4]
+        ('score 75.00, grade C', ['aspect', 'indicator', 'value', 'points'])
+        """
         return Summary(self._head()).add_table(self.table, "Points per indicator", index=False, digits=4)
 
     def __repr__(self) -> str:
         return f"RecordBreakdown({self._head()}, {len(self.table)} indicators)"
 
     def plot(self, ax=None):
-        """Horizontal bars: points earned (filled) against the indicator's maximum (outline)."""
+        """Horizontal bars: points earned (filled) against the indicator's maximum (outline).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Where to draw (a new figure when None).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+
+        Examples
+        --------
+        >>> rec = {"discharge_compliance": 96.0, "facilities_running": 100.0, "violations": 0,
+        ...        "fee_paid_share": 100.0, "fee_on_time": "on_time", "impact_assessment": "done_accepted",
+        ...        "other_points": 35.0}
+        >>> ax = CardEngine.from_spec("environmental").score(rec).breakdown(0).plot()
+        >>> ax.get_xlabel(), ax.get_title()
+        ('points', 'score 95.0, grade A')
+        """
         import matplotlib.pyplot as plt
 
         if ax is None:
@@ -510,7 +600,21 @@ class ScoreResult:
         return f"{self.card.name}: {len(self)} record(s), mean score {np.mean(self.score):.2f}, {capped} capped"
 
     def summary(self) -> Summary:
-        """Records per grade and the mean score (a :class:`~riskmodels.results.Summary`)."""
+        """Records per grade and the mean score (a :class:`~riskmodels.results.Summary`).
+
+        Returns
+        -------
+        riskmodels.results.Summary
+
+        Examples
+        --------
+        >>> rec = {"discharge_compliance": 96.0, "facilities_running": 100.0, "violations": 0,
+        ...        "fee_paid_share": 100.0, "fee_on_time": "on_time", "impact_assessment": "done_accepted",
+        ...        "other_points": 35.0}
+        >>> s = CardEngine.from_spec("environmental").score([rec, {**rec, "violations": 3}]).summary()
+        >>> s.title, s.tables[0].frame["records"].tolist()
+        ('environmental: 2 record(s), mean score 85.00, 0 capped', [1, 0, 1, 0])
+        """
         counts = pd.Series(self.grade).value_counts().reindex(self.card.grades, fill_value=0)
         return Summary(self._head()).add_table(counts.rename_axis("grade").rename("records"), "Records per grade")
 

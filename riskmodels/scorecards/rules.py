@@ -292,13 +292,46 @@ class CustomerRules:
 
     @classmethod
     def from_spec(cls, path=None) -> CustomerRules:
-        """Load ``customer_rules.yaml`` (shipped) or another file; raise SpecError when invalid."""
+        """Load ``customer_rules.yaml`` (shipped) or another file; raise SpecError when invalid.
+
+        Parameters
+        ----------
+        path : str or Path, optional
+            A rules YAML file (default: the shipped ``customer_rules.yaml``).
+
+        Returns
+        -------
+        CustomerRules
+
+        Examples
+        --------
+        >>> sorted(CustomerRules.from_spec().spec.rulesets)
+        ['abc', 'risk']
+        """
         path = SPECS_DIR / "customer_rules.yaml" if path is None else path
         return cls.from_dict(read_mapping(path), str(path))
 
     @classmethod
     def from_dict(cls, data: dict, source: str = "") -> CustomerRules:
-        """Validate rules given as a dict."""
+        """Validate rules given as a dict; raise SpecError when invalid.
+
+        Parameters
+        ----------
+        data : dict
+            The rules' mapping (as YAML would give it).
+        source : str
+            Where the rules came from, for the error messages.
+
+        Returns
+        -------
+        CustomerRules
+
+        Examples
+        --------
+        >>> data = read_mapping(SPECS_DIR / "customer_rules.yaml")
+        >>> CustomerRules.from_dict(data).order("risk")
+        ['A', 'B', 'C', 'D']
+        """
         spec = validated(CustomerRulesSpec, data, source)
         _check(spec, source)
         return cls(spec)
@@ -338,7 +371,22 @@ class CustomerRules:
         return out
 
     def order(self, ruleset: str = "abc") -> list[str]:
-        """Classes of a rule set from best to worst (alphabetical: A, B, C, D)."""
+        """Classes of a rule set from best to worst (alphabetical: A, B, C, D).
+
+        Parameters
+        ----------
+        ruleset : str
+            "abc" or "risk".
+
+        Returns
+        -------
+        list of str
+
+        Examples
+        --------
+        >>> CustomerRules.from_spec().order("risk")
+        ['A', 'B', 'C', 'D']
+        """
         return sorted(r.name for r in self.spec.rulesets[ruleset].classes)
 
     def value_tier(self, frame: pd.DataFrame, version: str | None = None) -> pd.DataFrame:

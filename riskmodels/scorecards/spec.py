@@ -294,12 +294,24 @@ class ScorecardSpec(StrictSpec):
 
     @property
     def indicators(self) -> list[Indicator]:
-        """All indicators, aspect by aspect."""
+        """All indicators, aspect by aspect.
+
+        Examples
+        --------
+        >>> [ind.name for ind in load_spec("environmental").indicators][:3]
+        ['discharge_compliance', 'facilities_running', 'violations']
+        """
         return [ind for aspect in self.aspects for ind in aspect.indicators]
 
     @property
     def grade_names(self) -> list[str]:
-        """Grades best to worst (the default grade, when there is one, last)."""
+        """Grades best to worst (the default grade, when there is one, last).
+
+        Examples
+        --------
+        >>> load_spec("environmental").grade_names
+        ['A', 'B', 'C', 'D']
+        """
         names = [g.grade for g in self.grades]
         return names + [self.default_grade.grade] if self.default_grade else names
 
