@@ -164,11 +164,36 @@ class ScaleFit:
 
     @property
     def passed(self) -> bool:
-        """True when the final grades meet every constraint (fewer grades than asked is allowed)."""
+        """True when the final grades meet every constraint (fewer grades than asked is allowed).
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(0)
+        >>> pd_ = rng.beta(0.5, 20, 5000)
+        >>> y = (rng.uniform(size=5000) < pd_).astype(int)
+        >>> fit_master_scale(pd_, y, n_grades=4, min_count=200).passed
+        True
+        >>> strict = fit_master_scale(pd_, y, n_grades=4, min_count=200, max_hi=0.05)
+        >>> strict.passed, strict.trade_offs[0].split(":")[0]
+        (False, 'Herfindahl index 0.0813 above the limit 0.05')
+        """
         return not [t for t in self.trade_offs if "instead of" not in t]
 
     def summary(self) -> Summary:
-        """The table, the Herfindahl index, the steps and the trade-offs (a :class:`~riskmodels.results.Summary`)."""
+        """The table, the Herfindahl index, the steps and the trade-offs (a :class:`~riskmodels.results.Summary`).
+
+        Returns
+        -------
+        riskmodels.results.Summary
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(0)
+        >>> pd_ = rng.beta(0.5, 20, 5000)
+        >>> s = fit_master_scale(pd_, (rng.uniform(size=5000) < pd_).astype(int), n_grades=4, min_count=200).summary()
+        >>> s.tables[0].frame["value"].round(4).tolist(), s.tables[-1].title
+        ([5, 0.0813, 0.2, 0.3453], 'Trade-offs')
+        """
         out = Summary(f"Fitted master scale {self.scale.name!r}")
         out.add_rows([("grades", self.scale.n_grades), ("Herfindahl index", self.hi),
                       ("HI limit", self.settings["max_hi"]), ("coefficient of variation", self.cv)])

@@ -341,7 +341,25 @@ class MigrationResult:
         return self.summary().as_html()
 
     def plot(self, ax=None, annotate: bool = True):
-        """Heat map of the matrix; returns the matplotlib Axes."""
+        """Heat map of the matrix; returns the matplotlib Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Where to draw (a new figure when None).
+        annotate : bool
+            Write each probability in its cell.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+
+        Examples
+        --------
+        >>> panel = pd.DataFrame({"entity": list("aabbcc"), "date": [0.0, 1.0] * 3, "grade": list("ABAABD")})
+        >>> cohort_matrix(panel, ["A", "B", "D"]).plot().get_title()
+        'cohort migration matrix (1 y)'
+        """
         from riskmodels.migration.plot import plot_matrix
 
         return plot_matrix(self.matrix, self.grades, ax=ax, annotate=annotate,

@@ -73,11 +73,35 @@ class RatingPaths:
 
     @property
     def n_states(self) -> int:
-        """Number of grades."""
+        """Number of grades.
+
+        Examples
+        --------
+        >>> panel = pd.DataFrame({"entity": ["a", "a"], "date": [0.0, 1.0], "grade": ["A", "B"]})
+        >>> rating_paths(panel, ["A", "B", "C", "D"]).n_states
+        4
+        """
         return len(self.grades)
 
     def to_years(self, when) -> float:
-        """A date or a number on the panel's time axis (years)."""
+        """A date or a number on the panel's time axis (years since the first date).
+
+        Parameters
+        ----------
+        when : date-like or float
+            A date (panels with datetimes) or a time in years (numeric panels).
+
+        Returns
+        -------
+        float
+
+        Examples
+        --------
+        >>> dates = pd.to_datetime(["2020-01-01", "2021-01-01"])
+        >>> paths = rating_paths(pd.DataFrame({"entity": ["a", "a"], "date": dates, "grade": ["A", "B"]}), ["A", "B"])
+        >>> str(paths.origin.date()), round(paths.to_years("2022-01-01"), 4)  # 731 days / 365.25
+        ('2020-01-01', 2.0014)
+        """
         if self.origin is None:
             return float(when)
         return (pd.Timestamp(when) - self.origin) / pd.Timedelta(days=DAYS_PER_YEAR)

@@ -218,7 +218,22 @@ class ValidationReport:
         return out
 
     def figures(self) -> dict:
-        """Matplotlib figures: roc, cap, calibration (by grade, Jeffreys error bars), grades, psi."""
+        """Matplotlib figures: roc, cap, calibration (by grade, Jeffreys error bars), grades, psi.
+
+        Returns
+        -------
+        dict of str to matplotlib.figure.Figure
+            "psi" only when the report has a ``reference_pd``; "roc" and "cap" only when
+            the sample has both classes.
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(1)
+        >>> pd_ = rng.beta(1, 30, 2000)
+        >>> report = ValidationReport((rng.uniform(size=2000) < pd_).astype(int), pd_, name="demo")
+        >>> sorted(report.figures())
+        ['calibration', 'calibration_curve', 'cap', 'grades', 'roc']
+        """
         return {kind: draw() for kind, draw in self._figure_makers().items()}
 
     def plot(self, kind: str = "calibration"):
@@ -233,6 +248,14 @@ class ValidationReport:
         Returns
         -------
         matplotlib.figure.Figure
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(2)
+        >>> pd_ = rng.beta(1, 30, 2000)
+        >>> report = ValidationReport((rng.uniform(size=2000) < pd_).astype(int), pd_, name="demo")
+        >>> [ax.get_title() for ax in report.plot().axes], [ax.get_title() for ax in report.plot("roc").axes]
+        (['Calibration by grade — demo'], ['ROC'])
         """
         makers = self._figure_makers()
         if kind not in makers:
