@@ -196,5 +196,5 @@ def test_bad_target_names_column_and_rows(spark):
     sdf = spark.createDataFrame(pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "default": [0, 1, 2, 0]}))
     with pytest.raises(DataValidationError, match=r"'default'.*other than 0/1.*\[2\]"):
         rs.fit(BinningProcess(), sdf)
-    with pytest.raises(DataValidationError, match="a LogisticScorecard, CrossTabModel or BinningProcess"):
+    with pytest.raises(DataValidationError, match="a LogisticScorecard, CrossTabModel, KMVModel or BinningProcess"):
         rs.fit(object(), sdf)

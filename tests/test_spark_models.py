@@ -12,7 +12,9 @@ import pytest
 import riskmodels.spark as rs
 from riskmodels import scoring
 from riskmodels.errors import DataValidationError
+from riskmodels.data.synthetic import make_portfolio
 from riskmodels.models.crosstab import CrossTabModel
+from riskmodels.models.kmv import KMVModel
 from riskmodels.spark.session import local_session
 
 
@@ -67,3 +69,37 @@ def test_crosstab_value_without_a_bin_names_column_and_rows(spark, portfolio):
     sdf = spark.createDataFrame(portfolio.head(50))
     with pytest.raises(DataValidationError, match=r"'sector'.*no bin in the given binning"):
         rs.fit(CrossTabModel(["sector"], binning=fixed), sdf)
+
+
+@pytest.fixture(scope="module")
+def firms():
+    fy = make_portfolio(n_firms=600, n_years=2, random_state=3).firm_years
+    columns = ["equity_value", "equity_vol", "short_term_debt", "long_term_debt", "rate", "total_assets", "ebit"]
+    return fy[columns].astype(float).assign(industry=fy["industry"].astype(str), default=fy["default"].astype(int))
+
+
+@pytest.mark.parametrize("params", [dict(), dict(proxy_value="ebit", pd_map="empirical", n_bins=10)])
+def test_kmv_solved_per_partition_equals_local_fit(spark, firms, params):
+    local = KMVModel(**params).fit(firms, firms["default"])
+    sdf = spark.createDataFrame(firms).repartition(3)  # several batches, solved separately
+    remote = rs.fit(KMVModel(**params), sdf, target="default")
+    assert remote.peer_asset_vol_ == pytest.approx(local.peer_asset_vol_, rel=1e-12)
+    assert remote.default_asset_vol_ == pytest.approx(local.default_asset_vol_, rel=1e-12)
+    assert remote.proxy_multiple_ == pytest.approx(local.proxy_multiple_, rel=1e-12)
+    assert remote.peer_categories_ == local.peer_categories_
+    assert remote.training_metadata_ == local.training_metadata_
+    for attr in ("market_map_", "proxy_map_"):
+        a, b = getattr(remote, attr), getattr(local, attr)
+        assert (a is None) == (b is None)
+        if a is not None:
+            grid = np.linspace(-3, 12, 61)
+            np.testing.assert_allclose(a(grid), b(grid), rtol=1e-12, atol=1e-15)
+    X = firms.drop(columns="default")
+    np.testing.assert_allclose(remote.predict_proba(X)[:, 1], local.predict_proba(X)[:, 1], rtol=1e-12, atol=1e-15)
+
+
+def test_kmv_bad_firm_rows_raise_a_validation_error(spark, firms):
+    bad = firms.copy()
+    bad.loc[:4, "short_term_debt"] = -1.0
+    with pytest.raises(DataValidationError, match="short_term_debt"):
+        rs.fit(KMVModel(), spark.createDataFrame(bad), target="default")

@@ -13,7 +13,8 @@ Modules: :mod:`~riskmodels.spark.binning` (pre-bins and counts),
 :mod:`~riskmodels.spark.irls` (IRLS in Spark or on grouped rows),
 :mod:`~riskmodels.spark.session` (a local session for tests and notebooks),
 :mod:`~riskmodels.spark.logistic` (the scorecard's fit steps),
-:mod:`~riskmodels.spark.crosstab` (cross-tab cells counted in Spark).
+:mod:`~riskmodels.spark.crosstab` (cross-tab cells counted in Spark),
+:mod:`~riskmodels.spark.kmv` (the Merton solver per partition).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def fit(estimator, spark_df, target: str = "default", **options):
 
     Parameters
     ----------
-    estimator : a LogisticScorecard, CrossTabModel or BinningProcess.
+    estimator : a LogisticScorecard, CrossTabModel, KMVModel or BinningProcess.
     spark_df : pyspark DataFrame with the estimator's columns and ``target``.
     target : the 0/1 default flag (1 = default).
     **options : ``prebin="exact" | "approx"``, ``relative_error`` (pre-bin edges,
@@ -38,6 +39,7 @@ def fit(estimator, spark_df, target: str = "default", **options):
     """
     from riskmodels.binning import BinningProcess
     from riskmodels.models.crosstab import CrossTabModel
+    from riskmodels.models.kmv import KMVModel
     from riskmodels.models.logistic import LogisticScorecard
 
     if isinstance(estimator, LogisticScorecard):
@@ -48,12 +50,16 @@ def fit(estimator, spark_df, target: str = "default", **options):
         from riskmodels.spark.crosstab import fit_crosstab
 
         return fit_crosstab(estimator, spark_df, target, **options)
+    if isinstance(estimator, KMVModel):
+        from riskmodels.spark.kmv import fit_kmv
+
+        return fit_kmv(estimator, spark_df, target)
     if isinstance(estimator, BinningProcess):
         from riskmodels.spark.binning import fit_binning
 
         return fit_binning(estimator, spark_df, target, **options)
     raise DataValidationError([Violation("estimator", f"is a {type(estimator).__name__}",
-                                         "a LogisticScorecard, CrossTabModel or BinningProcess")])
+                                         "a LogisticScorecard, CrossTabModel, KMVModel or BinningProcess")])
 
 
 __all__ = ["fit"]

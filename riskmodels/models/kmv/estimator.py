@@ -238,7 +238,20 @@ class KMVModel(ScorerModel):
         if self.proxy:
             self._fit_peers(frame)
         out = self._kernel_output(frame)
-        dd, status = out["extra"]["dd"], out["extra"]["status"]
+        return self.fit_pd_map(out["extra"]["dd"], out["extra"]["status"], target)
+
+    def fit_pd_map(self, dd, status, target):
+        """Fit the DD→PD map from every firm's DD, solver status and outcome; the last step of :meth:`fit`.
+
+        Public for fits that solve the firms elsewhere (:mod:`riskmodels.spark` solves
+        them per partition). Returns self.
+
+        Parameters
+        ----------
+        dd, status : the kmv kernel's ``extra["dd"]`` and ``extra["status"]`` per firm.
+        target : 0/1 default per firm.
+        """
+        dd, status, target = np.asarray(dd, dtype=float), np.asarray(status, dtype=np.int64), np.asarray(target)
         self.market_map_ = self.proxy_map_ = None
         if self.pd_map == "empirical":
             usable = ~np.isnan(dd)
@@ -253,7 +266,7 @@ class KMVModel(ScorerModel):
             if self.market_map_ is None:
                 self.market_map_ = self.proxy_map_
         counts = np.bincount(status, minlength=len(MERTON_STATUS))
-        self.training_metadata_ = {"n_obs": int(len(frame)), "n_defaults": int(target.sum()),
+        self.training_metadata_ = {"n_obs": int(len(dd)), "n_defaults": int(target.sum()),
                                    "status_counts": {s: int(c) for s, c in zip(MERTON_STATUS, counts, strict=True) if c}}
         return self
 
