@@ -2299,6 +2299,7 @@ class _OneRecord:
         self.floor = scale.get("floor")
         self.grades = list(scale["grades"])
         self.limit_rule = content.get("credit_limit")
+        self.limit_fields = self.limit_bands = self.limit_coefficients = None
         if self.kind == "logistic":
             self.intercept = float(model["intercept"])
             self.base = float(model.get("base_points", 0.0))
@@ -2321,7 +2322,9 @@ class _OneRecord:
                                     thresholds=[float(v) for v in ind.get("thresholds", [])],
                                     values=[float(v) for v in ind.get("values", [])])
                                for ind in model["indicators"]]
-            self.plan = [(ind["kind"], ind["inputs"][0] if len(ind["inputs"]) == 1 else None, ind,
+            self.plan = [(ind["kind"], ind["inputs"][0] if len(ind["inputs"]) == 1 or ind["kind"] == "categorical"
+                          else None, ind,
+                          tuple(zip(ind.get("weights") or [], ind["inputs"])),
                           ind["inputs"][-1] if ind.get("missing_points") is not None else None,
                           None if ind.get("missing_points") is None else float(ind["missing_points"]))
                          for ind in self.indicators]
@@ -2421,8 +2424,15 @@ class _OneRecord:
         """:func:`_kernel_expert`, then the steps of :meth:`Scorer._score_prepared`, for one record."""
         model = self.model
         shown, points = [], []
-        for kind, single, ind, last, missing_points in self.plan:
-            value = values[single] if single is not None else self._indicator_value(ind, values)
+        for kind, single, ind, years, last, missing_points in self.plan:
+            if single is not None:
+                value = values[single]
+            else:  # the year-weighted mean, as sum() adds it up; a missing year: renormalised
+                value = 0
+                for w, name in years:
+                    value = value + w * values[name]
+                if value != value:
+                    value = self._indicator_value(ind, values)
             shown.append(value)
             if kind == "interp":
                 got = _interp_one(value, ind["x"], ind["y"])
@@ -2474,17 +2484,22 @@ class _OneRecord:
         rule = self.limit_rule
         if not rule:
             return None
-        fields = [rule["current_assets"], rule["monthly_sales"]]
-        if rule.get("reference_cap") and rule.get("reference"):
-            fields.append(rule["reference"])
-        if any(f not in values for f in fields):
+        if self.limit_fields is None:  # read once: the fields, the bands and the coefficients
+            fields = [rule["current_assets"], rule["monthly_sales"]]
+            if rule.get("reference_cap") and rule.get("reference"):
+                fields.append(rule["reference"])
+            self.limit_fields = fields
+            self.limit_bands = [(float(b[0]), float(b[1])) for b in rule.get("bands") or []]
+            self.limit_coefficients = {str(g): float(c) for g, c in (rule.get("coefficients") or {}).items()}
+        if any(f not in values for f in self.limit_fields):
             return credit_limit(rule, np.array([grade], dtype=object), values)  # raises, naming the field
         assets, sales = values[rule["current_assets"]], values[rule["monthly_sales"]]
         if rule.get("basis") != "score":
-            lookup = {str(g): float(c) for g, c in rule["coefficients"].items()}
-            return lookup.get(grade, 0.0) * _np_min(assets / 2.0, sales)
-        above = sum(1 for band in rule["bands"] if float(band[0]) > basis)
-        coef = ([float(band[1]) for band in rule["bands"]] + [0.0])[above]
+            return self.limit_coefficients.get(grade, 0.0) * _np_min(assets / 2.0, sales)
+        above = 0  # bands whose min is above the score (as the batch counts them); then 0
+        for low, _ in self.limit_bands:
+            above += low > basis
+        coef = self.limit_bands[above][1] if above < len(self.limit_bands) else 0.0
         if sales == 0:
             limit = 0.0  # nothing contracted: nothing to grant
         else:
