@@ -989,9 +989,11 @@ def prepare_inputs(rules: list, columns: dict, errors: dict | None = None) -> tu
         policy = rule.get("missing", "error")
         if numeric:
             x, wrong = number_column(values)
-            # one pass tells whether the column is all finite numbers (the usual case):
-            # then there is nothing wrong, infinite or missing to look for
-            clean = bool(np.isfinite(x).all())
+            # the smallest and the largest value tell whether the column is all finite numbers
+            # (NaN and +/-inf show there; the usual case): then there is nothing wrong, infinite
+            # or missing to look for, and the range check reads the same two numbers
+            smallest, largest = (x.min(), x.max()) if n else (0.0, 0.0)
+            clean = bool(math.isfinite(smallest) and math.isfinite(largest))
             if not clean:
                 if wrong.any():
                     fail(name, wrong, lambda v: f"not a number ({type(v).__name__} {v!r})", values)
@@ -1012,7 +1014,7 @@ def prepare_inputs(rules: list, columns: dict, errors: dict | None = None) -> tu
                 limit = rule.get(bound)
                 if limit is None or range_policy == "allow":
                     continue
-                if clean and n and not op(x.min() if bound == "min" else x.max(), limit):
+                if clean and not op(smallest if bound == "min" else largest, limit):
                     continue  # the extreme value is within the bound: so is every value
                 off = op(x, limit)  # NaN compares False
                 if off.any():
