@@ -50,15 +50,18 @@ def _identifier(value: str) -> str:
 class DataConfig(_Strict):
     """Where the data comes from.
 
-    ``source``: a bundled set, ``synthetic`` (``params`` go to ``make_portfolio``)
-    or ``file`` (``path`` to a CSV/Parquet file with a ``target`` column).
+    ``source``: a bundled set, ``synthetic`` (``params`` go to ``make_portfolio``),
+    ``file`` (``path`` to a CSV/Parquet file with a ``target`` column) or ``spark``
+    (a Parquet ``path`` or a ``table`` read through the active SparkSession, or a
+    local one; see :func:`riskmodels.spark.source.read_source`).
     ``truth_column``: the true PD where it is known (synthetic data): shown as a
     reference row, never given to a model.
     ``sample``: keep this many rows (stratified, seeded) — for quick runs and tests.
     """
 
-    source: Literal["synthetic", "taiwan", "german", "south_german", "polish", "file"]
+    source: Literal["synthetic", "taiwan", "german", "south_german", "polish", "file", "spark"]
     path: str | None = None
+    table: str | None = None
     params: dict[str, Any] = Field(default_factory=dict)
     target: str = "target"
     id_columns: list[str] = Field(default_factory=list)
@@ -69,6 +72,10 @@ class DataConfig(_Strict):
     def _file_needs_path(self):
         if self.source == "file" and not self.path:
             raise ValueError("source 'file' needs 'path'")
+        if self.source == "spark" and (self.path is None) == (self.table is None):
+            raise ValueError("source 'spark' needs exactly one of 'path' (Parquet) and 'table'")
+        if self.table is not None and self.source != "spark":
+            raise ValueError("'table' is for source 'spark'")
         return self
 
 

@@ -45,6 +45,13 @@ def load_dataset(cfg: DataConfig, random_state: int = 0) -> pd.DataFrame:
             raise ConfigError(f"data file {path} does not exist", path="data.path")
         frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
         target = cfg.target
+    elif cfg.source == "spark":
+        from riskmodels.spark.source import read_source
+
+        if cfg.params:
+            raise ConfigError("data source 'spark' takes no params", path="data.params")
+        frame = read_source(path=cfg.path, table=cfg.table)
+        target = cfg.target
     else:
         if cfg.params:
             raise ConfigError(f"data source {cfg.source!r} takes no params", path="data.params")
