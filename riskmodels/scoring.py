@@ -489,8 +489,13 @@ def _check_crosstab(model: dict, rules: dict) -> None:
 def _check_kmv(model: dict, rules: dict) -> None:
     _section(model, "model", dict, ("horizon", "long_term_weight", "drift", "tol", "max_iter",
                                     "pd_map", "dd_clip", "proxy_offset"))
-    for name in ("rate", "short_term_debt", "long_term_debt"):
-        _needs(name, rules, f"inputs (field {name!r} of a kmv bundle)")
+    columns = _section(model.get("columns", {}), "model.columns", dict)
+    for role, name in columns.items():
+        if role not in KMV_ROLES:
+            _bad(f"model.columns.{role}", f"is not one of {list(KMV_ROLES)}")
+        _text(name, f"model.columns.{role}")
+    for role in ("rate", "short_term_debt", "long_term_debt"):
+        _needs(columns.get(role, role), rules, f"inputs (field {role!r} of a kmv bundle)")
     _number(model["horizon"], "model.horizon", 1e-6, 100.0)
     _number(model["long_term_weight"], "model.long_term_weight", 0.0, 1.0)
     if model["drift"] is not None:
@@ -1592,6 +1597,8 @@ KERNELS["logistic"] = _kernel_logistic
 
 
 # ---- kind "kmv" (riskmodels.models.kmv): balance-sheet/market inputs -> distance to default
+# The inputs the kmv kernel reads, by role; a bundle's model.columns may map a role to another column.
+KMV_ROLES = ("equity_value", "equity_vol", "short_term_debt", "long_term_debt", "rate")
 # The normal CDF is computed without scipy from W. J. Cody's rational Chebyshev
 # approximations of erfc (Cody 1969, Math. Comp. 23, 631-638; coefficients of the
 # netlib specfun CALERF routine), accurate to about 1e-16 relative.
@@ -1944,7 +1951,9 @@ def _kernel_kmv(model: dict, cols: dict, n: int) -> dict:
     ``model = {"long_term_weight", "horizon", "drift" (null: the rate column), "tol",
     "max_iter", "pd_map": "empirical" | "normal", "dd_clip", "proxy_offset",
     "proxy": null | {"asset_value": column, "multiple": m, "group": column,
-    "asset_vol": {group: σV}, "default_asset_vol": σV}}``. Firms with equity_value and
+    "asset_vol": {group: σV}, "default_asset_vol": σV}, "columns"?: {role: column}}``.
+    ``columns`` names the input read for a role of :data:`KMV_ROLES` (default: the role's
+    own name). Firms with equity_value and
     equity_vol get (V, σV) from :func:`merton_solve` with debt = the default point; the
     others, when a proxy is set, take V = m × a book value or earnings column (DD = −inf
     where that is <= 0) and σV from their peer group. ``raw`` is Φ(−DD)
@@ -1953,11 +1962,14 @@ def _kernel_kmv(model: dict, cols: dict, n: int) -> dict:
     and the proxy DD→PD maps on disjoint ranges.
     """
     horizon = float(model["horizon"])
-    rate = cols["rate"]
-    dpt = cols["short_term_debt"] + model["long_term_weight"] * cols["long_term_debt"]
+    names = model.get("columns", {})
+    absent = np.full(n, np.nan)
+    rate = cols[names.get("rate", "rate")]
+    dpt = cols[names.get("short_term_debt", "short_term_debt")] + \
+        model["long_term_weight"] * cols[names.get("long_term_debt", "long_term_debt")]
     drift = rate if model["drift"] is None else np.full(n, float(model["drift"]))
-    equity = cols.get("equity_value", np.full(n, np.nan))
-    equity_vol = cols.get("equity_vol", np.full(n, np.nan))
+    equity = cols.get(names.get("equity_value", "equity_value"), absent)
+    equity_vol = cols.get(names.get("equity_vol", "equity_vol"), absent)
     market = ~(np.isnan(equity) | np.isnan(equity_vol))
     value, vol = np.full(n, np.nan), np.full(n, np.nan)
     status = np.full(n, MERTON_FAILED, dtype=np.int64)
@@ -2326,7 +2338,7 @@ class _OneRecord:
                                for ind in model["indicators"]]
             self.plan = [(ind["kind"], ind["inputs"][0] if len(ind["inputs"]) == 1 or ind["kind"] == "categorical"
                           else None, ind,
-                          tuple(zip(ind.get("weights") or [], ind["inputs"])),
+                          tuple(zip(ind.get("weights") or [], ind["inputs"], strict=False)),
                           ind["inputs"][-1] if ind.get("missing_points") is not None else None,
                           None if ind.get("missing_points") is None else float(ind["missing_points"]))
                          for ind in self.indicators]

@@ -604,3 +604,31 @@ def test_kmv_model_iterative_method_is_the_time_series_estimator():
         KMVModel(method="daily").fit(X, y)
     with pytest.raises(DataValidationError, match="equity_history"):
         KMVModel(method="iterative").fit(X.drop(columns="equity_history"), y)
+
+
+def test_features_names_the_columns_of_each_role(portfolio, fitted, tmp_path):
+    train, test = portfolio
+    names = {"equity_value": "mktcap", "equity_vol": "sigma_e", "rate": "riskfree",
+             "short_term_debt": "std", "total_assets": "assets"}
+    renamed = names  # role -> column: also the rename of the default-named frames
+    model = KMVModel(master_scale=SCALE, features=names).fit(train.rename(columns=renamed), train["default"])
+    # the same firms under other column names: the same PDs as the default names give
+    expected = fitted.predict_proba(test)[:, 1]
+    got = model.predict_proba(test.rename(columns=renamed))[:, 1]
+    assert np.array_equal(got, expected)
+    bundle = json.loads(model.export(tmp_path / "kmv.json").read_text())
+    assert {r["name"] for r in bundle["inputs"]} >= set(names.values())
+    assert bundle["model"]["columns"] == {k: v for k, v in names.items() if k != "total_assets"}
+    assert bundle["model"]["proxy"]["asset_value"] == "assets"
+    scored = scoring.load_scorer(tmp_path / "kmv.json").score(test.rename(columns=renamed))
+    assert np.array_equal(scored["pd"], expected)
+    # the default names keep the bundle without a columns section
+    assert "columns" not in fitted.to_bundle()["model"]
+
+
+@pytest.mark.parametrize("features, message", [
+    (["equity_value"], "a dict"), ({"equity": "e"}, "unknown role"), ({"rate": "x", "ebit": "x"}, "two roles")])
+def test_bad_features_raise_parameter_error(portfolio, features, message):
+    train, _ = portfolio
+    with pytest.raises(ParameterError, match=message):
+        KMVModel(features=features).fit(train, train["default"])

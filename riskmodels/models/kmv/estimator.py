@@ -29,6 +29,9 @@ from riskmodels.models.kmv.peers import peer_asset_volatility
 from riskmodels.models.kmv.plots import plot_dd_by_outcome
 from riskmodels.results import Summary
 
+# The columns a KMVModel reads, by role: the kernel's inputs and the proxy's asset values.
+COLUMN_ROLES = (*scoring.KMV_ROLES, "total_assets", "ebit")
+
 
 # --------------------------------------------------------------------------- estimator
 def median_multiple(asset_value, ebit) -> float:
@@ -88,6 +91,10 @@ class KMVModel(ScorerModel):
         equity columns, or get the proxy.
     history : column of the daily equity histories for ``method="iterative"``.
     trading_days : observations per year of the histories (annualises σV).
+    features : the columns of ``X`` by role, ``{role: column}`` for any of
+        :data:`COLUMN_ROLES` (equity_value, equity_vol, short_term_debt, long_term_debt,
+        rate, total_assets, ebit); a role left out is read from the column of its own name.
+        The bundle's inputs carry the columns' names, so the scorer reads the same records.
 
     Examples
     --------
@@ -109,7 +116,7 @@ class KMVModel(ScorerModel):
                  pd_map: str = "empirical", n_bins: int = 20, min_pd: float = 1e-4, proxy: str | None = "peer",
                  proxy_value: str = "book", ebit_multiple: float | None = None, peer_group: str = "industry",
                  min_peers: int = 5, master_scale=None, name: str | None = None, method: str = "merton",
-                 history: str = "equity_history", trading_days: int = 252):
+                 history: str = "equity_history", trading_days: int = 252, features: dict | None = None):
         self.long_term_weight = long_term_weight
         self.horizon = horizon
         self.drift = drift
@@ -126,6 +133,18 @@ class KMVModel(ScorerModel):
         self.method = method
         self.history = history
         self.trading_days = trading_days
+        self.features = features
+
+    def column(self, role: str) -> str:
+        """The column of ``X`` that holds ``role`` (an entry of :data:`COLUMN_ROLES`).
+
+        Examples
+        --------
+        >>> m = KMVModel(features={"equity_value": "mktcap"})
+        >>> m.column("equity_value"), m.column("rate")
+        ('mktcap', 'rate')
+        """
+        return (self.features or {}).get(role, role)
 
     # ---- bundle hooks
     def _input_rules(self, categories=None) -> list:
@@ -135,12 +154,13 @@ class KMVModel(ScorerModel):
             return {"name": name, "type": "number", "required": required, "min": low, "max": high,
                     "out_of_range": "error", "missing": missing}
 
-        rules = [number("equity_value", not self.proxy, market_missing),
-                 number("equity_vol", not self.proxy, market_missing),
-                 number("short_term_debt"), number("long_term_debt"),
-                 number("rate", low=-1.0, high=1.0)]
+        rules = [number(self.column("equity_value"), not self.proxy, market_missing),
+                 number(self.column("equity_vol"), not self.proxy, market_missing),
+                 number(self.column("short_term_debt")), number(self.column("long_term_debt")),
+                 number(self.column("rate"), low=-1.0, high=1.0)]
         if self.proxy:
-            rules += [number("total_assets") if self.proxy_value == "book" else number("ebit", low=None),
+            rules += [number(self.column("total_assets")) if self.proxy_value == "book"
+                      else number(self.column("ebit"), low=None),
                       {"name": self.peer_group, "type": "category", "required": True,
                        "categories": categories, "unknown": "allow", "missing": "allow"}]
         return rules
@@ -151,12 +171,16 @@ class KMVModel(ScorerModel):
     def _bundle_model(self) -> dict:
         proxy = None
         if self.proxy:
-            proxy = {"asset_value": "total_assets" if self.proxy_value == "book" else "ebit",
+            proxy = {"asset_value": self.column("total_assets" if self.proxy_value == "book" else "ebit"),
                      "multiple": self.proxy_multiple_, "group": self.peer_group,
                      "asset_vol": dict(self.peer_asset_vol_), "default_asset_vol": self.default_asset_vol_}
-        return {"long_term_weight": float(self.long_term_weight), "horizon": float(self.horizon),
-                "drift": None if self.drift is None else float(self.drift), "tol": 1e-10, "max_iter": 50,
-                "pd_map": self.pd_map, "dd_clip": DD_CLIP, "proxy_offset": PROXY_OFFSET, "proxy": proxy}
+        model = {"long_term_weight": float(self.long_term_weight), "horizon": float(self.horizon),
+                 "drift": None if self.drift is None else float(self.drift), "tol": 1e-10, "max_iter": 50,
+                 "pd_map": self.pd_map, "dd_clip": DD_CLIP, "proxy_offset": PROXY_OFFSET, "proxy": proxy}
+        columns = {role: self.column(role) for role in scoring.KMV_ROLES if self.column(role) != role}
+        if columns:  # the default names keep the bundle as it always was
+            model["columns"] = columns
+        return model
 
     def _bundle_calibration(self) -> list:
         if self.pd_map == "normal":
@@ -191,6 +215,14 @@ class KMVModel(ScorerModel):
             problems.append(Violation("method", f"is {self.method!r}", "'merton' or 'iterative'"))
         if not (isinstance(self.trading_days, (int, np.integer)) and self.trading_days > 0):
             problems.append(Violation("trading_days", f"is {self.trading_days!r}", "an integer > 0"))
+        features = self.features or {}
+        if not isinstance(features, dict) or not all(isinstance(v, str) for v in features.values()):
+            problems.append(Violation("features", f"is {self.features!r}", "a dict {role: column name} or None"))
+        elif unknown := sorted(set(features) - set(COLUMN_ROLES)):
+            problems.append(Violation("features", f"has unknown role(s) {unknown}", f"roles of {list(COLUMN_ROLES)}"))
+        elif len(set(map(self.column, COLUMN_ROLES))) < len(COLUMN_ROLES):
+            problems.append(Violation("features", f"maps two roles to one column: {features!r}",
+                                      "one column per role"))
         if not 0.0 <= self.long_term_weight <= 1.0:
             problems.append(Violation("long_term_weight", f"is {self.long_term_weight!r}", "in [0, 1]"))
         if problems:
@@ -271,22 +303,27 @@ class KMVModel(ScorerModel):
         return self
 
     def _fit_peers(self, frame: pd.DataFrame):
-        market = frame["equity_value"].notna() & frame["equity_vol"].notna() if "equity_value" in frame \
-            and "equity_vol" in frame else pd.Series(False, index=frame.index)
+        equity, equity_vol, rate = self.column("equity_value"), self.column("equity_vol"), self.column("rate")
+        market = frame[equity].notna() & frame[equity_vol].notna() if equity in frame \
+            and equity_vol in frame else pd.Series(False, index=frame.index)
         if not market.any():
-            raise DataValidationError([Violation("equity_value", "has no listed firm (all missing)",
+            raise DataValidationError([Violation(equity, "has no listed firm (all missing)",
                                                  "some firms with equity_value and equity_vol to "
                                                  "estimate peer asset volatilities")], "KMVModel.fit")
         listed = frame[market.to_numpy()]
-        dpt = default_point(listed["short_term_debt"], listed["long_term_debt"], self.long_term_weight)
-        sol = solve_merton(listed["equity_value"], listed["equity_vol"], dpt, listed["rate"], self.horizon)
+        dpt = self._default_point(listed)
+        sol = solve_merton(listed[equity], listed[equity_vol], dpt, listed[rate], self.horizon)
         self.peer_asset_vol_, self.default_asset_vol_ = peer_asset_volatility(
             sol.asset_vol, listed[self.peer_group].astype(object).to_numpy(), self.min_peers)
         self.proxy_multiple_ = 1.0
         if self.proxy_value == "ebit":
-            self.proxy_multiple_ = self.ebit_multiple or median_multiple(sol.asset_value, listed["ebit"])
+            self.proxy_multiple_ = self.ebit_multiple or median_multiple(sol.asset_value, listed[self.column("ebit")])
         seen = frame[self.peer_group].dropna().astype(str).unique().tolist()
         self.peer_categories_ = sorted(seen)
+
+    def _default_point(self, frame: pd.DataFrame):
+        return default_point(frame[self.column("short_term_debt")], frame[self.column("long_term_debt")],
+                             self.long_term_weight)
 
     def market_inputs(self, X) -> pd.DataFrame:
         """``X`` with equity_value and equity_vol from each firm's equity history (``method="iterative"``).
@@ -327,22 +364,23 @@ class KMVModel(ScorerModel):
         cells = frame[self.history].to_numpy(dtype=object)
         has = np.array([not (c is None or (np.ndim(c) == 0 and pd.isna(c))) for c in cells])
         out = frame.drop(columns=[self.history]).copy()
-        for column in ("equity_value", "equity_vol"):
+        equity_column, vol_column = self.column("equity_value"), self.column("equity_vol")
+        for column in (equity_column, vol_column):
             out[column] = out[column].astype(float) if column in out else np.nan
         lengths = np.array([len(c) if ok else 0 for c, ok in zip(cells, has, strict=True)])
         for length in np.unique(lengths[has]):
             rows = np.flatnonzero(has & (lengths == length))
             equity = np.column_stack([np.asarray(cells[i], dtype=float) for i in rows])
             part = frame.iloc[rows]
-            dpt = default_point(part["short_term_debt"], part["long_term_debt"], self.long_term_weight)
-            rate = part["rate"].to_numpy(dtype=float)
+            dpt = self._default_point(part)
+            rate = part[self.column("rate")].to_numpy(dtype=float)
             res = iterative_kmv(equity, dpt, rate, self.horizon, int(self.trading_days))
             if not res.converged.all():
                 raise ConvergenceError(f"KMVModel: the iterative estimator did not converge for rows "
                                        f"{frame.index[rows[~res.converged]].tolist()[:5]}")
             _, equity_vol = merton_equity(res.asset_values[-1], res.asset_vol, dpt, rate, self.horizon)
-            out.iloc[rows, out.columns.get_loc("equity_value")] = equity[-1]
-            out.iloc[rows, out.columns.get_loc("equity_vol")] = equity_vol
+            out.iloc[rows, out.columns.get_loc(equity_column)] = equity[-1]
+            out.iloc[rows, out.columns.get_loc(vol_column)] = equity_vol
         return out
 
     def score_frame(self, X, master_scale=None) -> dict:
@@ -397,7 +435,7 @@ class KMVModel(ScorerModel):
         """
         table = self.dd_frame(X)
         frame = as_frame(X)
-        drift = frame["rate"].to_numpy(dtype=float) if self.drift is None else np.full(len(frame), self.drift)
+        drift = frame[self.column("rate")].to_numpy(dtype=float) if self.drift is None else np.full(len(frame), self.drift)
         ok = (table["asset_value"] > 0) & (table["asset_vol"] > 0) & (table["default_point"] > 0)
         result = pd.DataFrame(np.nan, index=table.index, columns=["dd", "pd", "leverage", "dpd_dleverage",
                                                                   "dpd_dasset_vol", "elasticity_leverage",
