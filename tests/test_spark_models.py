@@ -11,8 +11,8 @@ import pytest
 
 import riskmodels.spark as rs
 from riskmodels import scoring
-from riskmodels.errors import DataValidationError
 from riskmodels.data.synthetic import make_portfolio
+from riskmodels.errors import DataValidationError
 from riskmodels.models.crosstab import CrossTabModel
 from riskmodels.models.kmv import KMVModel
 from riskmodels.spark.session import local_session

@@ -14,7 +14,9 @@ Modules: :mod:`~riskmodels.spark.binning` (pre-bins and counts),
 :mod:`~riskmodels.spark.session` (a local session for tests and notebooks),
 :mod:`~riskmodels.spark.logistic` (the scorecard's fit steps),
 :mod:`~riskmodels.spark.crosstab` (cross-tab cells counted in Spark),
-:mod:`~riskmodels.spark.kmv` (the Merton solver per partition).
+:mod:`~riskmodels.spark.kmv` (the Merton solver per partition),
+:mod:`~riskmodels.spark.features` (payment-history features from a Spark ledger),
+:mod:`~riskmodels.spark.source` (a Spark source for the comparison).
 """
 
 from __future__ import annotations
