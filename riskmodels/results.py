@@ -119,14 +119,37 @@ class SummaryTable:
     digits: int = 6
 
     def cells(self) -> pd.DataFrame:
-        """The frame with every cell formatted by :func:`format_cell` (the one formatting of all three renderings)."""
+        """The frame with every cell formatted by :func:`format_cell` (the one formatting of all three renderings).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Strings, with the row labels and column names as strings too.
+
+        Examples
+        --------
+        >>> SummaryTable(pd.DataFrame({"pd": [0.0123456789, None]}), digits=3).cells()["pd"].tolist()
+        ['0.0123', '']
+        """
         out = self.frame.map(lambda v: format_cell(v, self.digits))
         out.index = [format_cell(v, self.digits) for v in self.frame.index]
         out.columns = [str(c) for c in self.frame.columns]
         return out
 
     def as_text(self) -> str:
-        """Plain-text rendering."""
+        """Plain-text rendering.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> print(SummaryTable(pd.DataFrame({"pd": [0.0123456789]}, index=["A"]), "Grades").as_text())
+        Grades
+                  pd
+        A  0.0123457
+        """
         body = self.cells().to_string(index=self.index, header=self.header)
         if not self.title:
             return body
@@ -134,7 +157,17 @@ class SummaryTable:
         return "\n".join([self.title] + ([rule] if rule else []) + [body])
 
     def as_html(self) -> str:
-        """HTML ``<table>`` rendering (cells escaped)."""
+        """HTML ``<table>`` rendering (cells escaped).
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> SummaryTable(pd.DataFrame({"a<b": [1]}), index=False).as_html()
+        '<table><thead><tr><th>a&lt;b</th></tr></thead><tbody><tr><td>1</td></tr></tbody></table>'
+        """
         cells = self.cells()
         caption = f"<caption>{html.escape(self.title)}</caption>" if self.title else ""
         head = ""
@@ -148,7 +181,24 @@ class SummaryTable:
         return f"<table>{caption}{head}<tbody>{''.join(rows)}</tbody></table>"
 
     def as_latex(self) -> str:
-        """LaTeX ``tabular`` rendering (booktabs rules, cells escaped)."""
+        """LaTeX ``tabular`` rendering (booktabs rules, cells escaped); a titled table is a
+        ``table`` float with its caption.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> print(SummaryTable(pd.DataFrame({"n_obs": [5]}), index=False).as_latex())
+        \\begin{tabular}{l}
+        \\toprule
+        n\\_obs \\\\
+        \\midrule
+        5 \\\\
+        \\bottomrule
+        \\end{tabular}
+        """
         cells = self.cells()
         n_cols = len(cells.columns) + (1 if self.index else 0)
         lines = [r"\begin{tabular}{" + "l" * n_cols + "}", r"\toprule"]
@@ -190,15 +240,45 @@ class SummaryText:
     latex: str | None = None
 
     def as_text(self) -> str:
-        """Plain-text rendering."""
+        """Plain-text rendering.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> SummaryText("x = 1", html="<b>x = 1</b>").as_text()
+        'x = 1'
+        """
         return self.text
 
     def as_html(self) -> str:
-        """HTML rendering."""
+        """HTML rendering: the block's own, else the text in a ``<pre>``.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> SummaryText("x = 1", html="<b>x = 1</b>").as_html(), SummaryText("x = 1").as_html()
+        ('<b>x = 1</b>', '<pre>x = 1</pre>')
+        """
         return self.html if self.html is not None else f"<pre>{html.escape(self.text)}</pre>"
 
     def as_latex(self) -> str:
-        """LaTeX rendering."""
+        """LaTeX rendering: the block's own, else the text in a ``verbatim`` environment.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> SummaryText("x = 1").as_latex().splitlines()
+        ['\\\\begin{verbatim}', 'x = 1', '\\\\end{verbatim}']
+        """
         return self.latex if self.latex is not None else "\\begin{verbatim}\n" + self.text + "\n\\end{verbatim}"
 
 
