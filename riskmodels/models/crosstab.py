@@ -388,6 +388,16 @@ class CrossTabModel(ScorerModel):
         events : defaults of each row (the 0/1 target when rows are records).
         counts : records of each row (None: each row is one record).
         columns : the columns of the training data (``feature_names_in_``).
+
+        Examples
+        --------
+        Two cells of 50 records, 25 and 0 defaults, give the rates :meth:`fit` gives on the records:
+
+        >>> spec = {"type": "numeric", "edges": [0.5], "missing_bin": 2}
+        >>> model = CrossTabModel(binning={"x": spec}, smoothing="none", min_cell_size=0)
+        >>> model.fit_cells(["x"], [(None, spec, True)], [np.array([0, 1])], np.array([25.0, 0.0]),
+        ...                 np.array([50.0, 50.0])).predict_proba(pd.DataFrame({"x": [0.0, 1.0]}))[:, 1].tolist()
+        [0.5, 0.0]
         """
         self.features_ = list(features)
         self.binnings_ = [b for b, _, _ in binned]
@@ -491,7 +501,17 @@ class CrossTabModel(ScorerModel):
 
     @property
     def factors_(self) -> list:
-        """Deprecated name of :attr:`features_` (FutureWarning)."""
+        """Deprecated name of :attr:`features_` (FutureWarning).
+
+        Examples
+        --------
+        >>> X, y = pd.DataFrame({"dpd": [0.0, 30.0] * 50}), np.tile([0, 1, 0, 0], 25)
+        >>> model = CrossTabModel(["dpd"], min_cell_size=0).fit(X, y)
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     model.factors_ == model.features_, caught[0].category.__name__
+        (True, 'FutureWarning')
+        """
         warnings.warn("CrossTabModel.factors_ is renamed features_", FutureWarning, stacklevel=2)
         return self.features_
 

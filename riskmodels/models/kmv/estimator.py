@@ -519,7 +519,28 @@ class KMVModel(ScorerModel):
         return plot_dd_by_outcome(self.dd_frame(X)["dd"].to_numpy(), require_binary_target(y, "y"), ax=ax)
 
     def plot_dd(self, X, y, ax=None):
-        """Deprecated name of :meth:`plot` (kept for one release)."""
+        """Deprecated name of :meth:`plot` (kept for one release; DeprecationWarning).
+
+        Parameters
+        ----------
+        X, y, ax
+            As for :meth:`plot`.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+
+        Examples
+        --------
+        >>> X = pd.DataFrame({"equity_value": [3.0, 8.0, 1.0], "equity_vol": [0.8, 0.3, 0.9], "rate": 0.05,
+        ...     "short_term_debt": [6.0, 2.0, 6.0], "long_term_debt": [8.0, 4.0, 6.0], "total_assets": 14.0,
+        ...     "industry": "a"})
+        >>> model = KMVModel(pd_map="normal", min_peers=1).fit(X, [0, 0, 1])
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     model.plot_dd(X, [0, 0, 1]).get_xlabel(), caught[0].category.__name__
+        ('distance to default', 'DeprecationWarning')
+        """
         warnings.warn("KMVModel.plot_dd is renamed KMVModel.plot", DeprecationWarning, stacklevel=2)
         return self.plot(X, y, ax=ax)
 
