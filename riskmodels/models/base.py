@@ -253,11 +253,8 @@ class ScorerModel(OwnHTMLRepr, ClassifierMixin, BaseEstimator):
         --------
         >>> import tempfile
         >>> from pathlib import Path
-        >>> import pandas as pd
         >>> from riskmodels.models.crosstab import CrossTabModel
-        >>> X, y = pd.DataFrame({"x": [0.0, 0.0, 1.0, 1.0] * 25}), np.tile([0, 1, 0, 0], 25)
-        >>> fixed = {"x": {"type": "numeric", "edges": [0.5], "missing_bin": 2}}
-        >>> model = CrossTabModel(binning=fixed, smoothing="none", min_cell_size=0).fit(X, y)
+        >>> model = CrossTabModel().fit({"x": np.tile([0.0, 1.0], 50)}, np.tile([0, 0, 1, 0], 25))
         >>> with tempfile.TemporaryDirectory() as folder:
         ...     path = model.export(Path(folder) / "scorers" / "crosstab.json")
         ...     scoring.read_bundle(path)["kind"]
@@ -288,11 +285,8 @@ class ScorerModel(OwnHTMLRepr, ClassifierMixin, BaseEstimator):
 
         Examples
         --------
-        >>> import pandas as pd
         >>> from riskmodels.models.crosstab import CrossTabModel
-        >>> X, y = pd.DataFrame({"x": [0.0, 0.0, 1.0, 1.0] * 25}), np.tile([0, 1, 0, 0], 25)
-        >>> fixed = {"x": {"type": "numeric", "edges": [0.5], "missing_bin": 2}}
-        >>> model = CrossTabModel(binning=fixed, smoothing="none", min_cell_size=0).fit(X, y)
+        >>> model = CrossTabModel().fit({"x": np.tile([0.0, 1.0], 50)}, np.tile([0, 0, 1, 0], 25))
         >>> model.to_sql(table="apps").startswith("WITH ") and 'FROM "apps"' in model.to_sql(table="apps")
         True
         """
@@ -318,12 +312,11 @@ class ScorerModel(OwnHTMLRepr, ClassifierMixin, BaseEstimator):
 
         Examples
         --------
-        >>> import pandas as pd
         >>> from riskmodels.models.crosstab import CrossTabModel
-        >>> X, y = pd.DataFrame({"x": [0.0, 0.0, 1.0, 1.0] * 25}), np.tile([0, 1, 0, 0], 25)
         >>> fixed = {"x": {"type": "numeric", "edges": [0.5], "missing_bin": 2}}
-        >>> model = CrossTabModel(binning=fixed, smoothing="none", min_cell_size=0).fit(X, y)
-        >>> out = model.score_frame(pd.DataFrame({"x": [0.0, 1.0]}))
+        >>> model = CrossTabModel(binning=fixed, smoothing="none", min_cell_size=0)
+        >>> model = model.fit({"x": np.tile([0.0, 1.0], 50)}, np.tile([0, 0, 1, 0], 25))
+        >>> out = model.score_frame({"x": [0.0, 1.0]})
         >>> out["pd"].tolist(), out["grade"].tolist()
         ([0.5, 0.0], ['C', 'AAA'])
         """
@@ -386,13 +379,13 @@ class ScorerModel(OwnHTMLRepr, ClassifierMixin, BaseEstimator):
 
         Examples
         --------
-        >>> import pandas as pd
+        >>> from riskmodels.calibration import MasterScale
         >>> from riskmodels.models.crosstab import CrossTabModel
-        >>> X, y = pd.DataFrame({"x": [0.0, 0.0, 1.0, 1.0] * 25}), np.tile([0, 1, 0, 0], 25)
         >>> fixed = {"x": {"type": "numeric", "edges": [0.5], "missing_bin": 2}}
-        >>> model = CrossTabModel(binning=fixed, smoothing="none", min_cell_size=0).fit(X, y)
-        >>> model.grade(pd.DataFrame({"x": [0.0, 1.0]})).tolist()
-        ['C', 'AAA']
+        >>> model = CrossTabModel(binning=fixed, smoothing="none", min_cell_size=0)
+        >>> model = model.fit({"x": np.tile([0.0, 1.0], 50)}, np.tile([0, 0, 1, 0], 25))
+        >>> model.grade({"x": [0.0, 1.0]}).tolist(), model.grade({"x": [0.0, 1.0]}, MasterScale.from_bounds("LH", [0.3])).tolist()
+        (['C', 'AAA'], ['H', 'L'])
         """
         return self.score_frame(X, master_scale)["grade"]
 

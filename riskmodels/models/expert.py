@@ -217,18 +217,19 @@ class ExpertScorecardModel(ScorerModel):
         Parameters
         ----------
         X : DataFrame
-            The records.
+            The records, with the card's indicator columns.
 
         Returns
         -------
         numpy.ndarray of str
+            The card grade of each record.
 
         Examples
         --------
-        >>> rec = {"discharge_compliance": 96.0, "facilities_running": 100.0, "violations": 0,
-        ...        "fee_paid_share": 100.0, "fee_on_time": "on_time", "impact_assessment": "done_accepted",
-        ...        "other_points": 35.0}
-        >>> X = pd.DataFrame([rec, {**rec, "violations": 3, "other_points": 0.0}])
+        >>> cols = ["discharge_compliance", "facilities_running", "violations", "fee_paid_share", "fee_on_time",
+        ...         "impact_assessment", "other_points"]
+        >>> X = pd.DataFrame([[96.0, 100.0, 0, 100.0, "on_time", "done_accepted", 35.0],
+        ...                   [96.0, 100.0, 3, 100.0, "on_time", "done_accepted", 0.0]], columns=cols)
         >>> ExpertScorecardModel("environmental").fit(X, [0, 1]).policy_grade(X).tolist()
         ['A', 'D']
         """
@@ -251,10 +252,9 @@ class ExpertScorecardModel(ScorerModel):
         Examples
         --------
         >>> from riskmodels.calibration import MasterScale
-        >>> rec = {"discharge_compliance": 96.0, "facilities_running": 100.0, "violations": 0,
-        ...        "fee_paid_share": 100.0, "fee_on_time": "on_time", "impact_assessment": "done_accepted",
-        ...        "other_points": 35.0}
-        >>> X = pd.DataFrame([rec, {**rec, "violations": 3, "other_points": 0.0}])
+        >>> X = pd.DataFrame({"discharge_compliance": 96.0, "facilities_running": 100.0, "violations": [0, 3],
+        ...                   "fee_paid_share": 100.0, "fee_on_time": "on_time", "impact_assessment": "done_accepted",
+        ...                   "other_points": [35.0, 0.0]})
         >>> model = ExpertScorecardModel("environmental", calibration="isotonic").fit(X, [0, 1])
         >>> model.scale_grade(X, MasterScale.from_bounds(["low", "high"], [0.5])).tolist()
         ['low', 'high']
@@ -312,7 +312,7 @@ class ExpertScorecardModel(ScorerModel):
         Parameters
         ----------
         X : DataFrame
-            The records.
+            The firms to limit.
 
         Returns
         -------
@@ -321,10 +321,9 @@ class ExpertScorecardModel(ScorerModel):
 
         Examples
         --------
-        >>> rec = {"discharge_compliance": 96.0, "facilities_running": 100.0, "violations": 0,
-        ...        "fee_paid_share": 100.0, "fee_on_time": "on_time", "impact_assessment": "done_accepted",
-        ...        "other_points": 35.0}
-        >>> X = pd.DataFrame([rec, {**rec, "violations": 3, "other_points": 0.0}])
+        >>> good = dict(discharge_compliance=96.0, facilities_running=100.0, violations=0, fee_paid_share=100.0,
+        ...             fee_on_time="on_time", impact_assessment="done_accepted", other_points=35.0)
+        >>> X = pd.DataFrame([good, good | {"violations": 3, "other_points": 0.0}])
         >>> ExpertScorecardModel("environmental").fit(X, [0, 1]).limit(X) is None  # this card sets no limit
         True
         """
@@ -345,10 +344,9 @@ class ExpertScorecardModel(ScorerModel):
 
         Examples
         --------
-        >>> rec = {"discharge_compliance": 96.0, "facilities_running": 100.0, "violations": 0,
-        ...        "fee_paid_share": 100.0, "fee_on_time": "on_time", "impact_assessment": "done_accepted",
-        ...        "other_points": 35.0}
-        >>> X = pd.DataFrame([rec, {**rec, "violations": 3, "other_points": 0.0}])
+        >>> X = pd.DataFrame({"violations": [0, 3], "other_points": [35.0, 0.0]}).assign(
+        ...     discharge_compliance=96.0, facilities_running=100.0, fee_paid_share=100.0, fee_on_time="on_time",
+        ...     impact_assessment="done_accepted")
         >>> result = ExpertScorecardModel("environmental").fit(X, [0, 1]).score_card(X)
         >>> result.total.tolist(), result.grade.tolist()
         ([95.0, 40.0], ['A', 'D'])

@@ -165,9 +165,8 @@ class CardEngine:
 
         Examples
         --------
-        >>> rec = {"discharge_compliance": 96.0, "facilities_running": 100.0, "violations": 0,
-        ...        "fee_paid_share": 100.0, "fee_on_time": "on_time", "impact_assessment": "done_accepted",
-        ...        "other_points": 35.0}
+        >>> rec = dict(discharge_compliance=96.0, facilities_running=100.0, violations=0, fee_paid_share=100.0,
+        ...            fee_on_time="on_time", impact_assessment="done_accepted", other_points=35.0)
         >>> frame, columns, n = CardEngine.from_spec("environmental").columns([rec, rec])
         >>> n, sorted(columns)[:2]
         (2, ['discharge_compliance', 'facilities_running'])
@@ -415,12 +414,11 @@ class RecordBreakdown:
 
         Examples
         --------
-        >>> rec = {"discharge_compliance": 96.0, "facilities_running": 100.0, "violations": 0,
-        ...        "fee_paid_share": 100.0, "fee_on_time": "on_time", "impact_assessment": "done_accepted",
-        ...        "other_points": 35.0}
-        >>> s = CardEngine.from_spec("environmental").score([rec, {**rec, "violations": 3}]).breakdown(1).summary()
-        >>> s.title, s.tables[0].frame.columns.tolist()[:4]
-        ('score 75.00, grade C', ['aspect', 'indicator', 'value', 'points'])
+        >>> table = pd.DataFrame({"aspect": ["fees"], "indicator": ["fee_on_time"], "value": ["late"],
+        ...                       "points": [15.0], "max_points": [20.0], "lost": [5.0]})
+        >>> s = RecordBreakdown(table, score=75.0, total=75.0, grade_before="B", grade="C", caps_bound=["violations"])
+        >>> s.summary().title
+        'score 75.00, grade C (capped from B by violations)'
         """
         return Summary(self._head()).add_table(self.table, "Points per indicator", index=False, digits=4)
 
@@ -441,12 +439,11 @@ class RecordBreakdown:
 
         Examples
         --------
-        >>> rec = {"discharge_compliance": 96.0, "facilities_running": 100.0, "violations": 0,
-        ...        "fee_paid_share": 100.0, "fee_on_time": "on_time", "impact_assessment": "done_accepted",
-        ...        "other_points": 35.0}
-        >>> ax = CardEngine.from_spec("environmental").score(rec).breakdown(0).plot()
-        >>> ax.get_xlabel(), ax.get_title()
-        ('points', 'score 95.0, grade A')
+        >>> table = pd.DataFrame({"indicator": ["violations", "fee_on_time"], "points": [10.0, 15.0],
+        ...                       "max_points": [20.0, 20.0]})
+        >>> ax = RecordBreakdown(table, score=25.0, total=25.0, grade_before="D", grade="D").plot()
+        >>> ax.get_xlabel(), ax.get_title(), len(ax.patches)
+        ('points', 'score 25.0, grade D', 4)
         """
         import matplotlib.pyplot as plt
 
@@ -528,9 +525,8 @@ class ScoreResult:
         Examples
         --------
         >>> card = CardEngine.from_spec("environmental")
-        >>> rec = {"discharge_compliance": 96.0, "facilities_running": 100.0, "violations": 0,
-        ...        "fee_paid_share": 100.0, "fee_on_time": "on_time", "impact_assessment": "done_accepted",
-        ...        "other_points": 35.0}
+        >>> rec = dict(discharge_compliance=96.0, facilities_running=100.0, violations=0, fee_paid_share=100.0,
+        ...            fee_on_time="on_time", impact_assessment="done_accepted", other_points=35.0)
         >>> card.score([{**rec, "violations": 3}]).reasons[0][:2].tolist()
         ['violations', 'other_points']
         """
@@ -608,9 +604,8 @@ class ScoreResult:
 
         Examples
         --------
-        >>> rec = {"discharge_compliance": 96.0, "facilities_running": 100.0, "violations": 0,
-        ...        "fee_paid_share": 100.0, "fee_on_time": "on_time", "impact_assessment": "done_accepted",
-        ...        "other_points": 35.0}
+        >>> rec = dict(discharge_compliance=96.0, facilities_running=100.0, violations=0, fee_paid_share=100.0,
+        ...            fee_on_time="on_time", impact_assessment="done_accepted", other_points=35.0)
         >>> s = CardEngine.from_spec("environmental").score([rec, {**rec, "violations": 3}]).summary()
         >>> s.title, s.tables[0].frame["records"].tolist()
         ('environmental: 2 record(s), mean score 85.00, 0 capped', [1, 0, 1, 0])
