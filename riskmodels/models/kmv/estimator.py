@@ -282,6 +282,14 @@ class KMVModel(ScorerModel):
         ----------
         dd, status : the kmv kernel's ``extra["dd"]`` and ``extra["status"]`` per firm.
         target : 0/1 default per firm.
+
+        Examples
+        --------
+        Four solved firms (status 0 = converged), two bins of two; the safe bin's PD is the floor:
+
+        >>> model = KMVModel(n_bins=2).fit_pd_map([0.5, 1.0, 3.0, 4.0], [0, 0, 0, 0], [1, 0, 0, 0])
+        >>> model.market_map_.dd.tolist(), model.market_map_.pd.tolist(), model.training_metadata_["n_defaults"]
+        ([0.75, 3.5], [0.5, 0.0001], 1)
         """
         dd, status, target = np.asarray(dd, dtype=float), np.asarray(status, dtype=np.int64), np.asarray(target)
         self.market_map_ = self.proxy_map_ = None
