@@ -166,8 +166,8 @@ def test_one_record_fast_path_equals_the_batch_path_bit_for_bit(fitted, kind):
             values = scoring._record_values(scorer._rules, record)
             fast += values is not None and scorer._one(values, scorer.n_reasons) is not None
             for mode in ("raise", "report"):
-                single = _outcome(lambda: scorer.score(record, on_error=mode))
-                batch = _outcome(lambda: scoring._single(scorer.score([record], on_error=mode)))
+                single = _outcome(lambda s=scorer, r=record, m=mode: s.score(r, on_error=m))
+                batch = _outcome(lambda s=scorer, r=record, m=mode: scoring._single(s.score([r], on_error=m)))
                 assert single[0] == batch[0], (record, single, batch)
                 if single[0] != "scored":
                     assert single[1] == batch[1]  # the same error, word for word

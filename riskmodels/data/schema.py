@@ -105,7 +105,7 @@ class Schema:
         for col in self.columns:
             if col.name not in frame.columns:
                 if col.required:
-                    out.append(Violation(col.name, "missing column", f"a {col.kind} column"))
+                    out.append(Violation(col.name, "missing column", _expected_column(col.kind)))
                 continue
             out.extend(_check_column(frame[col.name], col))
         if self.extra == "forbid":
@@ -145,6 +145,10 @@ def _plain(label):
     return label.item() if isinstance(label, np.generic) else label
 
 
+def _expected_column(kind: Kind) -> str:
+    return "a column (of any type)" if kind == "any" else f"a {kind} column"
+
+
 def _kind_ok(series: pd.Series, kind: Kind) -> bool:
     dtype = series.dtype
     if kind == "any":
@@ -171,7 +175,7 @@ def _kind_ok(series: pd.Series, kind: Kind) -> bool:
 def _check_column(series: pd.Series, col: Column) -> list[Violation]:
     name = col.name
     if not _kind_ok(series, col.kind):
-        return [Violation(name, f"has dtype {series.dtype}", f"a {col.kind} column")]
+        return [Violation(name, f"has dtype {series.dtype}", _expected_column(col.kind))]
     out = []
     missing = series.isna().to_numpy()
     if missing.any() and not col.nullable:
