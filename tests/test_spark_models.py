@@ -98,6 +98,18 @@ def test_kmv_solved_per_partition_equals_local_fit(spark, firms, params):
     np.testing.assert_allclose(remote.predict_proba(X)[:, 1], local.predict_proba(X)[:, 1], rtol=1e-12, atol=1e-15)
 
 
+def test_kmv_on_spark_reads_the_columns_features_names(spark, firms):
+    names = {"equity_value": "mktcap", "rate": "riskfree", "ebit": "earnings"}
+    renamed = firms.rename(columns=names)
+    local = KMVModel(proxy_value="ebit").fit(firms, firms["default"])
+    remote = rs.fit(KMVModel(proxy_value="ebit", features=names), spark.createDataFrame(renamed).repartition(3),
+                    target="default")
+    assert remote.peer_asset_vol_ == pytest.approx(local.peer_asset_vol_, rel=1e-12)
+    assert remote.proxy_multiple_ == pytest.approx(local.proxy_multiple_, rel=1e-12)
+    np.testing.assert_allclose(remote.predict_proba(renamed.drop(columns="default"))[:, 1],
+                               local.predict_proba(firms.drop(columns="default"))[:, 1], rtol=1e-12, atol=1e-15)
+
+
 def test_kmv_bad_firm_rows_raise_a_validation_error(spark, firms):
     bad = firms.copy()
     bad.loc[:4, "short_term_debt"] = -1.0

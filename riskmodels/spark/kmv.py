@@ -26,9 +26,7 @@ import pandas as pd
 from riskmodels.data.frames import schema_from_inputs
 from riskmodels.errors import DataValidationError, ParameterError, RiskModelsError, Violation
 from riskmodels.models.kmv import KMVModel
-from riskmodels.models.kmv.estimator import median_multiple
-from riskmodels.models.kmv.merton import default_point, solve_merton
-from riskmodels.models.kmv.peers import peer_asset_volatility
+from riskmodels.models.kmv.estimator import no_listed_firm
 from riskmodels.spark.binning import spark_target
 
 _LISTED = "group string, listed boolean, asset_vol double, asset_value double, ebit double, error string"
@@ -54,18 +52,15 @@ def _listed_firms(model: KMVModel, rules: list):
                 yield _rows(np.array([None], dtype=object), False, [np.nan], [np.nan], [np.nan]).assign(
                     error=pd.Series([str(exc)], dtype=object))
                 return
-            market = (frame["equity_value"].notna() & frame["equity_vol"].notna()).to_numpy() \
-                if {"equity_value", "equity_vol"} <= set(frame.columns) else np.zeros(len(frame), dtype=bool)
-            listed = frame[market]
+            market, sol = model.solve_listed(frame)
             groups = (np.array([None if pd.isna(g) else str(g) for g in frame[peer]], dtype=object)
                       if peer in frame else np.full(len(frame), None, dtype=object))
             others = np.array(list(dict.fromkeys(groups[~market])), dtype=object)
             parts = [_rows(others, False, np.full(len(others), np.nan), np.full(len(others), np.nan),
                            np.full(len(others), np.nan))]
-            if len(listed):
-                dpt = default_point(listed["short_term_debt"], listed["long_term_debt"], model.long_term_weight)
-                sol = solve_merton(listed["equity_value"], listed["equity_vol"], dpt, listed["rate"], model.horizon)
-                ebit = listed["ebit"].to_numpy(dtype=float) if "ebit" in listed else np.full(len(listed), np.nan)
+            if sol is not None:
+                ebit = model.column("ebit")
+                ebit = frame.loc[market, ebit].to_numpy(dtype=float) if ebit in frame else np.full(len(sol.asset_vol), np.nan)
                 parts.append(_rows(groups[market], True, sol.asset_vol, sol.asset_value, ebit))
             out = pd.concat(parts, ignore_index=True)
             yield out
@@ -121,14 +116,8 @@ def fit_kmv(model: KMVModel, spark_df, target: str = "default") -> KMVModel:
     if model.proxy:
         listed = solved[solved["listed"].to_numpy(dtype=bool)]
         if listed.empty:
-            raise DataValidationError([Violation("equity_value", "has no listed firm (all missing)",
-                                                 "some firms with equity_value and equity_vol to "
-                                                 "estimate peer asset volatilities")], "KMVModel.fit")
-        model.peer_asset_vol_, model.default_asset_vol_ = peer_asset_volatility(
-            listed["asset_vol"].to_numpy(dtype=float), listed["group"].to_numpy(dtype=object), model.min_peers)
-        model.proxy_multiple_ = 1.0
-        if model.proxy_value == "ebit":
-            model.proxy_multiple_ = model.ebit_multiple or median_multiple(listed["asset_value"], listed["ebit"])
-        model.peer_categories_ = sorted({str(g) for g in solved["group"].dropna()})
+            raise no_listed_firm(model.column("equity_value"))
+        model.fit_peers(listed["group"].to_numpy(dtype=object), listed["asset_vol"], listed["asset_value"],
+                        listed["ebit"], solved["group"].dropna())
     found = firms.mapInPandas(_distances(model), "dd double, status long, y int").toPandas()
     return model.fit_pd_map(found["dd"].to_numpy(), found["status"].to_numpy(), found["y"].to_numpy())

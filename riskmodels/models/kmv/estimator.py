@@ -29,6 +29,20 @@ from riskmodels.models.kmv.peers import peer_asset_volatility
 from riskmodels.models.kmv.plots import plot_dd_by_outcome
 from riskmodels.results import Summary
 
+
+def no_listed_firm(column: str) -> DataValidationError:
+    """The error of a fit whose firms are all unlisted (no peer volatility can be estimated).
+
+    Examples
+    --------
+    >>> print(no_listed_firm("equity_value"))  # doctest: +ELLIPSIS
+    KMVModel.fit: ...equity_value...
+    """
+    return DataValidationError([Violation(column, "has no listed firm (all missing)",
+                                          "some firms with equity_value and equity_vol to "
+                                          "estimate peer asset volatilities")], "KMVModel.fit")
+
+
 # The columns a KMVModel reads, by role: the kernel's inputs and the proxy's asset values.
 COLUMN_ROLES = (*scoring.KMV_ROLES, "total_assets", "ebit")
 
@@ -310,24 +324,74 @@ class KMVModel(ScorerModel):
                                    "status_counts": {s: int(c) for s, c in zip(MERTON_STATUS, counts, strict=True) if c}}
         return self
 
-    def _fit_peers(self, frame: pd.DataFrame):
-        equity, equity_vol, rate = self.column("equity_value"), self.column("equity_vol"), self.column("rate")
-        market = frame[equity].notna() & frame[equity_vol].notna() if equity in frame \
-            and equity_vol in frame else pd.Series(False, index=frame.index)
-        if not market.any():
-            raise DataValidationError([Violation(equity, "has no listed firm (all missing)",
-                                                 "some firms with equity_value and equity_vol to "
-                                                 "estimate peer asset volatilities")], "KMVModel.fit")
-        listed = frame[market.to_numpy()]
-        dpt = self._default_point(listed)
-        sol = solve_merton(listed[equity], listed[equity_vol], dpt, listed[rate], self.horizon)
+    def solve_listed(self, frame: pd.DataFrame):
+        """The listed firms of ``frame`` (equity value and volatility both known), Merton-solved.
+
+        Parameters
+        ----------
+        frame : DataFrame
+            Firms with the model's input columns.
+
+        Returns
+        -------
+        (numpy.ndarray of bool, MertonSolution or None)
+            Which rows are listed, and their solution (None when there is none).
+
+        Examples
+        --------
+        >>> X = pd.DataFrame({"equity_value": [3.0, np.nan], "equity_vol": [0.8, np.nan],
+        ...     "short_term_debt": [6.0, 5.0], "long_term_debt": [8.0, 4.0], "rate": 0.05})
+        >>> listed, sol = KMVModel().solve_listed(X)
+        >>> listed.tolist(), round(float(sol.asset_value[0]), 3)
+        ([True, False], 12.395)
+        """
+        equity, equity_vol = self.column("equity_value"), self.column("equity_vol")
+        listed = (frame[equity].notna() & frame[equity_vol].notna()).to_numpy() \
+            if equity in frame and equity_vol in frame else np.zeros(len(frame), dtype=bool)
+        if not listed.any():
+            return listed, None
+        part = frame[listed]
+        return listed, solve_merton(part[equity], part[equity_vol], self._default_point(part),
+                                    part[self.column("rate")], self.horizon)
+
+    def fit_peers(self, groups, asset_vol, asset_value, ebit, seen_groups) -> KMVModel:
+        """Learn the peer asset volatilities, the proxy multiple and the peer categories.
+
+        Parameters
+        ----------
+        groups, asset_vol, asset_value, ebit : array-like
+            Per listed firm: its peer group, its solved σV and V, its EBIT (used with
+            ``proxy_value="ebit"``).
+        seen_groups : iterable
+            Every peer group of the training firms (listed or not).
+
+        Returns
+        -------
+        self
+
+        Examples
+        --------
+        >>> m = KMVModel(min_peers=1).fit_peers(["a", "a"], [0.2, 0.4], [10.0, 12.0], [1.0, 1.0], ["a", "b"])
+        >>> m.peer_asset_vol_, m.peer_categories_
+        ({'a': 0.30000000000000004}, ['a', 'b'])
+        """
         self.peer_asset_vol_, self.default_asset_vol_ = peer_asset_volatility(
-            sol.asset_vol, listed[self.peer_group].astype(object).to_numpy(), self.min_peers)
+            np.asarray(asset_vol, dtype=float), np.asarray(groups, dtype=object), self.min_peers)
         self.proxy_multiple_ = 1.0
         if self.proxy_value == "ebit":
-            self.proxy_multiple_ = self.ebit_multiple or median_multiple(sol.asset_value, listed[self.column("ebit")])
-        seen = frame[self.peer_group].dropna().astype(str).unique().tolist()
-        self.peer_categories_ = sorted(seen)
+            self.proxy_multiple_ = self.ebit_multiple or median_multiple(np.asarray(asset_value, dtype=float),
+                                                                         np.asarray(ebit, dtype=float))
+        self.peer_categories_ = sorted({str(g) for g in seen_groups if not pd.isna(g)})
+        return self
+
+    def _fit_peers(self, frame: pd.DataFrame):
+        listed, sol = self.solve_listed(frame)
+        if sol is None:
+            raise no_listed_firm(self.column("equity_value"))
+        part = frame[listed]
+        ebit = part[self.column("ebit")] if self.proxy_value == "ebit" else np.full(len(part), np.nan)
+        self.fit_peers(part[self.peer_group].astype(object).to_numpy(), sol.asset_vol, sol.asset_value, ebit,
+                       frame[self.peer_group].dropna().astype(str).unique())
 
     def _default_point(self, frame: pd.DataFrame):
         return default_point(frame[self.column("short_term_debt")], frame[self.column("long_term_debt")],
