@@ -371,7 +371,7 @@ def test_binning_process_in_pipeline_and_clone(german):
     assert fitted.get_feature_names_out().tolist() == list(X.columns)
     assert fitted.binnings_["checking_status"].dtype == "categorical"
     assert fitted.binnings_["age_years"].dtype == "numerical"
-    summary = fitted.summary()
+    summary = fitted.summary_frame()
     assert summary["iv"].is_monotonic_decreasing and summary.loc[0, "variable"] == "checking_status"
     out = BinningProcess(max_bins=5).set_output(transform="pandas").fit_transform(X, y)
     assert list(out.columns) == list(X.columns)
@@ -422,7 +422,7 @@ def test_auto_trend_finds_each_of_the_four_shapes(kind):
     chosen = ob.shapes_.loc[ob.shapes_["obtained"] == kind, "bic"].min()
     assert chosen == ob.shapes_["bic"].min()  # the lowest BIC wins
     assert ob.trend_reason_.startswith(f"{kind} by BIC") and ob.trend_reason_ in ob.summary()
-    assert kind in BinningProcess().fit(pd.DataFrame({"x": x}), y).summary()["trend_reason"][0]
+    assert kind in BinningProcess().fit(pd.DataFrame({"x": x}), y).summary_frame()["trend_reason"][0]
 
 
 def test_bic_penalises_the_turning_point():

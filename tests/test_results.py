@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from riskmodels.binning import BinningProcess
 from riskmodels.calibration import LogisticScoreCalibrator, MasterScale
 from riskmodels.migration import cohort_matrix
 from riskmodels.models.crosstab import CrossTabModel
@@ -222,3 +223,20 @@ def test_portfolio_summary():
     assert in_all(f"150 firms, {len(portfolio.firm_years)} firm-years, {n_defaults} defaults", forms)
     for year, row in rates.iterrows():
         assert in_all(str(year), forms) and in_all(f"{row['default_rate']:.4g}", forms)
+
+
+def test_binning_summaries():
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame({"a": rng.normal(size=3000), "b": rng.normal(size=3000)})
+    y = (rng.random(3000) < 1 / (1 + np.exp(2 + 1.5 * X["a"]))).astype(int)
+    process = BinningProcess().fit(X, y)
+    best = process.binnings_["a"]
+    iv = f"{best.iv_:.4f}"
+    forms = renders(best.table_.summary())
+    assert in_all(f"IV = {iv}", forms) and str(best.table_) == forms[0]
+    forms = renders(best.summary())
+    assert in_all(best.trend_, forms) and in_all(f"IV = {iv}", forms)
+    frame = process.summary_frame()
+    assert frame["variable"].tolist() == ["a", "b"] and frame.loc[0, "iv"] == pytest.approx(best.iv_)
+    forms = renders(process.summary())
+    assert in_all(f"{best.iv_:.4g}", forms)

@@ -25,6 +25,7 @@ from riskmodels.binning.table import BinningTable
 from riskmodels.binning.woe import ORIENTATIONS
 from riskmodels.data.schema import MAX_ROWS_SHOWN, require_binary_target
 from riskmodels.errors import DataValidationError, NotFittedError, Violation
+from riskmodels.results import Summary
 
 UNKNOWN_POLICIES = ("worst", "missing", "error")
 METRICS = ("woe", "event_rate", "index", "bin")
@@ -583,16 +584,30 @@ class OptimalBinning(OwnHTMLRepr, TransformerMixin, BaseEstimator):
         """Fit, then transform the same values."""
         return self.fit(x, y).transform(x, metric=metric)
 
-    def summary(self) -> str:
-        """Status, trend and the binning table as text."""
+    def summary(self) -> Summary:
+        """Status, trend (and why) and the binning table (text, HTML or LaTeX).
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.normal(size=2000)
+        >>> y = (rng.random(2000) < 1 / (1 + np.exp(2 + x))).astype(int)
+        >>> s = OptimalBinning("x").fit(x, y).summary()
+        >>> s.title, "IV =" in s, "trend" in s
+        ("OptimalBinning 'x'", True, True)
+        """
         self._check_fitted()
-        return (f"OptimalBinning {self.name!r}: {self.status_}, trend {self.trend_} ({self.trend_reason_})\n"
-                f"{self.table_.summary()}")
+        out = Summary(f"OptimalBinning {self.name!r}").add_rows(
+            [("status", self.status_), ("trend", self.trend_), ("why", self.trend_reason_)])
+        table = self.table_.summary()
+        out.tables += table.tables
+        out.notes += table.notes
+        return out
 
     def _repr_html_(self) -> str:
         if not hasattr(self, "table_"):
             return f"<pre>{self!r}</pre>"
-        return f"<p>status {self.status_}, trend {self.trend_} ({self.trend_reason_})</p>" + self.table_._repr_html_()
+        return self.summary().as_html()
 
     def plot(self, ax=None):
         """Plot of the binning table (shares and event rates)."""

@@ -14,6 +14,7 @@ from riskmodels.binning.woe import iv_strength
 from riskmodels.data.frames import as_frame
 from riskmodels.data.schema import require_binary_target
 from riskmodels.errors import DataValidationError, NotFittedError, Violation
+from riskmodels.results import Summary
 
 SHARED_PARAMS = ("max_n_prebins", "max_bins", "min_bin_size", "min_bin_n_event", "min_bin_n_nonevent",
                  "monotonic_trend", "special_codes", "unknown_category", "orientation", "prebinning_method",
@@ -148,15 +149,38 @@ class BinningProcess(OwnHTMLRepr, TransformerMixin, BaseEstimator):
         self._check_fitted()
         return np.asarray(self.features_, dtype=object)
 
-    def summary(self) -> pd.DataFrame:
-        """One row per variable: dtype, bins, trend, IV and its strength, status, why the trend; by IV."""
+    def summary_frame(self) -> pd.DataFrame:
+        """One row per variable: dtype, bins, trend, IV and its strength, status, why the trend; by IV.
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(0)
+        >>> X = pd.DataFrame({"a": rng.normal(size=2000), "b": rng.normal(size=2000)})
+        >>> y = (rng.random(2000) < 1 / (1 + np.exp(2 + X["a"]))).astype(int)
+        >>> BinningProcess().fit(X, y).summary_frame()["variable"].tolist()
+        ['a', 'b']
+        """
         self._check_fitted()
         rows = [{"variable": n, "dtype": b.dtype, "n_bins": b.n_bins_, "trend": b.trend_, "iv": b.iv_,
                  "strength": iv_strength(b.iv_), "status": b.status_, "trend_reason": b.trend_reason_}
                 for n, b in self.binnings_.items()]
         return pd.DataFrame(rows).sort_values("iv", ascending=False, kind="stable").reset_index(drop=True)
 
+    def summary(self) -> Summary:
+        """:meth:`summary_frame` as a :class:`~riskmodels.results.Summary` (text, HTML or LaTeX).
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(0)
+        >>> X = pd.DataFrame({"a": rng.normal(size=2000)})
+        >>> y = (rng.random(2000) < 1 / (1 + np.exp(2 + X["a"]))).astype(int)
+        >>> s = BinningProcess().fit(X, y).summary()
+        >>> s.title, "trend_reason" in s
+        ('BinningProcess', True)
+        """
+        return Summary("BinningProcess").add_table(self.summary_frame(), index=False, digits=4)
+
     def _repr_html_(self) -> str:
         if not hasattr(self, "binnings_"):
             return f"<pre>{self!r}</pre>"
-        return "<p><b>BinningProcess</b></p>" + self.summary().to_html(index=False, float_format=lambda v: f"{v:.4f}")
+        return self.summary().as_html()

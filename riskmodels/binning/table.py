@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from riskmodels.binning.woe import iv_strength, woe_iv_per_bin
+from riskmodels.results import Summary
 
 COLUMNS = ["bin", "count", "share", "non_events", "events", "event_rate", "woe", "iv"]
 
@@ -79,17 +80,24 @@ class BinningTable:
                                      self.events.sum() / n, np.nan, self.iv]
         return frame
 
-    def summary(self) -> str:
-        """Plain-text table with the total IV and its strength."""
-        body = self.to_frame().to_string(index=False, float_format=lambda v: f"{v:.4f}")
-        return f"Binning table: {self.name}\n{body}\nIV = {self.iv:.4f} ({iv_strength(self.iv)})"
+    def summary(self) -> Summary:
+        """The table with the total IV and its strength (text, HTML or LaTeX).
+
+        Examples
+        --------
+        >>> t = BinningTable("x", ["(-inf, 1)", "[1, inf)"], np.array([30.0, 60.0]), np.array([10.0, 5.0]))
+        >>> s = t.summary()
+        >>> s.title, "IV = 0.4621 (strong)" in s
+        ('Binning table: x', True)
+        """
+        return (Summary(f"Binning table: {self.name}").add_table(self.to_frame(), index=False, digits=4)
+                .add_note(f"IV = {self.iv:.4f} ({iv_strength(self.iv)})"))
 
     def __str__(self) -> str:
-        return self.summary()
+        return str(self.summary())
 
     def _repr_html_(self) -> str:
-        head = f"<p><b>Binning table: {self.name}</b> — IV {self.iv:.4f} ({iv_strength(self.iv)})</p>"
-        return head + self.to_frame().to_html(index=False, float_format=lambda v: f"{v:.4f}", na_rep="")
+        return self.summary().as_html()
 
     def plot(self, ax=None):
         """Bar chart of bin shares with the event rate on a second axis; returns the axes."""
