@@ -1,19 +1,25 @@
-"""Payment-history features from a Spark ledger equal the pandas path (riskmodels.data.features).
+"""Payment-history features and default flags from a Spark ledger equal the pandas path (riskmodels.data.features).
 
-Reference: :func:`riskmodels.data.features.payment_features` on the same ledger
-(the bundled IBM accounts-receivable sample, whose own ``days_late`` column
-test_features.py checks the pandas path against).
+Reference: :func:`riskmodels.data.features.payment_features`, ``default_flags`` and
+``build_panel`` on the same ledger: the bundled IBM accounts-receivable sample (whose own
+``days_late`` column test_features.py checks the pandas path against) and a synthetic
+ledger of :func:`riskmodels.data.synthetic.make_portfolio` (credit limits, write-offs,
+partial payments). Integers and flags must be equal, floats to 1e-12.
 """
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from riskmodels.data.features import FeatureConfig, payment_features
-from riskmodels.data.ledger import ibm_ar_ledger
+from riskmodels.data import features as local
+from riskmodels.data.ledger import Ledger, ibm_ar_ledger
 from riskmodels.data.loaders import load_ibm_ar
+from riskmodels.data.synthetic import make_portfolio
+from riskmodels.errors import DataValidationError
 from riskmodels.spark import features as spark_features
 from riskmodels.spark.session import local_session
+
+FLAGS = ["customer_id", "as_of", "default", "default_date", "defaulted_at_obs", "window_complete"]
 
 
 @pytest.fixture(scope="module")
@@ -21,24 +27,80 @@ def spark():
     return local_session(2)
 
 
-def test_ibm_ledger_features_equal_the_pandas_path(spark):
-    ledger = ibm_ar_ledger(load_ibm_ar())
+@pytest.fixture(scope="module")
+def ibm():
+    return ibm_ar_ledger(load_ibm_ar())
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    return make_portfolio(n_firms=300, n_years=2, random_state=3, payment_features=False).ledger()
+
+
+def _tables(spark, ledger):
+    def frame(table):
+        return None if table is None else spark.createDataFrame(table)
+
+    return dict(invoices=frame(ledger.invoices), payments=frame(ledger.payments),
+                credit_limits=frame(ledger.credit_limits), write_offs=frame(ledger.write_offs))
+
+
+def _assert_equal(remote, expected):
+    """Same rows, same integer/flag/date columns exactly, floats to 1e-12."""
+    assert list(remote.columns) == list(expected.columns) and len(remote) == len(expected)
+    floats = [c for c in expected.columns if expected[c].dtype.kind == "f"]
+    exact = [c for c in expected.columns if c not in floats]
+    pd.testing.assert_frame_equal(remote[exact], expected[exact])
+    pd.testing.assert_frame_equal(remote[floats], expected[floats], check_exact=False, rtol=1e-12, atol=1e-12)
+
+
+def test_ibm_ledger_features_equal_the_pandas_path(spark, ibm):
     dates = ["2012-09-30", "2013-06-30", "2013-12-31"]
-    config = FeatureConfig(lookback_months=12, trend_months=6)
-    local = payment_features(ledger, dates, config)
-    remote = spark_features.payment_features(spark.createDataFrame(ledger.invoices),
-                                             spark.createDataFrame(ledger.payments), dates, config,
-                                             ledger.tolerance)
-    assert len(remote) == len(local) and local["dpd_current"].max() > 0
-    remote = remote[list(local.columns)]
-    pd.testing.assert_frame_equal(remote, local, check_dtype=False, check_exact=False, rtol=1e-12, atol=1e-9)
-    assert np.isnan(local["limit_utilisation"]).all()
+    config = local.FeatureConfig(lookback_months=12, trend_months=6)
+    expected = local.payment_features(ibm, dates, config)
+    t = _tables(spark, ibm)
+    remote = spark_features.payment_features(t["invoices"], t["payments"], dates, config, ibm.tolerance)
+    assert expected["dpd_current"].max() > 0 and np.isnan(expected["limit_utilisation"]).all()
+    _assert_equal(remote, expected)
 
 
-def test_bad_observation_date_names_as_of(spark):
-    ledger = ibm_ar_ledger(load_ibm_ar())
-    from riskmodels.errors import DataValidationError
+def test_ibm_ledger_default_flags_equal_the_pandas_path(spark, ibm):
+    dates = ["2012-06-30", "2012-12-31", "2013-06-30"]
+    definition = local.DefaultDefinition(dpd_threshold=30, horizon_months=6)
+    expected = local.default_flags(ibm, dates, definition)
+    t = _tables(spark, ibm)
+    remote = spark_features.default_flags(t["invoices"], t["payments"], dates, definition, ibm.tolerance)
+    assert expected["default"].sum() > 0
+    _assert_equal(remote[FLAGS], expected[FLAGS])
 
+
+def test_synthetic_panel_equals_the_pandas_path_with_limits_and_write_offs(spark, synthetic):
+    dates = ["2020-12-31", "2019-12-31", "2021-06-30"]  # out of order: kept in the given order, as locally
+    expected = local.build_panel(synthetic, dates)
+    remote = spark_features.build_panel(**_tables(spark, synthetic), as_of=dates, tolerance=synthetic.tolerance)
+    assert expected["as_of"].iloc[0] == pd.Timestamp("2020-12-31")
+    assert expected["default"].sum() > 0 and expected["limit_utilisation"].notna().mean() > 0.9
+    assert expected["defaulted_at_obs"].any() and not expected["window_complete"].all()
+    _assert_equal(remote, expected)
+
+
+def test_missing_column_raises_the_ledger_error(spark, ibm):
+    invoices = ibm.invoices.drop(columns="due_date")
+    payments = ibm.payments.drop(columns="amount")
+    with pytest.raises(DataValidationError) as pandas_error:
+        Ledger(invoices, payments)
+    with pytest.raises(DataValidationError) as spark_error:
+        spark_features.default_flags(spark.createDataFrame(invoices), spark.createDataFrame(payments), "2013-01-01")
+    assert str(spark_error.value) == str(pandas_error.value)
+    assert "invoices.due_date" in str(spark_error.value) and "payments.amount" in str(spark_error.value)
+
+
+def test_bad_observation_dates_raise_as_locally(spark, ibm):
+    t = _tables(spark, ibm)
     with pytest.raises(DataValidationError, match="as_of"):
-        spark_features.payment_features(spark.createDataFrame(ledger.invoices),
-                                        spark.createDataFrame(ledger.payments), "not a date")
+        spark_features.payment_features(t["invoices"], t["payments"], "not a date")
+    with pytest.raises(DataValidationError) as pandas_error:
+        local.build_panel(ibm, ["2013-01-31", "2012-12-31", "2013-01-31"])
+    with pytest.raises(DataValidationError) as spark_error:
+        spark_features.build_panel(t["invoices"], t["payments"], ["2013-01-31", "2012-12-31", "2013-01-31"])
+    assert str(spark_error.value) == str(pandas_error.value) and "repeats" in str(spark_error.value)

@@ -1,15 +1,20 @@
-"""Payment-history features from a Spark ledger: :func:`riskmodels.data.features.payment_features` in Spark.
+"""Payment-history features and default flags from a Spark ledger: :mod:`riskmodels.data.features` in Spark.
 
 The same definitions and no-look-ahead rules, as Spark window and aggregate
-expressions over an invoices and a payments DataFrame (the columns of
-:class:`riskmodels.data.ledger.Ledger`): each invoice's settlement day is the
-first payment day on which its cumulative payments (a window per invoice,
-ordered by day) reach the amount less the ledger's tolerance; at each
-observation date only invoices issued and payments made on or before it count;
-then one ``groupBy`` per date gives every customer's features. Equal to the
-pandas path on the same ledger (``tests/test_spark_features.py``, on the IBM
-accounts-receivable sample). Credit limits are not read here: ``limit_utilisation``
-is NaN (as locally for a ledger without a limits table).
+expressions over the tables of a :class:`riskmodels.data.ledger.Ledger` held
+as Spark DataFrames: each invoice's settlement day is the first payment day on
+which its cumulative payments (a window per invoice, ordered by day) reach the
+amount less the ledger's tolerance. The observation dates are a small table
+cross-joined to the ledger, so that all dates are one ``groupBy`` per table:
+
+* features at ``t`` use only invoices issued and payments made on or before
+  ``t``, and the credit limit valid at ``t`` (its latest ``valid_from``);
+* the default flag looks forward over ``(t, t + horizon]`` only: the day an
+  invoice reaches the DPD threshold with a material amount unpaid (payments
+  made before that day), or a write-off dated in the window.
+
+Equal to the pandas path on the same ledger (``tests/test_spark_features.py``:
+the IBM accounts-receivable sample and a synthetic ledger).
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from riskmodels.data.features import DAYS_PER_MONTH, FeatureConfig
+from riskmodels.data.features import DAYS_PER_MONTH, PAYMENT_FEATURES, DefaultDefinition, FeatureConfig
+from riskmodels.data.ledger import CREDIT_LIMITS, INVOICES, PAYMENTS, WRITE_OFFS
 from riskmodels.errors import DataValidationError, Violation
 
 _EPOCH = "1970-01-01"
@@ -28,6 +34,51 @@ def _day(column: str):
     from pyspark.sql import functions as F
 
     return F.datediff(F.col(column).cast("date"), F.lit(_EPOCH).cast("date"))
+
+
+def check_ledger_columns(invoices, payments, credit_limits=None, write_offs=None) -> None:
+    """Raise the pandas Ledger's error when a Spark table lacks a required column.
+
+    Parameters
+    ----------
+    invoices, payments : Spark DataFrames (the Ledger's invoice and payment tables).
+    credit_limits, write_offs : Spark DataFrames or None (optional tables).
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    DataValidationError
+        Context ``ledger``, one ``missing column`` violation per absent column, named
+        ``table.column`` as :class:`riskmodels.data.ledger.Ledger` names it.
+
+    Examples
+    --------
+    >>> from riskmodels.spark.session import local_session
+    >>> spark = local_session(1)
+    >>> inv = spark.createDataFrame(pd.DataFrame({"customer_id": ["a"], "invoice_id": ["1"]}))
+    >>> pay = spark.createDataFrame(pd.DataFrame({"invoice_id": ["1"], "amount": [1.0]}))
+    >>> check_ledger_columns(inv, pay)
+    Traceback (most recent call last):
+    ...
+    riskmodels.errors.DataValidationError: ledger: 4 data rule(s) broken:
+      - column 'invoices.issue_date': missing column; expected a datetime column
+      - column 'invoices.due_date': missing column; expected a datetime column
+      - column 'invoices.amount': missing column; expected a number column
+      - column 'payments.payment_date': missing column; expected a datetime column
+    """
+    found = []
+    tables = (("invoices", invoices, INVOICES), ("payments", payments, PAYMENTS),
+              ("credit_limits", credit_limits, CREDIT_LIMITS), ("write_offs", write_offs, WRITE_OFFS))
+    for table, frame, schema in tables:
+        if frame is None:
+            continue
+        found += [Violation(f"{table}.{col.name}", "missing column", f"a {col.kind} column")
+                  for col in schema.columns if col.required and col.name not in frame.columns]
+    if found:
+        raise DataValidationError(found, context="ledger")
 
 
 def settled_invoices(invoices, payments, tolerance: float = 0.01):
@@ -72,12 +123,35 @@ def _observation_dates(as_of) -> list:
     return [d.normalize() for d in dates]
 
 
-def _months_before(t: pd.Timestamp, months: int) -> int:
-    return int((t - pd.DateOffset(months=months)).to_datetime64().astype("datetime64[D]").astype(np.int64))
+def _day_number(t: pd.Timestamp) -> int:
+    return int(t.to_datetime64().astype("datetime64[D]").astype(np.int64))
+
+
+def _dates_table(spark, dates: list, offsets: dict):
+    """One row per observation date: ``_k`` (its position), ``_t`` (day) and a day per named month offset.
+
+    ``offsets`` maps a column name to months (negative = before ``t``, as ``t - k months``).
+    """
+    rows = [(k, _day_number(t), *[_day_number(t + pd.DateOffset(months=m)) for m in offsets.values()])
+            for k, t in enumerate(dates)]
+    return spark.createDataFrame(rows, ["_k", "_t", *offsets])
+
+
+def _limits_at_dates(credit_limits, dates_df):
+    """The credit limit valid at each date per customer (``_k``, ``customer_id``, ``_limit``)."""
+    from pyspark.sql import functions as F
+
+    limits = credit_limits.select("customer_id", F.col("limit").cast("double").alias("_limit"),
+                                  *([_day("valid_from").alias("_from")] if "valid_from" in credit_limits.columns
+                                    else []))
+    if "valid_from" not in credit_limits.columns:  # one row per customer, valid at every date
+        return limits.crossJoin(F.broadcast(dates_df.select("_k")))
+    valid = limits.crossJoin(F.broadcast(dates_df.select("_k", "_t"))).where(F.col("_from") <= F.col("_t"))
+    return valid.groupBy("_k", "customer_id").agg(F.max_by("_limit", "_from").alias("_limit"))
 
 
 def payment_features(invoices, payments, as_of, config: FeatureConfig | None = None,
-                     tolerance: float = 0.01) -> pd.DataFrame:
+                     tolerance: float = 0.01, credit_limits=None) -> pd.DataFrame:
     """Payment-history features per customer at one or more dates, computed in Spark.
 
     Parameters
@@ -86,6 +160,8 @@ def payment_features(invoices, payments, as_of, config: FeatureConfig | None = N
         ``Ledger.payments`` (optional ``disputed`` / ``reminders`` invoice columns).
     as_of : a date or dates. config : FeatureConfig (defaults when None).
     tolerance : the ledger's settlement tolerance (``Ledger.tolerance``).
+    credit_limits : Spark DataFrame with the columns of ``Ledger.credit_limits`` or None
+        (then ``limit_utilisation`` is NaN, as for a ledger without a limits table).
 
     Returns
     -------
@@ -94,7 +170,6 @@ def payment_features(invoices, payments, as_of, config: FeatureConfig | None = N
 
     Examples
     --------
-    >>> from riskmodels.data.ledger import Ledger
     >>> from riskmodels.spark.session import local_session
     >>> spark = local_session(1)
     >>> inv = pd.DataFrame({"customer_id": ["a", "b"], "invoice_id": ["1", "2"],
@@ -103,65 +178,209 @@ def payment_features(invoices, payments, as_of, config: FeatureConfig | None = N
     ...                     "amount": [10.0, 20.0]})
     >>> pay = pd.DataFrame({"invoice_id": ["1"], "customer_id": ["a"],
     ...                     "payment_date": pd.to_datetime(["2024-02-10"]), "amount": [10.0]})
-    >>> f = payment_features(spark.createDataFrame(inv), spark.createDataFrame(pay), "2024-06-30")
-    >>> f[["customer_id", "dpd_max_6m", "outstanding"]].values.tolist()
-    [['a', 10.0, 0.0], ['b', 30.0, 20.0]]
+    >>> limits = pd.DataFrame({"customer_id": ["a", "b"], "limit": [50.0, 40.0]})
+    >>> f = payment_features(spark.createDataFrame(inv), spark.createDataFrame(pay), "2024-06-30",
+    ...                      credit_limits=spark.createDataFrame(limits))
+    >>> f[["customer_id", "dpd_max_6m", "outstanding", "limit_utilisation"]].values.tolist()
+    [['a', 10.0, 0.0, 0.0], ['b', 30.0, 20.0, 0.5]]
     """
     from pyspark.sql import functions as F
 
     config = FeatureConfig() if config is None else config
+    check_ledger_columns(invoices, payments, credit_limits)
+    dates = _observation_dates(as_of)
+    offsets = {"_lookback": -config.lookback_months, "_trend": -config.trend_months,
+               **{f"_w{m}": -m for m in config.dpd_windows}}
+    dates_df = F.broadcast(_dates_table(invoices.sparkSession, dates, offsets))
     inv, pay = settled_invoices(invoices, payments, tolerance)
     first_issue = inv.groupBy("customer_id").agg(F.min("_issue").alias("_first_issue"))
-    frames = []
-    for t in _observation_dates(as_of):
-        day = int(t.to_datetime64().astype("datetime64[D]").astype(np.int64))
-        paid = (pay.where(F.col("_pday") <= day).groupBy("_pid").agg(F.sum("_pamt").alias("_paid_by")))
-        known = inv.where(F.col("_issue") <= day).join(paid, inv["invoice_id"] == paid["_pid"], "left")
-        issue, due, settle, amount = F.col("_issue"), F.col("_due"), F.col("_settle"), F.col("amount").cast("double")
-        open_ = settle > day
-        outstanding = F.when(open_, F.greatest(amount - F.coalesce(F.col("_paid_by"), F.lit(0.0)), F.lit(0.0))) \
-            .otherwise(0.0)
-        peak = F.greatest(F.least(settle, F.lit(day)) - due, F.lit(0)).cast("double")
-        lookback = _months_before(t, config.lookback_months)
-        fell_due = (due <= day) & (due > lookback)
-        recent = fell_due & (due > _months_before(t, config.trend_months))
-        early = fell_due & ~(due > _months_before(t, config.trend_months))
-        issued_recently = issue > lookback
+    paid = (pay.crossJoin(dates_df.select("_k", "_t")).where(F.col("_pday") <= F.col("_t"))
+            .groupBy("_pid", F.col("_k").alias("_pk")).agg(F.sum("_pamt").alias("_paid_by")))
+    known = inv.crossJoin(dates_df).where(F.col("_issue") <= F.col("_t"))
+    known = known.join(paid, (F.col("invoice_id") == F.col("_pid")) & (F.col("_k") == F.col("_pk")), "left")
+    day = F.col("_t")
+    issue, due, settle, amount = F.col("_issue"), F.col("_due"), F.col("_settle"), F.col("amount").cast("double")
+    open_ = settle > day
+    outstanding = F.when(open_, F.greatest(amount - F.coalesce(F.col("_paid_by"), F.lit(0.0)), F.lit(0.0))) \
+        .otherwise(0.0)
+    peak = F.greatest(F.least(settle, day) - due, F.lit(0)).cast("double")
+    fell_due = (due <= day) & (due > F.col("_lookback"))
+    recent = fell_due & (due > F.col("_trend"))
+    early = fell_due & ~(due > F.col("_trend"))
+    issued_recently = issue > F.col("_lookback")
 
-        def total(cond, value):
-            return F.sum(F.when(cond, value).otherwise(0.0))
+    def total(cond, value):
+        return F.sum(F.when(cond, value).otherwise(0.0))
 
-        def ratio(num, den):
-            return F.when(den > 0, num / den)
+    def ratio(num, den):
+        return F.when(den > 0, num / den)
 
-        age = F.lit(day) - (issue if config.ageing_basis == "issue" else due)
-        bucket = F.lit(0)
-        for bound in config.ageing_bounds:
-            bucket = bucket + (F.greatest(age, F.lit(0)) > F.lit(bound)).cast("int")
-        n_due = total(fell_due, F.lit(1.0))
-        n_recent, n_early = total(recent, F.lit(1.0)), total(early, F.lit(1.0))
-        aggs = [F.max(F.when(open_, peak).otherwise(0.0)).alias("dpd_current")]
-        aggs += [F.coalesce(F.max(F.when(settle > _months_before(t, m), peak)), F.lit(0.0)).alias(f"dpd_max_{m}m")
-                 for m in config.dpd_windows]
-        aggs += [ratio(total(fell_due & (settle <= due), F.lit(1.0)), n_due).alias("on_time_share"),
-                 ratio(total(fell_due, peak), n_due).alias("avg_days_late"),
-                 ratio(total(fell_due, peak * amount), total(fell_due, amount)).alias("weighted_days_late"),
-                 (ratio(total(recent, peak), n_recent) - ratio(total(early, peak), n_early)).alias("late_trend"),
-                 total(issued_recently, F.lit(1.0)).alias("n_invoices"),
-                 F.sum(outstanding).alias("outstanding"),
-                 total(due < day, outstanding).alias("overdue_amount")]
-        for column, name in (("disputed", "n_disputes"), ("reminders", "n_reminders")):
-            if column in invoices.columns:
-                aggs.append(total(issued_recently, F.col(column).cast("double")).alias(name))
-        aggs += [total(bucket == j, outstanding).alias(f"_bucket{j}") for j in range(len(config.ageing_bounds) + 1)]
-        grouped = known.groupBy("customer_id").agg(*aggs).join(first_issue, "customer_id").toPandas()
-        grouped = grouped.sort_values("customer_id", kind="stable").reset_index(drop=True)
-        grouped["tenure_months"] = (day - grouped.pop("_first_issue").to_numpy(dtype=float)) / DAYS_PER_MONTH
-        grouped["limit_utilisation"] = np.nan
-        totals = grouped["outstanding"].to_numpy(dtype=float)
-        for j, name in enumerate(config.bucket_names()):
-            share = grouped.pop(f"_bucket{j}").to_numpy(dtype=float)
-            grouped[name] = np.divide(share, totals, out=np.zeros(len(totals)), where=totals > 0)
-        grouped.insert(1, "as_of", t)
-        frames.append(grouped)
-    return pd.concat(frames, ignore_index=True)
+    age = day - (issue if config.ageing_basis == "issue" else due)
+    bucket = F.lit(0)
+    for bound in config.ageing_bounds:
+        bucket = bucket + (F.greatest(age, F.lit(0)) > F.lit(bound)).cast("int")
+    n_due = total(fell_due, F.lit(1.0))
+    n_recent, n_early = total(recent, F.lit(1.0)), total(early, F.lit(1.0))
+    aggs = [F.first("_t").alias("_t"), F.max(F.when(open_, peak).otherwise(0.0)).alias("dpd_current")]
+    aggs += [F.coalesce(F.max(F.when(settle > F.col(f"_w{m}"), peak)), F.lit(0.0)).alias(f"dpd_max_{m}m")
+             for m in config.dpd_windows]
+    aggs += [ratio(total(fell_due & (settle <= due), F.lit(1.0)), n_due).alias("on_time_share"),
+             ratio(total(fell_due, peak), n_due).alias("avg_days_late"),
+             ratio(total(fell_due, peak * amount), total(fell_due, amount)).alias("weighted_days_late"),
+             (ratio(total(recent, peak), n_recent) - ratio(total(early, peak), n_early)).alias("late_trend"),
+             total(issued_recently, F.lit(1.0)).alias("n_invoices"),
+             F.sum(outstanding).alias("outstanding"),
+             total(due < day, outstanding).alias("overdue_amount")]
+    for column, name in (("disputed", "n_disputes"), ("reminders", "n_reminders")):
+        if column in invoices.columns:
+            aggs.append(total(issued_recently, F.col(column).cast("double")).alias(name))
+    aggs += [total(bucket == j, outstanding).alias(f"_bucket{j}") for j in range(len(config.ageing_bounds) + 1)]
+    grouped = known.groupBy("_k", "customer_id").agg(*aggs).join(first_issue, "customer_id")
+    limit = F.lit(None).cast("double")
+    if credit_limits is not None:
+        grouped = grouped.join(_limits_at_dates(credit_limits, dates_df), ["_k", "customer_id"], "left")
+        limit = F.col("_limit")
+    grouped = grouped.withColumn("limit_utilisation", F.when(limit > 0, F.col("outstanding") / limit))
+    out = grouped.drop("_limit").toPandas().sort_values(["_k", "customer_id"], kind="stable")
+    out = out.reset_index(drop=True)
+    out["customer_id"] = out["customer_id"].to_numpy(dtype=object)
+    out["tenure_months"] = (out.pop("_t").to_numpy(dtype=float) - out.pop("_first_issue").to_numpy(dtype=float)) \
+        / DAYS_PER_MONTH
+    totals = out["outstanding"].to_numpy(dtype=float)
+    for j, name in enumerate(config.bucket_names()):
+        share = out.pop(f"_bucket{j}").to_numpy(dtype=float)
+        out[name] = np.divide(share, totals, out=np.zeros(len(totals)), where=totals > 0)
+    out.insert(1, "as_of", pd.DatetimeIndex(dates).take(out.pop("_k").to_numpy()).to_numpy())
+    order = ["customer_id", "as_of", *PAYMENT_FEATURES]  # the pandas path's column order
+    return out[order + [c for c in out.columns if c not in order]]
+
+
+def default_flags(invoices, payments, as_of, definition: DefaultDefinition | None = None,
+                  tolerance: float = 0.01, write_offs=None) -> pd.DataFrame:
+    """Default flag per customer over the window after each date, computed in Spark.
+
+    Parameters
+    ----------
+    invoices, payments : Spark DataFrames with the columns of ``Ledger.invoices`` /
+        ``Ledger.payments``.
+    as_of : a date or dates ``t``; the window is ``(t, t + horizon_months]``.
+    definition : DefaultDefinition (90 DPD on any amount, or a write-off, over 12 months when None).
+    tolerance : the ledger's settlement tolerance (``Ledger.tolerance``).
+    write_offs : Spark DataFrame with the columns of ``Ledger.write_offs`` or None.
+
+    Returns
+    -------
+    pandas DataFrame: ``customer_id``, ``as_of``, ``default`` (int8), ``default_date``,
+    ``defaulted_at_obs``, ``window_complete``, as :func:`riskmodels.data.features.default_flags`
+    returns them.
+
+    Examples
+    --------
+    >>> from riskmodels.spark.session import local_session
+    >>> spark = local_session(1)
+    >>> inv = pd.DataFrame({"customer_id": ["a", "b"], "invoice_id": ["1", "2"],
+    ...                     "issue_date": pd.to_datetime(["2024-01-01", "2024-01-01"]),
+    ...                     "due_date": pd.to_datetime(["2024-01-31", "2024-01-31"]),
+    ...                     "amount": [10.0, 20.0]})
+    >>> pay = pd.DataFrame({"invoice_id": ["2"], "payment_date": pd.to_datetime(["2024-02-20"]),
+    ...                     "amount": [20.0]})
+    >>> flags = default_flags(spark.createDataFrame(inv), spark.createDataFrame(pay), "2024-01-15")
+    >>> flags[["customer_id", "default", "default_date"]]
+      customer_id  default default_date
+    0           a        1   2024-04-30
+    1           b        0          NaT
+    """
+    from pyspark.sql import functions as F
+
+    definition = DefaultDefinition() if definition is None else definition
+    check_ledger_columns(invoices, payments, write_offs=write_offs)
+    dates = _observation_dates(as_of)
+    spark = invoices.sparkSession
+    dates_df = F.broadcast(_dates_table(spark, dates, {"_horizon": definition.horizon_months, "_year_ago": -12}))
+    inv, pay = settled_invoices(invoices, payments, tolerance)
+    inv = inv.withColumn("_event", F.col("_due") + F.lit(definition.dpd_threshold))
+    before = (pay.join(inv.select(F.col("invoice_id").alias("_pid"), "_event"), "_pid")
+              .where(F.col("_pday") < F.col("_event")).groupBy("_pid").agg(F.sum("_pamt").alias("_before")))
+    amount = F.col("amount").cast("double")
+    unpaid = amount - F.coalesce(F.col("_before"), F.lit(0.0))
+    material = (unpaid >= F.greatest(F.lit(float(definition.materiality_abs)),
+                                     F.lit(float(definition.materiality_rel)) * amount)) & (unpaid > F.lit(tolerance))
+    hits = (inv.join(before, inv["invoice_id"] == before["_pid"], "left")
+            .where((F.col("_settle") >= F.col("_event")) & material)
+            .select("customer_id", F.col("_event"), F.col("_settle").alias("_until")))
+    if definition.write_offs and write_offs is not None:
+        gone = write_offs.select("customer_id", _day("write_off_date").alias("_event"))
+    else:
+        gone = hits.limit(0).select("customer_id", "_event")
+    ends = (invoices.agg(F.max(_day("issue_date")).alias("a"))
+            .crossJoin(payments.agg(F.max(_day("payment_date")).alias("b")))
+            .crossJoin(gone.agg(F.max("_event").alias("c"))).first())
+    last_event = max(int(e) if e is not None else 0 for e in ends)  # the ledger's last dated event
+    day, event = F.col("_t"), F.col("_event")
+    in_window = (event > day) & (event <= F.col("_horizon"))
+    hit_rows = hits.crossJoin(dates_df).select(
+        "_k", "customer_id", F.when(in_window, event).alias("_first"),
+        ((event <= day) & (F.col("_until") > day)).alias("_now"))
+    gone_rows = gone.crossJoin(dates_df).select(
+        "_k", "customer_id", F.when(in_window, event).alias("_first"),
+        ((event <= day) & (event > F.col("_year_ago"))).alias("_now"))
+    found = hit_rows.unionByName(gone_rows).groupBy("_k", "customer_id").agg(
+        F.min("_first").alias("_first"), F.max(F.col("_now").cast("int")).alias("_now"))
+    customers = (inv.groupBy("customer_id").agg(F.min("_issue").alias("_first_issue")).crossJoin(dates_df)
+                 .where(F.col("_first_issue") <= day).select("_k", "customer_id", "_horizon"))
+    out = (customers.join(found, ["_k", "customer_id"], "left")
+           .select("_k", "customer_id", "_horizon", "_first", F.coalesce(F.col("_now"), F.lit(0)).alias("_now"))
+           .toPandas().sort_values(["_k", "customer_id"], kind="stable").reset_index(drop=True))
+    first = out["_first"]
+    happened = first.notna().to_numpy()
+    default_date = pd.Series(np.where(happened, first.fillna(0).to_numpy(dtype=np.int64), 0)
+                             .astype("datetime64[D]").astype("datetime64[us]")).where(happened)
+    return pd.DataFrame({
+        "customer_id": out["customer_id"].to_numpy(dtype=object),
+        "as_of": pd.DatetimeIndex(dates).take(out["_k"].to_numpy()).to_numpy(),
+        "default": happened.astype(np.int8), "default_date": default_date,
+        "defaulted_at_obs": out["_now"].to_numpy() > 0,
+        "window_complete": last_event >= out["_horizon"].to_numpy()})
+
+
+def build_panel(invoices, payments, as_of, config: FeatureConfig | None = None,
+                definition: DefaultDefinition | None = None, tolerance: float = 0.01,
+                credit_limits=None, write_offs=None) -> pd.DataFrame:
+    """Features at each date joined with the default flag of the window after it, computed in Spark.
+
+    Parameters
+    ----------
+    invoices, payments, credit_limits, write_offs : Spark DataFrames (the Ledger's tables;
+        the last two optional).
+    as_of : distinct dates. config, definition : as in :func:`riskmodels.data.features.build_panel`.
+    tolerance : the ledger's settlement tolerance (``Ledger.tolerance``).
+
+    Returns
+    -------
+    pandas DataFrame: :func:`payment_features` plus ``default``, ``default_date``,
+    ``defaulted_at_obs`` and ``window_complete``, one row per customer and date.
+
+    Examples
+    --------
+    >>> from riskmodels.spark.session import local_session
+    >>> spark = local_session(1)
+    >>> inv = pd.DataFrame({"customer_id": ["a"], "invoice_id": ["1"],
+    ...                     "issue_date": pd.to_datetime(["2024-01-01"]),
+    ...                     "due_date": pd.to_datetime(["2024-01-31"]), "amount": [10.0]})
+    >>> pay = pd.DataFrame({"invoice_id": ["1"], "payment_date": pd.to_datetime(["2024-06-20"]),
+    ...                     "amount": [10.0]})
+    >>> panel = build_panel(spark.createDataFrame(inv), spark.createDataFrame(pay), ["2024-01-15", "2024-03-31"])
+    >>> panel["dpd_current"].tolist(), panel["default"].tolist()
+    ([0.0, 60.0], [1, 1])
+    """
+    dates = _observation_dates(as_of)
+    repeated = sorted({str(d.date()) for d in dates if dates.count(d) > 1})
+    if repeated:  # one row per customer and date, as in the pandas build_panel
+        raise DataValidationError([Violation("as_of", f"repeats {repeated}", "distinct observation dates")])
+    feats = payment_features(invoices, payments, dates, config, tolerance, credit_limits)
+    flags = default_flags(invoices, payments, dates, definition, tolerance, write_offs)
+    return feats.merge(flags, on=["customer_id", "as_of"], how="left", validate="one_to_one")
+
+
+__all__ = ["payment_features", "default_flags", "build_panel", "settled_invoices", "check_ledger_columns",
+           "NEVER_DAY"]
