@@ -22,7 +22,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from riskmodels.data.features import DAYS_PER_MONTH, PAYMENT_FEATURES, DefaultDefinition, FeatureConfig
+from riskmodels.data.features import (
+    DAYS_PER_MONTH,
+    PAYMENT_FEATURES,
+    DefaultDefinition,
+    FeatureConfig,
+)
 from riskmodels.data.ledger import CREDIT_LIMITS, INVOICES, PAYMENTS, WRITE_OFFS
 from riskmodels.errors import DataValidationError, Violation
 
