@@ -991,30 +991,44 @@ def prepare_inputs(rules: list, columns: dict, errors: dict | None = None) -> tu
                 fail(name, np.ones(n, dtype=bool), "missing required field")
                 out[name] = values
                 continue
+            if numeric:
+                constant = _absent_number(rule)
+                if constant is not None:  # every record gets the same allowed value: no pass over it
+                    out[name] = np.full(n, constant)
+                    continue
         policy = rule.get("missing", "error")
         if numeric:
             x, wrong = number_column(values)
-            # the smallest and the largest value tell whether the column is all finite numbers
-            # (NaN and +/-inf show there; the usual case): then there is nothing wrong, infinite
-            # or missing to look for, and the range check reads the same two numbers
-            smallest, largest = (x.min(), x.max()) if n else (0.0, 0.0)
+            range_policy = rule.get("out_of_range", "error")
+            bounded = range_policy != "allow" and (rule.get("min") is not None or rule.get("max") is not None)
+            if not n:
+                smallest = largest = 0.0
+            elif bounded:
+                # the smallest and the largest value tell whether the column is all finite numbers
+                # (NaN and +/-inf show there; the usual case): then there is nothing wrong, infinite
+                # or missing to look for, and the range check reads the same two numbers
+                smallest, largest = x.min(), x.max()
+            else:
+                # x . x is finite exactly when every value is (NaN and inf propagate, squares do not
+                # cancel; an overflow only sends the column to the full checks): one pass, not two
+                smallest = largest = float(np.dot(x, x))
             clean = bool(math.isfinite(smallest) and math.isfinite(largest))
             if not clean:
                 if wrong.any():
                     fail(name, wrong, lambda v: f"not a number ({type(v).__name__} {v!r})", values)
                 inf = np.isinf(x)
-                miss = np.isnan(x)
                 if inf.any():
                     fail(name, inf, "infinite value")
                     x = np.where(inf, np.nan, x)
-                if wrong.any():  # wrong-typed values are NaN here, not missing
-                    miss &= ~wrong
-                if miss.any():
-                    if policy == "impute":
-                        x = np.where(miss, float(rule["fill"]), x)
-                    elif policy == "error":
-                        fail(name, miss, "missing value")
-            range_policy = rule.get("out_of_range", "error")
+                if policy != "allow":  # an allowed missing value needs no flags
+                    miss = np.isnan(x)
+                    if wrong.any():  # wrong-typed values are NaN here, not missing
+                        miss &= ~wrong
+                    if miss.any():
+                        if policy == "impute":
+                            x = np.where(miss, float(rule["fill"]), x)
+                        elif policy == "error":
+                            fail(name, miss, "missing value")
             for bound, op, word in (("min", np.less, "below"), ("max", np.greater, "above")):
                 limit = rule.get(bound)
                 if limit is None or range_policy == "allow":
@@ -1050,6 +1064,27 @@ def prepare_inputs(rules: list, columns: dict, errors: dict | None = None) -> tu
                          cats)
             out[name] = cats
     return out, n
+
+
+def _absent_number(rule: dict) -> float | None:
+    """The value every record takes when an optional number field is not given at all:
+    NaN (missing allowed) or the fill (imputed; clipped into range when the rule clips), or
+    None when that value breaks a rule (the full checks then report each record)."""
+    policy = rule.get("missing", "error")
+    if policy == "allow":
+        return math.nan
+    if policy != "impute":
+        return None
+    value = float(rule["fill"])
+    range_policy = rule.get("out_of_range", "error")
+    lo, hi = rule.get("min"), rule.get("max")
+    if range_policy == "allow":
+        return value
+    if lo is not None and value < lo:
+        return float(lo) if range_policy == "clip" else None
+    if hi is not None and value > hi:
+        return float(hi) if range_policy == "clip" else None
+    return value
 
 
 def _prepare_coded(rule: dict, name: str, values: CodedLabels, fail) -> CodedLabels:
