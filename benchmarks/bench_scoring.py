@@ -23,6 +23,8 @@ ratios are what counts):
 Targets (issue 22): logistic batch <= 0.3x the scikit-learn-assembled time;
 expert production path <= 1.5x its kernel; single-record p50 <= 0.3x scikit-learn's.
 Then the MLflow pyfunc (logistic) and Spark ``local[2]`` (Arrow batches, every kind).
+Given bundle kinds on the command line (``python benchmarks/bench_scoring.py expert``),
+only those kinds run, without the MLflow and Spark parts.
 """
 
 from __future__ import annotations
@@ -234,7 +236,9 @@ def _spark_seconds(bundles: dict, records: pd.DataFrame) -> dict:
         spark.stop()
 
 
-def main() -> None:
+def main(kinds: list[str] | None = None) -> None:
+    """Run the benchmark; ``kinds`` (command line: ``bench_scoring.py expert ...``) limits it to
+    those bundle kinds and skips the MLflow and Spark parts."""
     warnings.filterwarnings("ignore")
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     cfg, train, test = _data()
@@ -244,8 +248,12 @@ def main() -> None:
     print("machine shared with other jobs: compare the ratios, measured in the same run")
     bundles = {}
     for kind, model in models.items():
+        if kinds and kind not in kinds:
+            continue
         row, bundles[kind] = _kind_rows(kind, model, train, records)
         _print_row(row)
+    if kinds:
+        return
 
     import mlflow
 
@@ -270,4 +278,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:] or None)

@@ -1418,6 +1418,7 @@ def top_reasons(contributions: np.ndarray, names: list, k: int) -> np.ndarray:
     for a in range(0, n, rows):
         m = min(rows, n - a)
         block, best, ahead, differs = work[:, :m], top[:m], before[:m], other[:m]
+        step = ahead.view(np.uint8) if order.dtype == np.uint8 else ahead  # 0/1 bytes: no cast per add
         np.fmax(contributions[a:a + m].T, np.finfo(float).min, out=block)
         for j in range(k):
             np.max(block, axis=0, out=best)
@@ -1426,7 +1427,7 @@ def top_reasons(contributions: np.ndarray, names: list, k: int) -> np.ndarray:
             for feature in block[:-1]:
                 np.not_equal(feature, best, out=differs)
                 ahead &= differs
-                pick += ahead
+                pick += step
             if j + 1 < k:
                 block[pick, records[:m]] = -np.inf
     # an object array of the names: a pointer per reason, not a fixed-width copy of the text
