@@ -822,3 +822,42 @@ def test_one_value_interpolation_equals_numpy_bit_for_bit():
         ref = np.interp(x, xp, fp)
         got = np.array([scoring._interp_one(v, xp.tolist(), fp.tolist()) for v in x.tolist()])
         assert got.tobytes() == ref.tobytes()
+
+
+@pytest.mark.parametrize("rule, fill_ok", [
+    ({"missing": "allow", "min": 0.0}, True),
+    ({"missing": "impute", "fill": 0.5, "min": 0.0, "max": 1.0}, True),
+    ({"missing": "impute", "fill": -2.0, "min": 0.0, "out_of_range": "clip"}, True),
+    ({"missing": "impute", "fill": 3.0, "max": 1.0, "out_of_range": "allow"}, True),
+    ({"missing": "impute", "fill": -2.0, "min": 0.0}, False),
+    ({"missing": "error"}, False),
+])
+def test_absent_optional_number_equals_a_column_of_missing_values(rule, fill_ok):
+    """An optional number field not given at all takes the one value its rules give a missing
+    value (prepared without a pass per record); the same rules hold as for a column of NaN."""
+    rules = [{"name": "x", "type": "number", "required": False, **rule},
+             {"name": "y", "type": "number"}]
+    given = {"y": np.array([1.0, 2.0, 3.0])}
+    if not fill_ok:
+        with pytest.raises(BundleError, match="field 'x'"):
+            scoring.prepare_inputs(rules, given)
+        absent, full = {}, {}
+        scoring.prepare_inputs(rules, given, absent)
+        scoring.prepare_inputs(rules, {**given, "x": np.full(3, np.nan)}, full)
+        assert absent == full and sorted(absent) == [0, 1, 2]
+        return
+    absent, n = scoring.prepare_inputs(rules, given)
+    full, _ = scoring.prepare_inputs(rules, {**given, "x": np.full(3, np.nan)})
+    assert n == 3 and absent["x"].dtype == np.float64
+    np.testing.assert_array_equal(absent["x"], full["x"])
+
+
+def test_unbounded_number_column_with_huge_values_is_not_taken_for_infinite():
+    """Finite values whose squares overflow still pass; a real inf or NaN is still caught."""
+    rules = [{"name": "x", "type": "number"}]
+    huge = np.array([1e200, -1e200, 5.0])
+    np.testing.assert_array_equal(scoring.prepare_inputs(rules, {"x": huge})[0]["x"], huge)
+    with pytest.raises(BundleError, match="field 'x': infinite value at record\\(s\\) \\[1\\]"):
+        scoring.prepare_inputs(rules, {"x": np.array([1e200, np.inf, 1.0])})
+    with pytest.raises(BundleError, match="field 'x': missing value at record\\(s\\) \\[2\\]"):
+        scoring.prepare_inputs(rules, {"x": np.array([1e200, 1.0, np.nan])})
