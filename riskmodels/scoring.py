@@ -1011,7 +1011,8 @@ def prepare_inputs(rules: list, columns: dict, errors: dict | None = None) -> tu
             else:
                 # x . x is finite exactly when every value is (NaN and inf propagate, squares do not
                 # cancel; an overflow only sends the column to the full checks): one pass, not two
-                smallest = largest = float(np.dot(x, x))
+                with np.errstate(over="ignore"):
+                    smallest = largest = float(np.dot(x, x))
             clean = bool(math.isfinite(smallest) and math.isfinite(largest))
             if not clean:
                 if wrong.any():
