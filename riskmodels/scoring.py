@@ -1103,7 +1103,9 @@ def _prepare_coded(rule: dict, name: str, values: CodedLabels, fail) -> CodedLab
     same = labels.tolist() == values.categories.tolist()
     cats = values if same else _with_codes(labels, codes)  # labels as given: no second copy
     if policy == "error" and missing.any():
-        miss = missing[codes]
+        # usually only the last category (None, for a missing code) is missing: one comparison
+        # of the codes, not a lookup per record
+        miss = missing[codes] if missing[:-1].any() else np.equal(codes, len(labels) - 1)
         if miss.any():
             fail(name, miss, "missing value")
     allowed = rule.get("categories")
