@@ -19,8 +19,6 @@ from riskmodels.errors import DataValidationError
 from riskmodels.spark import features as spark_features
 from riskmodels.spark.session import local_session
 
-FLAGS = ["customer_id", "as_of", "default", "default_date", "defaulted_at_obs", "window_complete"]
-
 
 @pytest.fixture(scope="module")
 def spark():
@@ -54,24 +52,16 @@ def _assert_equal(remote, expected):
     pd.testing.assert_frame_equal(remote[floats], expected[floats], check_exact=False, rtol=1e-12, atol=1e-12)
 
 
-def test_ibm_ledger_features_equal_the_pandas_path(spark, ibm):
+def test_ibm_ledger_panel_equals_the_pandas_path(spark, ibm):
     dates = ["2012-09-30", "2013-06-30", "2013-12-31"]
     config = local.FeatureConfig(lookback_months=12, trend_months=6)
-    expected = local.payment_features(ibm, dates, config)
-    t = _tables(spark, ibm)
-    remote = spark_features.payment_features(t["invoices"], t["payments"], dates, config, ibm.tolerance)
-    assert expected["dpd_current"].max() > 0 and np.isnan(expected["limit_utilisation"]).all()
-    _assert_equal(remote, expected)
-
-
-def test_ibm_ledger_default_flags_equal_the_pandas_path(spark, ibm):
-    dates = ["2012-06-30", "2012-12-31", "2013-06-30"]
     definition = local.DefaultDefinition(dpd_threshold=30, horizon_months=6)
-    expected = local.default_flags(ibm, dates, definition)
+    expected = local.build_panel(ibm, dates, config, definition)
     t = _tables(spark, ibm)
-    remote = spark_features.default_flags(t["invoices"], t["payments"], dates, definition, ibm.tolerance)
-    assert expected["default"].sum() > 0
-    _assert_equal(remote[FLAGS], expected[FLAGS])
+    remote = spark_features.build_panel(t["invoices"], t["payments"], dates, config, definition, ibm.tolerance)
+    assert expected["dpd_current"].max() > 0 and expected["default"].sum() > 0
+    assert np.isnan(expected["limit_utilisation"]).all()  # no limits table: NaN on both paths
+    _assert_equal(remote, expected)
 
 
 def test_synthetic_panel_equals_the_pandas_path_with_limits_and_write_offs(spark, synthetic):

@@ -189,11 +189,16 @@ def payment_features(invoices, payments, as_of, config: FeatureConfig | None = N
     >>> f[["customer_id", "dpd_max_6m", "outstanding", "limit_utilisation"]].values.tolist()
     [['a', 10.0, 0.0, 0.0], ['b', 30.0, 20.0, 0.5]]
     """
-    from pyspark.sql import functions as F
-
     config = FeatureConfig() if config is None else config
     check_ledger_columns(invoices, payments, credit_limits)
     dates = _observation_dates(as_of)
+    return _collect(_feature_rows(invoices, payments, dates, config, tolerance, credit_limits), dates)
+
+
+def _feature_rows(invoices, payments, dates, config, tolerance, credit_limits):
+    """Lazy Spark DataFrame: ``_k`` (date position), ``customer_id`` and the features in the pandas order."""
+    from pyspark.sql import functions as F
+
     offsets = {"_lookback": -config.lookback_months, "_trend": -config.trend_months,
                **{f"_w{m}": -m for m in config.dpd_windows}}
     dates_df = F.broadcast(_dates_table(invoices.sparkSession, dates, offsets))
@@ -245,19 +250,31 @@ def payment_features(invoices, payments, as_of, config: FeatureConfig | None = N
     if credit_limits is not None:
         grouped = grouped.join(_limits_at_dates(credit_limits, dates_df), ["_k", "customer_id"], "left")
         limit = F.col("_limit")
-    grouped = grouped.withColumn("limit_utilisation", F.when(limit > 0, F.col("outstanding") / limit))
-    out = grouped.drop("_limit").toPandas().sort_values(["_k", "customer_id"], kind="stable")
-    out = out.reset_index(drop=True)
+    utilisation = F.when(limit > 0, F.col("outstanding") / limit).alias("limit_utilisation")
+    tenure = ((F.col("_t") - F.col("_first_issue")).cast("double") / F.lit(DAYS_PER_MONTH)).alias("tenure_months")
+    total_open = F.col("outstanding")
+    shares = [F.when(total_open > 0, F.col(f"_bucket{j}") / total_open).otherwise(0.0).alias(name)
+              for j, name in enumerate(config.bucket_names())]
+    columns = {"limit_utilisation": utilisation, "tenure_months": tenure}
+    extras = [name for name in ("n_disputes", "n_reminders") if name in grouped.columns]
+    return grouped.select("_k", "customer_id", *[columns.get(c, F.col(c)) for c in PAYMENT_FEATURES], *extras,
+                          *shares)
+
+
+def _collect(rows, dates) -> pd.DataFrame:
+    """The rows of :func:`_feature_rows` / :func:`_flag_rows` (or both joined) as the pandas path's frame."""
+    out = rows.toPandas().sort_values(["_k", "customer_id"], kind="stable").reset_index(drop=True)
     out["customer_id"] = out["customer_id"].to_numpy(dtype=object)
-    out["tenure_months"] = (out.pop("_t").to_numpy(dtype=float) - out.pop("_first_issue").to_numpy(dtype=float)) \
-        / DAYS_PER_MONTH
-    totals = out["outstanding"].to_numpy(dtype=float)
-    for j, name in enumerate(config.bucket_names()):
-        share = out.pop(f"_bucket{j}").to_numpy(dtype=float)
-        out[name] = np.divide(share, totals, out=np.zeros(len(totals)), where=totals > 0)
     out.insert(1, "as_of", pd.DatetimeIndex(dates).take(out.pop("_k").to_numpy()).to_numpy())
-    order = ["customer_id", "as_of", *PAYMENT_FEATURES]  # the pandas path's column order
-    return out[order + [c for c in out.columns if c not in order]]
+    if "_first" in out.columns:
+        first = out.pop("_first")
+        happened = first.notna().to_numpy()
+        days = np.where(happened, first.fillna(0).to_numpy(dtype=np.int64), 0)
+        out["default"] = happened.astype(np.int8)
+        out["default_date"] = pd.Series(days.astype("datetime64[D]").astype("datetime64[us]")).where(happened)
+        out["defaulted_at_obs"] = out.pop("_now").to_numpy(dtype=bool)
+        out["window_complete"] = out.pop("window_complete").to_numpy(dtype=bool)
+    return out
 
 
 def default_flags(invoices, payments, as_of, definition: DefaultDefinition | None = None,
@@ -295,13 +312,17 @@ def default_flags(invoices, payments, as_of, definition: DefaultDefinition | Non
     0           a        1   2024-04-30
     1           b        0          NaT
     """
-    from pyspark.sql import functions as F
-
     definition = DefaultDefinition() if definition is None else definition
     check_ledger_columns(invoices, payments, write_offs=write_offs)
     dates = _observation_dates(as_of)
-    spark = invoices.sparkSession
-    dates_df = F.broadcast(_dates_table(spark, dates, {"_horizon": definition.horizon_months, "_year_ago": -12}))
+    return _collect(_flag_rows(invoices, payments, dates, definition, tolerance, write_offs), dates)
+
+
+def _flag_rows(invoices, payments, dates, definition, tolerance, write_offs):
+    """Lazy Spark DataFrame: ``_k``, ``customer_id``, ``_first`` (first default day), ``_now``, ``window_complete``."""
+    from pyspark.sql import functions as F
+
+    dates_df = F.broadcast(_dates_table(invoices.sparkSession, dates, {"_horizon": definition.horizon_months, "_year_ago": -12}))
     inv, pay = settled_invoices(invoices, payments, tolerance)
     inv = inv.withColumn("_event", F.col("_due") + F.lit(definition.dpd_threshold))
     before = (pay.join(inv.select(F.col("invoice_id").alias("_pid"), "_event"), "_pid")
@@ -317,10 +338,11 @@ def default_flags(invoices, payments, as_of, definition: DefaultDefinition | Non
         gone = write_offs.select("customer_id", _day("write_off_date").alias("_event"))
     else:
         gone = hits.limit(0).select("customer_id", "_event")
-    ends = (invoices.agg(F.max(_day("issue_date")).alias("a"))
-            .crossJoin(payments.agg(F.max(_day("payment_date")).alias("b")))
-            .crossJoin(gone.agg(F.max("_event").alias("c"))).first())
-    last_event = max(int(e) if e is not None else 0 for e in ends)  # the ledger's last dated event
+    ends = (invoices.agg(F.max(_day("issue_date")).alias("_a"))
+            .crossJoin(payments.agg(F.max(_day("payment_date")).alias("_b")))
+            .crossJoin(gone.agg(F.max("_event").alias("_c"))))
+    last_event = ends.select(F.greatest(*[F.coalesce(F.col(c), F.lit(0)) for c in ("_a", "_b", "_c")])
+                             .alias("_last"))  # the ledger's last dated event
     day, event = F.col("_t"), F.col("_event")
     in_window = (event > day) & (event <= F.col("_horizon"))
     hit_rows = hits.crossJoin(dates_df).select(
@@ -333,19 +355,9 @@ def default_flags(invoices, payments, as_of, definition: DefaultDefinition | Non
         F.min("_first").alias("_first"), F.max(F.col("_now").cast("int")).alias("_now"))
     customers = (inv.groupBy("customer_id").agg(F.min("_issue").alias("_first_issue")).crossJoin(dates_df)
                  .where(F.col("_first_issue") <= day).select("_k", "customer_id", "_horizon"))
-    out = (customers.join(found, ["_k", "customer_id"], "left")
-           .select("_k", "customer_id", "_horizon", "_first", F.coalesce(F.col("_now"), F.lit(0)).alias("_now"))
-           .toPandas().sort_values(["_k", "customer_id"], kind="stable").reset_index(drop=True))
-    first = out["_first"]
-    happened = first.notna().to_numpy()
-    default_date = pd.Series(np.where(happened, first.fillna(0).to_numpy(dtype=np.int64), 0)
-                             .astype("datetime64[D]").astype("datetime64[us]")).where(happened)
-    return pd.DataFrame({
-        "customer_id": out["customer_id"].to_numpy(dtype=object),
-        "as_of": pd.DatetimeIndex(dates).take(out["_k"].to_numpy()).to_numpy(),
-        "default": happened.astype(np.int8), "default_date": default_date,
-        "defaulted_at_obs": out["_now"].to_numpy() > 0,
-        "window_complete": last_event >= out["_horizon"].to_numpy()})
+    return (customers.join(found, ["_k", "customer_id"], "left").crossJoin(F.broadcast(last_event))
+            .select("_k", "customer_id", "_first", F.coalesce(F.col("_now"), F.lit(0)).cast("boolean").alias("_now"),
+                    (F.col("_last") >= F.col("_horizon")).alias("window_complete")))
 
 
 def build_panel(invoices, payments, as_of, config: FeatureConfig | None = None,
@@ -382,9 +394,12 @@ def build_panel(invoices, payments, as_of, config: FeatureConfig | None = None,
     repeated = sorted({str(d.date()) for d in dates if dates.count(d) > 1})
     if repeated:  # one row per customer and date, as in the pandas build_panel
         raise DataValidationError([Violation("as_of", f"repeats {repeated}", "distinct observation dates")])
-    feats = payment_features(invoices, payments, dates, config, tolerance, credit_limits)
-    flags = default_flags(invoices, payments, dates, definition, tolerance, write_offs)
-    return feats.merge(flags, on=["customer_id", "as_of"], how="left", validate="one_to_one")
+    config = FeatureConfig() if config is None else config
+    definition = DefaultDefinition() if definition is None else definition
+    check_ledger_columns(invoices, payments, credit_limits, write_offs)
+    feats = _feature_rows(invoices, payments, dates, config, tolerance, credit_limits)
+    flags = _flag_rows(invoices, payments, dates, definition, tolerance, write_offs)
+    return _collect(feats.join(flags, ["_k", "customer_id"], "left"), dates)  # one Spark job for the panel
 
 
 __all__ = ["payment_features", "default_flags", "build_panel", "settled_invoices", "check_ledger_columns",
