@@ -207,7 +207,27 @@ def _dates(days: np.ndarray) -> pd.Series:
     return pd.Series(np.where(happened, days, 0).astype("datetime64[D]").astype("datetime64[us]")).where(happened)
 
 
-def _as_dates(as_of) -> list[pd.Timestamp]:
+def observation_dates(as_of) -> list[pd.Timestamp]:
+    """``as_of`` (one date or several) as a list of day-normalised timestamps, in the given order.
+
+    Parameters
+    ----------
+    as_of : date-like or sequence of date-likes
+
+    Returns
+    -------
+    list of pandas.Timestamp
+
+    Raises
+    ------
+    DataValidationError
+        Naming ``as_of`` when a value is not a date, is missing (NaT) or none is given.
+
+    Examples
+    --------
+    >>> observation_dates(["2020-06-30 13:00", "2019-12-31"])
+    [Timestamp('2020-06-30 00:00:00'), Timestamp('2019-12-31 00:00:00')]
+    """
     many = not isinstance(as_of, (str, pd.Timestamp, np.datetime64)) and np.ndim(as_of) > 0
     items = list(as_of) if many else [as_of]
     try:
@@ -220,7 +240,7 @@ def _as_dates(as_of) -> list[pd.Timestamp]:
 
 
 def _one_date(as_of) -> pd.Timestamp:
-    dates = _as_dates(as_of)
+    dates = observation_dates(as_of)
     if len(dates) != 1:
         raise DataValidationError([Violation("as_of", f"has {len(dates)} dates", "a single date")])
     return dates[0]
@@ -407,7 +427,7 @@ def payment_features(ledger, as_of, config: FeatureConfig | None = None) -> pd.D
     """
     config = FeatureConfig() if config is None else config
     p = _prepare(ledger)
-    return pd.concat([_features_at(p, t, config) for t in _as_dates(as_of)], ignore_index=True)
+    return pd.concat([_features_at(p, t, config) for t in observation_dates(as_of)], ignore_index=True)
 
 
 def ageing_report(ledger, as_of, config: FeatureConfig | None = None) -> pd.DataFrame:
@@ -508,7 +528,7 @@ def default_flags(ledger, as_of, definition: DefaultDefinition | None = None) ->
     last_event = max(int(p.issue.max()), int(p.pay_day.max()) if len(p.pay_day) else 0,
                      int(wo_day.max()) if len(wo_day) else 0)
     frames = []
-    for t in _as_dates(as_of):
+    for t in observation_dates(as_of):
         day = int(_day([t])[0])
         horizon = int(_day([t + pd.DateOffset(months=definition.horizon_months)])[0])
         first = np.full(p.n_cust, NEVER)
@@ -559,7 +579,7 @@ def build_panel(ledger, as_of, config: FeatureConfig | None = None,
     >>> len(panel), int(panel["default"].sum())
     (200, 5)
     """
-    dates = _as_dates(as_of)
+    dates = observation_dates(as_of)
     repeated = sorted({str(d.date()) for d in dates if dates.count(d) > 1})
     if repeated:  # one row per customer and date: the join below needs distinct dates
         raise DataValidationError([Violation("as_of", f"repeats {repeated}", "distinct observation dates")])
@@ -826,4 +846,4 @@ def taiwan_features(frame: pd.DataFrame | None = None) -> pd.DataFrame:
 
 __all__ = ["FeatureConfig", "DefaultDefinition", "payment_features", "default_flags", "build_panel",
            "ageing_report", "early_warning", "bad_debt_candidates", "taiwan_features", "PAYMENT_FEATURES",
-           "WARNING_SIGNALS"]
+           "WARNING_SIGNALS", "observation_dates"]

@@ -27,6 +27,7 @@ from riskmodels.data.features import (
     PAYMENT_FEATURES,
     DefaultDefinition,
     FeatureConfig,
+    observation_dates,
 )
 from riskmodels.data.ledger import CREDIT_LIMITS, INVOICES, PAYMENTS, WRITE_OFFS
 from riskmodels.errors import DataValidationError, Violation
@@ -117,17 +118,6 @@ def settled_invoices(invoices, payments, tolerance: float = 0.01):
     return out.withColumn("_settle", settle).drop("_first"), pay
 
 
-def _observation_dates(as_of) -> list:
-    many = not isinstance(as_of, (str, pd.Timestamp, np.datetime64)) and np.ndim(as_of) > 0
-    try:
-        dates = [pd.Timestamp(x) for x in (list(as_of) if many else [as_of])]
-    except (ValueError, TypeError) as exc:
-        raise DataValidationError([Violation("as_of", f"is not a date ({exc})", "dates")]) from exc
-    if not dates or any(pd.isna(d) for d in dates):
-        raise DataValidationError([Violation("as_of", f"is {as_of!r}", "one or more dates, no NaT")])
-    return [d.normalize() for d in dates]
-
-
 def _day_number(t: pd.Timestamp) -> int:
     return int(t.to_datetime64().astype("datetime64[D]").astype(np.int64))
 
@@ -191,7 +181,7 @@ def payment_features(invoices, payments, as_of, config: FeatureConfig | None = N
     """
     config = FeatureConfig() if config is None else config
     check_ledger_columns(invoices, payments, credit_limits)
-    dates = _observation_dates(as_of)
+    dates = observation_dates(as_of)
     return _collect(_feature_rows(invoices, payments, dates, config, tolerance, credit_limits), dates)
 
 
@@ -314,7 +304,7 @@ def default_flags(invoices, payments, as_of, definition: DefaultDefinition | Non
     """
     definition = DefaultDefinition() if definition is None else definition
     check_ledger_columns(invoices, payments, write_offs=write_offs)
-    dates = _observation_dates(as_of)
+    dates = observation_dates(as_of)
     return _collect(_flag_rows(invoices, payments, dates, definition, tolerance, write_offs), dates)
 
 
@@ -390,7 +380,7 @@ def build_panel(invoices, payments, as_of, config: FeatureConfig | None = None,
     >>> panel["dpd_current"].tolist(), panel["default"].tolist()
     ([0.0, 60.0], [1, 1])
     """
-    dates = _observation_dates(as_of)
+    dates = observation_dates(as_of)
     repeated = sorted({str(d.date()) for d in dates if dates.count(d) > 1})
     if repeated:  # one row per customer and date, as in the pandas build_panel
         raise DataValidationError([Violation("as_of", f"repeats {repeated}", "distinct observation dates")])
