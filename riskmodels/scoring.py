@@ -2242,7 +2242,8 @@ def credit_limit(rule: dict | None, grades: np.ndarray, cols: dict, basis=None, 
     score = np.asarray(basis, dtype=float)
     # first band with min <= score: after the bands whose min is above it
     coef = coefs[len(mins) - count_at_or_below(mins[::-1].copy(), score).astype(np.intp)]
-    with np.errstate(invalid="ignore", divide="ignore"):  # in place: the same operations, fewer arrays
+    # in place: the same operations, fewer arrays; a ratio that overflows to inf is capped next
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         ratio = np.divide(assets, sales)
         np.minimum(ratio, rule["ratio_cap"], out=ratio)
         limit = np.multiply(sales, coef)

@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -571,6 +572,17 @@ def test_credit_limit_by_grade_codes_equals_by_labels(rule):
     assert by_codes.tobytes() == by_labels.tobytes()
     assert np.isnan(by_labels[index < 0]).all() and (by_labels[(index == 3) & ~np.isnan(score)] == 0).all()
     assert (by_labels[(index >= 0) & (index < 2) & ~np.isnan(score) & (score >= 50)] > 0).any()
+
+
+def test_credit_limit_caps_an_overflowing_ratio_without_a_warning():
+    # 002 五.4: coefficient x monthly sales x min(current assets / monthly sales, cap) / 2,
+    # bounded by the monthly sales and half the current assets
+    rule = {"basis": "score", "bands": [[0.0, 1.0]], "ratio_cap": 2.0, "current_assets": "ca", "monthly_sales": "ms"}
+    cols = {"ca": np.array([1e300, 100.0]), "ms": np.array([1e-300, 80.0])}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        limit = scoring.credit_limit(rule, np.array(["A", "A"], dtype=object), cols, basis=np.array([50.0, 50.0]))
+    assert limit.tolist() == [1e-300, 50.0]  # 1e-300 x 1 x 2 / 2; 80 x 1 x min(1.25, 2) / 2
 
 
 def test_bin_index_missing_special_and_unknown_bins():
