@@ -144,6 +144,41 @@ def vif_from_correlation(corr) -> np.ndarray:
         return np.full(corr.shape[0], np.inf)
 
 
+def vif_filter(corr, ranked: list, max_vif: float) -> tuple[list, list]:
+    """Drop the worst-VIF characteristic until every VIF is at most ``max_vif``.
+
+    Parameters
+    ----------
+    corr : array-like
+        Correlation matrix of the ``ranked`` columns (the WoE design's).
+    ranked : list
+        Column names, in the order of ``corr``.
+    max_vif : float
+        The largest VIF kept.
+
+    Returns
+    -------
+    (kept, log)
+        The names kept, in order, and one ``("drop (VIF)", name, vif)`` entry per drop.
+
+    Examples
+    --------
+    >>> corr = np.array([[1.0, 0.95, 0.1], [0.95, 1.0, 0.1], [0.1, 0.1, 1.0]])
+    >>> vif_filter(corr, ["a", "b", "c"], 5.0)[0]
+    ['b', 'c']
+    """
+    corr = np.asarray(corr, dtype=float)
+    index, log = list(range(len(ranked))), []
+    while len(index) > 1:
+        vif = vif_from_correlation(corr[np.ix_(index, index)])
+        worst = int(np.nanargmax(vif))
+        if not vif[worst] > max_vif:
+            break
+        log.append(("drop (VIF)", ranked[index[worst]], float(vif[worst])))
+        index.pop(worst)
+    return [ranked[i] for i in index], log
+
+
 # --------------------------------------------------------------------------- selection
 def _fit_logit(W: pd.DataFrame, y: np.ndarray, names: list, start=None):
     """statsmodels Logit on the WoE columns ``names`` (the final inference table), warm-started."""
@@ -369,12 +404,7 @@ class LogisticScorecard(ScorerModel):
         target = require_binary_target(y, "target")
         self.factor_, self.offset_ = scaling_constants(self.pdo, self.base_score, self.base_odds)
         names = [str(c) for c in frame.columns] if self.features is None else list(self.features)
-        self.binning_ = BinningProcess(
-            features=names, categorical_variables=self.categorical, max_n_prebins=self.max_n_prebins,
-            max_bins=self.max_bins, min_bin_size=self.min_bin_size, monotonic_trend=self.monotonic_trend,
-            special_codes=self.special_codes, unknown_category=self.unknown_category,
-            binning_fit_params=self.binning_fit_params, prebinning_method=self.prebinning_method,
-            max_pvalue=self.max_pvalue).fit(frame, target)
+        self.binning_ = self.binning_process(names).fit(frame, target)
         # one pass over the records: the bin index of every value; WoE is a lookup of it, and the
         # indices group identical WoE rows without sorting float columns (see collapse_rows)
         self._codes = pd.DataFrame(self.binning_.transform(frame, metric="index"), columns=names,
@@ -399,6 +429,22 @@ class LogisticScorecard(ScorerModel):
         return self
 
     # ---- fit steps
+    def binning_process(self, names: list) -> BinningProcess:
+        """The (unfitted) :class:`~riskmodels.binning.BinningProcess` of ``names`` with this card's
+        binning parameters: the one place they are passed on, for every engine that fits the card.
+
+        Examples
+        --------
+        >>> LogisticScorecard(max_bins=4).binning_process(["a", "b"]).get_params()["max_bins"]
+        4
+        """
+        return BinningProcess(
+            features=names, categorical_variables=self.categorical, max_n_prebins=self.max_n_prebins,
+            max_bins=self.max_bins, min_bin_size=self.min_bin_size, monotonic_trend=self.monotonic_trend,
+            special_codes=self.special_codes, unknown_category=self.unknown_category,
+            binning_fit_params=self.binning_fit_params, prebinning_method=self.prebinning_method,
+            max_pvalue=self.max_pvalue)
+
     def _select_features(self, frame, target, names):
         """WoE design, filters, selection and sign check: ``(W, kept, fit, log)``."""
         W = pd.DataFrame({n: self.binning_.binnings_[n].table_.woe[self._codes[n].to_numpy()] for n in names},
@@ -412,15 +458,8 @@ class LogisticScorecard(ScorerModel):
         if self.max_vif is not None and len(kept) > 1:
             with np.errstate(invalid="ignore", divide="ignore"):
                 corr = np.corrcoef(W[kept].to_numpy(dtype=float), rowvar=False)
-            index = list(range(len(kept)))
-            while len(index) > 1:
-                vif = vif_from_correlation(corr[np.ix_(index, index)])
-                worst = int(np.nanargmax(vif))
-                if not vif[worst] > self.max_vif:
-                    break
-                log.append(("drop (VIF)", kept[index[worst]], float(vif[worst])))
-                index.pop(worst)
-            kept = [kept[i] for i in index]
+            kept, dropped = vif_filter(corr, kept, self.max_vif)
+            log += dropped
         fit = None
         if self.selection is not None and kept:
             n_candidates = len(kept)

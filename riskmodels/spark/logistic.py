@@ -29,7 +29,6 @@ import math
 import numpy as np
 import pandas as pd
 
-from riskmodels.binning import BinningProcess
 from riskmodels.binning.optimal import reset_learned
 from riskmodels.binning.optimizer import SHAPES
 from riskmodels.errors import ConvergenceError, DataValidationError, Violation
@@ -38,7 +37,7 @@ from riskmodels.models.logistic import (
     correlation_filter,
     scaling_constants,
     selection_note,
-    vif_from_correlation,
+    vif_filter,
 )
 from riskmodels.models.stepwise import fit_logit, select_and_fit
 from riskmodels.spark.binning import fit_binning
@@ -184,12 +183,7 @@ def fit_scorecard(card: LogisticScorecard, spark_df, target: str = "default", pr
     columns = [c for c in spark_df.columns if c != target]
     card.factor_, card.offset_ = scaling_constants(card.pdo, card.base_score, card.base_odds)
     names = list(columns) if card.features is None else list(card.features)
-    card.binning_ = fit_binning(BinningProcess(
-        features=names, categorical_variables=card.categorical, max_n_prebins=card.max_n_prebins,
-        max_bins=card.max_bins, min_bin_size=card.min_bin_size, monotonic_trend=card.monotonic_trend,
-        special_codes=card.special_codes, unknown_category=card.unknown_category,
-        binning_fit_params=card.binning_fit_params, prebinning_method=card.prebinning_method,
-        max_pvalue=card.max_pvalue), spark_df, target, prebin, relative_error, passes)
+    card.binning_ = fit_binning(card.binning_process(names), spark_df, target, prebin, relative_error, passes)
     log = card._shape_log(names)
     kept = _single_bins(card, names, log)
     kept = card._iv_filter(None, None, kept, log)  # the shape rescue needs only the pre-bin counts
@@ -203,16 +197,8 @@ def fit_scorecard(card: LogisticScorecard, spark_df, target: str = "default", pr
     kept, dropped = correlation_filter(moments, kept, card.max_correlation)
     log += [("drop (correlation)", n, r) for n, _, r in dropped]
     if card.max_vif is not None and len(kept) > 1:
-        corr = moments[kept].corr().to_numpy()
-        index = list(range(len(kept)))
-        while len(index) > 1:
-            vif = vif_from_correlation(corr[np.ix_(index, index)])
-            worst = int(np.nanargmax(vif))
-            if not vif[worst] > card.max_vif:
-                break
-            log.append(("drop (VIF)", kept[index[worst]], float(vif[worst])))
-            index.pop(worst)
-        kept = [kept[i] for i in index]
+        kept, dropped = vif_filter(moments[kept].corr().to_numpy(), kept, card.max_vif)
+        log += dropped
     fit = None
     if card.selection is not None and kept:
         n_candidates = len(kept)
