@@ -646,27 +646,35 @@ def _object_array(items: list) -> np.ndarray:
     return out
 
 
-class CodedLabels(np.ndarray):
-    """An object array of labels that also carries its integer codes into a few categories.
+class CodedLabels:
+    """A column of category labels held as integer codes into a few categories.
 
     ``labels[i] == categories[codes[i]]``; the last category is ``None`` (missing), so
     no code is negative. Built from a categorical input (pandas ``Categorical``, an
     Arrow dictionary array, Arrow-backed strings) without a Python object per record,
     it lets :func:`prepare_inputs` check and :func:`bin_index` look up each category
-    once and index by the codes. It is an ordinary object array everywhere else; an
-    array derived from it (a slice, ``np.where``) is a plain array without codes.
+    once and index by the codes. The object array of the labels is built only when
+    something reads the labels themselves (``numpy.asarray``, a ufunc, indexing,
+    ``==``, ``tolist``), once, read-only; what is derived from it (a slice,
+    ``np.equal(labels, None)``) is a plain array without codes.
 
     Examples
     --------
     >>> coded = CodedLabels.from_codes(np.array(["a", "b"], dtype=object), np.array([1, -1, 0]))
     >>> coded.tolist(), coded.codes.tolist(), coded.categories.tolist()
     (['b', None, 'a'], [1, 2, 0], ['a', 'b', None])
-    >>> coded[:2].codes is None
-    True
+    >>> (coded == "b").tolist(), type(coded[:2]) is np.ndarray
+    ([True, False, False], True)
     """
 
-    codes = None
-    categories = None
+    __slots__ = ("categories", "codes", "_labels")
+    ndim = 1
+    dtype = np.dtype(object)
+    __hash__ = None
+
+    def __init__(self, categories: np.ndarray, codes: np.ndarray):
+        """``categories`` end with None; ``codes`` (intp, >= 0) index them."""
+        self.categories, self.codes, self._labels = categories, codes, None
 
     @classmethod
     def from_codes(cls, categories, codes: np.ndarray) -> CodedLabels:
@@ -677,32 +685,52 @@ class CodedLabels(np.ndarray):
         missing = codes < 0
         if missing.any():
             codes[missing] = len(cats) - 1
-        return _with_codes(cats, codes)
+        return cls(cats, codes)
 
-    def __array_finalize__(self, obj):
-        self.codes = None
-        self.categories = None
+    @property
+    def shape(self) -> tuple:
+        return self.codes.shape
 
-    def __array_wrap__(self, array, context=None, return_scalar=False):
-        """Ufunc results (``np.equal(labels, None)`` ...) are plain arrays."""
-        array = np.asarray(array)
-        return array[()] if return_scalar else array
+    def __len__(self) -> int:
+        return len(self.codes)
 
-    def __reduce__(self):  # pickles (multiprocessing, Dask) as the plain array it is
-        return np.asarray(self).__reduce__()
+    def labels(self) -> np.ndarray:
+        """The labels as a read-only object array (built on the first call)."""
+        if self._labels is None:
+            labels = self.categories.take(self.codes)
+            labels.flags.writeable = False
+            self._labels = labels
+        return self._labels
+
+    def __array__(self, dtype=None, copy=None):
+        labels = self.labels()
+        if dtype is not None and np.dtype(dtype) != labels.dtype:
+            return labels.astype(dtype)
+        return labels.copy() if copy else labels
+
+    def __getitem__(self, key):
+        return self.labels()[key]
+
+    def __iter__(self):
+        return iter(self.labels())
+
+    def __eq__(self, other):
+        return np.equal(self.labels(), other)
+
+    def __ne__(self, other):
+        return np.not_equal(self.labels(), other)
+
+    def tolist(self) -> list:
+        return self.labels().tolist()
+
+    def take(self, rows) -> CodedLabels:
+        """The records ``rows`` (indices or a boolean mask), still as codes."""
+        return CodedLabels(self.categories, self.codes[rows])
 
 
-def _with_codes(categories: np.ndarray, codes: np.ndarray) -> CodedLabels:
-    """``categories[codes]`` (codes >= 0) as a :class:`CodedLabels` holding both."""
-    out = categories.take(codes).view(CodedLabels)
-    out.codes, out.categories = codes, categories
-    return out
-
-
-def _take(values: np.ndarray, rows) -> np.ndarray:
+def _take(values, rows) -> np.ndarray:
     """``values[rows]``, keeping the codes of a :class:`CodedLabels`."""
-    codes = getattr(values, "codes", None)
-    return values[rows] if codes is None else _with_codes(values.categories, codes[rows])
+    return values.take(rows) if isinstance(values, CodedLabels) else values[rows]
 
 
 def lookup_labels(table: dict, values, default, dtype) -> np.ndarray:
@@ -786,7 +814,7 @@ def column_array(col) -> np.ndarray:
     """
     if isinstance(col, (list, tuple)):
         return _object_array(list(col))
-    if isinstance(col, np.ndarray):
+    if isinstance(col, (np.ndarray, CodedLabels)):
         return col
     coded = _coded_column(col)
     if coded is not None:
@@ -808,6 +836,10 @@ def _keep(keys, names) -> list:
     wanted = set(names)
     kept = [k for k in keys if str(k) in wanted]
     return kept or keys[:1]
+
+
+def _at_least_1d(values):
+    return values if isinstance(values, CodedLabels) else np.atleast_1d(values)
 
 
 def as_columns(records, names=None) -> tuple[dict, bool]:
@@ -836,7 +868,7 @@ def as_columns(records, names=None) -> tuple[dict, bool]:
     if isinstance(records, dict):
         if all(isinstance(v, _SCALAR_TYPES) or np.ndim(v) == 0 for v in records.values()) and records:
             return {k: _object_array([records[k]]) for k in _keep(records, names)}, True
-        return {k: np.atleast_1d(column_array(records[k])) for k in _keep(records, names)}, False
+        return {k: _at_least_1d(column_array(records[k])) for k in _keep(records, names)}, False
     if isinstance(records, (list, tuple)):
         if not all(isinstance(r, dict) for r in records):
             raise BundleError("a list of records must hold dicts")
@@ -980,7 +1012,9 @@ def prepare_inputs(rules: list, columns: dict, errors: dict | None = None) -> tu
         name = rule["name"]
         numeric = rule["type"] == "number"
         if name in columns:
-            values = np.asanyarray(columns[name])  # keeps the codes of a CodedLabels
+            values = columns[name]
+            if not isinstance(values, CodedLabels):
+                values = np.asanyarray(values)
             if values.ndim != 1:
                 raise BundleError(f"field {name!r}: expected one value per record, got shape {values.shape}")
         else:
@@ -1101,7 +1135,7 @@ def _prepare_coded(rule: dict, name: str, values: CodedLabels, fail) -> CodedLab
     if policy == "impute":
         labels[missing] = str(rule["fill"])
     same = labels.tolist() == values.categories.tolist()
-    cats = values if same else _with_codes(labels, codes)  # labels as given: no second copy
+    cats = values if same else CodedLabels(labels, codes)  # labels as given: no second copy
     if policy == "error" and missing.any():
         # usually only the last category (None, for a missing code) is missing: one comparison
         # of the codes, not a lookup per record
