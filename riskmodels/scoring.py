@@ -816,10 +816,12 @@ def column_array(col) -> np.ndarray:
         return _object_array(list(col))
     if isinstance(col, (np.ndarray, CodedLabels)):
         return col
+    dtype = getattr(col, "dtype", None)
+    if isinstance(dtype, np.dtype) and hasattr(col, "to_numpy"):  # a numpy-backed pandas column
+        return col.to_numpy()
     coded = _coded_column(col)
     if coded is not None:
         return coded
-    dtype = getattr(col, "dtype", None)
     if hasattr(col, "to_numpy") and not isinstance(dtype, np.dtype) and getattr(dtype, "kind", "O") in "iuf":
         return col.to_numpy(dtype=float, na_value=np.nan)  # pandas Int64/Float64 with <NA>
     if hasattr(col, "to_numpy") and hasattr(col, "null_count") and hasattr(col, "type"):
@@ -1209,14 +1211,23 @@ def _record_values(plan: list, record: dict) -> dict | None:
     return out
 
 
-def _prepare_record(rules: list, record: dict) -> dict | None:
-    """Fast path for one clean record: 1-element columns, or None when any rule needs a look
-    (see :func:`_record_values`)."""
-    values = _record_values(_rule_plan(rules), record)
-    if values is None:
-        return None
+def _record_columns(rules: list, values: dict) -> dict:
+    """One clean record's values (see :func:`_record_values`) as prepared 1-element columns."""
     return {rule["name"]: (np.array([values[rule["name"]]]) if rule["type"] == "number"
                            else _object_array([values[rule["name"]]])) for rule in rules}
+
+
+def _frame_row(records) -> dict | None:
+    """The row of a one-row frame (pandas: ``iloc``) as ``{column: value}``, else None.
+
+    Duplicate column names would collapse into one key: such a frame gives None (the
+    columnar path refuses it, naming the column).
+    """
+    iloc = getattr(records, "iloc", None)
+    if iloc is None or not hasattr(records, "columns") or len(records) != 1:
+        return None
+    row = iloc[0].to_dict()
+    return row if len(row) == len(records.columns) else None
 
 
 def example_record(rules: list) -> dict:
@@ -2676,21 +2687,11 @@ class Scorer:
             raise BundleError(f"on_error must be 'raise' or 'report', not {on_error!r}")
         if log is not None:
             return self._score_logged(records, on_error, log, log_id)
-        if type(records) is dict:  # one plain record: skip the array checks when it is clean
-            values = _record_values(self._rules, records)
-            result = None if values is None or self._one is None else self._one(values, self.n_reasons)
-            if result is not None:
-                if on_error == "report":
-                    result["errors"] = {}
-                return result
-            cols = None if values is None else _prepare_record(self.content["inputs"], records)
-            if cols is not None:
-                found: dict | None = {} if on_error == "report" else None
-                result = self._score_prepared(cols, found)
-                if not found:
-                    if on_error == "report":
-                        result["errors"] = {}
-                    return _single(result)
+        # one plain record, or a frame of one row: skip the array checks when it is clean
+        one = records if type(records) is dict else _frame_row(records)
+        result = None if one is None else self._score_clean(one, on_error, batch=one is not records)
+        if result is not None:
+            return result
         columns, single = as_columns(records, self.input_names)
         errors = {} if on_error == "report" else None
         cols, n = prepare_inputs(self.content["inputs"], columns, errors)
@@ -2707,6 +2708,28 @@ class Scorer:
         if errors is not None:
             result["errors"] = errors
         return _single(result) if single else result
+
+    def _score_clean(self, record: dict, on_error: str, batch: bool) -> dict | None:
+        """One record scored without the array checks when every value is clean (see
+        :func:`_record_values`), else None (the columnar path then checks it). The result
+        holds plain values, or 1-record arrays as from a batch when ``batch``."""
+        values = _record_values(self._rules, record)
+        if values is None:
+            return None
+        result = None if self._one is None else self._one(values, self.n_reasons)
+        if result is not None:
+            if batch:
+                result = _as_batch(result)
+        else:
+            found: dict | None = {} if on_error == "report" else None
+            result = self._score_prepared(_record_columns(self.content["inputs"], values), found)
+            if found:
+                return None
+            if not batch:
+                result = _single(result)
+        if on_error == "report":
+            result["errors"] = {}
+        return result
 
     def _score_logged(self, records, on_error: str, log, log_id: str | None) -> dict:
         # the log holds the inputs and the id: the other fields are not converted
@@ -2863,6 +2886,23 @@ def write_decision_log(log, lines: list[str]) -> int:
             handle.write(text)
             handle.flush()
     return len(lines)
+
+
+def _as_batch(result: dict) -> dict:
+    """A one-record result of plain values as the 1-record arrays a batch gives (its inverse:
+    :func:`_single`)."""
+    out = {}
+    for key, value in result.items():
+        if value is None:
+            out[key] = None
+        elif key == "reasons":
+            out[key] = np.empty((1, len(value)), dtype=object)
+            out[key][0] = value
+        elif isinstance(value, str):
+            out[key] = _object_array([value])
+        else:
+            out[key] = np.array([value], dtype=float)
+    return out
 
 
 def _single(result: dict) -> dict:

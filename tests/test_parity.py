@@ -181,6 +181,47 @@ def test_one_record_fast_path_equals_the_batch_path_bit_for_bit(fitted, kind):
         assert fast > 50  # the pure-Python path is the one under test
 
 
+def _same_arrays(a, b) -> bool:
+    if a is None or b is None:
+        return a is b
+    if a.dtype != b.dtype or a.shape != b.shape:
+        return False
+    return a.tobytes() == b.tobytes() if a.dtype.kind == "f" else a.tolist() == b.tolist()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_one_row_frame_fast_path_equals_the_columnar_path(fitted, kind, monkeypatch):
+    # a one-row DataFrame (what MLflow serving passes) skips the array checks when its row is
+    # clean: the same keys, dtypes, shapes, bits and errors as the checked columnar path
+    est, X = fitted[kind]
+    bundle = est.to_bundle()
+    scorer = scoring.Scorer(bundle)
+    categories = [r["name"] for r in bundle["inputs"] if r["type"] == "category" and r["name"] in X]
+    frames = []
+    for i, record in enumerate(_odd_records(bundle, X, 150, seed=7)):
+        one = pd.DataFrame([record])
+        if categories and i % 2:  # categorical answers as pandas categoricals
+            one = one.astype({c: "category" for c in categories if c in one})
+        frames.append(one)
+    fast = sum(scoring._record_values(scorer._rules, scoring._frame_row(one)) is not None for one in frames)
+    modes = ("raise", "report")
+    got = [_outcome(lambda o=one, m=mode: scorer.score(o, on_error=m)) for one in frames for mode in modes]
+    monkeypatch.setattr(scoring, "_frame_row", lambda records: None)  # the columnar path only
+    ref = [_outcome(lambda o=one, m=mode: scorer.score(o, on_error=m)) for one in frames for mode in modes]
+    for (status, out), (ref_status, expected) in zip(got, ref, strict=True):
+        assert status == ref_status, (out, expected)
+        if status != "scored":
+            assert out == expected  # the same error, word for word
+            continue
+        assert out.keys() == expected.keys()
+        for key, value in out.items():
+            assert value == expected[key] if key == "errors" else _same_arrays(value, expected[key]), key
+    assert fast > len(frames) // 4  # the row path is the one under test (the rest is odd)
+    monkeypatch.undo()
+    duplicated = pd.concat([X.head(1), X.head(1)[X.columns[:1]]], axis=1)
+    assert scoring._frame_row(duplicated) is None  # a duplicate column name is not collapsed
+
+
 @pytest.fixture(scope="module")
 def with_categories(fitted):
     """Logistic and cross-tab models that keep categorical inputs (the qualitative answers)."""

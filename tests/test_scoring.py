@@ -808,17 +808,17 @@ def test_single_record_fast_path_takes_allowed_missing_values_like_the_batch_pat
     lenient = scoring.Scorer(reseal(bundle, inputs=rules))
     for record in (dict(GOOD, leverage=None), dict(GOOD, leverage=float("nan")),
                    {k: v for k, v in GOOD.items() if k != "leverage"}):
-        assert scoring._prepare_record(lenient.content["inputs"], record) is not None
+        assert scoring._record_values(lenient._rules, record) is not None
         single = lenient.score(record)
         batch = lenient.score([record, GOOD])
         assert single["pd"] == batch["pd"][0] and single["reasons"] == batch["reasons"][0].tolist()
     # util imputes its fill (0.5): the same numbers as the checked path, and as util=0.5
     for record in (dict(GOOD, util=None), dict(GOOD, util=float("nan"))):
-        assert scoring._prepare_record(lenient.content["inputs"], record) is not None
+        assert scoring._record_values(lenient._rules, record) is not None
         assert lenient.score(record)["pd"] == lenient.score([record, GOOD])["pd"][0] == \
             lenient.score(dict(GOOD, util=0.5))["pd"]
     # missing where the rule says error still goes to the checked path and raises
-    assert scoring._prepare_record(lenient.content["inputs"], dict(GOOD, sector=None)) is None
+    assert scoring._record_values(lenient._rules, dict(GOOD, sector=None)) is None
     with pytest.raises(BundleError, match="sector"):
         lenient.score(dict(GOOD, sector=None))
 
