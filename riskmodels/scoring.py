@@ -649,8 +649,8 @@ def _object_array(items: list) -> np.ndarray:
 class CodedLabels:
     """A column of category labels held as integer codes into a few categories.
 
-    ``labels[i] == categories[codes[i]]``; the last category is ``None`` (missing), so
-    no code is negative. Built from a categorical input (pandas ``Categorical``, an
+    ``labels[i] == categories[codes[i]]``; the last category is ``None``, which the
+    missing code -1 indexes as numpy indexing does. Built from a categorical input (pandas ``Categorical``, an
     Arrow dictionary array, Arrow-backed strings) without a Python object per record,
     it lets :func:`prepare_inputs` check and :func:`bin_index` look up each category
     once and index by the codes. The object array of the labels is built only when
@@ -662,7 +662,7 @@ class CodedLabels:
     --------
     >>> coded = CodedLabels.from_codes(np.array(["a", "b"], dtype=object), np.array([1, -1, 0]))
     >>> coded.tolist(), coded.codes.tolist(), coded.categories.tolist()
-    (['b', None, 'a'], [1, 2, 0], ['a', 'b', None])
+    (['b', None, 'a'], [1, -1, 0], ['a', 'b', None])
     >>> (coded == "b").tolist(), type(coded[:2]) is np.ndarray
     ([True, False, False], True)
     """
@@ -673,18 +673,20 @@ class CodedLabels:
     __hash__ = None
 
     def __init__(self, categories: np.ndarray, codes: np.ndarray):
-        """``categories`` end with None; ``codes`` (intp, >= 0) index them."""
+        """``categories`` end with None; ``codes`` (integers, -1 = missing) index them."""
         self.categories, self.codes, self._labels = categories, codes, None
 
     @classmethod
     def from_codes(cls, categories, codes: np.ndarray) -> CodedLabels:
-        """Labels ``categories[codes]``; code -1 (or any negative) means missing."""
+        """Labels ``categories[codes]``; code -1 (or any negative) means missing.
+
+        The codes are kept as given (pandas: int8 for a few categories), not copied.
+        """
         cats = np.empty(len(categories) + 1, dtype=object)
         cats[:-1] = list(categories)
-        codes = np.asarray(codes).astype(np.intp)  # a copy: the caller's codes stay as they are
-        missing = codes < 0
-        if missing.any():
-            codes[missing] = len(cats) - 1
+        codes = np.asarray(codes)
+        if codes.dtype.kind == "i" and len(codes) and codes.min() < -1:
+            codes = np.maximum(codes, -1)  # another negative code would index a known category
         return cls(cats, codes)
 
     @property
@@ -1141,7 +1143,7 @@ def _prepare_coded(rule: dict, name: str, values: CodedLabels, fail) -> CodedLab
     if policy == "error" and missing.any():
         # usually only the last category (None, for a missing code) is missing: one comparison
         # of the codes, not a lookup per record
-        miss = missing[codes] if missing[:-1].any() else np.equal(codes, len(labels) - 1)
+        miss = missing[codes] if missing[:-1].any() else np.equal(codes, -1)
         if miss.any():
             fail(name, miss, "missing value")
     allowed = rule.get("categories")
@@ -2285,8 +2287,9 @@ def credit_limit(rule: dict | None, grades: np.ndarray, cols: dict, basis=None, 
     mins = np.asarray([b[0] for b in rule["bands"]], dtype=float)
     coefs = np.asarray([b[1] for b in rule["bands"]] + [0.0], dtype=float)  # below the last band: 0
     score = np.asarray(basis, dtype=float)
-    # first band with min <= score: after the bands whose min is above it
-    coef = coefs[len(mins) - count_at_or_below(mins[::-1].copy(), score).astype(np.intp)]
+    # first band with min <= score: after the bands whose min is above it, i.e. band
+    # len(mins) - (how many mins are <= score); the coefficients are read by that count
+    coef = coefs[::-1][count_at_or_below(mins[::-1].copy(), score)]
     # in place: the same operations, fewer arrays; a ratio that overflows to inf is capped next
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         ratio = np.divide(assets, sales)

@@ -748,6 +748,7 @@ def test_coded_labels_subsets_keep_codes_and_derived_arrays_drop_them():
     coded = scoring.CodedLabels.from_codes(np.array(["a", "b"], dtype=object), np.array([1, -1, 0, 1]))
     kept = scoring._take(coded, np.array([True, False, True, True]))
     assert kept.tolist() == ["b", "a", "b"] and kept.codes.tolist() == [1, 0, 1]
+    assert scoring.CodedLabels.from_codes(np.array(["a"], dtype=object), np.array([-3, 0])).tolist() == [None, "a"]
     assert type(coded[1:]) is np.ndarray and type(np.equal(coded, None)) is np.ndarray
     assert (coded != "b").tolist() == [False, True, True, False] and len(coded) == 4
     assert not np.asarray(coded).flags.writeable  # the one copy of the labels is shared
