@@ -18,7 +18,9 @@ ratios are what counts):
   alone on prepared columns, and as a floor the ``predict_proba`` of a logistic
   regression on the card's indicator points;
 - single record (one dict): ``Scorer.score`` p50/p99 over ``CALLS`` calls vs the
-  peer estimator's ``predict_proba`` on one pre-binned row.
+  peer estimator's ``predict_proba`` on one pre-binned row;
+- one-row DataFrame (what MLflow serving passes): ``Scorer.score`` p50/p99 vs the
+  scikit-learn-assembled pipeline on the same frame.
 
 Targets (issue 22): logistic batch <= 0.3x the scikit-learn-assembled time;
 expert production path <= 1.5x its kernel; single-record p50 <= 0.3x scikit-learn's.
@@ -168,8 +170,10 @@ def _kind_rows(kind, model, train, records):
     bundle = model.to_bundle()
     scorer = scoring.Scorer(bundle)
     one = records.iloc[0].to_dict()
+    one_row = records[[c for c in scorer.input_names if c in records]].head(1)  # as MLflow serving passes it
     p50, p99 = _latency_us(lambda: scorer.score(one))
     row = {"kind": kind, "p50": p50, "p99": p99}
+    row["f50"], row["f99"] = _latency_us(lambda: scorer.score(one_row))
     if kind == "expert":
         cols, n = scoring.prepare_inputs(bundle["inputs"], scoring.as_columns(records, scorer.input_names)[0])
         runtime = scorer._runtime["model"]
@@ -186,6 +190,7 @@ def _kind_rows(kind, model, train, records):
         prep, estimator = _peer(kind, bundle, train)
         row["ours"], row["assembled"] = _best_of_pair(lambda: scorer.score(records),
                                                       lambda: estimator.predict_proba(prep.transform(records)))
+        row["a50"], row["a99"] = _latency_us(lambda: estimator.predict_proba(prep.transform(one_row)))
         design = prep.transform(records)
     row["floor"] = _best_of(lambda: estimator.predict_proba(design))
     first = design[:1]
@@ -205,7 +210,10 @@ def _print_row(r: dict) -> None:
     print(f"  floor: predict_proba on the pre-binned design     {r['floor']:7.3f} s   "
           f"ratio ours/floor {r['ours'] / r['floor']:6.1f}")
     print(f"  single record p50 {r['p50']:7.1f} µs p99 {r['p99']:7.1f} µs   sklearn one row p50 "
-          f"{r['s50']:7.1f} µs p99 {r['s99']:7.1f} µs   ratio p50 {r['p50'] / r['s50']:5.2f}", flush=True)
+          f"{r['s50']:7.1f} µs p99 {r['s99']:7.1f} µs   ratio p50 {r['p50'] / r['s50']:5.2f}")
+    peer = (f"sklearn-assembled on it p50 {r['a50']:7.1f} µs p99 {r['a99']:7.1f} µs   ratio p50 "
+            f"{r['f50'] / r['a50']:5.2f}") if "a50" in r else "(no sklearn equivalent)"
+    print(f"  one-row DataFrame p50 {r['f50']:7.1f} µs p99 {r['f99']:7.1f} µs   {peer}", flush=True)
 
 
 def _spark_seconds(bundles: dict, records: pd.DataFrame) -> dict:
