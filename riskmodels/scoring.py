@@ -650,13 +650,14 @@ class CodedLabels:
     """A column of category labels held as integer codes into a few categories.
 
     ``labels[i] == categories[codes[i]]``; the last category is ``None``, which the
-    missing code -1 indexes as numpy indexing does. Built from a categorical input (pandas ``Categorical``, an
-    Arrow dictionary array, Arrow-backed strings) without a Python object per record,
-    it lets :func:`prepare_inputs` check and :func:`bin_index` look up each category
-    once and index by the codes. The object array of the labels is built only when
-    something reads the labels themselves (``numpy.asarray``, a ufunc, indexing,
-    ``==``, ``tolist``), once, read-only; what is derived from it (a slice,
-    ``np.equal(labels, None)``) is a plain array without codes.
+    missing code -1 indexes (as numpy indexing counts from the end). Built from a
+    categorical input (pandas ``Categorical``, an Arrow dictionary array, Arrow-backed
+    strings) without a Python object per record, it lets :func:`prepare_inputs` check
+    and :func:`bin_index` look up each category once and index by the codes. The
+    object array of the labels is built only when something reads the labels
+    themselves (``numpy.asarray``, a ufunc, indexing, ``==``, ``tolist``), once,
+    read-only; what is derived from it (a slice, ``np.equal(labels, None)``) is a
+    plain array without codes.
 
     Examples
     --------

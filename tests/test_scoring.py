@@ -767,9 +767,9 @@ def test_scorer_converts_only_the_bundle_inputs(scorer, fitted):
 
 
 def test_expert_categorical_answers_by_codes_equal_plain_labels():
-    from riskmodels.scorecards import ExpertScorecard
+    from riskmodels.scorecards import CardEngine
 
-    card = ExpertScorecard.from_spec("enterprise_five_aspect")
+    card = CardEngine.from_spec("enterprise_five_aspect")
     record = scoring.example_record(card.rules)
     names = [r["name"] for r in card.rules if r["type"] == "category"]
     allowed = {r["name"]: r.get("categories") or [record[r["name"]]] for r in card.rules}
