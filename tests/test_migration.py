@@ -188,9 +188,9 @@ def test_cohort_recovers_the_generating_matrix():
     result = cohort_matrix(panel, grades, entity="firm_id", date="year")
     assert result.info["cohorts"] == 5
     assert np.abs(result.matrix - true).max() < 0.03
-    by_duration = duration_matrix(panel, grades, entity="firm_id", date="year")
+    generator_based = duration_matrix(panel, grades, entity="firm_id", date="year")
     # annual data: the duration estimator only sees yearly jumps, so it stays close to the cohort one
-    assert np.abs(by_duration.matrix - result.matrix).max() < 0.06
+    assert np.abs(generator_based.matrix - result.matrix).max() < 0.06
 
 
 def test_datetime_panels_and_explicit_cohort_starts():
