@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import time
 import warnings
-from importlib import resources
 
 import numpy as np
 import pandas as pd
 import yaml
 from sklearn.model_selection import train_test_split
 
+from riskmodels.comparison.config import shipped_experiments
 from riskmodels.data import loaders
 from riskmodels.data.synthetic import make_portfolio
 from riskmodels.models.logistic import LogisticScorecard
@@ -108,8 +108,7 @@ def datasets():
     for year in (1, 5):
         frame = loaders.load_polish(year)
         yield f"Polish year {year}", frame.drop(columns="target"), frame["target"]
-    config = yaml.safe_load(resources.files("riskmodels").joinpath("experiments/synthetic_enterprise.yaml")
-                            .read_text())
+    config = yaml.safe_load(shipped_experiments()["synthetic_enterprise"].read_text())
     logistic = next(m for m in config["models"] if m["type"] == "logistic")
     firm_years = make_portfolio(n_firms=2000, n_years=5, random_state=0).firm_years
     X = firm_years[logistic["features"]].copy()

@@ -20,11 +20,12 @@ def with_(**changes):
 
 def test_shipped_configs_are_valid():
     from riskmodels.comparison.config import shipped_experiments
+    from riskmodels.shipped import shipped_dir
 
     shipped = shipped_experiments()
     assert set(shipped) >= {"synthetic_enterprise", "taiwan", "german"}
     for name, path in shipped.items():
-        assert path.parent.name == "experiments" and path.parent.parent.name == "riskmodels"
+        assert path.parent == shipped_dir("experiments")
         cfg = load_config(name)
         assert cfg.models and cfg.name == name
 

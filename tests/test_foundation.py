@@ -111,10 +111,12 @@ def test_missing_manifest_says_not_found(tmp_path, monkeypatch):
         rm.load_taiwan()
 
 
-def test_bundled_data_is_package_data():
-    # found through importlib.resources inside the package, not beside the checkout
+def test_bundled_data_is_the_top_level_data_folder_in_a_checkout():
+    # the design card: data/ at the repository's top level (the wheel carries it inside the
+    # package by build configuration; tests/test_install.py checks that side)
     root = loaders.data_dir()
-    assert root.parent == Path(rm.__file__).parent / "data" and root.name == "bundled"
+    assert root == Path(rm.__file__).resolve().parents[1] / "data"
+    assert not (Path(rm.__file__).parent / "data" / "bundled").exists()
 
 
 # ---------------------------------------------------------------- schema helper

@@ -84,7 +84,8 @@ def test_wheel_carries_the_data_and_the_experiments(built):
     assert listed and all(f"riskmodels/data/bundled/{name}" in names for name in listed)
     assert {f"riskmodels/experiments/{n}.yaml" for n in ("synthetic_enterprise", "taiwan", "german")} <= names
     assert "riskmodels/scorecards/specs/enterprise_five_aspect.yaml" in names
-    assert not any(n.startswith(("tests/", "notebooks/", "benchmarks/")) for n in names)
+    assert not any(n.startswith(("tests/", "notebooks/", "benchmarks/", "data/", "experiments/"))
+                   for n in names)
 
 
 def test_sdist_holds_what_the_tests_need(built):
@@ -93,7 +94,8 @@ def test_sdist_holds_what_the_tests_need(built):
         names = {n.split("/", 1)[1] for n in tar.getnames() if "/" in n}
     tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
                              check=True).stdout.split()
-    needed = [p for p in tracked if p.startswith(("tests/", "riskmodels/", "notebooks/"))
+    needed = [p for p in tracked if p.startswith(("tests/", "riskmodels/", "notebooks/", "data/",
+                                                  "experiments/"))
               or p in ("pyproject.toml", "uv.lock", "conftest.py", "Makefile", "README.md")]
     missing = [p for p in needed if p not in names and (ROOT / p).exists()]
     assert not missing, f"the sdist lacks {missing[:10]}"

@@ -340,14 +340,13 @@ def _naive_stepwise(W, y, candidates, p_enter=0.05, p_remove=0.10):
 def _bundled_sets():
     """Bundled sets with a binary target; Taiwan and Polish years 1 and 5 (slow for the statsmodels
     oracle) are compared in ``benchmarks/bench_logistic.py``, which prints the same check."""
-    from importlib import resources
-
     import yaml
 
+    from riskmodels.comparison.config import shipped_experiments
     from riskmodels.data import loaders
     from riskmodels.data.synthetic import make_portfolio
 
-    config = yaml.safe_load(resources.files("riskmodels").joinpath("experiments/synthetic_enterprise.yaml").read_text())["models"][1]
+    config = yaml.safe_load(shipped_experiments()["synthetic_enterprise"].read_text())["models"][1]
     firm_years = make_portfolio(n_firms=2000, n_years=5, random_state=0).firm_years
     yield "german", load_german(), "target", None, None
     yield "south_german", loaders.load_south_german(), "target", None, None

@@ -84,7 +84,7 @@ def test_aalen_johansen_by_hand_on_the_toy():
 
 
 def test_sp_matrix_completed_and_cumulative_pds():
-    # S&P 2016 study, 1-year matrix (riskmodels/data/bundled/rating_transitions/MANIFEST.md): NR removed, D absorbing
+    # S&P 2016 study, 1-year matrix (data/rating_transitions/MANIFEST.md): NR removed, D absorbing
     sp = rm.load_sp_transitions(1)
     p = complete_matrix(sp)
     assert list(p.index) == ["AAA", "AA", "A", "BBB", "BB", "B", "CCC/C", "D"]

@@ -2,8 +2,8 @@
 
 A config is a YAML file read with ``yaml.safe_load`` and validated here
 (pydantic). Every problem is reported as a :class:`~riskmodels.errors.ConfigError`
-naming the key, before any fitting. The package ships its experiments
-(``riskmodels/experiments/*.yaml``): :func:`load_config` takes either a path or
+naming the key, before any fitting. The project ships its experiments
+(the top-level ``experiments/*.yaml``, carried by the wheel): :func:`load_config` takes either a path or
 the name of a shipped experiment (``"synthetic_enterprise"``); a path that exists
 always wins.
 
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import copy
 import re
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -28,6 +27,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from riskmodels.errors import ConfigError
+from riskmodels.shipped import shipped_dir
 
 MODEL_TYPES = ("expert", "logistic", "kmv", "crosstab")
 BUNDLED_SOURCES = ("synthetic", "taiwan", "german", "south_german", "polish")
@@ -187,7 +187,7 @@ def shipped_experiments() -> dict[str, Path]:
     >>> sorted(shipped_experiments())
     ['german', 'synthetic_enterprise', 'taiwan']
     """
-    folder = Path(str(resources.files("riskmodels").joinpath("experiments")))
+    folder = shipped_dir("experiments")
     return {p.stem: p for p in sorted(folder.glob("*.yaml"))}
 
 

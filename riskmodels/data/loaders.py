@@ -6,9 +6,10 @@ differ, or :class:`~riskmodels.errors.DataNotFoundError` if it is not there.
 Frames come back typed, with a ``target`` column (1 = default/bad) where the set
 has one.
 
-The data travels with the package as package data (``riskmodels/data/bundled``,
-found through :mod:`importlib.resources`, so it works from a checkout and from an
-installed wheel alike); set ``RISKMODELS_DATA_DIR`` to use a copy elsewhere.
+The data lives in the repository's top-level ``data/`` folder; the wheel ships it
+inside the package (build configuration, see :mod:`riskmodels.shipped`), so it is
+found from a checkout, an editable install and an installed wheel alike; set
+``RISKMODELS_DATA_DIR`` to use a copy elsewhere.
 
 Examples
 --------
@@ -22,12 +23,12 @@ from __future__ import annotations
 import hashlib
 import os
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 
 from riskmodels.errors import DataIntegrityError, DataNotFoundError, DataValidationError, Violation
+from riskmodels.shipped import shipped_dir
 
 GERMAN_COLUMNS = [
     "checking_status", "duration_months", "credit_history", "purpose", "credit_amount",
@@ -47,7 +48,7 @@ JLT_STATES = ["Aaa", "Aa", "A", "Baa", "Ba", "B", "Caa", "D"]
 
 
 def data_dir() -> Path:
-    """The folder holding the bundled data sets: ``RISKMODELS_DATA_DIR`` or the package's own.
+    """The folder holding the bundled data sets: ``RISKMODELS_DATA_DIR`` or the shipped ``data/``.
 
     Examples
     --------
@@ -57,13 +58,13 @@ def data_dir() -> Path:
     env = os.environ.get("RISKMODELS_DATA_DIR")
     if env:
         return Path(env)
-    return Path(str(resources.files("riskmodels.data").joinpath("bundled")))
+    return shipped_dir("data")
 
 
 def _where_from() -> str:
     if os.environ.get("RISKMODELS_DATA_DIR"):
         return "RISKMODELS_DATA_DIR points at a folder without it"
-    return "the package's bundled data is not installed (reinstall riskmodels)"
+    return "the bundled data is not installed (reinstall riskmodels, or run from a full checkout)"
 
 
 @lru_cache(maxsize=4)
