@@ -99,8 +99,9 @@ def test_timeliness_by_hand(features):
 def test_counts_tenure_and_amounts_by_hand(features):
     a, b = features.loc["a"], features.loc["b"]
     assert (a["n_invoices"], b["n_invoices"]) == (5, 1)     # a1 and b1 issued before the window
-    assert a["tenure_months"] == pytest.approx(395 / 30.4375)   # 2023-06-01 -> 2024-06-30
-    assert b["tenure_months"] == pytest.approx(16.0)            # 487 days
+    # calendar months (民法典 第二百零二条): 2023-06-01 -> 2024-06-01 is 12, then 29 of June's 30 days
+    assert a["tenure_months"] == pytest.approx(12 + 29 / 30)
+    assert b["tenure_months"] == pytest.approx(15 + 29 / 30)    # 2023-03-01 -> 2024-06-30
     assert (a["outstanding"], a["overdue_amount"]) == (700.0, 300.0)
     assert (b["outstanding"], b["overdue_amount"]) == (0.0, 0.0)
     assert a["limit_utilisation"] == pytest.approx(0.7)     # the 2000 limit starts after t
@@ -112,13 +113,14 @@ def test_ageing_shares_by_issue_and_due_date(features):
     a = features.loc["a"]
     # by issue date: a5 is 60 days old (31-60), a6 15 days (0-30)
     assert a["age_0_30"] == pytest.approx(4 / 7) and a["age_31_60"] == pytest.approx(3 / 7)
-    assert features.loc["b", ["age_0_30", "age_31_60", "age_over_1095"]].tolist() == [0.0, 0.0, 0.0]
+    assert features.loc["b", ["age_0_30", "age_31_60", "age_3y_or_more"]].tolist() == [0.0, 0.0, 0.0]
     by_due = payment_features(_ledger(), T, FeatureConfig(ageing_basis="due")).set_index("customer_id")
     assert by_due.loc["a", "age_0_30"] == 1.0                # 30 days past due and not yet due
 
 
 def test_custom_buckets_and_windows():
-    cfg = FeatureConfig(dpd_windows=(1, 24), ageing_bounds=(45,), lookback_months=24, trend_months=3)
+    cfg = FeatureConfig(dpd_windows=(1, 24), ageing_bounds=(45,), ageing_years=None, lookback_months=24,
+                        trend_months=3)
     f = payment_features(_ledger(), T, cfg).set_index("customer_id")
     assert {"dpd_max_1m", "dpd_max_24m", "age_0_45", "age_over_45"} <= set(f.columns)
     assert f.loc["a", "dpd_max_1m"] == 30 and f.loc["b", "dpd_max_24m"] == 90
@@ -269,7 +271,7 @@ def test_early_warning_rules():
     assert a["oldest_age_days"] == 60 and a["near_safe_age"] and not a["past_safe_age"]
     assert a["near_limit"] and not a["over_limit"] and a["near_contract_end"]
     assert a["action"] == "warning"
-    limits["safe_age_days"] = 60.0
+    limits["safe_age_days"] = 59.0   # a5 is 60 days old: over (超过) a 59-day safe age
     limits["limit"] = 600.0
     ew = early_warning(Ledger(inv, pay, credit_limits=limits), T).set_index("customer_id")
     assert ew.loc["a", "past_safe_age"] and ew.loc["a", "over_limit"] and ew.loc["a", "action"] == "collect now"

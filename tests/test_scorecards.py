@@ -491,6 +491,7 @@ def _customers():
         "debt_ratio": [0.5, 0.5, 0.5, 0.7, 0.5],
         "on_time_share": [0.97, 0.3, 0.92, 0.8, 0.99],
         "n_invoices": [30, 30, 30, 30, 3],
+        "volume_share": [0.2, 0.2, 0.2, 0.2, 0.001],
         "revenue": [25e6, 6e6, 2e6, 5e5, 8e6],
         "malicious_default": [False, True, False, False, False],
     })
@@ -506,14 +507,14 @@ def test_risk_classes_and_downgrade(rules):
     frame = _customers()
     classes = rules.classify(frame, "risk")
     assert classes.tolist() == ["A", "D", "B", "B", "C"]
-    # classes from an earlier review (priced_in=False): 45 days late → one notch (B → C);
-    # the malicious defaulter → D and the blacklist
+    # classes from an earlier review (priced_in=False): 10 and 45 days late → one notch each
+    # (B → C; 000 5 downgrades every late payer, no grace); the malicious defaulter → D and the blacklist
     down = rules.downgrade(classes, frame, priced_in=False)
-    assert down["class"].tolist() == ["A", "D", "B", "C", "C"]
+    assert down["class"].tolist() == ["A", "D", "C", "C", "C"]
     assert down["blacklist"].tolist() == [False, True, False, False, False]
     terms = rules.terms(down["class"].tolist(), [1000.0] * 5, down["blacklist"])
-    assert terms["limit"].tolist() == [1000.0, 0.0, 600.0, 0.0, 0.0]
-    assert terms["credit_days"].tolist() == [60, 0, 30, 0, 0]
+    assert terms["limit"].tolist() == [1000.0, 0.0, 0.0, 0.0, 0.0]
+    assert terms["credit_days"].tolist() == [60, 0, 0, 0, 0]
     assert terms.loc[1, "payment"] == "blacklist"
 
 
@@ -662,7 +663,7 @@ def test_class_rule_with_all_and_any_is_refused():
 
 
 def test_review_due_with_fractional_tenure(rules):
-    # payment_features gives tenure in fractional months (days / 30.4375)
+    # payment_features gives tenure in fractional calendar months
     due = rules.value_tier(pd.DataFrame({"revenue": [2e6] * 4, "tenure_months": [5.9, 6.0, 6.4, 7.0]}))
     assert due["review_due"].tolist() == [False, True, True, False]
 
@@ -774,7 +775,8 @@ def test_document_b_customer_stays_b(rules):
     days late once, paid after chasing (nothing open now), is B; classify → downgrade must not
     count the same lateness again (issue 16 item 3), so it stays B with B's terms (000)."""
     frame = pd.DataFrame({"dpd_current": [0], "dpd_max_12m": [65], "dpd_max_24m": [65],
-                          "n_invoices": [24], "on_time_share": [0.8], "malicious_default": [False]})
+                          "n_invoices": [24], "volume_share": [0.1], "on_time_share": [0.8],
+                          "malicious_default": [False]})
     classes = rules.classify(frame, "risk")
     assert classes.tolist() == ["B"]
     down = rules.downgrade(classes, frame)
@@ -834,19 +836,20 @@ def _old_ledger():
 
 def test_ageing_has_an_over_three_years_bucket():
     """004 清欠管理制度 第十四条 3: 较长时期内(一般指3年以上)未履行: the ageing table separates debts
-    older than three years (1095 days). At 2024-03-31, a1 (issued 2019-12-01, 1582 days) is
-    over 3 years with 70 open; b1 (1247 days) 80; a2 (304 days) 181–365; c1 (182 days) 181–365."""
+    aged three calendar years or more. At 2024-03-31, a1 (issued 2019-12-01) is 3 years or more
+    with 70 open; a2 (304 days) 181–365; c1 (182 days) 181–365."""
     from riskmodels.data.features import ageing_report
 
     table = ageing_report(_old_ledger(), "2024-03-31")
-    assert table.loc["a", "age_over_1095"] == 70.0 and table.loc["a", "age_181_365"] == 50.0
-    assert table.loc["b", "age_over_1095"] == 80.0 and table.loc["c", "age_181_365"] == 40.0
-    assert table.loc["all", "age_366_1095"] == 0.0
+    assert table.loc["a", "age_3y_or_more"] == 70.0 and table.loc["a", "age_181_365"] == 50.0
+    assert table.loc["c", "age_181_365"] == 40.0
+    assert "b" not in table.index      # b1 was written off on 2024-01-15: no longer open debt (第十八条)
+    assert table.loc["all", "age_366_under_3y"] == 0.0
 
 
 def test_bad_debt_candidates():
-    """004 清欠管理制度 第十四条: bad debt when the debtor died / went bankrupt, or unpaid over 3
-    years; 第十八条: written-off debts are tracked (b1 was written off on 2024-01-15 → not listed)."""
+    """004 清欠管理制度 第十四条: bad debt when the debtor died / went bankrupt, or unpaid 3 years or
+    more; 第十八条: written-off debts are tracked (b1 was written off on 2024-01-15 → not listed)."""
     from riskmodels.data.features import bad_debt_candidates
 
     ledger = _old_ledger()
@@ -857,7 +860,7 @@ def test_bad_debt_candidates():
     assert early["open_amount"].tolist() == [70.0, 80.0]
     late = bad_debt_candidates(ledger, "2024-03-31", events=pd.DataFrame({"customer_id": ["c"],
                                                                          "event": ["bankruptcy"]}))
-    assert late[["invoice_id", "reason"]].values.tolist() == [["a1", "unpaid over 3 years"], ["c1", "bankruptcy"]]
+    assert late[["invoice_id", "reason"]].values.tolist() == [["a1", "unpaid 3 years or more"], ["c1", "bankruptcy"]]
     with pytest.raises(DataValidationError, match="events.event"):
         bad_debt_candidates(ledger, "2024-03-31", events=pd.DataFrame({"customer_id": ["c"], "event": ["fled"]}))
 

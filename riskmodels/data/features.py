@@ -36,7 +36,11 @@ Feature columns (one row per customer with an invoice issued on or before ``t``)
 ``n_invoices``
     invoices issued in the look-back window.
 ``tenure_months``
-    months since the customer's first invoice (days / 30.4375).
+    calendar months since the customer's first invoice (:func:`riskmodels.data.periods.months_between`:
+    whole months by the calendar, 12.0 on the first anniversary, then the share of the next month).
+``volume_share``
+    the customer's invoiced amount in the look-back window over the whole ledger's (its share of
+    the company's business volume, 002 风控部 C 「业务量占公司总业务量比例」; NaN when nothing was invoiced).
 ``outstanding``, ``overdue_amount``
     open amount at ``t``; the part of it past its due date.
 ``limit_utilisation``
@@ -44,8 +48,9 @@ Feature columns (one row per customer with an invoice issued on or before ``t``)
 ``n_disputes``, ``n_reminders``
     disputed invoices / reminders sent for invoices issued in the look-back
     window (only when the ledger has ``disputed`` / ``reminders``).
-``age_0_30`` .. ``age_over_1095``
-    shares of ``outstanding`` by ageing bucket (0 when nothing is open).
+``age_0_30`` .. ``age_3y_or_more``
+    shares of ``outstanding`` by ageing bucket (0 when nothing is open); the last bucket holds
+    debts aged three calendar years or more (004 第十四条 「3年以上」, 以上 includes the day).
 
 Examples
 --------
@@ -70,15 +75,16 @@ import numpy as np
 import pandas as pd
 
 from riskmodels.data.ledger import Ledger
+from riskmodels.data.periods import add_months, compare, months_between, reached
 from riskmodels.data.schema import Column, Schema, violation
 from riskmodels.errors import DataValidationError, Violation
 
-DAYS_PER_MONTH = 30.4375
+DAYS_PER_MONTH = 30.4375  # average month (synthetic rates); spans in the features are calendar months
 NEVER = np.iinfo(np.int64).max // 4  # day number of an event that does not happen
 
 PAYMENT_FEATURES = ("dpd_current", "dpd_max_3m", "dpd_max_6m", "dpd_max_12m", "dpd_max_24m", "on_time_share",
                     "avg_days_late", "weighted_days_late", "late_trend", "n_invoices", "tenure_months",
-                    "outstanding", "overdue_amount", "limit_utilisation")
+                    "volume_share", "outstanding", "overdue_amount", "limit_utilisation")
 
 
 @dataclass(frozen=True)
@@ -95,8 +101,12 @@ class FeatureConfig:
         Recent part of the look-back window compared with the earlier part in ``late_trend``.
     ageing_bounds : tuple of int
         Upper bounds (days, inclusive) of the ageing buckets; one more bucket
-        holds the rest. The default gives 0-30, 31-60, 61-90, 91-180, 181-365, 366-1095 and
-        > 1095 days (over three years: 004 清欠管理制度 第十四条, the bad-debt horizon).
+        holds the rest. The default gives 0-30, 31-60, 61-90, 91-180, 181-365 days, then
+        366 days to under three years.
+    ageing_years : int or None
+        The last bucket: debts aged this many calendar years or more (default 3: 004
+        清欠管理制度 第十四条 「3年以上」, the bad-debt horizon; 以上 includes the day, so an invoice
+        issued 2021-03-31 is in it on 2024-03-31). None: no calendar bucket.
     ageing_basis : {"issue", "due"}
         Age counted from the invoice date (the documents' 账龄, default) or from
         the due date (not yet due counts as age 0).
@@ -104,13 +114,14 @@ class FeatureConfig:
     Examples
     --------
     >>> FeatureConfig().bucket_names()
-    ['age_0_30', 'age_31_60', 'age_61_90', 'age_91_180', 'age_181_365', 'age_366_1095', 'age_over_1095']
+    ['age_0_30', 'age_31_60', 'age_61_90', 'age_91_180', 'age_181_365', 'age_366_under_3y', 'age_3y_or_more']
     """
 
     dpd_windows: tuple = (3, 6, 12, 24)
     lookback_months: int = 12
     trend_months: int = 6
-    ageing_bounds: tuple = (30, 60, 90, 180, 365, 1095)
+    ageing_bounds: tuple = (30, 60, 90, 180, 365)
+    ageing_years: int | None = 3
     ageing_basis: str = "issue"
 
     def __post_init__(self):
@@ -124,6 +135,10 @@ class FeatureConfig:
         if len(bounds) == 0 or (np.diff(bounds) <= 0).any() or bounds[0] < 0:
             bad.append(Violation("ageing_bounds", f"is {self.ageing_bounds!r}",
                                  "increasing non-negative day counts"))
+        elif self.ageing_years is not None and not (isinstance(self.ageing_years, int | np.integer)
+                                                    and 365 * self.ageing_years > bounds[-1]):
+            bad.append(Violation("ageing_years", f"is {self.ageing_years!r}",
+                                 "None or whole years longer than the last day bound"))
         if self.ageing_basis not in ("issue", "due"):
             bad.append(Violation("ageing_basis", f"is {self.ageing_basis!r}", "'issue' or 'due'"))
         if bad:
@@ -133,7 +148,30 @@ class FeatureConfig:
         """Column names of the ageing buckets, youngest first."""
         lows = [0] + [b + 1 for b in self.ageing_bounds]
         names = [f"age_{lo}_{hi}" for lo, hi in zip(lows, self.ageing_bounds, strict=False)]
-        return names + [f"age_over_{self.ageing_bounds[-1]}"]
+        if self.ageing_years is None:
+            return names + [f"age_over_{self.ageing_bounds[-1]}"]
+        years = self.ageing_years
+        return names + [f"age_{lows[-1]}_under_{years}y", f"age_{years}y_or_more"]
+
+    def n_buckets(self) -> int:
+        """Number of ageing buckets."""
+        return len(self.ageing_bounds) + (1 if self.ageing_years is None else 2)
+
+    def bucket_of(self, start, day: int) -> np.ndarray:
+        """Bucket index of debts whose age counts from ``start`` (day numbers) at ``day``.
+
+        Examples
+        --------
+        >>> from riskmodels.data.periods import date_to_day
+        >>> t = date_to_day("2024-03-31")
+        >>> FeatureConfig().bucket_of([t - 10, date_to_day("2021-04-01"), date_to_day("2021-03-31")], t).tolist()
+        [0, 5, 6]
+        """
+        start = np.asarray(start, dtype=np.int64)
+        bucket = np.searchsorted(np.asarray(self.ageing_bounds), np.maximum(day - start, 0), side="left")
+        if self.ageing_years is not None:
+            bucket = np.where(reached(start, day, years=self.ageing_years), len(self.ageing_bounds) + 1, bucket)
+        return bucket
 
 
 @dataclass(frozen=True)
@@ -144,12 +182,16 @@ class DefaultDefinition:
     if an invoice reaches ``dpd_threshold`` days past due in it with at least a
     material amount unpaid, or (``write_offs=True``) a write-off of the
     customer is dated in it (bad debt: bankruptcy, death, unpaid for years).
-    The documents' "unpaid for more than three years" rule is ``dpd_threshold=1095``.
+    The documents' "unpaid three years or more" rule (004 第十四条 「一般指3年以上」) is
+    ``dpd_years=3``: the event is the due date plus three calendar years, reached on that
+    day (以上 includes it; 民法典 第一千二百五十九条, 第二百零二条).
 
     Parameters
     ----------
     dpd_threshold : int
         Days past due that make a default (90 in Basel).
+    dpd_years : int or None
+        When given, calendar years past due that make a default instead of ``dpd_threshold``.
     materiality_abs : float
         Smallest unpaid amount of the invoice on that day that counts.
     materiality_rel : float
@@ -166,6 +208,7 @@ class DefaultDefinition:
     """
 
     dpd_threshold: int = 90
+    dpd_years: int | None = None
     materiality_abs: float = 0.0
     materiality_rel: float = 0.0
     horizon_months: int = 12
@@ -180,6 +223,8 @@ class DefaultDefinition:
                                  "an amount >= 0 and a share in [0, 1]"))
         if not self.horizon_months >= 1:
             bad.append(Violation("horizon_months", f"is {self.horizon_months!r}", "months >= 1"))
+        if self.dpd_years is not None and not (isinstance(self.dpd_years, int | np.integer) and self.dpd_years >= 1):
+            bad.append(Violation("dpd_years", f"is {self.dpd_years!r}", "None or whole years >= 1"))
         if bad:
             raise DataValidationError(bad, context="DefaultDefinition")
 
@@ -348,7 +393,9 @@ def _features_at(p: _Prepared, t: pd.Timestamp, config: FeatureConfig) -> pd.Dat
     out["late_trend"] = mean_recent - mean_early
     issued_recently = issue > lookback
     out["n_invoices"] = np.bincount(c[issued_recently], minlength=n).astype(float)
-    out["tenure_months"] = (day - p.first_issue) / DAYS_PER_MONTH
+    out["tenure_months"] = np.where(p.first_issue <= day, months_between(np.minimum(p.first_issue, day), day), np.nan)
+    volume = np.bincount(c[issued_recently], weights=amount[issued_recently], minlength=n)
+    out["volume_share"] = volume / volume.sum() if volume.sum() > 0 else np.full(n, np.nan)
     total = np.bincount(c, weights=outstanding, minlength=n)
     out["outstanding"] = total
     out["overdue_amount"] = np.bincount(c, weights=np.where(due < day, outstanding, 0.0), minlength=n)
@@ -358,8 +405,7 @@ def _features_at(p: _Prepared, t: pd.Timestamp, config: FeatureConfig) -> pd.Dat
         if column in invoices.columns:
             values = invoices[column].to_numpy()[known][issued_recently].astype(float)
             out[name] = np.bincount(c[issued_recently], weights=values, minlength=n)
-    buckets = _bucket_amounts(c, outstanding, day - (issue if config.ageing_basis == "issue" else due),
-                              config, n)
+    buckets = _bucket_amounts(c, outstanding, issue if config.ageing_basis == "issue" else due, day, config, n)
     for j, name in enumerate(config.bucket_names()):
         out[name] = np.divide(buckets[:, j], total, out=np.zeros(n), where=total > 0)
     frame = pd.DataFrame(out)
@@ -368,9 +414,9 @@ def _features_at(p: _Prepared, t: pd.Timestamp, config: FeatureConfig) -> pd.Dat
     return frame[p.first_issue <= day].reset_index(drop=True)
 
 
-def _bucket_amounts(c, outstanding, age, config, n) -> np.ndarray:
-    bucket = np.searchsorted(np.asarray(config.ageing_bounds), np.maximum(age, 0), side="left")
-    k = len(config.ageing_bounds) + 1
+def _bucket_amounts(c, outstanding, start, day, config, n) -> np.ndarray:
+    bucket = config.bucket_of(start, day)
+    k = config.n_buckets()
     return np.bincount(c * k + bucket, weights=outstanding, minlength=n * k).reshape(n, k)
 
 
@@ -444,7 +490,9 @@ def ageing_report(ledger, as_of, config: FeatureConfig | None = None) -> pd.Data
     -------
     pandas.DataFrame
         Indexed by ``customer_id`` (customers with an open amount), one column
-        per bucket plus ``total``; a last row ``all`` sums the columns.
+        per bucket plus ``total``; a last row ``all`` sums the columns. Invoices written
+        off on or before ``as_of`` (``Ledger.write_offs`` rows with their ``invoice_id``) are
+        not open debt: they are tracked in the write-off file (004 第十八条), not aged.
 
     Examples
     --------
@@ -464,9 +512,9 @@ def ageing_report(ledger, as_of, config: FeatureConfig | None = None) -> pd.Data
     t = _one_date(as_of)
     p = _prepare(ledger)
     day = int(_day([t])[0])
-    outstanding = p.outstanding(day)
-    age = day - (p.issue if config.ageing_basis == "issue" else p.due)
-    amounts = _bucket_amounts(p.cust, outstanding, age, config, p.n_cust)
+    outstanding = np.where(_written_off(p, t), 0.0, p.outstanding(day))
+    amounts = _bucket_amounts(p.cust, outstanding, p.issue if config.ageing_basis == "issue" else p.due, day,
+                              config, p.n_cust)
     table = pd.DataFrame(amounts, columns=config.bucket_names(),
                          index=pd.Index(np.asarray(p.customers, dtype=object), name="customer_id"))
     table["total"] = table.sum(axis=1)
@@ -513,7 +561,8 @@ def default_flags(ledger, as_of, definition: DefaultDefinition | None = None) ->
     """
     definition = DefaultDefinition() if definition is None else definition
     p = _prepare(ledger)
-    event = p.due + definition.dpd_threshold
+    event = (p.due + definition.dpd_threshold if definition.dpd_years is None
+             else add_months(p.due, 12 * definition.dpd_years))
     unpaid = p.amount - _paid_before(p, event)
     material = (unpaid >= np.maximum(definition.materiality_abs, definition.materiality_rel * p.amount)) & (
         unpaid > p.ledger.tolerance)
@@ -598,8 +647,13 @@ def early_warning(ledger, as_of, margin_days: int = 15, limit_warning: float = 0
 
     Each customer has a safe ageing period (保险账龄期; ``safe_age_days`` in the
     credit-limits table, else the default given here), a credit limit and
-    possibly a contract end. Debts approaching one of them raise a warning;
-    past them, collection starts at once (domain §5).
+    possibly a contract end. Debts about to reach one of them raise a warning (004 第二十八条
+    「即将到达」); debts *over* them are collected at once (第二十九条 「超过保险帐龄期、授信额度以及
+    合同期限…立即…追讨」). 超过 excludes the number (民法典 第一千二百五十九条), read the same way
+    for all three: an invoice aged exactly the safe period, a limit used exactly 100 % and the
+    contract's last day are "warning", the next day / any amount more is "collect now".
+    Invoices written off on or before ``as_of`` are not open debt. The ledger's dunning
+    steps (``Ledger.collection_events``) show in ``last_step`` / ``last_step_date``.
 
     Parameters
     ----------
@@ -616,17 +670,18 @@ def early_warning(ledger, as_of, margin_days: int = 15, limit_warning: float = 0
         ``customer_id`` and any of the true/false columns ``office_moved_down`` (办公地点由高档
         向低档搬迁), ``staff_turnover`` (频繁转换管理层、业务人员), ``lawsuits`` (受到法律诉讼、
         仲裁). A customer with a signal gets ``warning_signals`` (their names), at least a
-        "warning" and ``rerate`` True (第四条: 重新评估客户资信等级).
+        "warning" and ``rerate`` True (第四条: 重新评估客户资信等级), and keeps its row even
+        with nothing open (a lawsuit matters before the next delivery).
 
     Returns
     -------
     pandas.DataFrame
-        One row per customer with an open amount at ``as_of``: ``outstanding``,
+        One row per customer with an open amount (or a signal) at ``as_of``: ``outstanding``,
         ``oldest_age_days``, ``safe_age_days``, ``limit_utilisation``,
         ``contract_end``, the flags ``near_safe_age``, ``past_safe_age``,
         ``near_limit``, ``over_limit``, ``near_contract_end``,
-        ``past_contract_end`` and ``action`` ("collect now", "warning" or "ok"),
-        most urgent first.
+        ``past_contract_end``, with dunning events ``last_step`` and ``last_step_date``,
+        and ``action`` ("collect now", "warning" or "ok"), most urgent first.
 
     Examples
     --------
@@ -645,8 +700,9 @@ def early_warning(ledger, as_of, margin_days: int = 15, limit_warning: float = 0
     t = _one_date(as_of)
     p = _prepare(ledger)
     day = int(_day([t])[0])
-    open_ = (p.issue <= day) & (p.settle > day)
-    total = np.bincount(p.cust, weights=p.outstanding(day), minlength=p.n_cust)
+    gone = _written_off(p, t)
+    open_ = (p.issue <= day) & (p.settle > day) & ~gone
+    total = np.bincount(p.cust, weights=np.where(gone, 0.0, p.outstanding(day)), minlength=p.n_cust)
     oldest = np.full(p.n_cust, -1.0)
     np.maximum.at(oldest, p.cust[open_], (day - p.issue[open_]).astype(float))
     safe = np.full(p.n_cust, float(safe_age_days))
@@ -661,11 +717,13 @@ def early_warning(ledger, as_of, margin_days: int = 15, limit_warning: float = 0
             contract_end[where[ends.notna().to_numpy()]] = _day(ends.dropna())
     utilisation = _ratio(total, _limits_at(p, day))
     to_end = contract_end - day
+    past_safe = compare(oldest, "超过", safe)
+    over_limit = compare(utilisation, "超过", 1.0)
     flags = {
-        "near_safe_age": (oldest >= safe - margin_days) & (oldest < safe),
-        "past_safe_age": oldest >= safe,
-        "near_limit": (utilisation >= limit_warning) & (utilisation <= 1.0),
-        "over_limit": utilisation > 1.0,
+        "near_safe_age": (oldest >= 0) & compare(oldest, "以上", safe - margin_days) & ~past_safe,
+        "past_safe_age": past_safe,
+        "near_limit": compare(utilisation, "以上", limit_warning) & ~over_limit,
+        "over_limit": over_limit,
         "near_contract_end": (contract_end < NEVER) & (to_end >= 0) & (to_end <= margin_days),
         "past_contract_end": (contract_end < NEVER) & (to_end < 0),
     }
@@ -673,18 +731,47 @@ def early_warning(ledger, as_of, margin_days: int = 15, limit_warning: float = 0
     warn = flags["near_safe_age"] | flags["near_limit"] | flags["near_contract_end"]
     named = _warning_signals(signals, p.customers)
     extra = {}
+    keep = total > 0
     if named is not None:
         extra = {"warning_signals": named, "rerate": named != ""}
         warn = warn | (named != "")
+        keep = keep | (named != "")
+    if p.ledger.collection_events is not None:
+        extra.update(_last_steps(p, t))
     frame = pd.DataFrame({
         "customer_id": np.asarray(p.customers, dtype=object), "as_of": t, "outstanding": total,
         "oldest_age_days": oldest, "safe_age_days": safe, "limit_utilisation": utilisation,
         "contract_end": _dates(contract_end),
         **flags, **extra, "action": np.where(collect, "collect now", np.where(warn, "warning", "ok"))})
-    frame = frame[total > 0]
+    frame = frame[keep]
     urgency = frame["action"].map({"collect now": 0, "warning": 1, "ok": 2})
     return (frame.assign(_u=urgency).sort_values(["_u", "oldest_age_days"], ascending=[True, False],
                                                  kind="stable").drop(columns="_u").reset_index(drop=True))
+
+
+def _written_off(p: _Prepared, t: pd.Timestamp) -> np.ndarray:
+    """Per invoice, whether a write-off of it is dated on or before ``t``."""
+    wo = p.ledger.write_offs
+    if wo is None or "invoice_id" not in wo.columns or not len(wo):
+        return np.zeros(len(p.amount), dtype=bool)
+    done = wo.loc[(_day(wo["write_off_date"]) <= int(_day([t])[0])) & wo["invoice_id"].notna().to_numpy(),
+                  "invoice_id"]
+    return p.ledger.invoices["invoice_id"].isin(done).to_numpy()
+
+
+def _last_steps(p: _Prepared, t: pd.Timestamp) -> dict:
+    """Per customer, the latest dunning step on or before ``t`` and its date ("" / NaT if none)."""
+    events = p.ledger.collection_events
+    days = _day(events["event_date"])
+    seen = days <= int(_day([t])[0])
+    order = np.lexsort((days[seen], p.customers.get_indexer(events["customer_id"][seen])))
+    rows = events[seen].iloc[order].assign(_d=days[seen][order]).drop_duplicates("customer_id", keep="last")
+    where = p.customers.get_indexer(rows["customer_id"])
+    step = np.full(p.n_cust, "", dtype=object)
+    when = np.full(p.n_cust, NEVER)
+    step[where] = rows["step"].to_numpy(dtype=object)
+    when[where] = rows["_d"].to_numpy()
+    return {"last_step": step, "last_step_date": _dates(when)}
 
 
 def _warning_signals(signals, customers) -> np.ndarray | None:
@@ -704,12 +791,14 @@ def _warning_signals(signals, customers) -> np.ndarray | None:
     return out
 
 
-def bad_debt_candidates(ledger, as_of, years: float = 3.0, events: pd.DataFrame | None = None) -> pd.DataFrame:
+def bad_debt_candidates(ledger, as_of, years: int = 3, events: pd.DataFrame | None = None) -> pd.DataFrame:
     """Open invoices that meet a bad-debt condition of 004 清欠管理制度 第十四条 (write-off candidates).
 
     1. the debtor died / 2. went bankrupt (``events``: ``customer_id`` and ``event`` in
     {"death", "bankruptcy"}) and the estate does not cover the debt; 3. unpaid for a long
-    time, generally over three years (``years`` past the due date, 一般指3年以上). Invoices
+    time, generally three years or more (一般指3年以上): from the due date plus ``years``
+    calendar years on, that day included (以上 includes the number, 民法典 第一千二百五十九条;
+    the corresponding day or the month's last day, 第二百零二条). Invoices
     already written off on or before ``as_of`` are left out: they are tracked in the
     ledger's ``write_offs`` (第十八条: 建立坏账核销档案 … 不要放弃追索). Candidates still need
     the evidence and approval of 第十五、十六条 before they are written off.
@@ -718,7 +807,7 @@ def bad_debt_candidates(ledger, as_of, years: float = 3.0, events: pd.DataFrame 
     -------
     pandas.DataFrame
         ``customer_id``, ``invoice_id``, ``due_date``, ``open_amount``, ``days_past_due``,
-        ``reason`` ("unpaid over 3 years", "death", "bankruptcy"), oldest first.
+        ``reason`` ("unpaid 3 years or more", "death", "bankruptcy"), oldest first.
 
     Examples
     --------
@@ -730,14 +819,16 @@ def bad_debt_candidates(ledger, as_of, years: float = 3.0, events: pd.DataFrame 
     ...                     "amount": [10.0, 20.0]})
     >>> bad_debt_candidates(Ledger(inv, Ledger.empty_payments()), "2024-01-31")[["invoice_id", "reason"]]
       invoice_id                reason
-    0          1  unpaid over 3 years
+    0          1  unpaid 3 years or more
     """
     t = _one_date(as_of)
     p = _prepare(ledger)
     day = int(_day([t])[0])
     open_amount = p.outstanding(day)
     dpd = (day - p.due).astype(float)
-    reason = np.where((open_amount > 0) & (dpd > years * 365.25), f"unpaid over {years:g} years", "")
+    if not (isinstance(years, int | np.integer) and years >= 1):
+        raise DataValidationError([Violation("years", f"is {years!r}", "whole calendar years >= 1")])
+    reason = np.where((open_amount > 0) & reached(p.due, day, years=years), f"unpaid {years} years or more", "")
     if events is not None:
         if not {"customer_id", "event"} <= set(events.columns):
             raise DataValidationError([Violation("events", f"has columns {list(events.columns)}",
@@ -751,11 +842,7 @@ def bad_debt_candidates(ledger, as_of, years: float = 3.0, events: pd.DataFrame 
             hit = np.isin(p.cust, who[who >= 0]) & (open_amount > 0)
             reason = np.where(hit, event, reason)
     inv = p.ledger.invoices
-    keep = reason != ""
-    wo = p.ledger.write_offs
-    if wo is not None and "invoice_id" in wo.columns and len(wo):
-        done = wo.loc[(wo["write_off_date"] <= t) & wo["invoice_id"].notna(), "invoice_id"]
-        keep &= ~inv["invoice_id"].isin(done).to_numpy()
+    keep = (reason != "") & ~_written_off(p, t)
     out = pd.DataFrame({"customer_id": inv["customer_id"].to_numpy()[keep],
                         "invoice_id": inv["invoice_id"].to_numpy()[keep],
                         "due_date": inv["due_date"].to_numpy()[keep], "open_amount": open_amount[keep],

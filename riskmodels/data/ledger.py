@@ -27,6 +27,12 @@ credit_limits (optional)
 write_offs (optional)
     ``customer_id``, ``write_off_date``, ``amount`` (>= 0), ``reason`` (e.g.
     ``bankruptcy``, ``death``, ``unpaid_3y``); optional ``invoice_id``.
+collection_events (optional)
+    the dunning steps, dated (004 清欠管理制度; 000 商账追讨记录): ``customer_id``,
+    ``event_date``, ``step`` (one of :data:`DUNNING_STEPS`: ``written_notice``, ``call``,
+    ``agreement``, ``follow_up``, ``confirmation`` — the debtor's written confirmation of the
+    claim, 004 第二十六条 书面签认); optional ``invoice_id`` (the claim; none = all the
+    customer's claims) and ``note``.
 
 Examples
 --------
@@ -91,12 +97,25 @@ WRITE_OFFS = Schema([
 ], min_rows=0, name="write_offs")
 
 
+COLLECTION_EVENTS = Schema([
+    Column("customer_id", "string"),
+    Column("event_date", "datetime"),
+    Column("step", "string"),
+    Column("invoice_id", "string", required=False, nullable=True),
+    Column("note", "string", required=False, nullable=True),
+], min_rows=0, name="collection_events")
+
+DUNNING_STEPS = ("written_notice", "call", "agreement", "follow_up", "confirmation")
+"""The dunning steps a ledger records: written notice, call, payment agreement, follow-up visit or
+call, and the debtor's written confirmation of the claim (004 第二十六条 书面签认)."""
+
+
 def _prefixed(table: str, found: list[Violation]) -> list[Violation]:
     return [replace(v, column=f"{table}.{v.column}") for v in found]
 
 
 def validate_ledger(invoices: pd.DataFrame, payments: pd.DataFrame, credit_limits=None,
-                    write_offs=None, max_overpayment: float | None = 0.01) -> None:
+                    write_offs=None, max_overpayment: float | None = 0.01, collection_events=None) -> None:
     """Check a ledger's tables, alone and against each other; raise on any broken rule.
 
     Parameters
@@ -108,6 +127,8 @@ def validate_ledger(invoices: pd.DataFrame, payments: pd.DataFrame, credit_limit
     max_overpayment : float or None
         How much the payments of one invoice may exceed its amount (absolute, in
         the ledger's currency); ``None`` accepts any over-payment.
+    collection_events : pandas.DataFrame or None
+        Optional dated dunning steps.
 
     Returns
     -------
@@ -140,7 +161,8 @@ def validate_ledger(invoices: pd.DataFrame, payments: pd.DataFrame, credit_limit
     found += _prefixed("invoices", inv_found)
     pay_found = PAYMENTS.violations(payments)
     found += _prefixed("payments", pay_found)
-    extra = {"credit_limits": (credit_limits, CREDIT_LIMITS), "write_offs": (write_offs, WRITE_OFFS)}
+    extra = {"credit_limits": (credit_limits, CREDIT_LIMITS), "write_offs": (write_offs, WRITE_OFFS),
+             "collection_events": (collection_events, COLLECTION_EVENTS)}
     extra_ok = {}
     for table, (frame, schema) in extra.items():
         if frame is None:
@@ -165,6 +187,8 @@ def validate_ledger(invoices: pd.DataFrame, payments: pd.DataFrame, credit_limit
                 if unknown.any():
                     found.append(violation(f"{table}.customer_id", "unknown customer",
                                             frame.index[unknown], "a customer_id of the invoices table"))
+        if extra_ok.get("collection_events"):
+            found += _event_rules(invoices, collection_events)
     if found:
         raise DataValidationError(found, context="ledger")
 
@@ -188,6 +212,23 @@ def _zone_rules(tables: dict) -> list[Violation]:
         return [Violation(naive[0], f"time-zone-naive dates mixed with aware ones: naive {naive}, "
                           f"aware {aware}", "every date column aware (a zone each) or every one naive")]
     return []
+
+
+def _event_rules(invoices: pd.DataFrame, events: pd.DataFrame) -> list[Violation]:
+    out = []
+    bad = ~events["step"].isin(DUNNING_STEPS).to_numpy()
+    if bad.any():
+        out.append(violation("collection_events.step", "unknown dunning step", events.index[bad],
+                              f"one of {list(DUNNING_STEPS)}"))
+    if "invoice_id" in events.columns:
+        named = events["invoice_id"].notna().to_numpy()
+        where = pd.Index(invoices["invoice_id"]).get_indexer(events["invoice_id"].where(named, ""))
+        owner = np.where(where >= 0, invoices["customer_id"].to_numpy()[np.maximum(where, 0)], None)
+        wrong = named & ((where < 0) | (owner != events["customer_id"].to_numpy()))
+        if wrong.any():
+            out.append(violation("collection_events.invoice_id", "not an invoice of the event's customer",
+                                  events.index[wrong], "an invoice_id of the same customer, or empty"))
+    return out
 
 
 def _invoice_rules(invoices: pd.DataFrame) -> list[Violation]:
@@ -247,7 +288,7 @@ class Ledger:
     ----------
     invoices, payments : pandas.DataFrame
         See the module docstring for the columns.
-    credit_limits, write_offs : pandas.DataFrame or None
+    credit_limits, write_offs, collection_events : pandas.DataFrame or None
         Optional tables.
     max_overpayment : float or None
         Allowed excess of payments over an invoice's amount; also the residual
@@ -278,10 +319,11 @@ class Ledger:
     credit_limits: pd.DataFrame | None = None
     write_offs: pd.DataFrame | None = None
     max_overpayment: float | None = 0.01
+    collection_events: pd.DataFrame | None = None
 
     def __post_init__(self):
         validate_ledger(self.invoices, self.payments, self.credit_limits, self.write_offs,
-                        self.max_overpayment)
+                        self.max_overpayment, self.collection_events)
 
     @property
     def tolerance(self) -> float:
@@ -306,7 +348,8 @@ class Ledger:
                              "amount": pd.Series([], dtype=float)})
 
     def __repr__(self) -> str:
-        extra = [name for name in ("credit_limits", "write_offs") if getattr(self, name) is not None]
+        extra = [name for name in ("credit_limits", "write_offs", "collection_events")
+                 if getattr(self, name) is not None]
         return (f"Ledger({self.n_invoices} invoices, {len(self.payments)} payments, "
                 f"{self.n_customers} customers{', with ' + ', '.join(extra) if extra else ''})")
 
@@ -345,4 +388,4 @@ def ibm_ar_ledger(frame: pd.DataFrame | None = None) -> Ledger:
 
 
 __all__ = ["Ledger", "validate_ledger", "ibm_ar_ledger", "INVOICES", "PAYMENTS", "CREDIT_LIMITS",
-           "WRITE_OFFS"]
+           "WRITE_OFFS", "COLLECTION_EVENTS", "DUNNING_STEPS"]

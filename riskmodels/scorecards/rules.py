@@ -6,6 +6,12 @@ annual sales, terms (limit share, credit period, discount) per class, the
 downgrade of late payers by severity and limit 0 plus blacklist for malicious
 defaulters. A missing value never satisfies a condition.
 
+A condition's ``op`` may be the document's own boundary word — 以上, 以下 (the number
+included), 超过, 不满 (excluded) — read by :mod:`riskmodels.data.periods` (民法典
+第一千二百五十九条), the one reading every rule shares. A term the document uses in two
+rules (不良欠款 in 002 4.4.1.4: A 「没有发生不良欠款」, C 「曾发生过不良欠款」) is defined once
+under ``definitions`` and named by both: ``{term: bad_debt}`` / ``{term: bad_debt, negate: true}``.
+
 Examples
 --------
 >>> import pandas as pd
@@ -25,25 +31,26 @@ import pandas as pd
 from pydantic import ConfigDict, Field
 
 from riskmodels import scoring
+from riskmodels.data.periods import WORDS, compare
 from riskmodels.data.schema import violation
 from riskmodels.errors import DataValidationError, SpecError, Violation
 from riskmodels.scorecards.spec import SPECS_DIR, StrictSpec, read_mapping, validated
 
-_OPS = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,
-        "==": np.equal, "!=": np.not_equal}
+_NEGATED = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "==",
+            **{w: {">=": "<", "<=": ">", ">": "<=", "<": ">="}[op] for w, op in WORDS.items()}}
 
 
 class Condition(StrictSpec):
-    """``column op value``; ``in`` takes a list of answers.
+    """``column op value``; ``in`` takes a list of answers; ``op`` may be a boundary word (以上 …).
 
     Examples
     --------
-    >>> Condition(column="overdue_days", op=">", value=90).op
-    '>'
+    >>> Condition(column="overdue_days", op="超过", value=90).op
+    '超过'
     """
 
     column: str
-    op: Literal["<", "<=", ">", ">=", "==", "!=", "in"]
+    op: Literal["<", "<=", ">", ">=", "==", "!=", "in", "以上", "以下", "超过", "不满", "以内", "届满"]
     value: float | list[str]
     label: str | None = None
     default: bool = False
@@ -193,6 +200,11 @@ class Notch(StrictSpec):
 class LatePayers(StrictSpec):
     """Downgrade of late payers by severity (000 5: 视情节轻重给予信用等级的降级处理).
 
+    The text downgrades every late payer (「对延迟付清款物的客户」), so by default
+    (``grace_days: 0``) a customer late more than ``grace_days`` days loses at least one
+    notch; the ``notches`` table gives more for longer lateness. A grace period is a
+    policy choice the text does not make: set ``grace_days`` to allow one.
+
     ``covered_by`` lists columns that are never below ``column`` (a longer window of the
     same maximum days past due): a class condition on them bounds ``column`` too.
 
@@ -205,6 +217,7 @@ class LatePayers(StrictSpec):
 
     column: str
     notches: list[Notch]
+    grace_days: float = Field(default=0.0, ge=0)
     malicious_column: str
     covered_by: list[str] = []
     note: str | None = None
@@ -223,6 +236,7 @@ class CustomerRulesSpec(StrictSpec):
 
     name: str
     source: str | None = None
+    definitions: dict[str, Condition] = {}
     rulesets: dict[str, RuleSet]
     value_tiers: ValueTiers
     value_tier_versions: dict[str, ValueTiers] = {}
@@ -261,6 +275,40 @@ def _check(spec: CustomerRulesSpec, source: str) -> None:
         raise SpecError("min_days must increase", "late_payers.notches", source)
 
 
+def _expand_terms(data: dict, source: str) -> dict:
+    """Replace each ``{term: name, negate: bool, label: ...}`` of the rule sets by its definition."""
+    definitions = data.get("definitions") or {}
+    if not isinstance(definitions, dict):
+        return data
+    rulesets = {}
+    for key, ruleset in (data.get("rulesets") or {}).items():
+        classes = []
+        for i, rule in enumerate((ruleset or {}).get("classes") or []):
+            rule = dict(rule)
+            for kind in ("all", "any"):
+                if not isinstance(rule.get(kind), list):
+                    continue
+                conds = []
+                for j, cond in enumerate(rule[kind]):
+                    if isinstance(cond, dict) and "term" in cond:
+                        where = f"rulesets.{key}.classes[{i}].{kind}[{j}]"
+                        extra = sorted(set(cond) - {"term", "negate", "label"})
+                        if extra or cond["term"] not in definitions:
+                            raise SpecError(f"a term reference takes term (one of {sorted(definitions)}), "
+                                            f"negate and label; got {sorted(cond)}", where, source)
+                        negate = bool(cond.get("negate"))
+                        cond = {**definitions[cond["term"]], **({"label": cond["label"]} if "label" in cond else {})}
+                        if negate and cond.get("op") not in _NEGATED:
+                            raise SpecError(f"cannot negate the operator {cond.get('op')!r}", where, source)
+                        if negate:
+                            cond["op"] = _NEGATED[cond["op"]]
+                    conds.append(cond)
+                rule[kind] = conds
+            classes.append(rule)
+        rulesets[key] = {**ruleset, "classes": classes}
+    return {**data, "rulesets": rulesets}
+
+
 def _condition(frame: pd.DataFrame, cond: Condition) -> np.ndarray:
     values = frame[cond.column]
     if cond.op == "in":
@@ -270,8 +318,7 @@ def _condition(frame: pd.DataFrame, cond: Condition) -> np.ndarray:
     if wrong.any():  # a text value never silently fails a numeric condition
         raise DataValidationError([violation(cond.column, "values that are not numbers", values.index[wrong],
                                               f"numbers for the condition {cond.op} {cond.value:g}")])
-    with np.errstate(invalid="ignore"):
-        return _OPS[cond.op](numbers.to_numpy(dtype=float), cond.value)
+    return compare(numbers.to_numpy(dtype=float), cond.op, cond.value)
 
 
 class CustomerRules:
@@ -332,7 +379,7 @@ class CustomerRules:
         >>> CustomerRules.from_dict(data).order("risk")
         ['A', 'B', 'C', 'D']
         """
-        spec = validated(CustomerRulesSpec, data, source)
+        spec = validated(CustomerRulesSpec, _expand_terms(data, source), source)
         _check(spec, source)
         return cls(spec)
 
@@ -350,7 +397,7 @@ class CustomerRules:
         >>> import pandas as pd
         >>> rules = CustomerRules.from_spec()
         >>> rows = pd.DataFrame({"dpd_current": [0, 120, 0], "dpd_max_12m": [0, 150, 40],
-        ...                      "n_invoices": [24, 24, 24], "on_time_share": [0.99, 0.4, 0.8]})
+        ...                      "volume_share": [0.1, 0.1, 0.1], "on_time_share": [0.99, 0.4, 0.8]})
         >>> rules.classify(rows, "risk").tolist()
         ['A', 'D', 'B']
         """
@@ -424,7 +471,7 @@ class CustomerRules:
         idx = np.minimum(np.searchsorted(-mins, -sales, side=side), len(mins) - 1)
         tier = np.asarray([t.tier for t in vt.tiers], dtype=object)[idx]
         tenure = frame[new.tenure_column].to_numpy(dtype=float)
-        young = tenure < new.months
+        young = compare(tenure, "不满", new.months)   # 合作满六个月: reached on the corresponding day
         tier = np.where(young, new.tier, tier)
         review = (tenure >= new.months) & (tenure < new.months + 1)  # in the review month
         out = pd.DataFrame({"tier": tier, "review_due": review}, index=frame.index)
@@ -487,15 +534,15 @@ class CustomerRules:
         columns = {lp.column, *lp.covered_by}
         out, earlier_bound = {}, np.inf
         for rule in self.spec.rulesets[ruleset].classes:
-            own_any = [c for c in (rule.any or []) if c.column in columns and c.op in (">=", ">")]
-            own_all = [c.value for c in (rule.all or []) if c.column in columns and c.op in ("<", "<=")]
+            own_any = [c for c in (rule.any or []) if c.column in columns and _op(c) in (">=", ">")]
+            own_all = [c.value for c in (rule.all or []) if c.column in columns and _op(c) in ("<", "<=")]
             if own_any:
                 out[rule.name] = np.inf
             else:
                 bound = min([earlier_bound, *own_all])
                 out[rule.name] = float(bound) if np.isfinite(bound) else 0.0
             for c in rule.any or []:
-                if c.column in columns and c.op in (">=", ">"):
+                if c.column in columns and _op(c) in (">=", ">"):
                     earlier_bound = min(earlier_bound, c.value)
         return out
 
@@ -513,7 +560,7 @@ class CustomerRules:
         >>> import pandas as pd
         >>> rows = pd.DataFrame({"dpd_max_12m": [10, 65, 0], "malicious_default": [False, False, True]})
         >>> CustomerRules.from_spec().downgrade(["A", "A", "A"], rows, priced_in=False)["class"].tolist()
-        ['A', 'C', 'D']
+        ['B', 'C', 'D']
         >>> CustomerRules.from_spec().downgrade(["A", "B", "A"], rows)["class"].tolist()
         ['A', 'B', 'D']
         """
@@ -544,9 +591,10 @@ class CustomerRules:
                              "blacklist": blacklist}, index=frame.index)
 
     def _notches(self, days: np.ndarray) -> np.ndarray:
-        notches = np.zeros(len(days), dtype=int)
-        for step in self.spec.late_payers.notches:
-            notches = np.where(days >= step.min_days, step.notches, notches)
+        lp = self.spec.late_payers
+        notches = compare(days, "超过", lp.grace_days).astype(int)   # late beyond the grace: one notch at least
+        for step in lp.notches:
+            notches = np.where(compare(days, "以上", step.min_days), np.maximum(step.notches, notches), notches)
         return notches
 
     def terms(self, classes, base_limit, blacklist=None) -> pd.DataFrame:
@@ -574,6 +622,10 @@ class CustomerRules:
             out.loc[bl, "discount"] = 0.0
             out.loc[bl, "payment"] = "blacklist"
         return out
+
+
+def _op(cond: Condition) -> str:
+    return WORDS.get(cond.op, cond.op)
 
 
 def credit_limit(scores, current_assets, monthly_sales, bands, ratio_cap: float = 2.0) -> np.ndarray:

@@ -23,7 +23,6 @@ import numpy as np
 import pandas as pd
 
 from riskmodels.data.features import (
-    DAYS_PER_MONTH,
     PAYMENT_FEATURES,
     DefaultDefinition,
     FeatureConfig,
@@ -40,6 +39,31 @@ def _day(column: str):
     from pyspark.sql import functions as F
 
     return F.datediff(F.col(column).cast("date"), F.lit(_EPOCH).cast("date"))
+
+
+def _plus_months(day, months):
+    """Day number ``months`` calendar months after ``day`` (Spark's add_months: the month's last day when
+    there is no corresponding day, as :func:`riskmodels.data.periods.add_months`)."""
+    from pyspark.sql import functions as F
+
+    base = F.lit(_EPOCH).cast("date")
+    return F.datediff(F.add_months(F.date_add(base, day.cast("int")), months), base)
+
+
+def _calendar_months(start, end):
+    """:func:`riskmodels.data.periods.months_between` for ``start <= end`` (day-number columns)."""
+    from pyspark.sql import functions as F
+
+    base = F.lit(_EPOCH).cast("date")
+
+    def month(day):
+        date = F.date_add(base, day.cast("int"))
+        return F.year(date) * 12 + F.month(date)
+
+    k = month(end) - month(start)
+    k = k - (_plus_months(start, k) > end).cast("int")
+    first, second = _plus_months(start, k), _plus_months(start, k + 1)
+    return k.cast("double") + (end - first).cast("double") / (second - first).cast("double")
 
 
 def check_ledger_columns(invoices, payments, credit_limits=None, write_offs=None) -> None:
@@ -187,6 +211,7 @@ def payment_features(invoices, payments, as_of, config: FeatureConfig | None = N
 
 def _feature_rows(invoices, payments, dates, config, tolerance, credit_limits):
     """Lazy Spark DataFrame: ``_k`` (date position), ``customer_id`` and the features in the pandas order."""
+    from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     offsets = {"_lookback": -config.lookback_months, "_trend": -config.trend_months,
@@ -219,6 +244,9 @@ def _feature_rows(invoices, payments, dates, config, tolerance, credit_limits):
     bucket = F.lit(0)
     for bound in config.ageing_bounds:
         bucket = bucket + (F.greatest(age, F.lit(0)) > F.lit(bound)).cast("int")
+    if config.ageing_years is not None:  # the calendar bucket (FeatureConfig.bucket_of)
+        start = issue if config.ageing_basis == "issue" else due
+        bucket = bucket + (day >= _plus_months(start, F.lit(12 * config.ageing_years))).cast("int")
     n_due = total(fell_due, F.lit(1.0))
     n_recent, n_early = total(recent, F.lit(1.0)), total(early, F.lit(1.0))
     aggs = [F.first("_t").alias("_t"), F.max(F.when(open_, peak).otherwise(0.0)).alias("dpd_current")]
@@ -229,23 +257,26 @@ def _feature_rows(invoices, payments, dates, config, tolerance, credit_limits):
              ratio(total(fell_due, peak * amount), total(fell_due, amount)).alias("weighted_days_late"),
              (ratio(total(recent, peak), n_recent) - ratio(total(early, peak), n_early)).alias("late_trend"),
              total(issued_recently, F.lit(1.0)).alias("n_invoices"),
+             total(issued_recently, amount).alias("_volume"),
              F.sum(outstanding).alias("outstanding"),
              total(due < day, outstanding).alias("overdue_amount")]
     for column, name in (("disputed", "n_disputes"), ("reminders", "n_reminders")):
         if column in invoices.columns:
             aggs.append(total(issued_recently, F.col(column).cast("double")).alias(name))
-    aggs += [total(bucket == j, outstanding).alias(f"_bucket{j}") for j in range(len(config.ageing_bounds) + 1)]
+    aggs += [total(bucket == j, outstanding).alias(f"_bucket{j}") for j in range(config.n_buckets())]
     grouped = known.groupBy("_k", "customer_id").agg(*aggs).join(first_issue, "customer_id")
     limit = F.lit(None).cast("double")
     if credit_limits is not None:
         grouped = grouped.join(_limits_at_dates(credit_limits, dates_df), ["_k", "customer_id"], "left")
         limit = F.col("_limit")
     utilisation = F.when(limit > 0, F.col("outstanding") / limit).alias("limit_utilisation")
-    tenure = ((F.col("_t") - F.col("_first_issue")).cast("double") / F.lit(DAYS_PER_MONTH)).alias("tenure_months")
+    tenure = _calendar_months(F.col("_first_issue"), F.col("_t")).alias("tenure_months")
+    company = F.sum("_volume").over(Window.partitionBy("_k"))
+    volume_share = F.when(company > 0, F.col("_volume") / company).alias("volume_share")
     total_open = F.col("outstanding")
     shares = [F.when(total_open > 0, F.col(f"_bucket{j}") / total_open).otherwise(0.0).alias(name)
               for j, name in enumerate(config.bucket_names())]
-    columns = {"limit_utilisation": utilisation, "tenure_months": tenure}
+    columns = {"limit_utilisation": utilisation, "tenure_months": tenure, "volume_share": volume_share}
     extras = [name for name in ("n_disputes", "n_reminders") if name in grouped.columns]
     return grouped.select("_k", "customer_id", *[columns.get(c, F.col(c)) for c in PAYMENT_FEATURES], *extras,
                           *shares)
@@ -314,7 +345,8 @@ def _flag_rows(invoices, payments, dates, definition, tolerance, write_offs):
 
     dates_df = F.broadcast(_dates_table(invoices.sparkSession, dates, {"_horizon": definition.horizon_months, "_year_ago": -12}))
     inv, pay = settled_invoices(invoices, payments, tolerance)
-    inv = inv.withColumn("_event", F.col("_due") + F.lit(definition.dpd_threshold))
+    inv = inv.withColumn("_event", F.col("_due") + F.lit(definition.dpd_threshold) if definition.dpd_years is None
+                         else _plus_months(F.col("_due"), F.lit(12 * definition.dpd_years)))
     before = (pay.join(inv.select(F.col("invoice_id").alias("_pid"), "_event"), "_pid")
               .where(F.col("_pday") < F.col("_event")).groupBy("_pid").agg(F.sum("_pamt").alias("_before")))
     amount = F.col("amount").cast("double")

@@ -1,0 +1,227 @@
+"""The documents' credit-process rules, worked by hand from the original sentences (issue 31).
+
+Sources: the Chinese originals in ../shared/seeds/ (000 企业授信评价管理制度, 002 客户资信管理评估制度 /
+客户资信调查管理办法, 004 清欠管理制度) and the Civil Code of the PRC (民法典): 第一千二百五十九条 (以上、以下
+include the number; 超过、不满 exclude it) and 第二百零二条 (a span of months or years ends on the
+corresponding day, or the month's last day when there is none).
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from riskmodels.data.features import (
+    DefaultDefinition,
+    FeatureConfig,
+    ageing_report,
+    bad_debt_candidates,
+    default_flags,
+    early_warning,
+    payment_features,
+)
+from riskmodels.data.ledger import Ledger
+from riskmodels.data.periods import (
+    add_months,
+    compare,
+    date_to_day,
+    day_to_date,
+    months_between,
+    operator,
+)
+from riskmodels.errors import DataValidationError, ParameterError
+from riskmodels.scorecards.rules import CustomerRules
+
+
+def _ledger(customers, issues, dues, amounts, **tables):
+    inv = pd.DataFrame({"customer_id": customers, "invoice_id": [f"i{k}" for k in range(len(customers))],
+                        "issue_date": pd.to_datetime(issues), "due_date": pd.to_datetime(dues),
+                        "amount": [float(a) for a in amounts]})
+    return Ledger(inv, Ledger.empty_payments(), **tables)
+
+
+# ------------------------------------------------------------------ the one reading of the words
+def test_civil_code_boundary_words():
+    """民法典 第一千二百五十九条: 以上/以下/以内/届满 include the number, 超过/不满/以外 exclude it."""
+    values = [89.0, 90.0, 91.0]
+    assert compare(values, "以上", 90).tolist() == [False, True, True]
+    assert compare(values, "以下", 90).tolist() == [True, True, False]
+    assert compare(values, "超过", 90).tolist() == [False, False, True]
+    assert compare(values, "不满", 90).tolist() == [True, False, False]
+    assert compare([np.nan], "以上", 0).tolist() == [False]        # a missing value satisfies nothing
+    with pytest.raises(ParameterError, match="unknown boundary word"):
+        operator("左右")
+
+
+def test_calendar_spans_follow_article_202():
+    """民法典 第二百零二条: the corresponding day, else the month's last day."""
+    def plus(date, months):
+        return str(day_to_date(add_months(date_to_day(date), months)[0]).date())
+    assert plus("2024-01-31", 1) == "2024-02-29" and plus("2023-01-31", 1) == "2023-02-28"
+    assert plus("2020-02-29", 36) == "2023-02-28" and plus("2021-03-31", 36) == "2024-03-31"
+    start = date_to_day("2024-01-31")
+    assert months_between([start], [date_to_day("2024-02-29")]).tolist() == [1.0]
+    assert months_between([start], [date_to_day("2024-02-28")])[0] == pytest.approx(28 / 29)
+
+
+# ------------------------------------------------------------------ "three years": one calendar reading
+def test_three_years_is_one_calendar_reading_in_all_three_places():
+    """004 第十四条 3: 「较长时期内(一般指3年以上)未履行」. 以上 includes the number: a debt due
+    2020-01-31 is a candidate on 2023-01-31 (not on 2023-01-30); the old 3 × 365.25 days put it
+    on 2023-02-01. Due on 29 February 2020: three years end on 2023-02-28 (第二百零二条)."""
+    ledger = _ledger(["a", "b"], ["2020-01-01", "2020-01-30"], ["2020-01-31", "2020-02-29"], [10, 20])
+    assert bad_debt_candidates(ledger, "2023-01-30").empty
+    assert bad_debt_candidates(ledger, "2023-01-31")["invoice_id"].tolist() == ["i0"]
+    assert bad_debt_candidates(ledger, "2023-02-27")["invoice_id"].tolist() == ["i0"]
+    on = bad_debt_candidates(ledger, "2023-02-28")
+    assert on["invoice_id"].tolist() == ["i0", "i1"] and set(on["reason"]) == {"unpaid 3 years or more"}
+    # the ageing bucket: issued 2020-01-01 → 3 years or more on 2023-01-01, not the day before
+    before = ageing_report(ledger, "2022-12-31")
+    on_day = ageing_report(ledger, "2023-01-01")
+    assert before.loc["a", "age_3y_or_more"] == 0.0 and before.loc["a", "age_366_under_3y"] == 10.0
+    assert on_day.loc["a", "age_3y_or_more"] == 10.0
+    # the default definition: the event is the due date + 3 calendar years
+    flags = default_flags(ledger, "2022-06-30", DefaultDefinition(dpd_years=3)).set_index("customer_id")
+    assert flags.loc["a", "default_date"] == pd.Timestamp("2023-01-31")
+    assert flags.loc["b", "default_date"] == pd.Timestamp("2023-02-28")
+    with pytest.raises(DataValidationError, match="dpd_years"):
+        DefaultDefinition(dpd_years=2.5)
+
+
+# ------------------------------------------------------------------ tenure in calendar months
+def test_tenure_reaches_one_year_on_the_anniversary():
+    """002 4.4.1.4 A 「双方业务合作一年或以上」 and 客户分级管理制度 「合作满六个月后,进行评估」:
+    first invoice 2023-06-15 → 12.0 months on 2024-06-15 (以上: A's tenure condition holds that day);
+    first invoice 2024-01-31 → 6 months on 2024-07-31, so no longer a new customer."""
+    ledger = _ledger(["a", "n"], ["2023-06-15", "2024-01-31"], ["2023-07-15", "2024-03-01"], [10, 10])
+    f = payment_features(ledger, ["2024-06-14", "2024-06-15"]).set_index(["customer_id", "as_of"])
+    assert f.loc[("a", pd.Timestamp("2024-06-15")), "tenure_months"] == 12.0
+    assert f.loc[("a", pd.Timestamp("2024-06-14")), "tenure_months"] < 12.0
+    rules = CustomerRules.from_spec()
+    n = payment_features(ledger, ["2024-07-30", "2024-07-31"]).set_index("customer_id").loc["n"]
+    assert n["tenure_months"].tolist()[1] == 6.0
+    tiers = rules.value_tier(n.assign(revenue=3e6))
+    assert tiers["tier"].tolist() == ["C", "B"] and tiers["review_due"].tolist() == [False, True]
+
+
+# ------------------------------------------------------------------ 不良欠款: one definition for A and C
+def _a_quality(dpd):
+    return pd.DataFrame({"tenure_months": 36.0, "dpd_max_24m": dpd, "contract_fulfilment": "good",
+                         "roa": 0.05, "roa_lag1": 0.04, "debt_ratio": 0.5, "on_time_share": 0.95},
+                        index=range(len(dpd)))
+
+
+def test_bad_debt_is_one_term_in_the_a_and_c_rules():
+    """002 4.4.1.4: A 「过去2年内…没有发生不良欠款」, C 「过往2年内…曾发生过不良欠款」: the same term,
+    so a customer is in exactly one of them. With the default (90 days or more, 以上), 30–89
+    days late is not 不良欠款: an otherwise-A customer 45 or 89 days late is A (before: B);
+    90 days is C."""
+    rules = CustomerRules.from_spec()
+    assert rules.classify(_a_quality([0.0, 45.0, 89.0, 90.0]), "abc").tolist() == ["A", "A", "A", "C"]
+    defined = rules.spec.definitions["bad_debt"]
+    assert (defined.column, defined.op, defined.value) == ("dpd_max_24m", "以上", 90)
+
+
+def test_a_term_reference_must_name_a_definition(tmp_path):
+    import yaml
+
+    from riskmodels.errors import SpecError
+    from riskmodels.scorecards.spec import SPECS_DIR
+
+    data = yaml.safe_load((SPECS_DIR / "customer_rules.yaml").read_text(encoding="utf-8"))
+    data["rulesets"]["abc"]["classes"][0]["any"][0] = {"term": "bad_dept"}
+    with pytest.raises(SpecError, match="a term reference"):
+        CustomerRules.from_dict(data)
+
+
+# ------------------------------------------------------------------ 超过: one reading for collection and the limit
+def test_over_the_safe_age_and_the_limit_is_strictly_over():
+    """004 第二十九条 「对超过保险帐龄期、授信额度以及合同期限的债权…立即…追讨」 and 第二十八条
+    「即将到达…进行预警」. 超过 excludes the number: an invoice exactly 60 days old with a 60-day safe
+    age, or a limit used exactly 100 %, is a warning; one day / any amount more is collected."""
+    inv_days = ["2024-03-01", "2024-03-01"]
+    limits = pd.DataFrame({"customer_id": ["a", "b"], "limit": [100.0, 99.0], "safe_age_days": [60.0, 60.0]})
+    ledger = _ledger(["a", "b"], inv_days, ["2024-03-31", "2024-03-31"], [100, 100], credit_limits=limits)
+    at = early_warning(ledger, "2024-04-30").set_index("customer_id")     # both invoices 60 days old
+    assert at.loc["a", "oldest_age_days"] == 60 and not at.loc["a", "past_safe_age"] and at.loc["a", "near_safe_age"]
+    assert at.loc["a", "limit_utilisation"] == 1.0 and not at.loc["a", "over_limit"] and at.loc["a", "near_limit"]
+    assert at.loc["a", "action"] == "warning"
+    assert at.loc["b", "over_limit"] and at.loc["b", "action"] == "collect now"     # 100 over a 99 limit
+    after = early_warning(ledger, "2024-05-01").set_index("customer_id")
+    assert after.loc["a", "past_safe_age"] and after.loc["a", "action"] == "collect now"
+
+
+# ------------------------------------------------------------------ 风控部 C: a share of the business volume
+def test_small_share_of_business_not_few_invoices():
+    """002 风控部 「C类用户:业务量占公司总业务量比例很小…款到发货」. A customer with four 2,000,000
+    invoices is most of the company's volume (8M of 8.01M), not class C (before: C, < 6 invoices);
+    one with one 10,000 invoice has 10,000 / 8,010,000 = 0.125 % < 0.5 % (不满) → C."""
+    issues = ["2024-01-10", "2024-02-10", "2024-03-10", "2024-04-10", "2024-04-10"]
+    dues = ["2024-02-09", "2024-03-11", "2024-04-09", "2024-05-10", "2024-05-10"]
+    inv = pd.DataFrame({"customer_id": ["big"] * 4 + ["tiny"], "invoice_id": list("12345"),
+                        "issue_date": pd.to_datetime(issues), "due_date": pd.to_datetime(dues),
+                        "amount": [2e6] * 4 + [1e4]})
+    pay = pd.DataFrame({"invoice_id": list("12345"), "payment_date": pd.to_datetime(dues),
+                        "amount": [2e6] * 4 + [1e4]})
+    f = payment_features(Ledger(inv, pay), "2024-06-30").set_index("customer_id")
+    assert f.loc["big", "volume_share"] == pytest.approx(8e6 / 8.01e6)
+    assert f.loc["tiny", "volume_share"] == pytest.approx(1e4 / 8.01e6)
+    assert CustomerRules.from_spec().classify(f, "risk").tolist() == ["A", "C"]
+
+
+# ------------------------------------------------------------------ late payers: no grace unless chosen
+def test_late_payers_are_downgraded_without_a_grace_period():
+    """000 五 5 「对延迟付清款物的客户,视情节轻重给予信用等级的降级处理」: 1 day late is late. The
+    default (grace_days 0) costs one notch from 1 day; a grace of 29 days is a policy option."""
+    rules = CustomerRules.from_spec()
+    rows = pd.DataFrame({"dpd_max_12m": [0.0, 1.0, 29.0, 30.0, 60.0]})
+    assert rules.downgrade(["A"] * 5, rows, priced_in=False)["notches"].tolist() == [0, 1, 1, 1, 2]
+    import yaml
+
+    from riskmodels.scorecards.spec import SPECS_DIR
+
+    data = yaml.safe_load((SPECS_DIR / "customer_rules.yaml").read_text(encoding="utf-8"))
+    data["late_payers"]["grace_days"] = 29
+    graced = CustomerRules.from_dict(data)
+    assert graced.downgrade(["A"] * 5, rows, priced_in=False)["notches"].tolist() == [0, 0, 0, 1, 2]
+
+
+# ------------------------------------------------------------------ signals and write-offs
+def test_lawsuit_signal_kept_with_nothing_open_and_write_offs_not_open_debt():
+    """002 客户资信调查管理办法 第五条 (受到法律诉讼、仲裁 is a danger signal) — kept even when the
+    customer owes nothing today; 004 第十八条: a written-off debt is filed, not aged as open debt."""
+    inv = pd.DataFrame({"customer_id": ["a", "b", "b"], "invoice_id": ["a1", "b1", "b2"],
+                        "issue_date": pd.to_datetime(["2024-01-01", "2020-01-01", "2024-05-01"]),
+                        "due_date": pd.to_datetime(["2024-01-31", "2020-01-31", "2024-05-31"]),
+                        "amount": [10.0, 50.0, 20.0]})
+    pay = pd.DataFrame({"invoice_id": ["a1"], "payment_date": pd.to_datetime(["2024-01-20"]), "amount": [10.0]})
+    wo = pd.DataFrame({"customer_id": ["b"], "write_off_date": pd.to_datetime(["2024-03-01"]), "amount": [50.0],
+                       "reason": ["unpaid_3y"], "invoice_id": ["b1"]})
+    ledger = Ledger(inv, pay, write_offs=wo)
+    ew = early_warning(ledger, "2024-06-10", signals=pd.DataFrame({"customer_id": ["a"], "lawsuits": [True]}))
+    ew = ew.set_index("customer_id")
+    assert ew.loc["a", "outstanding"] == 0 and ew.loc["a", "warning_signals"] == "lawsuits"
+    assert ew.loc["a", "action"] == "warning"
+    assert ew.loc["b", "outstanding"] == 20.0 and ew.loc["b", "oldest_age_days"] == 40
+    table = ageing_report(ledger, "2024-06-10")
+    assert table.loc["b", "total"] == 20.0 and table.loc["b", "age_3y_or_more"] == 0.0
+    assert ageing_report(ledger, "2024-02-29").loc["b", "age_3y_or_more"] == 50.0   # before the write-off
+
+
+def test_dunning_steps_are_dated_ledger_events_early_warning_shows():
+    """004 第二十九条 (立即采取有效措施实施追讨) and 000 (商账追讨记录): the steps taken are dated
+    events of the ledger; the warning table shows the last one on or before the date."""
+    events = pd.DataFrame({"customer_id": ["a", "a", "a"], "invoice_id": ["i0", None, "i0"],
+                           "event_date": pd.to_datetime(["2024-05-05", "2024-05-20", "2024-07-01"]),
+                           "step": ["written_notice", "call", "agreement"]})
+    ledger = _ledger(["a"], ["2024-03-01"], ["2024-03-31"], [100], collection_events=events)
+    row = early_warning(ledger, "2024-06-01").iloc[0]
+    assert (row["last_step"], row["last_step_date"]) == ("call", pd.Timestamp("2024-05-20"))
+    with pytest.raises(DataValidationError, match="collection_events.step"):
+        _ledger(["a"], ["2024-03-01"], ["2024-03-31"], [100], collection_events=events.assign(step="visit"))
+    with pytest.raises(DataValidationError, match="collection_events.invoice_id"):
+        _ledger(["a"], ["2024-03-01"], ["2024-03-31"], [100], collection_events=events.assign(invoice_id="zz"))
+
+
+def test_ageing_years_must_exceed_the_day_bounds():
+    with pytest.raises(DataValidationError, match="ageing_years"):
+        FeatureConfig(ageing_bounds=(30, 2000), ageing_years=3)
