@@ -235,3 +235,14 @@ class MonitoringError(DataValidationError):
     >>> isinstance(err, RiskModelsError), err.columns
     (True, ['id'])
     """
+
+
+class RegisterError(RiskModelsError, ValueError):
+    """The credit-file register refuses an action its rules do not allow (a read without a reader or
+    purpose, an export without an approval, a write-off without evidence and approval, ...).
+
+    Examples
+    --------
+    >>> isinstance(RegisterError("no approval recorded"), RiskModelsError)
+    True
+    """
