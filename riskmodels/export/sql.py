@@ -13,9 +13,12 @@ How each part of the bundle becomes SQL:
   are checked per row; the broken rules of a row are listed in ``error``
   (``"x: missing value; y: above the allowed max 5.0"``) and its ``pd``, ``score``,
   ``grade``, reasons and limit are NULL — never a guess, as in the scorer's report mode.
+- column types, as the scorer reads values: a number field takes integer, floating and
+  decimal columns (BOOLEAN and text are "not a number"; NaN is a missing value); a
+  category's label is the scorer's :func:`~riskmodels.scoring.category_label` (text as it
+  is, an integer as its digits, a floating ``2.0`` the label ``"2"``, BOOLEAN ``"True"``);
 - binning: ``CASE`` on half-open bins ``[e(i), e(i+1))``, special codes first, then the
-  missing bin; categories compared as text (integer codes are cast to text: ``3`` is
-  the label ``"3"``); a value with no bin is an error;
+  missing bin; categories compared by label; a value with no bin is an error;
 - WoE × coefficient and points as ``CASE`` on the bin index; the logistic link;
 - the calibration steps (``interp`` as piecewise-linear ``CASE``, ``logistic``,
   ``logit_shift``), the master-scale floor and grades (``pd < u(i)``);
@@ -37,15 +40,16 @@ KMV is refused (:class:`~riskmodels.errors.BundleError`): its PD needs a per-row
 root solve, which the Python scorer or Spark do instead.
 
 Errors: a row that breaks an input rule, has a value with no bin, or (its inputs valid)
-gets no PD in [0, 1] has NULL outputs and its broken rules in ``error``. A text in a number
-column: SQLite (any type in any column) and Spark without ANSI mode flag the row
-(``"x: not a number"``); DuckDB, PostgreSQL and Spark in ANSI mode refuse the cast and the
-query fails — nothing is scored silently. PostgreSQL also fails a query whose double
+gets no PD in [0, 1] has NULL outputs and its broken rules in ``error``. A text or BOOLEAN
+value in a number field is flagged ``"x: not a number"`` on every engine (the type is read
+with ``TYPEOF``; PostgreSQL ``PG_TYPEOF``). PostgreSQL also fails a query whose double
 arithmetic underflows (a subnormal input such as 5e-324).
 
-The statement is a chain of CTEs, one per stage (cleaned inputs → bin indices → points and
+The statement is a chain of CTEs, one per stage (typed inputs → cleaned inputs → bin indices → points and
 the link → calibration steps → grade and error flag → limit), then one ``SELECT``: every
-expression is computed once and read by name later. SQLite and PostgreSQL get
+expression is computed once and read by name later. The first stage reads only the kept
+and the input columns, so no other column of the table (say one named ``__raw``) is in
+scope of a later stage. SQLite and PostgreSQL get
 ``AS MATERIALIZED`` stages (they would otherwise inline each stage into the next and
 repeat its expressions); DuckDB and Spark keep the stages as projections. The error
 messages are built only for the rows that break a rule. One dialect-neutral statement is
@@ -75,7 +79,7 @@ import math
 import sys
 
 from riskmodels.errors import BundleError
-from riskmodels.scoring import read_bundle
+from riskmodels.scoring import category_label, read_bundle
 
 DIALECTS = ("duckdb", "sqlite", "postgres", "spark")
 EXPRESSIBLE = ("logistic", "crosstab", "identity", "expert")
@@ -91,6 +95,19 @@ def quote(name: str) -> str:
     '"debt ratio"'
     """
     return '"' + str(name).replace('"', '""') + '"'
+
+
+def table_ref(table) -> str:
+    """The quoted reference of a table: ``"risk.apps"`` is table apps of schema risk (each
+    dot-separated part quoted); a name that holds a dot itself is given as a tuple of parts.
+
+    >>> table_ref("risk.apps"), table_ref(("odd.name",))
+    ('"risk"."apps"', '"odd.name"')
+    """
+    parts = [str(p) for p in table] if isinstance(table, (tuple, list)) else str(table).split(".")
+    if not parts or not all(parts):
+        raise BundleError(f"table name {table!r} has an empty part; give schema.table, or a tuple of parts")
+    return ".".join(quote(p) for p in parts)
 
 
 def literal(value) -> str:
@@ -151,34 +168,116 @@ class _Chain:
         if columns:
             self.stages.append(dict(columns))
 
-    def sql(self, table: str, outputs: list[str], materialize: bool) -> str:
-        ctes, source = [], quote(table)
+    def sql(self, table, outputs: list[str], materialize: bool) -> str:
+        ctes, source = [], table_ref(table)
         how = " AS MATERIALIZED " if materialize else " AS "
         for i, columns in enumerate(self.stages, 1):
             cols = ", ".join(f"{expr} AS {name}" for name, expr in columns.items())
-            ctes.append(f"__s{i}{how}(SELECT *, {cols} FROM {source})")
+            # the first stage reads the named columns only: a table column called like a
+            # stage's own (``__raw``, ``__bad``) is never in scope to shadow it
+            ctes.append(f"__s{i}{how}(SELECT {'*, ' if i > 1 else ''}{cols} FROM {source})")
             source = f"__s{i}"
         return "WITH " + ", ".join(ctes) + " SELECT " + ", ".join(outputs) + f" FROM {source}"
 
 
-def _input_sql(rule: dict, dialect: str, absent: bool = False) -> tuple[str, list[tuple[str, str]]]:
-    """The cleaned input expression and the (condition, message) pairs of broken rules."""
+# lower-case type names each engine's TYPEOF (PostgreSQL: PG_TYPEOF) gives for a column
+_NUMBER_TYPES = ("double", "float", "real", "double precision", "float4", "float8", "integer", "int",
+                 "bigint", "smallint", "tinyint", "hugeint", "uhugeint", "ubigint", "uinteger", "usmallint",
+                 "utinyint", "int2", "int4", "int8")
+_FLOAT_TYPES = ("double", "float", "real", "double precision", "float4", "float8")
+_BOOLEAN_TYPES = ("boolean", "bool")
+
+
+def _type_is(col: str, dialect: str, names: tuple, prefixes: tuple = ()) -> str:
+    """TRUE when the column's SQL type is one of ``names`` (or starts with a prefix)."""
+    kind = f"LOWER(CAST({'PG_TYPEOF' if dialect == 'postgres' else 'TYPEOF'}({col}) AS VARCHAR))"
+    tests = [f"{kind} IN ({', '.join(literal(n) for n in names)})"]
+    tests += [f"{kind} LIKE {literal(p + '%')}" for p in prefixes]
+    return "(" + " OR ".join(tests) + ")"
+
+
+def _as_double(col: str, dialect: str) -> str:
+    """The column as DOUBLE (PostgreSQL refuses to even plan a cast of BOOLEAN to a double:
+    through text, which it prints exactly)."""
+    return f"CAST(CAST({col} AS VARCHAR) AS DOUBLE)" if dialect == "postgres" else f"CAST({col} AS DOUBLE)"
+
+
+def _not_nan(x: str, dialect: str) -> str:
+    """``x`` with NaN as NULL: a NaN is a missing value to the scorer (SQLite has no NaN)."""
+    if dialect == "sqlite":
+        return x
+    test = f"{x} = CAST('NaN' AS DOUBLE)" if dialect == "postgres" else f"ISNAN({x})"
+    return f"(CASE WHEN {test} THEN NULL ELSE {x} END)"
+
+
+def _labels(content: dict) -> set:
+    """Every text in the bundle's inputs and model: the labels a category value is compared with."""
+    found, stack = set(), [content["inputs"], content["model"]]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            found.add(item)
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
+def _typed_sql(rule: dict, dialect: str, labels: set) -> dict:
+    """The first stage's columns of one input: ``t`` its value as the scorer reads it (a number
+    with NaN as NULL, or a category's label), ``w`` (numbers) TRUE for a value of another type.
+
+    A number field takes integer, floating and decimal columns; BOOLEAN and text are "not a
+    number", as :func:`riskmodels.scoring.number_column` refuses them. A category's label is
+    the scorer's :func:`riskmodels.scoring.category_label`: text as it is, an integer as its
+    digits, a floating value as the label ``category_label`` gives it among the bundle's labels
+    (2.0 is "2", never "2.0"; NaN is missing; any other is unknown), a BOOLEAN as "True"/"False".
+    """
+    col = quote(rule["name"])
+    if rule["type"] == "number":
+        numeric = _type_is(col, dialect, _NUMBER_TYPES, ("decimal", "numeric"))
+        value = _as_double(col, dialect)
+        return {"t": f"(CASE WHEN {numeric} THEN {_not_nan(value, dialect)} END)",
+                "w": f"({col} IS NOT NULL AND NOT {numeric})"}
+    # the floating values the scorer reads as one of the bundle's labels, e.g. 2.0 -> "2"
+    codes = {}
+    for label in sorted(labels):
+        try:
+            number = float(label)
+        except ValueError:
+            continue
+        if math.isfinite(number) and category_label(number) == label:
+            codes[label] = number
+    other = "?"  # a label no rule of the bundle knows: the value is an unknown category
+    while other in labels:
+        other += "?"
+    x = _as_double(col, dialect)
+    floating = _case([(f"{x} = {literal(number)}", literal(label)) for label, number in codes.items()],
+                     literal(other))
+    if dialect != "sqlite":
+        floating = _case([(_not_nan(x, dialect) + " IS NULL", "NULL")], floating)
+    truth = _case([(f"LOWER(CAST({col} AS VARCHAR)) IN ('true', 't')", literal(category_label(True)))],
+                  literal(category_label(False)))
+    return {"t": _case([(f"{col} IS NULL", "NULL"), (_type_is(col, dialect, _FLOAT_TYPES), floating),
+                        (_type_is(col, dialect, _BOOLEAN_TYPES), truth)], f"CAST({col} AS VARCHAR)")}
+
+
+def _input_sql(rule: dict, typed: str, wrong: str | None) -> tuple[str, list[tuple[str, str]]]:
+    """The cleaned input expression and the (condition, message) pairs of broken rules, from
+    the typed value ``typed`` (and ``wrong``, a number field's flag of wrong-typed values)."""
     name = rule["name"]
-    col = "NULL" if absent else quote(name)
     problems = []
     missing = rule.get("missing", "error")
+    value = typed
     if rule["type"] == "number":
-        if dialect == "sqlite":
-            problems.append((f"typeof({col}) NOT IN ('integer', 'real', 'null')",
-                             f"{name}: not a number"))
-        value = f"CAST({col} AS DOUBLE)"
-        if dialect == "spark":  # without ANSI mode Spark casts a non-number to NULL: not a missing value
-            problems.append((f"{col} IS NOT NULL AND {value} IS NULL", f"{name}: not a number"))
+        problems.append((wrong, f"{name}: not a number"))
         problems.append((f"ABS({value}) > {literal(sys.float_info.max)}", f"{name}: infinite value"))
         if missing == "impute":
             value = f"COALESCE({value}, {literal(rule['fill'])})"
         elif missing == "error":
-            problems.append((f"{col} IS NULL", f"{name}: missing value"))
+            problems.append((f"{typed} IS NULL AND NOT {wrong}", f"{name}: missing value"))
         policy = rule.get("out_of_range", "error")
         lo, hi = rule.get("min"), rule.get("max")
         if policy == "clip":
@@ -192,11 +291,10 @@ def _input_sql(rule: dict, dialect: str, absent: bool = False) -> tuple[str, lis
             if hi is not None:
                 problems.append((f"{value} > {literal(hi)}", f"{name}: above the allowed max {hi}"))
         return value, problems
-    value = f"CAST({col} AS VARCHAR)"
     if missing == "impute":
         value = f"COALESCE({value}, {literal(str(rule['fill']))})"
     elif missing == "error":
-        problems.append((f"{col} IS NULL", f"{name}: missing value"))
+        problems.append((f"{typed} IS NULL", f"{name}: missing value"))
     allowed = rule.get("categories")
     if allowed is not None and rule.get("unknown", "error") == "error":
         listed = ", ".join(literal(str(c)) for c in allowed)
@@ -504,7 +602,7 @@ def _limit_stage(rule: dict | None, grade: str, basis: str | None, name_of: dict
     return {"__limit": f"(CASE WHEN {grade} IS NULL OR {basis} IS NULL THEN NULL ELSE {limit} END)"}
 
 
-def to_sql(bundle, dialect: str = "duckdb", table: str = "t", *, keep: list[str] | None = None,
+def to_sql(bundle, dialect: str = "duckdb", table: str | tuple = "t", *, keep: list[str] | None = None,
            n_reasons: int = 3, absent: list[str] | None = None) -> str:
     """One ``SELECT`` over ``table`` that scores every row as the Python scorer does.
 
@@ -512,7 +610,9 @@ def to_sql(bundle, dialect: str = "duckdb", table: str = "t", *, keep: list[str]
     ----------
     bundle : a bundle path, JSON bytes or dict (verified: hash, version).
     dialect : "duckdb", "sqlite", "postgres" or "spark".
-    table : the table or view holding one row per record, with the bundle's input columns.
+    table : the table or view holding one row per record, with the bundle's input columns;
+        ``"schema.table"`` names a table of a schema (see :func:`table_ref`). Only the kept
+        and the input columns are read.
     keep : input columns to return first (e.g. the record id); default: the bundle's inputs.
     n_reasons : reason codes per row (``reason_1`` .. ``reason_k``), as ``load_scorer``'s.
     absent : optional inputs (``"required": false``) that ``table`` has no column for: read as
@@ -549,8 +649,19 @@ def to_sql(bundle, dialect: str = "duckdb", table: str = "t", *, keep: list[str]
     keep = [r["name"] for r in inputs if r["name"] not in absent] if keep is None else list(keep)
     name_of = {r["name"]: f"__in_{i}" for i, r in enumerate(inputs)}
     chain, problems, stage = _Chain(), [], {}
-    for rule in inputs:
-        stage[name_of[rule["name"]]], rule_problems = _input_sql(rule, dialect, rule["name"] in absent)
+    # first stage: the kept columns and each input as the scorer reads it (and nothing else of the table)
+    first = {f"__k_{j}": quote(c) for j, c in enumerate(keep)}
+    labels = _labels(content)
+    for i, rule in enumerate(inputs):
+        if rule["name"] in absent:
+            first[f"__t_{i}"] = "CAST(NULL AS DOUBLE)" if rule["type"] == "number" else "CAST(NULL AS VARCHAR)"
+            first[f"__w_{i}"] = "FALSE"
+            continue
+        for part, expr in _typed_sql(rule, dialect, labels).items():
+            first[f"__{part}_{i}"] = expr
+    chain.add(first)
+    for i, rule in enumerate(inputs):
+        stage[name_of[rule["name"]]], rule_problems = _input_sql(rule, f"__t_{i}", f"__w_{i}")
         problems += rule_problems
     stage["__bad_in"] = f"COALESCE({_any(problems)}, FALSE)"
     chain.add(stage)
@@ -579,7 +690,7 @@ def to_sql(bundle, dialect: str = "duckdb", table: str = "t", *, keep: list[str]
     def valid(expr: str, name: str) -> str:
         return f"CASE WHEN __bad THEN NULL ELSE {expr} END AS {name}"
 
-    outputs = [quote(c) for c in keep]
+    outputs = [f"__k_{j} AS {quote(c)}" for j, c in enumerate(keep)]
     outputs += [valid(pd_, "pd"), valid(out["score"], "score"), valid("__grade", "grade")]
     if "policy" in out:
         outputs.append(valid("__scale_grade", "scale_grade"))
