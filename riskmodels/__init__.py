@@ -50,6 +50,10 @@ _EXPORTS = {
     "ageing_report": "riskmodels.data.features",
     "early_warning": "riskmodels.data.features",
     "bad_debt_candidates": "riskmodels.data.features",
+    "limitation_watch": "riskmodels.data.features",
+    # the credit file (riskmodels.register)
+    "CreditRegister": "riskmodels.register",
+    "reviews_due": "riskmodels.register",
     "taiwan_features": "riskmodels.data.features",
     "make_portfolio": "riskmodels.data.synthetic",
     "Portfolio": "riskmodels.data.synthetic",

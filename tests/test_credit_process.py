@@ -225,3 +225,77 @@ def test_dunning_steps_are_dated_ledger_events_early_warning_shows():
 def test_ageing_years_must_exceed_the_day_bounds():
     with pytest.raises(DataValidationError, match="ageing_years"):
         FeatureConfig(ageing_bounds=(30, 2000), ageing_years=3)
+
+
+# ------------------------------------------------------------------ reviews due and limit validity
+def _due(customers, reviews, as_of, **kw):
+    from riskmodels.register import reviews_due
+
+    return reviews_due(pd.DataFrame(customers), None if reviews is None else pd.DataFrame(reviews), as_of,
+                       **kw).set_index("customer_id")
+
+
+def test_year_end_review_in_the_last_months_25th_to_30th():
+    """002 客户分级管理制度 5.1.1 「一般在每年末月的25—30日」 (other version 「每年初3月份的25—30日」);
+    000 五 4 「每年末…年审评价报告…调整客户信用等级与授信额度」."""
+    customers = {"customer_id": ["a"], "first_invoice": ["2022-05-01"]}
+    held = {"customer_id": ["a"], "review_date": ["2023-12-28"], "kind": ["year_end"]}
+    assert not _due(customers, held, "2024-12-24").loc["a", "year_end"]
+    assert _due(customers, held, "2024-12-25").loc["a", "year_end"]
+    held2 = {"customer_id": ["a", "a"], "review_date": ["2023-12-28", "2024-12-27"], "kind": ["year_end"] * 2}
+    assert not _due(customers, held2, "2024-12-28").loc["a", "year_end"]
+    assert _due(customers, held2, "2025-03-25", year_end_month=3).loc["a", "year_end"]
+    assert not _due(customers, held2, "2025-03-24", year_end_month=3).loc["a", "year_end"]
+
+
+def test_vip_quarterly_over_limit_half_yearly_new_customers_and_new_statements():
+    """VIP 「不采用终身制,依季度评定」; 002 4.2 over-limit customers 半年; 「合作满六个月后,进行评估」;
+    003 「每年根据客户最新年度财务报表…进行评级更新」."""
+    customers = {"customer_id": ["vip", "a", "over", "new", "stm"], "tier": ["VIP", "A", "B", "C", "B"],
+                 "first_invoice": ["2020-01-01", "2020-01-01", "2020-01-01", "2024-01-31", "2020-01-01"],
+                 "over_limit": [False, False, True, False, False],
+                 "statement_date": [None, None, None, None, "2024-04-30"],
+                 "last_rated": [None, None, None, None, "2024-03-31"]}
+    held = {"customer_id": ["vip", "a", "over", "stm"],
+            "review_date": ["2024-09-30", "2024-09-30", "2024-01-31", "2023-12-28"],
+            "kind": ["vip_quarterly", "vip_quarterly", "over_limit", "year_end"]}
+    before = _due(customers, held, "2024-07-30")
+    assert not before.loc["over", "over_limit"] and not before.loc["new", "new_customer"]
+    on = _due(customers, held, "2024-07-31")            # six calendar months after 01-31 (满 includes it)
+    assert on.loc["over", "over_limit"] and on.loc["new", "new_customer"]
+    assert on.loc["stm", "new_statements"] and "003" in on.loc["stm", "why"]
+    q4 = _due(customers, held, "2024-10-01")
+    assert q4.loc["vip", "vip_quarterly"] and not q4.loc["a", "vip_quarterly"]
+    assert not _due(customers, held, "2024-09-30").loc["vip", "vip_quarterly"]
+
+
+def test_one_time_limit_lapses_when_used_and_blacklist_voids_the_limit():
+    """002 五.5 「客户本次所申请的信用额度若被批准,只适用本次,若有需要,再行申请」; 000 五 5 limit 0."""
+    out = _due({"customer_id": ["once", "used", "standing", "black"],
+                "limit_kind": ["one_time", "one_time", "standing", "standing"],
+                "limit_used": [None, "2024-05-02", "2024-05-02", None],
+                "blacklisted": [False, False, False, True]}, None, "2024-06-01")
+    assert out["limit_valid"].tolist() == [True, False, True, False]
+    assert "只适用本次" in out.loc["used", "limit_note"] and "limit 0" in out.loc["black", "limit_note"]
+    assert _due({"customer_id": ["used"], "limit_kind": ["one_time"], "limit_used": ["2024-05-02"]},
+                None, "2024-05-01").loc["used", "limit_valid"]           # not yet used on that day
+
+
+# ------------------------------------------------------------------ limitation period (004 第二十六条)
+def test_limitation_period_runs_three_years_from_the_last_written_confirmation():
+    """004 第二十六条 「定期组织对债权进行书面签认,以确保债权追索上的法律时效性」; 民法典 第一百八十八条
+    (three years), 第一百九十五条 (a demand or the debtor's consent restarts it), 第二百零二条. Due
+    2021-01-31, no confirmation: the period ends 2024-01-31; within 90 days → confirm in writing."""
+    from riskmodels.data.features import limitation_watch
+
+    ledger = _ledger(["a"], ["2021-01-01"], ["2021-01-31"], [100])
+    assert limitation_watch(ledger, "2023-11-01")["action"].tolist() == ["ok"]               # 91 days left
+    assert limitation_watch(ledger, "2023-11-02")["action"].tolist() == ["confirm in writing"]  # 90
+    assert limitation_watch(ledger, "2024-01-31")["days_left"].tolist() == [0]
+    assert limitation_watch(ledger, "2024-02-01")["action"].tolist() == ["lapsed"]
+    events = pd.DataFrame({"customer_id": ["a", "a"], "event_date": pd.to_datetime(["2023-05-01", "2023-06-30"]),
+                           "step": ["confirmation", "call"]})
+    confirmed = _ledger(["a"], ["2021-01-01"], ["2021-01-31"], [100], collection_events=events)
+    row = limitation_watch(confirmed, "2023-12-01").iloc[0]
+    assert row["last_confirmation"] == pd.Timestamp("2023-05-01")          # the call does not count
+    assert row["limitation_ends"] == pd.Timestamp("2026-05-01") and row["action"] == "ok"

@@ -850,6 +850,81 @@ def bad_debt_candidates(ledger, as_of, years: int = 3, events: pd.DataFrame | No
     return out.sort_values("days_past_due", ascending=False, kind="stable").reset_index(drop=True)
 
 
+INTERRUPTING_STEPS = ("written_notice", "agreement", "confirmation")
+"""Dunning steps that start a claim's limitation period again (民法典 第一百九十五条)."""
+
+
+def limitation_watch(ledger, as_of, years: int = 3, warn_days: int = 90) -> pd.DataFrame:
+    """Open claims with their last written confirmation and the day their limitation period ends.
+
+    004 第二十六条 「…加强对债权的账龄分析以及时效性控制,定期组织对债权进行书面签认,以确保债权追索上的
+    法律时效性」. A claim's limitation period runs from its due date and starts again from each
+    written demand or confirmation on file: three years (民法典 第一百八十八条), restarted by the
+    creditor's demand or the debtor's consent to pay (第一百九十五条) — the ledger's dunning steps
+    ``written_notice``, ``agreement`` and ``confirmation`` (书面签认); a call leaves no written
+    proof and does not count. The period ends on the corresponding day (第二百零二条).
+
+    Parameters
+    ----------
+    ledger : Ledger
+        With ``collection_events`` (an event without ``invoice_id`` covers all the customer's claims).
+    as_of : date-like
+    years : int
+        The limitation period (3).
+    warn_days : int
+        Days before the end from which a claim is flagged for a written confirmation.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per invoice open at ``as_of`` (written-off ones too: 004 第十八条 不要放弃追索):
+        ``customer_id``, ``invoice_id``, ``open_amount``, ``due_date``, ``last_confirmation``
+        (NaT if none), ``limitation_ends``, ``days_left`` and ``action`` ("lapsed" once the end
+        has passed, "confirm in writing" within ``warn_days``, else "ok"), nearest end first.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from riskmodels.data.ledger import Ledger
+    >>> inv = pd.DataFrame({"customer_id": ["a"], "invoice_id": ["1"], "issue_date": pd.to_datetime(["2021-01-01"]),
+    ...                     "due_date": pd.to_datetime(["2021-01-31"]), "amount": [100.0]})
+    >>> limitation_watch(Ledger(inv, Ledger.empty_payments()), "2023-12-01")[["limitation_ends", "action"]]
+      limitation_ends              action
+    0      2024-01-31  confirm in writing
+    """
+    if not (isinstance(years, int | np.integer) and years >= 1) or not warn_days >= 0:
+        raise DataValidationError([Violation("years", f"is {years!r} (warn_days {warn_days!r})",
+                                             "whole years >= 1 and warn_days >= 0")])
+    t = _one_date(as_of)
+    p = _prepare(ledger)
+    day = int(_day([t])[0])
+    open_amount = p.outstanding(day)
+    last = np.full(len(p.amount), -NEVER)
+    events = p.ledger.collection_events
+    if events is not None and len(events):
+        ev = events[events["step"].isin(INTERRUPTING_STEPS).to_numpy() & (_day(events["event_date"]) <= day)]
+        ev_day = _day(ev["event_date"])
+        own = ev["invoice_id"].notna().to_numpy() if "invoice_id" in ev.columns else np.zeros(len(ev), bool)
+        invoice_ids = pd.Index(p.ledger.invoices["invoice_id"])
+        np.maximum.at(last, invoice_ids.get_indexer(ev["invoice_id"][own]) if own.any() else np.empty(0, int),
+                      ev_day[own])
+        by_customer = np.full(p.n_cust, -NEVER)
+        np.maximum.at(by_customer, p.customers.get_indexer(ev["customer_id"][~own]), ev_day[~own])
+        last = np.maximum(last, by_customer[p.cust])
+    ends = add_months(np.maximum(p.due, last), 12 * int(years))
+    left = ends - day
+    keep = open_amount > 0
+    inv = p.ledger.invoices
+    out = pd.DataFrame({"customer_id": inv["customer_id"].to_numpy(dtype=object)[keep],
+                        "invoice_id": inv["invoice_id"].to_numpy(dtype=object)[keep],
+                        "open_amount": open_amount[keep], "due_date": _dates(p.due[keep]),
+                        "last_confirmation": _dates(np.where(last[keep] > -NEVER, last[keep], NEVER)),
+                        "limitation_ends": _dates(ends[keep]), "days_left": left[keep],
+                        "action": np.where(left < 0, "lapsed", np.where(left <= warn_days, "confirm in writing",
+                                                                          "ok"))[keep]})
+    return out.sort_values(["days_left", "invoice_id"], kind="stable").reset_index(drop=True)
+
+
 TAIWAN_STATUS = ("PAY_0", "PAY_2", "PAY_3", "PAY_4", "PAY_5", "PAY_6")  # September back to April 2005
 TAIWAN_BILLS = tuple(f"BILL_AMT{i}" for i in range(1, 7))
 TAIWAN_PAID = tuple(f"PAY_AMT{i}" for i in range(1, 7))
@@ -932,5 +1007,5 @@ def taiwan_features(frame: pd.DataFrame | None = None) -> pd.DataFrame:
 
 
 __all__ = ["FeatureConfig", "DefaultDefinition", "payment_features", "default_flags", "build_panel",
-           "ageing_report", "early_warning", "bad_debt_candidates", "taiwan_features", "PAYMENT_FEATURES",
-           "WARNING_SIGNALS", "observation_dates"]
+           "ageing_report", "early_warning", "bad_debt_candidates", "limitation_watch", "taiwan_features",
+           "PAYMENT_FEATURES", "WARNING_SIGNALS", "INTERRUPTING_STEPS", "observation_dates"]
