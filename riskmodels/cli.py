@@ -10,6 +10,7 @@ Sub-commands::
     riskmodels score BUNDLE INPUT -o OUT batch-score a CSV/Parquet file with a bundle
                                          (--overwrite to replace OUT)
     riskmodels export-sql BUNDLE         the bundle as one SQL statement (--dialect, --table, -o)
+    riskmodels export-pmml BUNDLE -o F   the bundle as a PMML 4.4 Scorecard (reason codes, PD, grade)
     riskmodels export-scorer BUNDLE DIR  scoring.py + the bundle + a usage example, for production
     riskmodels monitor BUNDLE DATA       monitor a period (exit 1 when the verdict is red)
     riskmodels monitor CONFIG.yaml       the same, described in a YAML file
@@ -148,6 +149,14 @@ def _cmd_export_sql(args) -> int:
               file=sys.stderr)
     else:
         print(sql)
+    return 0
+
+
+def _cmd_export_pmml(args) -> int:
+    from riskmodels.export.pmml import to_pmml
+
+    to_pmml(args.bundle, args.output, version=args.pmml_version)
+    print(f"wrote PMML {args.pmml_version} to {args.output}", file=sys.stderr)
     return 0
 
 
@@ -318,6 +327,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--absent", default=None, help="comma-separated optional inputs the table "
                    "has no column for (read as NULL)")
     p.set_defaults(func=_cmd_export_sql)
+
+    p = sub.add_parser("export-pmml", help="the bundle as a PMML Scorecard (points, reason codes, "
+                                           "PD, grade, limit) for Java engines and SAS")
+    p.add_argument("bundle", help="the scorer bundle (JSON)")
+    p.add_argument("-o", "--output", required=True, help="the PMML file to write")
+    p.add_argument("--pmml-version", choices=("4.4", "4.2"), default="4.4",
+                   help="PMML version (4.2 for older readers; see the README)")
+    p.set_defaults(func=_cmd_export_pmml)
 
     p = sub.add_parser("export-scorer", help="write scoring.py, the bundle and a usage example "
                                              "into a folder, for production code (numpy only)")

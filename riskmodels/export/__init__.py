@@ -8,6 +8,8 @@
   distributed frames with the same :class:`~riskmodels.scoring.Scorer`.
 - :func:`export_scorer` writes ``scoring.py`` + the bundle + a usage example into
   a folder: the single-file route for production code that needs only numpy.
+- :func:`to_sql` and :func:`to_pmml` write the bundle as one SQL statement or as a
+  PMML Scorecard, for engines that are not Python.
 - :func:`score_frame` turns a pandas frame into a frame of scores (pd, score,
   grade, reasons, limit) — what the pyfunc, Spark, Dask and the CLI return.
 
@@ -35,6 +37,7 @@ _LAZY = {
     "write_bundle": "riskmodels.export.frames",
     "export_scorer": "riskmodels.export.standalone",
     "to_sql": "riskmodels.export.sql",
+    "to_pmml": "riskmodels.export.pmml",
 }
 
 

@@ -294,6 +294,33 @@ class ScorerModel(OwnHTMLRepr, ClassifierMixin, BaseEstimator):
 
         return to_sql(self.to_bundle(master_scale), dialect, table, **kwargs)
 
+    def to_pmml(self, path=None, master_scale=None, **kwargs) -> str:
+        """The model's bundle as a PMML document (see :func:`riskmodels.export.pmml.to_pmml`).
+
+        Parameters
+        ----------
+        path : str or Path, optional
+            Where to write the file; the text is returned either way.
+        master_scale : MasterScale or dict, optional
+            The scale of the grades (default: the model's).
+        **kwargs
+            Passed to :func:`riskmodels.export.pmml.to_pmml` (``version``, ``n_reasons``).
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> from riskmodels.models.crosstab import CrossTabModel
+        >>> model = CrossTabModel().fit({"x": np.tile([0.0, 1.0], 50)}, np.tile([0, 0, 1, 0], 25))
+        >>> "<Scorecard " in model.to_pmml()
+        True
+        """
+        from riskmodels.export.pmml import to_pmml
+
+        return to_pmml(self.to_bundle(master_scale), path, **kwargs)
+
     def score_frame(self, X, master_scale=None) -> dict:
         """Every output of the shared kernel for ``X``: pd, score, grade, raw, contributions.
 

@@ -1,0 +1,638 @@
+"""The scorer bundle as PMML 4.4: points, reason codes, PD, grade and limit in any PMML engine.
+
+:func:`to_pmml` writes a bundle (logistic and cross-tab kinds) as a PMML ``Scorecard``
+that a Java decision engine, SAS or any PMML consumer scores with the numbers of
+:class:`riskmodels.scoring.Scorer`:
+
+- **points**: one ``Characteristic`` per feature, one ``Attribute`` per bin, in the order
+  the scorer tests them — missing (``isMissing``), special codes (``equal``), then the
+  half-open intervals ``[e(i), e(i+1))`` on the bundle's exact edges (``lessThan`` /
+  ``greaterOrEqual``, the same side of each edge as the scorer), categories as
+  ``SimpleSetPredicate`` (``isIn``), an unseen category as a final ``True`` attribute
+  with the unknown bin's points. ``initialScore`` is the base points; the engine adds
+  the partial scores in feature order, as the scorer does.
+- **reason codes**: ``reasonCodeAlgorithm="pointsBelow"``; the points lost by a
+  characteristic are ``baselineScore − partialScore``, and ``baselineScore`` is the best
+  attribute's points (as the scorer's reasons) plus a tie-break of ``(F − j)·δ`` for the
+  j-th of F characteristics. With it no characteristic loses zero points and no two lose
+  the same, so every engine returns the scorer's ranking: ties to the feature listed
+  first, zero-loss characteristics ranked too. (Engines differ on zero and negative
+  losses: JPMML-Evaluator drops negative ones and keeps zero ones; PMML4S (pypmml) drops
+  both and repeats the last code in the ranks it cannot fill.) ``δ`` is chosen below a
+  quarter of the smallest gap between distinct losses, so the ranking of unequal losses
+  is untouched; :class:`~riskmodels.errors.BundleError` if no such δ is representable.
+- **PD**: the linear predictor is a ``DerivedField`` summing, in feature order, the
+  intercept and each bin's ``coefficient × WoE`` (a ``Discretize`` / ``MapValues`` on the
+  same edges and labels), then ``1 / (1 + exp(−η))`` and the calibration steps
+  (``logistic``, ``logit_shift``, piecewise-linear ``interp``) as ``OutputField``
+  expressions.
+- **grade**: ``Discretize`` of ``max(PD, floor)`` on the master scale's half-open bands.
+- **limit**: a grade-keyed credit limit ``coefficient(grade) × min(assets / 2, sales)``.
+- **input rules**: numbers carry an ``Interval`` (the bundle's ``[min, max]`` under
+  ``out_of_range: error``; else ``±1.7976931348623157e308``, so an infinite value is
+  invalid, as in the scorer); refused categories are listed as ``Value``s; every input is
+  ``invalidValueTreatment="returnInvalid"``, a refused missing value
+  ``missingValueTreatment="returnInvalid"`` (PMML 4.4), an imputed one
+  ``missingValueReplacement``; ``clip`` becomes ``outliers="asExtremeValues"``. A record
+  the scorer refuses is refused by the engine: never scored silently.
+- **verification**: ``ModelVerification`` rows (one per bin of the widest feature) with
+  the scorer's own outputs, so an engine that checks it at load (JPMML-Evaluator's
+  ``verify()``) proves the file against the bundle.
+
+Cross-tab bundles become a one-characteristic ``Scorecard`` whose ``ComplexPartialScore``
+is the cell's PD (the deepest level whose factors all have a bin, as the scorer);
+identity bundles (a PD or score input and calibration steps) the same with the input.
+Expert cards and KMV bundles are refused with a
+:class:`~riskmodels.errors.BundleError`: KMV needs a per-row Merton root solve.
+
+``version="4.2"`` writes the same model for older consumers (SAS ``PROC PSCORE``'s
+PMML 4.2 reader): PMML 4.2 has no ``returnInvalid`` missing-value treatment, so a bundle
+that refuses missing values is refused in 4.2.
+
+Examples
+--------
+>>> from riskmodels import scoring
+>>> bundle = scoring.seal({"schema_version": 1, "kind": "logistic", "name": "card",
+...     "inputs": [{"name": "dpd", "type": "number", "missing": "allow"}],
+...     "model": {"intercept": -2.0, "base_points": 0.0, "features": [{"name": "dpd",
+...         "binning": {"type": "numeric", "edges": [30.0], "missing_bin": 2, "special_bins": {}},
+...         "coef": -1.0, "woe": [0.5, -1.0, 0.0], "points": [60.0, 20.0, 40.0],
+...         "best_points": 60.0}]},
+...     "calibration": [], "master_scale": {"grades": ["A", "B", "D"], "upper_bounds": [0.1, 0.9]}})
+>>> text = to_pmml(bundle)
+>>> text.splitlines()[1]
+'<PMML xmlns="http://www.dmg.org/PMML-4_4" version="4.4">'
+>>> '<SimplePredicate field="dpd" operator="lessThan" value="30.0" />' in text
+True
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+
+from riskmodels.errors import BundleError
+from riskmodels.scoring import Scorer, read_bundle
+
+VERSIONS = {"4.4": "http://www.dmg.org/PMML-4_4", "4.2": "http://www.dmg.org/PMML-4_2"}
+EXPRESSIBLE = ("logistic", "crosstab", "identity")
+_BIG = "1.7976931348623157E308"  # the largest double: an Interval up to it refuses +/-inf
+TARGET = "score"  # the Scorecard's predicted field
+
+
+def _num(x: float) -> str:
+    """A double as text that parses back to the same double (Python's shortest repr)."""
+    x = float(x)
+    if not math.isfinite(x):
+        raise BundleError(f"value {x!r} cannot be written to PMML")
+    return repr(x)
+
+
+def _el(parent, tag: str, **attrs) -> ET.Element:
+    return ET.SubElement(parent, tag, {k.rstrip("_"): str(v) for k, v in attrs.items() if v is not None})
+
+
+def _const(parent, value, data_type: str = "double") -> ET.Element:
+    c = _el(parent, "Constant", dataType=data_type)
+    c.text = _num(value) if data_type == "double" else str(int(value)) if data_type == "integer" else str(value)
+    return c
+
+
+def _apply(parent, function: str, *args) -> ET.Element:
+    """``Apply`` of ``function`` to args: a float (a double constant), a str (a field) or a
+    callable that writes its own expression into the Apply."""
+    a = _el(parent, "Apply", function=function)
+    for arg in args:
+        if isinstance(arg, str):
+            _el(a, "FieldRef", field=arg)
+        elif callable(arg):
+            arg(a)
+        else:
+            _const(a, arg)
+    return a
+
+
+def _array(values: list[str]) -> str:
+    """A PMML string Array's content: each label in double quotes (labels holding a double
+    quote or a backslash are written as ``equal`` predicates instead, see :func:`_predicate`)."""
+    return " ".join(f'"{v}"' for v in values)
+
+
+# --------------------------------------------------------------------------- inputs
+def _data_field(dd, rule: dict, refuse_unknown_labels: bool) -> None:
+    if rule["type"] == "category":
+        f = _el(dd, "DataField", name=rule["name"], optype="categorical", dataType="string")
+        if refuse_unknown_labels and rule.get("unknown", "error") == "error":
+            for label in rule.get("categories") or []:
+                _el(f, "Value", value=str(label))
+        return
+    f = _el(dd, "DataField", name=rule["name"], optype="continuous", dataType="double")
+    error = rule.get("out_of_range", "error") == "error"
+    lo = _num(rule["min"]) if error and rule.get("min") is not None else "-" + _BIG
+    hi = _num(rule["max"]) if error and rule.get("max") is not None else _BIG
+    _el(f, "Interval", closure="closedClosed", leftMargin=lo, rightMargin=hi)
+
+
+def _mining_field(ms, rule: dict, version: str) -> None:
+    attrs = {"name": rule["name"], "usageType": "active", "invalidValueTreatment": "returnInvalid"}
+    missing = rule.get("missing", "error")
+    if missing == "error":
+        if version != "4.4":
+            raise BundleError(f"input {rule['name']!r} refuses missing values: PMML {version} cannot "
+                              "say so (missingValueTreatment='returnInvalid' is PMML 4.4); export 4.4")
+        attrs["missingValueTreatment"] = "returnInvalid"
+    elif missing == "impute":
+        fill = rule.get("fill")
+        attrs["missingValueReplacement"] = _num(fill) if rule["type"] == "number" else str(fill)
+        attrs["missingValueTreatment"] = "asValue"
+    if rule["type"] == "number" and rule.get("out_of_range") == "clip":
+        attrs["outliers"] = "asExtremeValues"
+        if rule.get("min") is not None:
+            attrs["lowValue"] = _num(rule["min"])
+        if rule.get("max") is not None:
+            attrs["highValue"] = _num(rule["max"])
+    _el(ms, "MiningField", **attrs)
+
+
+# --------------------------------------------------------------------------- bins
+def _numeric_bins(binning: dict) -> list[tuple[int, dict]]:
+    """(bin, predicate) in the scorer's order: missing, special codes, intervals."""
+    out = []
+    if binning.get("missing_bin") is not None:
+        out.append((int(binning["missing_bin"]), {"op": "isMissing"}))
+    for code, b in sorted((binning.get("special_bins") or {}).items(), key=lambda kv: float(kv[0])):
+        out.append((int(b), {"op": "equal", "value": float(code)}))
+    edges = [float(e) for e in binning["edges"]]
+    bounds = [None, *edges, None]
+    for i in range(len(edges) + 1):
+        out.append((i, {"op": "interval", "lo": bounds[i], "hi": bounds[i + 1]}))
+    return out
+
+
+def _categorical_bins(binning: dict) -> list[tuple[int, dict]]:
+    out = []
+    if binning.get("missing_bin") is not None:
+        out.append((int(binning["missing_bin"]), {"op": "isMissing"}))
+    by_bin: dict[int, list[str]] = {}
+    for label, b in binning["categories"].items():
+        by_bin.setdefault(int(b), []).append(str(label))
+    for b in sorted(by_bin):  # the same text whatever the order of the bundle's mapping
+        out.append((b, {"op": "isIn", "labels": sorted(by_bin[b])}))
+    if binning.get("unknown_bin") is not None:
+        out.append((int(binning["unknown_bin"]), {"op": "true"}))
+    return out
+
+
+def _bins(binning: dict) -> list[tuple[int, dict]]:
+    return _numeric_bins(binning) if binning["type"] == "numeric" else _categorical_bins(binning)
+
+
+def _predicate(parent, field: str, p: dict) -> None:
+    op = p["op"]
+    if op == "isMissing":
+        _el(parent, "SimplePredicate", field=field, operator="isMissing")
+    elif op == "equal":
+        _el(parent, "SimplePredicate", field=field, operator="equal", value=_num(p["value"]))
+    elif op == "isIn":
+        labels = p["labels"]
+        if any('"' in v or "\\" in v for v in labels):  # escapes inside an Array: engines disagree
+            into = _el(parent, "CompoundPredicate", booleanOperator="or") if len(labels) > 1 else parent
+            for v in labels:
+                _el(into, "SimplePredicate", field=field, operator="equal", value=v)
+        else:
+            s = _el(parent, "SimpleSetPredicate", field=field, booleanOperator="isIn")
+            _el(s, "Array", n=len(labels), type="string").text = _array(labels)
+    elif op == "true":
+        _el(parent, "True")
+    else:
+        lo, hi = p["lo"], p["hi"]
+        if lo is None and hi is None:
+            _el(parent, "SimplePredicate", field=field, operator="isNotMissing")
+        elif lo is None:
+            _el(parent, "SimplePredicate", field=field, operator="lessThan", value=_num(hi))
+        elif hi is None:
+            _el(parent, "SimplePredicate", field=field, operator="greaterOrEqual", value=_num(lo))
+        else:
+            c = _el(parent, "CompoundPredicate", booleanOperator="and")
+            _el(c, "SimplePredicate", field=field, operator="greaterOrEqual", value=_num(lo))
+            _el(c, "SimplePredicate", field=field, operator="lessThan", value=_num(hi))
+
+
+def _bin_lookup(parent, field: str, binning: dict, values: list, default=None,
+                data_type: str = "double") -> None:
+    """An expression giving ``values[bin]`` of ``field``'s bin (tests in the scorer's order);
+    ``default`` when the value has no bin (missing when ``default`` is None)."""
+    rest = _bins(binning)
+    if binning.get("missing_bin") is None:  # a missing value has no bin: tested first all the same
+        rest = [(None, {"op": "isMissing"}), *rest]
+
+    def value(b):
+        return default if b is None else values[b]
+
+    for b, p in rest:
+        if p["op"] == "true":  # the unknown bin: every value left
+            _const(parent, value(b), data_type)
+            return
+        a = _el(parent, "Apply", function="if")
+        _condition(a, field, p)
+        if value(b) is None:
+            _el(a, "Constant", dataType=data_type, missing="true")
+        else:
+            _const(a, value(b), data_type)
+        parent = a
+    if default is not None:
+        _const(parent, default, data_type)
+
+
+def _condition(parent, field: str, p: dict) -> None:
+    """The predicate ``p`` as a boolean expression (for ``Apply function="if"``)."""
+    op = p["op"]
+    if op == "isMissing":
+        _apply(parent, "isMissing", field)
+    elif op == "equal":
+        _apply(parent, "equal", field, p["value"])
+    elif op == "isIn":
+        a = _apply(parent, "isIn", field)
+        for label in p["labels"]:
+            _const(a, label, "string")
+    else:
+        lo, hi = p["lo"], p["hi"]
+        if lo is None and hi is None:
+            _apply(parent, "isNotMissing", field)
+        elif lo is None:
+            _apply(parent, "lessThan", field, hi)
+        elif hi is None:
+            _apply(parent, "greaterOrEqual", field, lo)
+        else:
+            _apply(parent, "and", lambda a: _apply(a, "greaterOrEqual", field, lo),
+                   lambda a: _apply(a, "lessThan", field, hi))
+
+
+# --------------------------------------------------------------------------- reasons
+def tie_break_step(features: list) -> float:
+    """The δ added per rank to each characteristic's baseline score (see the module notes).
+
+    Below a quarter of the smallest gap between two distinct points-lost values over every
+    attribute of every characteristic (divided by the number of characteristics), and large
+    enough that ``best + (F − j)·δ − points`` keeps it in double precision.
+
+    >>> tie_break_step([{"points": [10.0, 4.0], "best_points": 10.0},
+    ...                 {"points": [3.0, 1.0], "best_points": 3.0}])
+    0.25
+    """
+    lost = sorted({float(f["best_points"]) - float(p) for f in features for p in f["points"]})
+    scale = max([abs(float(p)) for f in features for p in f["points"]] + [1.0])
+    gaps = [b - a for a, b in zip(lost, lost[1:], strict=False)]
+    gap = min(gaps) if gaps else 1.0
+    step = gap / (4.0 * len(features))
+    if step < scale * 1e-12:
+        raise BundleError(f"two reason-code losses differ by {gap:.3g} points only: too close to "
+                          "rank them the scorer's way in a PMML engine")
+    return step
+
+
+# --------------------------------------------------------------------------- outputs
+def _output(out, name: str, feature: str = "transformedValue", data_type: str = "double", **attrs):
+    optype = "continuous" if data_type == "double" else "categorical"
+    return _el(out, "OutputField", name=name, optype=optype, dataType=data_type, feature=feature, **attrs)
+
+
+def _calibration_outputs(out, steps: list, raw: str) -> None:
+    """OutputFields applying the calibration steps to ``raw``, the last one named ``pd``."""
+    if not steps:
+        _el(_output(out, "pd"), "FieldRef", field=raw)
+        return
+    field = raw
+    for i, step in enumerate(steps):
+        name = "pd" if i == len(steps) - 1 else f"__cal_{i}"
+        o = _output(out, name)
+        method = step["method"]
+        if method == "logistic":
+            z = (lambda a, f=field, s=step: _apply(a, "+", lambda b: _apply(b, "*", float(s["a"]), f),
+                                                   float(s["b"])))
+            _expit(o, z)
+        elif method == "logit_shift":
+            z = (lambda a, f=field, s=step: _apply(
+                a, "+", lambda b: _apply(b, "-", lambda c: _apply(c, "ln", f),
+                                         lambda c: _apply(c, "ln", lambda d: _apply(d, "-", 1.0, f))),
+                float(s["delta"])))
+            _expit(o, z)
+        elif method == "interp":
+            _interp(o, field, [float(v) for v in step["x"]], [float(v) for v in step["y"]])
+        else:
+            raise BundleError(f"calibration step {method!r} is not expressed in PMML")
+        field = name
+
+
+def _expit(parent, z) -> None:
+    """1 / (1 + exp(−z)), the scorer's order of operations."""
+    _apply(parent, "/", 1.0,
+           lambda a: _apply(a, "+", lambda b: _apply(b, "exp", lambda c: _apply(c, "*", -1.0, z)), 1.0))
+
+
+def _interp(parent, field: str, xs: list, ys: list) -> None:
+    """numpy.interp(field, xs, ys): flat beyond the ends, ``slope·(x − x(j)) + y(j)`` on the
+    segment ``x(j) <= x < x(j+1)`` (a repeated knot is a step)."""
+    segments = [(xs[j], xs[j + 1], ys[j], (ys[j + 1] - ys[j]) / (xs[j + 1] - xs[j]))
+                for j in range(len(xs) - 1) if xs[j + 1] > xs[j]]
+
+    def write(into, rest):
+        if not rest:
+            _const(into, ys[-1])
+            return
+        x0, x1, y0, slope = rest[0]
+        a = _el(into, "Apply", function="if")
+        _apply(a, "lessThan", field, x1)
+        _apply(a, "+", lambda b: _apply(b, "*", slope, lambda c: _apply(c, "-", field, x0)), y0)
+        write(a, rest[1:])
+
+    top = _el(parent, "Apply", function="if")
+    _apply(top, "lessThan", field, xs[0])
+    _const(top, ys[0])
+    write(top, segments)
+
+
+def _grade_output(out, scale: dict, pd_field: str) -> None:
+    floored = pd_field
+    if scale.get("floor") is not None:
+        floored = "__pd_floored"
+        _apply(_output(out, floored), "max", pd_field, float(scale["floor"]))
+    o = _output(out, "grade", data_type="string")
+    d = _el(o, "Discretize", field=floored, dataType="string")
+    bounds = [None, *[float(u) for u in scale["upper_bounds"]], None]
+    grades = list(scale["grades"])
+    for i in range(len(bounds) - 1):
+        lo, hi = bounds[i], bounds[i + 1]
+        b = _el(d, "DiscretizeBin", binValue=grades[min(i, len(grades) - 1)])
+        _el(b, "Interval", closure="closedOpen", leftMargin=None if lo is None else _num(lo),
+            rightMargin=None if hi is None else _num(hi))
+
+
+def _limit_output(out, rule: dict | None) -> None:
+    if not rule:
+        return
+    if rule.get("basis") == "score":
+        raise BundleError("a score-keyed credit limit is not expressed in PMML")
+    o = _output(out, "credit_limit")
+    coef = _el(o, "Apply", function="*")
+    mv = _el(coef, "MapValues", outputColumn="c", dataType="double", defaultValue="0.0")
+    _el(mv, "FieldColumnPair", field="grade", column="g")
+    table = _el(mv, "InlineTable")
+    for grade, c in sorted(rule["coefficients"].items()):
+        row = _el(table, "row")
+        _el(row, "g").text = str(grade)
+        _el(row, "c").text = _num(c)
+    _apply(coef, "min", lambda a: _apply(a, "/", rule["current_assets"], 2.0), rule["monthly_sales"])
+
+
+# --------------------------------------------------------------------------- models
+def _logistic(root, content: dict, version: str, n_reasons: int) -> ET.Element:
+    model = content["model"]
+    features = model["features"]
+    card = _el(root, "Scorecard", modelName=content.get("name") or "riskmodels", functionName="regression",
+               useReasonCodes="true", reasonCodeAlgorithm="pointsBelow",
+               initialScore=_num(model.get("base_points", 0.0)), baselineMethod="other")
+    _mining_schema(card, content, version)
+    out = _el(card, "Output")
+    _output(out, TARGET, feature="predictedValue")
+    for r in range(min(n_reasons, len(features))):
+        _output(out, f"reason_{r + 1}", feature="reasonCode", data_type="string", rank=r + 1)
+    _output(out, "__eta").append(_eta(model))
+    raw = _output(out, "__raw")
+    _expit(raw, "__eta")
+    _calibration_outputs(out, content["calibration"], "__raw")
+    _grade_output(out, content["master_scale"], "pd")
+    _limit_output(out, content.get("credit_limit"))
+    chars = _el(card, "Characteristics")
+    step = tie_break_step(features)
+    for j, f in enumerate(features):
+        baseline = float(f["best_points"]) + (len(features) - j) * step
+        ch = _el(chars, "Characteristic", name=f"{f['name']}__points", reasonCode=f["name"],
+                 baselineScore=_num(baseline))
+        for b, p in _bins(f["binning"]):
+            attr = _el(ch, "Attribute", partialScore=_num(f["points"][b]))
+            _predicate(attr, f["name"], p)
+    return card
+
+
+def _eta(model: dict) -> ET.Element:
+    """intercept + Σ coef·WoE(bin), added in feature order (the scorer's order)."""
+    expr = ET.Element("Constant", {"dataType": "double"})
+    expr.text = _num(model["intercept"])
+    for f in model["features"]:
+        table = [float(f["coef"]) * float(w) for w in f["woe"]]
+        total = ET.Element("Apply", {"function": "+"})
+        total.append(expr)
+        _bin_lookup(total, f["name"], f["binning"], table)
+        expr = total
+    return expr
+
+
+def _raw_scorecard(root, content: dict, version: str, raw_field: str) -> ET.Element:
+    """A one-characteristic Scorecard whose score is ``raw_field`` (a ``ComplexPartialScore``),
+    then the calibration steps, the grade and the limit as outputs."""
+    card = _el(root, "Scorecard", modelName=content.get("name") or "riskmodels", functionName="regression",
+               useReasonCodes="false", initialScore="0.0")
+    _mining_schema(card, content, version)
+    out = _el(card, "Output")
+    _output(out, TARGET, feature="predictedValue")
+    _calibration_outputs(out, content["calibration"], TARGET)
+    _grade_output(out, content["master_scale"], "pd")
+    _limit_output(out, content.get("credit_limit"))
+    local = _el(card, "LocalTransformations")
+    chars = _el(card, "Characteristics")
+    attr = _el(_el(chars, "Characteristic", name="raw"), "Attribute")
+    _el(attr, "True")
+    _el(_el(attr, "ComplexPartialScore"), "FieldRef", field=raw_field)
+    return card, local
+
+
+def _identity(root, content: dict, version: str) -> ET.Element:
+    card, local = _raw_scorecard(root, content, version, content["model"]["input"])
+    card.remove(local)
+    return card
+
+
+def _crosstab(root, content: dict, version: str) -> ET.Element:
+    model = content["model"]
+    card, local = _raw_scorecard(root, content, version, "__cell_pd")
+    names = []
+    for k, (factor, binning, size) in enumerate(zip(model["factors"], model["bins"], model["shape"], strict=True)):
+        name = f"__cell_{k}"
+        names.append(name)
+        d = _el(local, "DerivedField", name=name, optype="continuous", dataType="integer")
+        # a bin the level tables do not hold (>= size) is "no bin" (-1), as in the scorer
+        nbins = max(b for b, _ in _bins(binning)) + 1
+        _bin_lookup(d, factor, binning, [i if i < size else -1 for i in range(nbins)], default=-1,
+                    data_type="integer")
+    raw = _el(local, "DerivedField", name="__cell_pd", optype="continuous", dataType="double")
+    raw.append(_cell_pd(model, names))
+    return card
+
+
+def _cell_pd(model: dict, names: list) -> ET.Element:
+    """PD of the deepest level whose factors all have a bin (the scorer's fallback)."""
+    holder = ET.Element("holder")
+    levels, shape = model["levels"], model["shape"]
+
+    def write(into, depth):
+        if depth == 0:
+            _const(into, float(levels[0][0]))
+            return
+        a = _el(into, "Apply", function="if")
+        cond = _el(a, "Apply", function="and") if depth > 1 else a
+        for k in range(depth):
+            comparison = _el(cond, "Apply", function="greaterOrEqual")
+            _el(comparison, "FieldRef", field=names[k])
+            _const(comparison, 0, "integer")
+        mv = _el(a, "MapValues", outputColumn="pd", dataType="double")
+        for k in range(depth):
+            _el(mv, "FieldColumnPair", field=names[k], column=f"c{k}")
+        table = _el(mv, "InlineTable")
+        for flat, p in enumerate(levels[depth]):
+            row = _el(table, "row")
+            idx = np.unravel_index(flat, shape[:depth])
+            for k in range(depth):
+                _el(row, f"c{k}").text = str(int(idx[k]))
+            _el(row, "pd").text = _num(p)
+        write(a, depth - 1)
+
+    write(holder, len(names))
+    return holder[0]
+
+
+def _mining_schema(card, content: dict, version: str) -> None:
+    ms = _el(card, "MiningSchema")
+    for rule in content["inputs"]:
+        _mining_field(ms, rule, version)
+    _el(ms, "MiningField", name=TARGET, usageType="predicted")
+
+
+# --------------------------------------------------------------------------- verification
+def verification_records(content: dict) -> list[dict]:
+    """Records that visit each bin of each feature (one per bin of the widest feature).
+
+    >>> content = {"inputs": [{"name": "x", "type": "number"}], "model": {"features": [{"name": "x",
+    ...     "binning": {"type": "numeric", "edges": [1.0, 2.0]}}]}}
+    >>> verification_records(content)
+    [{'x': 0.0}, {'x': 1.0}, {'x': 2.0}]
+    """
+    model = content["model"]
+    pairs = [(f["name"], f["binning"]) for f in model.get("features", [])] or list(
+        zip(model.get("factors", []), model.get("bins", []), strict=True))
+    values = {}
+    for name, binning in pairs:
+        if binning["type"] == "numeric":
+            edges = [float(e) for e in binning["edges"]]
+            values[name] = [edges[0] - 1.0, *edges] if edges else [0.0]
+        else:
+            by_bin: dict[int, str] = {}
+            for label, b in sorted(binning["categories"].items()):
+                by_bin.setdefault(int(b), str(label))
+            values[name] = [by_bin[b] for b in sorted(by_bin)]
+    n = max((len(v) for v in values.values()), default=0)
+    return [{name: v[i % len(v)] for name, v in values.items()} for i in range(n)]
+
+
+def _verification(card, content: dict, n_reasons: int) -> None:
+    records = verification_records(content)
+    if not records:
+        return
+    scorer = Scorer(content, n_reasons=n_reasons)
+    result = scorer.score(records, on_error="report")
+    if result.get("errors"):
+        return  # a bundle whose own bins need other inputs: no rows to vouch for
+    outputs = ["pd", "grade"] + (["score"] if result.get("score") is not None else [])
+    mv = _el(card, "ModelVerification", recordCount=len(records), fieldCount=len(records[0]) + len(outputs))
+    fields = _el(mv, "VerificationFields")
+    names = list(records[0])
+    for i, name in enumerate(names):
+        _el(fields, "VerificationField", field=name, column=f"in{i}")
+    for name in outputs:
+        attrs = {"precision": "1E-9", "zeroThreshold": "1E-12"} if name != "grade" else {}
+        _el(fields, "VerificationField", field=name, column=f"out_{name}", **attrs)
+    table = _el(mv, "InlineTable")
+    for r, record in enumerate(records):
+        row = _el(table, "row")
+        for i, name in enumerate(names):
+            v = record[name]
+            _el(row, f"in{i}").text = _num(v) if isinstance(v, float) else str(v)
+        for name in outputs:
+            v = result[name][r]
+            _el(row, f"out_{name}").text = str(v) if name == "grade" else _num(v)
+    # ModelVerification sits after the Output and before the model's body (PMML schema order)
+    kids = list(card)
+    card.remove(mv)
+    at = next(i for i, k in enumerate(kids) if k.tag in ("LocalTransformations", "Characteristics"))
+    card.insert(at, mv)
+
+
+# --------------------------------------------------------------------------- entry point
+def to_pmml(bundle, path=None, *, version: str = "4.4", n_reasons: int = 3,
+            verification: bool = True) -> str:
+    """The bundle as a PMML document (text); also written to ``path`` when given.
+
+    Parameters
+    ----------
+    bundle : a bundle path, JSON bytes or dict (verified: hash, version).
+    path : where to write the file (atomically); ``None`` only returns the text.
+    version : "4.4" (default) or "4.2" (see the module notes for what differs).
+    n_reasons : reason codes per record (``reason_1`` .. ``reason_k``), as ``load_scorer``'s.
+    verification : embed ``ModelVerification`` rows scored by the bundle's own scorer.
+
+    Returns
+    -------
+    str : the PMML document. Its outputs: ``score`` (points), ``reason_1..k``, ``pd``,
+    ``grade`` and ``credit_limit`` where the bundle has a grade-keyed limit.
+
+    Raises
+    ------
+    BundleError : a kind or rule PMML cannot express (KMV, expert cards, a score-keyed
+        limit), an unknown version.
+    """
+    if version not in VERSIONS:
+        raise BundleError(f"unknown PMML version {version!r}; known: {list(VERSIONS)}")
+    content = read_bundle(bundle)
+    kind = content["kind"]
+    if kind == "kmv":
+        raise BundleError("a KMV bundle cannot be written as PMML: its PD needs a per-row Merton root "
+                          "solve; score it with riskmodels.scoring or Spark (export.spark)")
+    if kind not in EXPRESSIBLE:
+        raise BundleError(f"a {kind!r} bundle is not expressed in PMML (expressible: {list(EXPRESSIBLE)})")
+    ET.register_namespace("", VERSIONS[version])
+    root = ET.Element("PMML", {"xmlns": VERSIONS[version], "version": version})
+    header = _el(root, "Header", description=f"riskmodels {kind} scorer {content.get('name', '')}".strip())
+    _el(header, "Application", name="riskmodels")
+    meta = content.get("metadata") or {}
+    ann = _el(header, "Annotation")
+    ann.text = f"bundle sha256 {content.get('sha256', '')}; created {meta.get('created_at', '')}".strip()
+    dd = _el(root, "DataDictionary", numberOfFields=len(content["inputs"]) + 1)
+    for rule in content["inputs"]:
+        _data_field(dd, rule, refuse_unknown_labels=True)
+    _el(dd, "DataField", name=TARGET, optype="continuous", dataType="double")
+    card = (_logistic(root, content, version, n_reasons) if kind == "logistic"
+            else _crosstab(root, content, version) if kind == "crosstab" else _identity(root, content, version))
+    if verification:
+        _verification(card, content, n_reasons)
+    ET.indent(root)
+    text = '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    if path is not None:
+        _write_atomically(Path(path), text)
+    return text
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
