@@ -103,18 +103,43 @@ def _const(parent, value, data_type: str = "double") -> ET.Element:
     return c
 
 
-def _apply(parent, function: str, *args) -> ET.Element:
-    """``Apply`` of ``function`` to args: a float (a double constant), a str (a field) or a
-    callable that writes its own expression into the Apply."""
-    a = _el(parent, "Apply", function=function)
-    for arg in args:
-        if isinstance(arg, str):
-            _el(a, "FieldRef", field=arg)
-        elif callable(arg):
-            arg(a)
-        else:
-            _const(a, arg)
-    return a
+class Field(str):
+    """A field reference inside an expression tree (a plain str is a string constant)."""
+
+
+class Typed(tuple):
+    """A typed constant ``(value, dataType)``; ``value`` None is a missing constant."""
+
+
+def _expr(parent, node) -> ET.Element:
+    """Write an expression tree into ``parent``.
+
+    A node is a :class:`Field` (``FieldRef``), a float (a double ``Constant``), a str (a
+    string ``Constant``), a :class:`Typed` constant, an ``ET.Element`` (as it is) or a tuple
+    ``(function, *arguments)`` (``Apply``).
+
+    >>> e = _expr(ET.Element("x"), ("+", Field("a"), 1.0))
+    >>> ET.tostring(e, encoding="unicode")
+    '<Apply function="+"><FieldRef field="a" /><Constant dataType="double">1.0</Constant></Apply>'
+    """
+    if isinstance(node, ET.Element):
+        parent.append(node)
+        return node
+    if isinstance(node, Field):
+        return _el(parent, "FieldRef", field=str(node))
+    if isinstance(node, Typed):
+        value, data_type = node
+        if value is None:
+            return _el(parent, "Constant", dataType=data_type, missing="true")
+        return _const(parent, value, data_type)
+    if isinstance(node, str):
+        return _const(parent, node, "string")
+    if isinstance(node, tuple):
+        a = _el(parent, "Apply", function=node[0])
+        for arg in node[1:]:
+            _expr(a, arg)
+        return a
+    return _const(parent, float(node))
 
 
 def _array(values: list[str]) -> str:
@@ -223,54 +248,33 @@ def _predicate(parent, field: str, p: dict) -> None:
             _el(c, "SimplePredicate", field=field, operator="lessThan", value=_num(hi))
 
 
-def _bin_lookup(parent, field: str, binning: dict, values: list, default=None,
-                data_type: str = "double") -> None:
-    """An expression giving ``values[bin]`` of ``field``'s bin (tests in the scorer's order);
-    ``default`` when the value has no bin (missing when ``default`` is None)."""
-    rest = _bins(binning)
+def _bin_lookup(field: str, binning: dict, values: list, default=None, data_type: str = "double"):
+    """An expression giving ``values[bin]`` of ``field``'s bin (tested in the scorer's order);
+    ``default`` when the value has no bin (a missing value when ``default`` is None)."""
+    tests = _bins(binning)
     if binning.get("missing_bin") is None:  # a missing value has no bin: tested first all the same
-        rest = [(None, {"op": "isMissing"}), *rest]
-
-    def value(b):
-        return default if b is None else values[b]
-
-    for b, p in rest:
-        if p["op"] == "true":  # the unknown bin: every value left
-            _const(parent, value(b), data_type)
-            return
-        a = _el(parent, "Apply", function="if")
-        _condition(a, field, p)
-        if value(b) is None:
-            _el(a, "Constant", dataType=data_type, missing="true")
-        else:
-            _const(a, value(b), data_type)
-        parent = a
-    if default is not None:
-        _const(parent, default, data_type)
+        tests = [(None, {"op": "isMissing"}), *tests]
+    node = Typed((default, data_type))
+    for b, p in reversed(tests):
+        value = Typed((default if b is None else values[b], data_type))
+        node = value if p["op"] == "true" else ("if", _condition(Field(field), p), value, node)
+    return node
 
 
-def _condition(parent, field: str, p: dict) -> None:
-    """The predicate ``p`` as a boolean expression (for ``Apply function="if"``)."""
-    op = p["op"]
-    if op == "isMissing":
-        _apply(parent, "isMissing", field)
-    elif op == "equal":
-        _apply(parent, "equal", field, p["value"])
-    elif op == "isIn":
-        a = _apply(parent, "isIn", field)
-        for label in p["labels"]:
-            _const(a, label, "string")
-    else:
-        lo, hi = p["lo"], p["hi"]
-        if lo is None and hi is None:
-            _apply(parent, "isNotMissing", field)
-        elif lo is None:
-            _apply(parent, "lessThan", field, hi)
-        elif hi is None:
-            _apply(parent, "greaterOrEqual", field, lo)
-        else:
-            _apply(parent, "and", lambda a: _apply(a, "greaterOrEqual", field, lo),
-                   lambda a: _apply(a, "lessThan", field, hi))
+def _condition(x: Field, p: dict):
+    """The predicate ``p`` on ``x`` as a boolean expression (for ``if``)."""
+    op, lo, hi = p["op"], p.get("lo"), p.get("hi")
+    if op in ("isMissing", "isIn"):
+        return (op, x, *p.get("labels", ()))
+    if op == "equal":
+        return ("equal", x, p["value"])
+    if lo is None and hi is None:
+        return ("isNotMissing", x)
+    if lo is None:
+        return ("lessThan", x, hi)
+    if hi is None:
+        return ("greaterOrEqual", x, lo)
+    return ("and", ("greaterOrEqual", x, lo), ("lessThan", x, hi))
 
 
 # --------------------------------------------------------------------------- reasons
@@ -305,63 +309,45 @@ def _output(out, name: str, feature: str = "transformedValue", data_type: str = 
 def _calibration_outputs(out, steps: list, raw: str) -> None:
     """OutputFields applying the calibration steps to ``raw``, the last one named ``pd``."""
     if not steps:
-        _el(_output(out, "pd"), "FieldRef", field=raw)
+        _expr(_output(out, "pd"), Field(raw))
         return
-    field = raw
+    x = Field(raw)
     for i, step in enumerate(steps):
         name = "pd" if i == len(steps) - 1 else f"__cal_{i}"
-        o = _output(out, name)
         method = step["method"]
         if method == "logistic":
-            z = (lambda a, f=field, s=step: _apply(a, "+", lambda b: _apply(b, "*", float(s["a"]), f),
-                                                   float(s["b"])))
-            _expit(o, z)
+            node = _expit(("+", ("*", float(step["a"]), x), float(step["b"])))
         elif method == "logit_shift":
-            z = (lambda a, f=field, s=step: _apply(
-                a, "+", lambda b: _apply(b, "-", lambda c: _apply(c, "ln", f),
-                                         lambda c: _apply(c, "ln", lambda d: _apply(d, "-", 1.0, f))),
-                float(s["delta"])))
-            _expit(o, z)
+            node = _expit(("+", ("-", ("ln", x), ("ln", ("-", 1.0, x))), float(step["delta"])))
         elif method == "interp":
-            _interp(o, field, [float(v) for v in step["x"]], [float(v) for v in step["y"]])
+            node = _interp(x, [float(v) for v in step["x"]], [float(v) for v in step["y"]])
         else:
             raise BundleError(f"calibration step {method!r} is not expressed in PMML")
-        field = name
+        _expr(_output(out, name), node)
+        x = Field(name)
 
 
-def _expit(parent, z) -> None:
+def _expit(z):
     """1 / (1 + exp(−z)), the scorer's order of operations."""
-    _apply(parent, "/", 1.0,
-           lambda a: _apply(a, "+", lambda b: _apply(b, "exp", lambda c: _apply(c, "*", -1.0, z)), 1.0))
+    return ("/", 1.0, ("+", ("exp", ("*", -1.0, z)), 1.0))
 
 
-def _interp(parent, field: str, xs: list, ys: list) -> None:
-    """numpy.interp(field, xs, ys): flat beyond the ends, ``slope·(x − x(j)) + y(j)`` on the
+def _interp(x: Field, xs: list, ys: list):
+    """numpy.interp(x, xs, ys): flat beyond the ends, ``slope·(x − x(j)) + y(j)`` on the
     segment ``x(j) <= x < x(j+1)`` (a repeated knot is a step)."""
-    segments = [(xs[j], xs[j + 1], ys[j], (ys[j + 1] - ys[j]) / (xs[j + 1] - xs[j]))
-                for j in range(len(xs) - 1) if xs[j + 1] > xs[j]]
-
-    def write(into, rest):
-        if not rest:
-            _const(into, ys[-1])
-            return
-        x0, x1, y0, slope = rest[0]
-        a = _el(into, "Apply", function="if")
-        _apply(a, "lessThan", field, x1)
-        _apply(a, "+", lambda b: _apply(b, "*", slope, lambda c: _apply(c, "-", field, x0)), y0)
-        write(a, rest[1:])
-
-    top = _el(parent, "Apply", function="if")
-    _apply(top, "lessThan", field, xs[0])
-    _const(top, ys[0])
-    write(top, segments)
+    node = ys[-1]
+    for j in reversed(range(len(xs) - 1)):
+        if xs[j + 1] > xs[j]:
+            slope = (ys[j + 1] - ys[j]) / (xs[j + 1] - xs[j])
+            node = ("if", ("lessThan", x, xs[j + 1]), ("+", ("*", slope, ("-", x, xs[j])), ys[j]), node)
+    return ("if", ("lessThan", x, xs[0]), ys[0], node)
 
 
 def _grade_output(out, scale: dict, pd_field: str) -> None:
     floored = pd_field
     if scale.get("floor") is not None:
         floored = "__pd_floored"
-        _apply(_output(out, floored), "max", pd_field, float(scale["floor"]))
+        _expr(_output(out, floored), ("max", Field(pd_field), float(scale["floor"])))
     o = _output(out, "grade", data_type="string")
     d = _el(o, "Discretize", field=floored, dataType="string")
     bounds = [None, *[float(u) for u in scale["upper_bounds"]], None]
@@ -387,7 +373,7 @@ def _limit_output(out, rule: dict | None) -> None:
         row = _el(table, "row")
         _el(row, "g").text = str(grade)
         _el(row, "c").text = _num(c)
-    _apply(coef, "min", lambda a: _apply(a, "/", rule["current_assets"], 2.0), rule["monthly_sales"])
+    _expr(coef, ("min", ("/", Field(rule["current_assets"]), 2.0), Field(rule["monthly_sales"])))
 
 
 # --------------------------------------------------------------------------- models
@@ -403,8 +389,7 @@ def _logistic(root, content: dict, version: str, n_reasons: int) -> ET.Element:
     for r in range(min(n_reasons, len(features))):
         _output(out, f"reason_{r + 1}", feature="reasonCode", data_type="string", rank=r + 1)
     _output(out, "__eta").append(_eta(model))
-    raw = _output(out, "__raw")
-    _expit(raw, "__eta")
+    _expr(_output(out, "__raw"), _expit(Field("__eta")))
     _calibration_outputs(out, content["calibration"], "__raw")
     _grade_output(out, content["master_scale"], "pd")
     _limit_output(out, content.get("credit_limit"))
@@ -428,7 +413,7 @@ def _eta(model: dict) -> ET.Element:
         table = [float(f["coef"]) * float(w) for w in f["woe"]]
         total = ET.Element("Apply", {"function": "+"})
         total.append(expr)
-        _bin_lookup(total, f["name"], f["binning"], table)
+        _expr(total, _bin_lookup(f["name"], f["binning"], table))
         expr = total
     return expr
 
@@ -468,42 +453,30 @@ def _crosstab(root, content: dict, version: str) -> ET.Element:
         d = _el(local, "DerivedField", name=name, optype="continuous", dataType="integer")
         # a bin the level tables do not hold (>= size) is "no bin" (-1), as in the scorer
         nbins = max(b for b, _ in _bins(binning)) + 1
-        _bin_lookup(d, factor, binning, [i if i < size else -1 for i in range(nbins)], default=-1,
-                    data_type="integer")
-    raw = _el(local, "DerivedField", name="__cell_pd", optype="continuous", dataType="double")
-    raw.append(_cell_pd(model, names))
+        _expr(d, _bin_lookup(factor, binning, [i if i < size else -1 for i in range(nbins)], default=-1,
+                             data_type="integer"))
+    _expr(_el(local, "DerivedField", name="__cell_pd", optype="continuous", dataType="double"),
+          _cell_pd(model, names))
     return card
 
 
-def _cell_pd(model: dict, names: list) -> ET.Element:
+def _cell_pd(model: dict, names: list):
     """PD of the deepest level whose factors all have a bin (the scorer's fallback)."""
-    holder = ET.Element("holder")
     levels, shape = model["levels"], model["shape"]
-
-    def write(into, depth):
-        if depth == 0:
-            _const(into, float(levels[0][0]))
-            return
-        a = _el(into, "Apply", function="if")
-        cond = _el(a, "Apply", function="and") if depth > 1 else a
+    node = float(levels[0][0])
+    for depth in range(1, len(names) + 1):
+        has_bins = [("greaterOrEqual", Field(n), Typed((0, "integer"))) for n in names[:depth]]
+        lookup = ET.Element("MapValues", {"outputColumn": "pd", "dataType": "double"})
         for k in range(depth):
-            comparison = _el(cond, "Apply", function="greaterOrEqual")
-            _el(comparison, "FieldRef", field=names[k])
-            _const(comparison, 0, "integer")
-        mv = _el(a, "MapValues", outputColumn="pd", dataType="double")
-        for k in range(depth):
-            _el(mv, "FieldColumnPair", field=names[k], column=f"c{k}")
-        table = _el(mv, "InlineTable")
+            _el(lookup, "FieldColumnPair", field=names[k], column=f"c{k}")
+        table = _el(lookup, "InlineTable")
         for flat, p in enumerate(levels[depth]):
             row = _el(table, "row")
-            idx = np.unravel_index(flat, shape[:depth])
-            for k in range(depth):
-                _el(row, f"c{k}").text = str(int(idx[k]))
+            for k, i in enumerate(np.unravel_index(flat, shape[:depth])):
+                _el(row, f"c{k}").text = str(int(i))
             _el(row, "pd").text = _num(p)
-        write(a, depth - 1)
-
-    write(holder, len(names))
-    return holder[0]
+        node = ("if", ("and", *has_bins) if depth > 1 else has_bins[0], lookup, node)
+    return node
 
 
 def _mining_schema(card, content: dict, version: str) -> None:
