@@ -31,6 +31,7 @@ import pandas as pd
 
 from riskmodels import scoring
 from riskmodels.errors import BundleError, FileError
+from riskmodels.export.csv_text import csv_bytes
 from riskmodels.export.frames import output_columns, refuse_clash, score_frame
 
 FORMATS = (".csv", ".parquet")
@@ -53,21 +54,27 @@ def _reading_errors():
             OSError)
 
 
-def _chunks(path: Path, rules: list, chunksize: int):
-    """(frame, total rows or None) per chunk; categories are read as text, never as numbers."""
+def _chunks(path: Path, rules: list, chunksize: int, wanted: set | None = None):
+    """(frame, total rows or None) per chunk; categories are read as text, never as numbers.
+
+    ``wanted``: the only columns to read (the file's other columns are skipped, and a
+    wanted column the file lacks is absent, as it would be otherwise); ``None`` reads all.
+    """
     try:
         if _format(path, "the input") == ".csv":
             text = {r["name"]: "string" for r in rules if r["type"] == "category"}
             numbers = [r["name"] for r in rules if r["type"] == "number"]
-            reader = pd.read_csv(path, chunksize=chunksize, dtype=text)
+            reader = pd.read_csv(path, chunksize=chunksize, dtype=text,
+                                 usecols=None if wanted is None else wanted.__contains__)
             return _guarded(path, (_parse_numbers(c, numbers) for c in reader)), None
         import pyarrow.parquet as pq
 
         source = pq.ParquetFile(path)
+        columns = None if wanted is None else [n for n in source.schema_arrow.names if n in wanted]
     except _reading_errors() as exc:
         raise FileError(f"cannot read the input {path}: {_one_line(exc)}") from None
-    return (_guarded(path, (b.to_pandas() for b in source.iter_batches(batch_size=chunksize))),
-            source.metadata.num_rows)
+    batches = source.iter_batches(batch_size=chunksize, columns=columns)
+    return _guarded(path, (b.to_pandas() for b in batches)), source.metadata.num_rows
 
 
 def _guarded(path: Path, chunks):
@@ -236,15 +243,6 @@ def abandon() -> None:
         _OPEN.discard(path)
 
 
-def _count_rows(path: Path, out_format: str) -> int:
-    """Rows in a written output file (read back, not counted while writing)."""
-    if out_format == ".parquet":
-        import pyarrow.parquet as pq
-
-        return pq.ParquetFile(path).metadata.num_rows
-    return sum(len(c) for c in pd.read_csv(path, usecols=[0], chunksize=1_000_000))
-
-
 def score_file(bundle, input_path, output_path, *, chunksize: int = 100_000,
                on_error: str = "raise", keep_columns: bool = False, progress: bool = True,
                overwrite: bool = False, log=None, log_id: str | None = None) -> dict:
@@ -268,7 +266,8 @@ def score_file(bundle, input_path, output_path, *, chunksize: int = 100_000,
     Returns
     -------
     dict with ``rows`` scored, ``errors`` (rows with a broken rule), ``rows_read`` and
-    ``rows_written`` (counted back from the written file; equal, or the run fails).
+    ``rows_written`` (counted as they are written, from the Parquet file's footer for
+    Parquet; equal, or the run fails).
 
     Raises
     ------
@@ -313,7 +312,7 @@ def score_file(bundle, input_path, output_path, *, chunksize: int = 100_000,
             counts = _score_into(scorer, input_path, partial, out_format, chunksize=chunksize,
                                  on_error=on_error, keep_columns=keep_columns, progress=progress,
                                  log=log_part, log_id=log_id)
-            written = _count_rows(partial, out_format)
+            written = counts["rows_written"]
             if written != counts["rows_read"] or counts["rows"] != counts["rows_read"]:
                 raise FileError(f"read {counts['rows_read']} row(s) from {input_path} but wrote {written}; "
                                 f"{output_path} not replaced")
@@ -329,7 +328,7 @@ def score_file(bundle, input_path, output_path, *, chunksize: int = 100_000,
                 if path is not None:
                     path.unlink(missing_ok=True)
                     _OPEN.discard(path)
-    return {**counts, "rows_written": written}
+    return counts
 
 
 def _score_into(scorer, input_path: Path, partial: Path, out_format: str, *, chunksize: int,
@@ -338,8 +337,10 @@ def _score_into(scorer, input_path: Path, partial: Path, out_format: str, *, chu
     from tqdm import tqdm
 
     layout = output_columns(scorer, "report")
-    chunks, total = _chunks(input_path, scorer.content["inputs"], chunksize)
-    rows = bad = 0
+    rules = scorer.content["inputs"]
+    wanted = None if keep_columns else {r["name"] for r in rules} | ({log_id} if log_id else set())
+    chunks, total = _chunks(input_path, rules, chunksize, wanted)
+    rows = bad = written = 0
     writer = None
     try:
         with tqdm(total=total, unit="rows", disable=not progress, file=sys.stderr,
@@ -362,6 +363,7 @@ def _score_into(scorer, input_path: Path, partial: Path, out_format: str, *, chu
                     chunk.index = scores.index
                     scores = chunk.join(scores)
                 writer = _write(scores, partial, out_format, writer, layout)
+                written += len(scores)
                 rows += len(scores)
                 bad += int(failed.sum())
                 bar.update(len(scores))
@@ -372,9 +374,14 @@ def _score_into(scorer, input_path: Path, partial: Path, out_format: str, *, chu
     finally:
         if writer is not None and out_format == ".parquet":
             writer.close()
+    if out_format == ".parquet":
+        import pyarrow.parquet as pq
+
+        written = pq.ParquetFile(partial).metadata.num_rows
     if total is not None and rows != total:
         raise FileError(f"the input {input_path} states {total} row(s) but {rows} were read")
-    return {"rows": rows, "errors": bad, "rows_read": rows if total is None else total}
+    return {"rows": rows, "errors": bad, "rows_read": rows if total is None else total,
+            "rows_written": written}
 
 
 def _publish(partial: Path, target: Path) -> None:
@@ -409,7 +416,12 @@ def _umask() -> int:
 def _write(frame: pd.DataFrame, path: Path, out_format: str, writer, layout):
     """Append one chunk; returns the writer state (True for CSV, the ParquetWriter otherwise)."""
     if out_format == ".csv":
-        frame.to_csv(path, mode="a" if writer else "w", header=not writer, index=False)
+        text = csv_bytes(frame, header=not writer)
+        if text is None:  # a column Arrow would write differently: pandas writes the chunk
+            frame.to_csv(path, mode="a" if writer else "w", header=not writer, index=False)
+        else:
+            with open(path, "ab" if writer else "wb") as handle:
+                handle.write(text)
         return True
     import pyarrow as pa
     import pyarrow.parquet as pq

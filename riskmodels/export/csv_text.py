@@ -1,0 +1,106 @@
+"""CSV text of a frame, byte for byte what ``DataFrame.to_csv(index=False)`` writes, made by Arrow.
+
+pandas formats every float with ``repr`` one value at a time and writes the rows
+through Python's ``csv`` module; Arrow casts a whole column to text and writes the
+table in C++, about three times faster on the scores of ``riskmodels score``. The
+two agree on the shortest round-trip digits but not on their layout, so a value's
+Arrow text is used only where the layouts are the same (``1e-4 <= |x| < 1e10``, with
+``.0`` added to whole numbers, and zero); the rest (tiny, huge, infinite values) is
+formatted by ``repr``. A frame Arrow cannot write the same way (a column of another
+type, text holding a comma, quote or line break, a single column) gives ``None``: the
+caller writes it with pandas.
+
+Examples
+--------
+>>> import numpy as np, pandas as pd
+>>> frame = pd.DataFrame({"pd": [0.25, 3e-05, np.nan, 2.0], "grade": ["A", "B", None, "D"]})
+>>> csv_bytes(frame) == frame.to_csv(index=False).encode()
+True
+>>> print(csv_bytes(frame).decode(), end="")
+pd,grade
+0.25,A
+3e-05,B
+,
+2.0,D
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import numpy as np
+import pandas as pd
+
+_SPECIAL = '[,"\r\n]'  # characters that make Python's csv writer quote a field
+
+
+def float_text(values: np.ndarray):
+    """``repr`` of each float64 as an Arrow string array, null where the value is NaN.
+
+    Examples
+    --------
+    >>> float_text(np.array([0.1, 1.0, 1e-05, 1e16, -0.0, np.nan])).to_pylist()
+    ['0.1', '1.0', '1e-05', '1e+16', '-0.0', None]
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    x = np.asarray(values, dtype=np.float64)
+    text = pc.cast(pa.array(x, from_pandas=True), pa.string())
+    size = np.abs(x)
+    same = ((size >= 1e-4) & (size < 1e10)) | (x == 0)  # where Arrow's layout is repr's
+    whole = same & (x == np.trunc(x))  # Arrow writes 2.0 as "2", repr as "2.0"
+    if whole.any():
+        text = pc.if_else(pa.array(whole), pc.binary_join_element_wise(text, ".0", ""), text)
+    other = ~same & ~np.isnan(x)
+    if other.any():
+        text = pc.replace_with_mask(text, pa.array(other),
+                                    pa.array([repr(v) for v in x[other].tolist()], type=pa.string()))
+    return text
+
+
+def csv_bytes(frame: pd.DataFrame, header: bool = True) -> bytes | None:
+    """The frame as ``frame.to_csv(index=False, header=header)`` writes it, or ``None`` when
+    Arrow would not write the same bytes (then write it with pandas).
+
+    Float64, integer and text columns are written here; any other column type, text or a
+    column name holding a comma, quote or line break, or a frame of one column gives ``None``.
+
+    Examples
+    --------
+    >>> csv_bytes(pd.DataFrame({"id": [7, 8], "pd": [0.5, 1e-300]}), header=False)
+    b'7,0.5\\n8,1e-300\\n'
+    >>> csv_bytes(pd.DataFrame({"id": [7], "note": ["a, b"]})) is None
+    True
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+
+    names = [str(name) for name in frame.columns]
+    if len(names) < 2 or any(re.search(_SPECIAL, name) for name in names):
+        return None  # csv quotes a lone empty field; Arrow's unquoted style refuses these names
+    columns = []
+    for _, values in frame.items():
+        dtype = values.dtype
+        if dtype == np.float64:
+            text = float_text(values.to_numpy())
+        elif dtype.kind in "iu":
+            text = pc.cast(pa.array(values.to_numpy()), pa.string())
+        elif dtype.kind == "O" or isinstance(dtype, pd.StringDtype):
+            try:
+                text = pa.array(values, type=pa.string(), from_pandas=True)
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                return None  # not all text (numbers, bytes...): pandas formats each value
+            if pc.any(pc.match_substring_regex(text, _SPECIAL)).as_py():
+                return None
+        else:
+            return None
+        columns.append(text)
+    sink = io.BytesIO()
+    if header:  # Arrow quotes the names whatever the quoting style
+        sink.write((",".join(names) + "\n").encode())
+    pcsv.write_csv(pa.table(columns, names=names), sink,
+                   pcsv.WriteOptions(include_header=False, quoting_style="none"))
+    return sink.getvalue()
