@@ -213,7 +213,11 @@ def require_binary_target(y, name: str = "target") -> np.ndarray:
     [0, 1, 1]
     """
     s = pd.Series(np.asarray(y).ravel() if not isinstance(y, pd.Series) else y, name=name)
-    bad = ~s.isin([0, 1, True, False]).to_numpy()
+    values = s.to_numpy()
+    if values.dtype.kind in "biuf":  # numbers: two comparisons (NaN is neither), no hashing
+        bad = (values != 0) & (values != 1)
+    else:
+        bad = ~s.isin([0, 1, True, False]).to_numpy()
     if len(s) == 0:
         raise DataValidationError([Violation(name, "is empty", "at least one observation")])
     if bad.any():

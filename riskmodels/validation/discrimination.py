@@ -7,7 +7,8 @@ AUC is computed from midranks (ties count one half), O(n log n). DeLong's
 variance uses the fast midrank algorithm of Sun & Xu (2014, IEEE Signal
 Processing Letters 21(11), "Fast implementation of DeLong's algorithm for
 comparing the areas under correlated receiver operating characteristic curves"):
-the structural components come from three sorts instead of an n₁×n₀ comparison.
+the structural components come from midranks instead of an n₁×n₀ comparison, here
+all three of them from one sort of the combined scores.
 
 Examples
 --------
@@ -56,7 +57,7 @@ def midrank(x: np.ndarray) -> np.ndarray:
     """
     x = np.asarray(x, dtype=float)
     n = len(x)
-    order = np.argsort(x, kind="stable")
+    order = np.argsort(x)  # tied values share one rank: their order does not matter
     xs = x[order]
     starts = np.flatnonzero(np.r_[True, xs[1:] != xs[:-1]])
     ends = np.r_[starts[1:], n]
@@ -197,19 +198,47 @@ def delong_components(y, scores) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     t = None
     for row in sc:
         t, _ = _check(y, row)
-    pos, neg = sc[:, t].astype(float), sc[:, ~t].astype(float)
-    m, n = pos.shape[1], neg.shape[1]
+    m = int(t.sum())
+    n = len(t) - m
     k = sc.shape[0]
     aucs = np.empty(k)
     v10 = np.empty((k, m))
     v01 = np.empty((k, n))
     for r in range(k):
-        tz = midrank(np.concatenate([pos[r], neg[r]]))
-        tx, ty = midrank(pos[r]), midrank(neg[r])
-        aucs[r] = (tz[:m].sum() - m * (m + 1) / 2.0) / (m * n)
-        v10[r] = (tz[:m] - tx) / n
-        v01[r] = 1.0 - (tz[m:] - ty) / m
+        aucs[r], v10[r], v01[r] = _delong_one(sc[r].astype(float), t, m, n)
     return aucs, v10, v01
+
+
+def _delong_one(s: np.ndarray, t: np.ndarray, m: int, n: int) -> tuple[float, np.ndarray, np.ndarray]:
+    """AUC, V10 (defaults, in their order) and V01 (non-defaults) of one score from one sort.
+
+    Sun & Xu's three midrank vectors differ only inside tie groups of the combined sort:
+    a default's V10 is (non-defaults below it + half those tied with it) / n, a
+    non-default's V01 is 1 - (defaults below it + half those tied with it) / m. The counts
+    are whole or half numbers, exact in float64, so the results are those of three sorts.
+    """
+    size = len(s)
+    order = np.argsort(s)  # no stable sort needed: a tie group is counted as a whole
+    sorted_s, sorted_t = s[order], t[order]
+    new = np.empty(size, dtype=bool)
+    new[0] = True
+    np.not_equal(sorted_s[1:], sorted_s[:-1], out=new[1:])
+    defaults_to = np.cumsum(sorted_t, dtype=np.int64)  # defaults at or before each position
+    if new.all():  # no ties: a default's count is the non-defaults before it
+        count = np.where(sorted_t, np.arange(1, size + 1) - defaults_to, defaults_to).astype(float)
+    else:  # counts below the tie group plus half the group's other class
+        starts = np.flatnonzero(new)
+        pos = np.diff(np.append(defaults_to[starts] - sorted_t[starts], defaults_to[-1]))
+        neg = np.diff(np.append(starts, size)) - pos
+        group = np.cumsum(new) - 1
+        count = np.where(sorted_t, (np.cumsum(neg) - neg / 2.0)[group], (np.cumsum(pos) - pos / 2.0)[group])
+    back = np.empty(size)
+    back[order] = count
+    v10 = back[t]
+    a = float(v10.sum()) / (m * n)  # Mann-Whitney U / mn; exact sums of halves
+    v10 /= n
+    v01 = 1.0 - back[~t] / m
+    return a, v10, v01
 
 
 def delong_covariance(y, scores) -> tuple[np.ndarray, np.ndarray]:
