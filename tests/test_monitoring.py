@@ -186,10 +186,35 @@ def test_export_stores_the_reference_and_the_bundle_alone_is_enough(dev, bundle,
 
 def test_bundle_without_reference_is_refused(dev):
     with pytest.raises(BundleError, match="no reference distributions"):
-        monitor(dev[0].to_bundle(), dev[1])
+        monitor(dev[0].to_bundle(reference=False), dev[1])
     # add_reference re-seals an old bundle
     again = add_reference(dev[0].to_bundle(), dev[1], dev[2])
     assert scoring.verify(again) and again["reference"]["n"] == 3000
+
+
+def test_fit_carries_the_reference_of_its_own_sample(dev, bundle):
+    # what fit keeps is what an explicit reference=(X_train, y_train) builds, number for number
+    model, X, y = dev
+    assert model.to_bundle()["reference"] == bundle["reference"]
+    # a recalibration or another scale after fit changes every PD-based count: left out, not wrong
+    scale = rm.MasterScale.from_bounds(["L", "H"], [0.05])
+    assert "reference" not in model.to_bundle(master_scale=scale)
+    assert model.to_bundle(master_scale=scale, reference=(X, y))["reference"]["grades"]["labels"] == ["L", "H"]
+
+
+def test_export_alone_then_monitor_exits_0(tmp_path):
+    # issue 30: LogisticScorecard().fit(X, y).export(p), then `riskmodels monitor p sample.csv`
+    german = rm.load_german()
+    X, y = german.drop(columns="target"), german["target"]
+    path = rm.LogisticScorecard().fit(X, y).export(tmp_path / "b.json")
+    ref = scoring.read_bundle(path)["reference"]
+    assert ref["n"] == 1000 and ref["default_rate"] == pytest.approx(0.30)  # UCI: 300 bad of 1,000
+    german.sample(300, random_state=1).drop(columns="target").to_csv(tmp_path / "sample.csv", index=False)
+    assert main(["monitor", str(path), str(tmp_path / "sample.csv")]) == 0
+    # a refit forgets the previous sample's reference and keeps the new one
+    model = rm.LogisticScorecard().fit(X.iloc[:500], y.iloc[:500])
+    assert model.to_bundle()["reference"]["n"] == 500
+    assert "reference" not in model.recalibrate(X, 0.2).to_bundle()
 
 
 # --------------------------------------------------------------------------- a period

@@ -9,6 +9,12 @@ exactly (to the last bit, not just to 1e-12).
 Subclasses implement ``fit`` and three hooks: ``_bundle_inputs()``,
 ``_bundle_model()`` and, when the raw output is not yet a PD,
 ``_bundle_calibration()``.
+
+Every ``fit`` ends by keeping the development reference monitoring needs (bin
+counts per characteristic, score deciles, grade counts, mean PD, default rate,
+AUC and its standard error on the fitting sample; see
+:mod:`riskmodels.monitoring.reference`), so ``export(path)`` alone writes a
+bundle that ``riskmodels monitor`` accepts.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from __future__ import annotations
 import copy
 import datetime as _dt
 import functools
+import hashlib
+import json
 import os
 from pathlib import Path
 
@@ -94,7 +102,12 @@ class ScorerModel(OwnHTMLRepr, ClassifierMixin, BaseEstimator):
             @functools.wraps(fit)
             def fresh_fit(self, *args, **kw):
                 self.reset_learned_state()
-                return fit(self, *args, **kw)
+                fitted = fit(self, *args, **kw)
+                X = args[0] if args else kw.get("X")
+                y = args[1] if len(args) > 1 else kw.get("y")
+                if kw.get("sample_weight") is None:  # weighted (grouped) rows: pass reference= at export
+                    self.keep_development_reference(X, y)
+                return fitted
 
             cls.fit = fresh_fit
 
@@ -121,6 +134,47 @@ class ScorerModel(OwnHTMLRepr, ClassifierMixin, BaseEstimator):
         """
         for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
             delattr(self, name)
+
+    def keep_development_reference(self, X, y=None):
+        """Keep the distributions of the development sample ``X`` (and ``y``) for monitoring.
+
+        ``fit`` calls it on its own sample; :meth:`to_bundle` stores the result when no other
+        ``reference`` is given and the bundle's calibration and master scale are still those it
+        was built with (a later :meth:`recalibrate` or another ``master_scale`` at export
+        changes every PD-based count, so the reference is then left out rather than wrong).
+
+        Examples
+        --------
+        >>> from riskmodels.models.crosstab import CrossTabModel
+        >>> model = CrossTabModel().fit({"x": np.tile([0.0, 1.0], 50)}, np.tile([0, 0, 1, 0], 25))
+        >>> ref = model.development_reference_
+        >>> ref["n"], ref["default_rate"], sum(ref["grades"]["counts"])
+        (100, 0.25, 100)
+        """
+        from riskmodels.monitoring.reference import build_reference
+
+        content = self._content()
+        self.development_reference_ = build_reference(
+            content, as_frame(X, getattr(self, "feature_names_in_", None)), y)
+        self.development_basis_ = _reference_basis(content)
+        return self
+
+    def carried_reference(self, content: dict) -> dict | None:
+        """The reference kept at fit, when ``content`` still scores the way it did then.
+
+        Examples
+        --------
+        >>> from riskmodels.calibration import MasterScale
+        >>> from riskmodels.models.crosstab import CrossTabModel
+        >>> model = CrossTabModel().fit({"x": np.tile([0.0, 1.0], 50)}, np.tile([0, 0, 1, 0], 25))
+        >>> model.carried_reference(model._content())["n"]
+        100
+        >>> model.carried_reference(model._content(MasterScale.from_bounds("LH", [0.3]))) is None
+        True
+        """
+        if getattr(self, "development_basis_", None) != _reference_basis(content):
+            return None
+        return copy.deepcopy(self.development_reference_)
 
     def recalibrate(self, X, target_pd: float, method: str = "intercept"):
         """Shift the fitted PDs so that their mean on ``X`` is ``target_pd`` (central tendency).
@@ -198,9 +252,11 @@ class ScorerModel(OwnHTMLRepr, ClassifierMixin, BaseEstimator):
     def to_bundle(self, master_scale=None, metadata: dict | None = None, reference=None) -> dict:
         """The sealed bundle content (a JSON-ready dict with its sha256).
 
-        ``reference`` — the development sample ``X`` or ``(X, y)`` — stores its
+        ``reference`` — an explicit development sample ``X`` or ``(X, y)`` — stores its
         distributions in the bundle for monitoring
-        (:func:`riskmodels.monitoring.build_reference`).
+        (:func:`riskmodels.monitoring.build_reference`). By default (``None``) the bundle
+        carries the fitting sample's, kept by ``fit`` (see :meth:`keep_development_reference`);
+        ``False`` leaves the reference out.
 
         Examples
         --------
@@ -213,7 +269,11 @@ class ScorerModel(OwnHTMLRepr, ClassifierMixin, BaseEstimator):
         """
         self._check_fitted()
         content = self._content(master_scale)
-        if reference is not None:
+        if reference is None:
+            carried = self.carried_reference(content)
+            if carried is not None:
+                content["reference"] = carried
+        elif reference is not False:
             from riskmodels.monitoring.reference import build_reference
 
             X_ref, y_ref = reference if isinstance(reference, tuple) else (reference, None)
@@ -240,8 +300,9 @@ class ScorerModel(OwnHTMLRepr, ClassifierMixin, BaseEstimator):
             The scale stored in the bundle (default: the model's, else the default scale).
         metadata : dict, optional
             Extra metadata stored with the bundle.
-        reference : DataFrame or (DataFrame, array), optional
-            The development sample, for monitoring (see :meth:`to_bundle`).
+        reference : DataFrame or (DataFrame, array) or False, optional
+            An explicit development sample for monitoring (default: the fitting sample's
+            reference kept by ``fit``; ``False``: none; see :meth:`to_bundle`).
         key : bytes or str, optional
             Sign the bundle with HMAC-SHA256 (see ``scoring.sign``).
 
@@ -415,6 +476,12 @@ class ScorerModel(OwnHTMLRepr, ClassifierMixin, BaseEstimator):
         (['C', 'AAA'], ['H', 'L'])
         """
         return self.score_frame(X, master_scale)["grade"]
+
+
+def _reference_basis(content: dict) -> str:
+    """Digest of what a reference's counts depend on: inputs, model, calibration and scale."""
+    parts = [content[k] for k in ("inputs", "model", "calibration", "master_scale")]
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _jsonable(value):

@@ -1,8 +1,10 @@
 """Reference distributions of the development sample, stored in the scorer bundle.
 
 Monitoring compares a period's population with the population the model was
-developed on. What it needs of the development sample is small and is kept in
-the bundle's ``reference`` section at export, so a bundle alone is enough::
+developed on. What it needs of the development sample is small: every model keeps
+it at ``fit`` (:meth:`riskmodels.models.base.ScorerModel.keep_development_reference`)
+and writes it in the bundle's ``reference`` section at export (or builds it from an
+explicit ``reference=`` sample), so a bundle alone is enough::
 
     {"n": 5000, "mean_pd": 0.031, "default_rate": 0.030 | null, "auc": 0.78 | null, "auc_se": 0.012 | null,
      "score": {"field": "score" | "pd", "edges": [...], "counts": [..., missing]},
@@ -237,11 +239,13 @@ def reference_of(content: dict) -> dict:
     >>> reference_of({"name": "old"})
     Traceback (most recent call last):
     ...
-    riskmodels.errors.BundleError: bundle 'old' has no reference distributions of its development sample: export it with model.export(path, reference=(X_dev, y_dev)) or add them with riskmodels.monitoring.add_reference(bundle, X_dev, y_dev)
+    riskmodels.errors.BundleError: bundle 'old' has no reference distributions of its development sample (a model exports its fitting sample's unless it was exported with reference=False, recalibrated or given another master scale after fit): export it with model.export(path, reference=(X_dev, y_dev)) or add them with riskmodels.monitoring.add_reference(bundle, X_dev, y_dev)
     """
     ref = content.get("reference")
     if not isinstance(ref, dict) or not {"score", "grades", "characteristics"} <= set(ref):
         raise BundleError(f"bundle {content.get('name')!r} has no reference distributions of its development "
-                          "sample: export it with model.export(path, reference=(X_dev, y_dev)) or add them "
-                          "with riskmodels.monitoring.add_reference(bundle, X_dev, y_dev)")
+                          "sample (a model exports its fitting sample's unless it was exported with "
+                          "reference=False, recalibrated or given another master scale after fit): export "
+                          "it with model.export(path, reference=(X_dev, y_dev)) or add them with "
+                          "riskmodels.monitoring.add_reference(bundle, X_dev, y_dev)")
     return ref
