@@ -10,7 +10,7 @@ export SPARK_LOCAL_IP := 127.0.0.1
 export PYSPARK_PYTHON := $(CURDIR)/$(BIN)/python
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: demo test bench lint notebooks clean
+.PHONY: demo test bench lint notebooks lab clean
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ lint: $(STAMP)
 
 notebooks: $(STAMP)
 	$(BIN)/jupytext --sync notebooks/*.py
+
+# the demo's environment has JupyterLab and ipywidgets (the notebooks extra)
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
 
 clean:
 	rm -rf $(VENV) mlruns mlartifacts mlflow.db reports .pytest_cache

@@ -169,7 +169,7 @@ pd.DataFrame([{"model": run.info.run_name, "auc": run.data.metrics.get("auc"),
 # `riskmodels`:
 
 # %%
-print(f"mlflow ui --backend-store-uri {reduced['tracking']['uri']}")
+print(f".venv/bin/mlflow ui --backend-store-uri {reduced['tracking']['uri']}  # from the repository root")
 
 # %% [markdown]
 # ## Reproducing the full comparison

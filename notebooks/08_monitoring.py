@@ -20,8 +20,8 @@
 # after six months, and every model-risk policy asks, period after period: does the adopted
 # scorer still hold? This notebook tells that story on the synthetic portfolio:
 #
-# 1. **adopt** a logistic scorecard fitted on 2019–2021 and export it with the reference
-#    distributions of its development sample (the bundle alone is then enough to monitor it);
+# 1. **adopt** a logistic scorecard fitted on 2019–2021 and export it: the bundle carries the
+#    reference distributions of its development sample (alone, it is enough to monitor it);
 # 2. **score three months** in production with a **decision log** (one JSON line per decision);
 # 3. monitor each month: population stability first (no outcome is needed for that);
 # 4. **outcomes arrive** a year later: back-test by grade, discrimination, vintages — and
@@ -56,9 +56,10 @@ portfolio.default_rates()
 # %% [markdown]
 # ## 1 · Adopt: fit, export with the development distributions
 #
-# `export(path, reference=(X_dev, y_dev))` stores what monitoring needs: per-characteristic bin
-# counts (the scorecard's own bins), the score deciles, the grade distribution, the mean PD,
-# the default rate and the AUC of the development sample.
+# `fit` keeps what monitoring needs of its sample and `export(path)` stores it: per-characteristic
+# bin counts (the scorecard's own bins), the score deciles, the grade distribution, the mean PD,
+# the default rate and the AUC of the development sample. (`reference=(X, y)` would use another
+# development sample instead.)
 
 # %%
 features = ["debt_ratio", "current_ratio", "interest_cover", "roa", "management_quality"]
@@ -67,7 +68,7 @@ dev = fy[fy["year"] <= 2021]
 model = LogisticScorecard(categorical=["management_quality"], selection=None, max_correlation=1.0,
                           max_vif=None, master_scale=MasterScale.standard("enterprise10"))
 model.fit(dev[features], dev["default"])
-bundle_path = model.export(work / "scorer.json", reference=(dev[features], dev["default"].to_numpy()))
+bundle_path = model.export(work / "scorer.json")
 bundle = scoring.read_bundle(bundle_path)
 ref = bundle["reference"]
 print(f"bundle {bundle['sha256'][:12]}..., development: {ref['n']} firm-years, mean PD {ref['mean_pd']:.2%}, "

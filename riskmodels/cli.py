@@ -4,7 +4,10 @@ Sub-commands::
 
     riskmodels demo                      the main job: `data`, then `compare synthetic_enterprise`
     riskmodels data                      list the bundled data sets (checksums verified)
+    riskmodels init DATA.csv             propose an experiment YAML for your own data
+                                         (--target COL, -o experiment.yaml)
     riskmodels experiments               list the shipped experiment configs
+    riskmodels experiments show NAME     print one shipped config
     riskmodels compare NAME_OR_PATH      fit, calibrate, validate and log every model
     riskmodels runs compare RUN_A RUN_B  what changed between two comparison runs
     riskmodels score BUNDLE INPUT -o OUT batch-score a CSV/Parquet file with a bundle
@@ -16,7 +19,8 @@ Sub-commands::
     riskmodels monitor CONFIG.yaml       the same, described in a YAML file
 
 Errors the toolkit raises on purpose (:class:`~riskmodels.errors.RiskModelsError`)
-print as one clear message and exit with status 2.
+print as one clear message and exit with status 2; so does a command that needs an
+optional extra that is not installed (the message names the extra).
 """
 
 from __future__ import annotations
@@ -72,11 +76,42 @@ def _cmd_experiments(args) -> int:
 
     from riskmodels.comparison.config import shipped_experiments
 
+    if args.action == "show":
+        from riskmodels.errors import ConfigError
+
+        shipped = shipped_experiments()
+        name = (args.name or "").removesuffix(".yaml")
+        if name not in shipped:
+            raise ConfigError(f"no shipped experiment {args.name!r} (shipped: {', '.join(shipped)})")
+        print(shipped[name].read_text(encoding="utf-8"), end="")
+        return 0
+    if args.name is not None:
+        from riskmodels.errors import ConfigError
+
+        raise ConfigError(f"unexpected {args.name!r}: use `riskmodels experiments show NAME`")
     for name, path in shipped_experiments().items():
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         models = ", ".join(m.get("name", "?") for m in raw.get("models", []))
         print(f"{name:<22} data: {raw.get('data', {}).get('source', '?'):<10} models: {models}")
-    print("\nrun one with `riskmodels compare NAME`; a path to your own YAML works too")
+    print("\nrun one with `riskmodels compare NAME`, read one with `riskmodels experiments show NAME`;"
+          "\n`riskmodels init DATA.csv` writes a config for your own data")
+    return 0
+
+
+def _cmd_init(args) -> int:
+    from riskmodels.comparison.proposal import write_proposal
+
+    p = write_proposal(args.data, args.output, target=args.target, overwrite=args.overwrite)
+    print(f"{p.path}: {p.n_rows} rows, separator {p.sep!r}; target {p.target!r}"
+          f" ({p.default_rate:.2%} defaults)")
+    print(f"  id columns: {p.id_columns or 'none'}; date columns: {p.date_columns or 'none'}")
+    print(f"  categorical: {p.categorical or 'none'}")
+    print(f"  models: {', '.join(m['name'] for m in p.models)}")
+    for kind, lacking in p.not_proposed.items():
+        print(f"  not proposed: {kind} (the file lacks {', '.join(map(str, lacking))})")
+    for note in p.notes:
+        print(f"  note: {note}")
+    print(f"wrote {args.output}; run it with: riskmodels compare {args.output}")
     return 0
 
 
@@ -111,13 +146,31 @@ def _cmd_compare(args) -> int:
 
         uri = tracking_uri(result.config.tracking.uri)
         print(f"MLflow parent run: {result.run_id} (experiment {result.config.tracking.experiment!r})")
-        print(f"Open it with: mlflow ui --backend-store-uri {uri}")
+        print(f"Open it with: {mlflow_command()} ui --backend-store-uri {uri}")
+    if result.scorer_paths:
+        folder = next(iter(result.scorer_paths.values())).parent
+        print(f"Scorer bundles: {folder}/ ({', '.join(p.name for p in result.scorer_paths.values())}); "
+              f"e.g. riskmodels monitor {next(iter(result.scorer_paths.values()))} NEW_DATA.csv")
     if result.failed:
         print(f"\n{len(result.failed)} model(s) failed: {', '.join(result.failed)}", file=sys.stderr)
         for name, error in result.failed.items():
             print(f"--- {name}\n{error.strip().splitlines()[-1]}", file=sys.stderr)
         return 1
     return 0
+
+
+def mlflow_command() -> str:
+    """How to call the mlflow script installed beside this Python (``.venv/bin/mlflow`` in a
+    checkout's environment), relative to the working folder when it is under it."""
+    from pathlib import Path
+
+    script = Path(sys.executable).parent / "mlflow"
+    if not script.exists():
+        return "mlflow"
+    try:
+        return str(script.relative_to(Path.cwd()))
+    except ValueError:
+        return str(script)
 
 
 def _cmd_demo(args) -> int:
@@ -285,8 +338,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("data", help="list the bundled data sets")
     p.set_defaults(func=_cmd_data)
 
-    p = sub.add_parser("experiments", help="list the shipped experiment configs")
+    p = sub.add_parser("experiments", help="list the shipped experiment configs, or show one")
+    p.add_argument("action", nargs="?", choices=("show",), help="`show NAME` prints a shipped config")
+    p.add_argument("name", nargs="?", default=None, help="the shipped experiment to show")
     p.set_defaults(func=_cmd_experiments)
+
+    p = sub.add_parser("init", help="propose an experiment YAML for your own data file (target, "
+                                    "ids, dates, categorical columns, the models that fit)")
+    p.add_argument("data", help="your data: .csv (separator sniffed) or .parquet, one row per loan/firm")
+    p.add_argument("--target", default=None, help="the 0/1 default column (default: the one 0/1 column)")
+    p.add_argument("-o", "--output", default="experiment.yaml", help="where to write the YAML "
+                                                                    "(default experiment.yaml)")
+    p.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")
+    p.set_defaults(func=_cmd_init)
 
     p = sub.add_parser("compare", help="fit, calibrate, validate and log every model of a config")
     p.add_argument("config", help="a shipped experiment's name (see `riskmodels experiments`) "
@@ -385,6 +449,18 @@ def main(argv: list[str] | None = None) -> int:
     except RiskModelsError as exc:
         print(f"riskmodels: error: {exc}", file=sys.stderr)
         return 2
+    except ModuleNotFoundError as exc:
+        extra = EXTRAS.get((exc.name or "").split(".")[0])
+        if extra is None:
+            raise
+        print(f"riskmodels: error: `riskmodels {args.command}` needs the '{extra}' extra here "
+              f"(module {exc.name} is not installed): pip install 'riskmodels[{extra}]'", file=sys.stderr)
+        return 2
+
+
+#: optional modules -> the extra of pyproject.toml that installs them
+EXTRAS = {"sqlglot": "sql", "duckdb": "sql", "pyspark": "spark", "pyarrow": "spark", "dask": "spark",
+          "jupytext": "notebooks", "nbclient": "notebooks"}
 
 
 if __name__ == "__main__":  # pragma: no cover

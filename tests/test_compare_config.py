@@ -46,13 +46,18 @@ def test_a_name_means_a_shipped_config_and_a_path_means_a_path(tmp_path, monkeyp
         load_config("no_such_experiment")
 
 
-def test_relative_data_path_resolves_against_the_config_folder(tmp_path, monkeypatch):
+def test_relative_paths_resolve_against_the_config_folder(tmp_path, monkeypatch):
     folder = tmp_path / "cfg"
     folder.mkdir()
-    (folder / "exp.yaml").write_text("name: f\ndata: {source: file, path: rows.csv}\n"
+    (folder / "exp.yaml").write_text("name: f\ndata: {source: file, path: rows.csv}\noutput_dir: out\n"
+                                     "tracking: {uri: 'sqlite:///runs/m.db'}\n"
                                      "models: [{name: m, type: logistic}]\n")
     monkeypatch.chdir(tmp_path)
-    assert load_config("cfg/exp.yaml").data.path == str(folder / "rows.csv")
+    cfg = load_config("cfg/exp.yaml")
+    assert (cfg.data.path, cfg.output_dir, cfg.tracking.uri) == (
+        str(folder / "rows.csv"), str(folder / "out"), f"sqlite:///{folder / 'runs' / 'm.db'}")
+    # a shipped experiment is a template: its output goes to the working folder
+    assert load_config("taiwan").output_dir == "reports"
 
 
 def test_overrides_set_dotted_keys_before_validation():

@@ -106,6 +106,10 @@ def test_notebook_executes_top_to_bottom(name, tmp_path):
     errors = [out for cell in nb.cells if cell.cell_type == "code"
               for out in cell.outputs if out.output_type == "error"]
     assert not errors
+    # no cell shows a warning block (e.g. tqdm's "IProgress not found" without ipywidgets)
+    warned = [out.text for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs
+              if out.output_type == "stream" and out.name == "stderr" and "Warning" in out.text]
+    assert not warned, warned
     assert set(p.name for p in NOTEBOOK_DIR.iterdir()) == before, "the notebook wrote into notebooks/"
     rich = [out for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs
             if out.output_type in ("display_data", "execute_result")]

@@ -5,7 +5,12 @@ A config is a YAML file read with ``yaml.safe_load`` and validated here
 naming the key, before any fitting. The project ships its experiments
 (the top-level ``experiments/*.yaml``, carried by the wheel): :func:`load_config` takes either a path or
 the name of a shipped experiment (``"synthetic_enterprise"``); a path that exists
-always wins.
+always wins. Paths in a config file (``data.path``, ``output_dir``, a relative
+``sqlite:///`` tracking store) are relative to the config file's folder; in a
+shipped experiment they are relative to the working folder (the shipped files are
+templates: nothing is written beside them). Every key is listed, with its type,
+default and meaning, in ``docs/experiment-yaml.md``, generated from these models
+(:mod:`riskmodels.comparison.yaml_reference`).
 
 Examples
 --------
@@ -59,14 +64,25 @@ class DataConfig(_Strict):
     ``sample``: keep this many rows (stratified, seeded) — for quick runs and tests.
     """
 
-    source: Literal["synthetic", "taiwan", "german", "south_german", "polish", "file", "spark"]
-    path: str | None = None
-    table: str | None = None
-    params: dict[str, Any] = Field(default_factory=dict)
-    target: str = "target"
-    id_columns: list[str] = Field(default_factory=list)
-    truth_column: str | None = None
-    sample: int | None = Field(default=None, gt=0)
+    source: Literal["synthetic", "taiwan", "german", "south_german", "polish", "file", "spark"] = Field(
+        description="`file` (your CSV/Parquet file at `path`), a bundled set (`taiwan`, `german`, "
+                    "`south_german`, `polish`), `synthetic` (the enterprise portfolio generator) or "
+                    "`spark` (a Parquet `path` or a `table`, read through Spark)")
+    path: str | None = Field(default=None, description="the data file (source `file`, `spark`); "
+                             "relative to the config file's folder")
+    sep: str = Field(default=",", description="the column separator of a CSV file (source `file`), "
+                     "e.g. `\";\"` or `\" \"`")
+    table: str | None = Field(default=None, description="a Spark table (source `spark`)")
+    params: dict[str, Any] = Field(default_factory=dict, description="parameters of the `synthetic` "
+                                   "generator (`n_firms`, `n_years`, ...); other sources take none")
+    target: str = Field(default="target", description="the 0/1 default column (1 = default); "
+                        "renamed `target` inside the comparison")
+    id_columns: list[str] = Field(default_factory=list, description="columns that identify a row "
+                                  "(unique together) and are never a model's feature")
+    truth_column: str | None = Field(default=None, description="the true PD where it is known "
+                                     "(synthetic data): a reference row, never a feature")
+    sample: int | None = Field(default=None, gt=0, description="keep this many rows (stratified "
+                               "by target, seeded) for a quick run")
 
     @model_validator(mode="after")
     def _file_needs_path(self):
@@ -83,11 +99,15 @@ class SplitConfig(_Strict):
     """Train/test split: ``stratified`` (by target, seeded) or ``time`` (test = rows with
     ``time_column`` >= ``test_from``)."""
 
-    method: Literal["stratified", "time"] = "stratified"
-    test_size: float = Field(default=0.3, gt=0, lt=1)
-    time_column: str | None = None
-    test_from: float | int | str | None = None
-    random_state: int = 42
+    method: Literal["stratified", "time"] = Field(default="stratified", description="`stratified` "
+                                                   "(by target, seeded) or `time` (out of time)")
+    test_size: float = Field(default=0.3, gt=0, lt=1, description="share of rows in the test "
+                             "sample (stratified split)")
+    time_column: str | None = Field(default=None, description="the date or year column of a "
+                                    "time split")
+    test_from: float | int | str | None = Field(default=None, description="rows with "
+                                                "`time_column` >= this value are the test sample")
+    random_state: int = Field(default=42, description="seed of the stratified split")
 
     @model_validator(mode="after")
     def _time_needs_column(self):
@@ -98,12 +118,18 @@ class SplitConfig(_Strict):
 
 class ModelConfig(_Strict):
     """One model: its ``type``, the ``features`` it reads (default: every column the
-    model type knows how to use) and constructor ``params``."""
+    model type knows how to use; a cross-tab's default is the two characteristics of
+    highest information value) and constructor ``params``. For a cross-tab,
+    ``params.features`` is an alias of ``features``: give the list once."""
 
-    name: str
-    type: str
-    features: list[str] | None = None
-    params: dict[str, Any] = Field(default_factory=dict)
+    name: str = Field(description="the model's name in the table, the report, MLflow and "
+                      "`--set models.NAME.params.KEY=VALUE`")
+    type: str = Field(description="`logistic`, `crosstab`, `expert` or `kmv` (the columns "
+                      "each reads are listed below)")
+    features: list[str] | None = Field(default=None, description="the columns the model "
+                                       "reads (default: see the model kinds below)")
+    params: dict[str, Any] = Field(default_factory=dict, description="the estimator's "
+                                   "constructor parameters (`help(rm.LogisticScorecard)`, ...)")
 
     _name = field_validator("name")(classmethod(lambda cls, value: _identifier(value)))
 
@@ -114,39 +140,61 @@ class ModelConfig(_Strict):
             raise ValueError(f"unknown model type {value!r}; known: {list(MODEL_TYPES)}")
         return value
 
+    @model_validator(mode="after")
+    def _features_named_once(self):
+        alias = self.params.get("features") if self.type == "crosstab" else None
+        if alias is None:
+            return self
+        if self.features is not None and list(self.features) != list(alias):
+            raise ValueError(f"features {self.features} and params.features {alias} disagree: a "
+                             "cross-tab's params.features is an alias of features, give the list once")
+        self.features = list(alias)
+        self.params = {k: v for k, v in self.params.items() if k != "features"}
+        return self
+
 
 class CalibrationConfig(_Strict):
     """Optional recalibration of every model's PD after fitting: ``central_tendency``
     shifts the logit so the mean PD on the training sample equals ``target_pd``
     (default: the training default rate)."""
 
-    method: Literal["none", "central_tendency"] = "none"
-    target_pd: float | None = Field(default=None, gt=0, lt=1)
+    method: Literal["none", "central_tendency"] = Field(default="none", description="`none` or "
+                                                        "`central_tendency` (a logit shift)")
+    target_pd: float | None = Field(default=None, gt=0, lt=1, description="the mean PD after "
+                                    "recalibration (default: the training default rate)")
 
 
 class TrackingConfig(_Strict):
     """MLflow: ``uri`` (default: ``MLFLOW_TRACKING_URI`` or ``sqlite:///mlflow.db``),
     experiment name, whether to register each bundle in the model registry."""
 
-    enabled: bool = True
-    uri: str | None = None
-    experiment: str = "riskmodels"
-    register_models: bool = True
+    enabled: bool = Field(default=True, description="log the comparison to MLflow")
+    uri: str | None = Field(default=None, description="tracking store (default: "
+                            "`MLFLOW_TRACKING_URI`, else `sqlite:///mlflow.db`); a relative "
+                            "`sqlite:///` path is relative to the config file's folder")
+    experiment: str = Field(default="riskmodels", description="the MLflow experiment")
+    register_models: bool = Field(default=True, description="register each scorer bundle in "
+                                  "the model registry")
 
 
 class ExperimentConfig(_Strict):
     """A whole comparison."""
 
-    name: str
-    description: str = ""
-    data: DataConfig
-    split: SplitConfig = Field(default_factory=SplitConfig)
-    models: list[ModelConfig] = Field(min_length=1)
-    calibration: CalibrationConfig = Field(default_factory=CalibrationConfig)
-    master_scale: str = "enterprise10"
-    tracking: TrackingConfig = Field(default_factory=TrackingConfig)
-    output_dir: str = "reports"
-    random_state: int = 0
+    name: str = Field(description="names the report file and the MLflow run (letters, digits, "
+                      "`_`, `-`)")
+    description: str = Field(default="", description="free text, shown in the report")
+    data: DataConfig = Field(description="where the data comes from")
+    split: SplitConfig = Field(default_factory=SplitConfig, description="train/test split")
+    models: list[ModelConfig] = Field(min_length=1, description="the models compared, one "
+                                      "entry each")
+    calibration: CalibrationConfig = Field(default_factory=CalibrationConfig,
+                                           description="optional recalibration of every model")
+    master_scale: str = Field(default="enterprise10", description="`enterprise10` (AAA..D, "
+                              "firms), `bank15` (a bank's 15 grades) or `agency7` (AAA..CCC)")
+    tracking: TrackingConfig = Field(default_factory=TrackingConfig, description="MLflow logging")
+    output_dir: str = Field(default="reports", description="the HTML report's folder; relative "
+                            "to the config file's folder")
+    random_state: int = Field(default=0, description="seed of sampling and synthetic data")
 
     _name = field_validator("name")(classmethod(lambda cls, value: _identifier(value)))
 
@@ -216,29 +264,50 @@ def resolve_config(name_or_path) -> Path:
 def apply_overrides(raw: dict, overrides: dict[str, Any]) -> dict:
     """A copy of ``raw`` with dotted keys set, e.g. ``{"data.params.n_firms": 300}``.
 
+    In the ``models`` list a model is named by its ``name``:
+    ``models.logistic.params.max_features=8`` sets one model's parameter.
+
     Examples
     --------
     >>> apply_overrides({"data": {"source": "taiwan"}}, {"data.sample": 500})
     {'data': {'source': 'taiwan', 'sample': 500}}
+    >>> apply_overrides({"models": [{"name": "cx", "type": "crosstab"}]}, {"models.cx.params.min_cell_size": 5})
+    {'models': [{'name': 'cx', 'type': 'crosstab', 'params': {'min_cell_size': 5}}]}
     """
     out = copy.deepcopy(raw)
     for key, value in overrides.items():
         parts = key.split(".")
         node = out
         for i, part in enumerate(parts[:-1]):
-            child = node.setdefault(part, {})
-            if not isinstance(child, dict):
+            if isinstance(node, list):
+                child = _model_named(node, part, key)
+            else:
+                child = node.setdefault(part, {})
+            if not isinstance(child, (dict, list)) or (isinstance(child, list) and part != "models"):
                 raise ConfigError(f"cannot set {key!r}: {'.'.join(parts[:i + 1])} is not a mapping",
                                   path=key)
             node = child
+        if isinstance(node, list):
+            raise ConfigError(f"cannot set {key!r}: name a key inside the model, e.g. "
+                              f"models.NAME.params.KEY", path=key)
         node[parts[-1]] = value
     return out
+
+
+def _model_named(models: list, name: str, key: str) -> dict:
+    found = [m for m in models if isinstance(m, dict) and m.get("name") == name]
+    if not found:
+        names = [m.get("name") for m in models if isinstance(m, dict)]
+        raise ConfigError(f"cannot set {key!r}: no model named {name!r} (models: {names})", path=key)
+    return found[0]
 
 
 def load_config(path, overrides: dict[str, Any] | None = None) -> ExperimentConfig:
     """Read and validate an experiment YAML file, given by path or by shipped name.
 
-    Relative data paths are resolved against the config file's folder.
+    Relative paths (``data.path``, ``output_dir``, a ``sqlite:///`` tracking store) are
+    resolved against the config file's folder, except in a shipped experiment (a template:
+    its output goes to the working folder).
     ``overrides`` sets dotted keys before validation (see :func:`apply_overrides`).
 
     Examples
@@ -258,4 +327,11 @@ def load_config(path, overrides: dict[str, Any] | None = None) -> ExperimentConf
     cfg = parse_config(raw, source=str(path))
     if cfg.data.path and not Path(cfg.data.path).is_absolute():
         cfg.data.path = str((path.parent / cfg.data.path).resolve())
+    if path.resolve().parent != shipped_dir("experiments").resolve():
+        folder = path.resolve().parent
+        if not Path(cfg.output_dir).is_absolute():
+            cfg.output_dir = str(folder / cfg.output_dir)
+        uri = cfg.tracking.uri
+        if uri and uri.startswith("sqlite:///") and not uri.startswith("sqlite:////"):
+            cfg.tracking.uri = f"sqlite:///{folder / uri.removeprefix('sqlite:///')}"
     return cfg

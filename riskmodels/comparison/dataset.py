@@ -43,7 +43,7 @@ def load_dataset(cfg: DataConfig, random_state: int = 0) -> pd.DataFrame:
         path = Path(cfg.path)
         if not path.is_file():
             raise ConfigError(f"data file {path} does not exist", path="data.path")
-        frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+        frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path, sep=cfg.sep)
         target = cfg.target
     elif cfg.source == "spark":
         from riskmodels.spark.source import read_source

@@ -19,7 +19,9 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import os
 import sys
 import time
 import traceback
@@ -79,6 +81,7 @@ class Comparison:
     scale: object
     table: pd.DataFrame = None
     report_path: Path | None = None
+    scorer_paths: dict = field(default_factory=dict)  # model name -> its exported bundle (JSON)
     run_id: str | None = None
 
     @property
@@ -109,6 +112,10 @@ class Comparison:
 
     def _repr_html_(self) -> str:
         return self.summary().as_html()
+
+    def __repr__(self) -> str:
+        """The side-by-side table (a terminal shows what a notebook shows), not the frames."""
+        return str(self.summary())
 
 
 def _progress(enabled: bool, message: str) -> None:
@@ -166,6 +173,8 @@ def compare(config, *, progress: bool = True, output_dir: str | Path | None = No
                             "train": fingerprint(train), "test": fingerprint(test)}, scale)
     for m, features, estimator in prepared:
         result = results[m.name]
+        if m.type == "crosstab" and m.features is None:
+            features[:] = highest_iv(train[features], train["target"], 2, progress=progress, model=m.name)
         _progress(progress, f"fitting {m.name} ({m.type}) on {len(train)} rows")
         start = time.perf_counter()
         try:
@@ -184,12 +193,70 @@ def compare(config, *, progress: bool = True, output_dir: str | Path | None = No
         comparison.table = pd.concat([comparison.table, _truth_row(comparison, cfg.data.truth_column)])
     out_dir = Path(output_dir or cfg.output_dir)
     comparison.report_path = _write_report(comparison, out_dir)
+    comparison.scorer_paths = _write_scorers(comparison, out_dir / f"{cfg.name}-scorers")
     if cfg.tracking.enabled:
         from riskmodels.tracking import log_comparison
 
         _progress(progress, "logging to MLflow")
-        comparison.run_id = log_comparison(comparison)
+        with quiet_mlflow():
+            comparison.run_id = log_comparison(comparison)
     return comparison
+
+
+def highest_iv(X: pd.DataFrame, y, k: int = 2, *, progress: bool = False, model: str = "") -> list[str]:
+    """The ``k`` columns of ``X`` with the highest information value against ``y`` (optimal bins).
+
+    A cross-tab's default features: its grid grows as the product of the factors' bins, so
+    it takes the two strongest characteristics rather than every column. The choice is
+    printed with the progress lines.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = pd.DataFrame({"noise": rng.normal(size=2000), "dpd": rng.integers(0, 90, 2000),
+    ...                   "lev": rng.uniform(size=2000)})
+    >>> y = (rng.uniform(size=2000) < 0.02 + X["dpd"] / 300 + X["lev"] / 10).astype(int)
+    >>> highest_iv(X, y)
+    ['dpd', 'lev']
+    """
+    from riskmodels.binning import BinningProcess
+
+    iv = BinningProcess().fit(X, y).iv_.sort_values(ascending=False, kind="stable")
+    chosen = [str(c) for c in iv.index[:k]]
+    _progress(progress, f"{model or 'crosstab'}: features {chosen}, the {k} of highest IV on the "
+                        f"training sample ({', '.join(f'{v:.3f}' for v in iv.iloc[:k])})")
+    return chosen
+
+
+@contextlib.contextmanager
+def quiet_mlflow():
+    """MLflow as quiet from Python as from the CLI: warnings only, no download progress bars.
+
+    Sets what ``riskmodels`` sets for its commands (unless the user set it) while the block
+    runs, and restores the loggers' levels and the environment afterwards.
+
+    Examples
+    --------
+    >>> import logging
+    >>> with quiet_mlflow():
+    ...     logging.getLogger("mlflow").level == logging.WARNING
+    True
+    """
+    import logging
+
+    loggers = [logging.getLogger(n) for n in ("mlflow", "alembic")]
+    levels = [lg.level for lg in loggers]
+    saved = os.environ.get("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR")
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    for lg in loggers:
+        lg.setLevel(max(lg.getEffectiveLevel(), logging.WARNING))
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
+        if saved is None:
+            os.environ.pop("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", None)
 
 
 def check_destinations(cfg: ExperimentConfig, output_dir=None, timeout: float = 5.0) -> None:
@@ -330,6 +397,18 @@ def _table(comparison: Comparison) -> pd.DataFrame:
         rows[name] = row
     table = pd.DataFrame.from_dict(rows, orient="index")
     return table[[c for c in TABLE_COLUMNS if c in table.columns]]
+
+
+def _write_scorers(comparison: Comparison, folder: Path) -> dict:
+    """Each fitted model's scorer bundle (with its development reference) as ``folder/NAME.json``:
+    what ``riskmodels score``, ``monitor`` and ``export-scorer`` read."""
+    out = {}
+    for name, r in comparison.results.items():
+        if r.status == "ok":
+            folder.mkdir(parents=True, exist_ok=True)
+            out[name] = folder / f"{name}.json"
+            out[name].write_bytes(r.bundle_bytes)
+    return out
 
 
 def _write_report(comparison: Comparison, out_dir: Path) -> Path:

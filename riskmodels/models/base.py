@@ -154,8 +154,10 @@ class ScorerModel(OwnHTMLRepr, ClassifierMixin, BaseEstimator):
         from riskmodels.monitoring.reference import build_reference
 
         content = self._content()
+        # the flags as numbers: fit accepted them (0/1 as objects, booleans, "0"/"1")
+        flags = None if y is None else np.asarray(y).astype(float)
         self.development_reference_ = build_reference(
-            content, as_frame(X, getattr(self, "feature_names_in_", None)), y)
+            content, as_frame(X, getattr(self, "feature_names_in_", None)), flags)
         self.development_basis_ = _reference_basis(content)
         return self
 

@@ -1,0 +1,176 @@
+"""Your own data, end to end (issue 30): ``riskmodels init`` -> ``compare`` -> ``monitor``,
+the experiment YAML reference page, ``--set`` on one model, paths relative to the config,
+the cross-tab's default features, the extras a command needs, ``repr(Comparison)``.
+
+The data file is the shipped South German Credit (Grömping 2019, the corrected Statlog
+German credit: 1,000 rows, space-separated, 0/1 column ``credit_risk`` with 700 ones);
+it is read as a user's file, not through its loader.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+import riskmodels as rm
+from riskmodels import scoring
+from riskmodels.cli import main
+from riskmodels.comparison.config import apply_overrides, parse_config
+from riskmodels.comparison.proposal import propose
+from riskmodels.comparison.yaml_reference import render
+from riskmodels.data.loaders import data_dir
+from riskmodels.errors import ConfigError, DataValidationError
+
+ROOT = Path(__file__).resolve().parents[1]
+GERMAN = data_dir() / "german_credit" / "SouthGermanCredit.asc"
+pytestmark = pytest.mark.xdist_group("mlflow")
+
+
+@pytest.fixture
+def quiet_env(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+
+
+@pytest.mark.slow
+def test_init_compare_monitor_on_the_shipped_german_file(tmp_path, quiet_env, capsys):
+    config = tmp_path / "mine" / "german.yaml"
+    assert main(["init", str(GERMAN), "--target", "credit_risk", "-o", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "separator ' '" in out and "70.00% defaults" in out  # 700 of 1,000 rows are 1 (Grömping 2019)
+    assert "not proposed: kmv (the file lacks short_term_debt, long_term_debt, rate, total_assets, industry)" in out
+    raw = yaml.safe_load(config.read_text())
+    assert raw["data"] == {"source": "file", "path": Path(__import__("os").path.relpath(
+        GERMAN, config.parent)).as_posix(), "sep": " ", "target": "credit_risk", "id_columns": []}
+    assert [m["type"] for m in raw["models"]] == ["logistic", "crosstab"]
+    assert "credit_risk" not in raw["models"][0]["features"] and len(raw["models"][0]["features"]) == 20
+    # the YAML runs as is; its report goes beside it (paths relative to the config file)
+    status = main(["compare", str(config), "--quiet", "--set", "tracking.enabled=false"])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    table = captured.out
+    assert re.search(r"^logistic\s+logistic\s+ok", table, re.M) and re.search(r"^crosstab\s+crosstab\s+ok", table, re.M)
+    assert (config.parent / "reports" / "SouthGermanCredit.html").is_file()
+    bundle = config.parent / "reports" / "SouthGermanCredit-scorers" / "logistic.json"
+    assert scoring.read_bundle(bundle)["reference"]["n"] == 700  # the training sample (70 %)
+    # monitor the exported logistic bundle on a sample of the same file: no reference= anywhere
+    pd.read_csv(GERMAN, sep=" ").sample(300, random_state=0).to_csv(tmp_path / "sample.csv", index=False)
+    assert main(["monitor", str(bundle), str(tmp_path / "sample.csv")]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine", "sample.csv"]  # nothing in the cwd
+
+
+def test_init_proposes_expert_and_kmv_only_when_their_columns_are_there(tmp_path):
+    firm_years = rm.make_portfolio(n_firms=300, n_years=3, random_state=0).firm_years
+    firm_years.to_csv(tmp_path / "firms.csv", index=False)
+    p = propose(tmp_path / "firms.csv", target="default")
+    assert [m["type"] for m in p.models] == ["logistic", "crosstab", "expert", "kmv"]
+    assert p.not_proposed == {}
+    assert p.id_columns == ["firm_id", "year"] and "default" not in p.features
+    # without the balance sheet both are named with every column they lack, at once
+    firm_years.drop(columns=["short_term_debt", "rate", "roa"]).to_csv(tmp_path / "less.csv", index=False)
+    p = propose(tmp_path / "less.csv", target="default")
+    assert [m["type"] for m in p.models] == ["logistic", "crosstab"]
+    assert p.not_proposed == {"expert": ["roa"], "kmv": ["short_term_debt", "rate"]}
+
+
+def test_init_finds_target_ids_dates_and_text_columns(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 500
+    pd.DataFrame({"loan_id": [f"L{i:04d}" for i in range(n)], "opened": pd.date_range("2020-01-01", periods=n).astype(str),
+                  "income": np.where(rng.random(n) < 0.1, np.nan, rng.normal(50, 10, n)),
+                  "grade": rng.choice(["A", "B", "C"], n), "is_default": rng.integers(0, 2, n)}
+                 ).to_csv(tmp_path / "loans.csv", sep=";", index=False)
+    p = propose(tmp_path / "loans.csv")
+    assert (p.sep, p.target, p.id_columns, p.date_columns, p.categorical, p.features) == \
+        (";", "is_default", ["loan_id"], ["opened"], ["grade"], ["income", "grade"])
+    with pytest.raises(ConfigError, match=r"'income' is not 0/1"):
+        propose(tmp_path / "loans.csv", target="income")
+    pd.DataFrame({"x": [1.0, 2.0]}).to_csv(tmp_path / "none.csv", index=False)
+    with pytest.raises(ConfigError, match="no 0/1 column.*--target"):
+        propose(tmp_path / "none.csv")
+
+
+def test_init_refuses_to_overwrite(tmp_path):
+    (tmp_path / "experiment.yaml").write_text("mine")
+    assert main(["init", str(GERMAN), "--target", "credit_risk", "-o", str(tmp_path / "experiment.yaml")]) == 2
+    assert (tmp_path / "experiment.yaml").read_text() == "mine"
+
+
+def test_experiments_show_prints_a_shipped_config(capsys):
+    assert main(["experiments", "show", "taiwan"]) == 0
+    assert yaml.safe_load(capsys.readouterr().out)["name"] == "taiwan"
+    assert main(["experiments", "show", "nope"]) == 2
+    assert "no shipped experiment 'nope'" in capsys.readouterr().err
+
+
+def test_the_yaml_reference_page_is_generated_from_the_config_models():
+    page = (ROOT / "docs" / "experiment-yaml.md").read_text(encoding="utf-8")
+    assert page == render(), "regenerate: python -m riskmodels.comparison.yaml_reference docs/experiment-yaml.md"
+    from riskmodels.comparison.config import ExperimentConfig
+
+    for section in ("data", "split", "calibration", "tracking"):  # every key of every section
+        for key in ExperimentConfig.model_fields[section].annotation.model_fields:
+            assert f"| `{section}.{key}` |" in page
+
+
+def test_set_reaches_one_model_by_its_name():
+    raw = yaml.safe_load((ROOT / "experiments" / "german.yaml").read_text())
+    cfg = parse_config(apply_overrides(raw, {"models.logistic.params.max_features": 5}))
+    assert cfg.models[0].params["max_features"] == 5 and cfg.models[1].params == {}
+    with pytest.raises(ConfigError, match=r"no model named 'logit' \(models: \['logistic', 'crosstab'\]\)"):
+        apply_overrides(raw, {"models.logit.params.x": 1})
+
+
+def test_crosstab_features_are_named_once():
+    base = {"name": "x", "data": {"source": "german"}}
+    alias = parse_config({**base, "models": [{"name": "c", "type": "crosstab", "params": {"features": ["a", "b"]}}]})
+    assert alias.models[0].features == ["a", "b"] and alias.models[0].params == {}
+    with pytest.raises(ConfigError, match="disagree.*alias of features, give the list once"):
+        parse_config({**base, "models": [{"name": "c", "type": "crosstab", "features": ["a"],
+                                          "params": {"features": ["b"]}}]})
+
+
+def test_crosstab_default_is_the_two_highest_iv_and_repr_is_the_table(tmp_path, capsys):
+    cmp = rm.compare({"name": "g", "data": {"source": "german"},
+                      "models": [{"name": "cx", "type": "crosstab"}], "tracking": {"enabled": False}},
+                     progress=True, output_dir=tmp_path)
+    # the checking account's status is the strongest Statlog attribute (Hofmann 1994 lists it
+    # first); the runner takes the two of highest IV on the training sample, as binned here
+    iv = rm.BinningProcess().fit(cmp.train.drop(columns="target"), cmp.train["target"]).iv_
+    assert cmp.results["cx"].features == list(iv.sort_values(ascending=False).index[:2])
+    assert cmp.results["cx"].features[0] == "checking_status" and cmp.results["cx"].status == "ok"
+    assert "the 2 of highest IV" in capsys.readouterr().err
+    text = repr(cmp)
+    assert text == str(cmp.summary()) and len(text) < 2000 and "cx" in text
+
+
+def test_kmv_names_every_missing_column_at_once():
+    german = rm.load_german()
+    with pytest.raises(DataValidationError) as info:
+        rm.KMVModel().fit(german.drop(columns="target"), german["target"])
+    assert info.value.columns == ["short_term_debt", "long_term_debt", "rate", "total_assets", "industry"]
+
+
+def test_a_command_without_its_extra_says_which_in_one_line(tmp_path, monkeypatch, capsys):
+    model = rm.CrossTabModel().fit({"x": np.tile([0.0, 1.0], 50)}, np.tile([0, 0, 1, 0], 25))
+    path = model.export(tmp_path / "b.json")
+    monkeypatch.setitem(sys.modules, "sqlglot", None)  # import sqlglot -> ModuleNotFoundError
+    assert main(["export-sql", str(path), "--dialect", "sqlite"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "needs the 'sql' extra" in err and "riskmodels[sql]" in err
+
+
+def test_the_closing_hint_names_the_mlflow_script_of_this_environment(monkeypatch):
+    from riskmodels.cli import mlflow_command
+
+    script = Path(sys.executable).parent / "mlflow"
+    assert script.exists()  # the lock installs mlflow beside this interpreter
+    monkeypatch.chdir(script.parents[2])
+    assert mlflow_command() == str(script.relative_to(script.parents[2]))  # e.g. .venv/bin/mlflow
