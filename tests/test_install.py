@@ -95,7 +95,7 @@ def test_sdist_holds_what_the_tests_need(built):
     tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
                              check=True).stdout.split()
     needed = [p for p in tracked if p.startswith(("tests/", "riskmodels/", "notebooks/", "data/",
-                                                  "experiments/"))
+                                                  "experiments/", "docs/"))
               or p in ("pyproject.toml", "uv.lock", "conftest.py", "Makefile", "README.md")]
     missing = [p for p in needed if p not in names and (ROOT / p).exists()]
     assert not missing, f"the sdist lacks {missing[:10]}"

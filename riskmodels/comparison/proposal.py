@@ -24,6 +24,7 @@ Examples
 from __future__ import annotations
 
 import csv
+import gzip
 import os
 import re
 from dataclasses import dataclass, field
@@ -69,7 +70,8 @@ def sniff_separator(path: Path) -> str:
     >>> sniff_separator(f)
     ';'
     """
-    with open(path, encoding="utf-8", errors="replace", newline="") as handle:
+    opener = gzip.open if Path(path).suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as handle:
         sample = handle.read(65536)
     if not sample.strip():
         raise FileError(f"{path} is empty")
@@ -195,7 +197,8 @@ def propose(path, target: str | None = None, sep: str | None = None) -> Proposal
 
     Parameters
     ----------
-    path : CSV (any of , ; tab | space as separator) or Parquet file, one row per loan or firm.
+    path : CSV (any of , ; tab | space as separator; gzipped too) or Parquet file, one row per
+        loan or firm.
     target : the 0/1 default column (default: the one 0/1 column, a default-like name first).
     sep : the separator (default: sniffed).
 
