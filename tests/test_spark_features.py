@@ -94,3 +94,31 @@ def test_bad_observation_dates_raise_as_locally(spark, ibm):
     with pytest.raises(DataValidationError) as spark_error:
         spark_features.build_panel(t["invoices"], t["payments"], ["2013-01-31", "2012-12-31", "2013-01-31"])
     assert str(spark_error.value) == str(pandas_error.value) and "repeats" in str(spark_error.value)
+
+
+def test_calendar_spans_equal_the_pandas_path(spark, synthetic):
+    """Tenure in calendar months, the calendar ageing bucket and a default after calendar years
+    (``dpd_years``) read the same days in Spark as in pandas (民法典 第二百零二条: 29 February + 1 year
+    is 28 February): issue 31 January / 29 February / 1 March, observed on month ends."""
+    from riskmodels.data.ledger import Ledger
+
+    inv = pd.DataFrame({"customer_id": ["a", "b", "c"], "invoice_id": ["1", "2", "3"],
+                        "issue_date": pd.to_datetime(["2020-01-31", "2020-02-29", "2020-03-01"]),
+                        "due_date": pd.to_datetime(["2020-02-29", "2020-03-30", "2020-03-31"]),
+                        "amount": [10.0, 20.0, 30.0]})
+    pay = pd.DataFrame({"invoice_id": ["3"], "payment_date": pd.to_datetime(["2021-06-01"]), "amount": [30.0]})
+    small = Ledger(inv, pay)                    # (Spark infers no schema from an empty table)
+    config = local.FeatureConfig(ageing_bounds=(30, 90, 180), ageing_years=1)
+    definition = local.DefaultDefinition(dpd_years=1, horizon_months=12)
+    dates = ["2021-02-27", "2021-02-28", "2021-03-01"]
+    expected = local.build_panel(small, dates, config, definition)
+    assert expected["age_1y_or_more"].tolist() == [1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0]
+    remote = spark_features.build_panel(**_tables(spark, small), as_of=dates, config=config, definition=definition,
+                                        tolerance=small.tolerance)
+    _assert_equal(remote, expected)
+    dates = ["2020-02-29", "2021-02-28"]
+    expected = local.build_panel(synthetic, dates, config, definition)
+    assert expected["default"].sum() > 0
+    remote = spark_features.build_panel(**_tables(spark, synthetic), as_of=dates, config=config,
+                                        definition=definition, tolerance=synthetic.tolerance)
+    _assert_equal(remote, expected)
