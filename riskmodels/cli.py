@@ -9,7 +9,8 @@ Sub-commands::
     riskmodels experiments               list the shipped experiment configs
     riskmodels experiments show NAME     print one shipped config
     riskmodels compare NAME_OR_PATH      fit, calibrate, validate and log every model
-    riskmodels runs compare RUN_A RUN_B  what changed between two comparison runs
+    riskmodels runs compare RUN_A RUN_B  what changed between two comparison runs (B − A)
+    riskmodels runs list [EXPERIMENT]    recent comparison runs with each model's AUC
     riskmodels score BUNDLE INPUT -o OUT batch-score a CSV/Parquet file with a bundle
                                          (--overwrite to replace OUT)
     riskmodels export-sql BUNDLE         the bundle as one SQL statement (--dialect, --table, -o)
@@ -216,7 +217,26 @@ def _cmd_export_pmml(args) -> int:
 def _cmd_runs_compare(args) -> int:
     from riskmodels.tracking import diff_runs
 
-    print(diff_runs(args.run_a, args.run_b, tracking_uri=args.tracking_uri).summary())
+    return _print_or_pipe_error(diff_runs(args.run_a, args.run_b, tracking_uri=args.tracking_uri).summary())
+
+
+def _cmd_runs_list(args) -> int:
+    from riskmodels.tracking import list_runs
+
+    runs = list_runs(args.experiment, tracking_uri=args.tracking_uri, limit=args.limit)
+    if not len(runs):
+        return _print_or_pipe_error(f"no comparison runs in experiment {args.experiment!r}")
+    return _print_or_pipe_error(runs.to_string(index=False, float_format=lambda v: f"{v:.4f}", na_rep="–"))
+
+
+def _print_or_pipe_error(text) -> int:
+    """Print; a reader that closed the pipe (``| head``) ends the command with one line and status 2."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        print("riskmodels: error: the output pipe was closed before everything was written", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -365,6 +385,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_b")
     p.add_argument("--tracking-uri", default=None, help="default: MLFLOW_TRACKING_URI or sqlite:///mlflow.db")
     p.set_defaults(func=_cmd_runs_compare)
+    p = runs_sub.add_parser("list", help="recent comparison runs: ids, names, dates, each model's AUC")
+    p.add_argument("experiment", nargs="?", default="riskmodels", help="MLflow experiment (default riskmodels)")
+    p.add_argument("--limit", type=int, default=20, help="how many runs, newest first (default 20)")
+    p.add_argument("--tracking-uri", default=None, help="default: MLFLOW_TRACKING_URI or sqlite:///mlflow.db")
+    p.set_defaults(func=_cmd_runs_list)
 
     p = sub.add_parser("score", help="batch-score a CSV/Parquet file with a scorer bundle")
     p.add_argument("bundle", help="the scorer bundle (JSON)")

@@ -118,7 +118,7 @@ def test_taiwan_comparison_and_run_diff(sqlite_uri, tmp_path, capsys):
     auc_b = diff.metrics.loc[("logistic", "auc"), "B"]
     assert auc_a == pytest.approx(first.table.loc["logistic", "auc"])
     assert diff.metrics.loc[("logistic", "auc"), "B - A"] == pytest.approx(auc_b - auc_a)
-    p_value = diff.metrics.loc[("logistic", "delong_p_value"), "B - A"]
+    p_value = diff.metrics.loc[("logistic", "auc"), "DeLong p"]
     assert 0 <= p_value <= 1
     # the unchanged cross-tab model gives identical predictions: DeLong p = 1 is not meaningful,
     # but its AUC difference is exactly 0
@@ -126,6 +126,8 @@ def test_taiwan_comparison_and_run_diff(sqlite_uri, tmp_path, capsys):
     assert cli_main(["runs", "compare", first.run_id, second.run_id, "--tracking-uri", sqlite_uri]) == 0
     out = capsys.readouterr().out
     assert re.search(r"data fingerprint\s+same\n", out) and "logistic" in out and "DeLong" in out
+    # the changed parameter is the child run's, named with its two values (parent parameters are equal)
+    assert diff.params.loc[("logistic", "params.max_bins")].tolist() == ["–", "3"]
 
 
 def test_failed_model_is_logged_while_others_complete(sqlite_uri, tmp_path, capsys):

@@ -34,6 +34,8 @@ import pandas as pd
 from riskmodels import scoring
 from riskmodels.comparison.config import ExperimentConfig, load_config, parse_config
 from riskmodels.comparison.dataset import fingerprint, load_dataset, split_frame
+from riskmodels.comparison.figures import figures_png
+from riskmodels.comparison.specification import specify
 from riskmodels.errors import ConfigError
 from riskmodels.results import Summary
 
@@ -66,6 +68,7 @@ class ModelResult:
     predictions: pd.DataFrame | None = None
     bundle_bytes: bytes = b""
     report: object = None
+    specification: object = None  # riskmodels.comparison.specification.Specification
     run_id: str | None = None
 
 
@@ -329,20 +332,6 @@ def _check_folder(folder: Path, key: str, what: str) -> None:
         raise ConfigError(f"{what} {folder} cannot be written ({exc.strerror or exc})", path=key) from None
 
 
-def _png_figures(report) -> dict:
-    """The report's figures as PNG bytes; the matplotlib figures are closed at once
-    (``result.report.figures()`` draws them again in a notebook)."""
-    import matplotlib.pyplot as plt
-
-    from riskmodels.comparison.report import png_bytes
-
-    out = {}
-    for name, fig in report.figures().items():
-        out[name] = png_bytes(fig)
-        plt.close(fig)
-    return out
-
-
 def _truth_row(comparison: Comparison, column: str) -> pd.DataFrame:
     """The reference row: how the true PDs themselves score on the test sample."""
     from riskmodels.validation import ValidationReport
@@ -375,7 +364,8 @@ def _evaluate(result: ModelResult, estimator, comparison: Comparison, features: 
     result.tables = report.tables()
     if hasattr(estimator, "grade_table"):  # expert cards: card grade → realised PD → master-scale grade
         result.tables["card_grades"] = estimator.grade_table(test[features], test["target"].to_numpy(), scale)
-    result.figures = _png_figures(report)
+    result.figures = figures_png(report.figures())
+    result.specification = specify(estimator, result.type, train[features], train["target"])
     result.predictions = pd.DataFrame({"target": test["target"].to_numpy(), "pd": pd_test,
                                        "grade": scale.grade(pd_test)})
     metadata = {"data_fingerprint": comparison.fingerprints["data"],

@@ -84,6 +84,8 @@ def log_comparison(comparison) -> str:
     uri = tracking_uri(cfg.tracking.uri)
     mlflow.set_tracking_uri(uri)
     use_experiment(mlflow, cfg.tracking.experiment, uri)
+    # open the experiment on MLflow 3's "Machine learning" (model training) view, not the GenAI one
+    mlflow.set_experiment_tag("mlflow.experimentKind", "custom_model_development")
     versions = package_versions()
     tags = {
         "riskmodels.kind": "comparison",
@@ -93,7 +95,10 @@ def log_comparison(comparison) -> str:
         "riskmodels_version": versions["riskmodels"],
         "master_scale": cfg.master_scale,
     }
+    datasets = _datasets(mlflow, comparison)
     with mlflow.start_run(run_name=cfg.name, tags=tags) as parent:
+        for context, (dataset, dataset_tags) in datasets.items():
+            mlflow.log_input(dataset, context=context, tags=dataset_tags)
         config_dict = cfg.model_dump(mode="json")
         mlflow.log_params(_flat("", {k: v for k, v in config_dict.items() if k != "models"}, {}))
         mlflow.log_params({"models": ",".join(f"{m.name}:{m.type}" for m in cfg.models),
@@ -105,16 +110,48 @@ def log_comparison(comparison) -> str:
             truth = comparison.table.loc["truth"]
             mlflow.log_metrics({f"truth_{k}": float(truth[k]) for k in ("auc", "gini", "ks", "brier")
                                 if k in truth and pd.notna(truth[k])})
+        mlflow.log_metrics({f"{result.name}.auc": float(result.metrics["auc"])
+                            for result in comparison.results.values()
+                            if result.status == "ok" and pd.notna(result.metrics.get("auc"))})
         if comparison.report_path is not None:
             mlflow.log_artifact(str(comparison.report_path))
         for result in comparison.results.values():
-            _log_model(mlflow, result, tags,
+            _log_model(mlflow, result, tags, datasets["training"],
                        f"{cfg.name}.{result.name}" if cfg.tracking.register_models else None)
         parent_id = parent.info.run_id
     return parent_id
 
 
-def _log_model(mlflow, result, parent_tags: dict, registered_name: str | None) -> None:
+def _datasets(mlflow, comparison) -> dict:
+    """The train and test samples as MLflow datasets (name, fingerprint as digest, rows), by context."""
+    import mlflow.data
+
+    name = comparison.config.data.source
+    out = {}
+    for context, part, key in (("training", comparison.train, "train"), ("testing", comparison.test, "test")):
+        digest = comparison.fingerprints[key]
+        dataset = mlflow.data.from_pandas(part, targets="target", name=f"{name} ({key})", digest=digest[:32])
+        out[context] = (dataset, {"fingerprint": digest, "rows": str(len(part)),
+                                  "data_fingerprint": comparison.fingerprints["data"]})
+    return out
+
+
+def _log_specification(mlflow, result) -> None:
+    """The fitted specification: tables as CSV and HTML, one HTML page, figures, the fitted JSON."""
+    spec = result.specification
+    for name, table in spec.tables().items():
+        mlflow.log_text(table.to_csv(index=True), f"specification/{name}.csv")
+        mlflow.log_text(table.to_html(na_rep="–"), f"specification/{name}.html")
+    mlflow.log_text(spec.page(result.name), "specification/specification.html")
+    mlflow.log_dict(spec.fitted, "specification/fitted.json")
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, png in spec.figures.items():
+            Path(tmp, f"{name}.png").write_bytes(png)
+        if spec.figures:
+            mlflow.log_artifacts(tmp, "specification/figures")
+
+
+def _log_model(mlflow, result, parent_tags: dict, training, registered_name: str | None) -> None:
     tags = {**parent_tags, "riskmodels.kind": "model", "model_type": result.type,
             "status": result.status}
     run = mlflow.start_run(run_name=result.name, nested=True, tags=tags)
@@ -126,6 +163,10 @@ def _log_model(mlflow, result, parent_tags: dict, registered_name: str | None) -
             mlflow.log_text(result.error, "error.txt")
             return
         mlflow.log_metrics({k: float(v) for k, v in result.metrics.items() if v is not None})
+        selected = result.specification.fitted.get("features", [])
+        mlflow.log_params({"selected_features": json.dumps(selected)[:6000], "n_selected": len(selected)})
+        mlflow.log_input(training[0], context="training", tags=training[1])
+        _log_specification(mlflow, result)
         with tempfile.TemporaryDirectory() as tmp:
             for name, png in result.figures.items():
                 Path(tmp, f"{name}.png").write_bytes(png)

@@ -1,0 +1,194 @@
+"""The model development document: its sections per model, formatting, MLflow copy, and a real browser.
+
+One small synthetic comparison of all four kinds of model (tracked to a temporary
+MLflow store) is built once for the module and read by every test.
+"""
+
+import json
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+
+import mlflow
+import pytest
+from mlflow.tracking import MlflowClient
+
+from riskmodels.comparison import compare
+from riskmodels.comparison.figures import png_size
+
+SMALL = {
+    "name": "document",
+    "data": {"source": "synthetic", "params": {"n_firms": 400, "n_years": 4}, "target": "default",
+             "id_columns": ["firm_id", "year", "asset_value", "asset_vol"], "truth_column": "true_pd"},
+    "split": {"method": "time", "time_column": "year", "test_from": 2021},
+    "models": [
+        {"name": "expert", "type": "expert", "params": {"spec": "enterprise_five_aspect"}},
+        {"name": "logistic", "type": "logistic",
+         "features": ["debt_ratio", "interest_cover", "roa", "dpd_max_12m", "on_time_share", "current_ratio",
+                      "management_quality"],
+         "params": {"categorical": ["management_quality"]}},
+        {"name": "kmv", "type": "kmv",
+         "features": ["equity_value", "equity_vol", "short_term_debt", "long_term_debt", "rate",
+                      "total_assets", "industry"], "params": {"pd_map": "empirical"}},
+        {"name": "crosstab", "type": "crosstab", "features": ["dpd_max_12m", "debt_ratio"],
+         "params": {"factors": ["dpd_max_12m", "debt_ratio"], "max_bins": 3}},
+    ],
+}
+
+
+class Outline(HTMLParser):
+    """Sections (by id), headings, images (alt -> src) and table cells of a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.sections, self.images, self.links, self.cells = {}, {}, [], []
+        self._section, self._capture = None, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "section":
+            self._section = attrs["id"]
+            self.sections[self._section] = []
+        elif tag == "img":
+            self.images[attrs["alt"]] = attrs["src"]
+        elif tag == "a" and attrs.get("href", "").startswith("#"):
+            self.links.append(attrs["href"][1:])
+        elif tag in ("h3", "h4", "caption", "td", "th"):
+            self._capture = tag
+
+    def handle_data(self, data):
+        if self._capture in ("h3", "h4", "caption") and self._section:
+            self.sections[self._section].append(data.strip())
+        elif self._capture in ("td", "th"):
+            self.cells.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == self._capture:
+            self._capture = None
+
+
+@pytest.fixture(scope="module")
+def document(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("document")
+    uri = f"sqlite:///{folder / 'mlflow.db'}"
+    cmp = compare({**SMALL, "tracking": {"uri": uri, "experiment": "document", "register_models": False}}, progress=False,
+                  output_dir=folder)
+    page = cmp.report_path.read_text(encoding="utf-8")
+    outline = Outline()
+    outline.feed(page)
+    yield cmp, page, outline, uri
+    mlflow.set_tracking_uri(None)
+
+
+def test_every_model_has_its_specification_and_validation_section(document):
+    cmp, _, outline, _ = document
+    assert not cmp.failed
+    assert set(outline.links) == set(outline.sections)  # the table of contents reaches every section
+    for name in cmp.results:
+        assert f"spec-{name}" in outline.sections and f"validation-{name}" in outline.sections
+        assert any(t.startswith("Grades") for t in outline.sections[f"validation-{name}"])
+    logistic = cmp.models["logistic"]
+    spec = outline.sections["spec-logistic"]
+    assert "Coefficients, VIF and IV" in spec and "Candidates: selected or why dropped" in spec
+    for feature in logistic.features_:  # a binning table (with points) and a WoE plot per selected characteristic
+        assert f"Points table: {feature} (trend {logistic.binning_.binnings_[feature].trend_})" in spec
+        assert png_size(_png(outline.images[f"logistic: woe_{feature}"])) == (540, 360)
+    assert {"Grades", "Aspects", "Grade caps", "Indicators", "Caps that bound (training sample)"} <= set(
+        outline.sections["spec-expert"])
+    assert "Grid of cell PDs" in outline.sections["spec-crosstab"] and "crosstab: grid" in outline.images
+    assert {"kmv: pd_map_market", "kmv: dd_by_outcome"} <= set(outline.images)
+    comparison = outline.sections["comparison"]
+    assert {"ROC and CAP of all models", "Grade by grade", "Pairwise DeLong tests",
+            "expert: card grade -> realised PD"} <= set(comparison)
+    assert {"all models: roc", "all models: cap"} <= set(outline.images)
+
+
+def test_the_candidates_table_accounts_for_every_candidate(document):
+    cmp = document[0]
+    model = cmp.models["logistic"]
+    spec = cmp.results["logistic"].specification
+    (table,) = [b.table for b in spec.blocks if b.title == "Candidates: selected or why dropped"]
+    assert sorted(table["characteristic"]) == sorted(dict(model.binning_.iv_))
+    assert sorted(table.loc[table["outcome"] == "selected", "characteristic"]) == sorted(model.features_)
+    assert not table["outcome"].eq("").any()
+
+
+def test_numbers_are_formatted_for_people(document):
+    cmp, page, outline, _ = document
+    # counts as integers, rates as percentages: the side-by-side table's grades_rejected row
+    side_by_side = page[page.index('<section id="comparison">'):]
+    row = re.search(r"<th>grades_rejected</th>(.*?)</tr>", side_by_side).group(1)
+    assert re.findall(r"<td>([^<]*)</td>", row) == [str(int(v)) for v in cmp.table["grades_rejected"]]
+    default_rate = cmp.table.loc["logistic", "default_rate"]
+    assert re.search(rf"<th>default_rate</th><td>{default_rate * 100:.2f}%</td>", side_by_side)
+    # an empty grade shows no data, not a floor value: no "0.0001" anywhere, and "–" in the PSI shares
+    assert "0.0001<" not in page and "–" in outline.cells
+
+
+def test_the_specification_is_logged_with_each_child_run(document):
+    cmp, _, _, uri = document
+    mlflow.set_tracking_uri(uri)
+    client = MlflowClient()
+    parent = client.get_run(cmp.run_id)
+    experiment = client.get_experiment(parent.info.experiment_id)
+    assert experiment.tags["mlflow.experimentKind"] == "custom_model_development"
+    assert parent.data.metrics["logistic.auc"] == pytest.approx(cmp.table.loc["logistic", "auc"])
+    inputs = {d.dataset.name: d for d in parent.inputs.dataset_inputs}
+    train = inputs["synthetic (train)"]
+    assert {t.key: t.value for t in train.tags}["fingerprint"] == cmp.fingerprints["train"]
+    assert json.loads(train.dataset.profile)["num_rows"] == len(cmp.train)
+    kids = {r.info.run_name: r for r in client.search_runs(
+        [parent.info.experiment_id], f"tags.mlflow.parentRunId = '{cmp.run_id}'")}
+    logistic = kids["logistic"]
+    assert json.loads(logistic.data.params["selected_features"]) == cmp.models["logistic"].features_
+    fitted = json.loads(mlflow.artifacts.load_text(f"runs:/{logistic.info.run_id}/specification/fitted.json"))
+    assert fitted["coefficients"] == pytest.approx(dict(zip(cmp.models["logistic"].features_,
+                                                            cmp.models["logistic"].coef_, strict=True)))
+    files = {a.path for a in client.list_artifacts(logistic.info.run_id, "specification")}
+    assert {"specification/coefficients__vif_and_iv.csv", "specification/coefficients__vif_and_iv.html",
+            "specification/specification.html", "specification/fitted.json"} <= files
+    assert kids["crosstab"].data.params["n_selected"] == "2"
+
+
+def _png(src: str) -> bytes:
+    import base64
+
+    return base64.b64decode(src.split(",", 1)[1])
+
+
+CHECK = """<script>
+window.addEventListener('load', () => {
+  const imgs = [...document.images];
+  const broken = imgs.filter(i => !i.complete || i.naturalWidth === 0 || i.naturalHeight === 0
+                                  || i.getBoundingClientRect().width === 0).map(i => i.alt);
+  const width = document.documentElement.clientWidth;
+  const wide = [...document.querySelectorAll('table, img, pre, nav, h1, h2, p')]
+    .filter(e => e.getBoundingClientRect().right > width + 0.5)
+    .map(e => e.tagName + ':' + (e.alt || (e.querySelector('caption') || e).textContent.slice(0, 40)));
+  const out = document.createElement('pre');
+  out.id = 'browser-check';
+  out.textContent = JSON.stringify({images: imgs.length, broken, wide, width,
+                                    scroll: document.documentElement.scrollWidth});
+  document.body.appendChild(out);
+});
+</script></body>"""
+
+
+def test_the_report_renders_in_a_real_browser(document, tmp_path):
+    chromium = shutil.which("chromium")
+    assert chromium, "the browser test needs Debian's chromium (apt-get install -y chromium; .ci/run does it)"
+    _, page, outline, _ = document
+    checked = tmp_path / "checked.html"
+    checked.write_text(page.replace("</body>", CHECK), encoding="utf-8")
+    run = subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
+         "--window-size=1400,1000", "--virtual-time-budget=10000", "--dump-dom", checked.as_uri()],
+        capture_output=True, text=True, timeout=180)
+    found = re.search(r'<pre id="browser-check">(.*?)</pre>', run.stdout)
+    assert found, run.stderr[-2000:]
+    result = json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&"))
+    assert result["images"] == len(outline.images) >= 20
+    assert result["broken"] == []  # every figure decodes and shows with a non-zero size
+    assert result["wide"] == [] and result["scroll"] <= result["width"]  # nothing wider than a 1400 px page
