@@ -1,10 +1,13 @@
 """Log a :class:`~riskmodels.comparison.runner.Comparison` to MLflow.
 
 Layout for reviewers: one parent run per comparison (config, data fingerprint,
-git commit, package versions, the comparison table and the HTML report) and one
-nested run per model (parameters, metrics, figures, validation tables, the test
+git commit, package versions, the comparison table, each model's AUC, the train
+and test sets as MLflow datasets, and the model development document) and one
+nested run per model (parameters with the selected characteristics, metrics,
+figures, validation tables, its specification under ``specification/``, the test
 predictions and the exported scorer bundle). A model that failed to fit gets a
-child run with status FAILED and its error message.
+child run with status FAILED and its error message. The experiment is tagged to
+open on MLflow 3's model-training view.
 """
 
 from __future__ import annotations
