@@ -253,6 +253,6 @@ print(f"{len(in_pmml)} firms scored by PMML4S; largest |PD difference| vs Scorer
 # ## What to look at next
 # - The comparison (notebook 06) already exports every model's bundle into its MLflow child
 #   run (artifact `bundle`): download it from there instead of re-fitting.
-# - `riskmodels/scoring.py` is the whole production dependency: read it, copy it into your
+# - `riskmodels/standalone/scoring.py` is the whole production dependency: read it, copy it into your
 #   service, and pin the bundle's sha256.
 # - Set `SOURCE_DATE_EPOCH` to make bundle bytes reproducible across builds.

@@ -173,3 +173,41 @@ def test_no_module_imports_a_private_name_from_another_module():
 def test_the_production_scorer_imports_numpy_and_the_standard_library_only():
     edges, _ = import_graph(ROOT)
     assert edges["riskmodels.scoring"] <= {"riskmodels.errors"}
+
+
+def scorer_package_imports(root: Path) -> list[tuple[str, str]]:
+    """(module, import) for every import of the scorer package ``root/scoring`` that is not the
+    standard library, numpy, riskmodels.errors or a relative import of the package's own modules."""
+    import sys
+
+    found = []
+    package = root / "scoring"
+    for module, path in module_files(root).items():
+        if not path.is_relative_to(package):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                if node.level != 1 or (node.module or "") not in {p.stem for p in package.glob("*.py")}:
+                    found.append((module, "." * node.level + (node.module or "")))
+                continue
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module] if isinstance(node, ast.ImportFrom) else []
+            found.extend((module, name) for name in names if name.split(".")[0] not in
+                         sys.stdlib_module_names and name not in ("numpy", "riskmodels.errors"))
+    return found
+
+
+def test_the_scorer_package_detector_finds_foreign_and_absolute_imports(tmp_path):
+    root = tmp_path / "pkg"
+    (root / "scoring").mkdir(parents=True)
+    (root / "scoring" / "__init__.py").write_text("")
+    (root / "scoring" / "a.py").write_text("import json\nimport numpy as np\nfrom .b import f\n")
+    (root / "scoring" / "b.py").write_text("import pandas\nfrom pkg.scoring.a import g\n"
+                                           "from ..other import h\n")
+    assert scorer_package_imports(root) == [("pkg.scoring.b", "pandas"), ("pkg.scoring.b", "pkg.scoring.a"),
+                                            ("pkg.scoring.b", "..other")]
+
+
+def test_the_scorer_package_imports_numpy_the_standard_library_and_its_own_modules_only():
+    # within the package only relative imports: the build concatenates the modules into one file
+    assert scorer_package_imports(ROOT) == []

@@ -1,8 +1,9 @@
 """The single-file route to production: ``scoring.py`` + the bundle, numpy only.
 
 :func:`export_scorer` writes into one folder what a service needs to score with a
-bundle and nothing of riskmodels installed: a copy of :mod:`riskmodels.scoring`
-(numpy and the standard library only), the bundle file byte for byte, and a
+bundle and nothing of riskmodels installed: a copy of :mod:`riskmodels.scoring` (the
+single file ``riskmodels/standalone/scoring.py`` generated from the package's modules;
+numpy and the standard library only), the bundle file byte for byte, and a
 short ``score_example.py`` that loads the bundle and scores its own example record.
 
 Examples
@@ -68,7 +69,7 @@ def export_scorer(bundle, folder, *, overwrite: bool = False) -> list[Path]:
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise ConfigError(f"{folder} exists and is not a folder")
-    source = resources.files("riskmodels").joinpath("scoring.py").read_bytes()
+    source = resources.files("riskmodels").joinpath("standalone", "scoring.py").read_bytes()
     files = {"scoring.py": source, bundle.name: bundle.read_bytes(),
              "score_example.py": EXAMPLE.format(bundle=bundle.name).encode("utf-8")}
     if bundle.name in ("scoring.py", "score_example.py"):

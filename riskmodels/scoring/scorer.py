@@ -1,0 +1,411 @@
+"""The scorer: :func:`evaluate` (the batch path the in-memory models share),
+:class:`Scorer` and :func:`load_scorer`."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .bins import compile_binnings
+from .bundle import read_bundle, verify
+from .calibration import apply_calibration, calibrate_one
+from .decisions import decision_log_lines, write_decision_log
+from .errors import BundleError, InvalidPDError
+from .grades import grade_index, grade_one
+from .inputs import (
+    as_columns,
+    example_record,
+    object_array,
+    prepare_inputs,
+    record_columns,
+    record_values,
+    rows_text,
+    rule_plan,
+    take_rows,
+)
+from .kernels import KERNELS, RECORD_KERNELS
+from .kmv import MERTON_STATUS_NAMES
+from .limits import RecordLimit, credit_limit
+from .reasons import top_k, top_reasons
+
+
+def pd_problems(pd_: np.ndarray, extra: dict | None = None) -> dict:
+    """``{record: message}`` for every PD that is NaN or outside [0, 1] (none: empty dict).
+
+    A KMV record names its Merton status (``degenerate``, ``not_converged`` ...).
+
+    Examples
+    --------
+    >>> pd_problems(np.array([0.1, np.nan, 1.5]))
+    {1: 'pd: nan, expected a probability in [0, 1]', 2: 'pd: 1.5, expected a probability in [0, 1]'}
+    """
+    if not len(pd_) or (pd_.min() >= 0.0 and pd_.max() <= 1.0):  # NaN fails both
+        return {}
+    bad = ~((pd_ >= 0.0) & (pd_ <= 1.0))
+    status = (extra or {}).get("status")
+    found = {}
+    for r in np.flatnonzero(bad).tolist():
+        why = ""
+        if status is not None and 0 <= int(status[r]) < len(MERTON_STATUS_NAMES):
+            why = f" (Merton status {MERTON_STATUS_NAMES[int(status[r])]})"
+        found[r] = f"pd: {float(pd_[r])!r}{why}, expected a probability in [0, 1]"
+    return found
+
+
+def evaluate(content: dict, columns: dict, *, validate: bool = True, errors: dict | None = None) -> dict:
+    """Score prepared columns with a bundle's content (no hash check): the shared path.
+
+    The in-memory models call this with their own exported content, so their
+    ``predict_proba`` and the exported scorer run the same arithmetic.
+
+    Parameters
+    ----------
+    content : bundle content (sealed or not).
+    columns : dict of 1-d arrays, one per input field.
+    validate : apply the input rules first (:func:`prepare_inputs`).
+    errors : passed to :func:`prepare_inputs` (report instead of raise); records whose PD
+        comes out NaN or outside [0, 1] are added to it too (see :func:`pd_problems`).
+        Without it such records raise :class:`InvalidPDError`.
+
+    Returns
+    -------
+    dict of arrays ``{"pd", "score", "grade", "grade_index", "grade_labels", "policy_grade",
+    "scale_grade", "raw", "contributions", "reason_names", "extra"}``. ``scale_grade`` is the
+    master-scale grade of the PD; ``policy_grade`` the grade the model itself assigns (an
+    expert card's grade; None for the statistical models); ``grade`` is the policy grade
+    where there is one, else the master-scale grade; ``grade == grade_labels[grade_index]``
+    (index -1: no grade).
+
+    Examples
+    --------
+    >>> content = {"kind": "identity", "inputs": [{"name": "p", "type": "number"}],
+    ...            "model": {"input": "p"}, "calibration": [{"method": "logit_shift", "delta": 0.0}],
+    ...            "master_scale": {"grades": ["A", "D"], "upper_bounds": [0.5]}}
+    >>> evaluate(content, {"p": np.array([0.1, 0.9])})["grade"].tolist()
+    ['A', 'D']
+    """
+    if validate:
+        cols, n = prepare_inputs(content["inputs"], columns, errors)
+    else:
+        cols, n = columns, len(next(iter(columns.values()))) if columns else 0
+    out = KERNELS[content["kind"]](content["model"], cols, n)
+    pd_ = apply_calibration(content["calibration"], out["raw"])
+    problems = pd_problems(pd_, out.get("extra", {}))
+    if problems:
+        if errors is None:
+            rows = np.fromiter(problems, dtype=np.int64)
+            first = problems[int(rows[0])]
+            raise InvalidPDError(f"{len(rows)} record(s) {rows_text(rows)} have no valid PD; first: {first}",
+                                 rows.tolist())
+        for r, message in problems.items():
+            errors.setdefault(r, []).append(message)
+    scale = content["master_scale"]
+    scale_index = grade_index(scale, pd_)
+    scale_grade = np.asarray(list(scale["grades"]) + [None], dtype=object)[scale_index]
+    policy = out.get("policy_grade")
+    if policy is None:
+        index, labels = scale_index, list(scale["grades"])
+    else:
+        index, labels = out["extra"]["grade_after"], list(content["model"]["grades"])
+    return {
+        "pd": pd_,
+        "score": out.get("points"),
+        "grade": scale_grade if policy is None else policy,
+        "grade_index": index,
+        "grade_labels": labels,
+        "policy_grade": policy,
+        "scale_grade": scale_grade,
+        "raw": out["raw"],
+        "contributions": out.get("contributions"),
+        "reason_names": out.get("reason_names", []),
+        "extra": out.get("extra", {}),
+    }
+
+
+def _frame_row(records) -> dict | None:
+    """The row of a one-row frame (pandas: ``iloc``) as ``{column: value}``, else None.
+
+    Duplicate column names would collapse into one key: such a frame gives None (the
+    columnar path refuses it, naming the column).
+    """
+    iloc = getattr(records, "iloc", None)
+    if iloc is None or not hasattr(records, "columns") or len(records) != 1:
+        return None
+    row = iloc[0].to_dict()
+    return row if len(row) == len(records.columns) else None
+
+
+class OneRecord:
+    """Scores one record's clean values (see :func:`~riskmodels.scoring.inputs.record_values`)
+    like a batch of one, through the one-record twins of the kind's kernel and of the steps.
+
+    Built by :meth:`build` for the kinds with a one-record kernel in
+    :data:`~riskmodels.scoring.kernels.RECORD_KERNELS` (which may decline a bundle). A
+    record kernel maps the values to ``(raw, points, points lost per feature, policy grade,
+    limit basis)`` (None where the kind has none), or to None when the record needs the
+    checked path. ``__call__`` returns the single-record result of :meth:`Scorer.score`,
+    or None (a value without a bin, a missing score, an invalid PD).
+    """
+
+    def __init__(self, content: dict, kernel, names: list):
+        scale = content["master_scale"]
+        self.kernel, self.names = kernel, names
+        self.steps = content["calibration"]
+        self.bounds = [float(u) for u in scale["upper_bounds"]]
+        self.floor = scale.get("floor")
+        self.grades = list(scale["grades"])
+        self.limit = RecordLimit(content.get("credit_limit"))
+
+    @classmethod
+    def build(cls, content: dict) -> OneRecord | None:
+        """The one-record scorer of a bundle, or None when its records go the batch path."""
+        make = RECORD_KERNELS.get(content["kind"])
+        made = None if make is None else make(content)
+        return None if made is None else cls(content, *made)
+
+    def __call__(self, values: dict, n_reasons: int) -> dict | None:
+        out = self.kernel(values)
+        if out is None:
+            return None
+        raw, points, lost, policy, basis = out
+        pd_ = calibrate_one(self.steps, raw)
+        if pd_ is None:
+            return None
+        scale_grade = grade_one(self.bounds, self.floor, self.grades, pd_)
+        reasons = None if lost is None else top_k(lost, self.names, n_reasons)
+        if policy is None:
+            return {"pd": pd_, "score": points, "grade": scale_grade, "reasons": reasons, "limit": None}
+        return {"pd": pd_, "score": points, "grade": policy, "reasons": reasons,
+                "limit": self.limit(values, policy, basis), "policy_grade": policy,
+                "scale_grade": scale_grade}
+
+
+class Scorer:
+    """Scores records with a verified bundle.
+
+    Parameters
+    ----------
+    content : the bundle as a dict (verified on construction: hash, version, kind).
+    n_reasons : how many reason codes to return per record.
+
+    Examples
+    --------
+    >>> from riskmodels.scoring import seal
+    >>> bundle = seal({"schema_version": 1, "kind": "identity", "name": "demo",
+    ...     "inputs": [{"name": "pd", "type": "number", "min": 0.0, "max": 1.0}],
+    ...     "model": {"input": "pd"}, "calibration": [],
+    ...     "master_scale": {"grades": ["A", "B", "D"], "upper_bounds": [0.01, 1.0]}})
+    >>> scorer = Scorer(bundle)
+    >>> scorer.score({"pd": [0.001, 0.5]})["grade"].tolist()
+    ['A', 'B']
+    >>> scorer.score({"pd": [0.001, 7.0, None]}, on_error="report")["errors"]
+    {1: ['pd: above the allowed max 1.0'], 2: ['pd: missing value']}
+    """
+
+    def __init__(self, content: dict, n_reasons: int = 3):
+        self.content = verify(content)
+        self.n_reasons = n_reasons
+        self.kind = content["kind"]
+        self.name = content.get("name")
+        self.sha256 = content["sha256"]
+        self.input_names = [r["name"] for r in content["inputs"]]
+        self.grades = list(content["master_scale"]["grades"])
+        self._runtime = {**content, "model": compile_binnings(content["model"])}
+        self._rules = rule_plan(content["inputs"])
+        self._one = OneRecord.build(content)
+
+    def __repr__(self):
+        return (f"Scorer(kind={self.kind!r}, name={self.name!r}, "
+                f"inputs={len(self.input_names)}, grades={self.grades})")
+
+    def example(self) -> dict:
+        """One valid input record (see :func:`example_record`)."""
+        return example_record(self.content["inputs"])
+
+    def score(self, records, *, on_error: str = "raise", log=None, log_id: str | None = None) -> dict:
+        """Score records: PD, score points, grade, top reason codes and the limit where defined.
+
+        Parameters
+        ----------
+        records : one dict, a list of dicts, a dict of arrays or a DataFrame.
+        on_error : "raise" stops at the first broken input rule with BundleError
+            naming the field and the record indices; "report" scores the valid
+            records and returns, under ``"errors"``, ``{record_index: [messages]}``
+            for the others (their PD, score, grade and limit are NaN/None).
+
+        Returns
+        -------
+        dict with "pd", "score", "grade", "reasons", "limit" (and "errors"):
+        arrays for a batch (reasons: n × n_reasons str array; object with None
+        for the bad records in report mode), plain Python values for a single
+        dict record. "score" is None for model kinds without points, "reasons"
+        None without contributions and "limit" None without a credit-limit rule.
+        log : path or writable text file, optional
+            Append one JSON line per scored record (see :func:`write_decision_log`),
+            flushed once per call.
+        log_id : str, optional
+            Field of the records written as each log line's ``id`` (the key that
+            outcomes are joined on later); default: the hash of the record's input.
+        """
+        if on_error not in ("raise", "report"):
+            raise BundleError(f"on_error must be 'raise' or 'report', not {on_error!r}")
+        if log is not None:
+            return self._score_logged(records, on_error, log, log_id)
+        # one plain record, or a frame of one row: skip the array checks when it is clean
+        one = records if type(records) is dict else _frame_row(records)
+        result = None if one is None else self._score_clean(one, on_error, batch=one is not records)
+        if result is not None:
+            return result
+        columns, single = as_columns(records, self.input_names)
+        errors = {} if on_error == "report" else None
+        cols, n = prepare_inputs(self.content["inputs"], columns, errors)
+        if errors:
+            result = self._score_valid(cols, n, list(errors), errors)
+        else:
+            found: dict | None = {} if errors is not None else None
+            result = self._score_prepared(cols, found)
+            if found:  # records without a valid PD: reported, their outputs NaN/None
+                errors.update(found)
+                result = self._score_valid(cols, n, list(errors), errors)
+        if errors is not None:
+            errors = dict(sorted(errors.items()))
+        if errors is not None:
+            result["errors"] = errors
+        return _single(result) if single else result
+
+    def _score_clean(self, record: dict, on_error: str, batch: bool) -> dict | None:
+        """One record scored without the array checks when every value is clean (see
+        :func:`record_values`), else None (the columnar path then checks it). The result
+        holds plain values, or 1-record arrays as from a batch when ``batch``."""
+        values = record_values(self._rules, record)
+        if values is None:
+            return None
+        result = None if self._one is None else self._one(values, self.n_reasons)
+        if result is not None:
+            if batch:
+                result = _as_batch(result)
+        else:
+            found: dict | None = {} if on_error == "report" else None
+            result = self._score_prepared(record_columns(self.content["inputs"], values), found)
+            if found:
+                return None
+            if not batch:
+                result = _single(result)
+        if on_error == "report":
+            result["errors"] = {}
+        return result
+
+    def _score_logged(self, records, on_error: str, log, log_id: str | None) -> dict:
+        # the log holds the inputs and the id: the other fields are not converted
+        columns, single = as_columns(records, self.input_names + ([log_id] if log_id is not None else []))
+        if log_id is not None and log_id not in columns:
+            fields = sorted(str(k) for k in as_columns(records)[0])
+            raise BundleError(f"log_id field {log_id!r} is not among the record fields {fields[:10]}")
+        result = self.score(columns, on_error=on_error)
+        write_decision_log(log, decision_log_lines(self, columns, result, log_id))
+        return _single(result) if single else result
+
+    def _score_prepared(self, cols: dict, errors: dict | None = None) -> dict:
+        out = evaluate(self._runtime, cols, validate=False, errors=errors)
+        contributions = out["contributions"]
+        return {
+            "pd": out["pd"],
+            "score": out["score"],
+            "grade": out["grade"],
+            "reasons": None if contributions is None
+            else top_reasons(contributions, out["reason_names"], self.n_reasons),
+            "limit": credit_limit(self.content.get("credit_limit"), out["grade"], cols,
+                                  out["extra"].get("limit_basis", out["score"]),
+                                  grade_codes=(out["grade_index"], out["grade_labels"])),
+            **({"policy_grade": out["policy_grade"], "scale_grade": out["scale_grade"]}
+               if out["policy_grade"] is not None else {}),
+        }
+
+    def _score_valid(self, cols: dict, n: int, bad_rows: list, errors: dict) -> dict:
+        """Score the records not in ``bad_rows``; the bad ones get NaN/None, never a guess.
+
+        Records whose PD comes out invalid are added to ``errors`` and blanked too.
+        """
+        good = np.ones(n, dtype=bool)
+        good[bad_rows] = False
+        # scored even when no record is good: the kernels take 0 records, and the output keeps
+        # the layout of the model kind (no score/reasons/limit -> None, reasons n x n_reasons)
+        found: dict = {}
+        partial = self._score_prepared({k: take_rows(v, good) for k, v in cols.items()}, found)
+        if found:
+            kept = np.flatnonzero(good)
+            for r, messages in found.items():
+                errors.setdefault(int(kept[r]), []).extend(messages)
+            return self._score_valid(cols, n, list(errors), errors)
+        result = {}
+        for key, part in partial.items():
+            if part is None:
+                result[key] = None
+                continue
+            if key in ("grade", "reasons", "policy_grade", "scale_grade"):
+                full = np.full((n, *part.shape[1:]), None, dtype=object)
+            else:
+                full = np.full(n, np.nan)
+            full[good] = part
+            result[key] = full
+        return result
+
+
+def load_scorer(path, n_reasons: int = 3, key=None) -> Scorer:
+    """Read a bundle (file path, JSON bytes or dict), verify hash and version, return a Scorer.
+
+    Parameters
+    ----------
+    path : path of the bundle file (or its bytes, or the bundle dict).
+    n_reasons : reason codes returned per record.
+    key : str or bytes, optional
+        Signing key (default: the ``RISKMODELS_BUNDLE_KEY`` environment variable). When a
+        key is set, an unsigned bundle or one whose HMAC-SHA256 does not match is refused.
+
+    Returns
+    -------
+    Scorer
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from riskmodels.scoring import dumps_bundle
+    >>> bundle = {"schema_version": 1, "kind": "identity", "inputs": [{"name": "pd", "type": "number"}],
+    ...           "model": {"input": "pd"}, "calibration": [],
+    ...           "master_scale": {"grades": ["A", "D"], "upper_bounds": [0.5]}}
+    >>> path = os.path.join(tempfile.mkdtemp(), "scorer.json")
+    >>> _ = open(path, "wb").write(dumps_bundle(bundle))
+    >>> load_scorer(path).score({"pd": 0.7})["grade"]
+    'D'
+    """
+    return Scorer(read_bundle(path, key=key), n_reasons=n_reasons)
+
+
+def _as_batch(result: dict) -> dict:
+    """A one-record result of plain values as the 1-record arrays a batch gives (its inverse:
+    :func:`_single`)."""
+    out = {}
+    for key, value in result.items():
+        if value is None:
+            out[key] = None
+        elif key == "reasons":
+            out[key] = np.empty((1, len(value)), dtype=object)
+            out[key][0] = value
+        elif isinstance(value, str):
+            out[key] = object_array([value])
+        else:
+            out[key] = np.array([value], dtype=float)
+    return out
+
+
+def _single(result: dict) -> dict:
+    """The first record of a batch result, as plain Python values."""
+    out = {}
+    for key, value in result.items():
+        if key == "errors" or value is None:
+            out[key] = value
+        elif key == "reasons":
+            out[key] = value[0].tolist()
+        else:
+            first = value[0]
+            out[key] = first.item() if isinstance(first, np.generic) else first
+    return out
