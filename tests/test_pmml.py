@@ -10,6 +10,7 @@ no points: 10 - 26 < 0). JPMML-Evaluator's own test of the example
 """
 
 import json
+import math
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -17,7 +18,7 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pandas as pd
 import pytest
-from test_sql import CALIBRATED, CALIBRATED_ROWS, _edge_rows
+from test_sql import CALIBRATED, CALIBRATED_ROWS, CARDS, _edge_rows, expert_card
 
 import riskmodels as rm
 from riskmodels import scoring
@@ -215,10 +216,13 @@ RULES_ROWS = pd.DataFrame({
     "k": ["a", "b", "c d", 'q"t', None, "a", "a", "a", "a", "a", "zz", "b", "a", "a"],
     "u": ["a", "b", None, "zzz", "a", "b", "a", "a", "a", "a", "a", None, "b", "a"]})
 
-CASES = ["german_logistic", "taiwan_logistic", "synthetic_crosstab", "rules", "calibrated"]
+CASES = ["german_logistic", "taiwan_logistic", "synthetic_crosstab", "rules", "calibrated"] + [
+    f"expert:{card}" for card in CARDS]
 
 
 def _case(request, case):
+    if case.startswith("expert:"):
+        return expert_card(case.split(":", 1)[1])
     if case == "rules":
         return RULES, RULES_ROWS
     if case == "calibrated":
@@ -236,6 +240,8 @@ def _parity(bundle: dict, frame: pd.DataFrame, results: list) -> dict:
     pd_pmml = np.array([float(results[i]["pd"]) for i in good])
     np.testing.assert_allclose(pd_pmml, local["pd"][good], rtol=0, atol=1e-9)
     assert [results[i]["grade"] for i in good] == local["grade"][good].tolist()
+    if "scale_grade" in local:  # an expert card: its own grade above, the PD's master-scale grade here
+        assert [results[i]["scale_grade"] for i in good] == local["scale_grade"][good].tolist()
     if local["score"] is not None:
         np.testing.assert_allclose([float(results[i]["score"]) for i in good], local["score"][good],
                                    rtol=0, atol=1e-9)
@@ -243,8 +249,9 @@ def _parity(bundle: dict, frame: pd.DataFrame, results: list) -> dict:
         k = local["reasons"].shape[1]
         assert [[results[i][f"reason_{r + 1}"] for r in range(k)] for i in good] == \
             local["reasons"][good].tolist()
-    if local["limit"] is not None:
-        np.testing.assert_allclose([float(results[i]["credit_limit"]) for i in good], local["limit"][good],
+    if local["limit"] is not None:  # a missing limit (NaN in the scorer) is no value in PMML
+        limit = [results[i]["credit_limit"] for i in good]
+        np.testing.assert_allclose([math.nan if v is None else float(v) for v in limit], local["limit"][good],
                                    rtol=1e-12, atol=1e-9)
     return {"rows": len(frame), "refused": len(refused),
             "max_abs_pd": float(np.max(np.abs(pd_pmml - local["pd"][good]), initial=0.0))}
@@ -258,6 +265,7 @@ def test_pmml_scores_as_the_scorer_in_both_engines(engines, request, tmp_path, c
     to_pmml(bundle, path)
     found = _parity(bundle, frame, engines.score(engine, path, frame))
     assert found["rows"] > (10 if case in ("rules", "calibrated") else 200)
+    assert found["max_abs_pd"] <= 1e-15
     assert found["refused"] >= (0 if case in ("german_logistic",) else 1)
 
 

@@ -42,7 +42,17 @@ that a Java decision engine, SAS or any PMML consumer scores with the numbers of
 Cross-tab bundles become a one-characteristic ``Scorecard`` whose ``ComplexPartialScore``
 is the cell's PD (the deepest level whose factors all have a bin, as the scorer);
 identity bundles (a PD or score input and calibration steps) the same with the input.
-Expert cards and KMV bundles are refused with a
+Expert cards: each indicator's value (the year-weighted mean renormalised over the years
+present) and points (``interp``, ``steps``, answer tables, the fee deduction, industry
+curves, points for a missing current year) are ``DerivedField``s; the score (their sum in
+indicator order, the analyst adjustment, clipped to ``[0, max_total]``), the score bands,
+the grade caps, the default definition, the card's grade, the master-scale grade and the
+score-keyed limit read at the capped grade's ceiling are ``OutputField``s. Their points are
+continuous, so two indicators can lose amounts one double apart: a baseline tie-break would
+swap them. Instead each characteristic scores its exact rank among the points lost (ties to
+the indicator listed first, computed in the file) and ``pointsBelow`` from a baseline of F
+returns the scorer's order in every engine; the card's score is the ``score`` output.
+KMV bundles are refused with a
 :class:`~riskmodels.errors.BundleError`: KMV needs a per-row Merton root solve.
 
 ``version="4.2"`` writes the same model for older consumers (SAS ``PROC PSCORE``'s
@@ -80,9 +90,10 @@ from riskmodels.errors import BundleError
 from riskmodels.scoring import Scorer, read_bundle
 
 VERSIONS = {"4.4": "http://www.dmg.org/PMML-4_4", "4.2": "http://www.dmg.org/PMML-4_2"}
-EXPRESSIBLE = ("logistic", "crosstab", "identity")
+EXPRESSIBLE = ("logistic", "crosstab", "identity", "expert")
 _BIG = "1.7976931348623157E308"  # the largest double: an Interval up to it refuses +/-inf
-TARGET = "score"  # the Scorecard's predicted field
+TARGET = "score"  # the output holding the score (points)
+PREDICTED = "__predicted"  # the Scorecard's predicted field (the points; an expert card's ranks)
 
 
 def _num(x: float) -> str:
@@ -306,6 +317,17 @@ def _output(out, name: str, feature: str = "transformedValue", data_type: str = 
     return _el(out, "OutputField", name=name, optype=optype, dataType=data_type, feature=feature, **attrs)
 
 
+def _inputs_output(out, content: dict) -> None:
+    """``__missing_inputs``: how many inputs are missing. Engines read a field only when an
+    expression needs it; this output reads every input first, so an input the bundle refuses
+    (missing, out of range, unknown) refuses the record even where the model would not look
+    at it (a grade cap behind another that holds)."""
+    count = 0.0
+    for rule in content["inputs"]:
+        count = ("+", count, ("if", ("isMissing", Field(rule["name"])), 1.0, 0.0))
+    _expr(_output(out, "__missing_inputs"), count)
+
+
 def _calibration_outputs(out, steps: list, raw: str) -> None:
     """OutputFields applying the calibration steps to ``raw``, the last one named ``pd``."""
     if not steps:
@@ -340,15 +362,15 @@ def _interp(x: Field, xs: list, ys: list):
         if xs[j + 1] > xs[j]:
             slope = (ys[j + 1] - ys[j]) / (xs[j + 1] - xs[j])
             node = ("if", ("lessThan", x, xs[j + 1]), ("+", ("*", slope, ("-", x, xs[j])), ys[j]), node)
-    return ("if", ("lessThan", x, xs[0]), ys[0], node)
+    return _if_missing(x, Typed((None, "double")), ("if", ("lessThan", x, xs[0]), ys[0], node))
 
 
-def _grade_output(out, scale: dict, pd_field: str) -> None:
+def _grade_output(out, scale: dict, pd_field: str, name: str = "grade") -> None:
     floored = pd_field
     if scale.get("floor") is not None:
         floored = "__pd_floored"
         _expr(_output(out, floored), ("max", Field(pd_field), float(scale["floor"])))
-    o = _output(out, "grade", data_type="string")
+    o = _output(out, name, data_type="string")
     d = _el(o, "Discretize", field=floored, dataType="string")
     bounds = [None, *[float(u) for u in scale["upper_bounds"]], None]
     grades = list(scale["grades"])
@@ -359,21 +381,36 @@ def _grade_output(out, scale: dict, pd_field: str) -> None:
             rightMargin=None if hi is None else _num(hi))
 
 
-def _limit_output(out, rule: dict | None) -> None:
+def _limit_output(out, rule: dict | None, basis: str | None = None) -> None:
+    """The credit limit (:func:`riskmodels.scoring.credit_limit`): by grade, or by score
+    (document 002 五.4) read at ``basis``; missing where the record has no grade."""
     if not rule:
         return
-    if rule.get("basis") == "score":
-        raise BundleError("a score-keyed credit limit is not expressed in PMML")
-    o = _output(out, "credit_limit")
-    coef = _el(o, "Apply", function="*")
-    mv = _el(coef, "MapValues", outputColumn="c", dataType="double", defaultValue="0.0")
-    _el(mv, "FieldColumnPair", field="grade", column="g")
-    table = _el(mv, "InlineTable")
-    for grade, c in sorted(rule["coefficients"].items()):
-        row = _el(table, "row")
-        _el(row, "g").text = str(grade)
-        _el(row, "c").text = _num(c)
-    _expr(coef, ("min", ("/", Field(rule["current_assets"]), 2.0), Field(rule["monthly_sales"])))
+    assets, sales, grade = Field(rule["current_assets"]), Field(rule["monthly_sales"]), Field("grade")
+    if rule.get("basis") != "score":
+        coef = _labels(grade, {str(g): c for g, c in sorted(rule["coefficients"].items())}, default=0.0)
+        limit = ("*", coef, ("min", ("/", assets, 2.0), sales))
+        _expr(_output(out, "credit_limit"), ("if", ("or", *[("isMissing", f) for f in (grade, assets, sales)]),
+                                             Typed((None, "double")), limit))
+        return
+    if basis is None:
+        raise BundleError("a score-keyed credit limit needs the score of each record")
+    score = Field(basis)
+    coef = 0.0
+    for band_min, c in reversed(rule["bands"]):  # the first band (highest first) whose min <= score
+        coef = ("if", ("greaterOrEqual", score, float(band_min)), float(c), coef)
+    ratio = ("min", ("/", assets, sales), float(rule["ratio_cap"]))
+    limit = ("if", ("equal", sales, 0.0), 0.0, ("/", ("*", ("*", sales, coef), ratio), 2.0))
+    limit = ("min", limit, ("min", sales, ("/", assets, 2.0)))
+    needed = [grade, score, assets, sales]
+    if rule.get("reference_cap") and rule.get("reference"):
+        limit = ("min", limit, Field(rule["reference"]))
+        needed.append(Field(rule["reference"]))
+    if rule.get("default_grade") is not None:
+        limit = ("if", ("equal", grade, str(rule["default_grade"])), 0.0, limit)
+    # a missing operand makes the limit missing (NaN in the scorer; JPMML refuses to compare it)
+    _expr(_output(out, "credit_limit"),
+          ("if", ("or", *[("isMissing", f) for f in needed]), Typed((None, "double")), limit))
 
 
 # --------------------------------------------------------------------------- models
@@ -385,6 +422,7 @@ def _logistic(root, content: dict, version: str, n_reasons: int) -> ET.Element:
                initialScore=_num(model.get("base_points", 0.0)), baselineMethod="other")
     _mining_schema(card, content, version)
     out = _el(card, "Output")
+    _inputs_output(out, content)
     _output(out, TARGET, feature="predictedValue")
     for r in range(min(n_reasons, len(features))):
         _output(out, f"reason_{r + 1}", feature="reasonCode", data_type="string", rank=r + 1)
@@ -425,6 +463,7 @@ def _raw_scorecard(root, content: dict, version: str, raw_field: str) -> ET.Elem
                useReasonCodes="false", initialScore="0.0")
     _mining_schema(card, content, version)
     out = _el(card, "Output")
+    _inputs_output(out, content)
     _output(out, TARGET, feature="predictedValue")
     _calibration_outputs(out, content["calibration"], TARGET)
     _grade_output(out, content["master_scale"], "pd")
@@ -479,11 +518,192 @@ def _cell_pd(model: dict, names: list):
     return node
 
 
+# --------------------------------------------------------------------------- expert cards
+_CAP_OPS = {"<": "lessThan", "<=": "lessOrEqual", ">": "greaterThan", ">=": "greaterOrEqual",
+            "==": "equal", "!=": "notEqual"}
+
+
+def _if_missing(x, then, otherwise):
+    return ("if", ("isMissing", x), then, otherwise)
+
+
+def _max0(a):
+    """max(a, 0) with a missing ``a`` kept missing (numpy's maximum keeps NaN)."""
+    return ("if", ("lessThan", a, 0.0), 0.0, a)
+
+
+def _labels(x, table: dict, default=None):
+    """``table[label of x]``; ``default`` (missing when None) for a missing or unknown label."""
+    node = Typed((default, "double"))
+    for label, value in reversed(list(table.items())):
+        node = ("if", ("equal", x, str(label)), float(value), node)
+    return _if_missing(x, Typed((default, "double")), node)
+
+
+def _steps(x, thresholds: list, values: list):
+    """values[searchsorted(thresholds, x, side="right")]; missing stays missing."""
+    node = float(values[-1])
+    for t, v in reversed(list(zip(thresholds, values, strict=False))):
+        node = ("if", ("lessThan", x, float(t)), float(v), node)
+    return _if_missing(x, Typed((None, "double")), node)
+
+
+def _indicator_value(ind: dict):
+    """One input, or the year-weighted mean renormalised over the years present (the kernel's
+    order of operations: the full sum first, the renormalised mean only where a year is missing)."""
+    xs = [Field(name) for name in ind["inputs"]]
+    if len(xs) == 1:
+        return xs[0]
+    weights = [float(w) for w in ind["weights"]]
+    full = ("*", weights[0], xs[0])
+    for w, x in zip(weights[1:], xs[1:], strict=True):
+        full = ("+", full, ("*", w, x))
+    acc, wsum = 0.0, 0.0
+    for w, x in zip(weights, xs, strict=True):
+        acc = ("+", acc, _if_missing(x, 0.0, ("*", x, w)))
+        wsum = ("+", wsum, _if_missing(x, 0.0, w))
+    present = ("and", *[("isNotMissing", x) for x in xs])
+    return ("if", present, full, ("if", ("equal", wsum, 0.0), Typed((None, "double")), ("/", acc, wsum)))
+
+
+def _indicator_points(ind: dict, value: Field):
+    kind = ind["kind"]
+    if kind == "categorical":
+        points = _labels(Field(ind["inputs"][0]), ind["table"])
+    elif kind == "deduction":
+        if "by_industry" in ind:
+            raise BundleError(f"indicator {ind['name']!r}: industry curves on a deduction are not "
+                              "expressed in PMML")
+        base = _labels(Field(ind["base_input"]), ind["table"])
+        points = _max0(("-", base, ("*", float(ind["deduct"]), _max0(("-", float(ind["full"]), value)))))
+    elif kind == "interp":
+        points = _interp(value, [float(v) for v in ind["x"]], [float(v) for v in ind["y"]])
+    elif kind == "steps":
+        points = _steps(value, ind["thresholds"], ind["values"])
+    else:
+        raise BundleError(f"indicator {ind['name']!r}: kind {kind!r} is not expressed in PMML")
+    if "by_industry" in ind:
+        industry = Field(ind["by_industry"]["column"])
+        by_industry = points
+        for label, curve in reversed(list(ind["by_industry"]["curves"].items())):
+            curve_points = _interp(value, [float(v) for v in curve["x"]], [float(v) for v in curve["y"]])
+            by_industry = ("if", ("equal", industry, str(label)), curve_points, by_industry)
+        points = _if_missing(industry, points, by_industry)
+    if ind.get("missing_points") is not None:
+        points = _if_missing(Field(ind["inputs"][-1]), float(ind["missing_points"]), points)
+    return points
+
+
+def _cap_hit(cap: dict, model: dict, rules: dict):
+    """1 where the cap's condition holds, else 0 (a missing source: as numpy compares NaN)."""
+    if cap["indicator"] is not None:
+        ind = model["indicators"][cap["indicator"]]
+        is_text = ind["kind"] == "categorical"
+        source = Field(ind["inputs"][0]) if is_text else Field(f"__value_{cap['indicator']}")
+    else:
+        is_text = rules[cap["input"]]["type"] == "category"
+        source = Field(cap["input"])
+    one, zero = 1.0, 0.0  # doubles: PMML4S turns integer arithmetic into doubles, then compares types
+    if cap["op"] == "in":
+        if not is_text:
+            raise BundleError(f"cap {cap['name']!r}: an 'in' cap on a number is not expressed in PMML")
+        return _if_missing(source, zero, ("if", ("isIn", source, *[str(v) for v in cap["value"]]), one, zero))
+    if cap["op"] not in _CAP_OPS or is_text:
+        raise BundleError(f"cap {cap['name']!r}: op {cap['op']!r} on this input is not expressed in PMML")
+    missing = one if cap["op"] == "!=" else zero  # NaN != v is true in numpy, every other test false
+    return _if_missing(source, missing, ("if", (_CAP_OPS[cap["op"]], source, float(cap["value"])), one, zero))
+
+
+def _expert(root, content: dict, version: str, n_reasons: int) -> ET.Element:
+    model, rules = content["model"], {r["name"]: r for r in content["inputs"]}
+    indicators = model["indicators"]
+    card = _el(root, "Scorecard", modelName=content.get("name") or "riskmodels", functionName="regression",
+               useReasonCodes="true", reasonCodeAlgorithm="pointsBelow", initialScore="0.0",
+               baselineMethod="other")
+    _mining_schema(card, content, version)
+    out = _el(card, "Output")
+    _inputs_output(out, content)
+    for r in range(min(n_reasons, len(indicators))):
+        _output(out, f"reason_{r + 1}", feature="reasonCode", data_type="string", rank=r + 1)
+    total = 0.0
+    for j in range(len(indicators)):  # added in indicator order, as the scorer adds them
+        total = ("+", total, Field(f"__points_{j}"))
+    adj = model.get("adjustment")
+    if adj:
+        total = ("+", total, _if_missing(Field(adj["input"]), 0.0, Field(adj["input"])))
+    top = float(model["max_total"])
+    _expr(_output(out, TARGET), ("if", ("lessThan", total, 0.0), 0.0,
+                                 ("if", ("greaterThan", total, top), top, total)))
+    score = Field(TARGET)
+    lower = [float(b) for b in model["lower_bounds"]]
+    # grade indices are doubles (0.0 = the best grade): PMML4S computes integer expressions as
+    # doubles and then finds no integer equal to them
+    before = float(len(lower) - 1)
+    for i in reversed(range(len(lower) - 1)):
+        before = ("if", ("greaterOrEqual", score, lower[i]), float(i), before)
+    _expr(_output(out, "__before"), before)
+    cap_max = -1.0  # the highest grade among the caps that hold
+    for c, cap in sorted(enumerate(model["caps"]), key=lambda item: int(item[1]["grade"])):
+        cap_max = ("if", ("equal", Field(f"__cap_{c}"), 1.0), float(cap["grade"]), cap_max)
+    _expr(_output(out, "__after"), ("max", Field("__before"), cap_max))
+    after = Field("__after")
+    ceiling = score
+    for k in range(1, len(lower)):  # a capped firm's limit reads its score just below its band
+        below = math.nextafter(lower[k - 1], -math.inf)
+        ceiling = ("if", ("equal", after, float(k)), ("min", score, below), ceiling)
+    _expr(_output(out, "__basis"), ceiling)
+    index = after
+    default = model.get("default")
+    if default:
+        flag = Field(default["input"])
+        index = ("if", ("and", ("isNotMissing", flag), ("notEqual", flag, 0.0)), float(default["grade"]), after)
+    _expr(_output(out, "__grade_index"), index)
+    grade = Typed((None, "string"))
+    for i, label in reversed(list(enumerate(model["grades"]))):
+        grade = ("if", ("equal", Field("__grade_index"), float(i)), str(label), grade)
+    _expr(_output(out, "grade", data_type="string"), grade)
+    _calibration_outputs(out, content["calibration"], TARGET)
+    _grade_output(out, content["master_scale"], "pd", name="scale_grade")
+    _limit_output(out, content.get("credit_limit"), basis="__basis")
+    local = _el(card, "LocalTransformations")
+    for j, ind in enumerate(indicators):
+        value = Field(f"__value_{j}")
+        if ind["kind"] != "categorical":
+            _expr(_el(local, "DerivedField", name=str(value), optype="continuous", dataType="double"),
+                  _indicator_value(ind))
+        _expr(_el(local, "DerivedField", name=f"__points_{j}", optype="continuous", dataType="double"),
+              _indicator_points(ind, value))
+    for c, cap in enumerate(model["caps"]):
+        _expr(_el(local, "DerivedField", name=f"__cap_{c}", optype="continuous", dataType="double"),
+              _cap_hit(cap, model, rules))
+    # reason codes: each indicator's rank among the points lost (max points − points), ties to
+    # the indicator listed first -- the scorer's order, computed exactly; the characteristics
+    # score the rank, so "pointsBelow" from a baseline of F ranks them so in every engine
+    # (the card's score is the output "score" above, not the Scorecard's sum of ranks)
+    n = len(indicators)
+    for j, ind in enumerate(indicators):
+        _expr(_el(local, "DerivedField", name=f"__lost_{j}", optype="continuous", dataType="double"),
+              ("-", float(ind["max_points"]), Field(f"__points_{j}")))
+    chars = _el(card, "Characteristics")
+    for j, ind in enumerate(indicators):
+        rank = 0.0
+        for i in range(n):
+            if i != j:
+                ahead = ("greaterOrEqual" if i < j else "greaterThan", Field(f"__lost_{i}"), Field(f"__lost_{j}"))
+                rank = ("+", rank, ("if", ahead, 1.0, 0.0))
+        _expr(_el(local, "DerivedField", name=f"__rank_{j}", optype="continuous", dataType="double"), rank)
+        attr = _el(_el(chars, "Characteristic", name=f"__indicator_{j}", reasonCode=ind["name"],
+                       baselineScore=_num(n)), "Attribute")
+        _el(attr, "True")
+        _el(_el(attr, "ComplexPartialScore"), "FieldRef", field=f"__rank_{j}")
+    return card
+
+
 def _mining_schema(card, content: dict, version: str) -> None:
     ms = _el(card, "MiningSchema")
     for rule in content["inputs"]:
         _mining_field(ms, rule, version)
-    _el(ms, "MiningField", name=TARGET, usageType="predicted")
+    _el(ms, "MiningField", name=PREDICTED, usageType="predicted")
 
 
 # --------------------------------------------------------------------------- verification
@@ -513,10 +733,8 @@ def verification_records(content: dict) -> list[dict]:
 
 
 def _verification(card, content: dict, n_reasons: int) -> None:
-    records = verification_records(content)
-    if not records:
-        return
     scorer = Scorer(content, n_reasons=n_reasons)
+    records = verification_records(content) or [scorer.example()]
     result = scorer.score(records, on_error="report")
     if result.get("errors"):
         return  # a bundle whose own bins need other inputs: no rows to vouch for
@@ -565,8 +783,8 @@ def to_pmml(bundle, path=None, *, version: str = "4.4", n_reasons: int = 3,
 
     Raises
     ------
-    BundleError : a kind or rule PMML cannot express (KMV, expert cards, a score-keyed
-        limit), an unknown version.
+    BundleError : a kind or rule PMML cannot express (KMV; an expert card's unknown indicator
+        kind, an ``in`` cap on a number, industry curves on a deduction), an unknown version.
     """
     if version not in VERSIONS:
         raise BundleError(f"unknown PMML version {version!r}; known: {list(VERSIONS)}")
@@ -587,9 +805,13 @@ def to_pmml(bundle, path=None, *, version: str = "4.4", n_reasons: int = 3,
     dd = _el(root, "DataDictionary", numberOfFields=len(content["inputs"]) + 1)
     for rule in content["inputs"]:
         _data_field(dd, rule, refuse_unknown_labels=True)
-    _el(dd, "DataField", name=TARGET, optype="continuous", dataType="double")
-    card = (_logistic(root, content, version, n_reasons) if kind == "logistic"
-            else _crosstab(root, content, version) if kind == "crosstab" else _identity(root, content, version))
+    _el(dd, "DataField", name=PREDICTED, optype="continuous", dataType="double")
+    if kind == "logistic":
+        card = _logistic(root, content, version, n_reasons)
+    elif kind == "expert":
+        card = _expert(root, content, version, n_reasons)
+    else:
+        card = _crosstab(root, content, version) if kind == "crosstab" else _identity(root, content, version)
     if verification:
         _verification(card, content, n_reasons)
     ET.indent(root)
