@@ -236,7 +236,8 @@ def quiet_mlflow():
     """MLflow as quiet from Python as from the CLI: warnings only, no download progress bars.
 
     Sets what ``riskmodels`` sets for its commands (unless the user set it) while the block
-    runs, and restores the loggers' levels and the environment afterwards.
+    runs, and restores the environment and the loggers' levels afterwards (an mlflow first
+    imported here keeps the WARNING level it was configured with, as under the CLI).
 
     Examples
     --------
@@ -247,10 +248,14 @@ def quiet_mlflow():
     """
     import logging
 
+    quiet = {"MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false", "MLFLOW_LOGGING_LEVEL": "WARNING"}
+    unset = [k for k in quiet if k not in os.environ]
+    for key in unset:
+        os.environ[key] = quiet[key]
+    import mlflow  # noqa: F401  (configures its loggers on first import: before the levels are set)
+
     loggers = [logging.getLogger(n) for n in ("mlflow", "alembic")]
     levels = [lg.level for lg in loggers]
-    saved = os.environ.get("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR")
-    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     for lg in loggers:
         lg.setLevel(max(lg.getEffectiveLevel(), logging.WARNING))
     try:
@@ -258,8 +263,8 @@ def quiet_mlflow():
     finally:
         for lg, level in zip(loggers, levels, strict=True):
             lg.setLevel(level)
-        if saved is None:
-            os.environ.pop("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", None)
+        for key in unset:
+            os.environ.pop(key, None)
 
 
 def check_destinations(cfg: ExperimentConfig, output_dir=None, timeout: float = 5.0) -> None:
