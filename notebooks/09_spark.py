@@ -28,6 +28,8 @@
 # bins, selected characteristics, coefficients, p-values and PDs agree.
 
 # %%
+import warnings
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -38,6 +40,10 @@ from riskmodels.models.crosstab import CrossTabModel
 from riskmodels.models.logistic import LogisticScorecard
 from riskmodels.spark.session import local_session
 
+# PySpark 4.0 warns that it does not yet support pandas 3 (this project's pandas). The paths
+# used here are checked against the local fit below and in tests/test_spark_*.py: that one
+# warning is silenced, every other stays on.
+warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas >= 3", category=FutureWarning)
 print("riskmodels", rm.__version__)
 
 # %% [markdown]
