@@ -85,6 +85,7 @@ def test_every_model_has_its_specification_and_validation_section(document):
     cmp, _, outline, _ = document
     assert not cmp.failed
     assert set(outline.links) == set(outline.sections)  # the table of contents reaches every section
+    assert list(outline.sections)[:2] == ["glance", "data"]  # the headline figures come first
     for name in cmp.results:
         assert f"spec-{name}" in outline.sections and f"validation-{name}" in outline.sections
         assert any(t.startswith("Grades") for t in outline.sections[f"validation-{name}"])

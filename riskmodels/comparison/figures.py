@@ -1,8 +1,9 @@
 """The report's figures: one size for all, each drawn once, and the plots that overlay the models.
 
-A figure is laid out by matplotlib's constrained layout while it is drawn, so
-saving it draws it once (``bbox_inches="tight"`` would draw it twice: once to
-measure, once to save).
+Every figure is saved at one size with fixed margins, so saving draws it once
+(``bbox_inches="tight"`` draws it twice: once to measure, once to save; a layout
+engine measures every text first). A figure that comes with its own layout
+engine (the cross-tab grid, with its colour bar) keeps it.
 
 Examples
 --------
@@ -44,9 +45,10 @@ def png_bytes(fig, size: tuple[float, float] = FIGSIZE) -> bytes:
     import matplotlib.pyplot as plt
 
     fig.set_size_inches(*size)
-    colorbars = any(hasattr(ax, "_colorbar") for ax in fig.axes)  # placed already: keep their layout
-    if fig.get_layout_engine() is None and not colorbars:
-        fig.set_layout_engine("constrained")
+    if fig.get_layout_engine() is None and len(fig.axes) <= 2:  # one plot, perhaps with a twin axis
+        twin = len(fig.axes) == 2
+        fig.subplots_adjust(left=0.85 / size[0], right=1 - (0.75 if twin else 0.2) / size[0],
+                            bottom=0.95 / size[1], top=1 - 0.35 / size[1])
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
     plt.close(fig)

@@ -51,7 +51,8 @@ def render_html(comparison) -> str:
     """
     cfg = comparison.config
     results = comparison.results
-    sections = [("data", "1 Data", data_section(comparison))]
+    sections = [("glance", "At a glance", glance_section(comparison)),
+                ("data", "1 Data", data_section(comparison))]
     for k, (name, result) in enumerate(results.items(), start=1):
         sections.append((anchor("spec", name), f"2.{k} {name} ({result.type}): specification",
                          specification_section(result)))
@@ -69,6 +70,17 @@ def render_html(comparison) -> str:
             f"<h1>Model development document: {html.escape(cfg.name)}</h1>"
             f"<p class='meta'>{html.escape(cfg.description)}</p>"
             f"<nav class='toc'><strong>Contents</strong><ul>{toc}</ul></nav>{body}</body></html>")
+
+
+GLANCE = ["type", "status", "auc", "auc_lower", "auc_upper", "gini", "brier", "hosmer_lemeshow_p",
+          "grades_rejected", "psi", "mean_pd", "default_rate"]
+
+
+def glance_section(comparison) -> str:
+    """The headline figures of every model (test sample), before the detail."""
+    table = comparison.table[[c for c in GLANCE if c in comparison.table.columns]]
+    return html_table(table, "Test sample: discrimination (AUC with its DeLong 95 % interval), calibration, "
+                             "stability; details in sections 3 and 4", transpose=False)
 
 
 def data_section(comparison) -> str:
