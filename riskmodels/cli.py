@@ -19,9 +19,11 @@ Sub-commands::
     riskmodels monitor BUNDLE DATA       monitor a period (exit 1 when the verdict is red)
     riskmodels monitor CONFIG.yaml       the same, described in a YAML file
 
-Errors the toolkit raises on purpose (:class:`~riskmodels.errors.RiskModelsError`)
-print as one clear message and exit with status 2; so does a command that needs an
-optional extra that is not installed (the message names the extra).
+Every error prints as one line (``riskmodels: error: ...``) and exits with status 2 — the
+toolkit's own (:class:`~riskmodels.errors.RiskModelsError`) as they read, a command that
+needs an optional extra that is not installed naming the extra, anything else with its
+type — so a scheduler tells a failed run from ``monitor``'s status 1, which only ever
+means a red verdict. A closed output pipe also ends with status 2, quietly.
 """
 
 from __future__ import annotations
@@ -192,13 +194,13 @@ def _cmd_export_scorer(args) -> int:
 
 def _cmd_export_sql(args) -> int:
     from riskmodels.export.sql import to_sql
+    from riskmodels.fileio import write_atomic
 
     sql = to_sql(args.bundle, dialect=args.dialect, table=args.table,
                  keep=args.keep.split(",") if args.keep else None,
                  absent=args.absent.split(",") if args.absent else None)
     if args.output:
-        with open(args.output, "w", encoding="utf-8") as fh:
-            fh.write(sql + "\n")
+        write_atomic(args.output, sql + "\n")
         print(f"wrote the {args.dialect} SELECT over table {args.table!r} to {args.output}",
               file=sys.stderr)
     else:
@@ -301,9 +303,7 @@ _MONITOR_OPTIONS = ("outcomes", "previous", "id_column", "final_grade_column", "
 def _cmd_monitor(args) -> int:
     from pathlib import Path
 
-    import yaml
-
-    from riskmodels.errors import ConfigError
+    from riskmodels.errors import ConfigError, FileError
     from riskmodels.monitoring import monitor
     from riskmodels.monitoring.config import load_monitor_config
 
@@ -324,17 +324,19 @@ def _cmd_monitor(args) -> int:
                          experiment=cfg.mlflow.experiment)
         outputs = cfg.report_paths(report.period)
         if outputs:
-            Path(cfg.output.folder).mkdir(parents=True, exist_ok=True)
+            try:
+                Path(cfg.output.folder).mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise FileError(f"cannot create the report folder {cfg.output.folder}: "
+                                f"{exc.strerror or exc}") from None
     else:
-        thresholds = None
-        if args.thresholds:
-            with open(args.thresholds, encoding="utf-8") as handle:
-                thresholds = yaml.safe_load(handle) or {}
+        thresholds = _thresholds_file(args.thresholds) if args.thresholds else None
+        outputs = {kind: path for kind, path in (("json", args.json), ("html", args.html)) if path}
+        _check_outputs(outputs.values())
         report = monitor(args.model, args.data, args.outcomes, previous=args.previous, period=args.period,
                          as_of=args.as_of, id_column=args.id_column, horizon_months=args.horizon_months,
                          final_grade_column=args.final_grade_column, thresholds=thresholds,
                          mlflow=args.mlflow, tracking_uri=args.tracking_uri)
-        outputs = {kind: path for kind, path in (("json", args.json), ("html", args.html)) if path}
     print(report.summary())
     if "json" in outputs:
         report.to_json(outputs["json"])
@@ -345,6 +347,47 @@ def _cmd_monitor(args) -> int:
     if report.run_id:
         print(f"MLflow run: {report.run_id}")
     return 1 if report.status == "red" else 0
+
+
+def _thresholds_file(path: str) -> dict:
+    """The ``--thresholds`` YAML: a mapping of (amber, red) pairs, checked before any work."""
+    import yaml
+
+    from riskmodels.errors import ConfigError
+    from riskmodels.fileio import check_expanded_size
+    from riskmodels.monitoring import Thresholds
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            raw = yaml.safe_load(handle)
+    except OSError as exc:
+        raise ConfigError(f"cannot read the thresholds file: {exc.strerror or exc}", source=path) from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"not valid YAML: {' '.join(str(exc).split())}", source=path) from None
+    raw = {} if raw is None else raw
+    if not isinstance(raw, dict):
+        raise ConfigError("the thresholds file must be a mapping, e.g. 'psi: [0.1, 0.25]'", source=path)
+    check_expanded_size(raw, path)
+    try:
+        Thresholds.from_dict(raw)
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, ConfigError):
+            raise ConfigError(str(exc), source=path) from None
+        raise ConfigError(f"thresholds are numbers: {exc}", source=path) from None
+    return raw
+
+
+def _check_outputs(paths) -> None:
+    """Refuse, before any work, a report path whose folder is missing or that is a folder."""
+    from pathlib import Path
+
+    from riskmodels.errors import FileError
+
+    for path in map(Path, paths):
+        if path.is_dir():
+            raise FileError(f"cannot write {path}: it is a folder; give a file name")
+        if not path.parent.is_dir():
+            raise FileError(f"cannot write {path}: the folder {path.parent} does not exist")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -471,16 +514,27 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except RiskModelsError as exc:
-        print(f"riskmodels: error: {exc}", file=sys.stderr)
+    except BrokenPipeError:  # the reader went away (``| head``): nothing more to say to it
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print("riskmodels: error: the output pipe was closed before the end", file=sys.stderr)
         return 2
-    except ModuleNotFoundError as exc:
-        extra = EXTRAS.get((exc.name or "").split(".")[0])
-        if extra is None:
-            raise
-        print(f"riskmodels: error: `riskmodels {args.command}` needs the '{extra}' extra here "
-              f"(module {exc.name} is not installed): pip install 'riskmodels[{extra}]'", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("riskmodels: error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - one line and status 2, never a traceback that reads as "red"
+        extra = EXTRAS.get((exc.name or "").split(".")[0]) if isinstance(exc, ModuleNotFoundError) else None
+        if extra is not None:
+            print(f"riskmodels: error: `riskmodels {args.command}` needs the '{extra}' extra here "
+                  f"(module {exc.name} is not installed): pip install 'riskmodels[{extra}]'", file=sys.stderr)
+        else:
+            print(f"riskmodels: error: {_one_line(exc)}", file=sys.stderr)
         return 2
+
+
+def _one_line(exc: BaseException) -> str:
+    """An error as one line: the toolkit's own as they read, anything else with its type."""
+    text = " ".join(str(exc).split())
+    return text if isinstance(exc, RiskModelsError) else f"{type(exc).__name__}: {text or 'no message'}"
 
 
 #: optional modules -> the extra of pyproject.toml that installs them

@@ -32,6 +32,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from riskmodels.errors import ConfigError
+from riskmodels.fileio import check_expanded_size
 from riskmodels.shipped import shipped_dir
 
 MODEL_TYPES = ("expert", "logistic", "kmv", "crosstab")
@@ -218,6 +219,7 @@ def parse_config(raw: dict, source: str = "<config>") -> ExperimentConfig:
     """Validate a config dict; a ConfigError names the first bad key and lists all."""
     if not isinstance(raw, dict):
         raise ConfigError("the config must be a mapping of keys", source=source)
+    check_expanded_size(raw, source)
     try:
         return ExperimentConfig.model_validate(raw)
     except ValidationError as exc:

@@ -297,30 +297,9 @@ def check_destinations(cfg: ExperimentConfig, output_dir=None, timeout: float = 
     _check_folder(Path(output_dir or cfg.output_dir), "output_dir", "the report folder")
     if not cfg.tracking.enabled:
         return
-    from riskmodels.tracking import tracking_uri
+    from riskmodels.tracking.mlflow_log import check_tracking_uri, tracking_uri
 
-    uri = tracking_uri(cfg.tracking.uri)
-    scheme, _, rest = uri.partition(":")
-    if scheme in ("http", "https"):
-        import urllib.error
-        import urllib.request
-
-        try:
-            urllib.request.urlopen(uri.rstrip("/") + "/health", timeout=timeout).close()
-        except urllib.error.HTTPError:
-            pass  # the server answered (a proxy may not route /health): it is there
-        except (urllib.error.URLError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            text = getattr(reason, "strerror", None) or str(reason)
-            raise ConfigError(f"the MLflow tracking server {uri} does not answer ({text}); start it, "
-                              "or set tracking.uri / MLFLOW_TRACKING_URI", path="tracking.uri") from None
-    elif scheme == "sqlite":
-        database = Path(rest.removeprefix("///")) if rest.startswith("///") else None
-        if database is not None:
-            _check_folder(database.parent, "tracking.uri", f"the folder of the MLflow store {uri}")
-    elif scheme == "file" or ":" not in uri or len(scheme) == 1:  # file:, a plain or a C:\ path
-        _check_folder(Path(rest.removeprefix("//") if scheme == "file" else uri), "tracking.uri",
-                      f"the MLflow store {uri}")
+    check_tracking_uri(tracking_uri(cfg.tracking.uri), timeout, check_folder=_check_folder)
 
 
 def _check_folder(folder: Path, key: str, what: str) -> None:

@@ -33,6 +33,7 @@ from riskmodels import scoring
 from riskmodels.errors import BundleError, FileError
 from riskmodels.export.csv_text import csv_bytes
 from riskmodels.export.frames import output_columns, refuse_clash, score_frame
+from riskmodels.fileio import publish
 
 FORMATS = (".csv", ".parquet")
 PARTIAL = ".riskmodels-partial-"  # infix of a run's temporary output file
@@ -316,7 +317,7 @@ def score_file(bundle, input_path, output_path, *, chunksize: int = 100_000,
             if written != counts["rows_read"] or counts["rows"] != counts["rows_read"]:
                 raise FileError(f"read {counts['rows_read']} row(s) from {input_path} but wrote {written}; "
                                 f"{output_path} not replaced")
-            _publish(partial, output_path)
+            publish(partial, output_path)
             if log_part is not None:
                 _append_log(log_part, Path(log))
         except OSError as exc:
@@ -384,20 +385,6 @@ def _score_into(scorer, input_path: Path, partial: Path, out_format: str, *, chu
             "rows_written": written}
 
 
-def _publish(partial: Path, target: Path) -> None:
-    """Flush the finished file to disk and rename it onto the output in one step."""
-    mode = target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~_umask()
-    os.chmod(partial, mode)
-    with open(partial, "rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(partial, target)
-    folder = os.open(target.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
-
-
 def _append_log(part: Path, log: Path) -> None:
     """Append the run's decision-log lines to the log (append-only) and remove the part file."""
     if part.exists():
@@ -405,12 +392,6 @@ def _append_log(part: Path, log: Path) -> None:
             shutil.copyfileobj(src, dst)
             dst.flush()
         part.unlink()
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _write(frame: pd.DataFrame, path: Path, out_format: str, writer, layout):

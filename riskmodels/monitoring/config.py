@@ -38,6 +38,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from riskmodels.errors import ConfigError
+from riskmodels.fileio import check_expanded_size
 from riskmodels.monitoring.thresholds import Thresholds
 
 
@@ -94,6 +95,7 @@ def parse_monitor_config(raw, base: str | Path = ".", source: str = "<monitor co
     """Validate a config mapping; relative paths are resolved against ``base`` (the file's folder)."""
     if not isinstance(raw, dict):
         raise ConfigError("the monitor config must be a mapping of keys", source=source)
+    check_expanded_size(raw, source)
     try:
         cfg = MonitorConfig.model_validate(raw)
     except ValidationError as exc:

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from riskmodels import scoring
-from riskmodels.errors import BundleError, MonitoringError, Violation
+from riskmodels.errors import BundleError, MonitoringError, ParameterError, Violation
 from riskmodels.monitoring.backtest import backtest, months_between, vintage_curves
 from riskmodels.monitoring.decision_log import DecisionLog, read_decision_log
 from riskmodels.monitoring.population import population_stability
@@ -38,9 +38,10 @@ LOG_SUFFIXES = (".jsonl", ".ndjson", ".log")
 
 
 # --------------------------------------------------------------------------- the model
-def resolve_model(model) -> tuple[dict, dict]:
+def resolve_model(model, tracking_uri: str | None = None) -> tuple[dict, dict]:
     """(verified bundle content, model info) from a bundle path/bytes/dict, a Scorer, a fitted
-    model or an MLflow registry URI ``models:/name/version``.
+    model or an MLflow registry URI ``models:/name/version`` (looked up in ``tracking_uri``,
+    default: ``MLFLOW_TRACKING_URI`` or ``sqlite:///mlflow.db``).
 
     Examples
     --------
@@ -54,7 +55,7 @@ def resolve_model(model) -> tuple[dict, dict]:
         parts = model[len("models:/"):].split("/")
         if len(parts) != 2 or not all(parts):
             raise BundleError(f"model URI {model!r} must be models:/NAME/VERSION")
-        content, version = _from_registry(model), parts[1]
+        content, version = _from_registry(model, tracking_uri), parts[1]
     elif isinstance(model, scoring.Scorer):
         content = model.content
     elif hasattr(model, "to_bundle"):
@@ -66,29 +67,86 @@ def resolve_model(model) -> tuple[dict, dict]:
     return content, info
 
 
-def _from_registry(uri: str) -> dict:
+def _from_registry(uri: str, tracking_uri: str | None = None) -> dict:
+    import tempfile
+
     import mlflow
 
-    try:
-        folder = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri))
-    except Exception as exc:  # mlflow raises its own types for unknown models/versions
-        raise BundleError(f"cannot resolve {uri} in the MLflow registry: {exc}") from None
-    found = sorted(folder.rglob("bundle.json"))
-    if not found:
-        raise BundleError(f"{uri} holds no bundle.json (was it logged with riskmodels.to_mlflow?)")
-    return scoring.read_bundle(found[0])
+    from riskmodels.tracking.mlflow_log import check_tracking_uri, prepare_store
+    from riskmodels.tracking.mlflow_log import tracking_uri as resolve
+
+    store = resolve(tracking_uri)
+    check_tracking_uri(store)
+    prepare_store(store)
+    mlflow.set_tracking_uri(store)
+    mlflow.set_registry_uri(store)
+    with tempfile.TemporaryDirectory() as scratch:
+        try:
+            folder = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=scratch))
+        except Exception as exc:  # mlflow raises its own types for unknown models/versions
+            text = " ".join(str(exc).split())
+            raise BundleError(f"cannot resolve {uri} in the MLflow registry at {store}: {text}") from None
+        found = sorted(folder.rglob("bundle.json"))
+        if not found:
+            raise BundleError(f"{uri} holds no bundle.json (was it logged with riskmodels.to_mlflow?)")
+        return scoring.read_bundle(found[0])
 
 
 # --------------------------------------------------------------------------- a period's population
-def _read_table(path: Path, rules: list) -> pd.DataFrame:
+def _read_table(path: Path, text_columns: list, what: str = "data") -> pd.DataFrame:
+    """A CSV or Parquet file as a frame; ``text_columns`` of a CSV are read as text (categories
+    and record ids: "00017" stays "00017")."""
     if not path.is_file():
-        raise MonitoringError([Violation("data", f"file {path} does not exist", "a readable data file")])
-    if path.suffix.lower() == ".parquet":
-        return pd.read_parquet(path)
-    if path.suffix.lower() == ".csv":
-        return pd.read_csv(path, dtype={r["name"]: "string" for r in rules if r["type"] == "category"})
-    raise MonitoringError([Violation("data", f"file {path.name} has an unknown format",
-                                     f".csv, .parquet or a decision log ({', '.join(LOG_SUFFIXES)})")])
+        raise MonitoringError([Violation(what, f"file {path} does not exist", f"a readable {what} file")])
+    if path.suffix.lower() not in (".parquet", ".csv"):
+        raise MonitoringError([Violation(what, f"file {path.name} has an unknown format",
+                                         ".csv, .parquet" + (f" or a decision log ({', '.join(LOG_SUFFIXES)})"
+                                                             if what == "data" else ""))])
+    import pyarrow as pa
+
+    try:
+        if path.suffix.lower() == ".parquet":
+            return pd.read_parquet(path)
+        return pd.read_csv(path, dtype=dict.fromkeys(text_columns, "string"))
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, pa.ArrowException,
+            OSError, ValueError) as exc:
+        text = " ".join(str(exc).split()) or type(exc).__name__
+        raise MonitoringError([Violation(what, f"file {path} cannot be read as a table ({text})",
+                                         "a CSV with a header row, or a Parquet file")]) from None
+
+
+def _dates(values, column: str, keys) -> pd.DatetimeIndex:
+    """Dates of an outcomes column as UTC days without a time zone (an ISO time with an offset
+    is moved to UTC first); a value that is not a date is refused, naming its records."""
+    raw = pd.Series(np.asarray(values, dtype=object))
+    parsed = pd.to_datetime(raw, utc=True, format="mixed", errors="coerce")
+    wrong = np.asarray(parsed.isna() & raw.notna() & (raw.astype(str).str.strip() != ""))
+    if wrong.any():
+        raise MonitoringError([Violation(column, "not a date", "ISO dates such as 2024-01-31",
+                                         tuple(np.asarray(keys)[wrong][:5].tolist()), int(wrong.sum()))],
+                              context="outcomes")
+    return pd.DatetimeIndex(parsed).tz_localize(None)
+
+
+def as_of_date(value) -> pd.Timestamp:
+    """The as-of date without a time zone (moved to UTC when it has one).
+
+    Examples
+    --------
+    >>> as_of_date("2026-06-30"), as_of_date("2026-06-30T23:30:00-02:00")
+    (Timestamp('2026-06-30 00:00:00'), Timestamp('2026-07-01 01:30:00'))
+    >>> as_of_date("last tuesday")
+    Traceback (most recent call last):
+    ...
+    riskmodels.errors.ParameterError: as_of = 'last tuesday' is not a date (ISO 8601, e.g. 2026-06-30)
+    """
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        stamp = pd.NaT
+    if stamp is pd.NaT:
+        raise ParameterError(f"as_of = {value!r} is not a date (ISO 8601, e.g. 2026-06-30)")
+    return stamp.tz_convert("UTC").tz_localize(None) if stamp.tzinfo is not None else stamp
 
 
 def _population(content: dict, data, id_column: str | None, what: str):
@@ -96,14 +154,15 @@ def _population(content: dict, data, id_column: str | None, what: str):
     if isinstance(data, (str, Path)):
         path = Path(data)
         data = read_decision_log(path, content["sha256"]) if path.suffix.lower() in LOG_SUFFIXES \
-            else _read_table(path, content["inputs"])
+            else _read_table(path, [r["name"] for r in content["inputs"] if r["type"] == "category"]
+                             + ([id_column] if id_column else []))
     if isinstance(data, DecisionLog):
         if data.bundle_sha256 != content["sha256"]:
             raise MonitoringError([Violation("bundle_sha256", f"the log was written by bundle "
                                              f"{data.bundle_sha256[:12]}...", f"{content['sha256'][:12]}...")],
                                   context=what)
         columns = {c: data.inputs[c].to_numpy() for c in data.inputs.columns}
-        return data.result, columns, data.ids, data.times, None
+        return data.result, columns, data.ids, data.times, data
     columns, _ = scoring.as_columns(data)
     n = len(next(iter(columns.values()))) if columns else 0
     if n == 0:
@@ -117,8 +176,7 @@ def _population(content: dict, data, id_column: str | None, what: str):
             raise MonitoringError([Violation(id_column, "is not a column of the data", "the record id column")],
                                   context=what)
         ids = np.asarray(columns[id_column])
-    frame = data if isinstance(data, pd.DataFrame) else None
-    return result, columns, ids, None, frame
+    return result, columns, ids, None, data
 
 
 def _same_keys(ids, keys):
@@ -144,10 +202,7 @@ def _check_ids(ids, what: str):
 def _outcomes(outcomes, ids, times, id_column: str, horizon_months: int, as_of):
     """Align outcomes with the period's records; returns (positions, y, observation, default dates, info)."""
     if isinstance(outcomes, (str, Path)):
-        path = Path(outcomes)
-        if not path.is_file():
-            raise MonitoringError([Violation("outcomes", f"file {path} does not exist", "a readable outcomes file")])
-        outcomes = pd.read_parquet(path) if path.suffix.lower() == ".parquet" else pd.read_csv(path)
+        outcomes = _read_table(Path(outcomes), [id_column], "outcomes")
     frame = pd.DataFrame(outcomes)
     if ids is None:
         raise MonitoringError([Violation(id_column, "the period's records have no ids",
@@ -166,13 +221,13 @@ def _outcomes(outcomes, ids, times, id_column: str, horizon_months: int, as_of):
                                          "ids of scored records", tuple(keys[unknown][:5].tolist()),
                                          int(unknown.sum()))], context="outcomes")
     if "observation_date" in frame.columns:
-        obs = pd.DatetimeIndex(pd.to_datetime(frame["observation_date"]))
+        obs = _dates(frame["observation_date"], "observation_date", keys)
     elif times is not None:
         obs = pd.DatetimeIndex(times[position]).tz_localize(None).normalize()
     else:
         obs = None
     if "default_date" in frame.columns:
-        dflt = pd.DatetimeIndex(pd.to_datetime(frame["default_date"]))
+        dflt = _dates(frame["default_date"], "default_date", keys)
         if obs is None:
             raise MonitoringError([Violation("observation_date", "missing", "the date each record was scored, "
                                              "to measure default dates from")], context="outcomes")
@@ -189,7 +244,7 @@ def _outcomes(outcomes, ids, times, id_column: str, horizon_months: int, as_of):
     if as_of is None:
         dates = [d for d in (obs, dflt) if d is not None]
         as_of = max(d.max() for d in dates) if dates else None
-    as_of = pd.Timestamp(as_of) if as_of is not None else None
+    as_of = as_of_date(as_of) if as_of is not None else None
     if obs is not None and as_of is not None and (obs > as_of).any():
         late = np.asarray(obs > as_of)
         raise MonitoringError([Violation("observation_date", f"after the as-of date {as_of.date()}",
@@ -259,14 +314,26 @@ def _overrides(model_grades, final, grades):
 
 
 # --------------------------------------------------------------------------- measures
-GROUPS = {"score PSI": "population", "grade PSI": "population", "max CSI": "population",
+GROUPS = {"refused records": "data", "dropped log lines": "data", "records without characteristics": "data",
+          "score PSI": "population", "grade PSI": "population", "max CSI": "population",
           "max missing-rate change": "population", "max unknown-category rate": "population",
           "mean PD change": "population", "migration p (ECB, min)": "migration",
           "override rate": "overrides"}  # every other measure is a back-test
 _P_VALUE_MEASURES = frozenset({"binomial_p", "hosmer_lemeshow_p", "auc_drop_p", "migration_p"})
 
 
-def _measures(stab, bt, mig, ovr, t: Thresholds) -> pd.DataFrame:
+def _data_quality(reference: dict, columns: dict, n: int, source) -> dict:
+    """Refused records, dropped log lines and records without characteristics of a period."""
+    lost = sorted(name for name in reference["characteristics"] if name not in columns)
+    log = source if isinstance(source, DecisionLog) else None
+    refused, records = (log.refused, log.refused + n) if log else (0, n)
+    without = n if lost else (log.without_inputs if log else 0)
+    return {"refused": refused, "records": records, "without": without, "lost": lost, "n": n,
+            "lines": log.lines if log else None, "dropped": log.dropped if log else 0,
+            "dropped_lines": log.dropped_lines if log else ()}
+
+
+def _measures(quality: dict, stab, bt, mig, ovr, t: Thresholds) -> pd.DataFrame:
     rows = {}
     # the p-values of the verdict: with a Bonferroni correction each is judged at level / m
     p_values = ([bt["binomial_p"], bt["hosmer_lemeshow"]["p_value"], bt.get("auc_drop", {}).get("p_value")]
@@ -278,6 +345,17 @@ def _measures(stab, bt, mig, ovr, t: Thresholds) -> pd.DataFrame:
         rows[name] = {"value": value, "zone": zone if zone is not None else t.zone(measure, value, tests=m),
                       "detail": detail + (judged if measure in _P_VALUE_MEASURES else "")}
 
+    q = quality
+    add("refused records", q["refused"] / q["records"], "refused_rate",
+        f"{q['refused']:,} of {q['records']:,} records refused by the input rules (not scored)")
+    if q["lines"] is not None:
+        shown = ", ".join(str(n) for n in q["dropped_lines"][:5]) + (" ..." if q["dropped"] > 5 else "")
+        add("dropped log lines", q["dropped"] / q["lines"], "dropped_lines",
+            f"{q['dropped']:,} of {q['lines']:,} lines not a decision record"
+            + (f" (line {shown})" if q["dropped"] else ""))
+    add("records without characteristics", q["without"] / q["n"], "missing_inputs",
+        (f"not in the data: {', '.join(q['lost'][:5])}" if q["lost"] else
+         f"{q['without']:,} of {q['n']:,} logged inputs lack a field"))
     add("score PSI", stab["score_psi"], "psi", f"{stab['score_field']}, top bin "
         f"{stab['score_table']['psi'].idxmax()}; sampling p {stab['score_psi_p']:.3g} (Yurdakul-Naranjo)")
     add("grade PSI", stab["grade_psi"], "grade_psi")
@@ -386,10 +464,20 @@ def monitor(model, current, outcomes=None, *, previous=None, period: str | None 
     -------
     MonitoringReport
     """
+    if isinstance(horizon_months, bool) or not isinstance(horizon_months, (int, np.integer)) or horizon_months < 1:
+        raise ParameterError(f"horizon_months = {horizon_months!r}: a whole number of months >= 1")
+    if as_of is not None:
+        as_of = as_of_date(as_of)
     t = thresholds if isinstance(thresholds, Thresholds) else Thresholds.from_dict(thresholds)
-    content, info = resolve_model(model)
+    if mlflow:  # a dead tracking server shows now, not after minutes of retries at the end
+        from riskmodels.tracking.mlflow_log import check_tracking_uri
+        from riskmodels.tracking.mlflow_log import tracking_uri as resolve
+
+        check_tracking_uri(resolve(tracking_uri))
+    content, info = resolve_model(model, tracking_uri)
     reference = reference_of(content)
-    result, columns, ids, times, frame = _population(content, current, id_column, "current")
+    result, columns, ids, times, source = _population(content, current, id_column, "current")
+    frame = source if isinstance(source, pd.DataFrame) else None
     n = len(result["pd"])
     if n == 0:
         raise MonitoringError([Violation("current", "has no records", "at least one record in the period")])
@@ -432,7 +520,8 @@ def monitor(model, current, outcomes=None, *, previous=None, period: str | None 
         else:
             raise MonitoringError([Violation(final_grade_column, "is not a column of the data or the outcomes",
                                              "the final (human) grade column")])
-    report = MonitoringReport(info, period, n, _measures(stab, bt, mig, ovr, t), stab, bt, maturity,
+    quality = _data_quality(reference, columns, n, source)
+    report = MonitoringReport(info, period, n, _measures(quality, stab, bt, mig, ovr, t), stab, bt, maturity,
                               vintages, mig, ovr, t)
     if mlflow:
         from riskmodels.monitoring.tracking import log_period

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from riskmodels.fileio import write_atomic
 from riskmodels.monitoring.thresholds import Thresholds, worst
 from riskmodels.results import Summary
 
@@ -145,12 +146,11 @@ class MonitoringReport:
         return out
 
     def to_json(self, path=None) -> str:
-        """The JSON summary as text (written to ``path`` when given)."""
+        """The JSON summary as text (written to ``path`` when given, atomically: a reader sees
+        the previous file or this one, never half of one)."""
         text = json.dumps(self.to_dict(), indent=1, default=_plain, allow_nan=False)
         if path is not None:
-            from pathlib import Path
-
-            Path(path).write_text(text + "\n", encoding="utf-8")
+            write_atomic(path, text + "\n")
         return text
 
     # ---- plots
@@ -214,7 +214,8 @@ class MonitoringReport:
                 f"<table><tr><th>measure</th><th>value</th><th>zone</th><th>detail</th></tr>{rows}</table>")
 
     def to_html(self, path=None) -> str:
-        """A self-contained HTML report (figures embedded as PNG); written to ``path`` when given."""
+        """A self-contained HTML report (figures embedded as PNG); written to ``path`` when given
+        (atomically, as :meth:`to_json`)."""
         import matplotlib.pyplot as plt
 
         fig = self.plot()
@@ -245,9 +246,7 @@ class MonitoringReport:
         parts.append("</body></html>")
         text = "\n".join(parts)
         if path is not None:
-            from pathlib import Path
-
-            Path(path).write_text(text, encoding="utf-8")
+            write_atomic(path, text)
         return text
 
 

@@ -5,6 +5,12 @@ Defaults (every one can be changed, ``Thresholds(psi=(0.05, 0.2), ...)``):
 =====================  ==========  =========  ==============================================
 measure                amber from  red from   source of the default
 =====================  ==========  =========  ==============================================
+refused records        0.05        0.20       share of the period's records the input rules
+                                              refused (not scored, so in no other measure)
+dropped log lines      0.001       0.01       share of a decision log's lines that are not a
+                                              record (not JSON, a field missing, PD not in [0, 1])
+records without chars  0.01        0.05       share of records lacking a characteristic (a
+                                              logged input without the field, a missing column)
 score / grade PSI      0.10        0.25       the industry rule of thumb (Siddiqi 2006, ch. 8;
                                               Yurdakul 2018): < 0.1 stable, > 0.25 shifted
 CSI per characteristic 0.10        0.25       the same zones, per characteristic
@@ -77,6 +83,9 @@ CORRECTIONS = ("bonferroni", "none")
 class Thresholds:
     """(amber, red) bounds per measure; see the module docstring for the defaults and sources."""
 
+    refused_rate: tuple = (0.05, 0.20)
+    dropped_lines: tuple = (0.001, 0.01)
+    missing_inputs: tuple = (0.01, 0.05)
     psi: tuple = (0.10, 0.25)
     grade_psi: tuple = (0.10, 0.25)
     csi: tuple = (0.10, 0.25)

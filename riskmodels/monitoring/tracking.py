@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from riskmodels.tracking.mlflow_log import prepare_store, use_experiment
 from riskmodels.tracking.mlflow_log import tracking_uri as _tracking_uri
-from riskmodels.tracking.mlflow_log import use_experiment
 
 
 def _metric_name(text: str) -> str:
@@ -31,6 +31,7 @@ def log_period(report, tracking_uri: str | None = None, experiment: str = "riskm
     import mlflow
 
     uri = _tracking_uri(tracking_uri)
+    prepare_store(uri)
     mlflow.set_tracking_uri(uri)
     use_experiment(mlflow, experiment, uri)
     tags = {"riskmodels.model_name": str(report.model.get("name")),

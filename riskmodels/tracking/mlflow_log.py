@@ -30,6 +30,79 @@ def tracking_uri(configured: str | None = None) -> str:
     return configured or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_URI
 
 
+def check_tracking_uri(uri: str, timeout: float = 5.0, check_folder=None) -> None:
+    """Refuse, before any work, a tracking store that cannot be used: an HTTP server that does
+    not answer ``/health`` within ``timeout`` seconds (MLflow would retry for minutes), and —
+    with ``check_folder(folder, key, what)`` — a store folder that cannot be written.
+
+    Raises
+    ------
+    ConfigError
+        naming ``tracking.uri``, in one line.
+
+    Examples
+    --------
+    >>> check_tracking_uri("http://127.0.0.1:9", timeout=2)
+    Traceback (most recent call last):
+    ...
+    riskmodels.errors.ConfigError: at tracking.uri: the MLflow tracking server http://127.0.0.1:9 does not answer (Connection refused); start it, or set tracking.uri / MLFLOW_TRACKING_URI
+    """
+    from riskmodels.errors import ConfigError
+
+    scheme, _, rest = uri.partition(":")
+    if scheme in ("http", "https"):
+        import urllib.error
+        import urllib.request
+
+        try:
+            urllib.request.urlopen(uri.rstrip("/") + "/health", timeout=timeout).close()
+        except urllib.error.HTTPError:
+            pass  # the server answered (a proxy may not route /health): it is there
+        except (urllib.error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            text = getattr(reason, "strerror", None) or str(reason)
+            raise ConfigError(f"the MLflow tracking server {uri} does not answer ({text}); start it, "
+                              "or set tracking.uri / MLFLOW_TRACKING_URI", path="tracking.uri") from None
+    elif check_folder is None:
+        return
+    elif scheme == "sqlite":
+        database = Path(rest.removeprefix("///")) if rest.startswith("///") else None
+        if database is not None:
+            check_folder(database.parent, "tracking.uri", f"the folder of the MLflow store {uri}")
+    elif scheme == "file" or ":" not in uri or len(scheme) == 1:  # file:, a plain or a C:\ path
+        check_folder(Path(rest.removeprefix("//") if scheme == "file" else uri), "tracking.uri",
+                     f"the MLflow store {uri}")
+
+
+def prepare_store(uri: str) -> None:
+    """Create a fresh sqlite tracking store's tables under a file lock, once.
+
+    MLflow creates and migrates a sqlite store's schema when a process first opens it; two
+    processes doing so at once (two ``compare`` runs started together) race the migration
+    (``table _alembic_tmp_experiments already exists``) and may leave the store unusable.
+    Each process takes ``fcntl.flock`` on ``.NAME.lock`` beside the database, opens the
+    tracking and registry stores (the first one creates the tables), then lets go. Other
+    URIs need nothing.
+    """
+    if not uri.startswith("sqlite:///"):
+        return
+    database = Path(uri[len("sqlite:///"):])
+    if str(database) in ("", ":memory:") or not database.parent.is_dir():
+        return
+    import fcntl
+
+    from mlflow.tracking import MlflowClient
+
+    fd = os.open(database.parent / f".{database.name}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+        client.search_experiments(max_results=1)
+        client.search_registered_models(max_results=1)
+    finally:
+        os.close(fd)
+
+
 def _flat(prefix: str, value, out: dict) -> dict:
     if isinstance(value, dict):
         for k, v in value.items():
@@ -85,6 +158,7 @@ def log_comparison(comparison) -> str:
 
     cfg = comparison.config
     uri = tracking_uri(cfg.tracking.uri)
+    prepare_store(uri)
     mlflow.set_tracking_uri(uri)
     use_experiment(mlflow, cfg.tracking.experiment, uri)
     # open the experiment on MLflow 3's "Machine learning" (model training) view, not the GenAI one

@@ -1,0 +1,120 @@
+"""Files the toolkit writes, and the size of what it reads from YAML.
+
+Every file is written atomically: into a temporary file of its own in the target's folder,
+flushed to disk, then renamed onto the target with ``os.replace`` (one step on POSIX and
+Windows), so a reader sees the previous file or the new one, never half of one, and a
+failed write leaves the previous file as it was.
+
+YAML aliases may expand a small file into a huge structure (an "alias bomb": nine levels of
+ten aliases are 10^9 values). ``yaml.safe_load`` shares the aliased objects, so nothing
+explodes until the structure is serialised — after the work is done. A config is refused
+at validation when it expands beyond :data:`MAX_EXPANDED`.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> target = pathlib.Path(tempfile.mkdtemp()) / "report.txt"
+>>> write_atomic(target, "first\\n") == target, target.read_text()
+(True, 'first\\n')
+>>> shared = [1, 2, 3]
+>>> expanded_size({"a": shared, "b": [shared, shared]})
+16
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from riskmodels.errors import ConfigError, FileError
+
+MAX_EXPANDED = 100_000  # values a config may expand to (lists, mappings and scalars counted)
+
+
+def publish(partial: Path, target: Path) -> None:
+    """Flush a finished temporary file to disk and rename it onto ``target`` in one step
+    (the target keeps its permissions; a new one gets the umask's)."""
+    mode = target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~_umask()
+    os.chmod(partial, mode)
+    with open(partial, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(partial, target)
+    folder = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_atomic(path, data: str | bytes) -> Path:
+    """Write ``data`` (text is UTF-8) to ``path`` atomically; returns the path.
+
+    Raises
+    ------
+    FileError
+        a missing folder, a target that is a folder, or a failed write — in one line; the
+        previous file is then unchanged and no temporary file is left.
+    """
+    target = Path(path)
+    if target.is_dir():
+        raise FileError(f"cannot write {target}: it is a folder; give a file name")
+    if not target.parent.is_dir():
+        raise FileError(f"cannot write {target}: the folder {target.parent} does not exist")
+    raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    partial = None
+    try:
+        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
+        partial = Path(name)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(raw)
+        publish(partial, target)
+        partial = None
+    except OSError as exc:
+        raise FileError(f"cannot write {target}: {exc.strerror or exc}") from None
+    finally:
+        if partial is not None:
+            partial.unlink(missing_ok=True)
+    return target
+
+
+def expanded_size(value, _memo: dict | None = None) -> int:
+    """The number of values ``value`` holds once every shared (aliased) object is written out
+    in full: 1 per scalar, 1 + the sizes of the items per list or mapping. Linear in the
+    distinct objects (each is sized once), however large the expansion."""
+    memo = {} if _memo is None else _memo
+    key = id(value)
+    if key in memo:
+        return memo[key]
+    if isinstance(value, dict):
+        size = 1 + sum(expanded_size(k, memo) + expanded_size(v, memo) for k, v in value.items())
+    elif isinstance(value, (list, tuple)):
+        size = 1 + sum(expanded_size(v, memo) for v in value)
+    else:
+        return 1
+    memo[key] = size
+    return size
+
+
+def check_expanded_size(raw, source: str) -> None:
+    """Refuse a config whose aliases expand beyond :data:`MAX_EXPANDED` values.
+
+    Examples
+    --------
+    >>> level = ["x"] * 10
+    >>> for _ in range(6):
+    ...     level = [level] * 10
+    >>> check_expanded_size({"params": level}, "<doc>")
+    Traceback (most recent call last):
+    ...
+    riskmodels.errors.ConfigError: <doc>: the config expands to more than 100000 values (YAML aliases?); refused
+    """
+    if expanded_size(raw) > MAX_EXPANDED:
+        raise ConfigError(f"the config expands to more than {MAX_EXPANDED} values (YAML aliases?); refused",
+                          source=source)
