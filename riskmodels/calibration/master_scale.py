@@ -252,8 +252,9 @@ class MasterScale:
         >>> MasterScale.from_yaml(path).grades
         ['A', 'B', 'D']
         """
-        Path(path).write_text(yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True),
-                              encoding="utf-8")
+        from riskmodels.fileio import write_atomic
+
+        write_atomic(path, yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True))
         return path
 
     def to_bundle(self) -> dict:

@@ -37,6 +37,7 @@ from riskmodels.comparison.dataset import fingerprint, load_dataset, split_frame
 from riskmodels.comparison.figures import figures_png
 from riskmodels.comparison.specification import specify
 from riskmodels.errors import ConfigError
+from riskmodels.fileio import write_atomic
 from riskmodels.results import Summary
 
 MODEL_CLASSES = {
@@ -390,7 +391,7 @@ def _write_report(comparison: Comparison, out_dir: Path) -> Path:
 
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{comparison.config.name}.html"
-    path.write_text(render_html(comparison), encoding="utf-8")
+    write_atomic(path, render_html(comparison))
     return path
 
 

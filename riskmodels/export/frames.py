@@ -15,6 +15,7 @@ import pandas as pd
 
 from riskmodels import scoring
 from riskmodels.errors import BundleError
+from riskmodels.fileio import write_atomic
 
 
 def write_bundle(model_or_bundle, path, master_scale=None, metadata: dict | None = None,
@@ -52,8 +53,7 @@ def write_bundle(model_or_bundle, path, master_scale=None, metadata: dict | None
     data = scoring.dumps_bundle(content, key=key)
     scoring.read_bundle(data, key=key)  # refuse to write what could not be loaded
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return path
+    return write_atomic(path, data)
 
 
 def output_columns(scorer: scoring.Scorer, on_error: str = "raise") -> list[tuple[str, str]]:

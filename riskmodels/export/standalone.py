@@ -26,6 +26,7 @@ from importlib import resources
 from pathlib import Path
 
 from riskmodels.errors import ConfigError
+from riskmodels.fileio import write_atomic
 from riskmodels.scoring import load_scorer
 
 EXAMPLE = '''"""Score with the exported bundle; needs only numpy (pip install numpy).
@@ -81,5 +82,5 @@ def export_scorer(bundle, folder, *, overwrite: bool = False) -> list[Path]:
                           "(--overwrite) to replace")
     folder.mkdir(parents=True, exist_ok=True)
     for target, data in zip(targets, files.values(), strict=True):
-        target.write_bytes(data)
+        write_atomic(target, data)
     return targets

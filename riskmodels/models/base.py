@@ -325,8 +325,9 @@ class ScorerModel(OwnHTMLRepr, ClassifierMixin, BaseEstimator):
         """
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(scoring.dumps_bundle(self.to_bundle(master_scale, metadata, reference), key=key))
-        return path
+        from riskmodels.fileio import write_atomic
+
+        return write_atomic(path, scoring.dumps_bundle(self.to_bundle(master_scale, metadata, reference), key=key))
 
     def to_sql(self, dialect: str = "duckdb", table: str = "t", master_scale=None, **kwargs) -> str:
         """The model's bundle as one SQL ``SELECT`` (see :func:`riskmodels.export.sql.to_sql`).
