@@ -78,11 +78,13 @@ def _from_registry(uri: str, tracking_uri: str | None = None) -> dict:
     store = resolve(tracking_uri)
     check_tracking_uri(store)
     prepare_store(store)
-    mlflow.set_tracking_uri(store)
-    mlflow.set_registry_uri(store)
+    name, version = uri[len("models:/"):].split("/")
     with tempfile.TemporaryDirectory() as scratch:
-        try:
-            folder = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=scratch))
+        try:  # a client of its own: the process's MLflow URIs are left as they are
+            client = mlflow.MlflowClient(tracking_uri=store, registry_uri=store)
+            source = client.get_model_version_download_uri(name, version)
+            folder = Path(mlflow.artifacts.download_artifacts(artifact_uri=source, dst_path=scratch,
+                                                              tracking_uri=store))
         except Exception as exc:  # mlflow raises its own types for unknown models/versions
             text = " ".join(str(exc).split())
             raise BundleError(f"cannot resolve {uri} in the MLflow registry at {store}: {text}") from None
