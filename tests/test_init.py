@@ -126,6 +126,9 @@ def test_set_reaches_one_model_by_its_name():
     assert cfg.models[0].params["max_features"] == 5 and cfg.models[1].params == {}
     with pytest.raises(ConfigError, match=r"no model named 'logit' \(models: \['logistic', 'crosstab'\]\)"):
         apply_overrides(raw, {"models.logit.params.x": 1})
+    for by_position in ("models[0].params.x", "models.0.params.x"):
+        with pytest.raises(ConfigError, match="name the model instead of its position"):
+            apply_overrides(raw, {by_position: 1})
 
 
 def test_crosstab_features_are_named_once():

@@ -278,6 +278,9 @@ def apply_overrides(raw: dict, overrides: dict[str, Any]) -> dict:
     """
     out = copy.deepcopy(raw)
     for key, value in overrides.items():
+        if re.search(r"\[\d+\]", key) or re.match(r"models\.\d+(\.|$)", key):
+            raise ConfigError(f"cannot set {key!r}: name the model instead of its position, "
+                              "e.g. models.NAME.params.KEY", path=key)
         parts = key.split(".")
         node = out
         for i, part in enumerate(parts[:-1]):
