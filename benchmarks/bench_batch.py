@@ -81,11 +81,15 @@ def _ours(bundle, source: Path, target: Path) -> None:
 
 
 def _peak_mb(bundle, source: Path, target: Path) -> float:
-    """Maximum resident set of a fresh process running ``score_file``, in MB."""
-    code = ("import resource, sys\n"
+    """Peak resident set (``VmHWM``) of a fresh process running ``score_file``, in MB.
+
+    Read from ``/proc/self/status``: ``getrusage``'s maximum would carry over this large
+    process's own peak through the fork.
+    """
+    code = ("import sys\n"
             "from riskmodels.export.batch import score_file\n"
             "score_file(sys.argv[1], sys.argv[2], sys.argv[3], progress=False, overwrite=True)\n"
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n")
+            "print(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1])\n")
     done = subprocess.run([sys.executable, "-c", code, str(bundle), str(source), str(target)],
                           check=True, capture_output=True, text=True)
     return int(done.stdout.split()[-1]) / 1024
