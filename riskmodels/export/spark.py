@@ -1,11 +1,16 @@
-"""Score a Spark DataFrame with a scorer bundle (``mapInArrow``: Arrow batches, numpy kernels).
+"""Score a Spark DataFrame with a scorer bundle (Arrow batches, numpy kernels).
 
 The bundle JSON travels with the task (bundles are small); each Python worker
-builds one :class:`~riskmodels.scoring.Scorer` per partition and scores the Arrow
+builds one :class:`~riskmodels.scoring.Scorer` per task and scores the Arrow
 record batches as they come (no pandas frame, string columns by their dictionary
 codes), returning Arrow batches. The kernel of the bundle's kind is shipped
 too, so a kind added to :data:`~riskmodels.scoring.KERNELS` on the driver also
 scores on the executors.
+
+Only the bundle's input columns go to Python: with ``keep_columns`` (the default) the
+scores come back from a scalar Arrow UDF over a struct of the inputs, and Spark lines
+them up with the rows it kept in the JVM (no join, no shuffle); the other columns never
+leave the JVM. Without it, ``mapInArrow`` over the inputs returns the scores alone.
 """
 
 from __future__ import annotations
@@ -68,18 +73,38 @@ def score_dataframe(spark_df, bundle, *, on_error: str = "raise", n_reasons: int
         raise BundleError(f"missing required field(s) {absent} in the Spark DataFrame")
     spark_type = {"double": T.DoubleType(), "string": T.StringType()}
     fields = [T.StructField(name, spark_type[kind], True) for name, kind in layout]
-    schema = T.StructType((list(spark_df.schema.fields) if keep_columns else []) + fields)
     text = json.dumps(content, sort_keys=True)
     kind, kernel = content["kind"], scoring.KERNELS[content["kind"]]
+    inputs = [r["name"] for r in content["inputs"] if r["name"] in spark_df.columns]
+    if not keep_columns:
+        def score_batches(batches):
+            import pyarrow as pa
 
-    def score_batches(batches):
+            worker = _worker_scorer(text, kind, kernel, n_reasons)
+            for batch in batches:
+                scores = score_arrays(worker, batch, on_error=on_error, columns=layout)
+                yield pa.RecordBatch.from_arrays(list(scores.values()), names=list(scores))
+
+        return spark_df.select(*inputs).mapInArrow(score_batches, T.StructType(fields))
+
+    from pyspark.sql import functions as F
+
+    workers = []  # one scorer per task (the function is unpickled once per task)
+
+    def score_struct(records):
         import pyarrow as pa
 
-        worker = _worker_scorer(text, kind, kernel, n_reasons)
-        for batch in batches:
-            scores = score_arrays(worker, batch, on_error=on_error, columns=layout)
-            names = (batch.schema.names if keep_columns else []) + list(scores)
-            arrays = (batch.columns if keep_columns else []) + list(scores.values())
-            yield pa.RecordBatch.from_arrays(arrays, names=names)
+        if not workers:
+            workers.append(_worker_scorer(text, kind, kernel, n_reasons))
+        batch = pa.RecordBatch.from_struct_array(records)
+        scores = score_arrays(workers[0], batch, on_error=on_error, columns=layout)
+        return pa.StructArray.from_arrays(list(scores.values()), names=list(scores))
 
-    return spark_df.mapInArrow(score_batches, schema)
+    # nondeterministic: Spark must not inline the UDF into each field it reads back
+    scorer_udf = F.arrow_udf(score_struct, T.StructType(fields)).asNondeterministic()
+    column = "__riskmodels_scores__"
+    while column in spark_df.columns:
+        column += "_"
+    scored = spark_df.withColumn(column, scorer_udf(F.struct(*[F.col(f"`{n}`") for n in inputs])))
+    return scored.select(*[F.col(f"`{c}`") for c in spark_df.columns],
+                         *[F.col(column)[name].alias(name) for name, _ in layout])
