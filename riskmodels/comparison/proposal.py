@@ -34,6 +34,7 @@ import pandas as pd
 
 from riskmodels.comparison.config import NAME_PATTERN, load_config
 from riskmodels.errors import ConfigError, DataValidationError, FileError
+from riskmodels.fileio import write_atomic
 
 TARGET_NAMES = re.compile(r"(default|target|bad|class|risk|label|^y$|flag|delinq)", re.I)
 ID_NAMES = re.compile(r"(^|_)(id|key|no|number|nr)$|^id|id$", re.I)
@@ -342,6 +343,6 @@ def write_proposal(path, output, target: str | None = None, overwrite: bool = Fa
     p = propose(path, target)
     text = render_yaml(p, output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(text, encoding="utf-8")
+    write_atomic(output, text)
     load_config(output)  # what init writes is a valid config
     return p

@@ -382,7 +382,7 @@ def _write_scorers(comparison: Comparison, folder: Path) -> dict:
         if r.status == "ok":
             folder.mkdir(parents=True, exist_ok=True)
             out[name] = folder / f"{name}.json"
-            out[name].write_bytes(r.bundle_bytes)
+            write_atomic(out[name], r.bundle_bytes)
     return out
 
 

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import sys
 import typing
-from pathlib import Path
 
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from riskmodels.comparison.config import ExperimentConfig
+from riskmodels.fileio import write_atomic
 
 #: what each model kind reads, for the page (the estimators' own docstrings say more)
 MODEL_KINDS = [
@@ -155,7 +155,7 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     page = render()
     if argv:
-        Path(argv[0]).write_text(page, encoding="utf-8")
+        write_atomic(argv[0], page)
     else:
         print(page, end="")
     return 0
