@@ -64,11 +64,11 @@ class RunDiff:
              ("data fingerprint", "same" if self.same_data else "DIFFERENT"),
              ("test sample", "same" if self.same_test_sample else "different")])
         if len(self.params):
-            out.add_table(self.params, "Parameters that changed")
+            out.add_table(self.params.reset_index(), "Parameters that changed", index=False)
         else:
             out.add_note("no parameter changed (comparison and every model)")
         if self.specification is not None and len(self.specification):
-            out.add_table(self.specification, "Fitted specification that changed")
+            out.add_table(self.specification.reset_index(), "Fitted specification that changed", index=False)
         moved = self.metrics[self.metrics["B - A"].ne(0) | self.metrics["DeLong p"].notna()]
         out.add_table(moved.reset_index(), "Metrics that changed", index=False, digits=4)
         if len(moved) < len(self.metrics):
@@ -157,12 +157,22 @@ def _same(a, b) -> bool:
 
 
 def _text(value) -> str:
+    """A fitted value in a line: numbers to 6 significant digits, lists of numbers to 4, at most 100 characters.
+
+    Examples
+    --------
+    >>> _text([78.336154, 74.141235]), _text(None), _text(-0.2055612345)
+    ('[78.34, 74.14]', '–', '-0.205561')
+    """
     if value is None:
         return "–"
     if isinstance(value, float):
         return f"{value:.6g}"
-    text = value if isinstance(value, str) else json.dumps(value, default=str)
-    return text if len(text) <= 160 else text[:157] + "..."
+    if isinstance(value, list) and all(isinstance(v, (int, float)) for v in value):
+        text = "[" + ", ".join(f"{v:.4g}" for v in value) + "]"
+    else:
+        text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= 100 else text[:97] + "..."
 
 
 def open_store(tracking_uri: str | None):
