@@ -181,3 +181,17 @@ def test_the_closing_hint_names_the_mlflow_script_of_this_environment(monkeypatc
     assert script.exists()  # the lock installs mlflow beside this interpreter
     monkeypatch.chdir(script.parents[2])
     assert mlflow_command() == str(script.relative_to(script.parents[2]))  # e.g. .venv/bin/mlflow
+
+
+def test_the_demo_environment_opens_the_notebooks():
+    # `make demo` installs every extra from the lock: JupyterLab to open the notebooks, ipywidgets
+    # so that tqdm's progress bars render (without it: the "IProgress not found" warning)
+    import importlib.util
+
+    assert all(importlib.util.find_spec(m) for m in ("jupyterlab", "ipywidgets", "nbconvert"))
+    assert (Path(sys.executable).parent / "jupyter-lab").exists()
+    import tomllib
+
+    notebooks = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["notebooks"]
+    assert {"jupyterlab", "ipywidgets"} <= {re.split(r"[<>=\[ ]", d)[0] for d in notebooks}
+    assert "--all-extras" in (ROOT / "Makefile").read_text()
