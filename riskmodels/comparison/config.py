@@ -191,7 +191,8 @@ class ExperimentConfig(_Strict):
     calibration: CalibrationConfig = Field(default_factory=CalibrationConfig,
                                            description="optional recalibration of every model")
     master_scale: str = Field(default="enterprise10", description="`enterprise10` (AAA..D, "
-                              "firms), `bank15` (a bank's 15 grades) or `agency7` (AAA..CCC)")
+                              "ten grades: firms and consumer books alike), `bank15` (a bank's "
+                              "15 grades) or `agency7` (agency-style AAA..CCC/C, D)")
     tracking: TrackingConfig = Field(default_factory=TrackingConfig, description="MLflow logging")
     output_dir: str = Field(default="reports", description="the HTML report's folder; relative "
                             "to the config file's folder")
