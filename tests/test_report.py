@@ -193,3 +193,17 @@ def test_the_report_renders_in_a_real_browser(document, tmp_path):
     assert result["images"] == len(outline.images) >= 20
     assert result["broken"] == []  # every figure decodes and shows with a non-zero size
     assert result["wide"] == [] and result["scroll"] <= result["width"]  # nothing wider than a 1400 px page
+
+
+def test_a_shape_forced_on_the_bins_against_the_data_is_a_limitation():
+    import numpy as np
+
+    from riskmodels.binning.optimal import OptimalBinning
+    from riskmodels.comparison.specification import forced_shape
+
+    # event rate 2 % + 8 % x |x - 4.5|: a valley (the example of OptimalBinning.shape_margin)
+    x = np.tile(np.arange(10.0), 300)
+    y = (np.random.default_rng(0).random(3000) < 0.02 + 0.08 * np.abs(x - 4.5)).astype(int)
+    assert forced_shape(OptimalBinning("x").fit(x, y)) is None  # the automatic trend follows the data
+    forced = forced_shape(OptimalBinning("x", monotonic_trend="ascending").fit(x, y))
+    assert forced == "x: bins forced ascending, while the data's own shape (lowest BIC) is valley"

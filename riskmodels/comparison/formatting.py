@@ -27,6 +27,7 @@ h3{margin-top:1.5em;color:#334} h4{margin:1em 0 0.3em}
 table{border-collapse:collapse;margin:0.4em 0 1.2em;max-width:100%}
 caption{text-align:left;font-weight:600;padding:2px 0}
 td,th{border:1px solid #ccc;padding:3px 7px;font-size:12.5px;overflow-wrap:anywhere;vertical-align:top}
+tbody th{white-space:nowrap;overflow-wrap:normal}
 td{text-align:right;font-variant-numeric:tabular-nums} td.t{text-align:left} th{background:#f2f2f2;text-align:left}
 pre{font-size:11.5px;white-space:pre-wrap;overflow-wrap:anywhere}
 .simpletable td{text-align:right} .failed{color:#b00} .meta{color:#555}

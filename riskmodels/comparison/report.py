@@ -263,7 +263,7 @@ def pairwise_delong(curves: dict) -> pd.DataFrame:
 
 
 def limitations(comparison) -> list[str]:
-    """What the code knows limits the conclusions: failed fits, the models' own notes, shapes forced
+    """What the code knows limits the conclusions: failed fits, the validation notes, shapes forced
     on bins, and grades that expect fewer than ``FEW_EXPECTED_DEFAULTS`` defaults.
 
     Returns

@@ -55,7 +55,8 @@ class Specification:
     blocks: list = field(default_factory=list)
     figures: dict = field(default_factory=dict)  # name -> PNG bytes
     fitted: dict = field(default_factory=dict)  # JSON-able: features, bins, coefficients ...
-    limitations: list = field(default_factory=list)
+    notes: list = field(default_factory=list)  # the summary's own notes (scaling, peer groups ...)
+    limitations: list = field(default_factory=list)  # what limits the conclusions (forced shapes ...)
 
     def as_html(self, model: str) -> str:
         """The blocks as HTML: each titled table (formatted for people) beside its figures.
@@ -78,6 +79,8 @@ class Specification:
                 row.append(html_table(block.table, index=block.index, header=block.header))
             row.extend(img_tag(self.figures[f], f"{model}: {f}") for f in block.figures)
             parts.append(f"<div class='row'>{''.join(row)}</div>")
+        if self.notes:
+            parts.append("<h4>Notes</h4><ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in self.notes) + "</ul>")
         return "".join(parts)
 
     def page(self, model: str) -> str:
@@ -130,7 +133,7 @@ def specify(model, kind: str, X: pd.DataFrame, y) -> Specification:
             spec.blocks.append(Block(part.title or "Fit", part.frame, index=part.index, header=part.header))
         else:
             spec.blocks.append(Block("Estimation", html=part.as_html()))
-    spec.limitations.extend(summary.notes)
+    spec.notes.extend(summary.notes)
     SPECIFIERS[kind](model, spec, X, np.asarray(y))
     return spec
 
