@@ -384,113 +384,159 @@ def prepare_inputs(rules: list, columns: dict, errors: dict | None = None) -> tu
     >>> found
     {1: ['x: above the allowed max 1']}
     """
+    n = _record_count(columns)
+    fail = _failure_reporter(errors)
+    out = {}
+    for rule in rules:
+        name = rule["name"]
+        if name in columns:
+            values = _given_column(name, columns[name])
+        else:
+            values, final = _absent_column(rule, n, errors, fail)
+            if final:
+                out[name] = values
+                continue
+        if rule["type"] == "number":
+            out[name] = _prepare_numbers(rule, name, values, fail)
+        elif getattr(values, "codes", None) is not None:
+            out[name] = _prepare_coded(rule, name, values, fail)
+        else:
+            out[name] = _prepare_labels(rule, name, values, fail)
+    return out, n
+
+
+def _record_count(columns: dict) -> int:
+    """The number of records: the one length of every column."""
     lengths = {len(v) for v in columns.values()}
     if len(lengths) > 1:
         raise BundleError(f"input columns have different lengths {sorted(lengths)}")
-    n = lengths.pop() if lengths else 0
-    out = {}
+    return lengths.pop() if lengths else 0
 
+
+def _failure_reporter(errors: dict | None):
+    """``fail(name, rows, what, values=None)``: raise a broken rule (``errors`` None) or record
+    it for each row (mask or indices); ``what`` may be a function of the record's value (with
+    ``values``), so each reported record names its own value."""
     def fail(name, rows, what, values=None):
-        """Raise or record a broken rule; ``what`` may be a function of the record's value
-        (with ``values``), so each reported record names its own value."""
         rows = np.flatnonzero(rows) if rows.dtype == bool else rows
         if errors is None:
             text = what(values[rows[0]]) if callable(what) else what
             raise BundleError(f"field {name!r}: {text} at record(s) {rows_text(rows)}")
         for r in rows.tolist():
             errors.setdefault(r, []).append(f"{name}: {what(values[r]) if callable(what) else what}")
+    return fail
 
-    for rule in rules:
-        name = rule["name"]
-        numeric = rule["type"] == "number"
-        if name in columns:
-            values = columns[name]
-            if not isinstance(values, CodedLabels):
-                values = np.asanyarray(values)
-            if values.ndim != 1:
-                raise BundleError(f"field {name!r}: expected one value per record, got shape {values.shape}")
-        else:
-            values = np.full(n, np.nan) if numeric else np.full(n, None, dtype=object)
-            if rule.get("required", True):
-                if errors is None or n == 0:
-                    raise BundleError(f"missing required field {name!r}")
-                fail(name, np.ones(n, dtype=bool), "missing required field")
-                out[name] = values
-                continue
-            if numeric:
-                constant = _absent_number(rule)
-                if constant is not None:  # every record gets the same allowed value: no pass over it
-                    out[name] = np.full(n, constant)
-                    continue
-        policy = rule.get("missing", "error")
-        if numeric:
-            x, wrong = number_column(values)
-            range_policy = rule.get("out_of_range", "error")
-            bounded = range_policy != "allow" and (rule.get("min") is not None or rule.get("max") is not None)
-            if not n:
-                smallest = largest = 0.0
-            elif bounded:
-                # the smallest and the largest value tell whether the column is all finite numbers
-                # (NaN and +/-inf show there; the usual case): then there is nothing wrong, infinite
-                # or missing to look for, and the range check reads the same two numbers
-                smallest, largest = x.min(), x.max()
+
+def _given_column(name: str, values):
+    """A given column as a 1-d array (a :class:`CodedLabels` stays as it is)."""
+    if not isinstance(values, CodedLabels):
+        values = np.asanyarray(values)
+    if values.ndim != 1:
+        raise BundleError(f"field {name!r}: expected one value per record, got shape {values.shape}")
+    return values
+
+
+def _absent_column(rule: dict, n: int, errors: dict | None, fail) -> tuple[np.ndarray, bool]:
+    """The column of a field not given at all, and whether it is final (else it goes through
+    the checks as all missing values). A required field raises, or is reported per record."""
+    name, numeric = rule["name"], rule["type"] == "number"
+    values = np.full(n, np.nan) if numeric else np.full(n, None, dtype=object)
+    if rule.get("required", True):
+        if errors is None or n == 0:
+            raise BundleError(f"missing required field {name!r}")
+        fail(name, np.ones(n, dtype=bool), "missing required field")
+        return values, True
+    constant = _absent_number(rule) if numeric else None
+    if constant is not None:  # every record gets the same allowed value: no pass over it
+        return np.full(n, constant), True
+    return values, False
+
+
+def _extremes(x: np.ndarray, bounded: bool) -> tuple[float, float]:
+    """Two numbers that are finite exactly when every value is: the smallest and the largest
+    value (read again by the range check) when the rule has bounds, else x . x twice."""
+    if not len(x):
+        return 0.0, 0.0
+    if bounded:
+        # the smallest and the largest value tell whether the column is all finite numbers
+        # (NaN and +/-inf show there; the usual case): then there is nothing wrong, infinite
+        # or missing to look for, and the range check reads the same two numbers
+        return x.min(), x.max()
+    # x . x is finite exactly when every value is (NaN and inf propagate, squares do not
+    # cancel; an overflow only sends the column to the full checks): one pass, not two
+    with np.errstate(over="ignore"):
+        square = float(np.dot(x, x))
+    return square, square
+
+
+def _unclean_numbers(rule: dict, name: str, values, x: np.ndarray, wrong: np.ndarray, fail) -> np.ndarray:
+    """Report values that are not numbers or are infinite, and missing values the rule does
+    not allow; impute the missing values the rule fills."""
+    if wrong.any():
+        fail(name, wrong, lambda v: f"not a number ({type(v).__name__} {v!r})", values)
+    inf = np.isinf(x)
+    if inf.any():
+        fail(name, inf, "infinite value")
+        x = np.where(inf, np.nan, x)
+    policy = rule.get("missing", "error")
+    if policy != "allow":  # an allowed missing value needs no flags
+        miss = np.isnan(x)
+        if wrong.any():  # wrong-typed values are NaN here, not missing
+            miss &= ~wrong
+        if miss.any():
+            if policy == "impute":
+                x = np.where(miss, float(rule["fill"]), x)
+            elif policy == "error":
+                fail(name, miss, "missing value")
+    return x
+
+
+def _prepare_numbers(rule: dict, name: str, values, fail) -> np.ndarray:
+    """The number rules of :func:`prepare_inputs`: types, infinities, missing values, range."""
+    x, wrong = number_column(values)
+    range_policy = rule.get("out_of_range", "error")
+    bounded = range_policy != "allow" and (rule.get("min") is not None or rule.get("max") is not None)
+    smallest, largest = _extremes(x, bounded)
+    clean = bool(math.isfinite(smallest) and math.isfinite(largest))
+    if not clean:
+        x = _unclean_numbers(rule, name, values, x, wrong, fail)
+    for bound, op, word in (("min", np.less, "below"), ("max", np.greater, "above")):
+        limit = rule.get(bound)
+        if limit is None or range_policy == "allow":
+            continue
+        if clean and not op(smallest if bound == "min" else largest, limit):
+            continue  # the extreme value is within the bound: so is every value
+        off = op(x, limit)  # NaN compares False
+        if off.any():
+            if range_policy == "clip":
+                x = np.where(off, float(limit), x)
             else:
-                # x . x is finite exactly when every value is (NaN and inf propagate, squares do not
-                # cancel; an overflow only sends the column to the full checks): one pass, not two
-                with np.errstate(over="ignore"):
-                    smallest = largest = float(np.dot(x, x))
-            clean = bool(math.isfinite(smallest) and math.isfinite(largest))
-            if not clean:
-                if wrong.any():
-                    fail(name, wrong, lambda v: f"not a number ({type(v).__name__} {v!r})", values)
-                inf = np.isinf(x)
-                if inf.any():
-                    fail(name, inf, "infinite value")
-                    x = np.where(inf, np.nan, x)
-                if policy != "allow":  # an allowed missing value needs no flags
-                    miss = np.isnan(x)
-                    if wrong.any():  # wrong-typed values are NaN here, not missing
-                        miss &= ~wrong
-                    if miss.any():
-                        if policy == "impute":
-                            x = np.where(miss, float(rule["fill"]), x)
-                        elif policy == "error":
-                            fail(name, miss, "missing value")
-            for bound, op, word in (("min", np.less, "below"), ("max", np.greater, "above")):
-                limit = rule.get(bound)
-                if limit is None or range_policy == "allow":
-                    continue
-                if clean and not op(smallest if bound == "min" else largest, limit):
-                    continue  # the extreme value is within the bound: so is every value
-                off = op(x, limit)  # NaN compares False
-                if off.any():
-                    if range_policy == "clip":
-                        x = np.where(off, float(limit), x)
-                    else:
-                        fail(name, off, f"{word} the allowed {bound} {limit}")
-            out[name] = x
-        elif getattr(values, "codes", None) is not None:
-            out[name] = _prepare_coded(rule, name, values, fail)
-        else:
-            cats = category_column(values)
-            # cats is values only when every value already is a str label
-            miss = np.zeros(n, dtype=bool) if cats is values else np.equal(cats, None)
-            if miss.any():
-                if policy == "impute":
-                    cats = np.where(miss, str(rule["fill"]), cats)
-                elif policy == "error":
-                    fail(name, miss, "missing value")
-            allowed = rule.get("categories")
-            if allowed is not None and rule.get("unknown", "error") == "error":
-                known = frozenset(allowed)
-                unknown = np.fromiter(map(known.__contains__, cats.tolist()), dtype=bool, count=n)
-                unknown = ~unknown & ~np.equal(cats, None)
-                if unknown.any():
-                    shown = sorted(known)[:10]
-                    fail(name, unknown, lambda v, shown=shown: f"unknown category {v!r} (known: {shown})",
-                         cats)
-            out[name] = cats
-    return out, n
+                fail(name, off, f"{word} the allowed {bound} {limit}")
+    return x
+
+
+def _prepare_labels(rule: dict, name: str, values, fail) -> np.ndarray:
+    """The category rules of :func:`prepare_inputs` for labels given one per record."""
+    n = len(values)
+    policy = rule.get("missing", "error")
+    cats = category_column(values)
+    # cats is values only when every value already is a str label
+    miss = np.zeros(n, dtype=bool) if cats is values else np.equal(cats, None)
+    if miss.any():
+        if policy == "impute":
+            cats = np.where(miss, str(rule["fill"]), cats)
+        elif policy == "error":
+            fail(name, miss, "missing value")
+    allowed = rule.get("categories")
+    if allowed is not None and rule.get("unknown", "error") == "error":
+        known = frozenset(allowed)
+        unknown = np.fromiter(map(known.__contains__, cats.tolist()), dtype=bool, count=n)
+        unknown = ~unknown & ~np.equal(cats, None)
+        if unknown.any():
+            shown = sorted(known)[:10]
+            fail(name, unknown, lambda v, shown=shown: f"unknown category {v!r} (known: {shown})",
+                 cats)
+    return cats
 
 
 def _absent_number(rule: dict) -> float | None:
