@@ -495,10 +495,10 @@ def test_auc_drop_test_carries_the_variance_of_both_aucs(bundle):
     ecb = auc_change_test(0.9, y, p)
     both = auc_drop_test(0.9, 0.03, y, p)
     # se_initial = 0 is the ECB statistic as published; with it, the variances add
-    assert auc_drop_test(0.9, 0.0, y, p)["p_value"] == pytest.approx(ecb["p_value"], rel=1e-12)
+    assert auc_drop_test(0.9, 0.0, y, p)["p_value"] == pytest.approx(ecb.p_value, rel=1e-12)
     assert both["se"] == pytest.approx(np.sqrt(0.03**2 + now.se**2), rel=1e-12)
     assert both["statistic"] == pytest.approx((0.9 - now.auc) / both["se"], rel=1e-12)
-    assert both["p_value"] > ecb["p_value"]
+    assert both["p_value"] > ecb.p_value
     # monitor takes the validated AUC and its SE from the bundle metadata (as rm.compare writes them)
     validated = add_reference(bundle, *make_data(3000, 0))
     validated = dict(validated, metadata={**validated.get("metadata", {}), "metrics": {"auc": 0.9, "auc_se": 0.03}})

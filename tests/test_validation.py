@@ -88,10 +88,10 @@ def test_d1_discrimination_known_answers():
 
 def test_d1_calibration_known_answers():
     assert brier(D1_Y, D1_PD) == pytest.approx(0.18628, abs=5e-6)
-    assert spiegelhalter(D1_Y, D1_PD)["z"] == pytest.approx(1.4192910, abs=1e-7)
+    assert spiegelhalter(D1_Y, D1_PD).z == pytest.approx(1.4192910, abs=1e-7)
     assert log_loss(D1_Y, D1_PD) == pytest.approx(0.5564874, abs=1e-7)
     assert ece(D1_Y, D1_PD, n_bins=5) == pytest.approx(0.178, abs=5e-4)
-    assert hosmer_lemeshow_test(D1_Y, D1_PD, n_bins=5)["statistic"] == pytest.approx(5.765333, abs=1e-6)
+    assert hosmer_lemeshow_test(D1_Y, D1_PD, n_bins=5).statistic == pytest.approx(5.765333, abs=1e-6)
 
 
 # --------------------------------------------------------------------------- AUC and DeLong
@@ -159,12 +159,12 @@ def test_auc_change_test_ecb():
     y, score = hanley_mcneil_data()
     res = auc_change_test(0.95, y, score)
     cur = auc_ci(y, score)
-    assert res["statistic"] == pytest.approx((0.95 - cur.auc) / cur.se)
-    assert res["p_value"] == pytest.approx(stats.norm.sf(res["statistic"]))
-    assert auc_change_test(cur.auc, y, score)["p_value"] == pytest.approx(0.5)
+    assert res.statistic == pytest.approx((0.95 - cur.auc) / cur.se)
+    assert res.p_value == pytest.approx(stats.norm.sf(res.statistic))
+    assert auc_change_test(cur.auc, y, score).p_value == pytest.approx(0.5)
     perfect = auc_change_test(1.0, [0, 0, 1, 1], [0.1, 0.2, 0.3, 0.4])  # SE 0, no drop: not NaN
-    assert (perfect["statistic"], perfect["p_value"]) == (0.0, 0.5)
-    assert auc_change_test(1.0, [0, 0, 1, 1], [0.4, 0.3, 0.2, 0.1])["p_value"] == 0.0
+    assert (perfect.statistic, perfect.p_value) == (0.0, 0.5)
+    assert auc_change_test(1.0, [0, 0, 1, 1], [0.4, 0.3, 0.2, 0.1]).p_value == 0.0
 
 
 def test_roc_and_cap_curves():
@@ -234,8 +234,8 @@ def test_spiegelhalter_rejects_scaled_pds():
     rng = np.random.default_rng(6)
     p = rng.uniform(0.01, 0.2, 5000)
     y = (rng.random(5000) < p).astype(int)
-    assert spiegelhalter(y, p)["p_value"] > 0.01
-    assert spiegelhalter(y, np.minimum(3 * p, 0.99))["p_value"] < 1e-6
+    assert spiegelhalter(y, p).p_value > 0.01
+    assert spiegelhalter(y, np.minimum(3 * p, 0.99)).p_value < 1e-6
 
 
 def test_traffic_light_basel_1996_example():
@@ -286,11 +286,11 @@ def test_csi_detects_a_shift_and_keeps_missing_values():
 def test_ecb_herfindahl_test_known_answer():
     # ECB (2019), Instructions for reporting the validation results of internal models, §2.5.5.3
     r = herfindahl_test([100, 200, 300, 250, 150], [50, 150, 400, 300, 100])
-    assert r["cv_initial"] == pytest.approx(0.3535534, abs=1e-7)
-    assert r["cv_current"] == pytest.approx(0.6519202, abs=1e-7)
-    assert r["hi_initial"] == pytest.approx(0.0731827, abs=1e-7)
-    assert r["hi_current"] == pytest.approx(0.2200593, abs=1e-7)
-    assert r["p_value"] == pytest.approx(0.1706161, abs=1e-7)
+    assert r.cv_initial == pytest.approx(0.3535534, abs=1e-7)
+    assert r.cv_current == pytest.approx(0.6519202, abs=1e-7)
+    assert r.hi_initial == pytest.approx(0.0731827, abs=1e-7)
+    assert r.hi_current == pytest.approx(0.2200593, abs=1e-7)
+    assert r.p_value == pytest.approx(0.1706161, abs=1e-7)
     with pytest.raises(DataValidationError, match="like counts_initial"):
         herfindahl_test([1, 2, 3], [1, 2])
 

@@ -17,6 +17,7 @@ from riskmodels.calibration.calibrators import (
 )
 from riskmodels.calibration.fitting import ScaleFit, fit_master_scale, grade_table, herfindahl
 from riskmodels.calibration.grade_tests import (
+    HosmerLemeshowResult,
     basel_asset_correlation,
     binomial_test,
     hosmer_lemeshow,
@@ -32,5 +33,5 @@ __all__ = [
     "LogisticScoreCalibrator", "CentralTendencyCalibrator", "intercept_shift", "check_scores",
     "binomial_test", "jeffreys_test", "hosmer_lemeshow", "basel_asset_correlation", "vasicek_cdf",
     "vasicek_quantile", "vasicek_default_sf", "grade_table", "fit_master_scale", "ScaleFit",
-    "herfindahl",
+    "herfindahl", "HosmerLemeshowResult",
 ]

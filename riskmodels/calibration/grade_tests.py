@@ -19,6 +19,8 @@ Examples
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from scipy import stats
 
@@ -123,7 +125,16 @@ def jeffreys_test(pd, n, defaults, alternative: str = "greater"):
     return _scalar_if(np.where(nn == 0, np.nan, out), pd if np.ndim(pd) else n)
 
 
-def hosmer_lemeshow(pd, n, defaults, df="G-2"):
+class HosmerLemeshowResult(NamedTuple):
+    """A Hosmer–Lemeshow test: the statistic, its χ² p-value and degrees of freedom (it unpacks
+    as ``stat, p, df``)."""
+
+    statistic: float
+    p_value: float
+    df: int
+
+
+def hosmer_lemeshow(pd, n, defaults, df="G-2") -> HosmerLemeshowResult:
     """Hosmer–Lemeshow statistic over grades: Σ (D − N·PD)² / (N·PD·(1 − PD)).
 
     Parameters
@@ -136,12 +147,13 @@ def hosmer_lemeshow(pd, n, defaults, df="G-2"):
 
     Returns
     -------
-    (statistic, p_value, df) : tuple
+    HosmerLemeshowResult
+        ``statistic``, ``p_value``, ``df``.
 
     Examples
     --------
-    >>> stat, p, dof = hosmer_lemeshow([0.10, 0.15, 0.20], [401, 489, 110], [36, 73, 23])
-    >>> round(stat, 6), round(p, 6), dof
+    >>> hl = hosmer_lemeshow([0.10, 0.15, 0.20], [401, 489, 110], [36, 73, 23])
+    >>> round(hl.statistic, 6), round(hl.p_value, 6), hl.df
     (0.524563, 0.468902, 1)
     """
     p, nn, d = _grade_arrays(pd, n, defaults)
@@ -157,7 +169,7 @@ def hosmer_lemeshow(pd, n, defaults, df="G-2"):
     if not isinstance(dof, int) or dof < 1:
         raise ParameterError(f"df must be 'G', 'G-2' or a positive int and leave >= 1 degree of freedom "
                          f"({g} non-empty grades), got {df!r}")
-    return stat, float(stats.chi2.sf(stat, dof)), dof
+    return HosmerLemeshowResult(stat, float(stats.chi2.sf(stat, dof)), dof)
 
 
 def basel_asset_correlation(pd):

@@ -8,6 +8,7 @@ Examples
 """
 
 from riskmodels.validation.accuracy import (
+    SpiegelhalterResult,
     bins_of,
     brier,
     brier_decomposition,
@@ -22,6 +23,7 @@ from riskmodels.validation.accuracy import (
 )
 from riskmodels.validation.contingency import chi2_g2_test, fisher_exact_2x2, wilson_interval
 from riskmodels.validation.discrimination import (
+    AUCChangeResult,
     AUCComparison,
     AUCResult,
     accuracy_ratio,
@@ -40,6 +42,7 @@ from riskmodels.validation.discrimination import (
 from riskmodels.validation.isotonic import isotonic_grid, weighted_pav
 from riskmodels.validation.report import ValidationReport
 from riskmodels.validation.stability import (
+    HerfindahlTestResult,
     csi,
     herfindahl_test,
     migration_stability,
@@ -55,4 +58,5 @@ __all__ = [
     "hosmer_lemeshow_test", "calibration_curve", "jeffreys_interval", "traffic_light", "bins_of",
     "check_outcomes", "ValidationReport", "psi", "psi_table", "psi_zone", "csi", "herfindahl_test", "migration_stability",
     "chi2_g2_test", "fisher_exact_2x2", "wilson_interval", "weighted_pav", "isotonic_grid",
+    "AUCChangeResult", "SpiegelhalterResult", "HerfindahlTestResult",
 ]

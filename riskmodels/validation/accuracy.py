@@ -14,12 +14,18 @@ Examples
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from riskmodels.calibration.calibrators import check_scores
-from riskmodels.calibration.grade_tests import hosmer_lemeshow, vasicek_default_sf
+from riskmodels.calibration.grade_tests import (
+    HosmerLemeshowResult,
+    hosmer_lemeshow,
+    vasicek_default_sf,
+)
 from riskmodels.errors import DataValidationError, ParameterError, Violation
 
 ZONES = ("green", "yellow", "red")
@@ -149,19 +155,26 @@ def ece(y, pd_, n_bins: int = 10, strategy: str = "quantile") -> float:
     return float(np.sum(np.abs(st - sp)) / len(t))
 
 
-def spiegelhalter(y, pd_) -> dict:
+class SpiegelhalterResult(NamedTuple):
+    """A Spiegelhalter test: the z statistic and its two-sided p-value."""
+
+    z: float
+    p_value: float
+
+
+def spiegelhalter(y, pd_) -> SpiegelhalterResult:
     """Spiegelhalter (1986) z-test of calibration: Σ (y − p)(1 − 2p) / √Σ (1 − 2p)² p (1 − p).
 
     Returns
     -------
-    dict
+    SpiegelhalterResult
         ``z`` and the two-sided ``p_value``.
 
     Examples
     --------
     >>> y = [0, 0, 0, 0, 1, 0, 0, 1, 0, 1]
     >>> p = [0.01, 0.02, 0.03, 0.05, 0.08, 0.10, 0.15, 0.20, 0.30, 0.50]
-    >>> round(spiegelhalter(y, p)["z"], 7)
+    >>> round(spiegelhalter(y, p).z, 7)
     1.419291
     """
     t, p = check_outcomes(y, pd_)
@@ -170,28 +183,29 @@ def spiegelhalter(y, pd_) -> dict:
         raise DataValidationError([Violation("pd", "every PD is 0, ½ or 1",
                                              "some PDs strictly between 0 and 1 other than ½")])
     z = float(np.sum((t - p) * (1 - 2 * p)) / np.sqrt(var))
-    return {"z": z, "p_value": float(2 * stats.norm.sf(abs(z)))}
+    return SpiegelhalterResult(z, float(2 * stats.norm.sf(abs(z))))
 
 
-def hosmer_lemeshow_test(y, pd_, n_bins: int = 10, strategy: str = "quantile", df="G-2") -> dict:
+def hosmer_lemeshow_test(y, pd_, n_bins: int = 10, strategy: str = "quantile",
+                         df="G-2") -> HosmerLemeshowResult:
     """Hosmer–Lemeshow test on obligor data, PDs binned (equal counts by default).
 
     Returns
     -------
-    dict
-        ``statistic``, ``p_value``, ``df``.
+    HosmerLemeshowResult
+        ``statistic``, ``p_value``, ``df`` (:func:`riskmodels.calibration.hosmer_lemeshow` on
+        the bins).
 
     Examples
     --------
     >>> y = [0, 0, 0, 0, 1, 0, 0, 1, 0, 1]
     >>> p = [0.01, 0.02, 0.03, 0.05, 0.08, 0.10, 0.15, 0.20, 0.30, 0.50]
-    >>> round(hosmer_lemeshow_test(y, p, n_bins=5)["statistic"], 6)
+    >>> round(hosmer_lemeshow_test(y, p, n_bins=5).statistic, 6)
     5.765333
     """
     t, p = check_outcomes(y, pd_)
     n, sp, st = _group(t, p, bins_of(p, n_bins, strategy))
-    stat, pv, dof = hosmer_lemeshow(sp / n, n, st, df=df)
-    return {"statistic": stat, "p_value": pv, "df": dof}
+    return hosmer_lemeshow(sp / n, n, st, df=df)
 
 
 def calibration_curve(y, pd_, n_bins: int = 10, strategy: str = "quantile",

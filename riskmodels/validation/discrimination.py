@@ -393,7 +393,19 @@ def delong_test(y, score1, score2) -> AUCComparison:
     return AUCComparison(float(aucs[0]), float(aucs[1]), diff, se, z, float(2 * stats.norm.sf(abs(z))))
 
 
-def auc_change_test(auc_initial: float, y, score) -> dict:
+@dataclass(frozen=True)
+class AUCChangeResult:
+    """The ECB test of a drop in AUC: the AUCs, the current standard error, the statistic
+    and its one-sided p-value (small when the AUC fell)."""
+
+    auc_initial: float
+    auc_current: float
+    se: float
+    statistic: float
+    p_value: float
+
+
+def auc_change_test(auc_initial: float, y, score) -> AUCChangeResult:
     """ECB test of a drop in AUC since initial validation: S = (AUC_init − AUC_curr) / s_curr.
 
     ``s_curr`` is the DeLong standard error of the current AUC; p = 1 − Φ(S) is
@@ -402,13 +414,13 @@ def auc_change_test(auc_initial: float, y, score) -> dict:
 
     Returns
     -------
-    dict
+    AUCChangeResult
         ``auc_initial``, ``auc_current``, ``se``, ``statistic``, ``p_value``.
 
     Examples
     --------
     >>> r = auc_change_test(0.95, [0, 0, 1, 0, 1, 1, 0, 1], [0.1, 0.2, 0.3, 0.35, 0.5, 0.6, 0.7, 0.9])
-    >>> round(r["statistic"], 4), round(r["p_value"], 4)
+    >>> round(r.statistic, 4), round(r.p_value, 4)
     (0.9798, 0.1636)
     """
     current = auc_ci(y, score)
@@ -417,5 +429,5 @@ def auc_change_test(auc_initial: float, y, score) -> dict:
         stat = drop / current.se
     else:  # a perfect (or perfectly inverted) ranking: no sampling error
         stat = 0.0 if drop == 0 else np.inf * np.sign(drop)
-    return {"auc_initial": float(auc_initial), "auc_current": current.auc, "se": current.se,
-            "statistic": float(stat), "p_value": float(stats.norm.sf(stat))}
+    return AUCChangeResult(float(auc_initial), current.auc, current.se, float(stat),
+                           float(stats.norm.sf(stat)))

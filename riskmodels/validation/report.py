@@ -25,6 +25,7 @@ from riskmodels.calibration.master_scale import MasterScale
 from riskmodels.errors import DataValidationError, Violation
 from riskmodels.results import Summary
 from riskmodels.validation.accuracy import (
+    SpiegelhalterResult,
     brier_decomposition,
     calibration_curve,
     check_outcomes,
@@ -36,6 +37,7 @@ from riskmodels.validation.accuracy import (
     traffic_light,
 )
 from riskmodels.validation.discrimination import (
+    AUCChangeResult,
     AUCResult,
     auc,
     auc_change_test,
@@ -119,15 +121,15 @@ class ValidationReport:
             else:  # a low-default sample: the AUC exists, its DeLong variance needs 2 of each class
                 res = AUCResult(auc(y, self.score), np.nan, np.nan, np.nan, 0.95, n_defaults,
                                 len(y) - n_defaults)
-                change = {"statistic": np.nan, "p_value": np.nan}
+                change = AUCChangeResult(np.nan, res.auc, np.nan, np.nan, np.nan)
                 self.notes.append("a single default or non-default: the AUC's standard error, "
                                   "interval and change test are undefined (NaN)")
             self.auc_result = res
             disc = {"auc": res.auc, "auc_se": res.se, "auc_lower": res.lower, "auc_upper": res.upper,
                     "gini": res.gini, "ks": ks(y, self.score)}
             if self.auc_initial is not None:
-                disc.update(auc_initial=self.auc_initial, auc_change_statistic=change["statistic"],
-                            auc_change_p=change["p_value"])
+                disc.update(auc_initial=self.auc_initial, auc_change_statistic=change.statistic,
+                            auc_change_p=change.p_value)
         else:
             self.auc_result = None
             disc = dict.fromkeys(("auc", "auc_se", "auc_lower", "auc_upper", "gini", "ks"), np.nan)
@@ -152,13 +154,13 @@ class ValidationReport:
 
         idx = self.scale.grade_index(p)
         dec = brier_decomposition(y, p, groups=idx)
-        sp = spiegelhalter(y, p) if np.any((p > 0) & (p < 1) & (p != 0.5)) else {"z": np.nan,
-                                                                                  "p_value": np.nan}
+        sp = spiegelhalter(y, p) if np.any((p > 0) & (p < 1) & (p != 0.5)) else SpiegelhalterResult(
+            np.nan, np.nan)
         n_bins = min(self.n_bins, len(y))
         hl = hosmer_lemeshow_test(y, p, n_bins=n_bins, df="G")
         self._calibration = {**dec, "log_loss": log_loss(y, p), "ece": ece(y, p, n_bins=n_bins),
-                             "spiegelhalter_z": sp["z"], "spiegelhalter_p": sp["p_value"],
-                             "hosmer_lemeshow": hl["statistic"], "hosmer_lemeshow_p": hl["p_value"],
+                             "spiegelhalter_z": sp.z, "spiegelhalter_p": sp.p_value,
+                             "hosmer_lemeshow": hl.statistic, "hosmer_lemeshow_p": hl.p_value,
                              "mean_pd": float(p.mean()), "default_rate": float(y.mean()),
                              "grades_rejected": int(body["reject"].sum()),
                              "grades_red": int((grades["traffic_light"] == "red").sum())}
@@ -172,8 +174,8 @@ class ValidationReport:
             self._psi = psi_table(ref_counts, counts, labels=self.scale.grades)
             value = float(self._psi["psi"].sum())
             test = herfindahl_test(ref_counts, counts)
-            stab.update(psi=value, psi_zone=psi_zone(value), herfindahl_initial=test["hi_initial"],
-                        herfindahl_test_p=test["p_value"])
+            stab.update(psi=value, psi_zone=psi_zone(value), herfindahl_initial=test.hi_initial,
+                        herfindahl_test_p=test.p_value)
         self._stability = stab
 
     # ------------------------------------------------------------------ outputs

@@ -12,6 +12,8 @@ Examples
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -121,7 +123,19 @@ def csi(expected_values, actual_values, n_bins: int = 10, eps: float = 1e-4) -> 
     return psi_table(ce[keep], ca[keep], eps, labels=[lab for lab, k in zip(labels, keep, strict=True) if k])
 
 
-def herfindahl_test(counts_initial, counts_current) -> dict:
+class HerfindahlTestResult(NamedTuple):
+    """The ECB Herfindahl test: coefficients of variation and Herfindahl indices of the grade
+    counts, initial and current, the statistic and its one-sided p-value."""
+
+    cv_initial: float
+    cv_current: float
+    hi_initial: float
+    hi_current: float
+    statistic: float
+    p_value: float
+
+
+def herfindahl_test(counts_initial, counts_current) -> HerfindahlTestResult:
     """ECB test of an increase in concentration between two grade distributions.
 
     z = √(K − 1)·(CV_curr − CV_init) / √(CV_curr²·(0.5 + CV_curr²)), p = 1 − Φ(z): a
@@ -130,13 +144,13 @@ def herfindahl_test(counts_initial, counts_current) -> dict:
 
     Returns
     -------
-    dict
+    HerfindahlTestResult
         cv_initial, cv_current, hi_initial, hi_current, statistic, p_value.
 
     Examples
     --------
     >>> r = herfindahl_test([100, 200, 300, 250, 150], [50, 150, 400, 300, 100])
-    >>> round(r["hi_current"], 7), round(r["p_value"], 7)
+    >>> round(r.hi_current, 7), round(r.p_value, 7)
     (0.2200593, 0.1706161)
     """
     ci, hi_i = herfindahl(counts_initial)
@@ -147,8 +161,7 @@ def herfindahl_test(counts_initial, counts_current) -> dict:
                                              f"{len(np.asarray(counts_initial))} like counts_initial")])
     denom = np.sqrt(cc ** 2 * (0.5 + cc ** 2))
     z = float(np.sqrt(k - 1) * (cc - ci) / denom) if denom > 0 else 0.0
-    return {"cv_initial": ci, "cv_current": cc, "hi_initial": hi_i, "hi_current": hi_c,
-            "statistic": z, "p_value": float(stats.norm.sf(z))}
+    return HerfindahlTestResult(ci, cc, hi_i, hi_c, z, float(stats.norm.sf(z)))
 
 
 def migration_stability(counts, labels=None) -> pd.DataFrame:
