@@ -181,6 +181,38 @@ class ParameterError(RiskModelsError, ValueError, TypeError):
         return list(dict.fromkeys(v.column for v in self.violations))
 
 
+class ChecksParameters:
+    """Mixin of the estimators: one shape of parameter check.
+
+    A class lists what is wrong with its constructor parameters in ``_parameter_problems()``
+    (a list of :class:`Violation`, empty when all is well); ``_check_params()``, called by
+    ``fit`` before any data is read, raises one :class:`ParameterError` naming every problem.
+
+    Examples
+    --------
+    >>> class Model(ChecksParameters):
+    ...     def __init__(self, alpha=1.0):
+    ...         self.alpha = alpha
+    ...     def _parameter_problems(self):
+    ...         return [] if self.alpha > 0 else [Violation("alpha", f"is {self.alpha!r}", "> 0")]
+    >>> Model(-1.0)._check_params()
+    Traceback (most recent call last):
+    ...
+    riskmodels.errors.ParameterError: Model: 1 invalid parameter(s):
+      - alpha: is -1.0; expected > 0
+    """
+
+    def _parameter_problems(self) -> list:
+        """Violations of the constructor parameters (none for a class without parameters)."""
+        return []
+
+    def _check_params(self) -> None:
+        """Raise ParameterError (also ValueError/TypeError) naming every invalid parameter."""
+        problems = self._parameter_problems()
+        if problems:
+            raise ParameterError(problems, type(self).__name__)
+
+
 def _not_fitted_error() -> type:
     """NotFittedError, subclassing scikit-learn's when it is installed (the scorer never needs it)."""
     try:

@@ -31,7 +31,7 @@ from sklearn.isotonic import IsotonicRegression
 
 from riskmodels import scoring
 from riskmodels.data.schema import require_binary_target
-from riskmodels.errors import DataValidationError, NotFittedError, ParameterError, Violation
+from riskmodels.errors import ChecksParameters, DataValidationError, NotFittedError, Violation
 from riskmodels.results import Summary
 
 
@@ -104,7 +104,7 @@ def pd_bounds_problems(bounds, name: str = "pd_bounds") -> list:
     return []
 
 
-class _Calibrator(TransformerMixin, BaseEstimator):
+class _Calibrator(ChecksParameters, TransformerMixin, BaseEstimator):
     """Shared behaviour: transform through the bundle steps, predict_proba for pipelines."""
 
     _score_bounds = (None, None)
@@ -116,16 +116,6 @@ class _Calibrator(TransformerMixin, BaseEstimator):
         tags.input_tags.two_d_array = False
         tags.target_tags.required = True
         return tags
-
-    def _parameter_problems(self) -> list:
-        """Violations of the constructor parameters (none for a parameter-free calibrator)."""
-        return []
-
-    def _check_params(self):
-        """Raise ParameterError (also ValueError/TypeError) naming every invalid parameter."""
-        problems = self._parameter_problems()
-        if problems:
-            raise ParameterError(problems, type(self).__name__)
 
     def to_bundle_steps(self) -> list:
         """The calibration steps a scorer bundle applies to the raw output."""

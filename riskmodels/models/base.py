@@ -33,7 +33,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from riskmodels import __version__, scoring
 from riskmodels._display import OwnHTMLRepr
 from riskmodels.data.frames import as_frame, frame_columns, schema_from_inputs
-from riskmodels.errors import NotFittedError
+from riskmodels.errors import ChecksParameters, NotFittedError
 
 
 def created_at() -> str:
@@ -77,7 +77,7 @@ def default_master_scale() -> dict:
     return copy.deepcopy(_standard_scale_section())
 
 
-class ScorerModel(OwnHTMLRepr, ClassifierMixin, BaseEstimator):
+class ScorerModel(ChecksParameters, OwnHTMLRepr, ClassifierMixin, BaseEstimator):
     """Base class: sklearn classifier whose predictions run through the bundle kernel.
 
     Subclasses set ``kind`` and implement ``fit``, ``_bundle_inputs``,

@@ -57,7 +57,7 @@ from riskmodels.binning.optimal import (
 )
 from riskmodels.data.frames import as_frame, column_kind
 from riskmodels.data.schema import require_binary_target
-from riskmodels.errors import DataValidationError, ParameterError, Violation
+from riskmodels.errors import DataValidationError, Violation
 from riskmodels.models.base import ScorerModel
 from riskmodels.results import Summary
 from riskmodels.validation.accuracy import jeffreys_interval
@@ -281,19 +281,19 @@ class CrossTabModel(ScorerModel):
         self.name = name
 
     # ------------------------------------------------------------------ checks
-    def _check_params(self, frame: pd.DataFrame) -> list[str]:
+    def _parameter_problems(self) -> list:
         bad = []
-        chosen = self.features
         if self.factors is not None:
-            warnings.warn("CrossTabModel(factors=...) is renamed features=...", FutureWarning, stacklevel=3)
-            if self.features is not None:
-                bad.append(Violation("factors", "is given with features", "features only (factors is its old name)"))
-            chosen = self.factors
-        factors = list(frame.columns) if chosen is None else list(chosen)
-        if not factors:
-            bad.append(Violation("features", "is empty", "at least one factor column"))
-        if len(set(factors)) != len(factors):
-            bad.append(Violation("features", f"{factors} repeats a name", "distinct factor columns"))
+            warnings.warn("CrossTabModel(factors=...) is renamed features=...", FutureWarning, stacklevel=4)
+        if self.factors is not None and self.features is not None:
+            bad.append(Violation("factors", "is given with features", "features only (factors is its old name)"))
+        chosen = self.features if self.factors is None else self.factors
+        if chosen is not None:
+            factors = list(chosen)
+            if not factors:
+                bad.append(Violation("features", "is empty", "at least one factor column"))
+            if len(set(factors)) != len(factors):
+                bad.append(Violation("features", f"{factors} repeats a name", "distinct factor columns"))
         if self.smoothing not in SMOOTHING:
             bad.append(Violation("smoothing", f"is {self.smoothing!r}", f"one of {SMOOTHING}"))
         strength = self.prior_strength
@@ -311,8 +311,15 @@ class CrossTabModel(ScorerModel):
             bad.append(Violation("min_cell_size", f"is {self.min_cell_size!r}", "an integer >= 0"))
         if not 0 < self.level < 1:
             bad.append(Violation("level", f"is {self.level!r}", "a confidence level in (0, 1)"))
-        if bad:
-            raise ParameterError(bad, context="CrossTabModel")
+        return bad
+
+    def _factor_columns(self, frame: pd.DataFrame) -> list[str]:
+        """The factor columns: ``features`` (or its old name ``factors``), else every column of X."""
+        chosen = self.features if self.factors is None else self.factors
+        factors = list(frame.columns) if chosen is None else list(chosen)
+        if not factors:
+            raise DataValidationError([Violation("X", "has no columns", "at least one factor column")],
+                                      context="CrossTabModel")
         missing = [Violation(str(f), "missing column", "a factor column of X") for f in factors
                    if f not in frame.columns]
         if missing:
@@ -356,12 +363,13 @@ class CrossTabModel(ScorerModel):
         >>> CrossTabModel(["dpd", "lev"], max_bins=3).fit(X, y).grid_shape_
         (4, 3)
         """
+        self._check_params()
         frame = as_frame(X)
         target = require_binary_target(y, "target")
         if len(target) != len(frame):
             raise DataValidationError([Violation("target", f"has {len(target)} values for {len(frame)} rows",
                                                  "one target per row of X")])
-        factors = self._check_params(frame)
+        factors = self._factor_columns(frame)
         binned, index = [], []
         for f in factors:
             fitted, spec, numeric = self._bin_factor(f, frame[f], target)

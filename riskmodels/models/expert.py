@@ -39,7 +39,7 @@ from riskmodels.calibration import IsotonicCalibrator, LogisticScoreCalibrator
 from riskmodels.calibration.calibrators import pd_bounds_problems
 from riskmodels.data.frames import as_frame
 from riskmodels.data.schema import require_binary_target
-from riskmodels.errors import DataValidationError, ParameterError, Violation
+from riskmodels.errors import DataValidationError, Violation
 from riskmodels.models.base import ScorerModel
 from riskmodels.results import Summary
 from riskmodels.scorecards.engine import CardEngine, ScoreResult
@@ -136,8 +136,7 @@ class ExpertScorecardModel(ScorerModel):
                                    "train_default_rate": float(target.mean())}
         return self
 
-    def _check_params(self):
-        """Raise ParameterError (also ValueError/TypeError) naming every invalid parameter."""
+    def _parameter_problems(self) -> list:
         problems = []
         if not isinstance(self.spec, (str, os.PathLike, dict, ScorecardSpec)):
             problems.append(Violation("spec", f"is a {type(self.spec).__name__}",
@@ -151,8 +150,7 @@ class ExpertScorecardModel(ScorerModel):
                                       "None, a master-scale bundle dict or a MasterScale"))
         if not (self.name is None or isinstance(self.name, str)):
             problems.append(Violation("name", f"is {self.name!r}", "None or a string"))
-        if problems:
-            raise ParameterError(problems, "ExpertScorecardModel")
+        return problems
 
     def _scale(self, card: CardEngine):
         if self.master_scale is not None or card.spec.master_scale is None:

@@ -10,7 +10,7 @@ import pandas as pd
 from riskmodels import scoring
 from riskmodels.data.frames import as_frame, frame_columns, schema_from_inputs
 from riskmodels.data.schema import require_binary_target
-from riskmodels.errors import ConvergenceError, DataValidationError, ParameterError, Violation
+from riskmodels.errors import ConvergenceError, DataValidationError, Violation
 from riskmodels.models.base import ScorerModel
 from riskmodels.models.kmv.checks import (
     DD_CLIP,
@@ -213,7 +213,7 @@ class KMVModel(ScorerModel):
         return [{"method": "interp", "x": xs, "y": ys}]
 
     # ---- fitting
-    def _check_params(self):
+    def _parameter_problems(self) -> list:
         problems = []
         if self.pd_map not in ("empirical", "normal"):
             problems.append(Violation("pd_map", f"is {self.pd_map!r}", "'empirical' or 'normal'"))
@@ -239,8 +239,7 @@ class KMVModel(ScorerModel):
                                       "one column per role"))
         if not 0.0 <= self.long_term_weight <= 1.0:
             problems.append(Violation("long_term_weight", f"is {self.long_term_weight!r}", "in [0, 1]"))
-        if problems:
-            raise ParameterError(problems, "KMVModel")
+        return problems
 
     def _kernel_output(self, frame: pd.DataFrame) -> dict:
         rules = self._bundle_inputs()
