@@ -21,7 +21,7 @@ import yaml
 import riskmodels as rm
 from riskmodels import scoring
 from riskmodels.cli import main
-from riskmodels.comparison.config import apply_overrides, parse_config
+from riskmodels.comparison.config import apply_overrides, load_config, parse_config
 from riskmodels.comparison.proposal import propose
 from riskmodels.comparison.yaml_reference import render
 from riskmodels.data.loaders import data_dir
@@ -92,6 +92,11 @@ def test_init_finds_target_ids_dates_and_text_columns(tmp_path):
         (";", "is_default", ["loan_id"], ["opened"], ["grade"], ["income", "grade"])
     with pytest.raises(ConfigError, match=r"'income' is not 0/1"):
         propose(tmp_path / "loans.csv", target="income")
+    # what init writes runs as is; a text column of 500 dates is no default cross-tab factor
+    # (its IV only overfits a 500-level grid axis)
+    assert main(["init", str(tmp_path / "loans.csv"), "-o", str(tmp_path / "loans.yaml")]) == 0
+    cmp = rm.compare(load_config(tmp_path / "loans.yaml", {"tracking.enabled": False}), progress=False)
+    assert not cmp.failed and cmp.results["crosstab"].features == ["income", "grade"]
     pd.DataFrame({"x": [1.0, 2.0]}).to_csv(tmp_path / "none.csv", index=False)
     with pytest.raises(ConfigError, match="no 0/1 column.*--target"):
         propose(tmp_path / "none.csv")

@@ -46,6 +46,7 @@ MODEL_CLASSES = {
     "kmv": ("riskmodels.models.kmv", "KMVModel"),
     "crosstab": ("riskmodels.models.crosstab", "CrossTabModel"),
 }
+MAX_FACTOR_LEVELS = 20  # a text column of more values is no default cross-tab factor
 TABLE_COLUMNS = ["type", "status", "auc", "auc_lower", "auc_upper", "gini", "ks", "brier",
                  "hosmer_lemeshow_p", "grades_rejected", "grades_red", "psi", "herfindahl_index",
                  "mean_pd", "default_rate", "fit_seconds"]
@@ -211,8 +212,9 @@ def highest_iv(X: pd.DataFrame, y, k: int = 2, *, progress: bool = False, model:
     """The ``k`` columns of ``X`` with the highest information value against ``y`` (optimal bins).
 
     A cross-tab's default features: its grid grows as the product of the factors' bins, so
-    it takes the two strongest characteristics rather than every column. The choice is
-    printed with the progress lines.
+    it takes the two strongest characteristics rather than every column. Text columns of
+    more than ``MAX_FACTOR_LEVELS`` values (ids, dates, free text) are not candidates. The
+    choice is printed with the progress lines.
 
     Examples
     --------
@@ -225,10 +227,19 @@ def highest_iv(X: pd.DataFrame, y, k: int = 2, *, progress: bool = False, model:
     """
     from riskmodels.binning import BinningProcess
 
-    iv = BinningProcess().fit(X, y).iv_.sort_values(ascending=False, kind="stable")
+    # text of many values (ids, dates, free text) is no factor of a grid: its IV only overfits
+    many = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])
+            and X[c].nunique() > MAX_FACTOR_LEVELS]
+    candidates = X.drop(columns=many)
+    if candidates.shape[1] == 0:
+        raise ConfigError(f"no column can be a cross-tab factor (text columns of more than "
+                          f"{MAX_FACTOR_LEVELS} values left out: {many}); name them in features",
+                          path=f"models.{model}.features" if model else "features")
+    iv = BinningProcess().fit(candidates, y).iv_.sort_values(ascending=False, kind="stable")
     chosen = [str(c) for c in iv.index[:k]]
+    skipped = f"; text of more than {MAX_FACTOR_LEVELS} values left out: {many}" if many else ""
     _progress(progress, f"{model or 'crosstab'}: features {chosen}, the {k} of highest IV on the "
-                        f"training sample ({', '.join(f'{v:.3f}' for v in iv.iloc[:k])})")
+                        f"training sample ({', '.join(f'{v:.3f}' for v in iv.iloc[:k])}){skipped}")
     return chosen
 
 

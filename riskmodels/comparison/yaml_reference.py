@@ -32,7 +32,8 @@ MODEL_KINDS = [
     ("crosstab", "`rm.CrossTabModel`",
      "any binary-target table; a few strong factors",
      "`features` (default: the two columns of highest information value on the training "
-     "sample, named in the run's log); `params.features` is an alias: give the list once"),
+     "sample, named in the run's log; text columns of more than 20 values, such as ids and "
+     "dates, are not candidates); `params.features` is an alias: give the list once"),
     ("expert", "`rm.ExpertScorecardModel`",
      "enterprise data with the documents' indicators",
      "the columns of its spec (`params.spec`, default `enterprise_five_aspect`): {expert}"),
