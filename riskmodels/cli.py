@@ -198,7 +198,8 @@ def _cmd_export_sql(args) -> int:
 
     sql = to_sql(args.bundle, dialect=args.dialect, table=args.table,
                  keep=args.keep.split(",") if args.keep else None,
-                 absent=args.absent.split(",") if args.absent else None)
+                 absent=args.absent.split(",") if args.absent else None,
+                 verify_signature=not args.no_verify_signature)
     if args.output:
         write_atomic(args.output, sql + "\n")
         print(f"wrote the {args.dialect} SELECT over table {args.table!r} to {args.output}",
@@ -236,10 +237,15 @@ def _print_or_pipe_error(text) -> int:
     try:
         print(text, flush=True)
     except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
-        print("riskmodels: error: the output pipe was closed before everything was written", file=sys.stderr)
-        return 2
+        return _pipe_closed()
     return 0
+
+
+def _pipe_closed() -> int:
+    """The reader closed the pipe: say so in one line, status 2, and no second error at exit."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    print("riskmodels: error: the output pipe was closed before everything was written", file=sys.stderr)
+    return 2
 
 
 def _cmd_score(args) -> int:
@@ -250,7 +256,8 @@ def _cmd_score(args) -> int:
         done = score_file(args.bundle, args.input, args.output, chunksize=args.chunksize,
                           on_error=args.on_error, keep_columns=args.keep_columns,
                           progress=not args.no_progress, overwrite=args.overwrite,
-                          log=args.log, log_id=args.log_id)
+                          log=args.log, log_id=args.log_id,
+                          verify_signature=not args.no_verify_signature)
     finally:
         release()
     print(f"scored {done['rows']} row(s) into {args.output} (read {done['rows_read']}, "
@@ -321,7 +328,7 @@ def _cmd_monitor(args) -> int:
                          id_column=cfg.id_column, horizon_months=cfg.horizon_months,
                          final_grade_column=cfg.final_grade_column, thresholds=cfg.thresholds,
                          mlflow=cfg.mlflow.enabled, tracking_uri=cfg.mlflow.tracking_uri,
-                         experiment=cfg.mlflow.experiment)
+                         experiment=cfg.mlflow.experiment, verify_signature=not args.no_verify_signature)
         outputs = cfg.report_paths(report.period)
         if outputs:
             try:
@@ -336,7 +343,8 @@ def _cmd_monitor(args) -> int:
         report = monitor(args.model, args.data, args.outcomes, previous=args.previous, period=args.period,
                          as_of=args.as_of, id_column=args.id_column, horizon_months=args.horizon_months,
                          final_grade_column=args.final_grade_column, thresholds=thresholds,
-                         mlflow=args.mlflow, tracking_uri=args.tracking_uri)
+                         mlflow=args.mlflow, tracking_uri=args.tracking_uri,
+                         verify_signature=not args.no_verify_signature)
     print(report.summary())
     if "json" in outputs:
         report.to_json(outputs["json"])
@@ -446,6 +454,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--log", default=None, help="append one JSON line per scored row to this decision log")
     p.add_argument("--log-id", default=None, help="input column written as the log's record id")
     p.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")
+    _signature_option(p)
     p.set_defaults(func=_cmd_score)
 
     p = sub.add_parser("export-sql", help="the bundle as one SQL SELECT (duckdb, sqlite, "
@@ -458,6 +467,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default=None, help="write the SQL here (default: stdout)")
     p.add_argument("--absent", default=None, help="comma-separated optional inputs the table "
                    "has no column for (read as NULL)")
+    _signature_option(p)
     p.set_defaults(func=_cmd_export_sql)
 
     p = sub.add_parser("export-pmml", help="the bundle as a PMML Scorecard (points, reason codes, "
@@ -493,8 +503,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--html", default=None, help="write the self-contained HTML report here")
     p.add_argument("--mlflow", action="store_true", help="log the period as one MLflow run")
     p.add_argument("--tracking-uri", default=None, help="default: MLFLOW_TRACKING_URI or sqlite:///mlflow.db")
+    _signature_option(p)
     p.set_defaults(func=_cmd_monitor)
     return parser
+
+
+def _signature_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-verify-signature", action="store_true",
+                   help="load a signed bundle unchecked when no key is set (RISKMODELS_BUNDLE_KEY); "
+                        "without it such a bundle is refused")
 
 
 def _compare_options(p: argparse.ArgumentParser) -> None:
@@ -515,9 +532,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except BrokenPipeError:  # the reader went away (``| head``): nothing more to say to it
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        print("riskmodels: error: the output pipe was closed before the end", file=sys.stderr)
-        return 2
+        return _pipe_closed()
     except KeyboardInterrupt:
         print("riskmodels: error: interrupted", file=sys.stderr)
         return 130

@@ -193,7 +193,10 @@ def test_a_signed_bundle_loads_only_under_its_key(tmp_path, monkeypatch):
     assert json.loads(path.read_bytes())["signature"]["alg"] == "hmac-sha256"
     assert scoring.load_scorer(path, key="k1").score(RECORD)["grade"] in SCALE["grades"]
     assert scoring.load_scorer(path, key=b"k1").kind == "logistic"
-    assert scoring.load_scorer(path).kind == "logistic"  # no key set: the sha256 is still checked
+    # no key set: a signed bundle is refused unless the caller asks for it unchecked (issue 33)
+    with pytest.raises(BundleError, match="signed, and no key is set"):
+        scoring.load_scorer(path)
+    assert scoring.load_scorer(path, verify_signature=False).kind == "logistic"  # the sha256 still checked
     with pytest.raises(BundleError, match="signature does not match under the given key"):
         scoring.load_scorer(path, key="k2")
     unsigned = tmp_path / "unsigned.json"

@@ -350,3 +350,131 @@ def test_two_processes_on_a_fresh_sqlite_store(tmp_path):
 
     runs = mlflow.MlflowClient(uri).search_runs(["0"])
     assert len(runs) == 3
+
+
+# --------------------------------------------------------------------------- signatures
+def test_an_empty_key_in_the_environment_fails_closed(monkeypatch):
+    """A secret that failed to mount (RISKMODELS_BUNDLE_KEY set but empty) turned the check off:
+    a tampered, resealed, signed bundle scored. It is refused, as an empty key= argument is."""
+    signed = scoring.sign(IDENTITY, "secret")
+    tampered = scoring.seal({**{k: v for k, v in signed.items() if k != "sha256"},
+                             "master_scale": {"grades": ["A", "B", "D"], "upper_bounds": [0.5, 0.9]}})
+    for empty in ("", "  "):
+        monkeypatch.setenv(scoring.KEY_VARIABLE, empty)
+        for bundle in (tampered, signed, IDENTITY):
+            with pytest.raises(scoring.BundleError, match="RISKMODELS_BUNDLE_KEY is set but empty"):
+                scoring.load_scorer(bundle)
+    monkeypatch.setenv(scoring.KEY_VARIABLE, "secret")
+    assert scoring.load_scorer(signed).score({"pd": 0.1})["grade"] == "B"
+    with pytest.raises(scoring.BundleError, match="does not match"):
+        scoring.load_scorer(tampered)
+
+
+def test_a_signed_bundle_without_a_key_is_refused_unless_asked(monkeypatch, tmp_path, capsys):
+    """Decided: a signed bundle says its issuer wants it checked; with no key to check it, it is
+    refused unless the caller says verify_signature=False (--no-verify-signature)."""
+    monkeypatch.delenv(scoring.KEY_VARIABLE, raising=False)
+    signed = scoring.sign(IDENTITY, "secret")
+    with pytest.raises(scoring.BundleError, match="signed, and no key is set"):
+        scoring.load_scorer(signed)
+    assert scoring.load_scorer(signed, verify_signature=False).score({"pd": 0.1})["grade"] == "B"
+    assert scoring.load_scorer(IDENTITY).score({"pd": 0.1})["grade"] == "B"  # unsigned: as before
+    path = tmp_path / "signed.json"
+    path.write_bytes(scoring.dumps_bundle(IDENTITY, key="secret"))
+    pd.DataFrame({"pd": [0.005, 0.3]}).to_csv(tmp_path / "in.csv", index=False)
+    status, err = cli(["score", path, tmp_path / "in.csv", "-o", tmp_path / "out.csv", "--no-progress"], capsys)
+    assert one_line_error(status, err) and "no key is set" in err and not (tmp_path / "out.csv").exists()
+    status, _ = cli(["score", path, tmp_path / "in.csv", "-o", tmp_path / "out.csv", "--no-progress",
+                     "--no-verify-signature"], capsys)
+    assert status == 0 and pd.read_csv(tmp_path / "out.csv")["grade"].tolist() == ["A", "D"]
+    status, err = cli(["export-sql", path], capsys)
+    assert one_line_error(status, err)
+    assert cli(["export-sql", path, "--no-verify-signature"], capsys)[0] == 0
+
+
+# --------------------------------------------------------------------------- the decision log
+def test_log_ids_are_text_as_given(tmp_path, capsys):
+    """``score --log --log-id firm_id`` read ids as numbers: "00017", "017" and "0017" all became
+    "17.0", a 23-digit id 1.2345678901234568e+22, a blank id "None"."""
+    b = _bundle(IDENTITY, tmp_path)
+    (tmp_path / "in.csv").write_text("firm_id,pd\n00017,0.1\n017,0.2\n0017,0.3\n12345678901234567890123,0.4\n")
+    log = tmp_path / "d.jsonl"
+    assert cli(["score", b, tmp_path / "in.csv", "-o", tmp_path / "out.csv", "--no-progress", "--log", log,
+                "--log-id", "firm_id"], capsys)[0] == 0
+    ids = [json.loads(line)["id"] for line in log.read_text().splitlines()]
+    assert ids == ["00017", "017", "0017", "12345678901234567890123"]
+    # a float id (a gap made the column float) is the scorer's label: 17.0 -> "17"
+    scoring.Scorer(IDENTITY).score({"pd": [0.1, 0.2], "firm_id": [17.0, 18.5]}, log=log, log_id="firm_id")
+    assert [json.loads(line)["id"] for line in log.read_text().splitlines()[-2:]] == ["17", "18.5"]
+    (tmp_path / "blank.csv").write_text("firm_id,pd\nA1,0.1\n,0.2\n")
+    before = log.read_text()
+    status, err = cli(["score", b, tmp_path / "blank.csv", "-o", tmp_path / "out2.csv", "--no-progress",
+                       "--log", log, "--log-id", "firm_id"], capsys)
+    assert one_line_error(status, err) and "firm_id" in err and "[1]" in err
+    assert log.read_text() == before and not (tmp_path / "out2.csv").exists()
+
+
+def test_an_unwritable_log_publishes_nothing(tmp_path, capsys):
+    """``score --log`` into an unwritable place published the output, then exited 2 naming the
+    output; the decisions had no log lines. The log is checked first: nothing is published."""
+    b = _bundle(IDENTITY, tmp_path)
+    pd.DataFrame({"pd": [0.1, 0.2]}).to_csv(tmp_path / "in.csv", index=False)
+    (tmp_path / "out.csv").write_text("previous\n")
+    for log in (tmp_path / "no" / "d.jsonl", tmp_path):
+        status, err = cli(["score", b, tmp_path / "in.csv", "-o", tmp_path / "out.csv", "--no-progress",
+                           "--overwrite", "--log", log], capsys)
+        assert one_line_error(status, err) and str(log) in err and "out.csv" not in err, err
+        assert (tmp_path / "out.csv").read_text() == "previous\n"
+
+
+_WRITER = """
+import sys
+from riskmodels.export.batch import score_file
+bundle, log, tag, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+for run in range(runs):
+    score_file(bundle, sys.argv[5], f"{sys.argv[5]}.{tag}.csv", log=log, log_id="id", progress=False,
+               overwrite=True)
+"""
+
+
+def test_many_writers_append_whole_lines(tmp_path):
+    """Three batch runs append their logs to one file at once: every line is whole (before, a
+    run's lines were copied in 64 KiB blocks that another run's blocks could split)."""
+    b = _bundle(IDENTITY, tmp_path)
+    log = tmp_path / "d.jsonl"
+    n = 20_000
+    pd.DataFrame({"id": [f"r{i}" for i in range(n)], "pd": np.linspace(0.0, 1.0, n)}).to_csv(
+        tmp_path / "in.csv", index=False)
+    procs = [subprocess.Popen([sys.executable, "-c", _WRITER, str(b), str(log), tag, "4", str(tmp_path / "in.csv")],
+                              stderr=subprocess.PIPE) for tag in "abc"]
+    assert [p.wait(timeout=600) for p in procs] == [0, 0, 0], [p.stderr.read()[-500:] for p in procs]
+    lines = log.read_text().splitlines()
+    assert len(lines) == 3 * 4 * n
+    assert all(line.startswith("{") and line.endswith("}") for line in lines)
+    log_read = read_decision_log(log)
+    assert (len(log_read), log_read.dropped) == (len(lines), 0)
+
+
+def test_a_writer_waits_for_the_log_lock(tmp_path):
+    """The log's protocol: a writer appends under an exclusive ``flock`` on the log file. While
+    another holder has it, a ``score --log`` run appends nothing; once it is let go, its lines
+    land whole (before, nothing was locked: blocks of two runs could interleave)."""
+    import fcntl
+
+    b = _bundle(IDENTITY, tmp_path)
+    log = tmp_path / "d.jsonl"
+    log.write_text("")
+    pd.DataFrame({"id": [f"r{i}" for i in range(500)], "pd": np.linspace(0, 1, 500)}).to_csv(
+        tmp_path / "in.csv", index=False)
+    code = ("import sys; from riskmodels.cli import main; print('ready', flush=True); "
+            "sys.exit(main(sys.argv[1:]))")
+    with open(log, "ab") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        proc = subprocess.Popen([sys.executable, "-c", code, "score", str(b), str(tmp_path / "in.csv"), "-o",
+                                 str(tmp_path / "out.csv"), "--no-progress", "--log", str(log), "--log-id", "id"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert proc.stdout.readline().strip() == b"ready"
+        time.sleep(4)  # 500 rows score in well under a second: the run is waiting for the lock
+        assert log.stat().st_size == 0 and proc.poll() is None
+    assert proc.wait(timeout=120) == 0, proc.stderr.read()
+    assert len(read_decision_log(log)) == 500

@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -55,8 +54,9 @@ def _reading_errors():
             OSError)
 
 
-def _chunks(path: Path, rules: list, chunksize: int, wanted: set | None = None):
-    """(frame, total rows or None) per chunk; categories are read as text, never as numbers.
+def _chunks(path: Path, rules: list, chunksize: int, wanted: set | None = None, text_columns=()):
+    """(frame, total rows or None) per chunk; categories (and ``text_columns``, e.g. the log's
+    record id: "00017" stays "00017") are read as text, never as numbers.
 
     ``wanted``: the only columns to read (the file's other columns are skipped, and a
     wanted column the file lacks is absent, as it would be otherwise); ``None`` reads all.
@@ -64,6 +64,7 @@ def _chunks(path: Path, rules: list, chunksize: int, wanted: set | None = None):
     try:
         if _format(path, "the input") == ".csv":
             text = {r["name"]: "string" for r in rules if r["type"] == "category"}
+            text.update(dict.fromkeys(text_columns, "string"))
             numbers = [r["name"] for r in rules if r["type"] == "number"]
             reader = pd.read_csv(path, chunksize=chunksize, dtype=text,
                                  usecols=None if wanted is None else wanted.__contains__)
@@ -246,7 +247,8 @@ def abandon() -> None:
 
 def score_file(bundle, input_path, output_path, *, chunksize: int = 100_000,
                on_error: str = "raise", keep_columns: bool = False, progress: bool = True,
-               overwrite: bool = False, log=None, log_id: str | None = None) -> dict:
+               overwrite: bool = False, log=None, log_id: str | None = None,
+               verify_signature: bool = True) -> dict:
     """Score every row of a CSV/Parquet file into a CSV/Parquet file, chunk by chunk.
 
     Parameters
@@ -261,8 +263,12 @@ def score_file(bundle, input_path, output_path, *, chunksize: int = 100_000,
     progress : show a tqdm progress bar on stderr.
     overwrite : replace an existing output (refused otherwise).
     log : path of a decision log (JSON lines, see :func:`riskmodels.scoring.write_decision_log`):
-        one line per row is appended once every row is scored (a failed run adds none).
-    log_id : input column written as each log line's ``id`` (default: the input hash).
+        one line per row is appended once every row is scored (a failed run adds none), under
+        the log's lock (:func:`riskmodels.scoring.append_to_log`: several runs may share a log).
+        The log is opened before any work: one that cannot be written publishes nothing.
+    log_id : input column written as each log line's ``id`` (default: the input hash), read as
+        text; a row without an id is refused.
+    verify_signature : with no signing key set, a signed bundle is refused unless False.
 
     Returns
     -------
@@ -300,7 +306,9 @@ def score_file(bundle, input_path, output_path, *, chunksize: int = 100_000,
     input_path, output_path = check_paths(input_path, output_path, overwrite)
     out_format = _format(output_path, "the output")
     _format(input_path, "the input")
-    scorer = scoring.load_scorer(bundle)
+    scorer = scoring.load_scorer(bundle, verify_signature=verify_signature)
+    if log is not None:
+        _check_log(Path(log))
     with output_lock(output_path):
         check_paths(input_path, output_path, overwrite)  # again: another run may have finished meanwhile
         fd, name = tempfile.mkstemp(dir=output_path.parent, prefix=f".{output_path.name}{PARTIAL}",
@@ -317,9 +325,9 @@ def score_file(bundle, input_path, output_path, *, chunksize: int = 100_000,
             if written != counts["rows_read"] or counts["rows"] != counts["rows_read"]:
                 raise FileError(f"read {counts['rows_read']} row(s) from {input_path} but wrote {written}; "
                                 f"{output_path} not replaced")
-            publish(partial, output_path)
-            if log_part is not None:
+            if log_part is not None:  # the decisions are logged before their output is published
                 _append_log(log_part, Path(log))
+            publish(partial, output_path)
         except OSError as exc:
             if isinstance(exc, FileError):
                 raise
@@ -340,7 +348,8 @@ def _score_into(scorer, input_path: Path, partial: Path, out_format: str, *, chu
     layout = output_columns(scorer, "report")
     rules = scorer.content["inputs"]
     wanted = None if keep_columns else {r["name"] for r in rules} | ({log_id} if log_id else set())
-    chunks, total = _chunks(input_path, rules, chunksize, wanted)
+    chunks, total = _chunks(input_path, rules, chunksize, wanted,
+                            [log_id] if log_id is not None and log is not None else [])
     rows = bad = written = 0
     writer = None
     try:
@@ -385,12 +394,30 @@ def _score_into(scorer, input_path: Path, partial: Path, out_format: str, *, chu
             "rows_written": written}
 
 
+def _check_log(log: Path) -> None:
+    """Refuse, before any work, a decision log that cannot be appended to (nothing is created)."""
+    if log.is_dir():
+        problem = "it is a folder"
+    elif log.exists():
+        problem = None if _writable(log, os.W_OK) else "it is read-only"
+    elif not log.parent.is_dir():
+        problem = f"the folder {log.parent} does not exist"
+    else:
+        problem = None if _writable(log.parent, os.W_OK | os.X_OK) else f"the folder {log.parent} is not writable"
+    if problem:
+        raise FileError(f"cannot append to the decision log {log}: {problem}; nothing was scored")
+
+
 def _append_log(part: Path, log: Path) -> None:
-    """Append the run's decision-log lines to the log (append-only) and remove the part file."""
+    """Append the run's decision-log lines to the log (append-only, under the log's lock) and
+    remove the part file."""
     if part.exists():
-        with open(part, "rb") as src, open(log, "ab") as dst:
-            shutil.copyfileobj(src, dst)
-            dst.flush()
+        try:
+            with open(part, "rb") as src:
+                scoring.append_to_log(log, iter(lambda: src.read(1 << 20), b""))
+        except OSError as exc:
+            raise FileError(f"cannot append to the decision log {log}: {_one_line(exc)}; "
+                            "the output was not published") from None
         part.unlink()
 
 

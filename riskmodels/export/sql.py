@@ -603,7 +603,7 @@ def _limit_stage(rule: dict | None, grade: str, basis: str | None, name_of: dict
 
 
 def to_sql(bundle, dialect: str = "duckdb", table: str | tuple = "t", *, keep: list[str] | None = None,
-           n_reasons: int = 3, absent: list[str] | None = None) -> str:
+           n_reasons: int = 3, absent: list[str] | None = None, verify_signature: bool = True) -> str:
     """One ``SELECT`` over ``table`` that scores every row as the Python scorer does.
 
     Parameters
@@ -617,6 +617,8 @@ def to_sql(bundle, dialect: str = "duckdb", table: str | tuple = "t", *, keep: l
     n_reasons : reason codes per row (``reason_1`` .. ``reason_k``), as ``load_scorer``'s.
     absent : optional inputs (``"required": false``) that ``table`` has no column for: read as
         NULL, as the scorer reads a field the records lack. Every other input must be a column.
+    verify_signature : with no signing key set, a signed bundle is refused unless False
+        (see :func:`riskmodels.scoring.check_signature`).
 
     Returns
     -------
@@ -631,7 +633,7 @@ def to_sql(bundle, dialect: str = "duckdb", table: str | tuple = "t", *, keep: l
     """
     if dialect not in DIALECTS:
         raise BundleError(f"unknown SQL dialect {dialect!r}; known: {list(DIALECTS)}")
-    content = read_bundle(bundle)
+    content = read_bundle(bundle, verify_signature=verify_signature)
     kind = content["kind"]
     if kind == "kmv":
         raise BundleError("a KMV bundle cannot be scored in SQL: its PD needs a per-row Merton root "

@@ -38,7 +38,7 @@ LOG_SUFFIXES = (".jsonl", ".ndjson", ".log")
 
 
 # --------------------------------------------------------------------------- the model
-def resolve_model(model, tracking_uri: str | None = None) -> tuple[dict, dict]:
+def resolve_model(model, tracking_uri: str | None = None, verify_signature: bool = True) -> tuple[dict, dict]:
     """(verified bundle content, model info) from a bundle path/bytes/dict, a Scorer, a fitted
     model or an MLflow registry URI ``models:/name/version`` (looked up in ``tracking_uri``,
     default: ``MLFLOW_TRACKING_URI`` or ``sqlite:///mlflow.db``).
@@ -55,19 +55,19 @@ def resolve_model(model, tracking_uri: str | None = None) -> tuple[dict, dict]:
         parts = model[len("models:/"):].split("/")
         if len(parts) != 2 or not all(parts):
             raise BundleError(f"model URI {model!r} must be models:/NAME/VERSION")
-        content, version = _from_registry(model, tracking_uri), parts[1]
+        content, version = _from_registry(model, tracking_uri, verify_signature), parts[1]
     elif isinstance(model, scoring.Scorer):
         content = model.content
     elif hasattr(model, "to_bundle"):
         content = model.to_bundle()
     else:
-        content = scoring.read_bundle(model)
+        content = scoring.read_bundle(model, verify_signature=verify_signature)
     info = {"name": content.get("name"), "kind": content.get("kind"), "version": version,
             "bundle_sha256": content["sha256"]}
     return content, info
 
 
-def _from_registry(uri: str, tracking_uri: str | None = None) -> dict:
+def _from_registry(uri: str, tracking_uri: str | None = None, verify_signature: bool = True) -> dict:
     import tempfile
 
     import mlflow
@@ -91,7 +91,7 @@ def _from_registry(uri: str, tracking_uri: str | None = None) -> dict:
         found = sorted(folder.rglob("bundle.json"))
         if not found:
             raise BundleError(f"{uri} holds no bundle.json (was it logged with riskmodels.to_mlflow?)")
-        return scoring.read_bundle(found[0])
+        return scoring.read_bundle(found[0], verify_signature=verify_signature)
 
 
 # --------------------------------------------------------------------------- a period's population
@@ -439,7 +439,8 @@ def initial_auc(content: dict) -> dict | None:
 def monitor(model, current, outcomes=None, *, previous=None, period: str | None = None, as_of=None,
             id_column: str | None = None, final_grade_column: str | None = None, horizon_months: int = 12,
             thresholds: Thresholds | dict | None = None, mlflow: bool = False,
-            tracking_uri: str | None = None, experiment: str = "riskmodels-monitoring") -> MonitoringReport:
+            tracking_uri: str | None = None, experiment: str = "riskmodels-monitoring",
+            verify_signature: bool = True) -> MonitoringReport:
     """Monitor one period of an adopted scorer against the development sample in its bundle.
 
     Parameters
@@ -461,6 +462,7 @@ def monitor(model, current, outcomes=None, *, previous=None, period: str | None 
     thresholds : :class:`Thresholds` or a dict of (amber, red) pairs.
     mlflow : log the period as one MLflow run (tags: model name, version, bundle sha256).
     tracking_uri, experiment : where the run goes (default: MLFLOW_TRACKING_URI or sqlite:///mlflow.db).
+    verify_signature : with no signing key set, a signed bundle is refused unless False.
 
     Returns
     -------
@@ -476,7 +478,7 @@ def monitor(model, current, outcomes=None, *, previous=None, period: str | None 
         from riskmodels.tracking.mlflow_log import tracking_uri as resolve
 
         check_tracking_uri(resolve(tracking_uri))
-    content, info = resolve_model(model, tracking_uri)
+    content, info = resolve_model(model, tracking_uri, verify_signature)
     reference = reference_of(content)
     result, columns, ids, times, source = _population(content, current, id_column, "current")
     frame = source if isinstance(source, pd.DataFrame) else None

@@ -42,7 +42,7 @@ __all__ = ["Scorer", "load_scorer", "read_bundle", "evaluate", "seal", "verify",
            "apply_calibration", "grade_of", "grade_index", "count_at_or_below", "top_reasons",
            "credit_limit", "expit", "logit",
            "KERNELS", "BundleError", "SCHEMA_VERSION", "write_decision_log",
-           "decision_log_lines"]
+           "decision_log_lines", "append_to_log", "log_ids"]
 
 _GENERATED = Path(__file__).resolve().parent.parent / "standalone" / "scoring.py"
 

@@ -56,8 +56,16 @@ KEY_VARIABLE = "RISKMODELS_BUNDLE_KEY"  # environment variable holding the signi
 
 
 def _key_bytes(key) -> bytes | None:
-    """The signing key from the argument, else from the environment; never from a bundle."""
-    key = key if key is not None else os.environ.get(KEY_VARIABLE) or None
+    """The signing key from the argument, else from the environment; never from a bundle.
+
+    A ``RISKMODELS_BUNDLE_KEY`` that is set but empty (a secret that failed to mount) fails
+    closed: it is refused, as an empty ``key=`` is, never read as "no key".
+    """
+    if key is None and KEY_VARIABLE in os.environ:
+        key = os.environ[KEY_VARIABLE]
+        if not key.strip():
+            raise BundleError(f"{KEY_VARIABLE} is set but empty (a secret that failed to mount?); "
+                              "refused: set the key, or unset the variable")
     if key is None:
         return None
     key = key.encode("utf-8") if isinstance(key, str) else bytes(key)
@@ -92,9 +100,13 @@ def sign(content: dict, key) -> dict:
     return seal(out)
 
 
-def check_signature(content: dict, key=None) -> dict:
+def check_signature(content: dict, key=None, verify_signature: bool = True) -> dict:
     """Refuse ``content`` unless it carries a valid HMAC-SHA256 under ``key`` (argument, else
-    the ``RISKMODELS_BUNDLE_KEY`` environment variable); without any key, return it unchecked.
+    the ``RISKMODELS_BUNDLE_KEY`` environment variable).
+
+    Without any key, an unsigned bundle is returned unchecked; a *signed* one is refused (its
+    issuer wants it checked, and nothing here can) unless ``verify_signature=False`` says to
+    load it unchecked (``--no-verify-signature`` on the command line).
 
     >>> check_signature({"schema_version": 1}, "secret")
     Traceback (most recent call last):
@@ -103,6 +115,9 @@ def check_signature(content: dict, key=None) -> dict:
     """
     key = _key_bytes(key)
     if key is None:
+        if verify_signature and isinstance(content, dict) and content.get("signature") is not None:
+            raise BundleError(f"bundle is signed, and no key is set to check it (key= or {KEY_VARIABLE}): "
+                              "refused; pass verify_signature=False (--no-verify-signature) to load it unchecked")
         return content
     stated = content.get("signature") if isinstance(content, dict) else None
     if stated is None:
@@ -173,9 +188,9 @@ def verify(content: dict) -> dict:
     return check_structure(content)
 
 
-def read_bundle(source, key=None) -> dict:
-    """The verified bundle dict from a path, JSON bytes or a bundle dict (``key``: see
-    :func:`load_scorer`).
+def read_bundle(source, key=None, verify_signature: bool = True) -> dict:
+    """The verified bundle dict from a path, JSON bytes or a bundle dict (``key`` and
+    ``verify_signature``: see :func:`load_scorer`).
 
     Examples
     --------
@@ -186,7 +201,7 @@ def read_bundle(source, key=None) -> dict:
     True
     """
     if isinstance(source, dict):
-        return check_signature(verify(source), key)
+        return check_signature(verify(source), key, verify_signature)
     if isinstance(source, (bytes, bytearray)):
         raw, where = bytes(source), "the bundle bytes"
     else:
@@ -205,7 +220,7 @@ def read_bundle(source, key=None) -> dict:
         content = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise BundleError(f"{where} is not a JSON bundle: {exc}") from None
-    return check_signature(verify(content), key)
+    return check_signature(verify(content), key, verify_signature)
 
 
 def _refuse_constant(name: str):

@@ -5,10 +5,17 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 
 import numpy as np
 
+from .errors import BundleError
 from .inputs import category_label, is_missing
+
+try:  # POSIX: writers of one log take turns (flock); elsewhere O_APPEND alone
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
 
 
 def _canonical_value(rule: dict, value):
@@ -47,7 +54,7 @@ def decision_log_lines(scorer, columns: dict, result: dict, log_id: str | None =
     n = len(result["pd"])
     when = when or _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     raw = {r["name"]: columns[r["name"]].tolist() if r["name"] in columns else [None] * n for r in rules}
-    ids = columns[log_id].tolist() if log_id is not None else None
+    ids = log_ids(columns[log_id], log_id) if log_id is not None else None
     errors = result.get("errors") or {}
 
     def plain(v):
@@ -65,7 +72,7 @@ def decision_log_lines(scorer, columns: dict, result: dict, log_id: str | None =
         body = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
         entry = {"time": when, "bundle_sha256": scorer.sha256, "input_sha256": digest,
-                 "id": str(plain(ids[i])) if ids is not None else digest,
+                 "id": ids[i] if ids is not None else digest,
                  "pd": plain(pds[i]), "grade": grades[i]}
         if scores is not None:
             entry["score"] = plain(scores[i])
@@ -81,6 +88,51 @@ def decision_log_lines(scorer, columns: dict, result: dict, log_id: str | None =
     return lines
 
 
+def log_ids(values, log_id: str) -> list[str]:
+    """Record ids as the log's text: a label, as :func:`category_label` reads a category (text
+    as given — "00017" stays "00017" —, integers as digits, a whole float as its integer);
+    a record without an id is refused (its outcome could never be joined).
+
+    Examples
+    --------
+    >>> log_ids(np.array(["00017", 17, 17.0, 18.5], dtype=object), "firm_id")
+    ['00017', '17', '17', '18.5']
+    >>> log_ids(np.array(["A1", None], dtype=object), "firm_id")
+    Traceback (most recent call last):
+    ...
+    riskmodels.errors.BundleError: log_id field 'firm_id': missing id at record(s) [1]
+    """
+    labels = [category_label(v) for v in np.asarray(values, dtype=object).tolist()]
+    blank = [i for i, v in enumerate(labels) if v is None or not v.strip()]
+    if blank:
+        shown = ", ".join(str(i) for i in blank[:5]) + (f" (+{len(blank) - 5} more)" if len(blank) > 5 else "")
+        raise BundleError(f"log_id field {log_id!r}: missing id at record(s) [{shown}]")
+    return labels
+
+
+def append_to_log(path, blocks) -> int:
+    """Append blocks of bytes to the log at ``path``; returns the bytes written.
+
+    Safe for many writers: the file is opened with ``O_APPEND`` and held under an exclusive
+    ``fcntl.flock`` for the whole append, so one writer's lines are never split or interleaved
+    with another's (another process that appends to the log takes the same lock).
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    written = 0
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        for block in blocks:
+            view = memoryview(block)
+            while view:
+                done = os.write(fd, view)
+                written += done
+                view = view[done:]
+    finally:
+        os.close(fd)  # releases the lock
+    return written
+
+
 def write_decision_log(log, lines: list[str]) -> int:
     """Append lines to a decision log (a path or an open text file), then flush once.
 
@@ -90,7 +142,9 @@ def write_decision_log(log, lines: list[str]) -> int:
     field or the input hash), ``pd``, ``grade``, ``score``/``limit``/``reasons``
     where the model has them, ``errors`` for records refused in report mode, and
     the canonical ``input`` itself (so monitoring can rebuild the population).
-    The file is opened for appending only; nothing written is ever rewritten.
+    The file is opened for appending only; nothing written is ever rewritten. A path is
+    appended to by :func:`append_to_log` (``O_APPEND`` under an exclusive lock, one batch at
+    a time: safe for several workers writing one log).
 
     Returns
     -------
@@ -108,7 +162,5 @@ def write_decision_log(log, lines: list[str]) -> int:
         log.write(text)
         log.flush()
     else:
-        with open(log, "a", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
+        append_to_log(log, [text.encode("utf-8")])
     return len(lines)

@@ -8,7 +8,7 @@ import numpy as np
 from .bins import compile_binnings
 from .bundle import read_bundle, verify
 from .calibration import apply_calibration, calibrate_one
-from .decisions import decision_log_lines, write_decision_log
+from .decisions import decision_log_lines, log_ids, write_decision_log
 from .errors import BundleError, InvalidPDError
 from .grades import grade_index, grade_one
 from .inputs import (
@@ -300,6 +300,8 @@ class Scorer:
         if log_id is not None and log_id not in columns:
             fields = sorted(str(k) for k in as_columns(records)[0])
             raise BundleError(f"log_id field {log_id!r} is not among the record fields {fields[:10]}")
+        if log_id is not None:
+            log_ids(columns[log_id], log_id)  # a record without an id is refused before scoring
         result = self.score(columns, on_error=on_error)
         write_decision_log(log, decision_log_lines(self, columns, result, log_id))
         return _single(result) if single else result
@@ -350,7 +352,7 @@ class Scorer:
         return result
 
 
-def load_scorer(path, n_reasons: int = 3, key=None) -> Scorer:
+def load_scorer(path, n_reasons: int = 3, key=None, verify_signature: bool = True) -> Scorer:
     """Read a bundle (file path, JSON bytes or dict), verify hash and version, return a Scorer.
 
     Parameters
@@ -359,7 +361,10 @@ def load_scorer(path, n_reasons: int = 3, key=None) -> Scorer:
     n_reasons : reason codes returned per record.
     key : str or bytes, optional
         Signing key (default: the ``RISKMODELS_BUNDLE_KEY`` environment variable). When a
-        key is set, an unsigned bundle or one whose HMAC-SHA256 does not match is refused.
+        key is set, an unsigned bundle or one whose HMAC-SHA256 does not match is refused;
+        a variable set but empty is refused (fails closed).
+    verify_signature : bool
+        With no key set, a signed bundle is refused unless this is False (load it unchecked).
 
     Returns
     -------
@@ -377,7 +382,7 @@ def load_scorer(path, n_reasons: int = 3, key=None) -> Scorer:
     >>> load_scorer(path).score({"pd": 0.7})["grade"]
     'D'
     """
-    return Scorer(read_bundle(path, key=key), n_reasons=n_reasons)
+    return Scorer(read_bundle(path, key=key, verify_signature=verify_signature), n_reasons=n_reasons)
 
 
 def _as_batch(result: dict) -> dict:

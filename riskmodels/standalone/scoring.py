@@ -2421,8 +2421,16 @@ KEY_VARIABLE = "RISKMODELS_BUNDLE_KEY"  # environment variable holding the signi
 
 
 def _key_bytes(key) -> bytes | None:
-    """The signing key from the argument, else from the environment; never from a bundle."""
-    key = key if key is not None else os.environ.get(KEY_VARIABLE) or None
+    """The signing key from the argument, else from the environment; never from a bundle.
+
+    A ``RISKMODELS_BUNDLE_KEY`` that is set but empty (a secret that failed to mount) fails
+    closed: it is refused, as an empty ``key=`` is, never read as "no key".
+    """
+    if key is None and KEY_VARIABLE in os.environ:
+        key = os.environ[KEY_VARIABLE]
+        if not key.strip():
+            raise BundleError(f"{KEY_VARIABLE} is set but empty (a secret that failed to mount?); "
+                              "refused: set the key, or unset the variable")
     if key is None:
         return None
     key = key.encode("utf-8") if isinstance(key, str) else bytes(key)
@@ -2457,9 +2465,13 @@ def sign(content: dict, key) -> dict:
     return seal(out)
 
 
-def check_signature(content: dict, key=None) -> dict:
+def check_signature(content: dict, key=None, verify_signature: bool = True) -> dict:
     """Refuse ``content`` unless it carries a valid HMAC-SHA256 under ``key`` (argument, else
-    the ``RISKMODELS_BUNDLE_KEY`` environment variable); without any key, return it unchecked.
+    the ``RISKMODELS_BUNDLE_KEY`` environment variable).
+
+    Without any key, an unsigned bundle is returned unchecked; a *signed* one is refused (its
+    issuer wants it checked, and nothing here can) unless ``verify_signature=False`` says to
+    load it unchecked (``--no-verify-signature`` on the command line).
 
     >>> check_signature({"schema_version": 1}, "secret")
     Traceback (most recent call last):
@@ -2468,6 +2480,9 @@ def check_signature(content: dict, key=None) -> dict:
     """
     key = _key_bytes(key)
     if key is None:
+        if verify_signature and isinstance(content, dict) and content.get("signature") is not None:
+            raise BundleError(f"bundle is signed, and no key is set to check it (key= or {KEY_VARIABLE}): "
+                              "refused; pass verify_signature=False (--no-verify-signature) to load it unchecked")
         return content
     stated = content.get("signature") if isinstance(content, dict) else None
     if stated is None:
@@ -2538,9 +2553,9 @@ def verify(content: dict) -> dict:
     return check_structure(content)
 
 
-def read_bundle(source, key=None) -> dict:
-    """The verified bundle dict from a path, JSON bytes or a bundle dict (``key``: see
-    :func:`load_scorer`).
+def read_bundle(source, key=None, verify_signature: bool = True) -> dict:
+    """The verified bundle dict from a path, JSON bytes or a bundle dict (``key`` and
+    ``verify_signature``: see :func:`load_scorer`).
 
     Examples
     --------
@@ -2551,7 +2566,7 @@ def read_bundle(source, key=None) -> dict:
     True
     """
     if isinstance(source, dict):
-        return check_signature(verify(source), key)
+        return check_signature(verify(source), key, verify_signature)
     if isinstance(source, (bytes, bytearray)):
         raw, where = bytes(source), "the bundle bytes"
     else:
@@ -2570,7 +2585,7 @@ def read_bundle(source, key=None) -> dict:
         content = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise BundleError(f"{where} is not a JSON bundle: {exc}") from None
-    return check_signature(verify(content), key)
+    return check_signature(verify(content), key, verify_signature)
 
 
 def _refuse_constant(name: str):
@@ -2590,6 +2605,12 @@ def json_depth(raw: bytes) -> int:
 
 
 # ---- riskmodels/scoring/decisions.py
+try:  # POSIX: writers of one log take turns (flock); elsewhere O_APPEND alone
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
+
+
 def _canonical_value(rule: dict, value):
     """A record's raw input value as JSON: numbers as float (missing -> null), labels as str."""
     if is_missing(value):
@@ -2626,7 +2647,7 @@ def decision_log_lines(scorer, columns: dict, result: dict, log_id: str | None =
     n = len(result["pd"])
     when = when or _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     raw = {r["name"]: columns[r["name"]].tolist() if r["name"] in columns else [None] * n for r in rules}
-    ids = columns[log_id].tolist() if log_id is not None else None
+    ids = log_ids(columns[log_id], log_id) if log_id is not None else None
     errors = result.get("errors") or {}
 
     def plain(v):
@@ -2644,7 +2665,7 @@ def decision_log_lines(scorer, columns: dict, result: dict, log_id: str | None =
         body = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
         entry = {"time": when, "bundle_sha256": scorer.sha256, "input_sha256": digest,
-                 "id": str(plain(ids[i])) if ids is not None else digest,
+                 "id": ids[i] if ids is not None else digest,
                  "pd": plain(pds[i]), "grade": grades[i]}
         if scores is not None:
             entry["score"] = plain(scores[i])
@@ -2660,6 +2681,51 @@ def decision_log_lines(scorer, columns: dict, result: dict, log_id: str | None =
     return lines
 
 
+def log_ids(values, log_id: str) -> list[str]:
+    """Record ids as the log's text: a label, as :func:`category_label` reads a category (text
+    as given — "00017" stays "00017" —, integers as digits, a whole float as its integer);
+    a record without an id is refused (its outcome could never be joined).
+
+    Examples
+    --------
+    >>> log_ids(np.array(["00017", 17, 17.0, 18.5], dtype=object), "firm_id")
+    ['00017', '17', '17', '18.5']
+    >>> log_ids(np.array(["A1", None], dtype=object), "firm_id")
+    Traceback (most recent call last):
+    ...
+    riskmodels.errors.BundleError: log_id field 'firm_id': missing id at record(s) [1]
+    """
+    labels = [category_label(v) for v in np.asarray(values, dtype=object).tolist()]
+    blank = [i for i, v in enumerate(labels) if v is None or not v.strip()]
+    if blank:
+        shown = ", ".join(str(i) for i in blank[:5]) + (f" (+{len(blank) - 5} more)" if len(blank) > 5 else "")
+        raise BundleError(f"log_id field {log_id!r}: missing id at record(s) [{shown}]")
+    return labels
+
+
+def append_to_log(path, blocks) -> int:
+    """Append blocks of bytes to the log at ``path``; returns the bytes written.
+
+    Safe for many writers: the file is opened with ``O_APPEND`` and held under an exclusive
+    ``fcntl.flock`` for the whole append, so one writer's lines are never split or interleaved
+    with another's (another process that appends to the log takes the same lock).
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    written = 0
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        for block in blocks:
+            view = memoryview(block)
+            while view:
+                done = os.write(fd, view)
+                written += done
+                view = view[done:]
+    finally:
+        os.close(fd)  # releases the lock
+    return written
+
+
 def write_decision_log(log, lines: list[str]) -> int:
     """Append lines to a decision log (a path or an open text file), then flush once.
 
@@ -2669,7 +2735,9 @@ def write_decision_log(log, lines: list[str]) -> int:
     field or the input hash), ``pd``, ``grade``, ``score``/``limit``/``reasons``
     where the model has them, ``errors`` for records refused in report mode, and
     the canonical ``input`` itself (so monitoring can rebuild the population).
-    The file is opened for appending only; nothing written is ever rewritten.
+    The file is opened for appending only; nothing written is ever rewritten. A path is
+    appended to by :func:`append_to_log` (``O_APPEND`` under an exclusive lock, one batch at
+    a time: safe for several workers writing one log).
 
     Returns
     -------
@@ -2687,9 +2755,7 @@ def write_decision_log(log, lines: list[str]) -> int:
         log.write(text)
         log.flush()
     else:
-        with open(log, "a", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
+        append_to_log(log, [text.encode("utf-8")])
     return len(lines)
 
 
@@ -2966,6 +3032,8 @@ class Scorer:
         if log_id is not None and log_id not in columns:
             fields = sorted(str(k) for k in as_columns(records)[0])
             raise BundleError(f"log_id field {log_id!r} is not among the record fields {fields[:10]}")
+        if log_id is not None:
+            log_ids(columns[log_id], log_id)  # a record without an id is refused before scoring
         result = self.score(columns, on_error=on_error)
         write_decision_log(log, decision_log_lines(self, columns, result, log_id))
         return _single(result) if single else result
@@ -3016,7 +3084,7 @@ class Scorer:
         return result
 
 
-def load_scorer(path, n_reasons: int = 3, key=None) -> Scorer:
+def load_scorer(path, n_reasons: int = 3, key=None, verify_signature: bool = True) -> Scorer:
     """Read a bundle (file path, JSON bytes or dict), verify hash and version, return a Scorer.
 
     Parameters
@@ -3025,7 +3093,10 @@ def load_scorer(path, n_reasons: int = 3, key=None) -> Scorer:
     n_reasons : reason codes returned per record.
     key : str or bytes, optional
         Signing key (default: the ``RISKMODELS_BUNDLE_KEY`` environment variable). When a
-        key is set, an unsigned bundle or one whose HMAC-SHA256 does not match is refused.
+        key is set, an unsigned bundle or one whose HMAC-SHA256 does not match is refused;
+        a variable set but empty is refused (fails closed).
+    verify_signature : bool
+        With no key set, a signed bundle is refused unless this is False (load it unchecked).
 
     Returns
     -------
@@ -3043,7 +3114,7 @@ def load_scorer(path, n_reasons: int = 3, key=None) -> Scorer:
     >>> load_scorer(path).score({"pd": 0.7})["grade"]
     'D'
     """
-    return Scorer(read_bundle(path, key=key), n_reasons=n_reasons)
+    return Scorer(read_bundle(path, key=key, verify_signature=verify_signature), n_reasons=n_reasons)
 
 
 def _as_batch(result: dict) -> dict:
@@ -3077,4 +3148,4 @@ def _single(result: dict) -> dict:
     return out
 
 
-__all__ = ['Scorer', 'load_scorer', 'read_bundle', 'evaluate', 'seal', 'verify', 'dumps_bundle', 'canonical_bytes', 'as_columns', 'prepare_inputs', 'example_record', 'bin_index', 'compile_binnings', 'CodedLabels', 'lookup_labels', 'apply_calibration', 'grade_of', 'grade_index', 'count_at_or_below', 'top_reasons', 'credit_limit', 'expit', 'logit', 'KERNELS', 'BundleError', 'SCHEMA_VERSION', 'write_decision_log', 'decision_log_lines']
+__all__ = ['Scorer', 'load_scorer', 'read_bundle', 'evaluate', 'seal', 'verify', 'dumps_bundle', 'canonical_bytes', 'as_columns', 'prepare_inputs', 'example_record', 'bin_index', 'compile_binnings', 'CodedLabels', 'lookup_labels', 'apply_calibration', 'grade_of', 'grade_index', 'count_at_or_below', 'top_reasons', 'credit_limit', 'expit', 'logit', 'KERNELS', 'BundleError', 'SCHEMA_VERSION', 'write_decision_log', 'decision_log_lines', 'append_to_log', 'log_ids']
