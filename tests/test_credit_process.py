@@ -299,3 +299,91 @@ def test_limitation_period_runs_three_years_from_the_last_written_confirmation()
     row = limitation_watch(confirmed, "2023-12-01").iloc[0]
     assert row["last_confirmation"] == pd.Timestamp("2023-05-01")          # the call does not count
     assert row["limitation_ends"] == pd.Timestamp("2026-05-01") and row["action"] == "ok"
+
+
+# ------------------------------------------------------------------ the blacklist reaches every limit
+def test_blacklist_gives_limit_zero_on_every_path(tmp_path):
+    """000 五 5 / 001 「对恶意拖欠款物的客户授信额度为0,要求采用即时清结的方式或列入黑名单」: the card,
+    the model, the bundle's scorer (batch and one record), SQL and the rule helpers all give 0 to a
+    blacklisted customer; the others keep the limit they had; a record without the field is not
+    blacklisted (the optional input ``blacklisted``)."""
+    import duckdb
+
+    from riskmodels import scoring
+    from riskmodels.export.sql import to_sql
+    from riskmodels.models.expert import ExpertScorecardModel
+    from riskmodels.scorecards import CardEngine
+    from riskmodels.scorecards.rules import credit_limit
+    from tests.test_scorecards import firms
+
+    X = firms(200, 3)
+    card = CardEngine.from_spec("enterprise_five_aspect")
+    plain = card.score(X).limit
+    granted = np.flatnonzero(plain > 0)[:4]
+    assert len(granted) == 4                                 # customers who were granted a limit
+    black = np.zeros(len(X))
+    black[granted[:2]] = 1.0
+    Xb = X.assign(blacklisted=black)
+    expected = np.where(black == 1.0, 0.0, plain)
+    np.testing.assert_array_equal(card.score(Xb).limit, expected)
+    y = (np.random.default_rng(0).random(len(X)) < 1 / (1 + np.exp((card.score(X).score - 45) / 6))).astype(int)
+    model = ExpertScorecardModel().fit(X, y)
+    np.testing.assert_array_equal(model.limit(Xb), expected)
+    scorer = scoring.load_scorer(model.export(tmp_path / "card.json"))
+    np.testing.assert_array_equal(scorer.score(Xb)["limit"], expected)
+    np.testing.assert_array_equal(scorer.score(X)["limit"], plain)                 # absent = not blacklisted
+    assert [scorer.score(Xb.iloc[i].to_dict())["limit"] for i in granted] == list(expected[granted])
+    con = duckdb.connect()
+    con.register("t", Xb)
+    bundle = model.to_bundle()
+    absent = [r["name"] for r in bundle["inputs"] if not r.get("required", True) and r["name"] not in Xb.columns]
+    sql_limit = con.execute(to_sql(bundle, "duckdb", "t", absent=absent)).df()["credit_limit"].to_numpy()
+    np.testing.assert_allclose(sql_limit, expected, rtol=1e-12)
+    bands = [(90, 1.0), (50, 0.4), (0, 0.0)]
+    assert credit_limit([95.0, 95.0], [1e3, 1e3], [800.0, 800.0], bands, blacklisted=[True, False]).tolist() == [
+        0.0, 500.0]
+    terms = CustomerRules.from_spec().terms(["A", "A"], [1e3, 1e3], blacklist=[True, False])
+    assert terms["limit"].tolist() == [0.0, 1000.0]
+
+
+def test_blacklist_in_a_grade_keyed_limit_rule(tmp_path):
+    """The grade-keyed limit rule (coefficient(grade) × min(assets / 2, sales)) honours the same
+    ``blacklist`` input in the scorer (batch and one record), in SQL and in PMML (evaluated by
+    JPMML-Evaluator, as tests/test_pmml.py does)."""
+    import sqlite3
+
+    from jpmml_evaluator import make_evaluator
+
+    from riskmodels import scoring
+    from riskmodels.export.pmml import to_pmml
+    from riskmodels.export.sql import to_sql
+
+    bundle = scoring.seal({
+        "schema_version": 1, "kind": "logistic", "name": "grade-keyed",
+        "inputs": [{"name": "x", "type": "number", "missing": "error"},
+                   {"name": "assets", "type": "number", "missing": "error"},
+                   {"name": "sales", "type": "number", "missing": "error"},
+                   {"name": "blacklisted", "type": "number", "required": False, "missing": "impute", "fill": 0.0,
+                    "min": 0.0, "max": 1.0, "out_of_range": "error"}],
+        "model": {"intercept": -2.0, "base_points": 0.0, "features": [
+            {"name": "x", "binning": {"type": "numeric", "edges": [0.5], "missing_bin": None, "special_bins": {}},
+             "coef": -1.0, "woe": [0.5, -1.5], "points": [10.0, 0.0], "best_points": 10.0}]},
+        "calibration": [],
+        "master_scale": {"grades": ["A", "B", "C", "D"], "upper_bounds": [0.05, 0.12, 0.5], "floor": None},
+        "credit_limit": {"coefficients": {"A": 1.0, "B": 0.6, "C": 0.2}, "current_assets": "assets",
+                         "monthly_sales": "sales", "blacklist": "blacklisted"}})
+    rows = pd.DataFrame({"x": [0.0, 0.0, 1.0, 1.0], "assets": [100.0] * 4, "sales": [80.0] * 4,
+                         "blacklisted": [0.0, 1.0, 0.0, 1.0]})
+    out = scoring.Scorer(bundle).score(rows)
+    # by hand: x = 0 → woe 0.5, eta = -2 - 0.5, PD = expit(-2.5) = 0.076 → B, 0.6 × min(100 / 2, 80) = 30;
+    # x = 1 → woe -1.5, eta = -0.5, PD 0.378 → C, 0.2 × 50 = 10; blacklisted → 0
+    assert out["grade"].tolist() == ["B", "B", "C", "C"] and out["limit"].tolist() == [30.0, 0.0, 10.0, 0.0]
+    assert [scoring.Scorer(bundle).score(rows.iloc[i].to_dict())["limit"] for i in range(4)] == [30.0, 0.0, 10.0, 0.0]
+    assert scoring.Scorer(bundle).score(rows.drop(columns="blacklisted"))["limit"].tolist() == [30.0, 30.0, 10.0, 10.0]
+    con = sqlite3.connect(":memory:")
+    rows.to_sql("t", con, index=False)
+    sql = pd.read_sql_query(to_sql(bundle, "sqlite", "t", keep=[]), con)
+    assert sql["credit_limit"].tolist() == [30.0, 0.0, 10.0, 0.0]
+    to_pmml(bundle, tmp_path / "card.pmml")
+    evaluator = make_evaluator(str(tmp_path / "card.pmml")).verify()
+    assert [float(evaluator.evaluate(r)["credit_limit"]) for r in rows.to_dict("records")] == [30.0, 0.0, 10.0, 0.0]

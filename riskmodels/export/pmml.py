@@ -381,14 +381,18 @@ def _grade_output(out, scale: dict, pd_field: str, name: str = "grade") -> None:
             rightMargin=None if hi is None else _num(hi))
 
 
-def _limit_output(out, rule: dict | None, basis: str | None = None) -> None:
+def _limit_output(out, rule: dict | None, basis: str | None = None, inputs=()) -> None:
     """The credit limit (:func:`riskmodels.scoring.credit_limit`): by grade, or by score
-    (document 002 五.4) read at ``basis``; missing where the record has no grade."""
+    (document 002 五.4) read at ``basis``; missing where the record has no grade; 0 for a
+    record whose ``blacklist`` input (one of ``inputs``) is true (000 五 5)."""
     if not rule:
         return
+    black = Field(rule["blacklist"]) if rule.get("blacklist") in set(inputs) else None
     assets, sales, grade = Field(rule["current_assets"]), Field(rule["monthly_sales"]), Field("grade")
     if rule.get("basis") != "score":
         coef = _labels(grade, {str(g): c for g, c in sorted(rule["coefficients"].items())}, default=0.0)
+        if black is not None:
+            coef = ("if", ("isMissing", black), coef, ("if", ("notEqual", black, 0.0), 0.0, coef))
         limit = ("*", coef, ("min", ("/", assets, 2.0), sales))
         _expr(_output(out, "credit_limit"), ("if", ("or", *[("isMissing", f) for f in (grade, assets, sales)]),
                                              Typed((None, "double")), limit))
@@ -408,6 +412,8 @@ def _limit_output(out, rule: dict | None, basis: str | None = None) -> None:
         needed.append(Field(rule["reference"]))
     if rule.get("default_grade") is not None:
         limit = ("if", ("equal", grade, str(rule["default_grade"])), 0.0, limit)
+    if black is not None:
+        limit = ("if", ("isMissing", black), limit, ("if", ("notEqual", black, 0.0), 0.0, limit))
     # a missing operand makes the limit missing (NaN in the scorer; JPMML refuses to compare it)
     _expr(_output(out, "credit_limit"),
           ("if", ("or", *[("isMissing", f) for f in needed]), Typed((None, "double")), limit))
@@ -430,7 +436,7 @@ def _logistic(root, content: dict, version: str, n_reasons: int) -> ET.Element:
     _expr(_output(out, "__raw"), _expit(Field("__eta")))
     _calibration_outputs(out, content["calibration"], "__raw")
     _grade_output(out, content["master_scale"], "pd")
-    _limit_output(out, content.get("credit_limit"))
+    _limit_output(out, content.get("credit_limit"), inputs=[r["name"] for r in content["inputs"]])
     chars = _el(card, "Characteristics")
     step = tie_break_step(features)
     for j, f in enumerate(features):
@@ -467,7 +473,7 @@ def _raw_scorecard(root, content: dict, version: str, raw_field: str) -> ET.Elem
     _output(out, TARGET, feature="predictedValue")
     _calibration_outputs(out, content["calibration"], TARGET)
     _grade_output(out, content["master_scale"], "pd")
-    _limit_output(out, content.get("credit_limit"))
+    _limit_output(out, content.get("credit_limit"), inputs=[r["name"] for r in content["inputs"]])
     local = _el(card, "LocalTransformations")
     chars = _el(card, "Characteristics")
     attr = _el(_el(chars, "Characteristic", name="raw"), "Attribute")
@@ -664,7 +670,7 @@ def _expert(root, content: dict, version: str, n_reasons: int) -> ET.Element:
     _expr(_output(out, "grade", data_type="string"), grade)
     _calibration_outputs(out, content["calibration"], TARGET)
     _grade_output(out, content["master_scale"], "pd", name="scale_grade")
-    _limit_output(out, content.get("credit_limit"), basis="__basis")
+    _limit_output(out, content.get("credit_limit"), basis="__basis", inputs=[r["name"] for r in content["inputs"]])
     local = _el(card, "LocalTransformations")
     for j, ind in enumerate(indicators):
         value = Field(f"__value_{j}")

@@ -587,7 +587,7 @@ def _limit_stage(rule: dict | None, grade: str, basis: str | None, name_of: dict
     if rule.get("basis") != "score":
         coef = _case([(f"{grade} = {literal(str(g))}", literal(c)) for g, c in rule["coefficients"].items()],
                      "0.0")
-        coef = f"(CASE WHEN {grade} IS NULL THEN NULL ELSE {coef} END)"
+        coef = f"(CASE WHEN {grade} IS NULL THEN NULL ELSE {_blacklisted(rule, coef, name_of)} END)"
         return {"__limit": f"{coef} * {_min(f'{assets} / 2.0', sales)}"}
     if basis is None:
         raise BundleError("a score-keyed credit limit needs the score of each record")
@@ -599,7 +599,16 @@ def _limit_stage(rule: dict | None, grade: str, basis: str | None, name_of: dict
         limit = _min(limit, fields["reference"])
     if rule.get("default_grade") is not None:
         limit = f"(CASE WHEN {grade} = {literal(str(rule['default_grade']))} THEN 0.0 ELSE {limit} END)"
+    limit = _blacklisted(rule, limit, name_of)
     return {"__limit": f"(CASE WHEN {grade} IS NULL OR {basis} IS NULL THEN NULL ELSE {limit} END)"}
+
+
+def _blacklisted(rule: dict, limit: str, name_of: dict) -> str:
+    """Limit 0 for a blacklisted record (the rule's optional ``blacklist`` input, 000 五 5)."""
+    field = rule.get("blacklist")
+    if field is None or field not in name_of:
+        return limit
+    return f"(CASE WHEN COALESCE({name_of[field]}, 0.0) <> 0.0 THEN 0.0 ELSE {limit} END)"
 
 
 def to_sql(bundle, dialect: str = "duckdb", table: str | tuple = "t", *, keep: list[str] | None = None,

@@ -628,7 +628,8 @@ def _op(cond: Condition) -> str:
     return WORDS.get(cond.op, cond.op)
 
 
-def credit_limit(scores, current_assets, monthly_sales, bands, ratio_cap: float = 2.0) -> np.ndarray:
+def credit_limit(scores, current_assets, monthly_sales, bands, ratio_cap: float = 2.0,
+                 blacklisted=None) -> np.ndarray:
     """The documents' limit (002 「客户资信评估管理办法」 六), keyed to the score.
 
     ``授信金额 = 月均签约销量 × 对应得分系数 × min(流动资产 / 月均签约销量, 2) / 2``, bounded by
@@ -641,6 +642,8 @@ def credit_limit(scores, current_assets, monthly_sales, bands, ratio_cap: float 
     current_assets, monthly_sales : quarter-end current assets and average monthly contracted sales.
     bands : ``[(min_score, coefficient), ...]``, highest min first; scores below the last get 0.
     ratio_cap : the cap on current assets / monthly sales (2 in the document).
+    blacklisted : true/false per customer, optional: a blacklisted customer's limit is 0
+        (000 五 5 「对恶意拖欠款物的客户授信额度为0…列入黑名单」).
 
     Returns
     -------
@@ -650,11 +653,16 @@ def credit_limit(scores, current_assets, monthly_sales, bands, ratio_cap: float 
     --------
     >>> credit_limit([95.0, 55.0], [1000.0, 1000.0], [800.0, 300.0], [(90, 1.0), (50, 0.4), (0, 0.0)]).tolist()
     [500.0, 120.0]
+    >>> credit_limit([95.0, 55.0], [1000.0, 1000.0], [800.0, 300.0], [(90, 1.0), (50, 0.4), (0, 0.0)],
+    ...              blacklisted=[True, False]).tolist()
+    [0.0, 120.0]
     """
     rule = {"basis": "score", "bands": [[float(m), float(c)] for m, c in bands],
             "current_assets": "current_assets", "monthly_sales": "monthly_sales",
-            "ratio_cap": float(ratio_cap), "default_grade": None}
+            "ratio_cap": float(ratio_cap), "default_grade": None, "blacklist": "blacklisted"}
     cols = {"current_assets": np.asarray(current_assets, dtype=float),
             "monthly_sales": np.asarray(monthly_sales, dtype=float)}
+    if blacklisted is not None:
+        cols["blacklisted"] = np.asarray(blacklisted, dtype=float)
     score = np.asarray(scores, dtype=float)
     return scoring.credit_limit(rule, np.full(len(score), "", dtype=object), cols, score)

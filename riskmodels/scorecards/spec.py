@@ -194,6 +194,9 @@ class CreditLimitRule(StrictSpec):
     (``monthly_sales``) and at most half the quarter-end current assets. Last year's
     average monthly payments (``reference``, 参考) are reported beside the limit, a bound
     only with ``reference_cap``. ``coefficients`` are score bands, highest ``min`` first.
+    ``blacklist`` names an optional true/false input (default ``blacklisted``): a blacklisted
+    customer's limit is 0 (000 五 5 「对恶意拖欠款物的客户授信额度为0…列入黑名单」) on every path
+    (card, model, bundle, scorer, SQL); a record without it is not blacklisted. ``null`` turns it off.
 
     Examples
     --------
@@ -208,6 +211,7 @@ class CreditLimitRule(StrictSpec):
     ratio_cap: float = Field(default=2.0, gt=0)
     reference: str | None = None
     reference_cap: bool = False
+    blacklist: str | None = "blacklisted"
     default: bool = False
     note: str | None = None
 
@@ -803,8 +807,8 @@ def limit_rule(spec: ScorecardSpec) -> dict | None:
     Examples
     --------
     >>> rule = limit_rule(load_spec("enterprise_five_aspect"))
-    >>> rule["basis"], rule["bands"][:2], rule["ratio_cap"], rule["default_grade"]
-    ('score', [[90.0, 1.0], [80.0, 0.9]], 2.0, 'D')
+    >>> rule["basis"], rule["bands"][:2], rule["ratio_cap"], rule["default_grade"], rule["blacklist"]
+    ('score', [[90.0, 1.0], [80.0, 0.9]], 2.0, 'D', 'blacklisted')
     """
     rule = spec.credit_limit
     if rule is None:
@@ -813,7 +817,8 @@ def limit_rule(spec: ScorecardSpec) -> dict | None:
             "current_assets": rule.current_assets, "monthly_sales": rule.monthly_sales,
             "ratio_cap": float(rule.ratio_cap), "reference": rule.reference,
             "reference_cap": bool(rule.reference_cap),
-            "default_grade": spec.default_grade.grade if spec.default_grade else None}
+            "default_grade": spec.default_grade.grade if spec.default_grade else None,
+            "blacklist": rule.blacklist}
 
 
 def input_rules(spec: ScorecardSpec) -> list[dict]:
@@ -869,6 +874,10 @@ def input_rules(spec: ScorecardSpec) -> list[dict]:
             if col is not None:
                 rules.setdefault(col, {"name": col, "type": "number", "required": False,
                                        "missing": "allow", "min": 0.0, "out_of_range": "error"})
+        if rule.blacklist is not None:  # absent or missing: not blacklisted
+            rules[rule.blacklist] = {"name": rule.blacklist, "type": "number", "required": False,
+                                     "missing": "impute", "fill": 0.0, "min": 0.0, "max": 1.0,
+                                     "out_of_range": "error"}
     if spec.adjustment is not None:
         adj = spec.adjustment
         rules[adj.input] = {"name": adj.input, "type": "number", "required": False,

@@ -1102,6 +1102,10 @@ def credit_limit(rule: dict | None, grades: np.ndarray, cols: dict, basis=None, 
       ``coefficient[grade] × min(current_assets / 2, monthly_sales)``; grades without a
       coefficient get 0.
 
+    Either form may name ``"blacklist": field``, an optional true/false input: a blacklisted
+    record's limit is 0 (000 五 5 「对恶意拖欠款物的客户授信额度为0…列入黑名单」); a record
+    without the field is not blacklisted.
+
     Records without a grade (or score) get NaN. ``grade_codes``, when given, is
     ``(index, labels)`` with ``grades == labels[index]`` (index -1: no grade): the grade
     rules are then looked up once per grade, not per record.
@@ -1144,6 +1148,9 @@ def credit_limit(rule: dict | None, grades: np.ndarray, cols: dict, basis=None, 
         lookup = {str(g): float(c) for g, c in rule["coefficients"].items()}
         lookup[None] = math.nan
         coef = np.asarray([lookup.get(g, 0.0) for g in names] + [math.nan])[index]
+        black = blacklisted(rule, cols)
+        if black is not None:
+            coef = np.where(black & (index >= 0), 0.0, coef)
         return coef * np.minimum(assets / 2.0, sales)
     if basis is None:
         raise BundleError("a score-keyed credit limit needs the score of each record")
@@ -1167,8 +1174,23 @@ def credit_limit(rule: dict | None, grades: np.ndarray, cols: dict, basis=None, 
         limit = np.minimum(limit, np.asarray(cols[rule["reference"]], dtype=float))
     if rule.get("default_grade") is not None:
         limit[np.asarray([g == rule["default_grade"] for g in names] + [False])[index]] = 0.0
+    black = blacklisted(rule, cols)
+    if black is not None:
+        limit[black] = 0.0
     limit[(index < 0) | np.isnan(score)] = math.nan
     return limit
+
+
+def blacklisted(rule: dict, cols: dict) -> np.ndarray | None:
+    """Per record, whether the limit rule's ``blacklist`` input is true (None: the rule or the records lack it).
+
+    >>> blacklisted({"blacklist": "bl"}, {"bl": np.array([0.0, 1.0, np.nan])}).tolist()
+    [False, True, False]
+    """
+    field = rule.get("blacklist")
+    if not field or field not in cols:
+        return None
+    return np.nan_to_num(np.asarray(cols[field], dtype=float)) != 0
 
 
 class RecordLimit:
@@ -1201,8 +1223,10 @@ class RecordLimit:
         if any(f not in values for f in self.fields):
             return credit_limit(rule, np.array([grade], dtype=object), values)  # raises, naming the field
         assets, sales = values[rule["current_assets"]], values[rule["monthly_sales"]]
+        field = rule.get("blacklist")
+        black = bool(field) and field in values and values[field] == values[field] and values[field] != 0
         if rule.get("basis") != "score":
-            return self.coefficients.get(grade, 0.0) * np_min(assets / 2.0, sales)
+            return (0.0 if black else self.coefficients.get(grade, 0.0)) * np_min(assets / 2.0, sales)
         above = 0  # bands whose min is above the score (as the batch counts them); then 0
         for low, _ in self.bands:
             above += low > basis
@@ -1214,7 +1238,7 @@ class RecordLimit:
         limit = np_min(limit, np_min(sales, assets / 2.0))
         if rule.get("reference_cap") and rule.get("reference"):
             limit = np_min(limit, values[rule["reference"]])
-        if rule.get("default_grade") is not None and grade == rule["default_grade"]:
+        if (rule.get("default_grade") is not None and grade == rule["default_grade"]) or black:
             limit = 0.0
         return limit
 
