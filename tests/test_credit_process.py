@@ -216,6 +216,9 @@ def test_dunning_steps_are_dated_ledger_events_early_warning_shows():
     ledger = _ledger(["a"], ["2024-03-01"], ["2024-03-31"], [100], collection_events=events)
     row = early_warning(ledger, "2024-06-01").iloc[0]
     assert (row["last_step"], row["last_step_date"]) == ("call", pd.Timestamp("2024-05-20"))
+    aged = ageing_report(ledger, "2024-06-01")
+    assert aged.loc["a", "last_step"] == "call" and aged.loc["a", "last_step_date"] == pd.Timestamp("2024-05-20")
+    assert aged.loc["all", "last_step"] == "" and aged.loc["all", "total"] == 100.0
     with pytest.raises(DataValidationError, match="collection_events.step"):
         _ledger(["a"], ["2024-03-01"], ["2024-03-31"], [100], collection_events=events.assign(step="visit"))
     with pytest.raises(DataValidationError, match="collection_events.invoice_id"):

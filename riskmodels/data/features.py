@@ -507,7 +507,9 @@ def ageing_report(ledger, as_of, config: FeatureConfig | None = None) -> pd.Data
         Indexed by ``customer_id`` (customers with an open amount), one column
         per bucket plus ``total``; a last row ``all`` sums the columns. Invoices written
         off on or before ``as_of`` (``Ledger.write_offs`` rows with their ``invoice_id``) are
-        not open debt: they are tracked in the write-off file (004 第十八条), not aged.
+        not open debt: they are tracked in the write-off file (004 第十八条), not aged. With the
+        ledger's dunning steps, ``last_step`` and ``last_step_date`` say what was last done
+        about each customer's debt ("" / NaT on the ``all`` row).
 
     Examples
     --------
@@ -533,8 +535,13 @@ def ageing_report(ledger, as_of, config: FeatureConfig | None = None) -> pd.Data
     table = pd.DataFrame(amounts, columns=config.bucket_names(),
                          index=pd.Index(np.asarray(p.customers, dtype=object), name="customer_id"))
     table["total"] = table.sum(axis=1)
-    table = table[table["total"] > 0]
+    keep = table["total"].to_numpy() > 0
+    table = table[keep]
     table.loc["all"] = table.sum(axis=0)
+    if p.ledger.collection_events is not None:  # what was done about the debt (004 第二十九条)
+        steps = _last_steps(p, t)
+        table["last_step"] = [*steps["last_step"][keep], ""]
+        table["last_step_date"] = pd.to_datetime([*steps["last_step_date"][keep], pd.NaT])
     return table
 
 
