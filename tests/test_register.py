@@ -173,3 +173,15 @@ def test_dunning_steps_on_file_feed_the_ledger_and_the_decision_log_feeds_rating
     assert history[["as_of", "grade", "score", "model_version", "source"]].values.tolist() == [
         ["2026-02-01", "BBB", 61.0, "abababababab", "decision_log"],
         ["2026-02-02", "BBB", 62.0, "abababababab", "decision_log"]]
+
+
+def test_postgres_connection_must_autocommit(postgres_uri):
+    """The register opens its own transactions (the access log's chain is written under a lock)."""
+    import psycopg
+
+    from riskmodels.errors import ParameterError
+
+    con = psycopg.connect(postgres_uri)
+    with pytest.raises(ParameterError, match="autocommit"):
+        CreditRegister.postgres(con)
+    con.close()

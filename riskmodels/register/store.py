@@ -93,6 +93,9 @@ class Store:
             import psycopg
 
             conninfo = psycopg.connect(conninfo, autocommit=True)
+        if not getattr(conninfo, "autocommit", False):  # the register opens its own transactions
+            raise ParameterError("the PostgreSQL connection must be in autocommit mode "
+                                 "(psycopg.connect(..., autocommit=True)): the register opens its own transactions")
         return cls(conninfo, "postgres")
 
     def _create(self) -> None:
