@@ -186,7 +186,8 @@ def _cmd_demo(args) -> int:
 def _cmd_export_scorer(args) -> int:
     from riskmodels.export.standalone import export_scorer
 
-    written = export_scorer(args.bundle, args.folder, overwrite=args.overwrite)
+    written = export_scorer(args.bundle, args.folder, overwrite=args.overwrite,
+                            verify_signature=not args.no_verify_signature)
     for path in written:
         print(f"wrote {path}")
     return 0
@@ -398,9 +399,17 @@ def _check_outputs(paths) -> None:
             raise FileError(f"cannot write {path}: the folder {path.parent} does not exist")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with its usage errors in one line and status 2, as every other error (the
+    sub-command parsers are of this class too)."""
+
+    def error(self, message):
+        self.exit(2, f"riskmodels: error: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command."""
-    parser = argparse.ArgumentParser(prog="riskmodels", description=__doc__.split("\n")[0])
+    parser = _Parser(prog="riskmodels", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("demo", help="the main job: the bundled data, then the synthetic comparison")
     _compare_options(p)
@@ -483,6 +492,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("bundle", help="the scorer bundle (JSON)")
     p.add_argument("folder", help="the folder to write into (created if missing)")
     p.add_argument("--overwrite", action="store_true", help="replace files already there")
+    _signature_option(p)
     p.set_defaults(func=_cmd_export_scorer)
 
     p = sub.add_parser("monitor", help="monitor a period of an adopted scorer (exit 1 when red)")

@@ -478,3 +478,12 @@ def test_a_writer_waits_for_the_log_lock(tmp_path):
         assert log.stat().st_size == 0 and proc.poll() is None
     assert proc.wait(timeout=120) == 0, proc.stderr.read()
     assert len(read_decision_log(log)) == 500
+
+
+def test_usage_errors_are_one_line_too(capsys):
+    """argparse printed its usage and the message on two lines."""
+    with pytest.raises(SystemExit) as info:
+        main(["monitor", "b.json", "d.csv", "--horizon-months", "twelve"])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and len(err.strip().splitlines()) == 1
+    assert err.startswith("riskmodels: error: argument --horizon-months: invalid int value")

@@ -47,7 +47,7 @@ print(scorer.score([record, record])["pd"])
 '''
 
 
-def export_scorer(bundle, folder, *, overwrite: bool = False) -> list[Path]:
+def export_scorer(bundle, folder, *, overwrite: bool = False, verify_signature: bool = True) -> list[Path]:
     """Write ``scoring.py``, the bundle and ``score_example.py`` into ``folder``.
 
     Parameters
@@ -55,6 +55,7 @@ def export_scorer(bundle, folder, *, overwrite: bool = False) -> list[Path]:
     bundle : path of a scorer bundle (JSON); it is verified (hash, version) first.
     folder : the folder to write into; created if it does not exist.
     overwrite : replace files of the same names already in ``folder``.
+    verify_signature : with no signing key set, a signed bundle is refused unless False.
 
     Returns
     -------
@@ -66,7 +67,7 @@ def export_scorer(bundle, folder, *, overwrite: bool = False) -> list[Path]:
     ConfigError : a file would be replaced and ``overwrite`` is false, or ``folder`` is a file.
     """
     bundle = Path(bundle)
-    load_scorer(bundle)  # refuse a bundle that production would refuse
+    load_scorer(bundle, verify_signature=verify_signature)  # refuse a bundle that production would refuse
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise ConfigError(f"{folder} exists and is not a folder")
