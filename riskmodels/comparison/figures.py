@@ -41,6 +41,13 @@ def png_bytes(fig, size: tuple[float, float] = FIGSIZE) -> bytes:
     -------
     bytes
         PNG without a software stamp: the same figure gives the same bytes.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots(figsize=(3, 3))
+    >>> png_size(png_bytes(fig)), png_size(png_bytes(plt.subplots()[0], WIDE))
+    ((540, 360), (1080, 360))
     """
     import matplotlib.pyplot as plt
 
@@ -76,6 +83,12 @@ def figures_png(figures: dict) -> dict:
     Returns
     -------
     dict of str to bytes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> sorted(figures_png({"a": plt.subplots()[0], "b": plt.subplots()[0]}))
+    ['a', 'b']
     """
     return {name: png_bytes(fig) for name, fig in figures.items()}
 
@@ -147,6 +160,13 @@ def woe_figure(table, points=None):
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from riskmodels.binning.table import BinningTable
+    >>> t = BinningTable("x", ["(-inf, 1)", "[1, inf)"], np.array([30.0, 60.0]), np.array([10.0, 5.0]))
+    >>> woe_figure(t, points=[40, 60]).axes[0].get_title()
+    'x: WoE and event rate per bin (IV 0.462)'
     """
     import matplotlib.pyplot as plt
 

@@ -174,6 +174,16 @@ def candidate_outcomes(model) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns characteristic, IV, outcome, and the selection log's steps for it.
+
+    Examples
+    --------
+    >>> from riskmodels.data.loaders import load_german
+    >>> from riskmodels.models.logistic import LogisticScorecard
+    >>> g = load_german()
+    >>> card = LogisticScorecard(max_features=3).fit(g.drop(columns="target"), g["target"])
+    >>> table = candidate_outcomes(card)
+    >>> int((table["outcome"] == "selected").sum()), len(table) == g.shape[1] - 1
+    (3, True)
     """
     log = model.selection_log_
     rows = []
@@ -204,6 +214,14 @@ def forced_shape(binning) -> str | None:
     Returns
     -------
     str or None
+
+    Examples
+    --------
+    >>> from riskmodels.binning.optimal import OptimalBinning
+    >>> x = np.tile(np.arange(10.0), 300)
+    >>> y = (np.random.default_rng(0).random(3000) < 0.02 + 0.08 * np.abs(x - 4.5)).astype(int)
+    >>> forced_shape(OptimalBinning("x", monotonic_trend="descending").fit(x, y))
+    "x: bins forced descending, while the data's own shape (lowest BIC) is valley"
     """
     shapes = binning.shapes_
     if len(shapes):
