@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -207,7 +208,12 @@ def _datasets(mlflow, comparison) -> dict:
     out = {}
     for context, part, key in (("training", comparison.train, "train"), ("testing", comparison.test, "test")):
         digest = comparison.fingerprints[key]
-        dataset = mlflow.data.from_pandas(part, targets="target", name=f"{name} ({key})", digest=digest[:32])
+        with warnings.catch_warnings():
+            # the schema MLflow infers for the record of a dataset is informational: its hint about
+            # integer columns and missing values concerns model signatures, not this
+            warnings.filterwarnings("ignore", message="Hint: Inferred schema contains integer", category=UserWarning)
+            dataset = mlflow.data.from_pandas(part, targets="target", name=f"{name} ({key})", digest=digest[:32])
+            _ = dataset.schema  # inferred (and cached) here, under this filter, not later in log_input
         out[context] = (dataset, {"fingerprint": digest, "rows": str(len(part)),
                                   "data_fingerprint": comparison.fingerprints["data"]})
     return out
