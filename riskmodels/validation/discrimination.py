@@ -228,10 +228,11 @@ def _delong_one(s: np.ndarray, t: np.ndarray, m: int, n: int) -> tuple[float, np
         count = np.where(sorted_t, np.arange(1, size + 1) - defaults_to, defaults_to).astype(float)
     else:  # counts below the tie group plus half the group's other class
         starts = np.flatnonzero(new)
+        width = np.diff(np.append(starts, size))
         pos = np.diff(np.append(defaults_to[starts] - sorted_t[starts], defaults_to[-1]))
-        neg = np.diff(np.append(starts, size)) - pos
-        group = np.cumsum(new) - 1
-        count = np.where(sorted_t, (np.cumsum(neg) - neg / 2.0)[group], (np.cumsum(pos) - pos / 2.0)[group])
+        neg = width - pos
+        count = np.where(sorted_t, np.repeat(np.cumsum(neg) - neg / 2.0, width),
+                         np.repeat(np.cumsum(pos) - pos / 2.0, width))
     back = np.empty(size)
     back[order] = count
     v10 = back[t]
