@@ -14,6 +14,7 @@ import time
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
+from benchmarks.bench_scoring import _best_of_pair
 from riskmodels.validation import auc, auc_ci, delong_test
 
 N = 1_000_000
@@ -26,17 +27,6 @@ def _best_of(fn, repeat=3):
         out = fn()
         best = min(best, time.perf_counter() - start)
     return best, out
-
-
-def _in_turns(ours, floor, repeat=7):
-    """Best times of two functions run in turns (a change in the machine's load moves both)."""
-    best = [np.inf, np.inf]
-    for _ in range(repeat):
-        for i, fn in enumerate((ours, floor)):
-            start = time.perf_counter()
-            fn()
-            best[i] = min(best[i], time.perf_counter() - start)
-    return best
 
 
 def _one_sort_midranks(score):
@@ -63,8 +53,9 @@ def main():
     t_test, cmp_ = _best_of(lambda: delong_test(y, score, score2))
     t_sk_tied, a_sk_tied = _best_of(lambda: roc_auc_score(y, score_tied))
     t_ci_tied, res_tied = _best_of(lambda: auc_ci(y, score_tied))
-    t_ci5, t_floor = _in_turns(lambda: auc_ci(y, score), lambda: _one_sort_midranks(score))
-    t_ci5_tied, t_floor_tied = _in_turns(lambda: auc_ci(y, score_tied), lambda: _one_sort_midranks(score_tied))
+    t_ci5, t_floor = _best_of_pair(lambda: auc_ci(y, score), lambda: _one_sort_midranks(score), repeat=7)
+    t_ci5_tied, t_floor_tied = _best_of_pair(lambda: auc_ci(y, score_tied), lambda: _one_sort_midranks(score_tied),
+                                             repeat=7)
 
     print(f"n = {N:,}, defaults = {int(y.sum()):,}")
     print(f"AUC agrees with sklearn: {abs(a_ours - a_sk):.2e} (continuous), "
