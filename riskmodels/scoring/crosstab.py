@@ -41,7 +41,7 @@ def crosstab_record(content: dict):
     bundle (it has a credit-limit rule).
 
     Returns ``(score, [])``: ``score`` maps one record's clean values to ``(raw, None, None,
-    None, None)`` (see :class:`~riskmodels.scoring.scorer.OneRecord`): the same levels, read
+    None, None)`` (see :func:`~riskmodels.scoring.scorer.one_record_scorer`): the same levels, read
     at the same flat cell index as the batch.
 
     >>> m = {"factors": ["a"], "shape": [2], "levels": [[0.05], [0.02, 0.1]],

@@ -209,7 +209,7 @@ def expert_record(content: dict):
 
     Returns ``(score, indicator names)``: ``score`` maps one record's clean values to ``(raw,
     points, points lost per indicator, card grade, limit basis)`` (see
-    :class:`~riskmodels.scoring.scorer.OneRecord`), or to None when the record has no score:
+    :func:`~riskmodels.scoring.scorer.one_record_scorer`), or to None when the record has no score:
     the same operations in the same order as the batch, on Python floats.
     """
     model = content["model"]

@@ -7,7 +7,7 @@ to users), "contributions" (n × f points lost per feature) with "reason_names",
 module. Other code may register a kind in :data:`KERNELS`.
 
 A one-record kernel factory takes the bundle and returns ``(score, reason names)`` or None
-(see :class:`~riskmodels.scoring.scorer.OneRecord`); a kind without one (identity, kmv, or a
+(see :func:`~riskmodels.scoring.scorer.one_record_scorer`); a kind without one (identity, kmv, or a
 bundle it declines) scores a record alone as a batch of one.
 """
 

@@ -53,7 +53,7 @@ def logistic_record(content: dict):
 
     Returns ``(score, reason names)``: ``score`` maps one record's clean values to ``(raw,
     points, points lost per feature, None, None)`` (see
-    :class:`~riskmodels.scoring.scorer.OneRecord`), or to None for a value without a bin;
+    :func:`~riskmodels.scoring.scorer.one_record_scorer`), or to None for a value without a bin;
     the same tables and the same additions in the same order as the batch.
     """
     if content.get("credit_limit"):

@@ -1449,7 +1449,7 @@ def expert_record(content: dict):
 
     Returns ``(score, indicator names)``: ``score`` maps one record's clean values to ``(raw,
     points, points lost per indicator, card grade, limit basis)`` (see
-    :class:`~riskmodels.scoring.scorer.OneRecord`), or to None when the record has no score:
+    :func:`~riskmodels.scoring.scorer.one_record_scorer`), or to None when the record has no score:
     the same operations in the same order as the batch, on Python floats.
     """
     model = content["model"]
@@ -1568,7 +1568,7 @@ def logistic_record(content: dict):
 
     Returns ``(score, reason names)``: ``score`` maps one record's clean values to ``(raw,
     points, points lost per feature, None, None)`` (see
-    :class:`~riskmodels.scoring.scorer.OneRecord`), or to None for a value without a bin;
+    :func:`~riskmodels.scoring.scorer.one_record_scorer`), or to None for a value without a bin;
     the same tables and the same additions in the same order as the batch.
     """
     if content.get("credit_limit"):
@@ -2030,7 +2030,7 @@ def crosstab_record(content: dict):
     bundle (it has a credit-limit rule).
 
     Returns ``(score, [])``: ``score`` maps one record's clean values to ``(raw, None, None,
-    None, None)`` (see :class:`~riskmodels.scoring.scorer.OneRecord`): the same levels, read
+    None, None)`` (see :func:`~riskmodels.scoring.scorer.one_record_scorer`): the same levels, read
     at the same flat cell index as the batch.
 
     >>> m = {"factors": ["a"], "shape": [2], "levels": [[0.05], [0.02, 0.1]],
@@ -2890,49 +2890,48 @@ def _frame_row(records) -> dict | None:
     return row if len(row) == len(records.columns) else None
 
 
-class OneRecord:
-    """Scores one record's clean values (see :func:`~riskmodels.scoring.inputs.record_values`)
-    like a batch of one, through the one-record twins of the kind's kernel and of the steps.
+def one_record_scorer(content: dict):
+    """The function that scores one record's clean values (see
+    :func:`~riskmodels.scoring.inputs.record_values`) like a batch of one, or None when the
+    bundle's records go the batch path.
 
-    Built by :meth:`build` for the kinds with a one-record kernel in
-    :data:`~riskmodels.scoring.kernels.RECORD_KERNELS` (which may decline a bundle). A
-    record kernel maps the values to ``(raw, points, points lost per feature, policy grade,
-    limit basis)`` (None where the kind has none), or to None when the record needs the
-    checked path. ``__call__`` returns the single-record result of :meth:`Scorer.score`,
-    or None (a value without a bin, a missing score, an invalid PD).
+    For the kinds with a one-record kernel in :data:`~riskmodels.scoring.kernels.RECORD_KERNELS`
+    (which may decline a bundle). A record kernel maps the values to ``(raw, points, points
+    lost per feature, policy grade, limit basis)`` (None where the kind has none), or to None
+    when the record needs the checked path; then come the one-record twins of the steps. The
+    function returns the single-record result of :meth:`Scorer.score`, or None (a value without
+    a bin, a missing score, an invalid PD). Its tables are closure variables: a record alone
+    spends its time in such look-ups.
     """
+    make = RECORD_KERNELS.get(content["kind"])
+    made = None if make is None else make(content)
+    if made is None:
+        return None
+    kernel, names = made
+    scale = content["master_scale"]
+    steps = content["calibration"]
+    bounds = [float(u) for u in scale["upper_bounds"]]
+    floor = scale.get("floor")
+    grades = list(scale["grades"])
+    limit = RecordLimit(content.get("credit_limit"))
 
-    def __init__(self, content: dict, kernel, names: list):
-        scale = content["master_scale"]
-        self.kernel, self.names = kernel, names
-        self.steps = content["calibration"]
-        self.bounds = [float(u) for u in scale["upper_bounds"]]
-        self.floor = scale.get("floor")
-        self.grades = list(scale["grades"])
-        self.limit = RecordLimit(content.get("credit_limit"))
-
-    @classmethod
-    def build(cls, content: dict) -> OneRecord | None:
-        """The one-record scorer of a bundle, or None when its records go the batch path."""
-        make = RECORD_KERNELS.get(content["kind"])
-        made = None if make is None else make(content)
-        return None if made is None else cls(content, *made)
-
-    def __call__(self, values: dict, n_reasons: int) -> dict | None:
-        out = self.kernel(values)
+    def score(values: dict, n_reasons: int) -> dict | None:
+        out = kernel(values)
         if out is None:
             return None
         raw, points, lost, policy, basis = out
-        pd_ = calibrate_one(self.steps, raw)
+        pd_ = calibrate_one(steps, raw)
         if pd_ is None:
             return None
-        scale_grade = grade_one(self.bounds, self.floor, self.grades, pd_)
-        reasons = None if lost is None else top_k(lost, self.names, n_reasons)
+        scale_grade = grade_one(bounds, floor, grades, pd_)
+        reasons = None if lost is None else top_k(lost, names, n_reasons)
         if policy is None:
             return {"pd": pd_, "score": points, "grade": scale_grade, "reasons": reasons, "limit": None}
         return {"pd": pd_, "score": points, "grade": policy, "reasons": reasons,
-                "limit": self.limit(values, policy, basis), "policy_grade": policy,
+                "limit": limit(values, policy, basis), "policy_grade": policy,
                 "scale_grade": scale_grade}
+
+    return score
 
 
 class Scorer:
@@ -2967,7 +2966,7 @@ class Scorer:
         self.grades = list(content["master_scale"]["grades"])
         self._runtime = {**content, "model": compile_binnings(content["model"])}
         self._rules = rule_plan(content["inputs"])
-        self._one = OneRecord.build(content)
+        self._one = one_record_scorer(content)
 
     def __repr__(self):
         return (f"Scorer(kind={self.kind!r}, name={self.name!r}, "
