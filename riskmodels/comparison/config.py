@@ -36,7 +36,6 @@ from riskmodels.fileio import check_expanded_size
 from riskmodels.shipped import shipped_dir
 
 MODEL_TYPES = ("expert", "logistic", "kmv", "crosstab")
-BUNDLED_SOURCES = ("synthetic", "taiwan", "german", "south_german", "polish")
 
 
 class _Strict(BaseModel):

@@ -28,8 +28,6 @@ from riskmodels.calibration.grade_tests import (
 )
 from riskmodels.errors import DataValidationError, ParameterError, Violation
 
-ZONES = ("green", "yellow", "red")
-
 
 def check_outcomes(y, pd_) -> tuple[np.ndarray, np.ndarray]:
     """Float 0/1 outcomes and PDs in [0, 1] of equal length (one class only is allowed).
