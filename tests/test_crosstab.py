@@ -58,12 +58,12 @@ def test_weighted_pav_known_answer():
 def test_chi2_g2_known_answer():
     # Zelterman, Models for Discrete Data (2006), [[4, 5], [12, 74]], no continuity correction
     t = chi2_g2_test([[4, 5], [12, 74]])
-    assert t["chi2"] == pytest.approx(5.408285, abs=5e-7)
-    assert t["g2"] == pytest.approx(4.267360, abs=5e-7)
-    assert t["df"] == 1
-    assert t["p_chi2"] == pytest.approx(sstats.chi2.sf(5.408285, 1), rel=1e-6)
+    assert t.chi2 == pytest.approx(5.408285, abs=5e-7)
+    assert t.g2 == pytest.approx(4.267360, abs=5e-7)
+    assert t.df == 1
+    assert t.p_chi2 == pytest.approx(sstats.chi2.sf(5.408285, 1), rel=1e-6)
     # an empty row does not count towards the degrees of freedom
-    assert chi2_g2_test([[4, 5], [0, 0], [12, 74]])["df"] == 1
+    assert chi2_g2_test([[4, 5], [0, 0], [12, 74]]).df == 1
 
 
 def test_fisher_exact_known_answer_and_scipy():
@@ -78,6 +78,10 @@ def test_fisher_exact_known_answer_and_scipy():
             assert fisher_exact_2x2(table, alt)[1] == pytest.approx(sstats.fisher_exact(table, alt)[1], rel=1e-9)
     with pytest.raises(DataValidationError, match="2 × 2"):
         fisher_exact_2x2([[1, 2, 3], [4, 5, 6]])
+    assert fisher_exact_2x2([[3, 1], [1, 3]], "less").p_value == pytest.approx(sstats.fisher_exact(
+        [[3, 1], [1, 3]], "less")[1], rel=1e-9)
+    with pytest.raises(ParameterError, match="alternative: is 'bigger'"):  # a parameter, not data
+        fisher_exact_2x2([[3, 1], [1, 3]], "bigger")
 
 
 def test_wilson_interval_known_answers():

@@ -503,8 +503,8 @@ class CrossTabModel(ScorerModel):
     @staticmethod
     def _test_row(name, n, d) -> dict:
         table = np.column_stack([n - d, d])[n > 0]
-        row = {"table": name, "cells": int(len(table)), **chi2_g2_test(table)}
-        row["fisher_p"] = fisher_exact_2x2(table.astype(np.int64))[1] if table.shape == (2, 2) else np.nan
+        row = {"table": name, "cells": int(len(table)), **chi2_g2_test(table)._asdict()}
+        row["fisher_p"] = fisher_exact_2x2(table.astype(np.int64)).p_value if table.shape == (2, 2) else np.nan
         return row
 
     @property

@@ -21,7 +21,13 @@ from riskmodels.validation.accuracy import (
     spiegelhalter,
     traffic_light,
 )
-from riskmodels.validation.contingency import chi2_g2_test, fisher_exact_2x2, wilson_interval
+from riskmodels.validation.contingency import (
+    FisherExactResult,
+    IndependenceTestResult,
+    chi2_g2_test,
+    fisher_exact_2x2,
+    wilson_interval,
+)
 from riskmodels.validation.discrimination import (
     AUCChangeResult,
     AUCComparison,
@@ -58,5 +64,6 @@ __all__ = [
     "hosmer_lemeshow_test", "calibration_curve", "jeffreys_interval", "traffic_light", "bins_of",
     "check_outcomes", "ValidationReport", "psi", "psi_table", "psi_zone", "csi", "herfindahl_test", "migration_stability",
     "chi2_g2_test", "fisher_exact_2x2", "wilson_interval", "weighted_pav", "isotonic_grid",
-    "AUCChangeResult", "SpiegelhalterResult", "HerfindahlTestResult",
+    "AUCChangeResult", "SpiegelhalterResult", "HerfindahlTestResult", "IndependenceTestResult",
+    "FisherExactResult",
 ]

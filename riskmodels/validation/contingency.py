@@ -4,19 +4,39 @@ The Jeffreys interval is :func:`riskmodels.validation.accuracy.jeffreys_interval
 
 Examples
 --------
->>> chi2_g2_test([[10, 10], [10, 10]])["chi2"]
+>>> chi2_g2_test([[10, 10], [10, 10]]).chi2
 0.0
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from scipy import stats
 
-from riskmodels.errors import DataValidationError, Violation
+from riskmodels.errors import DataValidationError, ParameterError, Violation
 
 
-def chi2_g2_test(table) -> dict:
+class IndependenceTestResult(NamedTuple):
+    """Pearson χ² and likelihood-ratio G² tests of independence of one table."""
+
+    chi2: float
+    g2: float
+    df: int
+    p_chi2: float
+    p_g2: float
+    min_expected: float
+
+
+class FisherExactResult(NamedTuple):
+    """Fisher's exact test of a 2 × 2 table (it unpacks as ``odds, p``)."""
+
+    odds_ratio: float
+    p_value: float
+
+
+def chi2_g2_test(table) -> IndependenceTestResult:
     """Pearson χ² and likelihood-ratio G² tests of independence of an r × c table.
 
     No continuity correction. Rows and columns with no observations are dropped
@@ -28,12 +48,13 @@ def chi2_g2_test(table) -> dict:
 
     Returns
     -------
-    dict with chi2, g2, df, p_chi2, p_g2, min_expected.
+    IndependenceTestResult
+        chi2, g2, df, p_chi2, p_g2, min_expected.
 
     Examples
     --------
     >>> t = chi2_g2_test([[4, 5], [12, 74]])  # Zelterman (2006)
-    >>> round(t["chi2"], 6), round(t["g2"], 6), t["df"]
+    >>> round(t.chi2, 6), round(t.g2, 6), t.df
     (5.408285, 4.26736, 1)
     """
     t = np.asarray(table, dtype=float)
@@ -42,17 +63,17 @@ def chi2_g2_test(table) -> dict:
     t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0]
     r, c = t.shape
     if r < 2 or c < 2:
-        return {"chi2": 0.0, "g2": 0.0, "df": 0, "p_chi2": 1.0, "p_g2": 1.0, "min_expected": float("nan")}
+        return IndependenceTestResult(0.0, 0.0, 0, 1.0, 1.0, float("nan"))
     expected = np.outer(t.sum(axis=1), t.sum(axis=0)) / t.sum()
     chi2 = float(((t - expected) ** 2 / expected).sum())
     with np.errstate(divide="ignore", invalid="ignore"):
         g2 = float(2 * np.where(t > 0, t * np.log(t / expected), 0.0).sum())
     df = (r - 1) * (c - 1)
-    return {"chi2": chi2, "g2": g2, "df": df, "p_chi2": float(stats.chi2.sf(chi2, df)),
-            "p_g2": float(stats.chi2.sf(g2, df)), "min_expected": float(expected.min())}
+    return IndependenceTestResult(chi2, g2, df, float(stats.chi2.sf(chi2, df)), float(stats.chi2.sf(g2, df)),
+                                  float(expected.min()))
 
 
-def fisher_exact_2x2(table, alternative: str = "two-sided") -> tuple[float, float]:
+def fisher_exact_2x2(table, alternative: str = "two-sided") -> FisherExactResult:
     """Fisher's exact test of a 2 × 2 table: (sample odds ratio, p-value).
 
     The two-sided p sums the hypergeometric probabilities of all tables with
@@ -65,13 +86,21 @@ def fisher_exact_2x2(table, alternative: str = "two-sided") -> tuple[float, floa
 
     Returns
     -------
-    (odds_ratio, p)
+    FisherExactResult
+        ``odds_ratio`` (the sample odds ratio) and ``p_value``.
+
+    Raises
+    ------
+    ParameterError : an unknown ``alternative``.
 
     Examples
     --------
-    >>> fisher_exact_2x2([[3, 1], [1, 3]], "greater")[1].__round__(4)  # Fisher's tea tasting
+    >>> round(fisher_exact_2x2([[3, 1], [1, 3]], "greater").p_value, 4)  # Fisher's tea tasting
     0.2429
     """
+    if alternative not in ("two-sided", "greater", "less"):
+        raise ParameterError([Violation("alternative", f"is {alternative!r}", "'two-sided', 'greater' or 'less'")],
+                             "fisher_exact_2x2")
     t = np.asarray(table, dtype=np.int64)
     if t.shape != (2, 2) or (t < 0).any():
         raise DataValidationError([Violation("table", f"shape {t.shape}", "a 2 × 2 table of counts >= 0")])
@@ -85,13 +114,11 @@ def fisher_exact_2x2(table, alternative: str = "two-sided") -> tuple[float, floa
         p = pmf[pmf <= observed * (1 + 1e-7)].sum()
     elif alternative == "greater":
         p = pmf[support >= a].sum()
-    elif alternative == "less":
-        p = pmf[support <= a].sum()
     else:
-        raise DataValidationError([Violation("alternative", f"{alternative!r}", "'two-sided', 'greater' or 'less'")])
+        p = pmf[support <= a].sum()
     with np.errstate(divide="ignore", invalid="ignore"):
         odds = float(a * d / (b * c)) if b * c > 0 else (float("inf") if a * d > 0 else float("nan"))
-    return odds, float(min(1.0, p))
+    return FisherExactResult(odds, float(min(1.0, p)))
 
 
 def wilson_interval(defaults, counts, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
