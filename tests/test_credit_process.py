@@ -166,6 +166,9 @@ def test_small_share_of_business_not_few_invoices():
     assert f.loc["big", "volume_share"] == pytest.approx(8e6 / 8.01e6)
     assert f.loc["tiny", "volume_share"] == pytest.approx(1e4 / 8.01e6)
     assert CustomerRules.from_spec().classify(f, "risk").tolist() == ["A", "C"]
+    # the boundary: 不满 excludes the number, so a share of exactly 0.5 % is not "very small"
+    at = f.iloc[[0, 0]].assign(volume_share=[0.005, np.nextafter(0.005, 0)])
+    assert CustomerRules.from_spec().classify(at, "risk").tolist() == ["A", "C"]
 
 
 # ------------------------------------------------------------------ late payers: no grace unless chosen
