@@ -194,19 +194,14 @@ def delong_components(y, scores) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     >>> a.tolist(), v10.tolist(), v01.tolist()
     ([0.875], [[0.75, 1.0]], [[1.0, 0.75]])
     """
-    sc = np.atleast_2d(np.asarray(scores))
-    t = None
-    for row in sc:
-        t, _ = _check(y, row)
+    checked = [_check(y, row) for row in np.atleast_2d(np.asarray(scores))]
+    t = checked[0][0]
     m = int(t.sum())
-    n = len(t) - m
-    k = sc.shape[0]
-    aucs = np.empty(k)
-    v10 = np.empty((k, m))
-    v01 = np.empty((k, n))
-    for r in range(k):
-        aucs[r], v10[r], v01[r] = _delong_one(sc[r].astype(float), t, m, n)
-    return aucs, v10, v01
+    parts = [_delong_one(s, t, m, len(t) - m) for _, s in checked]
+    aucs = np.array([a for a, _, _ in parts])
+    if len(parts) == 1:  # one score: its rows as they are, no copy into a stacked array
+        return aucs, parts[0][1][None, :], parts[0][2][None, :]
+    return aucs, np.stack([v for _, v, _ in parts]), np.stack([v for _, _, v in parts])
 
 
 def _delong_one(s: np.ndarray, t: np.ndarray, m: int, n: int) -> tuple[float, np.ndarray, np.ndarray]:
