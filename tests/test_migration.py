@@ -141,12 +141,14 @@ def test_matrix_weighted_bandwidth_matches_published_example():
     # (ECB 2019 §2.5.5.1 formulas): lower 0.3306, upper 0.6066
     counts = np.array([[10, 8, 15, 9, 10], [11, 9, 13, 9, 8], [0, 10, 10, 11, 10],
                        [0, 0, 9, 11, 11], [0, 0, 0, 11, 10]])
-    lower, upper = matrix_weighted_bandwidth(counts)
-    assert lower == pytest.approx(0.3306, abs=5e-5) and upper == pytest.approx(0.6066, abs=5e-5)
+    mwb = matrix_weighted_bandwidth(counts)
+    assert mwb.lower == pytest.approx(0.3306, abs=5e-5) and mwb.upper == pytest.approx(0.6066, abs=5e-5)
 
 
 def test_z_test_flags_a_bump_away_from_the_diagonal():
-    z, p = migration_z_test([[80, 5, 15], [10, 80, 10], [0, 0, 100]])
+    test = migration_z_test([[80, 5, 15], [10, 80, 10], [0, 0, 100]])
+    z, p = test  # it unpacks as the (z, p) pair it was
+    assert p is test.p_value and z is test.z
     assert p[0, 2] < 0.05  # 15 % two grades down vs 5 % one grade down: a break
     assert p[0, 1] > 0.5  # 5 % vs 80 % on the diagonal: as expected
     assert np.isnan(z[0, 0]) and np.isnan(z[2, 0])  # diagonal; both rates 0

@@ -33,6 +33,8 @@ from riskmodels.migration.generator import (
 from riskmodels.migration.panel import RatingPaths, rating_paths
 from riskmodels.migration.plot import plot_matrix
 from riskmodels.migration.stability import (
+    MatrixBandwidth,
+    MigrationZTest,
     matrix_weighted_bandwidth,
     migration_z_test,
     stability_table,
@@ -44,5 +46,5 @@ __all__ = [
     "generator_from_matrix", "adjust_generator", "is_generator", "generator_violations",
     "check_stochastic", "complete_matrix", "transition_from_generator", "cumulative_pd",
     "cumulative_pd_from_generator", "matrix_weighted_bandwidth", "migration_z_test",
-    "stability_table", "plot_matrix",
+    "stability_table", "plot_matrix", "MatrixBandwidth", "MigrationZTest",
 ]

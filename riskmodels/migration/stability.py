@@ -14,6 +14,8 @@ Examples
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -32,7 +34,22 @@ def _counts(counts) -> np.ndarray:
     return c
 
 
-def matrix_weighted_bandwidth(counts) -> tuple[float, float]:
+class MatrixBandwidth(NamedTuple):
+    """Lower and upper matrix weighted bandwidth (it unpacks as ``lower, upper``)."""
+
+    lower: float
+    upper: float
+
+
+class MigrationZTest(NamedTuple):
+    """The ECB z-test per cell of a migration matrix: K × K statistics and one-sided p-values
+    (it unpacks as ``z, p``)."""
+
+    z: np.ndarray
+    p_value: np.ndarray
+
+
+def matrix_weighted_bandwidth(counts) -> MatrixBandwidth:
     """Lower and upper matrix weighted bandwidth (ECB 2019, §2.5.5.1).
 
     MWB_U = Σ_{i<j} (j − i) n_ij / Σ_i max(i − 1, K − i) Σ_{j>i} n_ij, and MWB_L the
@@ -45,12 +62,13 @@ def matrix_weighted_bandwidth(counts) -> tuple[float, float]:
 
     Returns
     -------
-    (lower, upper)
+    MatrixBandwidth
+        ``lower``, ``upper``.
 
     Examples
     --------
     >>> matrix_weighted_bandwidth([[5, 0, 1], [0, 5, 0], [1, 0, 5]])
-    (1.0, 1.0)
+    MatrixBandwidth(lower=1.0, upper=1.0)
     """
     c = _counts(counts)
     k = len(c)
@@ -61,10 +79,10 @@ def matrix_weighted_bandwidth(counts) -> tuple[float, float]:
         moved = np.where(mask, c, 0.0)
         denom = float((reach * moved.sum(axis=1)).sum())
         out.append(float((np.abs(i - j) * moved).sum() / denom) if denom > 0 else float("nan"))
-    return out[0], out[1]
+    return MatrixBandwidth(out[0], out[1])
 
 
-def migration_z_test(counts) -> tuple[np.ndarray, np.ndarray]:
+def migration_z_test(counts) -> MigrationZTest:
     """z-statistics that migration rates fall away from the diagonal (ECB 2019, §2.5.5.2).
 
     For a cell above the diagonal (j > i) its rate is compared with its
@@ -79,7 +97,9 @@ def migration_z_test(counts) -> tuple[np.ndarray, np.ndarray]:
 
     Returns
     -------
-    (z, p): K × K arrays, NaN on the diagonal, in empty rows and where both rates are 0.
+    MigrationZTest
+        ``z``, ``p_value``: K × K arrays, NaN on the diagonal, in empty rows and where both
+        rates are 0.
 
     Examples
     --------
@@ -104,7 +124,7 @@ def migration_z_test(counts) -> tuple[np.ndarray, np.ndarray]:
             var = (a * (1 - a) + b * (1 - b) + 2 * a * b) / n[i]
             if var > 0:
                 z[i, j] = (b - a) / np.sqrt(var)
-    return z, stats.norm.cdf(z)
+    return MigrationZTest(z, stats.norm.cdf(z))
 
 
 def stability_table(counts, grades=None, alpha: float = 0.05) -> pd.DataFrame:
