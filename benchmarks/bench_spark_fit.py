@@ -87,7 +87,7 @@ def run_one(path: str, engine: str) -> dict:
         start = time.perf_counter()  # the JVM start is not the fit's
         prebin = "approx" if engine == "spark-approx" else "exact"
         card = rs.fit(LogisticScorecard(**PARAMS), spark.read.parquet(path), target="default", prebin=prebin)
-        extra = {"passes": len(card.spark_fit_["passes"]), "grouped": card.spark_fit_["grouped_rows"],
+        extra = {"passes": len(card.grouping_["passes"]), "grouped": card.grouping_["grouped_rows"],
                  "jvm_mb": _jvm_peak_heap_mb(spark), "iv": card.binning_.iv_.to_dict()}
     seconds = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -159,7 +159,7 @@ scorecard.selection_log_
 scorecard.coef_table_
 
 # %%
-print(scorecard.result_.summary())  # the statsmodels Logit summary
+print(scorecard.result_.summary())  # the logit: coefficients, standard errors, Wald z and p-values
 
 # %%
 scorecard.plot()

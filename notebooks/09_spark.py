@@ -87,8 +87,8 @@ print("selected on Spark:", remote.features_)
 # distinct combination of the candidates' bins — bounded by the bins, not by the records):
 
 # %%
-print(pd.DataFrame(remote.spark_fit_["passes"], columns=["pass", "seconds"]).round(2))
-print("grouped rows on the driver:", remote.spark_fit_["grouped_rows"], "for", n, "records")
+print(pd.DataFrame(remote.grouping_["passes"], columns=["pass", "seconds"]).round(2))
+print("grouped rows on the driver:", remote.grouping_["grouped_rows"], "for", n, "records")
 
 # %% [markdown]
 # ## Same bins, same coefficients, same PDs
@@ -113,7 +113,7 @@ fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
 left.scatter(local.predict_proba(apps)[:, 1], remote.predict_proba(apps)[:, 1], s=3, alpha=0.3)
 left.plot([0, 0.5], [0, 0.5], color="grey", lw=1)
 left.set(xlabel="PD, local fit", ylabel="PD, Spark fit", title="Same model")
-passes = pd.DataFrame(remote.spark_fit_["passes"], columns=["pass", "seconds"])
+passes = pd.DataFrame(remote.grouping_["passes"], columns=["pass", "seconds"])
 right.barh(passes["pass"], passes["seconds"])
 right.invert_yaxis()
 right.set(xlabel="seconds", title=f"Spark passes ({n:,} rows, local[2])")

@@ -25,7 +25,7 @@ from riskmodels.binning import (
 )
 from riskmodels.binning.optimizer import TRENDS
 from riskmodels.data.loaders import load_german, load_taiwan
-from riskmodels.errors import DataValidationError, NotFittedError, RiskModelsError
+from riskmodels.errors import DataValidationError, NotFittedError, ParameterError, RiskModelsError
 
 matplotlib.use("Agg")
 
@@ -296,11 +296,11 @@ def test_fixed_bins_without_events_or_non_events_are_flagged():
 
 def test_repeated_or_non_numeric_special_codes_raise_naming_the_column():
     x, y = np.r_[np.arange(20.0), [-1.0] * 4], [0, 1] * 12
-    with pytest.raises(DataValidationError, match="'x.special_codes'.*repeats"):
+    with pytest.raises(ParameterError, match="x.special_codes.*repeats"):
         OptimalBinning("x", special_codes=[-1, -1.0]).fit(x, y)
-    with pytest.raises(DataValidationError, match="'x.special_codes'.*'none'"):
+    with pytest.raises(ParameterError, match="x.special_codes.*'none'"):
         OptimalBinning("x", special_codes=["none"]).fit(x, y)
-    with pytest.raises(DataValidationError, match="'c.special_codes'.*repeats"):
+    with pytest.raises(ParameterError, match="c.special_codes.*repeats"):
         OptimalBinning("c", dtype="categorical", special_codes=["a", "a"]).fit(["a", "b", "c", "b"], [0, 1, 0, 1])
     ob = OptimalBinning("x", special_codes=[-1]).fit(x, y)
     assert ob.table_.count.sum() == len(x)
@@ -341,7 +341,7 @@ def test_infinite_values_raise_naming_rows():
 def test_text_in_numeric_column_and_bad_params_raise():
     with pytest.raises(DataValidationError, match="not numeric"):
         OptimalBinning("t").fit(["a", "b"], [0, 1])
-    with pytest.raises(DataValidationError, match="max_bins"):
+    with pytest.raises(ParameterError, match="max_bins"):
         OptimalBinning("t", max_bins=0).fit([1.0, 2.0], [0, 1])
     with pytest.raises(DataValidationError, match="length|values but the target"):
         OptimalBinning("t").fit([1.0, 2.0, 3.0], [0, 1])
@@ -389,7 +389,7 @@ def test_binning_process_matches_single_binnings(taiwan):
     assert bp.iv_["LIMIT_BAL"] == single.iv_
     assert bp.binnings_["PAY_0"].trend_ == "ascending"
     np.testing.assert_array_equal(bp.transform(X)[:, 0], single.transform(X["LIMIT_BAL"]))
-    with pytest.raises(DataValidationError, match="'nope'"):
+    with pytest.raises(ParameterError, match="binning_fit_params.nope"):
         BinningProcess(binning_fit_params={"nope": {}}).fit(X, y)
 
 
@@ -468,7 +468,7 @@ def test_cart_prebinning_finds_the_step():
     ob = OptimalBinning("x", prebinning_method="cart", max_n_prebins=4).fit(x, y)
     assert ob.splits_[0] == pytest.approx(37.3, abs=1.0)
     assert ob.n_prebins_ <= 4
-    with pytest.raises(DataValidationError, match="prebinning_method"):
+    with pytest.raises(ParameterError, match="prebinning_method"):
         OptimalBinning("x", prebinning_method="tree").fit(x, y)
 
 

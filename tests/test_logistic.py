@@ -14,7 +14,7 @@ from sklearn.base import clone
 
 from riskmodels import scoring
 from riskmodels.data.loaders import load_german
-from riskmodels.errors import DataValidationError, NotFittedError
+from riskmodels.errors import DataValidationError, NotFittedError, ParameterError
 from riskmodels.models.logistic import (
     LogisticScorecard,
     attribute_points,
@@ -109,7 +109,7 @@ def test_stepwise_directions_and_criteria():
     assert aic_chosen[:2] == ["a", "b"]
     assert all(later < earlier for earlier, later in zip([v for _, _, v in aic_log], [v for _, _, v in aic_log][1:], strict=False))
     assert stepwise_select(W, y, ["a", "b", "n1"], "forward", max_features=1)[0] == ["a"]
-    with pytest.raises(DataValidationError, match="p_remove"):
+    with pytest.raises(ParameterError, match="p_remove"):
         stepwise_select(W, y, ["a"], p_enter=0.2, p_remove=0.1)
 
 
@@ -160,7 +160,7 @@ def test_selection_log_and_summary(card, german):
     assert strict.selection_log_["action"].str.startswith("drop (IV").any()
     assert (strict.binning_.iv_[strict.features_] >= 0.02).all()
     text = card.summary()
-    assert "Logit Regression Results" in text and "Sign check" in text and "PDO 20" in text
+    assert "Logit (maximum likelihood" in text and "Sign check" in text and "PDO 20" in text
     assert list(card.coef_table_.index) == ["const", *card.features_]
     assert (card.coef_table_["vif"].iloc[1:] <= 5).all()
     assert "<table" in card._repr_html_() and card.plot() is not None
@@ -276,7 +276,7 @@ def test_no_feature_survives_raises(german):
     X, y = german
     with pytest.raises(DataValidationError, match="no characteristic survived"):
         LogisticScorecard(min_iv=10.0, master_scale=SCALE).fit(X, y)
-    with pytest.raises(DataValidationError, match="selection"):
+    with pytest.raises(ParameterError, match="selection"):
         LogisticScorecard(selection="sideways", master_scale=SCALE).fit(X, y)
 
 
@@ -487,7 +487,8 @@ def test_category_codes_as_floats_with_a_gap_score_the_same_everywhere(tmp_path)
     card = LogisticScorecard(categorical=["code"], min_iv=0.0, master_scale=SCALE).fit(X, y)
     assert "code" in card.features_
     assert set(card.binning_.binnings_["code"].categories_) == {"1", "2", "3", "4"}
-    fitted = 1 / (1 + np.exp(-np.asarray(card.result_.fittedvalues)))
+    woe = np.column_stack([card.binning_.binnings_[n].transform(X[n]) for n in card.features_])
+    fitted = 1 / (1 + np.exp(-(card.intercept_ + woe @ card.coef_)))  # the logit's own linear predictor
     np.testing.assert_allclose(card.predict_proba(X)[:, 1], fitted, atol=1e-12)
     scorer = scoring.load_scorer(card.export(tmp_path / "codes.json"))
     np.testing.assert_array_equal(scorer.score(X)["pd"], card.predict_proba(X)[:, 1])

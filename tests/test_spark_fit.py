@@ -10,7 +10,6 @@ BinningProcess / LogisticScorecard and statsmodels' Logit.
 import numpy as np
 import pandas as pd
 import pytest
-import statsmodels.api as sm
 
 import riskmodels.spark as rs
 from riskmodels import scoring
@@ -22,8 +21,7 @@ from riskmodels.errors import DataValidationError
 from riskmodels.models.logistic import LogisticScorecard
 from riskmodels.models.stepwise import collapse_rows
 from riskmodels.spark.binning import exact_order_statistics, fit_binning
-from riskmodels.spark.grouped import as_bins, group_bins, woe_rows
-from riskmodels.spark.irls import fit_logit
+from riskmodels.spark.grouped import group_bins
 from riskmodels.spark.session import local_session
 from riskmodels.spark.woe import woe_frame
 
@@ -109,19 +107,6 @@ def test_woe_columns_equal_local_transform(spark, mixed):
     np.testing.assert_array_equal(out[local.features_].to_numpy(), expected)  # bit for bit
 
 
-def test_distributed_irls_equals_statsmodels(spark, mixed):
-    frame = mixed.assign(a=mixed["a"].fillna(0.0), u=(mixed["cat"] == "u").astype(float))
-    cols = ["a", "few", "u"]
-    fit = fit_logit(spark.createDataFrame(frame[cols + ["default"]]), cols, "default")
-    ref = sm.Logit(frame["default"].astype(float), sm.add_constant(frame[cols])).fit(disp=0, method="newton")
-    for attr in ("params", "bse", "pvalues", "tvalues"):
-        np.testing.assert_allclose(getattr(fit, attr).to_numpy(), getattr(ref, attr).to_numpy(), rtol=0, atol=1e-8)
-    np.testing.assert_allclose(fit.conf_int().to_numpy(), ref.conf_int().to_numpy(), atol=1e-8)
-    assert fit.llf == pytest.approx(ref.llf, abs=1e-8) and fit.aic == pytest.approx(ref.aic, abs=1e-8)
-    # statsmodels fits the null model iteratively (to ~1e-7); ours is the closed form
-    assert fit.llnull == pytest.approx(ref.llnull, rel=1e-9)
-
-
 def _same_scorecard(remote, local, X):
     assert remote.features_ == local.features_
     a, b = remote.coef_table_, local.coef_table_
@@ -141,10 +126,10 @@ def test_scorecard_on_german_equals_local_fit(spark):
     local = LogisticScorecard(max_features=6).fit(X, german["default"])
     remote = rs.fit(LogisticScorecard(max_features=6), spark.createDataFrame(german), target="default")
     _same_scorecard(remote, local, X)
-    assert "Logit (IRLS on rows grouped in Spark)" in remote.summary()
+    assert "Logit (maximum likelihood" in remote.summary()
     # a fixed number of passes: totals, quantile brackets, bracket histogram, values inside, pre-bin
     # counts, distinct values of the few-valued columns, the one group-by
-    labels = [label for label, _ in remote.spark_fit_["passes"]]
+    labels = [label for label, _ in remote.grouping_["passes"]]
     assert labels.count("group by the tuple of bin indices") == 1 and len(labels) <= 8, labels
 
 
@@ -154,7 +139,7 @@ def test_forward_selection_equals_local(spark, mixed):
     local = LogisticScorecard(**params).fit(X, mixed["default"])
     remote = rs.fit(LogisticScorecard(**params), spark.createDataFrame(mixed))
     _same_scorecard(remote, local, X)
-    assert remote.spark_fit_["grouped_rows"] < len(mixed) / 10  # bounded by bin combinations, not rows
+    assert remote.grouping_["grouped_rows"] < len(mixed) / 10  # bounded by bin combinations, not rows
 
 
 def test_sign_rescue_regroups_by_prebins_and_equals_local(spark):
@@ -178,18 +163,21 @@ def test_rows_grouped_by_prebins_give_the_woe_rows_of_every_shape(spark, mixed):
     sdf = spark.createDataFrame(mixed)
     bp = fit_binning(BinningProcess(features=["a", "ties"], special_codes=[-1.0]), sdf)
     by_prebins = group_bins(bp, sdf, ["a", "ties"], "default", prebins="ties")
-    current = bp.binnings_["ties"]
     for shape in SHAPES:
-        bp.binnings_["ties"] = current.with_trend(shape)
-        got = woe_rows(by_prebins, bp, ["a", "ties"])
-        W = np.column_stack([bp.binnings_[n].transform(mixed[n]) for n in ("a", "ties")])
+        binnings = {**bp.binnings_, "ties": bp.binnings_["ties"].with_trend(shape)}
+        got = by_prebins.as_bins(binnings).design(binnings, ["a", "ties"])
+        W = np.column_stack([binnings[n].transform(mixed[n]) for n in ("a", "ties")])
         expected = collapse_rows(W, mixed["default"])
         order = np.lexsort(got.X.T[::-1])
         np.testing.assert_array_equal(got.X[order], expected.X)  # collapse_rows sorts its rows
         np.testing.assert_array_equal(got.counts[order], expected.counts)
         np.testing.assert_array_equal(got.events[order], expected.events)
+    bp.replace_binning("ties", binnings["ties"])
     by_bins = group_bins(bp, sdf, ["a", "ties"], "default")  # the last shape, grouped by its bins in Spark
-    np.testing.assert_array_equal(np.sort(as_bins(by_prebins, bp).counts), np.sort(by_bins.counts))
+    regrouped = by_prebins.as_bins(bp.binnings_)
+    np.testing.assert_array_equal(regrouped.codes, by_bins.codes)
+    np.testing.assert_array_equal(regrouped.events, by_bins.events)
+    np.testing.assert_array_equal(regrouped.nonevents, by_bins.nonevents)
 
 
 def test_bad_target_names_column_and_rows(spark):
@@ -198,3 +186,65 @@ def test_bad_target_names_column_and_rows(spark):
         rs.fit(BinningProcess(), sdf)
     with pytest.raises(DataValidationError, match="a LogisticScorecard, CrossTabModel, KMVModel or BinningProcess"):
         rs.fit(object(), sdf)
+
+
+# --------------------------------------------------------------------------- sample weights
+@pytest.fixture(scope="module")
+def weights(mixed):
+    """Weights in quarters (exact in binary floating point, so any summation order gives the same sums)."""
+    w = np.random.default_rng(11).integers(0, 12, len(mixed)) / 4.0
+    w[:3] = 0.0
+    return w
+
+
+def test_weighted_binning_equals_local_weighted_binning(spark, mixed, weights):
+    params = dict(special_codes=[-1.0], max_bins=5)
+    X = mixed.drop(columns="default")
+    local = BinningProcess(**params).fit(X, mixed["default"], sample_weight=weights)
+    remote = rs.fit(BinningProcess(**params), spark.createDataFrame(mixed.assign(w=weights)), weight="w")
+    for name in local.features_:
+        _same_binning(remote.binnings_[name], local.binnings_[name])
+    assert remote.binnings_["a"].table_.events.dtype.kind == "f"  # quarter weights: fractional counts
+
+
+def test_weighted_exact_order_statistics_equal_the_weighted_local_quantiles(spark, weights):
+    from pyspark.sql import functions as F
+
+    x = np.round(np.random.default_rng(3).normal(size=len(weights)), 2)
+    sdf = spark.createDataFrame(pd.DataFrame({"x": x, "w": weights})).where(F.col("w") > 0)
+    keep = weights > 0
+    total = weights[keep].sum()
+    pos = np.ceil(np.arange(1, 10) * (total - 1) / 10)
+    found = exact_order_statistics(sdf, {"x": (F.lit(True), int(keep.sum()), pos)}, relative_error=0.01, weight="w")
+    order = np.argsort(x[keep], kind="stable")
+    cumulative = np.cumsum(weights[keep][order])
+    np.testing.assert_array_equal(found["x"], x[keep][order][np.searchsorted(cumulative, pos, side="right")])
+    np.testing.assert_array_equal(np.unique(found["x"]), quantile_splits(x[keep], 10, weights=weights[keep]))
+
+
+def test_weighted_scorecard_equals_local_weighted_fit(spark, mixed, weights):
+    X = mixed.drop(columns="default")
+    params = dict(special_codes=[-1.0], max_vif=None)
+    local = LogisticScorecard(**params).fit(X, mixed["default"], sample_weight=weights)
+    remote = rs.fit(LogisticScorecard(**params), spark.createDataFrame(mixed.assign(w=weights)), weight="w")
+    _same_scorecard(remote, local, X)
+    assert remote.training_metadata_ == local.training_metadata_
+
+
+def test_weighted_crosstab_equals_local_weighted_fit(spark, mixed, weights):
+    from riskmodels.models.crosstab import CrossTabModel
+
+    X = mixed.drop(columns="default")
+    local = CrossTabModel(["few", "cat"], max_bins=3).fit(X, mixed["default"], sample_weight=weights)
+    remote = rs.fit(CrossTabModel(["few", "cat"], max_bins=3), spark.createDataFrame(mixed.assign(w=weights)),
+                    weight="w")
+    pd.testing.assert_frame_equal(remote.cells_, local.cells_, check_exact=False, rtol=1e-12)
+    np.testing.assert_allclose(remote.predict_proba(X), local.predict_proba(X), rtol=0, atol=1e-12)
+
+
+def test_bad_spark_weights_name_the_column_and_rows(spark):
+    frame = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "default": [0, 1, 1, 0], "w": [1.0, -2.0, 1.0, 1.0]})
+    with pytest.raises(DataValidationError, match=r"'w'.*negative.*\[1\]"):
+        rs.fit(BinningProcess(), spark.createDataFrame(frame), weight="w")
+    with pytest.raises(DataValidationError, match=r"'w'.*zero on every default"):
+        rs.fit(BinningProcess(), spark.createDataFrame(frame.assign(w=1.0 - frame["default"])), weight="w")

@@ -21,10 +21,10 @@ from riskmodels.binning.prebinning import (
     sorted_counts,
     tree_splits,
 )
-from riskmodels.binning.table import BinningTable
+from riskmodels.binning.table import BinningTable, as_counts
 from riskmodels.binning.woe import ORIENTATIONS
-from riskmodels.data.schema import MAX_ROWS_SHOWN, require_binary_target
-from riskmodels.errors import DataValidationError, NotFittedError, Violation
+from riskmodels.data.schema import MAX_ROWS_SHOWN, require_binary_target, require_sample_weight
+from riskmodels.errors import DataValidationError, NotFittedError, ParameterError, Violation
 from riskmodels.results import Summary
 
 UNKNOWN_POLICIES = ("worst", "missing", "error")
@@ -102,6 +102,14 @@ def reset_learned(estimator) -> None:
     """
     for key in [k for k in vars(estimator) if k.endswith("_") and not k.startswith("_")]:
         delattr(estimator, key)
+
+
+def _class_weights(target: np.ndarray, weight) -> tuple:
+    """(events, non-events) of some records: counts, or summed weights."""
+    if weight is None:
+        events = int(target.sum())
+        return events, len(target) - events
+    return float(weight[target == 1].sum()), float(weight[target == 0].sum())
 
 
 def _shape_reason(shapes, chosen: str) -> str:
@@ -233,7 +241,7 @@ class OptimalBinning(OwnHTMLRepr, TransformerMixin, BaseEstimator):
             bad.append(Violation(f"{field}.user_splits_fixed", "is set without user_splits", "user_splits"))
         bad += self._special_code_violations(field)
         if bad:
-            raise DataValidationError(bad)
+            raise ParameterError(bad, context="OptimalBinning")
 
     def _special_code_violations(self, field):
         """Each special code must match values (a number for a numeric feature) and only once."""
@@ -256,72 +264,146 @@ class OptimalBinning(OwnHTMLRepr, TransformerMixin, BaseEstimator):
             raise NotFittedError(f"OptimalBinning {self.name!r} is not fitted yet: call fit(x, y) first")
 
     # ------------------------------------------------------------------ fit
-    def fit(self, x, y):
+    def fit(self, x, y, sample_weight=None):
         """Pre-bin ``x``, count events per pre-bin and solve for the optimal bins.
 
         Parameters
         ----------
         x : 1-d array-like of the feature (NaN/None = missing).
         y : binary target, 1 = event (bad).
+        sample_weight : weight of each record (None: 1 each). A record of
+            weight w counts as w records in the pre-bins (weighted quantiles),
+            the counts, ``min_bin_size`` and the event minimums; records of
+            weight 0 are left out.
 
         Returns
         -------
         self
         """
         target = require_binary_target(y, "target")
-        return self._fit(x, target)
+        return self._fit(x, target, require_sample_weight(sample_weight, target))
 
-    def _fit(self, x, target):
-        """Fit on a validated 0/1 target (BinningProcess checks the target once)."""
+    def _fit(self, x, target, weight=None):
+        """Fit on a validated 0/1 target and weights (BinningProcess checks them once)."""
         self._check_params()
-        reset_learned(self)
         field = self.name or "x"
         if len(target) != len(x):
             raise DataValidationError([Violation(field, f"has {len(x)} values but the target {len(target)}",
                                                  "one target per record")])
-        self.special_codes_ = list(self.special_codes or [])
+        special_codes = list(self.special_codes or [])
+        values = numeric_values(x, field) if self.dtype == "numerical" else category_values(x, field)
+        if weight is not None:
+            kept = weight > 0
+            values, target, weight = values[kept], target[kept], weight[kept]
         if self.dtype == "numerical":
-            values = numeric_values(x, field)
             missing = np.isnan(values)
-            hits = [values == float(c) for c in self.special_codes_]
+            hits = [values == float(c) for c in special_codes]
         else:
-            values = category_values(x, field)
             missing = np.fromiter((v is None for v in values), dtype=bool, count=len(values))
-            hits = [values == scoring.category_label(c) for c in self.special_codes_]
+            hits = [values == scoring.category_label(c) for c in special_codes]
         clean = ~missing
         for hit in hits:
             clean &= ~hit
         if not clean.any():
             raise DataValidationError([Violation(field, "has no value outside missing and special codes",
                                                  "at least one ordinary value to bin")])
+        extra = [_class_weights(target[m], None if weight is None else weight[m]) for m in [missing, *hits]]
+        if not clean.all():
+            values, target, weight = values[clean], target[clean], None if weight is None else weight[clean]
         if self.dtype == "numerical":
-            self._prebin_numeric(values, clean, target)
+            splits, events, nonevents = self._prebin_numeric(values, target, weight)
+            return self.fit_counts(events, nonevents, splits=splits, missing=extra[0], specials=extra[1:])
+        labels, codes = np.unique(values.astype(str), return_inverse=True)
+        events, nonevents = prebin_counts(codes.ravel(), target, len(labels), weight)
+        return self.fit_counts(events, nonevents, categories=labels.tolist(), missing=extra[0],
+                               specials=extra[1:])
+
+    def _prebin_numeric(self, ordinary, target, weight):
+        """Split points and (events, non-events) per pre-bin of the ordinary values."""
+        if weight is None and self.prebinning_method == "quantile" and self.user_splits is None:
+            sorted_all = np.sort(ordinary)  # counting by binary search on sorted values: no pass per bin
+            splits = quantile_splits(sorted_all, self.max_n_prebins, presorted=True)
+            return (splits, *sorted_counts(sorted_all, np.sort(ordinary[target == 1]), splits))
+        if self.user_splits is not None:
+            splits = np.unique(np.asarray(self.user_splits, dtype=float))
+        elif self.prebinning_method == "cart":
+            total = len(ordinary) if weight is None else float(weight.sum())
+            splits = tree_splits(ordinary, target, self.max_n_prebins, math.ceil(float(self.min_bin_size) * total),
+                                 weight)
         else:
-            self._prebin_categorical(values, clean, target)
-        extra = [missing, *hits]
-        self.extra_events_ = np.array([int(target[m].sum()) for m in extra], dtype=np.int64)
-        self.extra_nonevents_ = np.array([int(m.sum()) for m in extra], dtype=np.int64) - self.extra_events_
-        self.n_total_ = len(target)
+            splits = quantile_splits(ordinary, self.max_n_prebins, weights=weight)
+        index = np.searchsorted(splits, ordinary, side="right")
+        return (splits, *prebin_counts(index, target, len(splits) + 1, weight))
+
+    def fit_counts(self, events, nonevents, splits=None, categories=None, missing=(0, 0), specials=()):
+        """Solve the binning from pre-bin counts: the step after counting, for any source of counts.
+
+        :meth:`fit` counts the records (or sums their weights) per pre-bin and
+        calls this; :mod:`riskmodels.spark` counts them in Spark and calls it
+        with the same numbers, so both fits are one computation.
+
+        Parameters
+        ----------
+        events, nonevents : events and non-events (or their summed weights) of
+            each pre-bin: numeric, the bins (-inf, s1), [s1, s2), ... of
+            ``splits``; categorical, each label of ``categories``.
+        splits : numeric pre-bin split points (``len(events) - 1`` of them).
+        categories : categorical labels, one per count (normalised as
+            :func:`riskmodels.scoring.category_label`); grouped by
+            ``user_splits`` or ordered by event rate here.
+        missing : (events, non-events) of missing values.
+        specials : one (events, non-events) per special code, in the order of ``special_codes``.
+
+        Returns
+        -------
+        self
+
+        Examples
+        --------
+        >>> ob = OptimalBinning("x", max_bins=2).fit_counts([1, 5, 30], [90, 60, 20], splits=[10.0, 20.0])
+        >>> ob.splits_.tolist(), ob.table_.events.tolist()
+        ([20.0], [6, 30, 0])
+        """
+        self._check_params()
+        reset_learned(self)
+        field = self.name or "x"
+        self.special_codes_ = list(self.special_codes or [])
+        events, nonevents = as_counts(events), as_counts(nonevents)
+        extra = np.asarray([missing, *specials], dtype=float).reshape(-1, 2)
+        bad = []
+        pre = splits if splits is not None else categories
+        if events.shape != nonevents.shape or events.ndim != 1 or len(events) == 0:
+            bad.append(Violation(field, f"has {events.shape} events but {nonevents.shape} non-events",
+                                 "one event and one non-event count per pre-bin"))
+        elif (splits is None) == (categories is None) or (splits is None) != (self.dtype != "numerical"):
+            bad.append(Violation(field, "counts come without their pre-bins",
+                                 "splits (numerical) or categories (categorical), matching dtype"))
+        elif len(pre) != len(events) - (splits is not None):
+            bad.append(Violation(field, f"has {len(events)} pre-bin counts for {len(pre)} splits/categories",
+                                 "one count per pre-bin"))
+        if len(extra) != 1 + len(self.special_codes_):
+            bad.append(Violation(field, f"has {len(extra) - 1} special-code counts",
+                                 f"one per special code ({len(self.special_codes_)})"))
+        counts = np.concatenate([np.ravel(events).astype(float), np.ravel(nonevents).astype(float), extra.ravel()])
+        if not (np.isfinite(counts).all() and (counts >= 0).all()):
+            bad.append(Violation(field, "has negative or non-finite counts", "counts (weights) >= 0"))
+        if bad:
+            raise DataValidationError(bad)
+        if not (events.sum() + nonevents.sum()) > 0:
+            raise DataValidationError([Violation(field, "has no value outside missing and special codes",
+                                                 "at least one ordinary value to bin")])
+        if splits is not None:
+            self.prebin_splits_ = np.asarray(splits, dtype=float)
+            self.n_prebins_ = len(self.prebin_splits_) + 1
+            self.prebin_events_, self.prebin_nonevents_ = events, nonevents
+        else:
+            self._group_categories([scoring.category_label(c) for c in categories], events, nonevents)
+        self.extra_events_, self.extra_nonevents_ = as_counts(extra[:, 0]), as_counts(extra[:, 1])
+        self.n_total_ = as_counts([counts.sum()])[0]
         self._solve()
         self._warn_special_collapse()
         self.n_features_in_ = 1
         return self
-
-    def _prebin_numeric(self, values, clean, target):
-        ordinary = values if clean.all() else values[clean]
-        events_of = target if clean.all() else target[clean]
-        sorted_all = np.sort(ordinary)
-        sorted_events = np.sort(ordinary[events_of == 1])
-        if self.user_splits is not None:
-            splits = np.unique(np.asarray(self.user_splits, dtype=float))
-        elif self.prebinning_method == "cart":
-            splits = tree_splits(ordinary, events_of, self.max_n_prebins,
-                                 math.ceil(float(self.min_bin_size) * len(ordinary)))
-        else:
-            splits = quantile_splits(sorted_all, self.max_n_prebins, presorted=True)
-        self.prebin_splits_ = splits
-        self.n_prebins_ = len(splits) + 1
-        self.prebin_events_, self.prebin_nonevents_ = sorted_counts(sorted_all, sorted_events, splits)
 
     def _user_groups(self, labels) -> list:
         """``user_splits`` as groups of normalised labels; labels absent from the data are refused."""
@@ -343,29 +425,30 @@ class OptimalBinning(OwnHTMLRepr, TransformerMixin, BaseEstimator):
             raise DataValidationError(bad)
         return groups + [[c] for c in labels if c not in set(listed)]
 
-    def _prebin_categorical(self, values, clean, target):
-        labels, codes = np.unique(values[clean].astype(str), return_inverse=True)
-        ev = np.bincount(codes, weights=target[clean], minlength=len(labels))
-        tot = np.bincount(codes, minlength=len(labels))
+    def _group_categories(self, labels, events, nonevents):
+        """Categorical pre-bins: ``user_splits`` groups, or each category alone ordered by event rate."""
+        labels = np.asarray(labels, dtype=object).astype(str)
+        order = np.argsort(labels, kind="stable")
+        labels, events, nonevents = labels[order], events[order], nonevents[order]
         if self.user_splits is not None:
-            groups = self._user_groups([str(c) for c in labels])
+            groups = self._user_groups(labels.tolist())
         else:
-            order = order_categories(list(labels), ev, tot - ev)
-            groups = [[str(labels[i])] for i in order]
+            groups = [[str(labels[i])] for i in order_categories(labels.tolist(), events, nonevents)]
         self.prebin_groups_ = groups
         self.n_prebins_ = len(groups)
         self.categories_ = sorted({c for g in groups for c in g})
         group_of = {c: i for i, g in enumerate(groups) for c in g}
-        index = np.array([group_of[str(c)] for c in labels], dtype=np.int64)[codes]
-        self.prebin_events_, self.prebin_nonevents_ = prebin_counts(index, target[clean].astype(float), len(groups))
+        index = np.array([group_of[c] for c in labels], dtype=np.int64)
+        self.prebin_events_ = as_counts(np.bincount(index, weights=events, minlength=len(groups)))
+        self.prebin_nonevents_ = as_counts(np.bincount(index, weights=nonevents, minlength=len(groups)))
 
     def _solve(self, trend=None):
         trend = self.monotonic_trend if trend is None else trend
         if trend == "auto" and self.dtype != "numerical":
             trend = "ascending"  # categories are pre-ordered by event rate: every grouping ascends
         m = self.n_prebins_
-        total_events = int(self.prebin_events_.sum() + self.extra_events_.sum())
-        total_nonevents = int(self.prebin_nonevents_.sum() + self.extra_nonevents_.sum())
+        total_events = float(self.prebin_events_.sum() + self.extra_events_.sum())
+        total_nonevents = float(self.prebin_nonevents_.sum() + self.extra_nonevents_.sum())
         self.trend_ = trend
         shapes = ()
         self.trend_reason_ = f"trend {trend} as set" if self.monotonic_trend != "auto" or \
@@ -397,10 +480,10 @@ class OptimalBinning(OwnHTMLRepr, TransformerMixin, BaseEstimator):
     def _warn_special_collapse(self):
         """Warn when special codes hold records and what is left forms a single bin."""
         k = self.n_bins_
-        special_rows = int(self.extra_events_[1:].sum() + self.extra_nonevents_[1:].sum())
+        special_rows = self.extra_events_[1:].sum() + self.extra_nonevents_[1:].sum()
         if k > 1 or special_rows == 0 or self.n_prebins_ == 1:
             return
-        ordinary = int(self.prebin_events_.sum() + self.prebin_nonevents_.sum())
+        ordinary = self.prebin_events_.sum() + self.prebin_nonevents_.sum()
         message = (f"OptimalBinning {self.name!r}: special codes {self.special_codes_} take "
                    f"{special_rows / self.n_total_:.1%} of the records; the other {ordinary / self.n_total_:.1%} "
                    f"collapse into a single bin (min_bin_size {self.min_bin_size} of all records)")
@@ -459,8 +542,8 @@ class OptimalBinning(OwnHTMLRepr, TransformerMixin, BaseEstimator):
         """
         self.starts_ = tuple(int(s) for s in starts)
         ends = [*self.starts_[1:], self.n_prebins_]
-        events = [int(self.prebin_events_[a:b].sum()) for a, b in zip(self.starts_, ends, strict=False)]
-        nonevents = [int(self.prebin_nonevents_[a:b].sum()) for a, b in zip(self.starts_, ends, strict=False)]
+        events = [self.prebin_events_[a:b].sum() for a, b in zip(self.starts_, ends, strict=False)]
+        nonevents = [self.prebin_nonevents_[a:b].sum() for a, b in zip(self.starts_, ends, strict=False)]
         if self.dtype == "numerical":
             self.splits_ = self.prebin_splits_[[s - 1 for s in self.starts_[1:]]]
             labels = interval_labels(self.splits_)
@@ -558,6 +641,52 @@ class OptimalBinning(OwnHTMLRepr, TransformerMixin, BaseEstimator):
             raise DataValidationError([_rows_violation(field, "categories unseen in training", idx < 0,
                                                        f"one of {self.categories_[:10]}")])
         return idx
+
+    def prebin_index(self, x) -> np.ndarray:
+        """Pre-bin code of each value of a numeric feature: j >= 0 the j-th pre-bin, -1 missing, -2-s special s.
+
+        Every binning of the feature over the same pre-bins (another trend, an
+        edit) maps these codes to its bins by :meth:`bins_of_prebins`.
+
+        Examples
+        --------
+        >>> ob = OptimalBinning("x", special_codes=[-9]).fit([1.0, 2.0, 3.0, 4.0, None, -9], [0, 0, 1, 1, 0, 1])
+        >>> ob.prebin_index([1.0, 4.0, None, -9]).tolist()
+        [0, 3, -1, -2]
+        """
+        self._check_fitted()
+        if self.dtype != "numerical":
+            raise DataValidationError([Violation(self.name or "x", "has no numeric pre-bins (categorical)",
+                                                 "a numeric feature")])
+        values = numeric_values(x, self.name or "x")
+        codes = np.searchsorted(self.prebin_splits_, values, side="right").astype(np.int64)
+        codes[np.isnan(values)] = -1
+        for s, code in enumerate(self.special_codes_):
+            codes[values == float(code)] = -2 - s
+        return codes
+
+    def bins_of_prebins(self, codes) -> np.ndarray:
+        """Bin index (as :meth:`to_bundle` numbers bins) of each pre-bin code of :meth:`prebin_index`.
+
+        Every bin is a union of consecutive pre-bins, so the bin of pre-bin j
+        is the number of bin edges at or below its lower bound.
+
+        Examples
+        --------
+        >>> ob = OptimalBinning("x", user_splits=[1.5], user_splits_fixed=True).fit([1, 2, 1, 2], [0, 1, 1, 0])
+        >>> ob.bins_of_prebins(np.array([0, 1, -1])).tolist()
+        [0, 1, 2]
+        """
+        self._check_fitted()
+        codes = np.asarray(codes, dtype=np.int64)
+        edges = np.asarray(self.splits_, dtype=float)
+        lower = np.concatenate([[-np.inf], self.prebin_splits_])
+        out = np.empty_like(codes)
+        regular, special = codes >= 0, codes <= -2
+        out[codes == -1] = self.n_bins_
+        out[special] = self.n_bins_ + 1 + (-codes[special] - 2)
+        out[regular] = np.searchsorted(edges, lower[codes[regular]], side="right")
+        return out
 
     def transform(self, x, metric: str = "woe") -> np.ndarray:
         """Map values to their bin's "woe", "event_rate", "index" or "bin" label.

@@ -16,7 +16,7 @@ import numpy as np
 PREBINNING_METHODS = ("quantile", "cart")
 
 
-def quantile_splits(x: np.ndarray, n_prebins: int, presorted: bool = False) -> np.ndarray:
+def quantile_splits(x: np.ndarray, n_prebins: int, presorted: bool = False, weights=None) -> np.ndarray:
     """Split points cutting finite values ``x`` into at most ``n_prebins`` equal-count bins.
 
     The k-th split is the ``higher`` empirical quantile k/n (the sorted value at
@@ -28,6 +28,10 @@ def quantile_splits(x: np.ndarray, n_prebins: int, presorted: bool = False) -> n
     x : finite values (no NaN, no special codes).
     n_prebins : the largest number of pre-bins wanted.
     presorted : ``x`` is already sorted ascending (skips the sort).
+    weights : positive weight of each value (None: 1 each), in the order of
+        ``x``. With weights, N is the total weight and the value at position p
+        is the first sorted value whose cumulative weight exceeds p, so that
+        whole-number weights split as the repeated values would.
 
     Returns
     -------
@@ -41,20 +45,31 @@ def quantile_splits(x: np.ndarray, n_prebins: int, presorted: bool = False) -> n
     [1.0, 2.0]
     >>> quantile_splits(np.array([1.0, 1.0, 1.0]), 4).tolist()
     []
+    >>> quantile_splits(np.arange(6.0), 3, weights=np.array([1, 1, 1, 1, 1, 5])).tolist()  # 0 1 2 3 4 5 5 5 5 5
+    [3.0, 5.0]
     """
     n = len(x)
     if n == 0 or n_prebins < 2:
         return np.empty(0)
-    xs = x if presorted else np.sort(x)
+    if weights is not None and not presorted:
+        order = np.argsort(x, kind="stable")
+        x, weights = np.asarray(x)[order], np.asarray(weights, dtype=float)[order]
+    xs = x if presorted or weights is not None else np.sort(x)
     distinct = xs[np.concatenate([[True], xs[1:] != xs[:-1]])]
     if len(distinct) <= n_prebins:  # few values (counts, codes): each value its own pre-bin
         return distinct[1:]
     k = np.arange(1, n_prebins, dtype=np.int64)
-    splits = np.unique(xs[-((-k * (n - 1)) // n_prebins)])
+    if weights is None:
+        at = -((-k * (n - 1)) // n_prebins)
+    else:
+        cumulative = np.cumsum(weights)
+        at = np.searchsorted(cumulative, np.ceil(k * (cumulative[-1] - 1.0) / n_prebins), side="right")
+        at = np.minimum(at, n - 1)
+    splits = np.unique(xs[at])
     return splits[splits > xs[0]]
 
 
-def tree_splits(x: np.ndarray, y: np.ndarray, n_prebins: int, min_leaf: int) -> np.ndarray:
+def tree_splits(x: np.ndarray, y: np.ndarray, n_prebins: int, min_leaf: float, weights=None) -> np.ndarray:
     """Split points of a CART tree (Gini) on one feature: the supervised pre-bins.
 
     The tree has at most ``n_prebins`` leaves of at least ``min_leaf`` records;
@@ -64,7 +79,10 @@ def tree_splits(x: np.ndarray, y: np.ndarray, n_prebins: int, min_leaf: int) -> 
     Parameters
     ----------
     x : finite values (no NaN, no special codes). y : their 0/1 target.
-    n_prebins : the largest number of pre-bins. min_leaf : smallest pre-bin.
+    n_prebins : the largest number of pre-bins. min_leaf : smallest pre-bin
+        (records, or total weight with ``weights``).
+    weights : sample weight of each value (None: 1 each); the tree's impurity
+        and leaf sizes are then weighted, as repeated records would make them.
 
     Returns
     -------
@@ -80,8 +98,14 @@ def tree_splits(x: np.ndarray, y: np.ndarray, n_prebins: int, min_leaf: int) -> 
 
     if len(x) < 2 or n_prebins < 2:
         return np.empty(0)
-    tree = DecisionTreeClassifier(max_leaf_nodes=n_prebins, min_samples_leaf=max(1, int(min_leaf)),
-                                  random_state=0).fit(np.asarray(x, dtype=float).reshape(-1, 1), y)
+    if weights is None:
+        tree = DecisionTreeClassifier(max_leaf_nodes=n_prebins, min_samples_leaf=max(1, int(min_leaf)),
+                                      random_state=0).fit(np.asarray(x, dtype=float).reshape(-1, 1), y)
+    else:
+        fraction = min(0.5, max(1.0, float(min_leaf)) / float(np.sum(weights)))
+        tree = DecisionTreeClassifier(max_leaf_nodes=n_prebins, min_weight_fraction_leaf=fraction,
+                                      random_state=0).fit(np.asarray(x, dtype=float).reshape(-1, 1), y,
+                                                          sample_weight=weights)
     inner = tree.tree_.feature >= 0
     return np.unique(tree.tree_.threshold[inner])
 
@@ -106,15 +130,25 @@ def sorted_counts(sorted_all: np.ndarray, sorted_events: np.ndarray, splits: np.
     return events, total - events
 
 
-def prebin_counts(index: np.ndarray, y: np.ndarray, n_bins: int) -> tuple[np.ndarray, np.ndarray]:
+def prebin_counts(index: np.ndarray, y: np.ndarray, n_bins: int, weights=None) -> tuple[np.ndarray, np.ndarray]:
     """Events and non-events per bin index (indices outside 0..n_bins-1 are ignored).
+
+    With ``weights``, the summed weights of the events and of the non-events.
 
     Examples
     --------
     >>> e, n = prebin_counts(np.array([0, 0, 1, 2]), np.array([1, 0, 0, 1]), 3)
     >>> e.tolist(), n.tolist()
     ([1, 0, 1], [1, 1, 0])
+    >>> e, n = prebin_counts(np.array([0, 0, 1]), np.array([1, 0, 0]), 2, weights=np.array([2.0, 0.5, 1.0]))
+    >>> e.tolist(), n.tolist()
+    ([2.0, 0.0], [0.5, 1.0])
     """
+    if weights is not None:
+        y = np.asarray(y, dtype=float)
+        weights = np.asarray(weights, dtype=float)
+        return (np.bincount(index, weights=weights * y, minlength=n_bins)[:n_bins],
+                np.bincount(index, weights=weights * (1.0 - y), minlength=n_bins)[:n_bins])
     total = np.bincount(index, minlength=n_bins)[:n_bins]
     events = np.bincount(index, weights=y, minlength=n_bins)[:n_bins].astype(np.int64)
     return events, total - events

@@ -10,16 +10,43 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from riskmodels._display import OwnHTMLRepr
 from riskmodels.binning.optimal import METRICS, OptimalBinning, is_numeric_column, reset_learned
+from riskmodels.binning.table import as_counts
 from riskmodels.binning.woe import iv_strength
 from riskmodels.data.frames import as_frame
-from riskmodels.data.schema import require_binary_target
-from riskmodels.errors import DataValidationError, NotFittedError, Violation
+from riskmodels.data.schema import require_binary_target, require_sample_weight
+from riskmodels.errors import DataValidationError, NotFittedError, ParameterError, Violation
 from riskmodels.results import Summary
 
 SHARED_PARAMS = ("max_n_prebins", "max_bins", "min_bin_size", "min_bin_n_event", "min_bin_n_nonevent",
                  "monotonic_trend", "special_codes", "unknown_category", "orientation", "prebinning_method",
                  "max_pvalue")
 SPECIAL_OVERLAP = 0.9  # share of shared special rows (Jaccard) from which two features' specials are collinear
+
+
+def special_overlaps(overlaps: dict) -> list:
+    """Pairs of columns whose special-code rows are (nearly) the same rows: collinear special WoE columns.
+
+    ``overlaps`` maps a pair of columns to (rows both flag as special, rows
+    either flags), counts or summed weights; a pair with Jaccard >= 0.9 is
+    returned as (column, column, both, Jaccard) and warned about.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     special_overlaps({("a", "b"): (95, 100), ("a", "c"): (10, 100)})
+    [('a', 'b', 95, 0.95)]
+    """
+    found = []
+    for (a, b), (both, either) in overlaps.items():
+        if either and both / either >= SPECIAL_OVERLAP:
+            both = as_counts([both])[0].item()
+            found.append((a, b, both, both / either))
+            warnings.warn(f"BinningProcess: the special-code bins of {a!r} and {b!r} flag the same "
+                          f"{both} rows (Jaccard {both / either:.2f}): their special WoE columns are "
+                          "collinear", UserWarning, stacklevel=3)
+    return found
 
 
 class BinningProcess(OwnHTMLRepr, TransformerMixin, BaseEstimator):
@@ -80,57 +107,120 @@ class BinningProcess(OwnHTMLRepr, TransformerMixin, BaseEstimator):
         if not hasattr(self, "binnings_"):
             raise NotFittedError("BinningProcess is not fitted yet: call fit(X, y) first")
 
-    def fit(self, X, y):
-        """Bin every selected column of ``X`` against ``y``; returns self."""
+    def fit(self, X, y, sample_weight=None):
+        """Bin every selected column of ``X`` against ``y``; returns self.
+
+        ``sample_weight`` (one weight >= 0 per row, None: 1 each) is passed to
+        every :meth:`OptimalBinning.fit <riskmodels.binning.OptimalBinning.fit>`.
+        """
         reset_learned(self)
         frame = as_frame(X)
         target = require_binary_target(y, "target")
         if len(frame) != len(target):
             raise DataValidationError([Violation("<X>", f"has {len(frame)} rows but the target {len(target)}",
                                                  "one target per row")])
-        names = [str(c) for c in frame.columns] if self.features is None else list(self.features)
-        absent = [n for n in names if n not in frame.columns]
+        weight = require_sample_weight(sample_weight, target)
+        columns = [str(c) for c in frame.columns]
+        binnings = self.unfitted_binnings(columns, [c for c in columns if is_numeric_column(frame[c])])
+        for name, binning in binnings.items():
+            binning._fit(frame[name], target, weight)
+        masks = {name: b.bin_index(frame[name]) > b.n_bins_ for name, b in binnings.items()  # specials: k+1...
+                 if b.special_codes_ and (b.extra_events_[1:].sum() + b.extra_nonevents_[1:].sum()) > 0}
+        ones = np.ones(len(frame)) if weight is None else weight
+        overlaps = {(a, b): (float(ones[masks[a] & masks[b]].sum()), float(ones[masks[a] | masks[b]].sum()))
+                    for i, a in enumerate(masks) for b in list(masks)[i + 1:]}
+        return self._fitted(binnings, columns, overlaps)
+
+    def unfitted_binnings(self, columns, numeric) -> dict:
+        """The :class:`OptimalBinning` of each column to bin, with its parameters (checked), not fitted.
+
+        Parameters
+        ----------
+        columns : the columns of the data. numeric : those holding numbers
+            (binned as numbers unless ``categorical_variables`` says otherwise).
+
+        Examples
+        --------
+        >>> bp = BinningProcess(binning_fit_params={"b": {"max_bins": 2}})
+        >>> {n: (b.dtype, b.max_bins) for n, b in bp.unfitted_binnings(["a", "b"], ["b"]).items()}
+        {'a': ('categorical', None), 'b': ('numerical', 2)}
+        """
+        names = list(columns) if self.features is None else list(self.features)
+        overrides = dict(self.binning_fit_params or {})
+        bad = []
+        if self.metric not in METRICS:
+            bad.append(Violation("metric", f"is {self.metric!r}", f"one of {METRICS}"))
+        bad += [Violation(f"binning_fit_params.{n}", "names a column that is not binned", f"one of {names}")
+                for n in sorted(set(overrides) - set(names))]
+        if bad:
+            raise ParameterError(bad, context="BinningProcess")
+        absent = [n for n in names if n not in columns]
         if absent:
             raise DataValidationError([Violation(n, "missing column", "a column to bin") for n in absent])
-        if self.metric not in METRICS:
-            raise DataValidationError([Violation("metric", f"is {self.metric!r}", f"one of {METRICS}")])
-        overrides = dict(self.binning_fit_params or {})
-        unknown = sorted(set(overrides) - set(names))
-        if unknown:
-            raise DataValidationError([Violation(n, "has binning_fit_params but is not binned",
-                                                 f"one of {names}") for n in unknown])
         shared = {p: getattr(self, p) for p in SHARED_PARAMS}
-        self.binnings_ = {}
+        binnings = {}
         for name in names:
-            column = frame[name]
             categorical = (name in self.categorical_variables if self.categorical_variables is not None
-                           else not is_numeric_column(column))
+                           else name not in numeric)
             params = {**shared, "dtype": "categorical" if categorical else "numerical", **overrides.get(name, {})}
-            self.binnings_[name] = OptimalBinning(name=name, **params)._fit(column, target)
-        self.features_ = names
-        self.feature_names_in_ = np.asarray([str(c) for c in frame.columns], dtype=object)
-        self.n_features_in_ = frame.shape[1]
-        self.iv_ = pd.Series({n: b.iv_ for n, b in self.binnings_.items()}, name="iv")
-        self.special_overlaps_ = self._special_overlaps(frame)
+            binnings[name] = OptimalBinning(name=name, **params)
+            binnings[name]._check_params()
+        return binnings
+
+    def fit_counts(self, counts: dict, columns, numeric, special_overlaps: dict | None = None):
+        """Fit from each column's pre-bin counts (:meth:`OptimalBinning.fit_counts`); returns self.
+
+        The counting step of :meth:`fit` done elsewhere (:mod:`riskmodels.spark`
+        counts in Spark): ``counts[name]`` holds the keyword arguments of
+        :meth:`OptimalBinning.fit_counts` for column ``name``.
+
+        Parameters
+        ----------
+        counts : ``{column: {"events": ..., "nonevents": ..., "splits" or "categories": ..., ...}}``.
+        columns, numeric : as in :meth:`unfitted_binnings`.
+        special_overlaps : ``{(column, column): (weight of the rows both flag as special, of the rows
+            either flags)}`` for the pairs of columns with special codes.
+
+        Examples
+        --------
+        >>> bp = BinningProcess().fit_counts({"x": {"events": [2, 8], "nonevents": [8, 2], "splits": [1.0]}},
+        ...                                  ["x"], ["x"])
+        >>> bp.binnings_["x"].n_bins_, round(bp.iv_["x"], 4)
+        (2, 1.6636)
+        """
+        reset_learned(self)
+        binnings = self.unfitted_binnings(list(columns), numeric)
+        for name, binning in binnings.items():
+            binning.fit_counts(**counts[name])
+        return self._fitted(binnings, list(columns), special_overlaps or {})
+
+    def _fitted(self, binnings: dict, columns: list, overlaps: dict):
+        self.binnings_ = binnings
+        self.features_ = list(binnings)
+        self.feature_names_in_ = np.asarray(columns, dtype=object)
+        self.n_features_in_ = len(columns)
+        self.iv_ = pd.Series({n: b.iv_ for n, b in binnings.items()}, name="iv")
+        self.special_overlaps_ = special_overlaps(overlaps)
         return self
 
-    def _special_overlaps(self, frame) -> list:
-        """Pairs of features whose special-code rows are (nearly) the same rows: collinear specials."""
-        masks = {}
-        for name, b in self.binnings_.items():
-            if b.special_codes_ and (b.extra_events_[1:].sum() + b.extra_nonevents_[1:].sum()) > 0:
-                masks[name] = b.bin_index(frame[name]) > b.n_bins_  # missing is k, specials k+1...
-        found, names = [], list(masks)
-        for i, a in enumerate(names):
-            for b in names[i + 1:]:
-                both = int(np.count_nonzero(masks[a] & masks[b]))
-                either = int(np.count_nonzero(masks[a] | masks[b]))
-                if either and both / either >= SPECIAL_OVERLAP:
-                    found.append((a, b, both, both / either))
-                    warnings.warn(f"BinningProcess: the special-code bins of {a!r} and {b!r} flag the same "
-                                  f"{both} rows (Jaccard {both / either:.2f}): their special WoE columns are "
-                                  "collinear", UserWarning, stacklevel=3)
-        return found
+    def replace_binning(self, name: str, binning: OptimalBinning):
+        """Use ``binning`` (fitted, e.g. another trend from :meth:`OptimalBinning.with_trend`) for ``name``.
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(0)
+        >>> X = pd.DataFrame({"a": rng.normal(size=400)})
+        >>> bp = BinningProcess().fit(X, (rng.random(400) < 0.3).astype(int))
+        >>> bp.replace_binning("a", bp.binnings_["a"].with_trend("descending")).binnings_["a"].trend_
+        'descending'
+        """
+        self._check_fitted()
+        if name not in self.binnings_ or not hasattr(binning, "table_"):
+            raise DataValidationError([Violation(name, "is not binned here, or the binning is not fitted",
+                                                 f"a fitted binning of one of {self.features_}")])
+        self.binnings_[name] = binning
+        self.iv_[name] = binning.iv_
+        return self
 
     def transform(self, X, metric: str | None = None) -> np.ndarray:
         """The binned columns as an (n, k) array of the metric (WoE by default)."""

@@ -13,6 +13,26 @@ from riskmodels.results import Summary
 COLUMNS = ["bin", "count", "share", "non_events", "events", "event_rate", "woe", "iv"]
 
 
+def as_counts(values) -> np.ndarray:
+    """Counts (or summed weights) as int64 when every value is a whole number, else float64.
+
+    Unweighted fits (and weights that are whole numbers) keep integer counts,
+    so their tables are the same whether the weights were given or not.
+
+    Examples
+    --------
+    >>> as_counts([2.0, 3.0]).dtype.kind, as_counts([0.5, 3.0]).dtype.kind
+    ('i', 'f')
+    """
+    values = np.asarray(values)
+    if values.dtype.kind in "iub":
+        return values.astype(np.int64)
+    values = values.astype(float)
+    whole = np.isfinite(values).all() and np.array_equal(values, np.round(values)) and \
+        (np.abs(values) < 2.0 ** 53).all()
+    return values.astype(np.int64) if whole else values
+
+
 @dataclass(frozen=True)
 class BinningTable:
     """Per-bin statistics of one binned feature.
@@ -21,7 +41,7 @@ class BinningTable:
     ----------
     name : the feature's name.
     labels : a label per bin, e.g. "[1.00, 2.00)", "Missing", "Special -1".
-    non_events, events : counts per bin (goods and bads).
+    non_events, events : counts (or summed sample weights) per bin (goods and bads).
     orientation : WoE orientation, "good/bad" (ln %good/%bad) or "bad/good".
 
     Examples
@@ -38,8 +58,8 @@ class BinningTable:
     orientation: str = "good/bad"
 
     def __post_init__(self):
-        object.__setattr__(self, "non_events", np.asarray(self.non_events, dtype=np.int64))
-        object.__setattr__(self, "events", np.asarray(self.events, dtype=np.int64))
+        object.__setattr__(self, "non_events", as_counts(self.non_events))
+        object.__setattr__(self, "events", as_counts(self.events))
 
     @property
     def count(self) -> np.ndarray:

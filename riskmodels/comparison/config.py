@@ -62,6 +62,8 @@ class DataConfig(_Strict):
     ``truth_column``: the true PD where it is known (synthetic data): shown as a
     reference row, never given to a model.
     ``sample``: keep this many rows (stratified, seeded) — for quick runs and tests.
+    ``weight``: a column of sample weights (>= 0) passed to every model's
+    ``fit(..., sample_weight=...)`` (models without weights are refused); never a feature.
     """
 
     source: Literal["synthetic", "taiwan", "german", "south_german", "polish", "file", "spark"] = Field(
@@ -81,6 +83,8 @@ class DataConfig(_Strict):
                                   "(unique together) and are never a model's feature")
     truth_column: str | None = Field(default=None, description="the true PD where it is known "
                                      "(synthetic data): a reference row, never a feature")
+    weight: str | None = Field(default=None, description="a column of sample weights (>= 0) passed to "
+                               "every model's `fit(..., sample_weight=...)`; never a feature")
     sample: int | None = Field(default=None, gt=0, description="keep this many rows (stratified "
                                "by target, seeded) for a quick run")
 

@@ -67,6 +67,8 @@ def load_dataset(cfg: DataConfig, random_state: int = 0) -> pd.DataFrame:
         raise ConfigError(f"id columns {missing_ids} are not in the data", path="data.id_columns")
     if cfg.truth_column is not None and cfg.truth_column not in frame.columns:
         raise ConfigError(f"truth column {cfg.truth_column!r} is not in the data", path="data.truth_column")
+    if cfg.weight is not None and cfg.weight not in frame.columns:
+        raise ConfigError(f"weight column {cfg.weight!r} is not in the data", path="data.weight")
     frame = frame.rename(columns={target: "target"})
     frame["target"] = check_rows(frame, cfg.id_columns, label=target)
     if cfg.sample is not None and cfg.sample < len(frame):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import inspect
 import os
 import sys
 import time
@@ -136,7 +137,7 @@ def _model_class(kind: str):
 def _prepare_models(cfg: ExperimentConfig, frame: pd.DataFrame) -> list[tuple]:
     """Build every estimator (unfitted) and its feature list; ConfigError on any problem."""
     out = []
-    excluded = {"target", *cfg.data.id_columns, *([cfg.data.truth_column] if cfg.data.truth_column else [])}
+    excluded = {"target", *cfg.data.id_columns, *(c for c in (cfg.data.truth_column, cfg.data.weight) if c)}
     for i, m in enumerate(cfg.models):
         if m.features is not None:
             unknown = [f for f in m.features if f not in frame.columns]
@@ -150,6 +151,9 @@ def _prepare_models(cfg: ExperimentConfig, frame: pd.DataFrame) -> list[tuple]:
             estimator = cls(**m.params)
         except TypeError as exc:
             raise ConfigError(f"bad parameters for {cls.__name__}: {exc}", path=f"models[{i}].params") from None
+        if cfg.data.weight and "sample_weight" not in inspect.signature(estimator.fit).parameters:
+            raise ConfigError(f"{cls.__name__} takes no sample weights (data.weight is {cfg.data.weight!r})",
+                              path=f"models[{i}].type")
         out.append((m, features, estimator))
     return out
 
@@ -183,7 +187,8 @@ def compare(config, *, progress: bool = True, output_dir: str | Path | None = No
         _progress(progress, f"fitting {m.name} ({m.type}) on {len(train)} rows")
         start = time.perf_counter()
         try:
-            estimator.fit(train[features], train["target"])
+            weights = {"sample_weight": train[cfg.data.weight].to_numpy()} if cfg.data.weight else {}
+            estimator.fit(train[features], train["target"], **weights)
             result.fit_seconds = time.perf_counter() - start
             _calibrate(estimator, cfg, train[features], train["target"])
             _evaluate(result, estimator, comparison, features)

@@ -227,3 +227,39 @@ def require_binary_target(y, name: str = "target") -> np.ndarray:
         raise DataValidationError([Violation(name, f"has a single class ({int(arr[0])})",
                                              "both defaults (1) and non-defaults (0)")])
     return arr
+
+
+def require_sample_weight(sample_weight, target: np.ndarray, name: str = "sample_weight") -> np.ndarray | None:
+    """``sample_weight`` as a float array of finite weights >= 0, one per record of ``target`` (or None).
+
+    Frequency (or design) weights: a record of weight 2 counts as two records. A
+    negative, NaN or infinite weight, a length other than the target's, weights
+    that are all zero or that leave one class without weight raise naming the rows.
+
+    Examples
+    --------
+    >>> require_sample_weight([1, 2.5, 0], np.array([0, 1, 1])).tolist()
+    [1.0, 2.5, 0.0]
+    >>> require_sample_weight(None, np.array([0, 1])) is None
+    True
+    """
+    if sample_weight is None:
+        return None
+    s = pd.Series(np.asarray(sample_weight).ravel() if not isinstance(sample_weight, pd.Series)
+                  else sample_weight, name=name)
+    if len(s) != len(target):
+        raise DataValidationError([Violation(name, f"has {len(s)} values but the target {len(target)}",
+                                             "one weight per record")])
+    values = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        raise DataValidationError([violation(name, "negative, missing, infinite or non-numeric weights",
+                                             s.index[bad], "finite weights >= 0")])
+    events = float(values[target == 1].sum())
+    nonevents = float(values[target == 0].sum())
+    if events <= 0 or nonevents <= 0:
+        which = "is all zero" if events + nonevents == 0 else \
+            f"weighs one class only (zero on every {'default' if events <= 0 else 'non-default'})"
+        raise DataValidationError([Violation(name, which,
+                                             "positive weight on both defaults (1) and non-defaults (0)")])
+    return values

@@ -55,8 +55,9 @@ from riskmodels.binning.optimal import (
     is_numeric_column,
     numeric_values,
 )
+from riskmodels.binning.table import as_counts
 from riskmodels.data.frames import as_frame, column_kind
-from riskmodels.data.schema import require_binary_target
+from riskmodels.data.schema import require_binary_target, require_sample_weight
 from riskmodels.errors import DataValidationError, Violation
 from riskmodels.models.base import ScorerModel
 from riskmodels.results import Summary
@@ -327,29 +328,52 @@ class CrossTabModel(ScorerModel):
         return factors
 
     # ------------------------------------------------------------------ fit
-    def _bin_factor(self, name: str, series: pd.Series, y: np.ndarray):
-        choice = self.binning.get(name) if isinstance(self.binning, dict) else self.binning
+    def factor_binnings(self, columns) -> dict:
+        """Each factor's binning, unfitted: its fixed bundle binning (a dict) or an :class:`OptimalBinning`.
+
+        The parameters are checked (ParameterError) and the factors looked up in
+        ``columns``; an engine that counts elsewhere (:mod:`riskmodels.spark`)
+        bins the factors with these and passes the cells to :meth:`fit_cells`.
+
+        Examples
+        --------
+        >>> CrossTabModel(["dpd"], max_bins=3).factor_binnings(["dpd", "lev"])["dpd"].max_bins
+        3
+        """
+        self._check_params()
+        factors = self._factor_columns(pd.DataFrame(columns=list(columns)))
+        out = {}
+        for name in factors:
+            choice = self.binning.get(name) if isinstance(self.binning, dict) else self.binning
+            if isinstance(choice, dict):
+                out[name] = dict(choice)
+            else:
+                template = choice or OptimalBinning(max_bins=self.max_bins, min_bin_size=self.min_bin_size)
+                out[name] = clone(template).set_params(name=name)
+        return out
+
+    @staticmethod
+    def _bin_factor(choice, name: str, series: pd.Series, y: np.ndarray, weight=None):
         if isinstance(choice, dict):
             return None, dict(choice), is_numeric_column(series)
         # no silent type change: a stray string among numbers raises (column_kind)
         numeric = column_kind(series, name) == "number"
         if numeric and not is_numeric_column(series):
             series = pd.Series(numeric_values(series, name), index=series.index, name=series.name)
-        if choice is None:
-            template = OptimalBinning(max_bins=self.max_bins, min_bin_size=self.min_bin_size)
-        else:
-            template = choice
-        fitted = clone(template).set_params(name=name, dtype="numerical" if numeric else "categorical")
-        fitted.fit(series, y)
+        fitted = clone(choice).set_params(name=name, dtype="numerical" if numeric else "categorical")
+        fitted.fit(series, y, sample_weight=weight)
         return fitted, fitted.to_bundle(), numeric
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Bin the factors, count the cells and estimate every level's rates.
 
         Parameters
         ----------
         X : DataFrame (or 2-d array) holding the factor columns.
         y : binary default flag (1 = default).
+        sample_weight : weight of each record (None: 1 each); cells then hold
+            summed weights (a record of weight w counts as w records); records
+            of weight 0 are left out.
 
         Returns
         -------
@@ -369,10 +393,14 @@ class CrossTabModel(ScorerModel):
         if len(target) != len(frame):
             raise DataValidationError([Violation("target", f"has {len(target)} values for {len(frame)} rows",
                                                  "one target per row of X")])
-        factors = self._factor_columns(frame)
+        choices = self.factor_binnings(frame.columns)
+        factors = list(choices)
+        weight = require_sample_weight(sample_weight, target)
+        if weight is not None and not (weight > 0).all():
+            frame, target, weight = frame[weight > 0], target[weight > 0], weight[weight > 0]
         binned, index = [], []
         for f in factors:
-            fitted, spec, numeric = self._bin_factor(f, frame[f], target)
+            fitted, spec, numeric = self._bin_factor(choices[f], f, frame[f], target, weight)
             idx = scoring.bin_index(spec, _kernel_values(frame[f], numeric))
             if (idx < 0).any():
                 rows = frame.index[idx < 0]
@@ -380,7 +408,8 @@ class CrossTabModel(ScorerModel):
                                                      "training value", tuple(rows[:5].tolist()), len(rows))])
             binned.append((fitted, spec, numeric))
             index.append(idx)
-        return self.fit_cells(factors, binned, index, target.astype(float), None, frame.columns)
+        events = target.astype(float) if weight is None else target * weight
+        return self.fit_cells(factors, binned, index, events, weight, frame.columns)
 
     def fit_cells(self, features, binned, index, events, counts=None, columns=None):
         """Estimate every level's rates from binned rows; the second half of :meth:`fit`, returns self.
@@ -487,7 +516,7 @@ class CrossTabModel(ScorerModel):
                               for k, f in enumerate(self.features_)})
         with np.errstate(invalid="ignore", divide="ignore"):
             raw = np.where(n > 0, d / np.where(n > 0, n, 1), np.nan)
-        return table.assign(n=n.astype(np.int64), defaults=d.astype(np.int64), raw_rate=raw,
+        return table.assign(n=as_counts(n), defaults=as_counts(d), raw_rate=raw,
                             ci_low=low, ci_high=high, parent_rate=prior, smoothed=smoothed,
                             pd=final, merged=merged)
 

@@ -13,7 +13,6 @@ bundle reproduces them exactly.
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -23,14 +22,17 @@ from riskmodels.binning.optimal import reset_learned
 from riskmodels.binning.optimizer import SHAPES
 from riskmodels.binning.woe import iv_strength
 from riskmodels.data.frames import as_frame
-from riskmodels.data.schema import require_binary_target
-from riskmodels.errors import ConvergenceError, DataValidationError, Violation
+from riskmodels.data.schema import require_binary_target, require_sample_weight
+from riskmodels.errors import ConvergenceError, DataValidationError, ParameterError, Violation
 from riskmodels.models.base import ScorerModel
-from riskmodels.models.stepwise import CRITERIA, collapse_rows, fit_logit, select_and_fit
+from riskmodels.models.grouped import GroupedRows, weighted_correlation
+from riskmodels.models.logit_result import LogitResult
+from riskmodels.models.stepwise import CRITERIA, fit_logit, select_and_fit
 from riskmodels.results import Summary
 from riskmodels.scoring import top_reasons
 
 SELECTIONS = (None, "forward", "backward", "stepwise")
+FINAL_TOL = 1e-9  # the final logit's last Newton step: coefficients then within ~1e-15 of the optimum
 LARGE_SAMPLE = 50_000  # records from which p-value or AIC entry usually keeps every candidate (logged)
 
 
@@ -57,8 +59,7 @@ def scaling_constants(pdo: float, base_score: float, base_odds: float) -> tuple[
     (28.8539008, 487.1228762)
     """
     if pdo <= 0 or base_odds <= 0:
-        raise DataValidationError([Violation("pdo/base_odds", f"are {pdo!r}/{base_odds!r}",
-                                             "positive numbers")])
+        raise ParameterError([Violation("pdo/base_odds", f"are {pdo!r}/{base_odds!r}", "positive numbers")])
     factor = pdo / math.log(2.0)
     return factor, base_score - factor * math.log(base_odds)
 
@@ -98,7 +99,7 @@ def attribute_points(coef, woe, intercept: float, n_features: int, factor: float
         return -(beta_woe + intercept / n_features) * factor + offset / n_features, 0.0
     if intercept_mode == "base":
         return -beta_woe * factor, offset - intercept * factor
-    raise DataValidationError([Violation("intercept_mode", f"is {intercept_mode!r}", "'spread' or 'base'")])
+    raise ParameterError([Violation("intercept_mode", f"is {intercept_mode!r}", "'spread' or 'base'")])
 
 
 def variance_inflation(X) -> np.ndarray:
@@ -180,26 +181,6 @@ def vif_filter(corr, ranked: list, max_vif: float) -> tuple[list, list]:
 
 
 # --------------------------------------------------------------------------- selection
-def _fit_logit(W: pd.DataFrame, y: np.ndarray, names: list, start=None):
-    """statsmodels Logit on the WoE columns ``names`` (the final inference table), warm-started."""
-    from statsmodels.discrete.discrete_model import Logit
-
-    values = W[names].to_numpy(dtype=float)
-    design = pd.DataFrame(np.column_stack([np.ones(len(values)), values]), columns=["const", *names],
-                          index=W.index)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            # the rank was settled by the numpy fits of the same columns: statsmodels' QR check is skipped
-            result = Logit(np.asarray(y, dtype=float), design, check_rank=False).fit(
-                disp=0, method="newton", maxiter=100, start_params=start)
-    except (np.linalg.LinAlgError, ValueError) as exc:
-        raise ConvergenceError(f"logistic fit on {names} failed: {exc}") from None
-    if not result.mle_retvals.get("converged", True) or not np.all(np.isfinite(result.params)):
-        raise ConvergenceError(f"logistic fit on {names} did not converge (separation or collinearity)")
-    return result
-
-
 def selection_note(criterion: str, n_candidates: int, n_selected: int, n_records: float):
     """The log row that says p-value or AIC entry kept every candidate on a large sample (else None).
 
@@ -220,11 +201,7 @@ def selection_note(criterion: str, n_candidates: int, n_selected: int, n_records
 
 
 def correlation_filter(W: pd.DataFrame, ranked: list, max_correlation: float) -> tuple[list, list]:
-    """Keep columns in ``ranked`` order unless |Pearson r| with a kept one exceeds the limit.
-
-    Returns
-    -------
-    (kept, dropped) : dropped holds (column, kept column it correlates with, r).
+    """:func:`filter_correlated` on the Pearson correlations of the columns ``ranked`` of ``W``.
 
     Examples
     --------
@@ -235,6 +212,28 @@ def correlation_filter(W: pd.DataFrame, ranked: list, max_correlation: float) ->
     with np.errstate(invalid="ignore", divide="ignore"):
         corr = np.atleast_2d(np.corrcoef(W[ranked].to_numpy(dtype=float), rowvar=False)) if ranked \
             else np.empty((0, 0))
+    return filter_correlated(corr, ranked, max_correlation)
+
+
+def filter_correlated(corr, ranked: list, max_correlation: float) -> tuple[list, list]:
+    """Keep columns in ``ranked`` order unless |correlation| with a kept one exceeds the limit.
+
+    Parameters
+    ----------
+    corr : correlation matrix of the ``ranked`` columns (e.g. the weighted one
+        of :func:`riskmodels.models.grouped.weighted_correlation`).
+    ranked : column names, by priority. max_correlation : the largest |r| kept.
+
+    Returns
+    -------
+    (kept, dropped) : dropped holds (column, kept column it correlates with, r).
+
+    Examples
+    --------
+    >>> filter_correlated(np.array([[1.0, 0.95], [0.95, 1.0]]), ["a", "b"], 0.9)
+    (['a'], [('b', 'a', 0.95)])
+    """
+    corr = np.asarray(corr, dtype=float)
     kept, dropped = [], []
     for i, name in enumerate(ranked):
         clash = [(ranked[j], corr[i, j]) for j in range(i) if ranked[j] in kept
@@ -387,95 +386,158 @@ class LogisticScorecard(ScorerModel):
             bad.append(Violation("criterion", f"is {self.criterion!r}", f"one of {CRITERIA}"))
         if self.intercept_mode not in ("spread", "base"):
             bad.append(Violation("intercept_mode", f"is {self.intercept_mode!r}", "'spread' or 'base'"))
+        if not (isinstance(self.max_correlation, (int, float)) and 0 < self.max_correlation <= 1):
+            bad.append(Violation("max_correlation", f"is {self.max_correlation!r}", "a number in (0, 1]"))
+        if self.max_vif is not None and not (isinstance(self.max_vif, (int, float)) and self.max_vif >= 1):
+            bad.append(Violation("max_vif", f"is {self.max_vif!r}", "None or a number >= 1"))
+        if not (isinstance(self.min_iv, (int, float)) and self.min_iv >= 0):
+            bad.append(Violation("min_iv", f"is {self.min_iv!r}", "a number >= 0"))
+        if self.max_features is not None and not (isinstance(self.max_features, int) and self.max_features >= 1):
+            bad.append(Violation("max_features", f"is {self.max_features!r}", "None or an integer >= 1"))
+        for name in ("pdo", "base_odds"):
+            if not (isinstance(getattr(self, name), (int, float)) and getattr(self, name) > 0):
+                bad.append(Violation(name, f"is {getattr(self, name)!r}", "a number > 0"))
         if bad:
-            raise DataValidationError(bad)
+            raise ParameterError(bad, context="LogisticScorecard")
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Bin, select and fit the scorecard; returns self.
 
         Parameters
         ----------
         X : DataFrame (or 2-d array) of characteristics.
         y : binary target, 1 = default (bad).
+        sample_weight : weight of each record (None: 1 each): frequency
+            weights, or the weights of an oversampled development sample or a
+            reject-inference method. A record of weight w counts as w records in
+            the binning, the filters, the selection and the logit; records of
+            weight 0 are left out.
+        """
+        self._check_params()
+        frame = as_frame(X)
+        target = require_binary_target(y, "target")
+        if len(frame) != len(target):
+            raise DataValidationError([Violation("<X>", f"has {len(frame)} rows but the target {len(target)}",
+                                                 "one target per row")])
+        weight = require_sample_weight(sample_weight, target)
+        columns = [str(c) for c in frame.columns]
+        if weight is not None and not (weight > 0).all():
+            kept = weight > 0
+            frame, target, weight = frame[kept], target[kept], weight[kept]
+        names = columns if self.features is None else list(self.features)
+        binning = self.binning_process(names).fit(frame, target, sample_weight=weight)
+        codes = {}  # bin indices per column, under the binning they were computed with
+
+        def group(columns, prebins=None) -> GroupedRows:
+            def index(name):
+                b = binning.binnings_[name]
+                if name == prebins:
+                    return b.prebin_index(frame[name])
+                if codes.get(name, (None,))[0] is not b:
+                    codes[name] = (b, b.bin_index(frame[name]))
+                return codes[name][1]
+
+            matrix = np.column_stack([index(n) for n in columns]) if columns else np.empty((len(target), 0))
+            return GroupedRows.from_records(columns, matrix, target, weight, prebins)
+
+        return self.fit_grouped(binning, group, columns, n_rows=len(target))
+
+    def fit_grouped(self, binning: BinningProcess, group, columns, n_rows: int | None = None,
+                    passes: list | None = None):
+        """Select and fit the card from a fitted binning and the records grouped by bin indices; returns self.
+
+        The step after binning, for any source of records: :meth:`fit` groups
+        them in numpy, :func:`riskmodels.spark.fit` with one ``groupBy``. The
+        filters, selection, sign check and logit see only grouped rows.
+
+        Parameters
+        ----------
+        binning : the fitted :class:`~riskmodels.binning.BinningProcess` of the
+            characteristics (from :meth:`binning_process`).
+        group : callable ``group(names, prebins=None) -> GroupedRows``: the
+            training records grouped by their bin indices of ``names`` under the
+            binnings currently in ``binning`` (column ``prebins``, if given, by
+            its pre-bin codes; asked only for a sign rescue).
+        columns : the columns of the training data (``feature_names_in_``).
+        n_rows : the training records (None: their total weight).
+        passes : the passes over the data the engine made (``(label, seconds)``), kept in ``grouping_``.
+
+        Returns
+        -------
+        self
         """
         self._check_params()
         reset_learned(self)
-        frame = as_frame(X)
-        target = require_binary_target(y, "target")
         self.factor_, self.offset_ = scaling_constants(self.pdo, self.base_score, self.base_odds)
-        names = [str(c) for c in frame.columns] if self.features is None else list(self.features)
-        self.binning_ = self.binning_process(names).fit(frame, target)
-        # one pass over the records: the bin index of every value; WoE is a lookup of it, and the
-        # indices group identical WoE rows without sorting float columns (see collapse_rows)
-        self._codes = pd.DataFrame(self.binning_.transform(frame, metric="index"), columns=names,
-                                   index=frame.index)
-        try:
-            W, kept, fit, log = self._select_features(frame, target, names)
-        finally:  # the training indices are scratch state: never left on the estimator
-            del self._codes
-        result = _fit_logit(W, target, kept, start=fit.params)
+        self.binning_ = binning
+        names = list(binning.features_)
+        log = self._shape_log(names)
+        kept = self._iv_filter(self._drop_single_bins(names, log), log)
+        rows = group(kept)
+        n_grouped = len(rows.events)
+        corr = weighted_correlation(rows.design(binning.binnings_, kept)) if kept else np.empty((0, 0))
+        ranked = list(kept)
+        kept, dropped = filter_correlated(corr, ranked, self.max_correlation)
+        log += [("drop (correlation)", n, r) for n, _, r in dropped]
+        if self.max_vif is not None and len(kept) > 1:
+            index = [ranked.index(n) for n in kept]
+            kept, dropped = vif_filter(corr[np.ix_(index, index)], kept, self.max_vif)
+            log += dropped
+        fit = None
+        if self.selection is not None and kept:
+            n_candidates = len(kept)
+            kept, steps, fit = select_and_fit(rows.design(binning.binnings_, kept), kept,
+                                              **self.selection_settings())
+            log += steps
+            note = selection_note(self.criterion, n_candidates, len(kept), rows.n_records)
+            if note is not None:
+                log.append(note)
+        elif self.max_features is not None:
+            log += [("drop (max_features)", n, float(binning.iv_[n])) for n in kept[self.max_features:]]
+            kept = kept[: self.max_features]
+        if not kept:
+            raise DataValidationError([Violation("<features>", "no characteristic survived selection",
+                                                 f"IV >= {self.min_iv} and a significant coefficient")])
+        kept, fit, rows = self._sign_check(rows, group, kept, log, fit)
+        final = rows.design(binning.binnings_, kept)
+        self.result_ = LogitResult.from_fit(fit_logit(final, range(len(kept)), fit.params, tol=FINAL_TOL),
+                                            kept, final)
         self.features_ = kept
-        self.result_ = result
-        self.intercept_ = float(np.asarray(result.params)[0])
-        self.coef_ = np.asarray(result.params, dtype=float)[1:]
+        self.intercept_ = float(self.result_.params.iloc[0])
+        self.coef_ = self.result_.params.to_numpy(dtype=float)[1:]
         self.selection_log_ = pd.DataFrame(log, columns=["action", "feature", "value"])
         self._set_points()
-        self._set_coef_table(W)
+        self._set_coef_table(weighted_correlation(final))
         self.master_scale_ = self.master_scale
         self.classes_ = np.array([0, 1])
-        self.feature_names_in_ = np.asarray([str(c) for c in frame.columns], dtype=object)
-        self.n_features_in_ = frame.shape[1]
-        self.training_metadata_ = {"n_train": int(len(target)), "default_rate": float(target.mean())}
+        self.feature_names_in_ = np.asarray(list(columns), dtype=object)
+        self.n_features_in_ = len(columns)
+        total, events = final.n_records, float(final.events.sum())
+        self.training_metadata_ = {"n_train": int(round(total)) if n_rows is None else int(n_rows),
+                                   "default_rate": events / total}
+        if n_rows is not None and total != n_rows:
+            self.training_metadata_["sum_of_weights"] = total
+        self.grouping_ = {"grouped_rows": n_grouped, "final_rows": len(final.counts), "passes": list(passes or [])}
         return self
 
     # ---- fit steps
     def binning_process(self, names: list) -> BinningProcess:
         """The (unfitted) :class:`~riskmodels.binning.BinningProcess` of ``names`` with this card's
         binning parameters: the one place they are passed on, for every engine that fits the card.
+        The card's own parameters are checked first (ParameterError), before any pass over the data.
 
         Examples
         --------
         >>> LogisticScorecard(max_bins=4).binning_process(["a", "b"]).get_params()["max_bins"]
         4
         """
+        self._check_params()
         return BinningProcess(
             features=names, categorical_variables=self.categorical, max_n_prebins=self.max_n_prebins,
             max_bins=self.max_bins, min_bin_size=self.min_bin_size, monotonic_trend=self.monotonic_trend,
             special_codes=self.special_codes, unknown_category=self.unknown_category,
             binning_fit_params=self.binning_fit_params, prebinning_method=self.prebinning_method,
             max_pvalue=self.max_pvalue)
-
-    def _select_features(self, frame, target, names):
-        """WoE design, filters, selection and sign check: ``(W, kept, fit, log)``."""
-        W = pd.DataFrame({n: self.binning_.binnings_[n].table_.woe[self._codes[n].to_numpy()] for n in names},
-                         index=frame.index, columns=names)
-        log = self._shape_log(names)
-        kept = self._drop_single_bins(W, names, log)
-        kept = self._iv_filter(frame, W, kept, log)
-        iv = self.binning_.iv_
-        kept, dropped = correlation_filter(W, kept, self.max_correlation)
-        log += [("drop (correlation)", n, r) for n, _, r in dropped]
-        if self.max_vif is not None and len(kept) > 1:
-            with np.errstate(invalid="ignore", divide="ignore"):
-                corr = np.corrcoef(W[kept].to_numpy(dtype=float), rowvar=False)
-            kept, dropped = vif_filter(corr, kept, self.max_vif)
-            log += dropped
-        fit = None
-        if self.selection is not None and kept:
-            n_candidates = len(kept)
-            kept, steps, fit = select_and_fit(self._collapse(W, target, kept), kept, **self.selection_settings())
-            log += steps
-            note = selection_note(self.criterion, n_candidates, len(kept), len(target))
-            if note is not None:
-                log.append(note)
-        elif self.max_features is not None:
-            log += [("drop (max_features)", n, float(iv[n])) for n in kept[self.max_features:]]
-            kept = kept[: self.max_features]
-        if not kept:
-            raise DataValidationError([Violation("<features>", "no characteristic survived selection",
-                                                 f"IV >= {self.min_iv} and a significant coefficient")])
-        kept, fit = self._sign_check(frame, W, target, kept, log, fit)
-        return W, kept, fit, log
 
     def selection_settings(self) -> dict:
         """Keyword arguments of :func:`riskmodels.models.stepwise.select_and_fit` for this card.
@@ -503,35 +565,27 @@ class LogisticScorecard(ScorerModel):
                 rows.append((f"trend {b.trend_} (BIC margin over the next shape)", name, b.shape_margin()))
         return rows
 
-    def _drop_single_bins(self, W, names, log) -> list:
-        """Characteristics whose WoE is constant in training cannot enter a logit: drop and say why."""
+    def _drop_single_bins(self, names, log) -> list:
+        """Characteristics whose WoE is constant over the records cannot enter a logit: drop and say why."""
         kept = []
         for name in names:
-            column = W[name].to_numpy()
-            if column.size and np.ptp(column) == 0:
-                b = self.binning_.binnings_[name]
+            b = self.binning_.binnings_[name]
+            woe = b.table_.woe[b.table_.count > 0]
+            if woe.size and np.ptp(woe) == 0:
                 log.append((f"drop (single bin: {b.status_})", name, float(b.iv_)))
             else:
                 kept.append(name)
         return kept
 
-    def _collapse(self, W, target, names):
-        """Distinct WoE rows of ``names`` with their events and records (grouped by bin index)."""
-        return collapse_rows(W[names].to_numpy(dtype=float), target, self._codes[names].to_numpy())
-
-    def _replace_binning(self, frame, W, name, binning, why):
+    def _replace_binning(self, name, binning, why):
         binning.trend_reason_ = f"{binning.trend_}, rescued ({why}) from the automatic choice"
-        self.binning_.binnings_[name] = binning
-        self.binning_.iv_[name] = binning.iv_
-        if W is not None:  # None: riskmodels.spark, which holds grouped bin indices, not a WoE frame
-            self._codes[name] = binning.transform(frame[name], metric="index")
-            W[name] = binning.table_.woe[self._codes[name].to_numpy()]
+        self.binning_.replace_binning(name, binning)
 
     def _rescuable(self, name) -> bool:
         b = self.binning_.binnings_[name]
         return b.dtype == "numerical" and b.monotonic_trend == "auto" and len(b.shapes_) > 0
 
-    def _iv_filter(self, frame, W, names, log) -> list:
+    def _iv_filter(self, names, log) -> list:
         """Keep IV >= min_iv, by IV; a low-IV auto-shaped characteristic first tries its best-IV shape."""
         kept = []
         for name in names:
@@ -540,7 +594,7 @@ class LogisticScorecard(ScorerModel):
             if b.iv_ < self.min_iv and self._rescuable(name):
                 top = b.shapes_.sort_values("iv", ascending=False, kind="stable").iloc[0]
                 if top["obtained"] != b.trend_ and top["iv"] >= self.min_iv:
-                    self._replace_binning(frame, W, name, b.with_trend(top["asked"]), "IV below min_iv")
+                    self._replace_binning(name, b.with_trend(top["asked"]), "IV below min_iv")
                     log.append((f"rescue (IV): trend {b.trend_} -> {top['obtained']}", name, float(top["iv"])))
                 else:
                     why = f"; no shape reaches min_iv, best {top['obtained']} {top['iv']:.4f}"
@@ -551,24 +605,26 @@ class LogisticScorecard(ScorerModel):
         iv = self.binning_.iv_
         return sorted(kept, key=lambda n: -iv[n])
 
-    def _sign_check(self, frame, W, target, kept, log, fit=None):
+    def _sign_check(self, rows, group, kept, log, fit=None):
         """Drop (or report) wrong-signed characteristics, after trying the other shapes on each.
 
         ``fit`` is the selection's fit of ``kept`` (in that order), if there was a selection.
+        Returns ``(kept, fit, rows)``; a rescue regroups ``rows`` under the new binning.
         """
+        binnings = self.binning_.binnings_
         if fit is None:
-            fit = fit_logit(self._collapse(W, target, kept), range(len(kept)))
+            fit = fit_logit(rows.design(binnings, kept), range(len(kept)))
         self.sign_violations_ = []
         while True:
             wrong = [n for n, b in zip(kept, fit.params[1:], strict=True) if b >= 0]
             if not wrong or self.sign_policy == "report":
                 self.sign_violations_ += [n for n in wrong if n not in self.sign_violations_]
-                return kept, fit
+                return kept, fit, rows
             pvals = dict(zip(kept, fit.pvalues[1:], strict=True))
             worst = max(wrong, key=lambda n: pvals[n])
-            rescued = self._sign_rescue(frame, W, target, kept, worst, log, fit.params)
+            rescued = self._sign_rescue(group, kept, worst, log, fit.params)
             if rescued is not None:
-                fit = rescued
+                fit, rows = rescued
                 continue
             self.sign_violations_.append(worst)
             log.append(("drop (sign)", worst, float(fit.params[1 + kept.index(worst)])))
@@ -577,35 +633,36 @@ class LogisticScorecard(ScorerModel):
             if not kept:
                 raise DataValidationError([Violation(worst, "every coefficient has the wrong sign",
                                                      "negative coefficients on WoE ln(%good/%bad)")])
-            fit = fit_logit(self._collapse(W, target, kept), range(len(kept)), start)
+            fit = fit_logit(rows.design(binnings, kept), range(len(kept)), start)
 
-    def _sign_rescue(self, frame, W, target, kept, name, log, start):
+    def _sign_rescue(self, group, kept, name, log, start):
         """Re-bin ``name`` under each other shape; keep the first whose refit has every sign right.
 
-        The refits start from the current coefficients ``start``.
+        The records are grouped once by the pre-bins of ``name`` (every shape is
+        a grouping of them); the refits start from the current coefficients
+        ``start``. Returns ``(fit, rows)`` or None.
         """
         if not self._rescuable(name):
             return None
         current = self.binning_.binnings_[name]
+        grouped = None
         for shape in SHAPES:
             if shape == current.trend_:
                 continue
             other = current.with_trend(shape)
             if other.starts_ == current.starts_ or other.n_bins_ < 2:
                 continue
-            trial, codes = W[kept].copy(), self._codes[kept].copy()
-            codes[name] = other.transform(frame[name], metric="index")
-            trial[name] = other.table_.woe[codes[name].to_numpy()]
+            grouped = grouped or group(kept, prebins=name)
+            binnings = {**self.binning_.binnings_, name: other}
             try:
-                fit = fit_logit(collapse_rows(trial.to_numpy(dtype=float), target, codes.to_numpy()),
-                                range(len(kept)), start)
+                fit = fit_logit(grouped.design(binnings, kept), range(len(kept)), start)
             except ConvergenceError:
                 continue
             if (fit.params[1:] < 0).all():
-                self._replace_binning(frame, W, name, other, "wrong-signed coefficient")
+                self._replace_binning(name, other, "wrong-signed coefficient")
                 log.append((f"rescue (sign): trend {current.trend_} -> {other.trend_}", name,
                             float(fit.params[1 + kept.index(name)])))
-                return fit
+                return fit, grouped.as_bins(self.binning_.binnings_)
         log.append(("rescue (sign) failed: no shape gives a negative coefficient", name, np.nan))
         return None
 
@@ -618,10 +675,11 @@ class LogisticScorecard(ScorerModel):
             self.points_[name] = np.round(pts) if self.rounding else pts
             self.base_points_ = round(base) if self.rounding else base
 
-    def _set_coef_table(self, W):
+    def _set_coef_table(self, corr):
+        """The coefficient table; ``corr`` is the (weighted) correlation matrix of the features' WoE."""
         result, names = self.result_, ["const", *self.features_]
         ci = np.asarray(result.conf_int())
-        vif = variance_inflation(W[self.features_].to_numpy()) if self.features_ else []
+        vif = vif_from_correlation(np.atleast_2d(corr)) if self.features_ else []
         self.coef_table_ = pd.DataFrame({
             "coef": np.asarray(result.params), "std_err": np.asarray(result.bse),
             "z": np.asarray(result.tvalues), "p_value": np.asarray(result.pvalues),
@@ -693,7 +751,7 @@ class LogisticScorecard(ScorerModel):
         self._check_fitted()
         logit = self.result_.summary()
         out = Summary(f"LogisticScorecard {self.name!r}: {len(self.features_)} characteristics")
-        out.add_text(str(logit), html=logit.as_html(), latex=logit.as_latex())
+        out.tables += logit.tables
         out.add_table(self.coef_table_, "Coefficients, VIF and IV", digits=4)
         out.add_rows([("factor", self.factor_), ("offset", self.offset_), ("intercept", self.intercept_mode)],
                      "Scaling")

@@ -42,7 +42,7 @@ import numpy as np
 from scipy.special import expit
 from scipy.stats import chi2, norm
 
-from riskmodels.errors import ConvergenceError, DataValidationError, Violation
+from riskmodels.errors import ConvergenceError, ParameterError, Violation
 
 CRITERIA = ("pvalue", "aic", "bic")
 DIRECTIONS = ("forward", "backward", "stepwise")
@@ -64,16 +64,57 @@ class Collapsed:
         return float(self.counts.sum())
 
 
-def collapse_rows(X, y, codes=None) -> Collapsed:
+def group_codes(codes, *values) -> tuple[np.ndarray, list]:
+    """Group rows of integer codes: the first row of each distinct code tuple and the sums of ``values``.
+
+    The one row-collapsing step of the fits: records (or already grouped rows)
+    become one row per distinct tuple of codes (bin indices), in sorted order,
+    with their events and weights summed.
+
+    Parameters
+    ----------
+    codes : (n, k) integers (any sign).
+    *values : arrays of length n summed per distinct row.
+
+    Returns
+    -------
+    (first, sums) : index of the first row of each distinct tuple, and one
+    array of sums per ``values``.
+
+    Examples
+    --------
+    >>> first, (e, n) = group_codes(np.array([[1, -1], [0, 2], [1, -1]]), np.array([1.0, 0, 1]), np.ones(3))
+    >>> first.tolist(), e.tolist(), n.tolist()
+    ([1, 0], [0.0, 2.0], [1.0, 2.0])
+    """
+    codes = np.asarray(codes, dtype=np.int64)
+    if codes.shape[1] == 0:
+        return np.zeros(1, dtype=np.int64), [np.array([float(np.sum(v))]) for v in values]
+    shifted = codes - codes.min(axis=0)
+    sizes = shifted.max(axis=0) + 1
+    if float(np.prod(sizes.astype(float))) < 2.0 ** 62:
+        key = np.zeros(len(codes), dtype=np.int64)
+        for column, size in zip(shifted.T, sizes, strict=True):
+            key = key * size + column
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    else:  # too many combinations for one integer key
+        _, first, inverse = np.unique(shifted, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.ravel()
+    return first, [np.bincount(inverse, weights=v, minlength=len(first)) for v in values]
+
+
+def collapse_rows(X, y, codes=None, weights=None) -> Collapsed:
     """Collapse identical rows of ``X`` into one, with events and counts per row.
 
     Parameters
     ----------
     X : (n, k) design (WoE columns).
     y : 0/1 target.
-    codes : optional (n, k) non-negative integers with the same row pattern as
-        ``X`` (e.g. the bin index behind each WoE value); when given, rows are
+    codes : optional (n, k) integers with the same row pattern as ``X``
+        (e.g. the bin index behind each WoE value); when given, rows are
         grouped by them, which skips sorting every float column.
+    weights : sample weight of each record (None: 1 each); events and counts
+        are then summed weights.
 
     Examples
     --------
@@ -83,28 +124,12 @@ def collapse_rows(X, y, codes=None) -> Collapsed:
     """
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
-    if X.shape[1] == 0:
-        return Collapsed(np.empty((1, 0)), np.array([y.sum()]), np.array([float(len(y))]))
+    w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
     if codes is None:  # WoE columns take few values: one small integer code per column
-        columns = [np.unique(column, return_inverse=True) for column in X.T]
-        codes_of = [code.ravel().astype(np.int64) for _, code in columns]
-        sizes = [len(values) for values, _ in columns]
-    else:
-        codes = np.asarray(codes, dtype=np.int64)
-        codes_of = list(codes.T)
-        sizes = [int(column.max()) + 1 for column in codes_of]
-    if float(np.prod(np.asarray(sizes, dtype=float))) < 2.0 ** 62:
-        key = np.zeros(len(y), dtype=np.int64)
-        for code, size in zip(codes_of, sizes, strict=True):
-            key = key * size + code
-        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-        rows = X[first]
-    else:  # too many combinations for one integer key
-        rows, inverse = np.unique(X, axis=0, return_inverse=True)
-    inverse = inverse.ravel()
-    events = np.bincount(inverse, weights=y, minlength=len(rows))
-    counts = np.bincount(inverse, minlength=len(rows)).astype(float)
-    return Collapsed(rows, events, counts)
+        codes = np.column_stack([np.unique(column, return_inverse=True)[1].ravel() for column in X.T]) \
+            if X.shape[1] else np.empty((len(y), 0), dtype=np.int64)
+    first, (events, counts) = group_codes(codes, y * w, w)
+    return Collapsed(X[first] if X.shape[1] else np.empty((1, 0)), events, counts)
 
 
 @dataclass(frozen=True)
@@ -292,7 +317,7 @@ def _check(direction, criterion, p_enter, p_remove):
         bad.append(Violation("p_remove", f"{p_remove} is below p_enter {p_enter}",
                              "p_remove >= p_enter (else the steps can cycle)"))
     if bad:
-        raise DataValidationError(bad)
+        raise ParameterError(bad, context="stepwise selection")
 
 
 def _with(fit: LogitFit, chosen: list, keep: list) -> np.ndarray:

@@ -10,7 +10,6 @@ rules, the logits, points and bundle are the local functions on the driver. ``ex
 Modules: :mod:`~riskmodels.spark.binning` (pre-bins and counts),
 :mod:`~riskmodels.spark.grouped` (the records grouped by their bin indices),
 :mod:`~riskmodels.spark.woe` (WoE as column expressions),
-:mod:`~riskmodels.spark.irls` (IRLS in Spark or on grouped rows),
 :mod:`~riskmodels.spark.session` (a local session for tests and notebooks),
 :mod:`~riskmodels.spark.logistic` (the scorecard's fit steps),
 :mod:`~riskmodels.spark.crosstab` (cross-tab cells counted in Spark),
@@ -21,7 +20,7 @@ Modules: :mod:`~riskmodels.spark.binning` (pre-bins and counts),
 
 from __future__ import annotations
 
-from riskmodels.errors import DataValidationError, Violation
+from riskmodels.errors import DataValidationError, ParameterError, Violation
 
 
 def fit(estimator, spark_df, target: str = "default", **options):
@@ -32,12 +31,13 @@ def fit(estimator, spark_df, target: str = "default", **options):
     estimator : a LogisticScorecard, CrossTabModel, KMVModel or BinningProcess.
     spark_df : pyspark DataFrame with the estimator's columns and ``target``.
     target : the 0/1 default flag (1 = default).
-    **options : ``prebin="exact" | "approx"``, ``relative_error`` (pre-bin edges,
-        see :func:`riskmodels.spark.binning.fit_binning`).
+    **options : ``weight`` (a column of sample weights, as ``sample_weight`` locally;
+        not for KMVModel), ``prebin="exact" | "approx"``, ``relative_error`` (pre-bin
+        edges, see :func:`riskmodels.spark.binning.fit_binning`).
 
     Returns
     -------
-    the estimator, fitted as ``estimator.fit(X, y)`` on the same rows would be.
+    the estimator, fitted as ``estimator.fit(X, y, sample_weight=w)`` on the same rows would be.
     """
     from riskmodels.binning import BinningProcess
     from riskmodels.models.crosstab import CrossTabModel
@@ -55,6 +55,10 @@ def fit(estimator, spark_df, target: str = "default", **options):
     if isinstance(estimator, KMVModel):
         from riskmodels.spark.kmv import fit_kmv
 
+        if options:
+            raise ParameterError([Violation(str(sorted(options)), "are options of the binned models",
+                                            "no options for a KMVModel (it takes no weights)")],
+                                 context="riskmodels.spark.fit")
         return fit_kmv(estimator, spark_df, target)
     if isinstance(estimator, BinningProcess):
         from riskmodels.spark.binning import fit_binning

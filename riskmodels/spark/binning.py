@@ -44,14 +44,12 @@ from contextlib import contextmanager
 import numpy as np
 import pandas as pd
 
-from riskmodels.binning import BinningProcess, OptimalBinning
-from riskmodels.binning.prebinning import order_categories
-from riskmodels.binning.process import SHARED_PARAMS, SPECIAL_OVERLAP
-from riskmodels.errors import DataIntegrityError, DataValidationError, Violation
+from riskmodels.binning import BinningProcess
+from riskmodels.errors import DataValidationError, ParameterError, Violation
 from riskmodels.scoring import category_label
 
 PREBIN_METHODS = ("exact", "approx")
-BRACKET_VALUES = 2_000  # about 3·BRACKET_VALUES values collected per edge at most
+BRACKET_VALUES = 2_000  # about 4·BRACKET_VALUES values collected per edge at most
 
 
 @contextmanager
@@ -149,27 +147,47 @@ def bucketed(spark_df, edges: dict):
     return spark_df, out
 
 
-def _target_aggs(target: str) -> list:
+def weight_column(weight: str | None):
+    """The weight of each row as a Spark expression (1 without a weight column)."""
     F = _functions()
-    y = F.col(target).cast("double")
+    return F.lit(1.0) if weight is None else F.col(weight).cast("double")
+
+
+def _target_aggs(target: str, weight: str | None = None) -> list:
+    F = _functions()
+    y, w = F.col(target).cast("double"), weight_column(weight)
     bad = y.isNull() | ~y.isin(0.0, 1.0)
-    return [F.count(F.lit(1)).alias("_n"), F.sum(F.when(~bad, y)).alias("_events"),
-            F.sum(bad.cast("int")).alias("_bad")]
+    aggs = [F.count(F.lit(1)).alias("_n"), F.sum(F.when(~bad, y * w)).alias("_events"),
+            F.sum(F.when(~bad, (1.0 - y) * w)).alias("_nonevents"), F.sum(bad.cast("int")).alias("_bad")]
+    if weight is not None:
+        aggs.append(F.sum(_bad_weight(weight).cast("int")).alias("_bad_weight"))
+    return aggs
 
 
-def _check_target_type(spark_df, target: str):
+def _bad_weight(weight: str):
+    F = _functions()
+    w = F.col(weight).cast("double")
+    return w.isNull() | F.isnan(w) | w.isin(float("inf"), float("-inf")) | (w < 0)
+
+
+def _check_types(spark_df, target: str, weight: str | None = None):
     from pyspark.sql import types as T
 
-    if target not in spark_df.columns:
-        raise DataValidationError([Violation(target, "missing column", "the 0/1 target column")])
-    dtype = spark_df.schema[target].dataType
-    if not isinstance(dtype, (T.NumericType, T.BooleanType)):
-        raise DataValidationError([Violation(target, f"has type {dtype.simpleString()}", "a binary 0/1 target")])
+    for name, what in ((target, "the 0/1 target column"), (weight, "the column of sample weights")):
+        if name is None:
+            continue
+        if name not in spark_df.columns:
+            raise DataValidationError([Violation(name, "missing column", what)])
+        dtype = spark_df.schema[name].dataType
+        if not isinstance(dtype, (T.NumericType, T.BooleanType)):
+            raise DataValidationError([Violation(name, f"has type {dtype.simpleString()}",
+                                                 "a binary 0/1 target" if name == target else "numbers >= 0")])
 
 
-def _check_target_counts(spark_df, target: str, row) -> tuple[int, int]:
+def _check_target_counts(spark_df, target: str, row, weight: str | None = None) -> int:
+    """Check the target (and weight) aggregates of the first pass; return the rows."""
     F = _functions()
-    n, events, n_bad = int(row["_n"]), row["_events"], int(row["_bad"] or 0)
+    n, n_bad = int(row["_n"]), int(row["_bad"] or 0)
     if n == 0:
         raise DataValidationError([Violation(target, "is empty", "at least one observation")])
     if n_bad:
@@ -177,22 +195,31 @@ def _check_target_counts(spark_df, target: str, row) -> tuple[int, int]:
         rows = first_rows(spark_df, y.isNull() | ~y.isin(0.0, 1.0))
         raise DataValidationError([Violation(target, "values other than 0/1", "a binary 0/1 target",
                                              tuple(rows), n_bad)])
-    events = int(events)
-    if events in (0, n):
+    if weight is not None and row["_bad_weight"]:
+        rows = first_rows(spark_df, _bad_weight(weight))
+        raise DataValidationError([Violation(weight, "negative, missing, infinite or non-numeric weights",
+                                             "finite weights >= 0", tuple(rows), int(row["_bad_weight"]))])
+    events, nonevents = float(row["_events"] or 0), float(row["_nonevents"] or 0)
+    if weight is None and (events == 0 or nonevents == 0):
         raise DataValidationError([Violation(target, f"has a single class ({int(events > 0)})",
                                              "both defaults (1) and non-defaults (0)")])
-    return n, events
+    if events <= 0 or nonevents <= 0:
+        which = "is all zero" if events + nonevents == 0 else \
+            f"weighs one class only (zero on every {'default' if events <= 0 else 'non-default'})"
+        raise DataValidationError([Violation(weight, which,
+                                             "positive weight on both defaults (1) and non-defaults (0)")])
+    return n
 
 
-def spark_target(spark_df, target: str):
-    """Check the target column (0/1, no nulls, both classes); return (n, events).
+def spark_target(spark_df, target: str, weight: str | None = None) -> int:
+    """Check the target column (0/1, no nulls, both classes) and the weights; return the rows.
 
     Raises
     ------
     DataValidationError naming the column and the first bad rows (positions in the DataFrame).
     """
-    _check_target_type(spark_df, target)
-    return _check_target_counts(spark_df, target, spark_df.agg(*_target_aggs(target)).first())
+    _check_types(spark_df, target, weight)
+    return _check_target_counts(spark_df, target, spark_df.agg(*_target_aggs(target, weight)).first(), weight)
 
 
 def first_rows(spark_df, condition, k: int = 5) -> list[int]:
@@ -202,18 +229,21 @@ def first_rows(spark_df, condition, k: int = 5) -> list[int]:
 
 
 # --------------------------------------------------------------------------- exact edges
-def _positions(n: int, n_prebins: int) -> np.ndarray:
-    """Sorted positions ceil(k·(N-1)/n), k = 1..n-1, as in quantile_splits."""
+def _positions(total: float, n_prebins: int, weighted: bool) -> np.ndarray:
+    """Positions ceil(k·(N-1)/n), k = 1..n-1, as in quantile_splits (N the records or the total weight)."""
     k = np.arange(1, n_prebins, dtype=np.int64)
-    return -((-k * (n - 1)) // n_prebins)
+    if weighted:
+        return np.ceil(k * (total - 1.0) / n_prebins)
+    return -((-k * (int(total) - 1)) // n_prebins)
 
 
-def _histogram(spark_df, columns: dict, with_target: str | None = None) -> dict:
-    """Counts (and events) per code (and label) of each column, one ``groupBy`` for every column.
+def _histogram(spark_df, columns: dict, sums: dict) -> dict:
+    """Sums per code (and label) of each column, one ``groupBy`` for every column.
 
     ``columns`` maps a name to a Spark integer expression (null = not counted)
     or to a pair (code, label) where the label is a string expression
-    (categories). Returns ``{name: DataFrame[code, label, n(, events)]}``.
+    (categories); ``sums`` maps an output name to the expression summed.
+    Returns ``{name: DataFrame[code, label, *sums]}``.
     """
     F = _functions()
     if not columns:
@@ -224,30 +254,36 @@ def _histogram(spark_df, columns: dict, with_target: str | None = None) -> dict:
         code, label = spec if isinstance(spec, tuple) else (spec, F.lit(None))
         cells.append(F.struct(F.lit(i).alias("f"), code.cast("long").alias("code"),
                               label.cast("string").alias("label")))
-    frame = spark_df.select(F.explode(F.array(*cells)).alias("cell"),
-                            *([F.col(with_target).cast("double").alias("y")] if with_target else []))
+    frame = spark_df.select(F.explode(F.array(*cells)).alias("cell"), *[e.alias(k) for k, e in sums.items()])
     frame = frame.where(F.col("cell.code").isNotNull())
-    aggs = [F.count(F.lit(1)).alias("n")] + ([F.sum("y").alias("events")] if with_target else [])
     rows = frame.groupBy(F.col("cell.f").alias("f"), F.col("cell.code").alias("code"),
-                         F.col("cell.label").alias("label")).agg(*aggs).collect()
+                         F.col("cell.label").alias("label")).agg(*[F.sum(k).alias(k) for k in sums]).collect()
     out = {name: [] for name in names}
     for r in rows:
         out[names[r["f"]]].append(r.asDict())
-    return {name: pd.DataFrame(v, columns=["f", "code", "label", "n", *(["events"] if with_target else [])])
-            for name, v in out.items()}
+    return {name: pd.DataFrame(v, columns=["f", "code", "label", *sums]) for name, v in out.items()}
 
 
 def exact_order_statistics(spark_df, specs: dict, relative_error: float | None = None,
-                           passes: list | None = None) -> dict:
-    """Exact sorted values at given positions of each column's clean values.
+                           passes: list | None = None, weight: str | None = None) -> dict:
+    """Exact sorted values at given positions of each column's clean values (weighted positions too).
+
+    The value at position p is the first sorted value whose cumulative count
+    (or weight) exceeds p. ``approxQuantile`` gives bracket points (around
+    each position, or a uniform grid with weights); one histogram of the
+    values at and between the points gives the exact cumulative count (weight)
+    at each; a position at a point is that point, a position between two
+    points is found among the few values there, collected and sorted.
 
     Parameters
     ----------
     spark_df : the data.
-    specs : ``{name: (clean_condition, n_clean, positions)}`` (positions 0-based, sorted).
+    specs : ``{name: (clean_condition, n_clean, positions)}`` (positions sorted,
+        in records, or in weight units with ``weight``).
     relative_error : ε of the approxQuantile brackets (default: at most
-        ~2000·3 values to sort per position).
+        ~4·2000 values to sort per position).
     passes : list to which ``(label, seconds)`` of each Spark pass is appended.
+    weight : column of sample weights (None: every row counts 1).
 
     Returns
     -------
@@ -257,21 +293,17 @@ def exact_order_statistics(spark_df, specs: dict, relative_error: float | None =
     specs = {k: v for k, v in specs.items() if len(v[2])}
     if not specs:
         return {}
-    n_max = max(s[1] for s in specs.values())
-    eps = relative_error or min(1e-3, BRACKET_VALUES / n_max)
+    eps = relative_error or min(1e-3, BRACKET_VALUES / max(s[1] for s in specs.values()))
     masked = spark_df.select(*[F.when(cond, F.col(name).cast("double")).alias(f"_q{i}")
                                for i, (name, (cond, _, _)) in enumerate(specs.items())])
-    probs = sorted({q for _, n, pos in specs.values() for p in pos
-                    for q in (max(0.0, p / n - 2 * eps), min(1.0, p / n + 2 * eps))})
-    cols = [f"_q{i}" for i in range(len(specs))]
+    if weight is None:
+        probs = sorted({q for _, n, pos in specs.values() for p in pos
+                        for q in (max(0.0, p / n - 2 * eps), min(1.0, p / n + 2 * eps))})
+    else:
+        probs = np.linspace(0.0, 1.0, int(np.ceil(1.0 / (2 * eps))) + 1).tolist()
     with timed(passes, "approxQuantile brackets"):
-        quantiles = masked.approxQuantile(cols, probs, eps)  # one pass for every column
-    brackets = {}
-    for i, (name, (_, n, pos)) in enumerate(specs.items()):
-        at = dict(zip(probs, quantiles[i], strict=True))
-        brackets[name] = np.array([[at[max(0.0, p / n - 2 * eps)], at[min(1.0, p / n + 2 * eps)]] for p in pos],
-                                  dtype=float)
-    points = {name: np.unique(b.ravel()) for name, b in brackets.items()}
+        quantiles = masked.approxQuantile([f"_q{i}" for i in range(len(specs))], probs, eps)
+    points = {name: np.unique(np.asarray(quantiles[i], dtype=float)) for i, name in enumerate(specs)}
     # code = #(points <= x) + #(points < x): 2j-1 for x == points[j-1], 2j between points[j-1] and points[j]
     frame, buckets = bucketed(spark_df, points)
     codes = {}
@@ -280,59 +312,43 @@ def exact_order_statistics(spark_df, specs: dict, relative_error: float | None =
         at_point = F.get(F.array(*[F.lit(float(p)) for p in points[name]]), j - 1) == x
         codes[name] = F.when(cond, 2 * j - F.coalesce(at_point.cast("int"), F.lit(0)))
     with timed(passes, "bracket histogram"):
-        hist = _histogram(frame, codes)
+        hist = _histogram(frame, codes, {"w": weight_column(weight)})
     out, pending = {}, {}
-    for name, (_, _n, pos) in specs.items():
-        m = len(points[name])
-        counts = np.zeros(2 * m + 1, dtype=np.int64)
-        h = hist[name]
-        counts[h["code"].to_numpy(dtype=np.int64)] = h["n"].to_numpy(dtype=np.int64)
-        below = np.concatenate([[0], np.cumsum(counts)])  # below[c] = values with code < c
-        values = np.full(len(pos), np.nan)
+    for name, (_, _, pos) in specs.items():
+        mass = np.zeros(2 * len(points[name]) + 1)
+        mass[hist[name]["code"].to_numpy(dtype=np.int64)] = hist[name]["w"].to_numpy(dtype=float)
+        below = np.concatenate([[0.0], np.cumsum(mass)])  # below[c]: count (weight) of codes < c
+        out[name] = np.full(len(pos), np.nan)
         for k, p in enumerate(pos):
-            lo, hi = brackets[name][k]
-            jl = int(np.searchsorted(points[name], lo)) + 1  # lo is points[jl-1], code 2jl-1
-            jh = int(np.searchsorted(points[name], hi)) + 1
-            lt_lo, le_lo = below[2 * jl - 1], below[2 * jl]
-            lt_hi, le_hi = below[2 * jh - 1], below[2 * jh]
-            if not lt_lo <= p < le_hi:
-                raise DataIntegrityError(f"column {name!r}: the approxQuantile bracket [{lo}, {hi}] misses "
-                                         f"position {p} (counts {lt_lo}..{le_hi}); rerun with "
-                                         "a smaller relative_error")
-            if p < le_lo:
-                values[k] = lo
-            elif p >= lt_hi:
-                values[k] = hi
-            else:  # strictly inside (lo, hi): sort the values there
-                pending.setdefault(name, []).append((k, p - le_lo, lo, hi, 2 * jl - 1, 2 * jh - 1))
-        out[name] = values
+            c = min(int(np.searchsorted(below[1:], p, side="right")), len(mass) - 1)
+            if c % 2:
+                out[name][k] = points[name][(c - 1) // 2]
+            else:
+                pending.setdefault(name, []).append((k, c, p - below[c]))
     if pending:
         with timed(passes, "values inside the brackets"):
-            _fill_inside(frame, codes, points, pending, out)
+            _fill_inside(frame, codes, pending, out, weight)
     return out
 
 
-def _fill_inside(frame, codes, points, pending, out):
-    """Collect the values strictly inside the unresolved brackets and pick the exact ones.
-
-    A value is wanted when its histogram code lies strictly between the codes
-    of a bracket's ends: one array look-up per value and column.
-    """
+def _fill_inside(frame, codes, pending, out, weight):
+    """Collect the values (and weights) with the histogram codes of the unresolved positions; pick each."""
     F = _functions()
     parts = []
     for i, (name, items) in enumerate(pending.items()):
-        wanted = np.zeros(2 * len(points[name]) + 1, dtype=bool)
-        for *_, code_lo, code_hi in items:
-            wanted[code_lo + 1: code_hi] = True
-        flag = F.get(F.array(*[F.lit(bool(w)) for w in wanted]), codes[name].cast("int"))
-        parts.append(F.when(F.coalesce(flag, F.lit(False)),
-                            F.struct(F.lit(i).alias("f"), F.col(name).cast("double").alias("v"))))
+        wanted = sorted({c for _, c, _ in items})
+        parts.append(F.when(codes[name].isin(*wanted), F.struct(
+            F.lit(i).alias("f"), codes[name].cast("long").alias("code"), F.col(name).cast("double").alias("v"),
+            weight_column(weight).alias("w"))))
     found = (frame.select(F.explode(F.array(*parts)).alias("c")).where(F.col("c").isNotNull())
-             .select("c.f", "c.v").toPandas())
+             .select("c.f", "c.code", "c.v", "c.w").toPandas())
     for i, (name, items) in enumerate(pending.items()):
-        v = np.sort(found["v"].to_numpy(dtype=float)[found["f"].to_numpy() == i])
-        for k, offset, lo, hi, *_ in items:
-            out[name][k] = v[(v > lo) & (v < hi)][offset]
+        mine = found[found["f"].to_numpy() == i]
+        for k, c, offset in items:
+            inside = mine[mine["code"].to_numpy() == c]
+            values, index = np.unique(inside["v"].to_numpy(dtype=float), return_inverse=True)
+            cumulative = np.cumsum(np.bincount(index.ravel(), weights=inside["w"].to_numpy(dtype=float)))
+            out[name][k] = values[min(int(np.searchsorted(cumulative, offset, side="right")), len(values) - 1)]
 
 
 def _distinct_values(spark_df, conditions: dict) -> dict:
@@ -352,54 +368,24 @@ def _distinct_values(spark_df, conditions: dict) -> dict:
 
 
 # --------------------------------------------------------------------------- binning
-def _optimal_binning(name: str, params: dict) -> OptimalBinning:
-    ob = OptimalBinning(name=name, **params)
-    ob._check_params()
-    return ob
-
-
-def _set_numeric(ob: OptimalBinning, splits, events, nonevents):
-    ob.prebin_splits_ = np.asarray(splits, dtype=float)
-    ob.n_prebins_ = len(splits) + 1
-    ob.prebin_events_ = np.asarray(events, dtype=np.int64)
-    ob.prebin_nonevents_ = np.asarray(nonevents, dtype=np.int64)
-
-
-def _set_categorical(ob: OptimalBinning, labels, events, totals):
-    """Categorical pre-bins from per-label counts, as ``OptimalBinning`` builds them locally."""
-    labels = np.asarray(labels, dtype=object)
-    order = np.argsort(labels.astype(str), kind="stable")
-    labels, events, totals = labels[order].astype(str), np.asarray(events)[order], np.asarray(totals)[order]
-    if ob.user_splits is not None:
-        groups = ob._user_groups([str(c) for c in labels])
-    else:
-        groups = [[str(labels[i])] for i in order_categories(list(labels), events, totals - events)]
-    ob.prebin_groups_ = groups
-    ob.n_prebins_ = len(groups)
-    ob.categories_ = sorted({c for g in groups for c in g})
-    group_of = {c: i for i, g in enumerate(groups) for c in g}
-    index = np.array([group_of[str(c)] for c in labels], dtype=np.int64)
-    tot = np.bincount(index, weights=np.asarray(totals, dtype=float), minlength=len(groups)).astype(np.int64)
-    ob.prebin_events_ = np.bincount(index, weights=np.asarray(events, dtype=float),
-                                    minlength=len(groups)).astype(np.int64)
-    ob.prebin_nonevents_ = tot - ob.prebin_events_
-
-
 def fit_binning(binning: BinningProcess, spark_df, target: str = "default", prebin: str = "exact",
-                relative_error: float | None = None, passes: list | None = None) -> BinningProcess:
+                relative_error: float | None = None, passes: list | None = None,
+                weight: str | None = None) -> BinningProcess:
     """Fit a :class:`~riskmodels.binning.BinningProcess` on a Spark DataFrame; returns it, fitted.
 
-    Equal to ``binning.fit(X, y)`` with ``X = spark_df.drop(target)`` on the
-    same rows (``prebin="exact"``): same pre-bins, counts, bins, WoE and IV.
+    Equal to ``binning.fit(X, y, sample_weight=w)`` with ``X = spark_df.drop(target)`` on the
+    same rows (``prebin="exact"``): same pre-bins, counts, bins, WoE and IV. Spark
+    counts; :meth:`BinningProcess.fit_counts` solves, as locally.
 
     Parameters
     ----------
     binning : an unfitted (or to be refitted) BinningProcess.
     spark_df : pyspark DataFrame with the columns and the target.
     target : the 0/1 target column (1 = default).
-    prebin : "exact" (edges as locally) or "approx" (approxQuantile values as edges).
+    prebin : "exact" (edges as locally) or "approx" (approxQuantile values as edges, no weights).
     relative_error : ε of approxQuantile (default: chosen from the row count).
     passes : list to which ``(label, seconds)`` of each Spark pass is appended.
+    weight : a column of sample weights (None: 1 each); rows of weight 0 are left out.
 
     Returns
     -------
@@ -420,57 +406,53 @@ def fit_binning(binning: BinningProcess, spark_df, target: str = "default", preb
     >>> bp.binnings_["x"].splits_.tolist() == local.binnings_["x"].splits_.tolist(), bp.iv_["x"] == local.iv_["x"]
     (True, True)
     """
+    return fit_binning_counting_rows(binning, spark_df, target, prebin, relative_error, passes, weight)[0]
+
+
+def fit_binning_counting_rows(binning: BinningProcess, spark_df, target: str = "default", prebin: str = "exact",
+                              relative_error: float | None = None, passes: list | None = None,
+                              weight: str | None = None) -> tuple[BinningProcess, int]:
+    """:func:`fit_binning`, also returning the rows fitted on (those of positive weight)."""
     F = _functions()
-    if prebin not in PREBIN_METHODS:
-        raise DataValidationError([Violation("prebin", f"is {prebin!r}", f"one of {PREBIN_METHODS}")])
-    _check_target_type(spark_df, target)
-    columns = [c for c in spark_df.columns if c != target]
-    names = list(columns) if binning.features is None else list(binning.features)
-    absent = [n for n in names if n not in spark_df.columns or n == target]
-    if absent:
-        raise DataValidationError([Violation(n, "missing column", "a column to bin") for n in absent])
-    if binning.metric not in ("woe", "event_rate", "index", "bin"):
-        raise DataValidationError([Violation("metric", f"is {binning.metric!r}", "one of woe, event_rate, index, bin")])
-    overrides = dict(binning.binning_fit_params or {})
-    unknown = sorted(set(overrides) - set(names))
-    if unknown:
-        raise DataValidationError([Violation(n, "has binning_fit_params but is not binned",
-                                             f"one of {names}") for n in unknown])
+    if prebin not in PREBIN_METHODS or (weight is not None and prebin != "exact"):
+        raise ParameterError([Violation("prebin", f"is {prebin!r}" + (" with weights" if weight else ""),
+                                        "'exact', or 'approx' without weights")], context="riskmodels.spark")
+    _check_types(spark_df, target, weight)
+    columns = [c for c in spark_df.columns if c not in (target, weight)]
     numeric_types = numeric_column_names(spark_df)
-    shared = {p: getattr(binning, p) for p in SHARED_PARAMS}
-    bins = {}
-    for name in names:
-        categorical = (name in binning.categorical_variables if binning.categorical_variables is not None
-                       else name not in numeric_types)
-        params = {**shared, "dtype": "categorical" if categorical else "numerical", **overrides.get(name, {})}
-        ob = _optimal_binning(name, params)
-        if ob.dtype == "numerical" and ob.prebinning_method != "quantile" and ob.user_splits is None:
-            raise DataValidationError([Violation(f"{name}.prebinning_method", f"is {ob.prebinning_method!r}",
-                                                 "'quantile' (or user_splits) on Spark")])
-        ob.special_codes_ = list(ob.special_codes or [])
-        bins[name] = ob
+    bins = binning.unfitted_binnings(columns, [c for c in columns if c in numeric_types])
+    names = list(bins)
     numeric = [n for n in names if bins[n].dtype == "numerical"]
     for name in numeric:
+        if bins[name].prebinning_method != "quantile" and bins[name].user_splits is None:
+            raise ParameterError([Violation(f"{name}.prebinning_method", f"is {bins[name].prebinning_method!r}",
+                                            "'quantile' (or user_splits) on Spark")], context="riskmodels.spark")
         if name not in numeric_types:
             dtype = spark_df.schema[name].dataType.simpleString()
             raise DataValidationError([Violation(name, f"is not numeric (dtype {dtype})",
                                                  "numbers, or dtype='categorical'")])
-    # pass 1: the target, clean counts, infinities, minimum, maximum and distinct-count sketch of every
-    # numeric column, and the special-code overlaps of every pair of columns
-    clean = {n: _clean(n, bins[n].special_codes_, bins[n].dtype == "numerical") for n in names}
-    aggs = _target_aggs(target)
+    # pass 1: the target and weights, clean counts, infinities, minimum, maximum and distinct-count sketch of
+    # every numeric column, and the special-code overlaps of every pair of columns
+    w = weight_column(weight)
+    live = F.lit(True) if weight is None else F.coalesce(w > 0, F.lit(False))
+    specials = {n: list(bins[n].special_codes or []) for n in names}
+    clean = {n: live & _clean(n, specials[n], n in numeric) for n in names}
+    aggs = _target_aggs(target, weight)
     for i, name in enumerate(names):
-        aggs.append(F.sum(clean[name].cast("int")).alias(f"n{i}"))
+        aggs += [F.sum(clean[name].cast("int")).alias(f"n{i}"), F.sum(F.when(clean[name], w)).alias(f"w{i}")]
         if name in numeric:
             x = F.col(name).cast("double")
             aggs += [F.sum(F.when(x.isin(float("inf"), float("-inf")), 1).otherwise(0)).alias(f"inf{i}"),
                      F.min(F.when(clean[name], x)).alias(f"min{i}"), F.max(F.when(clean[name], x)).alias(f"max{i}"),
                      F.approx_count_distinct(F.when(clean[name], x)).alias(f"nd{i}")]
-    pairs = _special_pairs(bins)
-    aggs += _overlap_aggs(bins, pairs)
+    pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1:] if specials[a] and specials[b]]
+    hit = {n: _any_special(n, specials[n], n in numeric) for n in {n for pair in pairs for n in pair}}
+    for i, (a, b) in enumerate(pairs):
+        aggs += [F.sum(F.when(hit[a] & hit[b], w).otherwise(0.0)).alias(f"both{i}"),
+                 F.sum(F.when(hit[a] | hit[b], w).otherwise(0.0)).alias(f"either{i}")]
     with timed(passes, "totals, target check, ranges"):
         stats = spark_df.agg(*aggs).first().asDict()
-    n_rows, _ = _check_target_counts(spark_df, target, stats)
+    _check_target_counts(spark_df, target, stats, weight)
     for i, name in enumerate(names):
         if name in numeric and stats[f"inf{i}"]:
             x = F.col(name).cast("double")
@@ -480,93 +462,53 @@ def fit_binning(binning: BinningProcess, spark_df, target: str = "default", preb
         if not stats[f"n{i}"]:
             raise DataValidationError([Violation(name, "has no value outside missing and special codes",
                                                  "at least one ordinary value to bin")])
-    splits = _numeric_splits(spark_df, bins, numeric, clean, stats, names, prebin, relative_error, passes)
-    # last pass: events and records of every pre-bin, missing bin, special bin and category, every column at once
-    frame, buckets = bucketed(spark_df, {n: splits[n] for n in numeric})
+    data = spark_df if weight is None else spark_df.where(live)
+    splits = _numeric_splits(data, bins, numeric, clean, stats, names, prebin, relative_error, passes, weight)
+    # last pass: events and non-events of every pre-bin, missing bin, special bin and category, every column at once
+    frame, buckets = bucketed(data, {n: splits[n] for n in numeric})
     codes = {}
     for name in names:
-        ob = bins[name]
-        is_num = ob.dtype == "numerical"
+        is_num = name in numeric
         expr = F.when(missing_condition(name, is_num), F.lit(-1))
-        for s, hit in enumerate(special_conditions(name, ob.special_codes_, is_num)):
-            expr = expr.when(hit, F.lit(-2 - s))
-        if is_num:
-            codes[name] = expr.otherwise(buckets[name])
-        else:
-            codes[name] = (expr.otherwise(F.lit(0)), F.when(clean[name], F.col(name).cast("string")))
+        for s, condition in enumerate(special_conditions(name, specials[name], is_num)):
+            expr = expr.when(condition, F.lit(-2 - s))
+        codes[name] = expr.otherwise(buckets[name]) if is_num else \
+            (expr.otherwise(F.lit(0)), F.when(clean[name], F.col(name).cast("string")))
+    y = F.col(target).cast("double")
     with timed(passes, "pre-bin events and records"):
-        counts = _histogram(frame, codes, with_target=target)
-    for name in names:
-        ob, h = bins[name], counts[name]
-        n_extra = 1 + len(ob.special_codes_)
-        ev_extra, tot_extra = np.zeros(n_extra, dtype=np.int64), np.zeros(n_extra, dtype=np.int64)
-        extra = h[h["code"] < 0]
-        slot = (-extra["code"].to_numpy(dtype=np.int64)) - 1  # -1 -> 0 (missing), -2-s -> 1+s
-        ev_extra[slot] = extra["events"].to_numpy(dtype=float).astype(np.int64)
-        tot_extra[slot] = extra["n"].to_numpy(dtype=np.int64)
-        ob.extra_events_, ob.extra_nonevents_ = ev_extra, tot_extra - ev_extra
-        if ob.dtype == "numerical":
-            regular = h[h["code"] >= 0]
-            m = len(splits[name]) + 1
-            ev, tot = np.zeros(m, dtype=np.int64), np.zeros(m, dtype=np.int64)
-            idx = regular["code"].to_numpy(dtype=np.int64)
-            ev[idx] = regular["events"].to_numpy(dtype=float).astype(np.int64)
-            tot[idx] = regular["n"].to_numpy(dtype=np.int64)
-            _set_numeric(ob, splits[name], ev, tot - ev)
-        else:
-            lc = h[h["code"] >= 0]
-            _set_categorical(ob, lc["label"].tolist(), lc["events"].to_numpy(dtype=float).astype(np.int64),
-                             lc["n"].to_numpy(dtype=np.int64))
-        ob.n_total_ = n_rows
-        ob._solve()
-        ob._warn_special_collapse()
-        ob.n_features_in_ = 1
-    binning.binnings_ = bins
-    binning.features_ = names
-    binning.special_overlaps_ = _special_overlaps(bins, pairs, stats)
-    binning.feature_names_in_ = np.asarray(columns, dtype=object)
-    binning.n_features_in_ = len(columns)
-    binning.iv_ = pd.Series({n: b.iv_ for n, b in bins.items()}, name="iv")
-    return binning
+        hist = _histogram(frame, codes, {"events": y * w, "nonevents": (1.0 - y) * w})
+    counts = {name: _prebin_counts(hist[name], len(specials[name]), splits.get(name)) for name in names}
+    overlaps = {pair: (stats[f"both{i}"], stats[f"either{i}"]) for i, pair in enumerate(pairs)}
+    binning.fit_counts(counts, columns, [c for c in columns if c in numeric_types], overlaps)
+    return binning, int(stats["_n"]) if weight is None else int(data.count())
 
 
-def _special_pairs(bins) -> list:
-    with_codes = [n for n, b in bins.items() if b.special_codes_]
-    return [(a, b) for i, a in enumerate(with_codes) for b in with_codes[i + 1:]]
-
-
-def _overlap_aggs(bins, pairs) -> list:
-    """Rows flagged by both / either column's special codes, for every pair (in the first pass)."""
+def _any_special(name: str, codes, numeric: bool):
     F = _functions()
-    hit = {}
-    for n in {n for pair in pairs for n in pair}:
-        cond = F.lit(False)
-        for h in special_conditions(n, bins[n].special_codes_, bins[n].dtype == "numerical"):
-            cond = cond | F.coalesce(h, F.lit(False))
-        hit[n] = cond
-    aggs = []
-    for i, (a, b) in enumerate(pairs):
-        aggs += [F.sum((hit[a] & hit[b]).cast("long")).alias(f"both{i}"),
-                 F.sum((hit[a] | hit[b]).cast("long")).alias(f"either{i}")]
-    return aggs
+    cond = F.lit(False)
+    for h in special_conditions(name, codes, numeric):
+        cond = cond | F.coalesce(h, F.lit(False))
+    return cond
 
 
-def _special_overlaps(bins, pairs, stats) -> list:
-    """Pairs of columns whose special-code rows are (nearly) the same rows, as BinningProcess finds them."""
-    import warnings
+def _prebin_counts(h: pd.DataFrame, n_specials: int, splits) -> dict:
+    """The :meth:`OptimalBinning.fit_counts` arguments of one column from its histogram rows."""
+    extra = np.zeros((1 + n_specials, 2))
+    rows = h[h["code"] < 0]
+    slot = (-rows["code"].to_numpy(dtype=np.int64)) - 1  # -1 -> 0 (missing), -2-s -> 1+s
+    extra[slot, 0], extra[slot, 1] = rows["events"].to_numpy(dtype=float), rows["nonevents"].to_numpy(dtype=float)
+    regular = h[h["code"] >= 0]
+    out = {"missing": tuple(extra[0]), "specials": [tuple(e) for e in extra[1:]]}
+    if splits is None:
+        return {**out, "events": regular["events"].to_numpy(dtype=float),
+                "nonevents": regular["nonevents"].to_numpy(dtype=float), "categories": regular["label"].tolist()}
+    events, nonevents = np.zeros(len(splits) + 1), np.zeros(len(splits) + 1)
+    index = regular["code"].to_numpy(dtype=np.int64)
+    events[index], nonevents[index] = regular["events"].to_numpy(dtype=float), regular["nonevents"].to_numpy(dtype=float)
+    return {**out, "events": events, "nonevents": nonevents, "splits": splits}
 
-    found = []
-    for i, (a, b) in enumerate(pairs):
-        both, either = int(stats[f"both{i}"]), int(stats[f"either{i}"])
-        if either and both / either >= SPECIAL_OVERLAP:
-            found.append((a, b, both, both / either))
-            warnings.warn(f"BinningProcess: the special-code bins of {a!r} and {b!r} flag the same "
-                          f"{both} rows (Jaccard {both / either:.2f}): their special WoE columns are "
-                          "collinear", UserWarning, stacklevel=3)
-    return found
 
-
-def _numeric_splits(spark_df, bins, numeric, clean, stats, names, prebin, relative_error, passes) -> dict:
+def _numeric_splits(spark_df, bins, numeric, clean, stats, names, prebin, relative_error, passes, weight) -> dict:
     """Pre-bin split points of every numeric column (user splits, distinct values or quantiles).
 
     A column whose HyperLogLog distinct count is small has its distinct values
@@ -578,6 +520,12 @@ def _numeric_splits(spark_df, bins, numeric, clean, stats, names, prebin, relati
     """
     F = _functions()
     splits, specs, few = {}, {}, []
+
+    def spec(name):
+        i = names.index(name)
+        total = stats[f"w{i}"] if weight is not None else stats[f"n{i}"]
+        return clean[name], int(stats[f"n{i}"]), _positions(total, bins[name].max_n_prebins, weight is not None)
+
     for name in numeric:
         ob = bins[name]
         i = names.index(name)
@@ -588,18 +536,16 @@ def _numeric_splits(spark_df, bins, numeric, clean, stats, names, prebin, relati
         elif stats[f"nd{i}"] <= 1.2 * ob.max_n_prebins + 2:
             few.append(name)
         else:
-            n = int(stats[f"n{i}"])
-            specs[name] = (clean[name], n, _positions(n, ob.max_n_prebins))
+            specs[name] = spec(name)
     with timed(passes if few else None, "distinct values of few-valued columns"):
         listed = _distinct_values(spark_df, {n: clean[n] for n in few})
     for name, distinct in listed.items():
         if len(distinct) <= bins[name].max_n_prebins:  # few values (counts, codes): each its own pre-bin
             splits[name] = distinct[1:]
         else:
-            n = int(stats[f"n{names.index(name)}"])
-            specs[name] = (clean[name], n, _positions(n, bins[name].max_n_prebins))
+            specs[name] = spec(name)
     if prebin == "exact":
-        found = exact_order_statistics(spark_df, specs, relative_error, passes)
+        found = exact_order_statistics(spark_df, specs, relative_error, passes, weight)
     elif specs:
         masked = spark_df.select(*[F.when(cond, F.col(name).cast("double")).alias(f"_q{i}")
                                    for i, (name, (cond, _, _)) in enumerate(specs.items())])

@@ -14,20 +14,26 @@ rates equal a local fit on the same rows.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
-from riskmodels.binning import BinningProcess, OptimalBinning
+from riskmodels.binning import BinningProcess
 from riskmodels.errors import DataValidationError, Violation
 from riskmodels.models.crosstab import CrossTabModel
-from riskmodels.spark.binning import first_rows, fit_binning, numeric_column_names, spark_target
+from riskmodels.spark.binning import (
+    first_rows,
+    fit_binning,
+    numeric_column_names,
+    spark_target,
+    weight_column,
+)
 from riskmodels.spark.woe import spec_column
 
 
 def fit_crosstab(model: CrossTabModel, spark_df, target: str = "default", prebin: str = "exact",
-                 relative_error: float | None = None) -> CrossTabModel:
+                 relative_error: float | None = None, weight: str | None = None) -> CrossTabModel:
     """Bin the factors and count the cells in Spark, estimate the rates on the driver; returns the model.
 
-    Equal to ``model.fit(X, y)`` with ``X = spark_df.drop(target)``, ``y = spark_df[target]``.
+    Equal to ``model.fit(X, y, sample_weight=w)`` with ``X`` the other columns of ``spark_df``,
+    ``y = spark_df[target]`` and ``w = spark_df[weight]``.
 
     Parameters
     ----------
@@ -35,6 +41,7 @@ def fit_crosstab(model: CrossTabModel, spark_df, target: str = "default", prebin
     spark_df : pyspark DataFrame with the factor columns and the target.
     target : the 0/1 default flag.
     prebin, relative_error : see :func:`riskmodels.spark.binning.fit_binning`.
+    weight : a column of sample weights (None: 1 each).
 
     Returns
     -------
@@ -42,31 +49,29 @@ def fit_crosstab(model: CrossTabModel, spark_df, target: str = "default", prebin
     """
     from pyspark.sql import functions as F
 
-    columns = [c for c in spark_df.columns if c != target]
-    factors = model._check_params(pd.DataFrame(columns=columns))
+    columns = [c for c in spark_df.columns if c not in (target, weight)]
+    choices = model.factor_binnings(columns)
+    factors = list(choices)
     numeric_names = numeric_column_names(spark_df)
-    fixed, templates = {}, {}
-    for f in factors:
-        choice = model.binning.get(f) if isinstance(model.binning, dict) else model.binning
-        if isinstance(choice, dict):
-            fixed[f] = dict(choice)
-        else:
-            template = choice or OptimalBinning(max_bins=model.max_bins, min_bin_size=model.min_bin_size)
-            templates[f] = {k: v for k, v in template.get_params().items() if k not in ("name", "dtype")}
+    templates = {f: {k: v for k, v in c.get_params().items() if k not in ("name", "dtype")}
+                 for f, c in choices.items() if not isinstance(c, dict)}
     if templates:
         learned = fit_binning(BinningProcess(features=list(templates),
                                              categorical_variables=[f for f in templates if f not in numeric_names],
                                              binning_fit_params=templates),
-                              spark_df, target, prebin, relative_error).binnings_
+                              spark_df.select(*templates, target, *([weight] if weight else [])), target, prebin,
+                              relative_error, weight=weight).binnings_
     else:
-        spark_target(spark_df, target)
+        spark_target(spark_df, target, weight)
         learned = {}
     binned = [(learned[f], learned[f].to_bundle(), f in numeric_names) if f in learned
-              else (None, fixed[f], f in numeric_names) for f in factors]
+              else (None, choices[f], f in numeric_names) for f in factors]
+    data = spark_df if weight is None else spark_df.where(F.col(weight) > 0)
     keys = [f"c{i}" for i in range(len(factors))]
     cells = [spec_column(spec, f).alias(k) for (_, spec, _), f, k in zip(binned, factors, keys, strict=True)]
-    grouped = (spark_df.select(*cells, F.col(target).cast("double").alias("_y"))
-               .groupBy(*keys).agg(F.count(F.lit(1)).alias("_n"), F.sum("_y").alias("_d")).toPandas())
+    y, w = F.col(target).cast("double"), weight_column(weight)
+    grouped = (data.select(*cells, (y * w).alias("_e"), w.alias("_w"))
+               .groupBy(*keys).agg(F.sum("_w").alias("_n"), F.sum("_e").alias("_d")).toPandas())
     for k, f, (_, spec, _) in zip(keys, factors, binned, strict=True):
         unbinned = grouped[k].isna()
         if unbinned.any():
