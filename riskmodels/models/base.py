@@ -32,6 +32,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 
 from riskmodels import __version__, scoring
 from riskmodels._display import OwnHTMLRepr
+from riskmodels.binning.optimal import reset_learned
 from riskmodels.data.frames import as_frame, frame_columns, schema_from_inputs
 from riskmodels.errors import ChecksParameters, NotFittedError
 
@@ -132,8 +133,7 @@ class ScorerModel(ChecksParameters, OwnHTMLRepr, ClassifierMixin, BaseEstimator)
         >>> hasattr(m, "recalibration_")
         False
         """
-        for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
-            delattr(self, name)
+        reset_learned(self)
 
     def keep_development_reference(self, X, y=None):
         """Keep the distributions of the development sample ``X`` (and ``y``) for monitoring.

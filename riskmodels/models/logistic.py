@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 
 from riskmodels.binning import BinningProcess
-from riskmodels.binning.optimal import reset_learned
 from riskmodels.binning.optimizer import SHAPES
 from riskmodels.binning.woe import iv_strength
 from riskmodels.data.frames import as_frame
@@ -467,7 +466,7 @@ class LogisticScorecard(ScorerModel):
         self
         """
         self._check_params()
-        reset_learned(self)
+        self.reset_learned_state()
         self.factor_, self.offset_ = scaling_constants(self.pdo, self.base_score, self.base_odds)
         self.binning_ = binning
         names = list(binning.features_)

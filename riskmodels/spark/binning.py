@@ -1,39 +1,25 @@
-"""Optimal binning from a Spark DataFrame: pre-bin edges and counts in Spark, the optimiser on the driver.
+"""Optimal binning from a Spark DataFrame: pre-bin edges and counts in Spark, the solve on the driver.
 
-What runs where
----------------
-* Spark, a few passes over the data whatever the number of columns: one
-  aggregate (totals, the target check, minima, maxima, distinct-count
-  sketches, special-code overlaps), the exact order statistics that are the
-  pre-bin edges (an ``approxQuantile`` pass, one histogram pass, one pass
-  collecting the few values inside the brackets), and one ``groupBy`` giving
-  the events / non-events of every pre-bin, missing bin, special-code bin and
-  category of every column. Values are placed in pre-bins by Spark ML's
-  ``Bucketizer`` (a binary search in the JVM, no Python UDF).
-* Driver: :class:`riskmodels.binning.OptimalBinning` itself, given those
-  counts: the same optimiser (:func:`~riskmodels.binning.optimal_partition`),
-  the same WoE/IV table, the same bundle section. Only O(columns × pre-bins)
-  numbers reach the driver, whatever the number of rows.
+Spark makes a few passes whatever the number of columns: one aggregate
+(totals, target and weight checks, minima, maxima, distinct-count sketches,
+special-code overlaps), the exact pre-bin edges, and one ``groupBy`` giving the
+event and non-event weights of every pre-bin, missing bin, special-code bin and
+category of every column (values placed by Spark ML's ``Bucketizer``, a JVM
+binary search). The driver solves with :meth:`BinningProcess.fit_counts
+<riskmodels.binning.BinningProcess.fit_counts>`, the step the local fit runs:
+only O(columns × pre-bins) numbers reach it.
 
-Pre-bin edges ("exact", the default)
-------------------------------------
-Locally the k-th edge is the sorted clean value at position
-``ceil(k·(N-1)/n)`` (:func:`~riskmodels.binning.quantile_splits`). Spark has no
-cheap exact order statistic, so it is found in two passes: ``approxQuantile``
-(Greenwald–Khanna, relative error ε) gives values ``lo`` and ``hi`` whose
-ranks bracket the position for sure (probabilities p ∓ 2ε); one histogram
-over the bracket points counts the values below, at and between them; when
-the position falls strictly inside (lo, hi) the few values there (about 6εN,
-ε chosen so that this is at most ~12 000) are collected and sorted. Every
-answer is checked against the exact counts; a bracket that misses (it cannot,
-by the GK guarantee) raises instead of guessing. A column with at most ``n``
-distinct values gets every value as its own pre-bin, as locally.
-
-``prebin="approx"`` takes the ``approxQuantile`` values as the edges (one pass
-fewer); edges then move by up to ε·N ranks, pre-bin counts change, and the
-optimiser may pick other bins: ``benchmarks/bench_spark_fit.py`` reports the
-IV difference. User splits (``binning_fit_params={col: {"user_splits": ...}}``)
-are used as given, as locally.
+Exact edges: locally the k-th edge is the first sorted clean value whose
+cumulative count (weight) exceeds ``ceil(k·(N-1)/n)``
+(:func:`~riskmodels.binning.quantile_splits`). ``approxQuantile``
+(Greenwald–Khanna, relative error ε) gives points that bracket each position
+(a uniform grid with weights); one histogram gives the exact count (weight) at
+and between the points; a position between two points is found among the few
+values there, collected and sorted (:func:`exact_order_statistics`). A column
+with at most ``n`` distinct values gets every value as its own pre-bin, as
+locally. ``prebin="approx"`` takes the ``approxQuantile`` values as the edges
+(one pass fewer; edges move by up to ε·N ranks, ``benchmarks/bench_spark_fit.py``
+reports the IV difference).
 """
 
 from __future__ import annotations
@@ -393,11 +379,8 @@ def fit_binning(binning: BinningProcess, spark_df, target: str = "default", preb
 
     Examples
     --------
-    >>> import os, sys
-    >>> _ = os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    >>> from pyspark.sql import SparkSession
-    >>> spark = SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false").getOrCreate()
-    >>> spark.sparkContext.setLogLevel("ERROR")
+    >>> from riskmodels.spark.session import local_session
+    >>> spark = local_session(1)
     >>> rng = np.random.default_rng(0)
     >>> frame = pd.DataFrame({"x": rng.normal(size=400)})
     >>> frame["default"] = (rng.random(400) < 1 / (1 + np.exp(2 - frame["x"]))).astype(int)
@@ -437,7 +420,7 @@ def fit_binning_counting_rows(binning: BinningProcess, spark_df, target: str = "
     live = F.lit(True) if weight is None else F.coalesce(w > 0, F.lit(False))
     specials = {n: list(bins[n].special_codes or []) for n in names}
     clean = {n: live & _clean(n, specials[n], n in numeric) for n in names}
-    aggs = _target_aggs(target, weight)
+    aggs = [*_target_aggs(target, weight), F.sum(live.cast("long")).alias("_live")]
     for i, name in enumerate(names):
         aggs += [F.sum(clean[name].cast("int")).alias(f"n{i}"), F.sum(F.when(clean[name], w)).alias(f"w{i}")]
         if name in numeric:
@@ -480,7 +463,7 @@ def fit_binning_counting_rows(binning: BinningProcess, spark_df, target: str = "
     counts = {name: _prebin_counts(hist[name], len(specials[name]), splits.get(name)) for name in names}
     overlaps = {pair: (stats[f"both{i}"], stats[f"either{i}"]) for i, pair in enumerate(pairs)}
     binning.fit_counts(counts, columns, [c for c in columns if c in numeric_types], overlaps)
-    return binning, int(stats["_n"]) if weight is None else int(data.count())
+    return binning, int(stats["_live"])
 
 
 def _any_special(name: str, codes, numeric: bool):

@@ -89,11 +89,8 @@ def woe_column(binning: OptimalBinning, column: str | None = None):
 
     Examples
     --------
-    >>> import os, sys
-    >>> _ = os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    >>> from pyspark.sql import SparkSession
-    >>> spark = SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false").getOrCreate()
-    >>> spark.sparkContext.setLogLevel("ERROR")
+    >>> from riskmodels.spark.session import local_session
+    >>> spark = local_session(1)
     >>> ob = OptimalBinning("x", user_splits=[1.5], user_splits_fixed=True).fit([1, 2, 1, 2, 2], [0, 1, 1, 0, 1])
     >>> sdf = spark.createDataFrame([(1.0,), (2.0,), (None,)], "x double")
     >>> [r[0] for r in sdf.select(woe_column(ob)).collect()] == ob.transform([1.0, 2.0, None]).tolist()
