@@ -255,11 +255,22 @@ def require_sample_weight(sample_weight, target: np.ndarray, name: str = "sample
     if bad.any():
         raise DataValidationError([violation(name, "negative, missing, infinite or non-numeric weights",
                                              s.index[bad], "finite weights >= 0")])
-    events = float(values[target == 1].sum())
-    nonevents = float(values[target == 0].sum())
+    require_weight_on_both_classes(name, float(values[target == 1].sum()), float(values[target == 0].sum()))
+    return values
+
+
+def require_weight_on_both_classes(name: str, events: float, nonevents: float) -> None:
+    """Raise unless the summed weights of the defaults and of the non-defaults are both positive.
+
+    Examples
+    --------
+    >>> require_weight_on_both_classes("w", 3.0, 0.0)
+    Traceback (most recent call last):
+    ...
+    riskmodels.errors.DataValidationError: 1 data rule(s) broken:
+      - column 'w': weighs one class only (zero on every non-default); expected positive weight on both defaults (1) and non-defaults (0)
+    """
     if events <= 0 or nonevents <= 0:
         which = "is all zero" if events + nonevents == 0 else \
             f"weighs one class only (zero on every {'default' if events <= 0 else 'non-default'})"
-        raise DataValidationError([Violation(name, which,
-                                             "positive weight on both defaults (1) and non-defaults (0)")])
-    return values
+        raise DataValidationError([Violation(name, which, "positive weight on both defaults (1) and non-defaults (0)")])

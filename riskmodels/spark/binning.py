@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from riskmodels.binning import BinningProcess
+from riskmodels.data.schema import require_weight_on_both_classes
 from riskmodels.errors import DataValidationError, ParameterError, Violation
 from riskmodels.scoring import category_label
 
@@ -189,11 +190,7 @@ def _check_target_counts(spark_df, target: str, row, weight: str | None = None) 
     if weight is None and (events == 0 or nonevents == 0):
         raise DataValidationError([Violation(target, f"has a single class ({int(events > 0)})",
                                              "both defaults (1) and non-defaults (0)")])
-    if events <= 0 or nonevents <= 0:
-        which = "is all zero" if events + nonevents == 0 else \
-            f"weighs one class only (zero on every {'default' if events <= 0 else 'non-default'})"
-        raise DataValidationError([Violation(weight, which,
-                                             "positive weight on both defaults (1) and non-defaults (0)")])
+    require_weight_on_both_classes(weight, events, nonevents)
     return n
 
 
