@@ -24,7 +24,7 @@ from riskmodels.binning.prebinning import (
 from riskmodels.binning.table import BinningTable, as_counts
 from riskmodels.binning.woe import ORIENTATIONS
 from riskmodels.data.schema import MAX_ROWS_SHOWN, require_binary_target, require_sample_weight
-from riskmodels.errors import DataValidationError, NotFittedError, ParameterError, Violation
+from riskmodels.errors import ChecksParameters, DataValidationError, NotFittedError, Violation
 from riskmodels.results import Summary
 
 UNKNOWN_POLICIES = ("worst", "missing", "error")
@@ -133,7 +133,7 @@ def interval_labels(splits) -> list[str]:
     return [f"[{a}, {b})" if a != "-inf" else f"(-inf, {b})" for a, b in zip(edges[:-1], edges[1:], strict=True)]
 
 
-class OptimalBinning(OwnHTMLRepr, TransformerMixin, BaseEstimator):
+class OptimalBinning(ChecksParameters, OwnHTMLRepr, TransformerMixin, BaseEstimator):
     """Exact IV-optimal binning of one feature against a binary target.
 
     Pre-binning by quantiles (numeric) or by category, then the dynamic
@@ -213,7 +213,7 @@ class OptimalBinning(OwnHTMLRepr, TransformerMixin, BaseEstimator):
         self.orientation = orientation
 
     # ------------------------------------------------------------------ checks
-    def _check_params(self):
+    def _parameter_problems(self) -> list:
         field = self.name or "x"
         bad = []
         if self.dtype not in ("numerical", "categorical"):
@@ -239,9 +239,7 @@ class OptimalBinning(OwnHTMLRepr, TransformerMixin, BaseEstimator):
             bad.append(Violation(f"{field}.max_pvalue", f"is {self.max_pvalue!r}", "None or a p-value in (0, 1)"))
         if self.user_splits_fixed and self.user_splits is None:
             bad.append(Violation(f"{field}.user_splits_fixed", "is set without user_splits", "user_splits"))
-        bad += self._special_code_violations(field)
-        if bad:
-            raise ParameterError(bad, context="OptimalBinning")
+        return bad + self._special_code_violations(field)
 
     def _special_code_violations(self, field):
         """Each special code must match values (a number for a numeric feature) and only once."""

@@ -14,7 +14,13 @@ from riskmodels.binning.table import as_counts
 from riskmodels.binning.woe import iv_strength
 from riskmodels.data.frames import as_frame
 from riskmodels.data.schema import require_binary_target, require_sample_weight
-from riskmodels.errors import DataValidationError, NotFittedError, ParameterError, Violation
+from riskmodels.errors import (
+    ChecksParameters,
+    DataValidationError,
+    NotFittedError,
+    ParameterError,
+    Violation,
+)
 from riskmodels.results import Summary
 
 SHARED_PARAMS = ("max_n_prebins", "max_bins", "min_bin_size", "min_bin_n_event", "min_bin_n_nonevent",
@@ -49,7 +55,7 @@ def special_overlaps(overlaps: dict) -> list:
     return found
 
 
-class BinningProcess(OwnHTMLRepr, TransformerMixin, BaseEstimator):
+class BinningProcess(ChecksParameters, OwnHTMLRepr, TransformerMixin, BaseEstimator):
     """Optimal binning of every selected column; transforms a frame into WoE (or another metric).
 
     Parameters
@@ -103,6 +109,11 @@ class BinningProcess(OwnHTMLRepr, TransformerMixin, BaseEstimator):
         self.binning_fit_params = binning_fit_params
         self.metric = metric
 
+    def _parameter_problems(self) -> list:
+        if self.metric not in METRICS:
+            return [Violation("metric", f"is {self.metric!r}", f"one of {METRICS}")]
+        return []
+
     def _check_fitted(self):
         if not hasattr(self, "binnings_"):
             raise NotFittedError("BinningProcess is not fitted yet: call fit(X, y) first")
@@ -145,15 +156,13 @@ class BinningProcess(OwnHTMLRepr, TransformerMixin, BaseEstimator):
         >>> {n: (b.dtype, b.max_bins) for n, b in bp.unfitted_binnings(["a", "b"], ["b"]).items()}
         {'a': ('categorical', None), 'b': ('numerical', 2)}
         """
+        self._check_params()
         names = list(columns) if self.features is None else list(self.features)
         overrides = dict(self.binning_fit_params or {})
-        bad = []
-        if self.metric not in METRICS:
-            bad.append(Violation("metric", f"is {self.metric!r}", f"one of {METRICS}"))
-        bad += [Violation(f"binning_fit_params.{n}", "names a column that is not binned", f"one of {names}")
-                for n in sorted(set(overrides) - set(names))]
-        if bad:
-            raise ParameterError(bad, context="BinningProcess")
+        unknown = [Violation(f"binning_fit_params.{n}", "names a column that is not binned", f"one of {names}")
+                   for n in sorted(set(overrides) - set(names))]
+        if unknown:
+            raise ParameterError(unknown, context="BinningProcess")
         absent = [n for n in names if n not in columns]
         if absent:
             raise DataValidationError([Violation(n, "missing column", "a column to bin") for n in absent])
@@ -164,7 +173,9 @@ class BinningProcess(OwnHTMLRepr, TransformerMixin, BaseEstimator):
                            else name not in numeric)
             params = {**shared, "dtype": "categorical" if categorical else "numerical", **overrides.get(name, {})}
             binnings[name] = OptimalBinning(name=name, **params)
-            binnings[name]._check_params()
+        problems = [p for b in binnings.values() for p in b._parameter_problems()]
+        if problems:
+            raise ParameterError(problems, context="BinningProcess")
         return binnings
 
     def fit_counts(self, counts: dict, columns, numeric, special_overlaps: dict | None = None):

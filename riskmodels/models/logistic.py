@@ -375,7 +375,7 @@ class LogisticScorecard(ScorerModel):
         self.rounding = rounding
         self.master_scale = master_scale
 
-    def _check_params(self):
+    def _parameter_problems(self) -> list:
         bad = []
         if self.selection not in SELECTIONS:
             bad.append(Violation("selection", f"is {self.selection!r}", f"one of {SELECTIONS}"))
@@ -396,8 +396,7 @@ class LogisticScorecard(ScorerModel):
         for name in ("pdo", "base_odds"):
             if not (isinstance(getattr(self, name), (int, float)) and getattr(self, name) > 0):
                 bad.append(Violation(name, f"is {getattr(self, name)!r}", "a number > 0"))
-        if bad:
-            raise ParameterError(bad, context="LogisticScorecard")
+        return bad
 
     def fit(self, X, y, sample_weight=None):
         """Bin, select and fit the scorecard; returns self.
