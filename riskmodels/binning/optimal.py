@@ -648,7 +648,8 @@ class OptimalBinning(ChecksParameters, OwnHTMLRepr, TransformerMixin, BaseEstima
 
         Examples
         --------
-        >>> ob = OptimalBinning("x", special_codes=[-9]).fit([1.0, 2.0, 3.0, 4.0, None, -9], [0, 0, 1, 1, 0, 1])
+        >>> ob = OptimalBinning("x", user_splits=[2, 3, 4], user_splits_fixed=True, special_codes=[-9])
+        >>> ob = ob.fit([1.0, 2.0, 3.0, 4.0, 1.0, 2.0, 3.0, 4.0, None, -9], [0, 0, 1, 1, 1, 1, 0, 0, 0, 1])
         >>> ob.prebin_index([1.0, 4.0, None, -9]).tolist()
         [0, 3, -1, -2]
         """
