@@ -76,18 +76,23 @@ def score_dataframe(spark_df, bundle, *, on_error: str = "raise", n_reasons: int
     text = json.dumps(content, sort_keys=True)
     kind, kernel = content["kind"], scoring.KERNELS[content["kind"]]
     inputs = [r["name"] for r in content["inputs"] if r["name"] in spark_df.columns]
-    if not keep_columns:
+    from pyspark.sql import functions as F
+
+    if not keep_columns or not hasattr(F, "arrow_udf"):  # pyspark 4.0 has no Arrow UDF: all columns go
+        kept = list(spark_df.schema.fields) if keep_columns else []
+
         def score_batches(batches):
             import pyarrow as pa
 
             worker = _worker_scorer(text, kind, kernel, n_reasons)
             for batch in batches:
                 scores = score_arrays(worker, batch, on_error=on_error, columns=layout)
-                yield pa.RecordBatch.from_arrays(list(scores.values()), names=list(scores))
+                names = (batch.schema.names if kept else []) + list(scores)
+                arrays = (batch.columns if kept else []) + list(scores.values())
+                yield pa.RecordBatch.from_arrays(arrays, names=names)
 
-        return spark_df.select(*inputs).mapInArrow(score_batches, T.StructType(fields))
-
-    from pyspark.sql import functions as F
+        source = spark_df if kept else spark_df.select(*[F.col(f"`{n}`") for n in inputs])
+        return source.mapInArrow(score_batches, T.StructType(kept + fields))
 
     workers = []  # one scorer per task (the function is unpickled once per task)
 
