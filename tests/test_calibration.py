@@ -30,7 +30,7 @@ from riskmodels.calibration import (
     vasicek_quantile,
 )
 from riskmodels.data import sp_long_run_default_rates
-from riskmodels.errors import DataValidationError, NotFittedError, SpecError
+from riskmodels.errors import DataValidationError, NotFittedError, ParameterError, SpecError
 
 D1_PD = np.array([0.01, 0.02, 0.03, 0.05, 0.08, 0.10, 0.15, 0.20, 0.30, 0.50])
 D1_Y = np.array([0, 0, 0, 0, 1, 0, 0, 1, 0, 1])
@@ -275,7 +275,7 @@ def test_central_tendency_bayes_odds_and_fixed_pds():
     assert cal.transform(D1_PD) == pytest.approx(odds / (1 + odds), rel=1e-12)
     shifted = CentralTendencyCalibrator(0.15).fit(np.r_[D1_PD, 0.0, 1.0]).transform(np.r_[0.0, 1.0])
     assert shifted.tolist() == [0.0, 1.0]
-    with pytest.raises(DataValidationError, match="target"):
+    with pytest.raises(ParameterError, match="target"):
         intercept_shift(D1_PD, 1.5)
     with pytest.raises(DataValidationError, match="fix the mean"):
         intercept_shift([0.0, 1.0], 0.7)
@@ -444,7 +444,7 @@ def test_fitting_is_deterministic_and_handles_pd_one():
 def test_fitting_bad_input():
     with pytest.raises(DataValidationError, match="single class"):
         fit_master_scale([0.1, 0.2], [0, 0])
-    with pytest.raises(DataValidationError, match="n_grades"):
+    with pytest.raises(ParameterError, match="n_grades"):
         fit_master_scale([0.1, 0.2], [0, 1], n_grades=12)
     with pytest.raises(DataValidationError, match="'pd'"):
         fit_master_scale([0.1, -0.2], [0, 1])

@@ -39,7 +39,7 @@ def test_beta_binomial_known_answer():
     # Willmot, Loss Models, ch. 18): prior mean 2 %, strength 100, by hand
     rates = beta_binomial_rates([3, 15, 0], [50, 500, 0], 0.02, 100.0)
     np.testing.assert_allclose(rates, [0.0333333, 0.0283333, 0.02], atol=5e-8)
-    with pytest.raises(DataValidationError, match="prior_strength"):
+    with pytest.raises(ParameterError, match="prior_strength"):
         beta_binomial_rates([1], [2], 0.02, 0.0)
 
 

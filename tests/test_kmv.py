@@ -212,7 +212,7 @@ def test_distance_to_default_log_form_and_errors():
         distance_to_default([100.0, 0.0], 0.25, 70.0)
     with pytest.raises(ValueError, match="form"):
         distance_to_default(100.0, 0.25, 70.0, form="linear")
-    with pytest.raises(DataValidationError, match="long_term_weight"):
+    with pytest.raises(ParameterError, match="long_term_weight"):
         default_point(1.0, 1.0, long_term_weight=1.5)
     with pytest.raises(DataValidationError, match="equity"):
         naive_distance_to_default([3.0, 0.0], 10.0, 0.8, 0.05)

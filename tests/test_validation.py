@@ -17,7 +17,7 @@ from scipy import stats  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 
 from riskmodels.calibration import MasterScale  # noqa: E402
-from riskmodels.errors import DataValidationError  # noqa: E402
+from riskmodels.errors import DataValidationError, ParameterError  # noqa: E402
 from riskmodels.validation import (  # noqa: E402
     ValidationReport,
     accuracy_ratio,
@@ -256,7 +256,7 @@ def test_traffic_light_asset_correlation_widens_zones_and_edge_cases():
     assert out["zone"].tolist() == [None, "green", "red", "red"]  # empty grade, PD 0 with a default
     with pytest.raises(DataValidationError, match="defaults <= n"):
         traffic_light(0.01, 10, 11)
-    with pytest.raises(DataValidationError, match="rho"):
+    with pytest.raises(ParameterError, match="rho"):
         traffic_light(0.01, 10, 1, rho=1.0)
 
 

@@ -31,7 +31,13 @@ from sklearn.isotonic import IsotonicRegression
 
 from riskmodels import scoring
 from riskmodels.data.schema import require_binary_target
-from riskmodels.errors import ChecksParameters, DataValidationError, NotFittedError, Violation
+from riskmodels.errors import (
+    ChecksParameters,
+    DataValidationError,
+    NotFittedError,
+    ParameterError,
+    Violation,
+)
 from riskmodels.results import Summary
 
 
@@ -342,7 +348,7 @@ def intercept_shift(pd, target: float) -> float:
     """
     p = check_scores(pd, "pd", 0.0, 1.0)
     if not 0 < target < 1:
-        raise DataValidationError([Violation("target", f"is {target}", "a default rate in (0, 1)")])
+        raise ParameterError([Violation("target", f"is {target}", "a default rate in (0, 1)")])
     inner = (p > 0) & (p < 1)
     fixed = p[~inner].sum()
     needed = target * len(p) - fixed

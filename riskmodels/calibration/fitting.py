@@ -283,8 +283,8 @@ def fit_master_scale(pd_, y, n_grades: int = 9, labels=None, default_grade: str 
         require_binary_target(t, "y")
     labels = list(labels) if labels is not None else list(DEFAULT_LABELS)
     if n_grades < 1 or n_grades > len(labels):
-        raise DataValidationError([Violation("n_grades", f"is {n_grades}",
-                                             f"between 1 and the {len(labels)} labels given")])
+        raise ParameterError([Violation("n_grades", f"is {n_grades}",
+                                        f"between 1 and the {len(labels)} labels given")])
     live = p < 1.0
     pl, tl = p[live], t[live].astype(float)
     if pl.size == 0:

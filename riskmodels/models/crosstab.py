@@ -58,7 +58,7 @@ from riskmodels.binning.optimal import (
 from riskmodels.binning.table import as_counts
 from riskmodels.data.frames import as_frame, column_kind
 from riskmodels.data.schema import require_binary_target, require_sample_weight
-from riskmodels.errors import DataValidationError, Violation
+from riskmodels.errors import DataValidationError, ParameterError, Violation
 from riskmodels.models.base import ScorerModel
 from riskmodels.results import Summary
 from riskmodels.validation.accuracy import jeffreys_interval
@@ -90,7 +90,7 @@ def beta_binomial_rates(defaults, counts, prior_mean, strength: float) -> np.nda
     """
     d, n = np.asarray(defaults, dtype=float), np.asarray(counts, dtype=float)
     if not strength > 0:
-        raise DataValidationError([Violation("prior_strength", f"is {strength!r}", "a positive number")])
+        raise ParameterError([Violation("prior_strength", f"is {strength!r}", "a positive number")])
     return (d + strength * np.asarray(prior_mean, dtype=float)) / (n + strength)
 
 

@@ -286,9 +286,9 @@ def traffic_light(pd_, n, defaults, rho: float = 0.0, levels=(0.95, 0.999)):
     check_scores(nn, "n", 0.0)
     check_scores(d, "defaults", 0.0)
     if not 0 <= rho < 1:
-        raise DataValidationError([Violation("rho", f"is {rho}", "an asset correlation in [0, 1)")])
+        raise ParameterError([Violation("rho", f"is {rho}", "an asset correlation in [0, 1)")])
     if not 0 < levels[0] < levels[1] < 1:
-        raise DataValidationError([Violation("levels", f"are {levels}", "0 < yellow < red < 1")])
+        raise ParameterError([Violation("levels", f"are {levels}", "0 < yellow < red < 1")])
     over = d > nn
     if over.any():
         raise DataValidationError([Violation("defaults", "more defaults than obligors", "defaults <= n",

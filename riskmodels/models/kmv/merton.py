@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from riskmodels import scoring
-from riskmodels.errors import ConvergenceError, DataValidationError, ParameterError, Violation
+from riskmodels.errors import ConvergenceError, ParameterError, Violation
 from riskmodels.models.kmv.checks import (
     MAX_ROWS_SHOWN,
     MERTON_STATUS,
@@ -251,7 +251,7 @@ def default_point(short_term_debt, long_term_debt, long_term_weight: float = 0.5
     require("default_point", [("short_term_debt", std < 0, "negative values", ">= 0"),
                                ("long_term_debt", ltd < 0, "negative values", ">= 0")])
     if not 0.0 <= long_term_weight <= 1.0:
-        raise DataValidationError([Violation("long_term_weight", f"is {long_term_weight!r}", "in [0, 1]")])
+        raise ParameterError([Violation("long_term_weight", f"is {long_term_weight!r}", "in [0, 1]")])
     return std + long_term_weight * ltd
 
 
