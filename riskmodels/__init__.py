@@ -125,6 +125,10 @@ _EXPORTS = {
     "MonitoringReport": "riskmodels.monitoring",
     "Thresholds": "riskmodels.monitoring",
     "read_decision_log": "riskmodels.monitoring",
+    # provisions: expected credit loss for receivables (riskmodels.provisions)
+    "provision_matrix": "riskmodels.provisions",
+    "ProvisionMatrix": "riskmodels.provisions",
+    "term_structure": "riskmodels.provisions",
 }
 
 

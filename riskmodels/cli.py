@@ -15,6 +15,7 @@ Sub-commands::
                                          (--overwrite to replace OUT)
     riskmodels export-sql BUNDLE         the bundle as one SQL statement (--dialect, --table, -o)
     riskmodels export-pmml BUNDLE -o F   the bundle as a PMML 4.4 Scorecard (reason codes, PD, grade)
+    riskmodels provisions INVOICES.csv   the provision matrix and allowance on --as-of (IFRS 9)
     riskmodels export-scorer BUNDLE DIR  scoring.py + the bundle + a usage example, for production
     riskmodels monitor BUNDLE DATA       monitor a period (exit 1 when the verdict is red)
     riskmodels monitor CONFIG.yaml       the same, described in a YAML file
@@ -207,6 +208,31 @@ def _cmd_export_sql(args) -> int:
               file=sys.stderr)
     else:
         print(sql)
+    return 0
+
+
+def _cmd_provisions(args) -> int:
+    import pandas as pd
+
+    from riskmodels.data.ledger import Ledger
+    from riskmodels.provisions import provision_matrix
+
+    def table(path, dates):
+        frame = pd.read_csv(path, dtype={"customer_id": str, "invoice_id": str})
+        for column in dates:
+            if column in frame:
+                frame[column] = pd.to_datetime(frame[column])
+        return frame
+
+    invoices = table(args.invoices, ("issue_date", "due_date"))
+    payments = table(args.payments, ("payment_date",)) if args.payments else Ledger.empty_payments()
+    write_offs = table(args.write_offs, ("write_off_date",)) if args.write_offs else None
+    ledger = Ledger(invoices, payments, write_offs=write_offs)
+    buckets = tuple(int(b) for b in args.buckets.split(","))
+    result = provision_matrix(ledger, args.as_of, buckets=buckets, method=args.method,
+                              history=tuple(args.history) if args.history else None,
+                              forward_looking=args.forward_looking)
+    print(result.summary())
     return 0
 
 
@@ -478,6 +504,21 @@ def build_parser() -> argparse.ArgumentParser:
                    "has no column for (read as NULL)")
     _signature_option(p)
     p.set_defaults(func=_cmd_export_sql)
+
+    p = sub.add_parser("provisions", help="the provision matrix (loss rates per days-past-due bucket) "
+                                          "and the allowance of a receivables ledger on a date")
+    p.add_argument("invoices", help="invoices CSV (customer_id, invoice_id, issue_date, due_date, amount)")
+    p.add_argument("--payments", default=None, help="payments CSV (invoice_id, payment_date, amount)")
+    p.add_argument("--write-offs", default=None, help="write-offs CSV (customer_id, write_off_date, "
+                                                      "amount, reason, invoice_id)")
+    p.add_argument("--as-of", required=True, help="the reporting date")
+    p.add_argument("--method", choices=("cohort", "roll_rate"), default="cohort")
+    p.add_argument("--history", nargs=2, metavar=("START", "END"), default=None,
+                   help="issue dates of the invoices whose outcomes give the rates "
+                        "(default: two years to one year before --as-of)")
+    p.add_argument("--buckets", default="0,30,60,90", help="days-past-due edges (default 0,30,60,90)")
+    p.add_argument("--forward-looking", type=float, default=1.0, help="multiplier of the historical rates")
+    p.set_defaults(func=_cmd_provisions)
 
     p = sub.add_parser("export-pmml", help="the bundle as a PMML Scorecard (points, reason codes, "
                                            "PD, grade, limit) for Java engines and SAS")

@@ -1031,3 +1031,21 @@ def taiwan_features(frame: pd.DataFrame | None = None) -> pd.DataFrame:
 __all__ = ["FeatureConfig", "DefaultDefinition", "payment_features", "default_flags", "build_panel",
            "ageing_report", "early_warning", "bad_debt_candidates", "limitation_watch", "taiwan_features",
            "PAYMENT_FEATURES", "WARNING_SIGNALS", "INTERRUPTING_STEPS", "observation_dates"]
+
+
+def written_off_invoices(ledger, as_of) -> np.ndarray:
+    """Per invoice (in the ledger's order), whether a write-off of it is dated on or before ``as_of``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from riskmodels.data.ledger import Ledger
+    >>> inv = pd.DataFrame({"customer_id": ["a", "a"], "invoice_id": ["1", "2"],
+    ...                     "issue_date": pd.to_datetime(["2020-01-01", "2020-02-01"]),
+    ...                     "due_date": pd.to_datetime(["2020-01-31", "2020-03-02"]), "amount": [5.0, 7.0]})
+    >>> wo = pd.DataFrame({"customer_id": ["a"], "write_off_date": pd.to_datetime(["2023-06-30"]),
+    ...                    "amount": [5.0], "reason": ["unpaid_3y"], "invoice_id": ["1"]})
+    >>> written_off_invoices(Ledger(inv, Ledger.empty_payments(), write_offs=wo), "2023-12-31").tolist()
+    [True, False]
+    """
+    return _written_off(_prepare(ledger), _one_date(as_of))

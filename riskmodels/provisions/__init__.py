@@ -1,0 +1,26 @@
+"""Provisions: expected credit loss for receivables from the ledger.
+
+- :func:`provision_matrix` — loss rates per days-past-due bucket (cohort or roll rates) and the
+  allowance on a date (IFRS 9's simplified approach, CAS 22; the documents' bad-debt reserve).
+- :mod:`riskmodels.provisions.lifetime` — lifetime PD term structures by grade and the Vasicek
+  conditional PD for scenarios; expected loss PD × LGD × EAD.
+
+Examples
+--------
+>>> from riskmodels import provisions
+>>> provisions.bucket_names((0, 30))
+['not yet due', '1-30', 'over 30']
+"""
+
+from riskmodels.provisions.lifetime import (
+    TermStructure,
+    expected_loss,
+    lifetime_ecl,
+    scenario_term_structure,
+    term_structure,
+    vasicek_conditional_pd,
+)
+from riskmodels.provisions.matrix import ProvisionMatrix, bucket_names, provision_matrix
+
+__all__ = ["ProvisionMatrix", "TermStructure", "bucket_names", "expected_loss", "lifetime_ecl",
+           "provision_matrix", "scenario_term_structure", "term_structure", "vasicek_conditional_pd"]
