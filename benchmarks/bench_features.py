@@ -161,6 +161,7 @@ def _duckdb_features(invoices: pd.DataFrame, payments: pd.DataFrame, t: pd.Times
     import duckdb
 
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     con.register("inv", invoices)
     con.register("pay", payments)
     return con.execute(duckdb_query(t)).df()
