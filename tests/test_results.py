@@ -198,16 +198,19 @@ def test_comparison_summary():
 def test_run_diff_summary():
     from riskmodels.tracking.diff import RunDiff
 
-    params = pd.DataFrame([("models.0.C", "1.0", "0.5")], columns=["param", "A", "B"]).set_index("param")
-    metrics = pd.DataFrame({"model": ["logit", "logit"], "metric": ["auc", "delong_p_value"], "A": [0.7012, np.nan],
-                            "B": [0.7345, np.nan], "B - A": [0.0333, 0.0421]}).set_index(["model", "metric"])
+    params = pd.DataFrame([("logit", "params.C", "1.0", "0.5")], columns=["model", "param", "A", "B"]
+                          ).set_index(["model", "param"])
+    metrics = pd.DataFrame({"model": ["logit", "logit"], "metric": ["auc", "ks"], "A": [0.7012, 0.31],
+                            "B": [0.7345, 0.31], "B - A": [0.0333, 0.0], "DeLong p": [0.0421, np.nan]}
+                           ).set_index(["model", "metric"])
     diff = RunDiff("a" * 32, "b" * 32, params, metrics, same_data=False, same_test_sample=True,
                    notes=["logit: DeLong z = 2.03, p = 0.0421 (A vs B, paired DeLong)"])
     forms = renders(diff.summary())
-    for figure in ("DIFFERENT", "models.0.C", "0.5", "0.7012", "0.7345", "0.0333", "delong_p_value", "0.0421",
-                   "(A vs B, paired DeLong)"):
+    for figure in ("DIFFERENT", "params.C", "0.5", "0.7012", "0.7345", "0.0333", "DeLong p", "0.0421",
+                   "(A vs B, paired DeLong)", "B − A (run B minus run A)"):
         assert in_all(figure, forms), figure
     assert "Parameters that changed" in diff.summary()
+    assert "1 metric(s) identical" in diff.summary()  # ks did not move: left out of the table
     unchanged = RunDiff("a", "b", params.iloc[:0], metrics, True, True).summary()
     assert "no parameter changed" in unchanged and "Parameters that changed" not in unchanged
 
