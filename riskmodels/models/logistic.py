@@ -498,24 +498,73 @@ class LogisticScorecard(ScorerModel):
                                                  f"IV >= {self.min_iv} and a significant coefficient")])
         kept, fit, rows = self._sign_check(rows, group, kept, log, fit)
         final = rows.design(binning.binnings_, kept)
-        self.result_ = LogitResult.from_fit(fit_logit(final, range(len(kept)), fit.params, tol=FINAL_TOL),
-                                            kept, final)
-        self.features_ = kept
-        self.intercept_ = float(self.result_.params.iloc[0])
-        self.coef_ = self.result_.params.to_numpy(dtype=float)[1:]
+        self._final_logit(final, kept, fit.params, n_rows)
         self.selection_log_ = pd.DataFrame(log, columns=["action", "feature", "value"])
-        self._set_points()
-        self._set_coef_table(weighted_correlation(final))
         self.master_scale_ = self.master_scale
         self.classes_ = np.array([0, 1])
         self.feature_names_in_ = np.asarray(list(columns), dtype=object)
         self.n_features_in_ = len(columns)
+        self.grouping_ = {"grouped_rows": n_grouped, "final_rows": len(final.counts), "passes": list(passes or [])}
+        return self
+
+    def _final_logit(self, final, kept, start, n_rows):
+        """The maximum-likelihood logit of ``kept`` on the grouped design ``final`` and what follows from it."""
+        self.result_ = LogitResult.from_fit(fit_logit(final, range(len(kept)), start, tol=FINAL_TOL), kept, final)
+        self.features_ = list(kept)
+        self.intercept_ = float(self.result_.params.iloc[0])
+        self.coef_ = self.result_.params.to_numpy(dtype=float)[1:]
+        self._set_points()
+        self._set_coef_table(weighted_correlation(final))
         total, events = final.n_records, float(final.events.sum())
         self.training_metadata_ = {"n_train": int(round(total)) if n_rows is None else int(n_rows),
                                    "default_rate": events / total}
         if n_rows is not None and total != n_rows:
             self.training_metadata_["sum_of_weights"] = total
-        self.grouping_ = {"grouped_rows": n_grouped, "final_rows": len(final.counts), "passes": list(passes or [])}
+
+    def refit_coefficients(self, X, y, sample_weight=None):
+        """Refit the logit on new (weighted) records, the bins, WoE and characteristics held fixed; returns self.
+
+        No re-binning and no selection: only the intercept and coefficients (and
+        so the points) move. Reject inference uses it to refit on an augmented
+        sample with the accepts' bins (:class:`riskmodels.reject.RejectInference`,
+        ``rebin=False``). A recalibration of the earlier fit is dropped.
+
+        Parameters
+        ----------
+        X : DataFrame with the selected characteristics.
+        y : binary target, 1 = default (bad).
+        sample_weight : weight of each record (None: 1 each); weight 0 leaves a record out.
+
+        Examples
+        --------
+        >>> from riskmodels.data.loaders import load_german
+        >>> g = load_german()
+        >>> X, y = g.drop(columns="target"), g["target"]
+        >>> card = LogisticScorecard(max_features=3).fit(X, y)
+        >>> before = card.coef_.copy()
+        >>> bool(np.allclose(card.refit_coefficients(X, y, np.full(len(y), 2.0)).coef_, before, atol=1e-8))
+        True
+        """
+        self._check_fitted()
+        frame = as_frame(X)
+        target = require_binary_target(y, "target")
+        if len(frame) != len(target):
+            raise DataValidationError([Violation("<X>", f"has {len(frame)} rows but the target {len(target)}",
+                                                 "one target per row")])
+        weight = require_sample_weight(sample_weight, target)
+        absent = [n for n in self.features_ if n not in frame.columns]
+        if absent:
+            raise DataValidationError([Violation(n, "is not a column of X", "every selected characteristic")
+                                       for n in absent])
+        if weight is not None and not (weight > 0).all():
+            kept = weight > 0
+            frame, target, weight = frame[kept], target[kept], weight[kept]
+        binnings = self.binning_.binnings_
+        codes = np.column_stack([binnings[n].bin_index(frame[n]) for n in self.features_])
+        final = GroupedRows.from_records(self.features_, codes, target, weight).design(binnings, self.features_)
+        self._final_logit(final, self.features_, self.result_.params.to_numpy(dtype=float), len(target))
+        if hasattr(self, "recalibration_"):
+            del self.recalibration_
         return self
 
     # ---- fit steps
