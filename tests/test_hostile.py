@@ -412,6 +412,9 @@ def test_log_ids_are_text_as_given(tmp_path, capsys):
                        "--log", log, "--log-id", "firm_id"], capsys)
     assert one_line_error(status, err) and "firm_id" in err and "[1]" in err
     assert log.read_text() == before and not (tmp_path / "out2.csv").exists()
+    status, err = cli(["score", b, tmp_path / "blank.csv", "-o", tmp_path / "out2.csv", "--no-progress",
+                       "--log", log, "--log-id", "firm_id", "--chunksize", "1"], capsys)
+    assert one_line_error(status, err) and "[1]" in err  # the file's row, not the chunk's
 
 
 def test_an_unwritable_log_publishes_nothing(tmp_path, capsys):

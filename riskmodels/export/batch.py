@@ -357,6 +357,8 @@ def _score_into(scorer, input_path: Path, partial: Path, out_format: str, *, chu
                   desc=f"scoring {input_path.name}") as bar:
             for chunk in chunks:
                 chunk = chunk.reset_index(drop=True)
+                if log is not None and log_id is not None and log_id in chunk.columns:
+                    scoring.log_ids(chunk[log_id].to_numpy(dtype=object), log_id, first_row=rows)
                 scores = score_frame(scorer, chunk, on_error="report", columns=layout,
                                      log=log, log_id=log_id)
                 failed = scores["error"].notna().to_numpy()

@@ -2705,10 +2705,11 @@ def decision_log_lines(scorer, columns: dict, result: dict, log_id: str | None =
     return lines
 
 
-def log_ids(values, log_id: str) -> list[str]:
+def log_ids(values, log_id: str, first_row: int = 0) -> list[str]:
     """Record ids as the log's text: a label, as :func:`category_label` reads a category (text
     as given — "00017" stays "00017" —, integers as digits, a whole float as its integer);
-    a record without an id is refused (its outcome could never be joined).
+    a record without an id is refused (its outcome could never be joined), naming the records
+    counted from ``first_row`` (a file's row number when the values are a chunk of it).
 
     Examples
     --------
@@ -2720,7 +2721,7 @@ def log_ids(values, log_id: str) -> list[str]:
     riskmodels.errors.BundleError: log_id field 'firm_id': missing id at record(s) [1]
     """
     labels = [category_label(v) for v in np.asarray(values, dtype=object).tolist()]
-    blank = [i for i, v in enumerate(labels) if v is None or not v.strip()]
+    blank = [first_row + i for i, v in enumerate(labels) if v is None or not v.strip()]
     if blank:
         shown = ", ".join(str(i) for i in blank[:5]) + (f" (+{len(blank) - 5} more)" if len(blank) > 5 else "")
         raise BundleError(f"log_id field {log_id!r}: missing id at record(s) [{shown}]")
