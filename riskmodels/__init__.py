@@ -71,6 +71,8 @@ _EXPORTS = {
     "BinningTable": "riskmodels.binning",
     "BinningProcess": "riskmodels.binning",
     "woe_iv": "riskmodels.binning",
+    "BinningEditor": "riskmodels.binning.editor",
+    "BinningWidget": "riskmodels.binning.widget",
     "LogisticScorecard": "riskmodels.models.logistic",
     # structural models (riskmodels.models.kmv)
     "KMVModel": "riskmodels.models.kmv",

@@ -205,7 +205,7 @@ def _allowed(direction: str, prev_rate: np.ndarray, cur_rate: np.ndarray) -> np.
 
 def optimal_partition(events, nonevents, *, trend="ascending", min_bin_count=0, min_bin_n_event=1,
                       min_bin_n_nonevent=1, max_bins=None, total_events=None,
-                      total_nonevents=None) -> Partition:
+                      total_nonevents=None, fixed_starts=()) -> Partition:
     """Exact IV-maximising grouping of ordered pre-bins under the constraints.
 
     Parameters
@@ -219,6 +219,8 @@ def optimal_partition(events, nonevents, *, trend="ascending", min_bin_count=0, 
     total_events, total_nonevents : totals for the IV shares (default: the sums;
         pass the totals including missing and special records so the optimum is
         that of the full table).
+    fixed_starts : pre-bins that must start a bin (cuts an analyst fixed): the
+        optimum is taken over the partitions that keep every one of them.
 
     Returns
     -------
@@ -230,6 +232,8 @@ def optimal_partition(events, nonevents, *, trend="ascending", min_bin_count=0, 
     >>> p = optimal_partition([1, 2, 8, 9], [9, 8, 2, 1], trend="ascending", max_bins=2)
     >>> p.starts, round(p.iv, 4)
     ((0, 2), 2.4284)
+    >>> optimal_partition([1, 2, 8, 9], [9, 8, 2, 1], trend="ascending", max_bins=2, fixed_starts=[1]).starts
+    (0, 1)
     """
     e_in = np.asarray(events, dtype=float)
     n_in = np.asarray(nonevents, dtype=float)
@@ -240,7 +244,8 @@ def optimal_partition(events, nonevents, *, trend="ascending", min_bin_count=0, 
     if trend == "auto":
         return _choose_shape(e_in, n_in, {"min_bin_count": min_bin_count, "min_bin_n_event": min_bin_n_event,
                                           "min_bin_n_nonevent": min_bin_n_nonevent, "max_bins": max_bins,
-                                          "total_events": total_events, "total_nonevents": total_nonevents})
+                                          "total_events": total_events, "total_nonevents": total_nonevents,
+                                          "fixed_starts": fixed_starts})
     if trend not in TRENDS:
         raise DataValidationError([Violation("monotonic_trend", f"is {trend!r}",
                                              f"one of {sorted(TRENDS) + ['auto']}")])
@@ -249,6 +254,8 @@ def optimal_partition(events, nonevents, *, trend="ascending", min_bin_count=0, 
     e, n, rate, iv = _segment_stats(e_in, n_in, te, tn)
     feasible = ((e + n) >= min_bin_count) & (e >= min_bin_n_event) & (n >= min_bin_n_nonevent)
     feasible &= np.triu(np.ones((m, m), dtype=bool))
+    for cut in fixed_starts:  # no bin [i, j] may hold a fixed start with i < cut <= j
+        feasible[:cut, cut:] = False
     value = np.where(feasible, iv, -np.inf)
 
     phases = TRENDS[trend]

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from riskmodels.binning.editor import ledger_frame
 from riskmodels.comparison.figures import FIGSIZE, WIDE, png_bytes, woe_figure
 from riskmodels.comparison.formatting import STYLE, html_table, img_tag
 from riskmodels.results import SummaryTable
@@ -161,6 +162,12 @@ def _logistic(model, spec: Specification, X, y) -> None:
         "bins": {n: [str(label) for label in binnings[n].table_.labels] for n in model.features_},
         "points": {n: [float(p) for p in model.points_[n]] for n in model.features_},
     }
+    edits = model.training_metadata_.get("binning_edits")
+    if edits:  # the analyst's bin edits (riskmodels.binning.editor): who, when, what, why
+        spec.blocks.append(Block("Binning edits (ledger)", ledger_frame(edits), index=False))
+        spec.fitted["binning_edits"] = {
+            n: [f"{e['action']} {e['detail']}: {e['reason']} ({e['who']}, {e['when']})" for e in edits
+                if e["feature"] == n] for n in dict.fromkeys(e["feature"] for e in edits)}
 
 
 def candidate_outcomes(model) -> pd.DataFrame:

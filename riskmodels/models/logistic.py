@@ -778,6 +778,31 @@ class LogisticScorecard(ScorerModel):
         out = self.score_frame(X)
         return top_reasons(out["contributions"], out["reason_names"], n_reasons)
 
+    def edit(self, feature: str, X, y, X_holdout=None, y_holdout=None, who: str | None = None):
+        """A :class:`~riskmodels.binning.editor.BinningEditor` of one characteristic's bins.
+
+        ``X, y`` are the training data (the editor counts every edit on them);
+        the editor's ``refit_card(X, y)`` refits this card from the edited bins, and its
+        table shows the points of each bin at this card's coefficient (before the refit).
+        """
+        from riskmodels.binning.editor import BinningEditor
+
+        self._check_fitted()
+        if feature not in self.binning_.binnings_:
+            raise DataValidationError([Violation(feature, "is not binned by this card",
+                                                 f"one of {sorted(self.binning_.binnings_)}")])
+        frame = as_frame(X)
+        holdout = None if X_holdout is None else as_frame(X_holdout)[feature]
+        points = None
+        if feature in self.features_:
+            beta = float(self.coef_[self.features_.index(feature)])
+
+            def points(woe):
+                return attribute_points(beta, woe, self.intercept_, len(self.features_), self.factor_,
+                                        self.offset_, self.intercept_mode)[0]
+        return BinningEditor(self.binning_.binnings_[feature], frame[feature], y, holdout, y_holdout,
+                             who=who, card=self, points=points)
+
     def scorecard_table(self) -> pd.DataFrame:
         """Every attribute: characteristic, bin, count, event rate, WoE, coefficient and points."""
         self._check_fitted()

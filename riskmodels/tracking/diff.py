@@ -141,7 +141,9 @@ def diff_fitted(a: dict, b: dict) -> list[tuple[str, str, str]]:
             rows.append(("order of the characteristics", ", ".join(fa), ", ".join(fb)))
     for key in sorted((set(a) | set(b)) - {"features"}):
         va, vb = a.get(key), b.get(key)
-        if isinstance(va, dict) and isinstance(vb, dict) and key not in ("master_scale",):
+        if isinstance({} if va is None else va, dict) and isinstance({} if vb is None else vb, dict) \
+                and key not in ("master_scale",):
+            va, vb = va or {}, vb or {}  # an item only one run has (e.g. binning_edits): entry by entry
             for sub in sorted(set(va) | set(vb), key=str):
                 if not _same(va.get(sub), vb.get(sub)):
                     rows.append((f"{key}[{sub}]", _text(va.get(sub)), _text(vb.get(sub))))

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from riskmodels.errors import ParameterError
 from riskmodels.tracking.environment import git_commit, package_versions
 
 DEFAULT_URI = "sqlite:///mlflow.db"
@@ -234,6 +235,27 @@ def _log_specification(mlflow, result) -> None:
             mlflow.log_artifacts(tmp, "specification/figures")
 
 
+def log_binning_edits(edits: list, run_id: str | None = None) -> None:
+    """Log a binning ledger (:class:`~riskmodels.binning.editor.LedgerEntry` dicts, as a bundle's
+    ``metadata["binning_edits"]`` holds them) to the active MLflow run, or to ``run_id``.
+
+    Writes ``binning/edits.json`` and ``binning/edits.html`` and the tag ``binning_edits``
+    (the number of edits).
+    """
+    import mlflow
+
+    from riskmodels.binning.editor import ledger_frame
+
+    if run_id is None and mlflow.active_run() is None:
+        raise ParameterError("log_binning_edits needs an active MLflow run or a run_id")
+    rows = [dict(e) for e in edits]
+    client = mlflow.MlflowClient()
+    run = run_id or mlflow.active_run().info.run_id
+    client.log_dict(run, rows, "binning/edits.json")
+    client.log_text(run, ledger_frame(rows).to_html(index=False), "binning/edits.html")
+    client.set_tag(run, "binning_edits", str(len(rows)))
+
+
 def _log_model(mlflow, result, parent_tags: dict, training, registered_name: str | None) -> None:
     tags = {**parent_tags, "riskmodels.kind": "model", "model_type": result.type,
             "status": result.status}
@@ -260,6 +282,9 @@ def _log_model(mlflow, result, parent_tags: dict, training, registered_name: str
         mlflow.log_text(result.predictions.to_csv(index=False), "predictions/test.csv")
         bundle_path = Path("bundle") / f"{result.name}.json"
         mlflow.log_text(result.bundle_bytes.decode("utf-8"), str(bundle_path))
+        edits = json.loads(result.bundle_bytes).get("metadata", {}).get("binning_edits")
+        if edits:
+            log_binning_edits(edits)
         if registered_name:
             from riskmodels.export import to_mlflow
 
