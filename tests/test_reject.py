@@ -179,3 +179,57 @@ def test_unfitted_use_refused():
 
     with pytest.raises(NotFittedError):
         RejectInference(LogisticScorecard()).predict_proba(pd.DataFrame({"x": [1]}))
+
+
+# ---- diagnostics
+def test_diagnostics_bands_show_the_parcelling_uplift_and_the_sensitivity(german):
+    from riskmodels.reject import reject_diagnostics
+
+    Xa, ya, Xr, _ = german
+    ri = RejectInference(LogisticScorecard(max_features=4), method="parcelling", uplift=2.0, n_bands=5).fit(Xa, ya, Xr)
+    d = reject_diagnostics(ri, Xa, ya, Xr, n_bands=5)
+    b = d.bands[d.bands["n_rejected"] > 0]
+    # parcelling's definition: each band's inferred reject bad rate is 2x the accepts' (capped at 1)
+    np.testing.assert_allclose(b["reject_inferred_bad_rate"], np.minimum(2 * b["accept_bad_rate"], 1), atol=1e-12)
+    # the sensitivity columns rise with the multiple and x1 is the accepts' own rate
+    assert (d.bands["x8"] >= d.bands["x4"]).all() and (d.bands["x4"] >= d.bands["x2"]).all()
+    np.testing.assert_allclose(d.bands["x1"], d.bands["accept_bad_rate"], atol=1e-12)
+    # the selection (duration <= 24 months) shows in the PSI of duration and of the score
+    assert d.characteristic_psi.index[0] == "duration_months" and d.characteristic_psi["psi"].iloc[0] > 0.25
+    assert d.score_psi > 0.1
+    assert d.decisions["approval_rate"] == pytest.approx(len(Xa) / (len(Xa) + len(Xr)))
+    assert d.decisions["kick_in"] == d.decisions["kick_out"]  # same approval rate: each kick-in displaces one
+    assert "Decisions" in str(d.summary())
+
+
+def test_sensitivity_bands_hand_computed():
+    from riskmodels.reject.diagnostics import sensitivity_bands
+
+    # band 1: 100 accepts with 10 bads, 50 rejects; rejects 2x as bad -> 20 % -> (10 + 10) / 150
+    t = sensitivity_bands([100], [10], [50], multiples=(2, 8))
+    assert t["x2"].iloc[0] == pytest.approx(20 / 150)
+    assert t["x8"].iloc[0] == pytest.approx((10 + 0.8 * 50) / 150)
+
+
+# ---- masked benchmark
+def test_masked_benchmark_selection_hides_the_worse_applicants():
+    from riskmodels.reject import masked_benchmark
+
+    g = load_german()
+    X, y = g.drop(columns="target"), g["target"]
+    t = masked_benchmark(LogisticScorecard(max_features=4), X, y, accept_rate=0.6, selection="mnar",
+                         methods=("fuzzy", "hard_cutoff"), mnar_strength=1.0, random_state=1)
+    assert t.index.tolist() == ["accepts only", "fuzzy", "hard_cutoff", "all labels"]
+    # under selection the accepts-only card under-predicts the hidden rejects' bad rate
+    only = t.loc["accepts only"]
+    assert only["reject_bad_rate"] > only["reject_mean_pd"]
+    assert (t["auc_lower"] < t["auc"]).all() and (t["auc"] < t["auc_upper"]).all()
+    assert t["n_test"].iloc[0] == 300 and t["n_accepted"].iloc[0] + t["n_rejected"].iloc[0] == 490
+
+
+@pytest.mark.parametrize("rate", [0, 1, 1.5, -0.2])
+def test_masked_benchmark_accept_rate_outside_zero_one(rate):
+    from riskmodels.reject import masked_benchmark
+
+    with pytest.raises(ParameterError, match="accept_rate"):
+        masked_benchmark(LogisticScorecard(), pd.DataFrame({"x": [1.0, 2.0]}), [0, 1], accept_rate=rate)

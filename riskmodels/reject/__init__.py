@@ -10,6 +10,9 @@
   (:mod:`riskmodels.reject.benchmark`).
 """
 
+from riskmodels.reject.benchmark import SELECTIONS, masked_benchmark
+from riskmodels.reject.diagnostics import RejectDiagnostics, characteristic_psi, reject_diagnostics
 from riskmodels.reject.inference import METHODS, RejectInference, check_rejects
 
-__all__ = ["METHODS", "RejectInference", "check_rejects"]
+__all__ = ["METHODS", "SELECTIONS", "RejectDiagnostics", "RejectInference", "characteristic_psi", "check_rejects",
+           "masked_benchmark", "reject_diagnostics"]
