@@ -73,21 +73,43 @@ dpd_binning.table_.plot()
 plt.show()
 
 # %% [markdown]
-# ### A manual edit
+# ### Editing the bins by hand
 # The optimiser's cut points are data-driven; a credit committee often wants round ones and
-# fewer bins. Two ways: merge neighbouring bins of a fitted binning, or refit with your own
-# split points (`user_splits`, kept as they are with `user_splits_fixed=True`). Fixed splits
-# skip the optimiser's checks, so look at the table: a bin without defaults gets WoE 0.
+# fewer bins. `rm.BinningEditor` edits a fitted binning on its data, with the out-of-time
+# year beside the training years: `split`, `merge`, `fix` (exact cuts), `group` (categories),
+# `undo`, `reset` and `reoptimise` (the exact optimiser again, keeping the cuts you fixed).
+# Every edit needs a reason and goes into a ledger (who, when, what, why, the IV change);
+# an edit that breaks the default-rate shape or the 5 % minimum bin share is allowed and
+# flagged, never undone. Numeric bins close on the left: a cut at 15 puts 15 in `[15, 30)`.
 
 # %%
-merged = rm.OptimalBinning("dpd_max_12m", max_bins=6).fit(train["dpd_max_12m"], train["default"])
-merged.merge_bins(0)  # join the two best bins
-print(merged.summary())
+editor = rm.BinningEditor(dpd_binning, train["dpd_max_12m"], train["default"],
+                          test["dpd_max_12m"], test["default"], who="credit committee")
+change = editor.merge(0, 1, reason="the two best bins are one band for the committee")
+print(f"IV {change.iv_before:.4f} -> {change.iv_after:.4f} ({change.iv_change:+.4f}); flags: {change.flags}")
 
 # %%
 committee_splits = [15, 30, 60]  # under 15, 15-29, 30-59, 60+ days past due
-committee = rm.OptimalBinning("dpd_max_12m", user_splits=committee_splits, user_splits_fixed=True)
-committee.fit(train["dpd_max_12m"], train["default"]).table_
+editor.fix(committee_splits, reason="committee bands: under 15, 15-29, 30-59, 60+ days past due")
+editor.table()  # train and the out-of-time year side by side
+
+# %% [markdown]
+# The ledger is what a reviewer reads; the editor's summary shows it under the table. A
+# spreadsheet round trip works the same way: `editor.to_csv(path)` writes the bins, and
+# `editor.read_csv(path)` turns the edited sheet into a proposal that `editor.accept(proposal,
+# reason=...)` applies — never silently.
+
+# %%
+editor.summary()
+
+# %% [markdown]
+# In JupyterLab `rm.BinningWidget(editor)` shows the same editor as a view: the table and the
+# WoE / default-rate plot, a box for a cut and two for the bins to merge, a reason box, and
+# *accept*, *discard*, *undo* and *re-optimise* buttons; each proposal shows its IV change and
+# flags before it is accepted, and the ledger grows under the table.
+
+# %%
+rm.BinningWidget(editor)
 
 # %% [markdown]
 # ## Every characteristic at once
@@ -129,8 +151,8 @@ process.binnings_[top].shapes_
 
 # %% [markdown]
 # ## Fitting the scorecard
-# `rm.LogisticScorecard` runs the whole chain. We pass the committee's DPD bins through
-# `binning_fit_params`, and ask for integer points: 600 points at good:bad odds of 50:1,
+# `rm.LogisticScorecard` runs the whole chain. We pass the committee's DPD bins (the
+# editor's `binning_params()`) through `binning_fit_params`, and ask for integer points: 600 points at good:bad odds of 50:1,
 # 20 points to double the odds (PDO). Stepwise selection uses AIC by default: a
 # characteristic enters while its likelihood-ratio χ² exceeds 2, the price of one
 # coefficient — the criterion aimed at prediction on new records (`criterion="pvalue"` or
@@ -140,11 +162,18 @@ process.binnings_[top].shapes_
 # %%
 scorecard = rm.LogisticScorecard(
     name="logistic", features=features, categorical=categorical,
-    binning_fit_params={"dpd_max_12m": {"user_splits": committee_splits, "user_splits_fixed": True}},
+    binning_fit_params={"dpd_max_12m": editor.binning_params()},  # the committee's bins, fixed
     min_iv=0.02, max_correlation=0.7, max_vif=5.0, selection="stepwise",
     pdo=20, base_score=600, base_odds=50, rounding=True)
 scorecard.fit(train, train["default"])
 print(f"selected: {scorecard.features_}")
+
+# %% [markdown]
+# From a fitted card, `scorecard.edit("dpd_max_12m", train, train["default"])` opens the same
+# editor on the card's own bins (its table adds each bin's points), and
+# `refit_card(train, train["default"])` refits the card from the edited bins in one call: the
+# refitted card's bundle carries the ledger in its metadata, its specification shows it, and
+# `riskmodels runs compare` lists the bin changes between two runs.
 
 # %% [markdown]
 # ### Selection and the model summary
