@@ -51,8 +51,10 @@ def test_score_frame_layout_and_values(bundle):
     scorer = scoring.Scorer(bundle)
     X, _ = make_data(50, 2)
     out = frames.score_frame(scorer, X)
-    assert list(out.columns) == ["pd", "score", "grade", "reason_1", "reason_2", "reason_3", "limit"]
+    assert list(out.columns) == ["pd", "score", "grade", "reason_1", "reason_2", "reason_3", "limit",
+                                 "warnings"]
     ref = scorer.score(X)
+    assert [i for i, w in enumerate(out["warnings"]) if w is not None] == sorted(ref["warnings"])
     np.testing.assert_array_equal(out["pd"].to_numpy(), ref["pd"])
     assert out["reason_2"].tolist() == ref["reasons"][:, 1].tolist()
 
@@ -90,16 +92,16 @@ def test_pyfunc_gives_the_same_pds_and_is_registered_with_the_scale(tracking, bu
     X["current_assets"] = X["current_assets"].round().astype("int64")  # ints are cast to float
     info = to_mlflow(bundle_path, input_example=X.head(3), registered_model_name="points-scorer")
     loaded = mlflow.pyfunc.load_model(info.model_uri)
-    with pytest.raises(mlflow.exceptions.MlflowException, match="current_assets"):
-        loaded.predict(X)  # MLflow refuses int64 for a double input: cast first
+    as_ints = loaded.predict(X)  # the signature lets int64 through: the model casts it
     X = pyfunc_input(X, bundle)
     got = loaded.predict(X)
+    assert as_ints["pd"].tolist() == got["pd"].tolist()
     ref = scoring.Scorer(bundle).score(X)
     np.testing.assert_array_equal(got["pd"].to_numpy(), ref["pd"])
     assert got["grade"].tolist() == ref["grade"].tolist()
-    # signature: every number input is double, categories are strings
-    inputs = {c.name: c.type.name for c in loaded.metadata.get_input_schema().inputs}
-    assert inputs["current_assets"] == "double" and inputs["sector"] == "string"
+    # signature: every input optional and of MLflow's Any type, so the scorer judges each record
+    inputs = loaded.metadata.get_input_schema().inputs
+    assert {repr(c.type) for c in inputs} == {"Any"} and not any(c.required for c in inputs)
     assert [c.name for c in loaded.metadata.get_output_schema().inputs][:3] == ["pd", "score", "grade"]
     assert loaded.metadata.load_input_example() is not None
     # report mode through params
@@ -185,8 +187,9 @@ def test_spark_local2_100k_rows_match_the_local_scorer(spark, bundle):
     np.testing.assert_allclose(out["pd"].to_numpy(), ref["pd"], rtol=0, atol=1e-12)
     assert out["grade"].tolist() == ref["grade"].tolist()
     np.testing.assert_allclose(out["limit"].to_numpy(), ref["limit"], rtol=0, atol=1e-9)
-    with pytest.raises(BundleError, match=r"missing required field\(s\) \['sector'\]"):
-        score_dataframe(sdf.drop("sector"), bundle)
+    # a column the DataFrame does not have: a missing value in each record, as in Scorer.score
+    reported = score_dataframe(sdf.drop("sector").limit(3), bundle, on_error="report").toPandas()
+    assert reported["error"].tolist() == ["sector: missing value"] * 3
 
 
 # --------------------------------------------------------------------------- CLI

@@ -158,7 +158,7 @@ def _odd_records(bundle: dict, X: pd.DataFrame, n: int, seed: int) -> list[dict]
 def test_one_record_fast_path_equals_the_batch_path_bit_for_bit(fitted, kind):
     est, X = fitted[kind]
     bundle = est.to_bundle()
-    lenient = [dict(r, missing="allow", unknown="allow") for r in bundle["inputs"]]
+    lenient = [dict(r, missing="allow", unknown="allow", outside_training="allow") for r in bundle["inputs"]]
     for content in (bundle, scoring.seal({**bundle, "inputs": lenient})):
         scorer = scoring.Scorer(content)
         fast = 0
@@ -175,10 +175,12 @@ def test_one_record_fast_path_equals_the_batch_path_bit_for_bit(fitted, kind):
                 assert single[1].keys() == batch[1].keys()
                 for key, value in single[1].items():
                     expected = batch[1][key]
-                    same = (value == expected if key in ("reasons", "errors") or value is None
+                    same = (value == expected if key in ("reasons", "errors", "warnings") or value is None
                             else _same_bits(value, expected))
                     assert same, (kind, key, record, value, expected)
-        assert fast > 50  # the pure-Python path is the one under test
+        # the pure-Python path is the one under test (with the training ranges flagged, the odd
+        # values outside them take the checked path)
+        assert fast > (20 if content is bundle else 50)
 
 
 def _same_arrays(a, b) -> bool:
@@ -189,12 +191,13 @@ def _same_arrays(a, b) -> bool:
     return a.tobytes() == b.tobytes() if a.dtype.kind == "f" else a.tolist() == b.tolist()
 
 
+@pytest.mark.parametrize("policy", ["warn", "allow"])
 @pytest.mark.parametrize("kind", KINDS)
-def test_one_row_frame_fast_path_equals_the_columnar_path(fitted, kind, monkeypatch):
+def test_one_row_frame_fast_path_equals_the_columnar_path(fitted, kind, policy, monkeypatch):
     # a one-row DataFrame (what MLflow serving passes) skips the array checks when its row is
-    # clean: the same keys, dtypes, shapes, bits and errors as the checked columnar path
+    # clean: the same keys, dtypes, shapes, bits, errors and warnings as the checked columnar path
     est, X = fitted[kind]
-    bundle = est.to_bundle()
+    bundle = est.to_bundle(outside_training=policy)
     scorer = scoring.Scorer(bundle)
     categories = [r["name"] for r in bundle["inputs"] if r["type"] == "category" and r["name"] in X]
     frames = []
@@ -215,8 +218,10 @@ def test_one_row_frame_fast_path_equals_the_columnar_path(fitted, kind, monkeypa
             continue
         assert out.keys() == expected.keys()
         for key, value in out.items():
-            assert value == expected[key] if key == "errors" else _same_arrays(value, expected[key]), key
-    assert fast > len(frames) // 4  # the row path is the one under test (the rest is odd)
+            assert (value == expected[key] if key in ("errors", "warnings")
+                    else _same_arrays(value, expected[key])), key
+    if policy == "allow":  # the row path is the one under test (the rest is odd); with "warn" the
+        assert fast > len(frames) // 4  # out-of-time rows outside the training ranges take the other
     monkeypatch.undo()
     duplicated = pd.concat([X.head(1), X.head(1)[X.columns[:1]]], axis=1)
     assert scoring._frame_row(duplicated) is None  # a duplicate column name is not collapsed
@@ -267,11 +272,11 @@ def test_categorical_codes_equal_plain_labels_with_unknown_and_missing_answers(w
         scorer = scoring.Scorer(content)
         plain = scorer.score(frame, on_error="report")
         coded = scorer.score(coded_frame, on_error="report")
-        assert coded["errors"] == plain["errors"]
+        assert coded["errors"] == plain["errors"] and coded["warnings"] == plain["warnings"]
         reported.append(len(plain["errors"]))
         assert coded.keys() == plain.keys()
         for key, value in plain.items():
-            if key != "errors":  # compared above
+            if key not in ("errors", "warnings"):  # compared above
                 assert _same_arrays(coded[key], value), key
         assert len(np.unique(plain["pd"][~np.isnan(plain["pd"])])) > 1
     assert reported[2] > 0  # the strict rules refuse the odd answers

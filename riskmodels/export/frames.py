@@ -2,8 +2,10 @@
 
 One row per input record, columns ``pd``, ``score`` (when the model gives points),
 ``grade``, ``reason_1..k`` (when it gives contributions), ``limit`` (when the
-bundle has a credit-limit rule) and, in report mode, ``error`` (the broken
-rules of that record, else missing).
+bundle has a credit-limit rule), ``warnings`` (when a rule of the bundle flags
+records outside what the development sample held: what is unusual about that
+record, else missing) and, in report mode, ``error`` (the broken rules of that
+record, else missing).
 """
 
 from __future__ import annotations
@@ -81,6 +83,8 @@ def output_columns(scorer: scoring.Scorer, on_error: str = "raise") -> list[tupl
         cols += [(f"reason_{i + 1}", "string") for i in range(probe["reasons"].shape[1])]
     if probe["limit"] is not None:
         cols.append(("limit", "double"))
+    if scorer.flags:
+        cols.append(("warnings", "string"))
     if on_error == "report":
         cols.append(("error", "string"))
     return cols
@@ -101,6 +105,23 @@ def refuse_clash(layout: list[tuple[str, str]], columns) -> None:
     if clash:
         raise BundleError(f"the DataFrame already has column(s) {clash}; rename them or pass "
                           "keep_columns=False")
+
+
+_MESSAGES = {"error": "errors", "warnings": "warnings"}  # output column -> Scorer.score key
+
+
+def messages_column(messages: dict, n: int) -> np.ndarray:
+    """``{record: [messages]}`` as one text per record (``"; "``-joined), None where there is none.
+
+    Examples
+    --------
+    >>> messages_column({1: ["x: missing value", "c: unknown category 'z'"]}, 3).tolist()
+    [None, "x: missing value; c: unknown category 'z'", None]
+    """
+    column = np.full(n, None, dtype=object)
+    for i, texts in messages.items():
+        column[i] = "; ".join(texts)
+    return column
 
 
 def score_frame(scorer: scoring.Scorer, frame: pd.DataFrame, *, on_error: str = "raise",
@@ -139,10 +160,8 @@ def score_frame(scorer: scoring.Scorer, frame: pd.DataFrame, *, on_error: str = 
     for name, _ in layout:
         if name.startswith("reason_"):
             data[name] = out["reasons"][:, int(name[7:]) - 1]
-        elif name == "error":
-            data[name] = np.full(n, None, dtype=object)
-            for i, messages in out["errors"].items():  # the bad records only
-                data[name][i] = "; ".join(messages)
+        elif name in _MESSAGES:
+            data[name] = messages_column(out[_MESSAGES[name]], n)
         else:
             data[name] = out[name]
     result = pd.DataFrame(data, index=frame.index)
@@ -182,10 +201,8 @@ def score_arrays(scorer: scoring.Scorer, records, *, on_error: str = "raise",
     for name, kind in layout:
         if name.startswith("reason_"):
             values = out["reasons"][:, int(name[7:]) - 1]
-        elif name == "error":
-            values = np.full(n, None, dtype=object)
-            for i, messages in out["errors"].items():
-                values[i] = "; ".join(messages)
+        elif name in _MESSAGES:
+            values = messages_column(out[_MESSAGES[name]], n)
         else:
             values = out[name]
         data[name] = pa.array(values, type=types[kind], from_pandas=kind == "double")

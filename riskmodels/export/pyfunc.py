@@ -3,9 +3,12 @@
 The logged model is a "model from code" (this package's ``_pyfunc_model.py``, no
 pickle) with the bundle JSON as its one artifact; ``predict`` returns the frame
 of :func:`riskmodels.export.frames.score_frame`, so its ``pd`` column equals
-``Scorer.score(...)["pd"]``. The signature declares every number input as
-``double`` (integer columns are cast to float before scoring) and every
-category as ``string``.
+``Scorer.score(...)["pd"]``. The signature declares every input optional and of
+MLflow's ``Any`` type, so MLflow's schema enforcement lets every record through and
+the scorer applies the bundle's rules to each one (an absent field is a missing
+value, a text where a number belongs is that record's error): a bad record never
+makes MLflow refuse the whole request, and ``params={"on_error": "report"}`` works
+over REST.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ try:
     from mlflow.models import ModelSignature
     from mlflow.pyfunc import PythonModel
     from mlflow.types import ColSpec, Schema
+    from mlflow.types.schema import AnyType, ParamSchema, ParamSpec
 except ImportError as exc:  # pragma: no cover - mlflow is a core dependency
     raise ImportError("riskmodels.export.pyfunc needs mlflow") from exc
 
@@ -86,7 +90,8 @@ class BundleModel(PythonModel):
     """Pyfunc model that scores a pandas frame with the bundle in its artifacts.
 
     ``predict(context, model_input)`` returns one row per record with ``pd``,
-    ``score``, ``grade``, ``reason_1..k`` and ``limit`` (those the bundle defines).
+    ``score``, ``grade``, ``reason_1..k``, ``limit`` (those the bundle defines) and
+    ``warnings`` (a record outside what the development sample held, scored).
     Bad input raises :class:`~riskmodels.errors.BundleError`, or with
     ``params={"on_error": "report"}`` fills an ``error`` column instead.
     """
@@ -123,15 +128,13 @@ def pyfunc_signature(bundle) -> ModelSignature:
     ...     "inputs": [{"name": "p", "type": "number"}], "model": {"input": "p"}, "calibration": [],
     ...     "master_scale": {"grades": ["A", "D"], "upper_bounds": [0.5]}})
     >>> [c.name for c in pyfunc_signature(bundle).outputs.inputs]
-    ['pd', 'grade']
+    ['pd', 'grade', 'error']
     """
     content = scoring.read_bundle(bundle)
-    inputs = Schema([ColSpec("double" if r["type"] == "number" else "string", r["name"],
-                             required=bool(r.get("required", True))) for r in content["inputs"]])
-    layout = output_columns(scoring.Scorer(content))
-    outputs = Schema([ColSpec(kind, name) for name, kind in layout])
-    from mlflow.types.schema import ParamSchema, ParamSpec
-
+    # optional and untyped: the scorer, not MLflow's schema enforcement, judges each record
+    inputs = Schema([ColSpec(AnyType(), r["name"], required=False) for r in content["inputs"]])
+    layout = output_columns(scoring.Scorer(content), "report")
+    outputs = Schema([ColSpec(kind, name, required=name not in ("warnings", "error")) for name, kind in layout])
     params = ParamSchema([ParamSpec("on_error", "string", "raise")])
     return ModelSignature(inputs=inputs, outputs=outputs, params=params)
 

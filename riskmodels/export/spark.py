@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 
 from riskmodels import scoring
-from riskmodels.errors import BundleError
 from riskmodels.export.frames import output_columns, refuse_clash, score_arrays
 
 
@@ -37,7 +36,8 @@ def score_dataframe(spark_df, bundle, *, on_error: str = "raise", n_reasons: int
     spark_df : pyspark.sql.DataFrame holding the bundle's input columns.
     bundle : bundle dict, JSON bytes or path (verified on the driver and on each worker).
     on_error : "raise" fails the job on the first bad record (BundleError naming the
-        field); "report" keeps every row and fills ``error`` for bad ones.
+        field); "report" keeps every row and fills ``error`` for bad ones. A column the
+        DataFrame does not have is a missing value in every record, as everywhere.
     n_reasons : reason codes per record.
     keep_columns : keep the input columns in front of the scores.
 
@@ -67,10 +67,6 @@ def score_dataframe(spark_df, bundle, *, on_error: str = "raise", n_reasons: int
     layout = output_columns(scorer, on_error)
     if keep_columns:
         refuse_clash(layout, spark_df.columns)
-    absent = [r["name"] for r in content["inputs"]
-              if r.get("required", True) and r["name"] not in spark_df.columns]
-    if absent:
-        raise BundleError(f"missing required field(s) {absent} in the Spark DataFrame")
     spark_type = {"double": T.DoubleType(), "string": T.StringType()}
     fields = [T.StructField(name, spark_type[kind], True) for name, kind in layout]
     text = json.dumps(content, sort_keys=True)

@@ -35,6 +35,7 @@ from riskmodels._display import OwnHTMLRepr
 from riskmodels.binning.optimal import reset_learned
 from riskmodels.data.frames import as_frame, frame_columns, schema_from_inputs
 from riskmodels.errors import ChecksParameters, NotFittedError
+from riskmodels.models.input_ranges import training_ranges, with_ranges
 
 
 def created_at() -> str:
@@ -108,6 +109,9 @@ class ScorerModel(ChecksParameters, OwnHTMLRepr, ClassifierMixin, BaseEstimator)
                 y = args[1] if len(args) > 1 else kw.get("y")
                 if kw.get("sample_weight") is None:  # weighted (grouped) rows: pass reference= at export
                     self.keep_development_reference(X, y)
+                if X is not None:  # what the development sample held goes into the bundle's rules
+                    self.training_ranges_ = training_ranges(
+                        self._bundle_inputs(), as_frame(X, getattr(self, "feature_names_in_", None)))
                 return fitted
 
             cls.fit = fresh_fit
@@ -236,7 +240,8 @@ class ScorerModel(ChecksParameters, OwnHTMLRepr, ClassifierMixin, BaseEstimator)
         if not hasattr(self, self._fitted_attr):
             raise NotFittedError(f"{type(self).__name__} is not fitted yet: call fit(X, y) first")
 
-    def _content(self, master_scale: dict | None = None) -> dict:
+    def _content(self, master_scale: dict | None = None, outside_training: str = "warn",
+                 hard_ranges: dict | None = None) -> dict:
         scale = master_scale or getattr(self, "master_scale_", None) or default_master_scale()
         if hasattr(scale, "to_bundle"):
             scale = scale.to_bundle()
@@ -244,21 +249,27 @@ class ScorerModel(ChecksParameters, OwnHTMLRepr, ClassifierMixin, BaseEstimator)
             "schema_version": scoring.SCHEMA_VERSION,
             "kind": self.kind,
             "name": getattr(self, "name", None) or type(self).__name__,
-            "inputs": self._bundle_inputs(),
+            "inputs": with_ranges(self._bundle_inputs(), getattr(self, "training_ranges_", None),
+                                  outside_training, hard_ranges),
             "model": self._bundle_model(),
             "calibration": self._bundle_calibration() + list(getattr(self, "recalibration_", [])),
             "master_scale": scale,
             "credit_limit": self._credit_limit(),
         }
 
-    def to_bundle(self, master_scale=None, metadata: dict | None = None, reference=None) -> dict:
+    def to_bundle(self, master_scale=None, metadata: dict | None = None, reference=None, *,
+                  outside_training: str = "warn", hard_ranges: dict | None = None) -> dict:
         """The sealed bundle content (a JSON-ready dict with its sha256).
 
         ``reference`` — an explicit development sample ``X`` or ``(X, y)`` — stores its
         distributions in the bundle for monitoring
         (:func:`riskmodels.monitoring.build_reference`). By default (``None``) the bundle
         carries the fitting sample's, kept by ``fit`` (see :meth:`keep_development_reference`);
-        ``False`` leaves the reference out.
+        ``False`` leaves the reference out. Each number input carries the development
+        sample's range (``train_min``/``train_max``) and ``outside_training`` says what a
+        value outside it, an unseen category or an unseen missing value does (``"warn"``,
+        ``"error"`` or ``"allow"``); ``hard_ranges`` (``{name: (low, high)}``) declares what
+        the domain allows at all (see :mod:`riskmodels.models.input_ranges`).
 
         Examples
         --------
@@ -270,7 +281,7 @@ class ScorerModel(ChecksParameters, OwnHTMLRepr, ClassifierMixin, BaseEstimator)
         ('crosstab', [3], True)
         """
         self._check_fitted()
-        content = self._content(master_scale)
+        content = self._content(master_scale, outside_training, hard_ranges)
         if reference is None:
             carried = self.carried_reference(content)
             if carried is not None:
@@ -291,7 +302,7 @@ class ScorerModel(ChecksParameters, OwnHTMLRepr, ClassifierMixin, BaseEstimator)
         return scoring.seal(content)
 
     def export(self, path, master_scale=None, metadata: dict | None = None, reference=None,
-               key=None) -> Path:
+               key=None, *, outside_training: str = "warn", hard_ranges: dict | None = None) -> Path:
         """Write the scorer bundle (JSON) to ``path`` and return the path.
 
         Parameters
@@ -307,6 +318,11 @@ class ScorerModel(ChecksParameters, OwnHTMLRepr, ClassifierMixin, BaseEstimator)
             reference kept by ``fit``; ``False``: none; see :meth:`to_bundle`).
         key : bytes or str, optional
             Sign the bundle with HMAC-SHA256 (see ``scoring.sign``).
+        outside_training : {"warn", "error", "allow"}
+            A value outside the development sample's range, an unseen category or an unseen
+            missing value: scored and flagged in ``warnings``, refused, or neither.
+        hard_ranges : dict, optional
+            ``{name: (low, high)}``: values the domain cannot take, refused.
 
         Returns
         -------
@@ -327,7 +343,9 @@ class ScorerModel(ChecksParameters, OwnHTMLRepr, ClassifierMixin, BaseEstimator)
         path.parent.mkdir(parents=True, exist_ok=True)
         from riskmodels.fileio import write_atomic
 
-        return write_atomic(path, scoring.dumps_bundle(self.to_bundle(master_scale, metadata, reference), key=key))
+        bundle = self.to_bundle(master_scale, metadata, reference, outside_training=outside_training,
+                                hard_ranges=hard_ranges)
+        return write_atomic(path, scoring.dumps_bundle(bundle, key=key))
 
     def to_sql(self, dialect: str = "duckdb", table: str = "t", master_scale=None, **kwargs) -> str:
         """The model's bundle as one SQL ``SELECT`` (see :func:`riskmodels.export.sql.to_sql`).

@@ -172,8 +172,8 @@ class ExpertScorecardModel(ScorerModel):
     def _credit_limit(self) -> dict | None:
         return limit_rule(self.card_.spec)
 
-    def _content(self, master_scale=None) -> dict:
-        content = super()._content(master_scale)
+    def _content(self, master_scale=None, outside_training: str = "warn", hard_ranges=None) -> dict:
+        content = super()._content(master_scale, outside_training, hard_ranges)
         content["name"] = self.name or self.card_.name
         return content
 
