@@ -309,3 +309,53 @@ def test_rest_gives_what_the_cli_gives_record_by_record(served, bundle, hostile,
         else:
             field, rule = want[2].split(": ", 1)
             assert status == 400 and f"field {field!r}: {rule} at record(s) [0]" in body["stack_trace"]
+
+
+def test_sql_export_flags_and_refuses_the_same_records(bundle, hostile):
+    import duckdb
+
+    from riskmodels.export.sql import to_sql
+
+    records, _ = hostile
+    # DuckDB refuses a text in a number column for the whole query (riskmodels.export.sql):
+    # the wrong-type record is scored here by the other paths only
+    keep = [i for i, kind in enumerate(KINDS) if kind != "wrong type"]
+    frame = pd.DataFrame([records[i] for i in keep]).astype({"debt_ratio": float})
+    con = duckdb.connect()
+    con.register("apps", frame)
+    got = con.execute(to_sql(bundle, table="apps")).fetchdf()
+    expected = [_reference(bundle, records)[i] for i in keep]
+    rows = got.astype(object).where(got.notna(), None).to_dict("records")
+    for row, (pd_, grade, error, warnings) in zip(rows, expected, strict=True):
+        assert (row["error"] is None) == (error is None) and (row["warnings"] is None) == (warnings is None)
+        if pd_ is None:
+            assert row["pd"] is None and row["error"].split(":")[0] == error.split(":")[0]
+            continue
+        assert abs(row["pd"] - pd_) <= 1e-12 and row["grade"] == grade
+        if warnings is not None:  # the same field and rule; SQL's message leaves out the value
+            field, text = warnings.split(": ", 1)
+            assert row["warnings"].split(": ", 1)[0] == field
+            assert text.endswith(row["warnings"].split(": ", 1)[1].split("the development sample")[-1])
+
+
+def test_spark_adapter_gives_the_same_outcome(bundle, hostile):
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    from pyspark.sql import SparkSession
+    from pyspark.sql import types as T
+
+    from riskmodels.export.spark import score_dataframe
+
+    records, _ = hostile
+    keep = [i for i, kind in enumerate(KINDS) if kind != "wrong type"]  # typed columns: no text
+    names = [r["name"] for r in bundle["inputs"]]
+    schema = T.StructType([T.StructField(n, T.StringType() if n == "management_quality" else T.DoubleType())
+                           for n in names])
+    spark = (SparkSession.builder.master("local[1]").appName("riskmodels-bad-input")
+             .config("spark.ui.enabled", "false").getOrCreate())
+    try:
+        sdf = spark.createDataFrame([tuple(records[i].get(n) for n in names) for i in keep], schema)
+        got = _outcome(score_dataframe(sdf.coalesce(1), bundle, on_error="report").toPandas())
+    finally:
+        spark.stop()
+    assert got == [_reference(bundle, records)[i] for i in keep]

@@ -4,7 +4,9 @@
 below) into a single statement that returns, per row of a table, what
 :meth:`riskmodels.scoring.Scorer.score` returns with ``on_error="report"``:
 ``pd``, ``score``, ``grade`` (``scale_grade`` too for expert cards), ``reason_1..k``,
-``credit_limit`` and ``error``.
+``credit_limit``, ``warnings`` (where the bundle flags what the development sample did
+not hold: a number outside ``[train_min, train_max]``, an allowed unknown category, an
+allowed missing value where the sample had none) and ``error``.
 
 How each part of the bundle becomes SQL:
 
@@ -301,6 +303,26 @@ def _input_sql(rule: dict, typed: str, wrong: str | None) -> tuple[str, list[tup
         problems.append((f"{value} IS NOT NULL AND {value} NOT IN ({listed})",
                          f"{name}: unknown category"))
     return value, problems
+
+
+def _training_sql(rule: dict, value: str, col: str) -> list[tuple[str, str]]:
+    """(condition, message) pairs of what the development sample did not hold (the scorer's
+    ``outside_training`` checks; the messages without the value, as the SQL errors)."""
+    name, unseen = rule["name"], []
+    if rule.get("outside_training", "allow") == "allow":
+        return unseen
+    if rule.get("train_missing") is False and rule.get("missing", "error") != "error":
+        unseen.append((f"{col} IS NULL", f"{name}: missing value, none in the development sample"))
+    if rule["type"] == "number":
+        for key, op, word in (("train_min", "<", "below"), ("train_max", ">", "above")):
+            if rule.get(key) is not None:
+                unseen.append((f"{value} {op} {literal(rule[key])}",
+                               f"{name}: {word} the development sample's {key[6:]} {rule[key]!r}"))
+    elif rule.get("categories") is not None and rule.get("unknown", "error") != "error":
+        listed = ", ".join(literal(str(c)) for c in rule["categories"])
+        unseen.append((f"{value} IS NOT NULL AND {value} NOT IN ({listed})",
+                       f"{name}: unknown category, not in the development sample"))
+    return unseen
 
 
 def _bin_sql(binning: dict, x: str) -> str:
@@ -633,7 +655,9 @@ def to_sql(bundle, dialect: str = "duckdb", table: str | tuple = "t", *, keep: l
     -------
     str : the statement (``WITH`` stages, then one ``SELECT``); its columns are ``keep``,
     then ``pd``, ``score``, ``grade``, ``scale_grade`` (expert cards), ``reason_1..k``
-    (logistic, expert), ``credit_limit`` and ``error`` (NULL when every input rule holds).
+    (logistic, expert), ``credit_limit``, ``warnings`` (bundles whose rules flag what the
+    development sample did not hold: NULL when nothing is unusual, or for a refused row)
+    and ``error`` (NULL when every input rule holds).
 
     Raises
     ------
@@ -659,7 +683,7 @@ def to_sql(bundle, dialect: str = "duckdb", table: str | tuple = "t", *, keep: l
         raise BundleError(f"absent names no bundle input: {sorted(unknown)}")
     keep = [r["name"] for r in inputs if r["name"] not in absent] if keep is None else list(keep)
     name_of = {r["name"]: f"__in_{i}" for i, r in enumerate(inputs)}
-    chain, problems, stage = _Chain(), [], {}
+    chain, problems, stage, unseen = _Chain(), [], {}, []
     # first stage: the kept columns and each input as the scorer reads it (and nothing else of the table)
     first = {f"__k_{j}": quote(c) for j, c in enumerate(keep)}
     labels = _labels(content)
@@ -674,6 +698,9 @@ def to_sql(bundle, dialect: str = "duckdb", table: str | tuple = "t", *, keep: l
     for i, rule in enumerate(inputs):
         stage[name_of[rule["name"]]], rule_problems = _input_sql(rule, f"__t_{i}", f"__w_{i}")
         problems += rule_problems
+        found = _training_sql(rule, stage[name_of[rule["name"]]], f"__t_{i}")
+        # outside_training "error" refuses the row, "warn" flags it in the warnings column
+        (problems if rule.get("outside_training") == "error" else unseen).extend(found)
     stage["__bad_in"] = f"COALESCE({_any(problems)}, FALSE)"
     chain.add(stage)
     model = content["model"]
@@ -708,6 +735,9 @@ def to_sql(bundle, dialect: str = "duckdb", table: str | tuple = "t", *, keep: l
     reasons = _reasons(chain, out["lost"], out["reasons"], n_reasons) if out["reasons"] else []
     outputs += [valid(r, f"reason_{i + 1}") for i, r in enumerate(reasons)]
     outputs.append(valid("__limit" if content.get("credit_limit") else "NULL", "credit_limit"))
+    if any(r.get("outside_training") == "warn" for r in inputs):  # as the scorer's warnings column
+        outputs.append(f"CASE WHEN NOT COALESCE(__bad, FALSE) AND ({_any(unseen)}) "
+                       f"THEN SUBSTR({_messages(unseen)}, 3) END AS warnings")
     # the messages are built for the broken rows only
     outputs.append(f"CASE WHEN __bad THEN SUBSTR({_messages(problems)}, 3) END AS error")
     sql = chain.sql(table, outputs, dialect in _MATERIALIZE)
