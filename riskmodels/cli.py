@@ -290,7 +290,9 @@ def _cmd_score(args) -> int:
     print(f"scored {done['rows']} row(s) into {args.output} (read {done['rows_read']}, "
           f"wrote {done['rows_written']})"
           + (f"; {done['errors']} row(s) with broken input rules (see the error column)"
-             if done["errors"] else ""))
+             if done["errors"] else "")
+          + (f"; {done['warnings']} row(s) unlike the development sample, scored (see the warnings column)"
+             if done["warnings"] else ""))
     return 0
 
 

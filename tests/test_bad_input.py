@@ -338,7 +338,7 @@ def test_sql_export_flags_and_refuses_the_same_records(bundle, hostile):
             assert text.endswith(row["warnings"].split(": ", 1)[1].split("the development sample")[-1])
 
 
-def test_spark_adapter_gives_the_same_outcome(bundle, hostile):
+def test_spark_adapter_gives_the_same_outcome(card, bundle, hostile):
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     from pyspark.sql import SparkSession
@@ -356,6 +356,16 @@ def test_spark_adapter_gives_the_same_outcome(bundle, hostile):
     try:
         sdf = spark.createDataFrame([tuple(records[i].get(n) for n in names) for i in keep], schema)
         got = _outcome(score_dataframe(sdf.coalesce(1), bundle, on_error="report").toPandas())
+        # a model fitted on Spark (rs.fit) records the ranges of its rows as a local fit does
+        import copy
+
+        from riskmodels.spark import training_ranges
+
+        model, train, _ = card
+        local = copy.deepcopy(model)
+        spark_model = training_ranges(copy.deepcopy(model), spark.createDataFrame(train[names].astype(
+            {n: float for n in names if n != "management_quality"})))
+        assert spark_model.training_ranges_ == local.training_ranges_
     finally:
         spark.stop()
     assert got == [_reference(bundle, records)[i] for i in keep]

@@ -272,7 +272,8 @@ def score_file(bundle, input_path, output_path, *, chunksize: int = 100_000,
 
     Returns
     -------
-    dict with ``rows`` scored, ``errors`` (rows with a broken rule), ``rows_read`` and
+    dict with ``rows`` scored, ``errors`` (rows with a broken rule), ``warnings`` (rows scored
+    but flagged: outside what the development sample held), ``rows_read`` and
     ``rows_written`` (counted as they are written, from the Parquet file's footer for
     Parquet; equal, or the run fails).
 
@@ -295,7 +296,7 @@ def score_file(bundle, input_path, output_path, *, chunksize: int = 100_000,
     >>> pd.DataFrame({"p": [0.1, 0.9, 0.2]}).to_csv(os.path.join(folder, "in.csv"), index=False)
     >>> score_file(scoring.seal(bundle), os.path.join(folder, "in.csv"),
     ...            os.path.join(folder, "out.csv"), chunksize=2, progress=False)
-    {'rows': 3, 'errors': 0, 'rows_read': 3, 'rows_written': 3}
+    {'rows': 3, 'errors': 0, 'warnings': 0, 'rows_read': 3, 'rows_written': 3}
     >>> pd.read_csv(os.path.join(folder, "out.csv"))["grade"].tolist()
     ['A', 'D', 'A']
     """
@@ -350,7 +351,7 @@ def _score_into(scorer, input_path: Path, partial: Path, out_format: str, *, chu
     wanted = None if keep_columns else {r["name"] for r in rules} | ({log_id} if log_id else set())
     chunks, total = _chunks(input_path, rules, chunksize, wanted,
                             [log_id] if log_id is not None and log is not None else [])
-    rows = bad = written = 0
+    rows = bad = written = flagged = 0
     writer = None
     try:
         with tqdm(total=total, unit="rows", disable=not progress, file=sys.stderr,
@@ -378,6 +379,8 @@ def _score_into(scorer, input_path: Path, partial: Path, out_format: str, *, chu
                 written += len(scores)
                 rows += len(scores)
                 bad += int(failed.sum())
+                if "warnings" in scores.columns:
+                    flagged += int(scores["warnings"].notna().sum())
                 bar.update(len(scores))
         if writer is None:  # an input with a header and no rows still gives a file with the header
             columns = layout if on_error == "report" else layout[:-1]
@@ -392,7 +395,7 @@ def _score_into(scorer, input_path: Path, partial: Path, out_format: str, *, chu
         written = pq.ParquetFile(partial).metadata.num_rows
     if total is not None and rows != total:
         raise FileError(f"the input {input_path} states {total} row(s) but {rows} were read")
-    return {"rows": rows, "errors": bad, "rows_read": rows if total is None else total,
+    return {"rows": rows, "errors": bad, "warnings": flagged, "rows_read": rows if total is None else total,
             "rows_written": written}
 
 

@@ -47,11 +47,11 @@ def fit(estimator, spark_df, target: str = "default", **options):
     if isinstance(estimator, LogisticScorecard):
         from riskmodels.spark.logistic import fit_scorecard
 
-        return fit_scorecard(estimator, spark_df, target, **options)
+        return training_ranges(fit_scorecard(estimator, spark_df, target, **options), spark_df)
     if isinstance(estimator, CrossTabModel):
         from riskmodels.spark.crosstab import fit_crosstab
 
-        return fit_crosstab(estimator, spark_df, target, **options)
+        return training_ranges(fit_crosstab(estimator, spark_df, target, **options), spark_df)
     if isinstance(estimator, KMVModel):
         from riskmodels.spark.kmv import fit_kmv
 
@@ -59,7 +59,7 @@ def fit(estimator, spark_df, target: str = "default", **options):
             raise ParameterError([Violation(str(sorted(options)), "are options of the binned models",
                                             "no options for a KMVModel (it takes no weights)")],
                                  context="riskmodels.spark.fit")
-        return fit_kmv(estimator, spark_df, target)
+        return training_ranges(fit_kmv(estimator, spark_df, target), spark_df)
     if isinstance(estimator, BinningProcess):
         from riskmodels.spark.binning import fit_binning
 
@@ -68,4 +68,35 @@ def fit(estimator, spark_df, target: str = "default", **options):
                                          "a LogisticScorecard, CrossTabModel, KMVModel or BinningProcess")])
 
 
-__all__ = ["fit"]
+def training_ranges(model, spark_df):
+    """Set ``model.training_ranges_`` from the Spark rows, as a local ``fit`` does (one pass).
+
+    Per number input: the smallest and largest finite value and whether a value is missing
+    (null or NaN); per category input: whether a value is missing (see
+    :func:`riskmodels.models.input_ranges.training_ranges`). Returns the model.
+    """
+    from pyspark.sql import functions as F
+
+    rules = [r for r in model._bundle_inputs() if r["name"] in spark_df.columns]
+    aggregates = []
+    for i, rule in enumerate(rules):
+        c = F.col(rule["name"])
+        if rule["type"] == "number":
+            x = c.cast("double")
+            finite = c.isNotNull() & ~F.isnan(x) & (F.abs(x) != float("inf"))
+            aggregates += [F.min(F.when(finite, x)).alias(f"lo{i}"), F.max(F.when(finite, x)).alias(f"hi{i}")]
+            missing = c.isNull() | F.isnan(x)
+        else:
+            missing = c.isNull()
+        aggregates.append(F.max(missing.cast("int")).alias(f"na{i}"))
+    row = spark_df.agg(*aggregates).first().asDict() if aggregates else {}
+    ranges = {}
+    for i, rule in enumerate(rules):
+        ranges[rule["name"]] = {"missing": bool(row[f"na{i}"])}
+        if rule["type"] == "number":
+            ranges[rule["name"]] = {"min": row[f"lo{i}"], "max": row[f"hi{i}"], **ranges[rule["name"]]}
+    model.training_ranges_ = ranges
+    return model
+
+
+__all__ = ["fit", "training_ranges"]
