@@ -56,6 +56,7 @@ def decision_log_lines(scorer, columns: dict, result: dict, log_id: str | None =
     raw = {r["name"]: columns[r["name"]].tolist() if r["name"] in columns else [None] * n for r in rules}
     ids = log_ids(columns[log_id], log_id) if log_id is not None else None
     errors = result.get("errors") or {}
+    warnings = result.get("warnings") or {}
 
     def plain(v):
         if v is None or (isinstance(v, float) and v != v):
@@ -82,6 +83,8 @@ def decision_log_lines(scorer, columns: dict, result: dict, log_id: str | None =
             entry["reasons"] = None if reasons[i][0] is None else [str(x) for x in reasons[i]]
         if i in errors:
             entry["errors"] = errors[i]
+        if i in warnings:
+            entry["warnings"] = warnings[i]
         entry["input"] = record
         lines.append(json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                                 allow_nan=False))

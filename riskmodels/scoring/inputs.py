@@ -346,15 +346,20 @@ def rows_text(rows: np.ndarray) -> str:
     return f"[{shown}]" + (f" (+{len(rows) - 5} more)" if len(rows) > 5 else "")
 
 
-def prepare_inputs(rules: list, columns: dict, errors: dict | None = None) -> tuple[dict, int]:
+def prepare_inputs(rules: list, columns: dict, errors: dict | None = None,
+                   warnings: dict | None = None) -> tuple[dict, int]:
     """Apply the bundle's input rules to the columns; return cleaned columns and n.
 
     Numbers become float arrays (NaN = missing), categories become object arrays
-    of str (None = missing). Per rule: a missing field, a value of the wrong type,
-    NaN/None (``missing``: error | allow | impute with ``fill``), +/-inf, a value
-    outside [``min``, ``max``] (``out_of_range``: error | clip | allow) and a
-    category not in ``categories`` (``unknown``: error | allow). Fields not in
-    the rules are ignored.
+    of str (None = missing). Per rule: a value of the wrong type, a missing value
+    — NaN/None, or a field the records do not have at all: both are "no value"
+    (``missing``: error | allow | impute with ``fill``), +/-inf, a value outside
+    [``min``, ``max``] (``out_of_range``: error | clip | allow) and a category not
+    in ``categories`` (``unknown``: error | allow). Then what the development
+    sample did not hold (``outside_training``: warn | error | allow): a number
+    outside [``train_min``, ``train_max``], an allowed unknown category, an
+    allowed missing value where ``train_missing`` is false. Fields not in the
+    rules are ignored.
 
     Parameters
     ----------
@@ -362,6 +367,8 @@ def prepare_inputs(rules: list, columns: dict, errors: dict | None = None) -> tu
     columns : dict of 1-d arrays (see :func:`as_columns`).
     errors : when a dict, broken rules are recorded there as
         ``{record_index: [messages]}`` instead of raising.
+    warnings : when a dict, the records scored but flagged (``outside_training: warn``)
+        are recorded there as ``{record_index: [messages]}``.
 
     Returns
     -------
@@ -383,25 +390,32 @@ def prepare_inputs(rules: list, columns: dict, errors: dict | None = None) -> tu
     >>> cols, n = prepare_inputs(rules, {"x": np.array([0.5, 2.0])}, found)
     >>> found
     {1: ['x: above the allowed max 1']}
+    >>> seen = [{"name": "x", "type": "number", "train_min": 0.0, "train_max": 0.8,
+    ...          "outside_training": "warn"}]
+    >>> flagged = {}
+    >>> cols, n = prepare_inputs(seen, {"x": np.array([0.5, 0.9])}, warnings=flagged)
+    >>> flagged
+    {1: ["x: 0.9 above the development sample's max 0.8"]}
     """
     n = _record_count(columns)
     fail = _failure_reporter(errors)
+    unseen = _unseen_reporter(fail, warnings)
     out = {}
     for rule in rules:
         name = rule["name"]
         if name in columns:
             values = _given_column(name, columns[name])
         else:
-            values, final = _absent_column(rule, n, errors, fail)
+            values, final = _absent_column(rule, n)
             if final:
                 out[name] = values
                 continue
         if rule["type"] == "number":
-            out[name] = _prepare_numbers(rule, name, values, fail)
+            out[name] = _prepare_numbers(rule, name, values, fail, unseen)
         elif getattr(values, "codes", None) is not None:
-            out[name] = _prepare_coded(rule, name, values, fail)
+            out[name] = _prepare_coded(rule, name, values, fail, unseen)
         else:
-            out[name] = _prepare_labels(rule, name, values, fail)
+            out[name] = _prepare_labels(rule, name, values, fail, unseen)
     return out, n
 
 
@@ -427,6 +441,31 @@ def _failure_reporter(errors: dict | None):
     return fail
 
 
+def _unseen_reporter(fail, warnings: dict | None):
+    """``unseen(rule, name, rows, what, values=None)``: what the development sample did not
+    hold, by the rule's ``outside_training``: refused (``fail``), flagged in ``warnings`` (when
+    a dict is given) or let be."""
+    def unseen(rule, name, rows, what, values=None):
+        policy = rule.get("outside_training", "allow")
+        if policy == "error":
+            fail(name, rows, what, values)
+        elif policy == "warn" and warnings is not None:
+            rows = np.flatnonzero(rows) if rows.dtype == bool else rows
+            for r in rows.tolist():
+                warnings.setdefault(r, []).append(f"{name}: {what(values[r]) if callable(what) else what}")
+    return unseen
+
+
+def _unseen_missing(rule: dict) -> bool:
+    """Whether a missing value the rule lets through is flagged: the development sample had none."""
+    return rule.get("outside_training", "allow") != "allow" and rule.get("train_missing") is False
+
+
+def _unseen_category(v) -> str:
+    """The warning of a category the development sample did not hold."""
+    return f"unknown category {v!r}, not in the development sample"
+
+
 def _given_column(name: str, values):
     """A given column as a 1-d array (a :class:`CodedLabels` stays as it is)."""
     if not isinstance(values, CodedLabels):
@@ -436,17 +475,13 @@ def _given_column(name: str, values):
     return values
 
 
-def _absent_column(rule: dict, n: int, errors: dict | None, fail) -> tuple[np.ndarray, bool]:
+def _absent_column(rule: dict, n: int) -> tuple[np.ndarray, bool]:
     """The column of a field not given at all, and whether it is final (else it goes through
-    the checks as all missing values). A required field raises, or is reported per record."""
-    name, numeric = rule["name"], rule["type"] == "number"
+    the checks as all missing values). An absent field is no value, as an explicit null is:
+    a pandas frame, a REST request, Spark, SQL and CSV cannot tell the two apart."""
+    numeric = rule["type"] == "number"
     values = np.full(n, np.nan) if numeric else np.full(n, None, dtype=object)
-    if rule.get("required", True):
-        if errors is None or n == 0:
-            raise BundleError(f"missing required field {name!r}")
-        fail(name, np.ones(n, dtype=bool), "missing required field")
-        return values, True
-    constant = _absent_number(rule) if numeric else None
+    constant = _absent_number(rule) if numeric and not _unseen_missing(rule) else None
     if constant is not None:  # every record gets the same allowed value: no pass over it
         return np.full(n, constant), True
     return values, False
@@ -469,9 +504,11 @@ def _extremes(x: np.ndarray, bounded: bool) -> tuple[float, float]:
     return square, square
 
 
-def _unclean_numbers(rule: dict, name: str, values, x: np.ndarray, wrong: np.ndarray, fail) -> np.ndarray:
+def _unclean_numbers(rule: dict, name: str, values, x: np.ndarray, wrong: np.ndarray, fail,
+                     unseen) -> np.ndarray:
     """Report values that are not numbers or are infinite, and missing values the rule does
-    not allow; impute the missing values the rule fills."""
+    not allow (or flag those the development sample never had); impute the missing values
+    the rule fills."""
     if wrong.any():
         fail(name, wrong, lambda v: f"not a number ({type(v).__name__} {v!r})", values)
     inf = np.isinf(x)
@@ -479,27 +516,36 @@ def _unclean_numbers(rule: dict, name: str, values, x: np.ndarray, wrong: np.nda
         fail(name, inf, "infinite value")
         x = np.where(inf, np.nan, x)
     policy = rule.get("missing", "error")
-    if policy != "allow":  # an allowed missing value needs no flags
+    flagged = _unseen_missing(rule)
+    if policy != "allow" or flagged:  # an allowed missing value needs no flags
         miss = np.isnan(x)
         if wrong.any():  # wrong-typed values are NaN here, not missing
             miss &= ~wrong
         if miss.any():
-            if policy == "impute":
-                x = np.where(miss, float(rule["fill"]), x)
-            elif policy == "error":
+            if policy == "error":
                 fail(name, miss, "missing value")
+            else:
+                if flagged:
+                    unseen(rule, name, miss, "missing value, none in the development sample")
+                if policy == "impute":
+                    x = np.where(miss, float(rule["fill"]), x)
     return x
 
 
-def _prepare_numbers(rule: dict, name: str, values, fail) -> np.ndarray:
-    """The number rules of :func:`prepare_inputs`: types, infinities, missing values, range."""
+def _prepare_numbers(rule: dict, name: str, values, fail, unseen) -> np.ndarray:
+    """The number rules of :func:`prepare_inputs`: types, infinities, missing values, range,
+    then the development sample's range."""
     x, wrong = number_column(values)
     range_policy = rule.get("out_of_range", "error")
-    bounded = range_policy != "allow" and (rule.get("min") is not None or rule.get("max") is not None)
+    flagging = rule.get("outside_training", "allow") != "allow"
+    seen_lo, seen_hi = (rule.get("train_min"), rule.get("train_max")) if flagging else (None, None)
+    bounded = ((range_policy != "allow" and (rule.get("min") is not None or rule.get("max") is not None))
+               or seen_lo is not None or seen_hi is not None)
     smallest, largest = _extremes(x, bounded)
     clean = bool(math.isfinite(smallest) and math.isfinite(largest))
     if not clean:
-        x = _unclean_numbers(rule, name, values, x, wrong, fail)
+        x = _unclean_numbers(rule, name, values, x, wrong, fail, unseen)
+    hard = np.zeros(len(x), dtype=bool) if seen_lo is not None or seen_hi is not None else None
     for bound, op, word in (("min", np.less, "below"), ("max", np.greater, "above")):
         limit = rule.get(bound)
         if limit is None or range_policy == "allow":
@@ -512,10 +558,22 @@ def _prepare_numbers(rule: dict, name: str, values, fail) -> np.ndarray:
                 x = np.where(off, float(limit), x)
             else:
                 fail(name, off, f"{word} the allowed {bound} {limit}")
+                if hard is not None:
+                    hard |= off
+    for limit, op, word in ((seen_lo, np.less, "below"), (seen_hi, np.greater, "above")):
+        if limit is None or (clean and not op(smallest if word == "below" else largest, limit)):
+            continue
+        off = op(x, limit)
+        if hard is not None:
+            off &= ~hard  # refused by the hard range already
+        if off.any():
+            side = "min" if word == "below" else "max"
+            unseen(rule, name, off, lambda v, word=word, side=side, limit=limit:
+                   f"{float(v)!r} {word} the development sample's {side} {limit!r}", x)
     return x
 
 
-def _prepare_labels(rule: dict, name: str, values, fail) -> np.ndarray:
+def _prepare_labels(rule: dict, name: str, values, fail, unseen) -> np.ndarray:
     """The category rules of :func:`prepare_inputs` for labels given one per record."""
     n = len(values)
     policy = rule.get("missing", "error")
@@ -523,19 +581,26 @@ def _prepare_labels(rule: dict, name: str, values, fail) -> np.ndarray:
     # cats is values only when every value already is a str label
     miss = np.zeros(n, dtype=bool) if cats is values else np.equal(cats, None)
     if miss.any():
-        if policy == "impute":
-            cats = np.where(miss, str(rule["fill"]), cats)
-        elif policy == "error":
+        if policy == "error":
             fail(name, miss, "missing value")
+        else:
+            if _unseen_missing(rule):
+                unseen(rule, name, miss, "missing value, none in the development sample")
+            if policy == "impute":
+                cats = np.where(miss, str(rule["fill"]), cats)
     allowed = rule.get("categories")
-    if allowed is not None and rule.get("unknown", "error") == "error":
+    unknown_policy = rule.get("unknown", "error")
+    if allowed is not None and (unknown_policy == "error" or rule.get("outside_training", "allow") != "allow"):
         known = frozenset(allowed)
         unknown = np.fromiter(map(known.__contains__, cats.tolist()), dtype=bool, count=n)
         unknown = ~unknown & ~np.equal(cats, None)
         if unknown.any():
-            shown = sorted(known)[:10]
-            fail(name, unknown, lambda v, shown=shown: f"unknown category {v!r} (known: {shown})",
-                 cats)
+            if unknown_policy == "error":
+                shown = sorted(known)[:10]
+                fail(name, unknown, lambda v, shown=shown: f"unknown category {v!r} (known: {shown})",
+                     cats)
+            else:
+                unseen(rule, name, unknown, _unseen_category, cats)
     return cats
 
 
@@ -560,7 +625,7 @@ def _absent_number(rule: dict) -> float | None:
     return value
 
 
-def _prepare_coded(rule: dict, name: str, values: CodedLabels, fail) -> CodedLabels:
+def _prepare_coded(rule: dict, name: str, values: CodedLabels, fail, unseen) -> CodedLabels:
     """The category rules of :func:`prepare_inputs` applied to each category once.
 
     The labels, the missing and the unknown flags are found per category and
@@ -574,21 +639,28 @@ def _prepare_coded(rule: dict, name: str, values: CodedLabels, fail) -> CodedLab
         labels[missing] = str(rule["fill"])
     same = labels.tolist() == values.categories.tolist()
     cats = values if same else CodedLabels(labels, codes)  # labels as given: no second copy
-    if policy == "error" and missing.any():
+    if (policy == "error" or _unseen_missing(rule)) and missing.any():
         # usually only the last category (None, for a missing code) is missing: one comparison
         # of the codes, not a lookup per record
         miss = missing[codes] if missing[:-1].any() else np.equal(codes, -1)
         if miss.any():
-            fail(name, miss, "missing value")
+            if policy == "error":
+                fail(name, miss, "missing value")
+            else:
+                unseen(rule, name, miss, "missing value, none in the development sample")
     allowed = rule.get("categories")
-    if allowed is not None and rule.get("unknown", "error") == "error":
+    unknown_policy = rule.get("unknown", "error")
+    if allowed is not None and (unknown_policy == "error" or rule.get("outside_training", "allow") != "allow"):
         known = frozenset(allowed)
         strange = np.array([v is not None and v not in known for v in labels.tolist()], dtype=bool)
         if strange.any():
             unknown = strange[codes]
             if unknown.any():
-                shown = sorted(known)[:10]
-                fail(name, unknown, lambda v: f"unknown category {v!r} (known: {shown})", cats)
+                if unknown_policy == "error":
+                    shown = sorted(known)[:10]
+                    fail(name, unknown, lambda v: f"unknown category {v!r} (known: {shown})", cats)
+                else:
+                    unseen(rule, name, unknown, _unseen_category, cats)
     return cats
 
 
@@ -598,14 +670,21 @@ def rule_plan(rules: list) -> list:
     for rule in rules:
         numeric = rule["type"] == "number"
         policy = rule.get("missing", "error")
+        flagging = rule.get("outside_training", "allow") != "allow"
         fill = None
         if policy == "impute":
             fill = float(rule["fill"]) if numeric else str(rule["fill"])
         allowed = rule.get("categories")
         lo, hi = rule.get("min"), rule.get("max")
+        if flagging and numeric:  # a value outside the training range needs the checked path
+            seen_lo, seen_hi = rule.get("train_min"), rule.get("train_max")
+            lo = seen_lo if lo is None else lo if seen_lo is None else max(lo, seen_lo)
+            hi = seen_hi if hi is None else hi if seen_hi is None else min(hi, seen_hi)
+        # a missing value passes unchecked where the rule allows or imputes it and it is no news
+        may_miss = policy in ("allow", "impute") and not (flagging and rule.get("train_missing") is False)
         plan.append((rule["name"], numeric and lo is None and hi is None,
-                     (numeric, policy in ("allow", "impute"), policy == "allow", rule.get("required", True),
-                      fill, lo, hi, None if allowed is None else frozenset(allowed))))
+                     (numeric, may_miss, policy == "allow", fill, lo, hi,
+                      None if allowed is None else frozenset(allowed))))
     return plan
 
 
@@ -614,11 +693,11 @@ def record_values(plan: list, record: dict) -> dict | None:
 
     ``plan`` is :func:`rule_plan` of the input rules. Numbers become float (NaN = an
     allowed missing value), categories str (None = an allowed missing value). It
-    accepts only values that :func:`prepare_inputs` would pass unchanged (finite
-    numbers within bounds, known categories, and a missing value — None, NaN or an
-    absent optional field — where the rule allows or imputes it), so both paths
-    agree; anything else goes to the checked path, which raises or reports it as for
-    a batch.
+    accepts only values that :func:`prepare_inputs` would pass unchanged and unflagged
+    (finite numbers within the bounds and the training range where it is flagged,
+    known categories, and a missing value — None, NaN or an absent field — where the
+    rule allows or imputes it and it is no news), so both paths agree; anything else
+    goes to the checked path, which raises, reports or flags it as for a batch.
     """
     out = {}
     for name, unbounded, rule in plan:
@@ -626,9 +705,9 @@ def record_values(plan: list, record: dict) -> dict | None:
         if unbounded and type(v) is float and v - v == 0.0:  # a finite float: the usual case
             out[name] = v
             continue
-        numeric, may_miss, allow, required, fill, lo, hi, allowed = rule
+        numeric, may_miss, allow, fill, lo, hi, allowed = rule
         if v is None or (type(v) is float and v != v):
-            if not may_miss or (required and name not in record):
+            if not may_miss:
                 return None
             if allow:
                 out[name] = math.nan if numeric else None

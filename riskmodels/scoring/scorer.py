@@ -210,6 +210,8 @@ class Scorer:
         self.grades = list(content["master_scale"]["grades"])
         self._runtime = {**content, "model": compile_binnings(content["model"])}
         self._rules = rule_plan(content["inputs"])
+        #: whether a rule flags records outside what the development sample held (``warnings``)
+        self.flags = any(r.get("outside_training") == "warn" for r in content["inputs"])
         self._one = one_record_scorer(content)
 
     def __repr__(self):
@@ -233,11 +235,15 @@ class Scorer:
 
         Returns
         -------
-        dict with "pd", "score", "grade", "reasons", "limit" (and "errors"):
+        dict with "pd", "score", "grade", "reasons", "limit", "warnings" (and "errors"):
         arrays for a batch (reasons: n × n_reasons str array; object with None
         for the bad records in report mode), plain Python values for a single
         dict record. "score" is None for model kinds without points, "reasons"
         None without contributions and "limit" None without a credit-limit rule.
+        "warnings" is ``{record_index: [messages]}`` for the records scored although
+        they lie outside what the development sample held (``outside_training:
+        "warn"``: a number outside its training range, an unseen category, an
+        unseen missing value); a refused record has errors, not warnings.
         log : path or writable text file, optional
             Append one JSON line per scored record (see :func:`write_decision_log`),
             flushed once per call.
@@ -256,7 +262,8 @@ class Scorer:
             return result
         columns, single = as_columns(records, self.input_names)
         errors = {} if on_error == "report" else None
-        cols, n = prepare_inputs(self.content["inputs"], columns, errors)
+        warnings: dict = {}
+        cols, n = prepare_inputs(self.content["inputs"], columns, errors, warnings)
         if errors:
             result = self._score_valid(cols, n, list(errors), errors)
         else:
@@ -265,10 +272,9 @@ class Scorer:
             if found:  # records without a valid PD: reported, their outputs NaN/None
                 errors.update(found)
                 result = self._score_valid(cols, n, list(errors), errors)
+        result["warnings"] = {r: w for r, w in sorted(warnings.items()) if not errors or r not in errors}
         if errors is not None:
-            errors = dict(sorted(errors.items()))
-        if errors is not None:
-            result["errors"] = errors
+            result["errors"] = dict(sorted(errors.items()))
         return _single(result) if single else result
 
     def _score_clean(self, record: dict, on_error: str, batch: bool) -> dict | None:
@@ -289,6 +295,7 @@ class Scorer:
                 return None
             if not batch:
                 result = _single(result)
+        result["warnings"] = {}
         if on_error == "report":
             result["errors"] = {}
         return result
@@ -405,7 +412,7 @@ def _single(result: dict) -> dict:
     """The first record of a batch result, as plain Python values."""
     out = {}
     for key, value in result.items():
-        if key == "errors" or value is None:
+        if key in ("errors", "warnings") or value is None:
             out[key] = value
         elif key == "reasons":
             out[key] = value[0].tolist()

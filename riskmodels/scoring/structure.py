@@ -98,6 +98,13 @@ def _walk(content, path: str = "") -> None:
 
 
 
+#: what a rule's ``outside_training`` does with a value outside ``[train_min, train_max]``, a
+#: category not in ``categories`` that ``unknown: allow`` lets through, and a missing value
+#: the rule allows where the development sample had none (``train_missing: false``): score it
+#: and flag it in the record's warnings, refuse it, or neither (the default)
+TRAINING_POLICIES = ("warn", "error", "allow")
+
+
 def _check_inputs(inputs) -> dict:
     _section(inputs, "inputs", list)
     rules = {}
@@ -113,13 +120,18 @@ def _check_inputs(inputs) -> dict:
                              ("missing", ("error", "allow", "impute"))):
             if key in rule and rule[key] not in allowed:
                 _bad(f"{where}.{key}", f"is {rule[key]!r}; expected one of {list(allowed)}")
-        if "required" in rule and not isinstance(rule["required"], bool):
-            _bad(f"{where}.required", "must be true or false")
-        for key in ("min", "max"):
+        if "outside_training" in rule and rule["outside_training"] not in TRAINING_POLICIES:
+            _bad(f"{where}.outside_training",
+                 f"is {rule['outside_training']!r}; expected one of {list(TRAINING_POLICIES)}")
+        for key in ("required", "train_missing"):
+            if key in rule and not isinstance(rule[key], bool):
+                _bad(f"{where}.{key}", "must be true or false")
+        for key in ("min", "max", "train_min", "train_max"):
             if rule.get(key) is not None:
                 _number(rule[key], f"{where}.{key}")
-        if rule.get("min") is not None and rule.get("max") is not None and rule["min"] > rule["max"]:
-            _bad(f"{where}.min", f"{rule['min']!r} is above max {rule['max']!r}")
+        for lo, hi in (("min", "max"), ("train_min", "train_max")):
+            if rule.get(lo) is not None and rule.get(hi) is not None and rule[lo] > rule[hi]:
+                _bad(f"{where}.{lo}", f"{rule[lo]!r} is above {hi} {rule[hi]!r}")
         if rule.get("categories") is not None:
             labels = _section(rule["categories"], f"{where}.categories", list)
             for j, label in enumerate(labels):

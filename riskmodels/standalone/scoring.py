@@ -398,15 +398,20 @@ def rows_text(rows: np.ndarray) -> str:
     return f"[{shown}]" + (f" (+{len(rows) - 5} more)" if len(rows) > 5 else "")
 
 
-def prepare_inputs(rules: list, columns: dict, errors: dict | None = None) -> tuple[dict, int]:
+def prepare_inputs(rules: list, columns: dict, errors: dict | None = None,
+                   warnings: dict | None = None) -> tuple[dict, int]:
     """Apply the bundle's input rules to the columns; return cleaned columns and n.
 
     Numbers become float arrays (NaN = missing), categories become object arrays
-    of str (None = missing). Per rule: a missing field, a value of the wrong type,
-    NaN/None (``missing``: error | allow | impute with ``fill``), +/-inf, a value
-    outside [``min``, ``max``] (``out_of_range``: error | clip | allow) and a
-    category not in ``categories`` (``unknown``: error | allow). Fields not in
-    the rules are ignored.
+    of str (None = missing). Per rule: a value of the wrong type, a missing value
+    — NaN/None, or a field the records do not have at all: both are "no value"
+    (``missing``: error | allow | impute with ``fill``), +/-inf, a value outside
+    [``min``, ``max``] (``out_of_range``: error | clip | allow) and a category not
+    in ``categories`` (``unknown``: error | allow). Then what the development
+    sample did not hold (``outside_training``: warn | error | allow): a number
+    outside [``train_min``, ``train_max``], an allowed unknown category, an
+    allowed missing value where ``train_missing`` is false. Fields not in the
+    rules are ignored.
 
     Parameters
     ----------
@@ -414,6 +419,8 @@ def prepare_inputs(rules: list, columns: dict, errors: dict | None = None) -> tu
     columns : dict of 1-d arrays (see :func:`as_columns`).
     errors : when a dict, broken rules are recorded there as
         ``{record_index: [messages]}`` instead of raising.
+    warnings : when a dict, the records scored but flagged (``outside_training: warn``)
+        are recorded there as ``{record_index: [messages]}``.
 
     Returns
     -------
@@ -435,25 +442,32 @@ def prepare_inputs(rules: list, columns: dict, errors: dict | None = None) -> tu
     >>> cols, n = prepare_inputs(rules, {"x": np.array([0.5, 2.0])}, found)
     >>> found
     {1: ['x: above the allowed max 1']}
+    >>> seen = [{"name": "x", "type": "number", "train_min": 0.0, "train_max": 0.8,
+    ...          "outside_training": "warn"}]
+    >>> flagged = {}
+    >>> cols, n = prepare_inputs(seen, {"x": np.array([0.5, 0.9])}, warnings=flagged)
+    >>> flagged
+    {1: ["x: 0.9 above the development sample's max 0.8"]}
     """
     n = _record_count(columns)
     fail = _failure_reporter(errors)
+    unseen = _unseen_reporter(fail, warnings)
     out = {}
     for rule in rules:
         name = rule["name"]
         if name in columns:
             values = _given_column(name, columns[name])
         else:
-            values, final = _absent_column(rule, n, errors, fail)
+            values, final = _absent_column(rule, n)
             if final:
                 out[name] = values
                 continue
         if rule["type"] == "number":
-            out[name] = _prepare_numbers(rule, name, values, fail)
+            out[name] = _prepare_numbers(rule, name, values, fail, unseen)
         elif getattr(values, "codes", None) is not None:
-            out[name] = _prepare_coded(rule, name, values, fail)
+            out[name] = _prepare_coded(rule, name, values, fail, unseen)
         else:
-            out[name] = _prepare_labels(rule, name, values, fail)
+            out[name] = _prepare_labels(rule, name, values, fail, unseen)
     return out, n
 
 
@@ -479,6 +493,31 @@ def _failure_reporter(errors: dict | None):
     return fail
 
 
+def _unseen_reporter(fail, warnings: dict | None):
+    """``unseen(rule, name, rows, what, values=None)``: what the development sample did not
+    hold, by the rule's ``outside_training``: refused (``fail``), flagged in ``warnings`` (when
+    a dict is given) or let be."""
+    def unseen(rule, name, rows, what, values=None):
+        policy = rule.get("outside_training", "allow")
+        if policy == "error":
+            fail(name, rows, what, values)
+        elif policy == "warn" and warnings is not None:
+            rows = np.flatnonzero(rows) if rows.dtype == bool else rows
+            for r in rows.tolist():
+                warnings.setdefault(r, []).append(f"{name}: {what(values[r]) if callable(what) else what}")
+    return unseen
+
+
+def _unseen_missing(rule: dict) -> bool:
+    """Whether a missing value the rule lets through is flagged: the development sample had none."""
+    return rule.get("outside_training", "allow") != "allow" and rule.get("train_missing") is False
+
+
+def _unseen_category(v) -> str:
+    """The warning of a category the development sample did not hold."""
+    return f"unknown category {v!r}, not in the development sample"
+
+
 def _given_column(name: str, values):
     """A given column as a 1-d array (a :class:`CodedLabels` stays as it is)."""
     if not isinstance(values, CodedLabels):
@@ -488,17 +527,13 @@ def _given_column(name: str, values):
     return values
 
 
-def _absent_column(rule: dict, n: int, errors: dict | None, fail) -> tuple[np.ndarray, bool]:
+def _absent_column(rule: dict, n: int) -> tuple[np.ndarray, bool]:
     """The column of a field not given at all, and whether it is final (else it goes through
-    the checks as all missing values). A required field raises, or is reported per record."""
-    name, numeric = rule["name"], rule["type"] == "number"
+    the checks as all missing values). An absent field is no value, as an explicit null is:
+    a pandas frame, a REST request, Spark, SQL and CSV cannot tell the two apart."""
+    numeric = rule["type"] == "number"
     values = np.full(n, np.nan) if numeric else np.full(n, None, dtype=object)
-    if rule.get("required", True):
-        if errors is None or n == 0:
-            raise BundleError(f"missing required field {name!r}")
-        fail(name, np.ones(n, dtype=bool), "missing required field")
-        return values, True
-    constant = _absent_number(rule) if numeric else None
+    constant = _absent_number(rule) if numeric and not _unseen_missing(rule) else None
     if constant is not None:  # every record gets the same allowed value: no pass over it
         return np.full(n, constant), True
     return values, False
@@ -521,9 +556,11 @@ def _extremes(x: np.ndarray, bounded: bool) -> tuple[float, float]:
     return square, square
 
 
-def _unclean_numbers(rule: dict, name: str, values, x: np.ndarray, wrong: np.ndarray, fail) -> np.ndarray:
+def _unclean_numbers(rule: dict, name: str, values, x: np.ndarray, wrong: np.ndarray, fail,
+                     unseen) -> np.ndarray:
     """Report values that are not numbers or are infinite, and missing values the rule does
-    not allow; impute the missing values the rule fills."""
+    not allow (or flag those the development sample never had); impute the missing values
+    the rule fills."""
     if wrong.any():
         fail(name, wrong, lambda v: f"not a number ({type(v).__name__} {v!r})", values)
     inf = np.isinf(x)
@@ -531,27 +568,36 @@ def _unclean_numbers(rule: dict, name: str, values, x: np.ndarray, wrong: np.nda
         fail(name, inf, "infinite value")
         x = np.where(inf, np.nan, x)
     policy = rule.get("missing", "error")
-    if policy != "allow":  # an allowed missing value needs no flags
+    flagged = _unseen_missing(rule)
+    if policy != "allow" or flagged:  # an allowed missing value needs no flags
         miss = np.isnan(x)
         if wrong.any():  # wrong-typed values are NaN here, not missing
             miss &= ~wrong
         if miss.any():
-            if policy == "impute":
-                x = np.where(miss, float(rule["fill"]), x)
-            elif policy == "error":
+            if policy == "error":
                 fail(name, miss, "missing value")
+            else:
+                if flagged:
+                    unseen(rule, name, miss, "missing value, none in the development sample")
+                if policy == "impute":
+                    x = np.where(miss, float(rule["fill"]), x)
     return x
 
 
-def _prepare_numbers(rule: dict, name: str, values, fail) -> np.ndarray:
-    """The number rules of :func:`prepare_inputs`: types, infinities, missing values, range."""
+def _prepare_numbers(rule: dict, name: str, values, fail, unseen) -> np.ndarray:
+    """The number rules of :func:`prepare_inputs`: types, infinities, missing values, range,
+    then the development sample's range."""
     x, wrong = number_column(values)
     range_policy = rule.get("out_of_range", "error")
-    bounded = range_policy != "allow" and (rule.get("min") is not None or rule.get("max") is not None)
+    flagging = rule.get("outside_training", "allow") != "allow"
+    seen_lo, seen_hi = (rule.get("train_min"), rule.get("train_max")) if flagging else (None, None)
+    bounded = ((range_policy != "allow" and (rule.get("min") is not None or rule.get("max") is not None))
+               or seen_lo is not None or seen_hi is not None)
     smallest, largest = _extremes(x, bounded)
     clean = bool(math.isfinite(smallest) and math.isfinite(largest))
     if not clean:
-        x = _unclean_numbers(rule, name, values, x, wrong, fail)
+        x = _unclean_numbers(rule, name, values, x, wrong, fail, unseen)
+    hard = np.zeros(len(x), dtype=bool) if seen_lo is not None or seen_hi is not None else None
     for bound, op, word in (("min", np.less, "below"), ("max", np.greater, "above")):
         limit = rule.get(bound)
         if limit is None or range_policy == "allow":
@@ -564,10 +610,22 @@ def _prepare_numbers(rule: dict, name: str, values, fail) -> np.ndarray:
                 x = np.where(off, float(limit), x)
             else:
                 fail(name, off, f"{word} the allowed {bound} {limit}")
+                if hard is not None:
+                    hard |= off
+    for limit, op, word in ((seen_lo, np.less, "below"), (seen_hi, np.greater, "above")):
+        if limit is None or (clean and not op(smallest if word == "below" else largest, limit)):
+            continue
+        off = op(x, limit)
+        if hard is not None:
+            off &= ~hard  # refused by the hard range already
+        if off.any():
+            side = "min" if word == "below" else "max"
+            unseen(rule, name, off, lambda v, word=word, side=side, limit=limit:
+                   f"{float(v)!r} {word} the development sample's {side} {limit!r}", x)
     return x
 
 
-def _prepare_labels(rule: dict, name: str, values, fail) -> np.ndarray:
+def _prepare_labels(rule: dict, name: str, values, fail, unseen) -> np.ndarray:
     """The category rules of :func:`prepare_inputs` for labels given one per record."""
     n = len(values)
     policy = rule.get("missing", "error")
@@ -575,19 +633,26 @@ def _prepare_labels(rule: dict, name: str, values, fail) -> np.ndarray:
     # cats is values only when every value already is a str label
     miss = np.zeros(n, dtype=bool) if cats is values else np.equal(cats, None)
     if miss.any():
-        if policy == "impute":
-            cats = np.where(miss, str(rule["fill"]), cats)
-        elif policy == "error":
+        if policy == "error":
             fail(name, miss, "missing value")
+        else:
+            if _unseen_missing(rule):
+                unseen(rule, name, miss, "missing value, none in the development sample")
+            if policy == "impute":
+                cats = np.where(miss, str(rule["fill"]), cats)
     allowed = rule.get("categories")
-    if allowed is not None and rule.get("unknown", "error") == "error":
+    unknown_policy = rule.get("unknown", "error")
+    if allowed is not None and (unknown_policy == "error" or rule.get("outside_training", "allow") != "allow"):
         known = frozenset(allowed)
         unknown = np.fromiter(map(known.__contains__, cats.tolist()), dtype=bool, count=n)
         unknown = ~unknown & ~np.equal(cats, None)
         if unknown.any():
-            shown = sorted(known)[:10]
-            fail(name, unknown, lambda v, shown=shown: f"unknown category {v!r} (known: {shown})",
-                 cats)
+            if unknown_policy == "error":
+                shown = sorted(known)[:10]
+                fail(name, unknown, lambda v, shown=shown: f"unknown category {v!r} (known: {shown})",
+                     cats)
+            else:
+                unseen(rule, name, unknown, _unseen_category, cats)
     return cats
 
 
@@ -612,7 +677,7 @@ def _absent_number(rule: dict) -> float | None:
     return value
 
 
-def _prepare_coded(rule: dict, name: str, values: CodedLabels, fail) -> CodedLabels:
+def _prepare_coded(rule: dict, name: str, values: CodedLabels, fail, unseen) -> CodedLabels:
     """The category rules of :func:`prepare_inputs` applied to each category once.
 
     The labels, the missing and the unknown flags are found per category and
@@ -626,21 +691,28 @@ def _prepare_coded(rule: dict, name: str, values: CodedLabels, fail) -> CodedLab
         labels[missing] = str(rule["fill"])
     same = labels.tolist() == values.categories.tolist()
     cats = values if same else CodedLabels(labels, codes)  # labels as given: no second copy
-    if policy == "error" and missing.any():
+    if (policy == "error" or _unseen_missing(rule)) and missing.any():
         # usually only the last category (None, for a missing code) is missing: one comparison
         # of the codes, not a lookup per record
         miss = missing[codes] if missing[:-1].any() else np.equal(codes, -1)
         if miss.any():
-            fail(name, miss, "missing value")
+            if policy == "error":
+                fail(name, miss, "missing value")
+            else:
+                unseen(rule, name, miss, "missing value, none in the development sample")
     allowed = rule.get("categories")
-    if allowed is not None and rule.get("unknown", "error") == "error":
+    unknown_policy = rule.get("unknown", "error")
+    if allowed is not None and (unknown_policy == "error" or rule.get("outside_training", "allow") != "allow"):
         known = frozenset(allowed)
         strange = np.array([v is not None and v not in known for v in labels.tolist()], dtype=bool)
         if strange.any():
             unknown = strange[codes]
             if unknown.any():
-                shown = sorted(known)[:10]
-                fail(name, unknown, lambda v: f"unknown category {v!r} (known: {shown})", cats)
+                if unknown_policy == "error":
+                    shown = sorted(known)[:10]
+                    fail(name, unknown, lambda v: f"unknown category {v!r} (known: {shown})", cats)
+                else:
+                    unseen(rule, name, unknown, _unseen_category, cats)
     return cats
 
 
@@ -650,14 +722,21 @@ def rule_plan(rules: list) -> list:
     for rule in rules:
         numeric = rule["type"] == "number"
         policy = rule.get("missing", "error")
+        flagging = rule.get("outside_training", "allow") != "allow"
         fill = None
         if policy == "impute":
             fill = float(rule["fill"]) if numeric else str(rule["fill"])
         allowed = rule.get("categories")
         lo, hi = rule.get("min"), rule.get("max")
+        if flagging and numeric:  # a value outside the training range needs the checked path
+            seen_lo, seen_hi = rule.get("train_min"), rule.get("train_max")
+            lo = seen_lo if lo is None else lo if seen_lo is None else max(lo, seen_lo)
+            hi = seen_hi if hi is None else hi if seen_hi is None else min(hi, seen_hi)
+        # a missing value passes unchecked where the rule allows or imputes it and it is no news
+        may_miss = policy in ("allow", "impute") and not (flagging and rule.get("train_missing") is False)
         plan.append((rule["name"], numeric and lo is None and hi is None,
-                     (numeric, policy in ("allow", "impute"), policy == "allow", rule.get("required", True),
-                      fill, lo, hi, None if allowed is None else frozenset(allowed))))
+                     (numeric, may_miss, policy == "allow", fill, lo, hi,
+                      None if allowed is None else frozenset(allowed))))
     return plan
 
 
@@ -666,11 +745,11 @@ def record_values(plan: list, record: dict) -> dict | None:
 
     ``plan`` is :func:`rule_plan` of the input rules. Numbers become float (NaN = an
     allowed missing value), categories str (None = an allowed missing value). It
-    accepts only values that :func:`prepare_inputs` would pass unchanged (finite
-    numbers within bounds, known categories, and a missing value — None, NaN or an
-    absent optional field — where the rule allows or imputes it), so both paths
-    agree; anything else goes to the checked path, which raises or reports it as for
-    a batch.
+    accepts only values that :func:`prepare_inputs` would pass unchanged and unflagged
+    (finite numbers within the bounds and the training range where it is flagged,
+    known categories, and a missing value — None, NaN or an absent field — where the
+    rule allows or imputes it and it is no news), so both paths agree; anything else
+    goes to the checked path, which raises, reports or flags it as for a batch.
     """
     out = {}
     for name, unbounded, rule in plan:
@@ -678,9 +757,9 @@ def record_values(plan: list, record: dict) -> dict | None:
         if unbounded and type(v) is float and v - v == 0.0:  # a finite float: the usual case
             out[name] = v
             continue
-        numeric, may_miss, allow, required, fill, lo, hi, allowed = rule
+        numeric, may_miss, allow, fill, lo, hi, allowed = rule
         if v is None or (type(v) is float and v != v):
-            if not may_miss or (required and name not in record):
+            if not may_miss:
                 return None
             if allow:
                 out[name] = math.nan if numeric else None
@@ -2150,6 +2229,13 @@ def _walk(content, path: str = "") -> None:
             _bad(where, f"is a {type(node).__name__}; bundles hold JSON values only")
 
 
+#: what a rule's ``outside_training`` does with a value outside ``[train_min, train_max]``, a
+#: category not in ``categories`` that ``unknown: allow`` lets through, and a missing value
+#: the rule allows where the development sample had none (``train_missing: false``): score it
+#: and flag it in the record's warnings, refuse it, or neither (the default)
+TRAINING_POLICIES = ("warn", "error", "allow")
+
+
 def _check_inputs(inputs) -> dict:
     _section(inputs, "inputs", list)
     rules = {}
@@ -2165,13 +2251,18 @@ def _check_inputs(inputs) -> dict:
                              ("missing", ("error", "allow", "impute"))):
             if key in rule and rule[key] not in allowed:
                 _bad(f"{where}.{key}", f"is {rule[key]!r}; expected one of {list(allowed)}")
-        if "required" in rule and not isinstance(rule["required"], bool):
-            _bad(f"{where}.required", "must be true or false")
-        for key in ("min", "max"):
+        if "outside_training" in rule and rule["outside_training"] not in TRAINING_POLICIES:
+            _bad(f"{where}.outside_training",
+                 f"is {rule['outside_training']!r}; expected one of {list(TRAINING_POLICIES)}")
+        for key in ("required", "train_missing"):
+            if key in rule and not isinstance(rule[key], bool):
+                _bad(f"{where}.{key}", "must be true or false")
+        for key in ("min", "max", "train_min", "train_max"):
             if rule.get(key) is not None:
                 _number(rule[key], f"{where}.{key}")
-        if rule.get("min") is not None and rule.get("max") is not None and rule["min"] > rule["max"]:
-            _bad(f"{where}.min", f"{rule['min']!r} is above max {rule['max']!r}")
+        for lo, hi in (("min", "max"), ("train_min", "train_max")):
+            if rule.get(lo) is not None and rule.get(hi) is not None and rule[lo] > rule[hi]:
+                _bad(f"{where}.{lo}", f"{rule[lo]!r} is above {hi} {rule[hi]!r}")
         if rule.get("categories") is not None:
             labels = _section(rule["categories"], f"{where}.categories", list)
             for j, label in enumerate(labels):
@@ -2673,6 +2764,7 @@ def decision_log_lines(scorer, columns: dict, result: dict, log_id: str | None =
     raw = {r["name"]: columns[r["name"]].tolist() if r["name"] in columns else [None] * n for r in rules}
     ids = log_ids(columns[log_id], log_id) if log_id is not None else None
     errors = result.get("errors") or {}
+    warnings = result.get("warnings") or {}
 
     def plain(v):
         if v is None or (isinstance(v, float) and v != v):
@@ -2699,6 +2791,8 @@ def decision_log_lines(scorer, columns: dict, result: dict, log_id: str | None =
             entry["reasons"] = None if reasons[i][0] is None else [str(x) for x in reasons[i]]
         if i in errors:
             entry["errors"] = errors[i]
+        if i in warnings:
+            entry["warnings"] = warnings[i]
         entry["input"] = record
         lines.append(json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                                 allow_nan=False))
@@ -2967,6 +3061,8 @@ class Scorer:
         self.grades = list(content["master_scale"]["grades"])
         self._runtime = {**content, "model": compile_binnings(content["model"])}
         self._rules = rule_plan(content["inputs"])
+        #: whether a rule flags records outside what the development sample held (``warnings``)
+        self.flags = any(r.get("outside_training") == "warn" for r in content["inputs"])
         self._one = one_record_scorer(content)
 
     def __repr__(self):
@@ -2990,11 +3086,15 @@ class Scorer:
 
         Returns
         -------
-        dict with "pd", "score", "grade", "reasons", "limit" (and "errors"):
+        dict with "pd", "score", "grade", "reasons", "limit", "warnings" (and "errors"):
         arrays for a batch (reasons: n × n_reasons str array; object with None
         for the bad records in report mode), plain Python values for a single
         dict record. "score" is None for model kinds without points, "reasons"
         None without contributions and "limit" None without a credit-limit rule.
+        "warnings" is ``{record_index: [messages]}`` for the records scored although
+        they lie outside what the development sample held (``outside_training:
+        "warn"``: a number outside its training range, an unseen category, an
+        unseen missing value); a refused record has errors, not warnings.
         log : path or writable text file, optional
             Append one JSON line per scored record (see :func:`write_decision_log`),
             flushed once per call.
@@ -3013,7 +3113,8 @@ class Scorer:
             return result
         columns, single = as_columns(records, self.input_names)
         errors = {} if on_error == "report" else None
-        cols, n = prepare_inputs(self.content["inputs"], columns, errors)
+        warnings: dict = {}
+        cols, n = prepare_inputs(self.content["inputs"], columns, errors, warnings)
         if errors:
             result = self._score_valid(cols, n, list(errors), errors)
         else:
@@ -3022,10 +3123,9 @@ class Scorer:
             if found:  # records without a valid PD: reported, their outputs NaN/None
                 errors.update(found)
                 result = self._score_valid(cols, n, list(errors), errors)
+        result["warnings"] = {r: w for r, w in sorted(warnings.items()) if not errors or r not in errors}
         if errors is not None:
-            errors = dict(sorted(errors.items()))
-        if errors is not None:
-            result["errors"] = errors
+            result["errors"] = dict(sorted(errors.items()))
         return _single(result) if single else result
 
     def _score_clean(self, record: dict, on_error: str, batch: bool) -> dict | None:
@@ -3046,6 +3146,7 @@ class Scorer:
                 return None
             if not batch:
                 result = _single(result)
+        result["warnings"] = {}
         if on_error == "report":
             result["errors"] = {}
         return result
@@ -3162,7 +3263,7 @@ def _single(result: dict) -> dict:
     """The first record of a batch result, as plain Python values."""
     out = {}
     for key, value in result.items():
-        if key == "errors" or value is None:
+        if key in ("errors", "warnings") or value is None:
             out[key] = value
         elif key == "reasons":
             out[key] = value[0].tolist()
