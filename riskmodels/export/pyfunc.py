@@ -39,8 +39,9 @@ _MODEL_CODE = Path(__file__).with_name("_pyfunc_model.py")
 def _as_float_inputs(frame: pd.DataFrame, rules: list) -> pd.DataFrame:
     """Integer number columns to float, categorical-dtype category columns to plain objects.
 
-    The signature says double and string; MLflow refuses int64 and pandas
-    ``category`` columns for them.
+    What the scorer reads: the input example MLflow stores and the frames served
+    carry plain floats and texts (signatures before 2026-12 said double and string,
+    for which MLflow refuses int64 and pandas ``category`` columns).
     """
     casts = {}
     for r in rules:
@@ -58,9 +59,9 @@ def pyfunc_input(frame, bundle) -> pd.DataFrame:
     """The frame to give the pyfunc: the bundle's input columns, integer numbers as float,
     pandas categoricals as objects.
 
-    MLflow's schema enforcement refuses an int64 column where the signature says
-    double ("can not safely convert") and a ``category`` column for a string,
-    so cast before ``predict``.
+    The current signature (``Any``, optional) takes any column; a model logged with
+    an older signature (double and string) refuses int64 and ``category`` columns
+    ("can not safely convert"), so cast before ``predict`` of such a model.
 
     Parameters
     ----------

@@ -95,6 +95,8 @@ class ScorerModel(ChecksParameters, OwnHTMLRepr, ClassifierMixin, BaseEstimator)
 
     kind: str = ""
     _fitted_attr = "classes_"
+    #: whether the inputs named in ``input_ranges.DOMAIN_RANGES`` get those hard ranges
+    domain_ranges = True
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -107,11 +109,11 @@ class ScorerModel(ChecksParameters, OwnHTMLRepr, ClassifierMixin, BaseEstimator)
                 fitted = fit(self, *args, **kw)
                 X = args[0] if args else kw.get("X")
                 y = args[1] if len(args) > 1 else kw.get("y")
-                if kw.get("sample_weight") is None:  # weighted (grouped) rows: pass reference= at export
-                    self.keep_development_reference(X, y)
                 if X is not None:  # what the development sample held goes into the bundle's rules
                     self.training_ranges_ = training_ranges(
                         self._bundle_inputs(), as_frame(X, getattr(self, "feature_names_in_", None)))
+                if kw.get("sample_weight") is None:  # weighted (grouped) rows: pass reference= at export
+                    self.keep_development_reference(X, y)
                 return fitted
 
             cls.fit = fresh_fit
@@ -250,7 +252,7 @@ class ScorerModel(ChecksParameters, OwnHTMLRepr, ClassifierMixin, BaseEstimator)
             "kind": self.kind,
             "name": getattr(self, "name", None) or type(self).__name__,
             "inputs": with_ranges(self._bundle_inputs(), getattr(self, "training_ranges_", None),
-                                  outside_training, hard_ranges),
+                                  outside_training, hard_ranges, self.domain_ranges),
             "model": self._bundle_model(),
             "calibration": self._bundle_calibration() + list(getattr(self, "recalibration_", [])),
             "master_scale": scale,

@@ -78,6 +78,8 @@ class ExpertScorecardModel(ScorerModel):
     ['A', 'D', 'A', 'D']
     """
 
+    domain_ranges = False  # the card's spec declares the hard ranges of its inputs
+
     kind = "expert"
 
     def __init__(self, spec="enterprise_five_aspect", calibration: str = "logistic",

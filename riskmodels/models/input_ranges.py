@@ -94,14 +94,14 @@ def training_ranges(rules: list, columns) -> dict:
     return found
 
 
-def _hard(name: str, hard_ranges: dict | None):
+def _hard(name: str, hard_ranges: dict | None, domain: bool):
     if hard_ranges is not None and name in hard_ranges:
         return hard_ranges[name]
-    return domain_range(name)
+    return domain_range(name) if domain else None
 
 
 def with_ranges(rules: list, ranges: dict | None, outside_training: str = "warn",
-                hard_ranges: dict | None = None) -> list:
+                hard_ranges: dict | None = None, domain: bool = True) -> list:
     """The input rules with the development sample's ranges, the policy and the hard ranges.
 
     Parameters
@@ -120,6 +120,9 @@ def with_ranges(rules: list, ranges: dict | None, outside_training: str = "warn"
         range) overriding :data:`DOMAIN_RANGES`; a value outside is refused
         (``out_of_range: "error"``). A rule that declares ``min``/``max`` itself keeps them
         unless named here.
+    domain : bool
+        Apply :data:`DOMAIN_RANGES` to the rules without ``min``/``max`` (an expert card's
+        spec declares its own hard ranges: False there).
 
     Returns
     -------
@@ -157,7 +160,7 @@ def with_ranges(rules: list, ranges: dict | None, outside_training: str = "warn"
         if rule["type"] == "number":
             declared = hard_ranges is not None and rule["name"] in hard_ranges
             if declared or (rule.get("min") is None and rule.get("max") is None):
-                hard = _hard(rule["name"], hard_ranges)
+                hard = _hard(rule["name"], hard_ranges, domain)
                 if hard is not None:
                     low, high = hard
                     if low is not None and high is not None and low > high:
