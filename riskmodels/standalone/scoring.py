@@ -45,6 +45,7 @@ import math
 import operator
 import os
 import re
+import sys
 from itertools import repeat
 from pathlib import Path
 
@@ -73,6 +74,7 @@ _NUMBER_TYPES = frozenset({int, float, type(None), np.float64, np.float32, np.fl
                            np.int64, np.int32, np.int16, np.int8, np.uint64, np.uint32,
                            np.uint16, np.uint8})
 _MISSING_TYPE_NAMES = frozenset({"NAType", "NaTType"})  # pandas.NA, pandas.NaT
+_FLOAT_MAX = sys.float_info.max
 
 
 def is_missing(v) -> bool:
@@ -734,7 +736,11 @@ def rule_plan(rules: list) -> list:
             hi = seen_hi if hi is None else hi if seen_hi is None else min(hi, seen_hi)
         # a missing value passes unchecked where the rule allows or imputes it and it is no news
         may_miss = policy in ("allow", "impute") and not (flagging and rule.get("train_missing") is False)
-        plan.append((rule["name"], numeric and lo is None and hi is None,
+        # a float in [low, high] needs no other look: the largest finite doubles as the open ends
+        # also keep out +/-inf and NaN; a category field gets the empty interval (1, 0)
+        low = (-_FLOAT_MAX if lo is None else float(lo)) if numeric else 1.0
+        high = (_FLOAT_MAX if hi is None else float(hi)) if numeric else 0.0
+        plan.append((rule["name"], low, high,
                      (numeric, may_miss, policy == "allow", fill, lo, hi,
                       None if allowed is None else frozenset(allowed))))
     return plan
@@ -752,9 +758,9 @@ def record_values(plan: list, record: dict) -> dict | None:
     goes to the checked path, which raises, reports or flags it as for a batch.
     """
     out = {}
-    for name, unbounded, rule in plan:
+    for name, low, high, rule in plan:
         v = record.get(name)
-        if unbounded and type(v) is float and v - v == 0.0:  # a finite float: the usual case
+        if type(v) is float and low <= v <= high:  # a finite float within the bounds: the usual case
             out[name] = v
             continue
         numeric, may_miss, allow, fill, lo, hi, allowed = rule
