@@ -228,6 +228,18 @@ class ScorerModel(ChecksParameters, OwnHTMLRepr, ClassifierMixin, BaseEstimator)
     def _bundle_inputs(self) -> list:
         raise NotImplementedError
 
+    def input_rules(self) -> list:
+        """The fitted model's input rules, before the development sample's ranges are added.
+
+        Examples
+        --------
+        >>> from riskmodels.models.crosstab import CrossTabModel
+        >>> model = CrossTabModel().fit({"x": np.tile([0.0, 1.0], 50)}, np.tile([0, 0, 1, 0], 25))
+        >>> [(r["name"], r["type"]) for r in model.input_rules()]
+        [('x', 'number')]
+        """
+        return self._bundle_inputs()
+
     def _bundle_model(self) -> dict:
         raise NotImplementedError
 

@@ -77,7 +77,7 @@ def training_ranges(model, spark_df):
     """
     from pyspark.sql import functions as F
 
-    rules = [r for r in model._bundle_inputs() if r["name"] in spark_df.columns]
+    rules = [r for r in model.input_rules() if r["name"] in spark_df.columns]
     aggregates = []
     for i, rule in enumerate(rules):
         c = F.col(rule["name"])
