@@ -157,6 +157,17 @@ def test_scenario_pds_and_expected_loss_known_answers():
         500.0 * (0.1 / 1.1 + 0.09 / 1.21 + 0.081 / 1.331))
 
 
+def test_stages_at_the_boundaries():
+    """IFRS 9 5.5.11: more than 30 days past due presumes a significant increase in credit risk;
+    B5.5.37: default no later than 90 days past due; 'more than' is strict."""
+    from riskmodels.provisions import stage
+
+    assert stage([0.01] * 4, [0.01] * 4, [30, 31, 90, 91]).tolist() == [1, 2, 2, 3]
+    # the PD rule: at least twice the origination PD and at least 0.5 pp above it (defaults)
+    assert stage([0.02, 0.0199, 0.008, 0.01], [0.01, 0.01, 0.004, 0.01], [0, 0, 0, 0],
+                 in_default=[False, False, False, True]).tolist() == [2, 1, 1, 3]
+
+
 def test_cli_provisions(tmp_path, ifrs_community):
     import subprocess
     import sys

@@ -773,12 +773,7 @@ def early_warning(ledger, as_of, margin_days: int = 15, limit_warning: float = 0
 
 def _written_off(p: _Prepared, t: pd.Timestamp) -> np.ndarray:
     """Per invoice, whether a write-off of it is dated on or before ``t``."""
-    wo = p.ledger.write_offs
-    if wo is None or "invoice_id" not in wo.columns or not len(wo):
-        return np.zeros(len(p.amount), dtype=bool)
-    done = wo.loc[(_day(wo["write_off_date"]) <= int(_day([t])[0])) & wo["invoice_id"].notna().to_numpy(),
-                  "invoice_id"]
-    return p.ledger.invoices["invoice_id"].isin(done).to_numpy()
+    return written_off_invoices(p.ledger, t)
 
 
 def _last_steps(p: _Prepared, t: pd.Timestamp) -> dict:
@@ -1030,7 +1025,8 @@ def taiwan_features(frame: pd.DataFrame | None = None) -> pd.DataFrame:
 
 __all__ = ["FeatureConfig", "DefaultDefinition", "payment_features", "default_flags", "build_panel",
            "ageing_report", "early_warning", "bad_debt_candidates", "limitation_watch", "taiwan_features",
-           "PAYMENT_FEATURES", "WARNING_SIGNALS", "INTERRUPTING_STEPS", "observation_dates"]
+           "PAYMENT_FEATURES", "WARNING_SIGNALS", "INTERRUPTING_STEPS", "observation_dates",
+           "written_off_invoices"]
 
 
 def written_off_invoices(ledger, as_of) -> np.ndarray:
@@ -1048,4 +1044,9 @@ def written_off_invoices(ledger, as_of) -> np.ndarray:
     >>> written_off_invoices(Ledger(inv, Ledger.empty_payments(), write_offs=wo), "2023-12-31").tolist()
     [True, False]
     """
-    return _written_off(_prepare(ledger), _one_date(as_of))
+    wo = ledger.write_offs
+    if wo is None or "invoice_id" not in wo.columns or not len(wo):
+        return np.zeros(len(ledger.invoices), dtype=bool)
+    day = int(_day([_one_date(as_of)])[0])
+    done = wo.loc[(_day(wo["write_off_date"]) <= day) & wo["invoice_id"].notna().to_numpy(), "invoice_id"]
+    return ledger.invoices["invoice_id"].isin(done).to_numpy()

@@ -3,7 +3,7 @@
 - :func:`provision_matrix` — loss rates per days-past-due bucket (cohort or roll rates) and the
   allowance on a date (IFRS 9's simplified approach, CAS 22; the documents' bad-debt reserve).
 - :mod:`riskmodels.provisions.lifetime` — lifetime PD term structures by grade and the Vasicek
-  conditional PD for scenarios; expected loss PD × LGD × EAD.
+  conditional PD for scenarios; IFRS 9 stages; expected loss PD × LGD × EAD.
 
 Examples
 --------
@@ -17,10 +17,11 @@ from riskmodels.provisions.lifetime import (
     expected_loss,
     lifetime_ecl,
     scenario_term_structure,
+    stage,
     term_structure,
     vasicek_conditional_pd,
 )
 from riskmodels.provisions.matrix import ProvisionMatrix, bucket_names, provision_matrix
 
 __all__ = ["ProvisionMatrix", "TermStructure", "bucket_names", "expected_loss", "lifetime_ecl",
-           "provision_matrix", "scenario_term_structure", "term_structure", "vasicek_conditional_pd"]
+           "provision_matrix", "scenario_term_structure", "stage", "term_structure", "vasicek_conditional_pd"]
