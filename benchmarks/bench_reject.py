@@ -53,8 +53,8 @@ def main(selections=("score", "random", "mnar")):
             t = masked_benchmark(LogisticScorecard(), X, y, accept_rate=0.7, selection=selection,
                                  method_params=PARAMS, random_state=0)
             first = t.iloc[0]
-            print(f"\n{set_name}, selection={selection}: {first.n_accepted} accepted / {first.n_rejected} rejected, "
-                  f"{first.n_test} test ({time.perf_counter() - start:.1f} s)")
+            print(f"\n{set_name}, selection={selection}: {int(first.n_accepted)} accepted / "
+                  f"{int(first.n_rejected)} rejected, {int(first.n_test)} test ({time.perf_counter() - start:.1f} s)")
             print("| model | AUC [95 % DeLong] | p vs accepts-only | bad rate of approved | mean PD / observed |"
                   " rejects: mean PD / hidden bad rate |")
             print("|---|---|---|---|---|---|")

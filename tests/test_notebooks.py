@@ -33,6 +33,7 @@ EXPECTED = [
     "08_monitoring",
     "09_spark",
     "10_credit_file",
+    "11_reject_inference",
 ]
 # a hang guard, not a speed test: a busy 2-core CI machine ran notebook 07 in 161 s
 CELL_TIMEOUT_S = 900

@@ -11,7 +11,7 @@ On a fully labelled data set the benchmark plays the history of a lender:
    (``"random"``), by the previous card's PD (``"score"``: missing at random
    given the characteristics), or by the previous card's PD plus an
    underwriter's private information about the outcome that no model sees
-   (``"mnar"``: ``z = logit(PD) + mnar_strength · (y − ȳ)/sd(y) + N(0, 1)``,
+   (``"mnar"``: ``z = std. logit(PD) + mnar_strength · y + N(0, 1)``,
    the lowest ``z`` accepted: not at random);
 4. the rejects' labels are hidden; the accepts-only card, each reject-inference
    method and (as the ceiling) the card fitted with every applicant's label
@@ -84,8 +84,7 @@ def select_accepts(pd_previous, y, accept_rate: float, selection: str, mnar_stre
         p = np.clip(np.asarray(pd_previous, dtype=float), 1e-12, 1 - 1e-12)
         z = np.log(p / (1 - p))
         if selection == "mnar":
-            t = np.asarray(y, dtype=float)
-            z = (z - z.mean()) / (z.std() or 1.0) + mnar_strength * (t - t.mean()) / (t.std() or 1.0) \
+            z = (z - z.mean()) / (z.std() or 1.0) + mnar_strength * np.asarray(y, dtype=float) \
                 + rng.standard_normal(n)
     accepted = np.zeros(n, dtype=bool)
     accepted[np.argsort(z, kind="stable")[: int(round(accept_rate * n))]] = True

@@ -137,6 +137,25 @@ class RejectDiagnostics:
     def _repr_html_(self) -> str:
         return self.summary().as_html()
 
+    def plot(self, ax=None):
+        """Bad rate by score band: the accepts', the rejects' inferred, and the 2x/4x/8x sensitivity range."""
+        import matplotlib.pyplot as plt
+
+        ax = ax or plt.subplots(figsize=(7, 4))[1]
+        bands = self.bands
+        x = np.arange(len(bands))
+        multiples = [c for c in bands.columns if c.startswith("x") and c != "x1"]
+        if multiples:
+            ax.fill_between(x, bands[multiples].min(axis=1), bands[multiples].max(axis=1), alpha=0.2,
+                            label=f"through the door, rejects {multiples[0][1:]}x-{multiples[-1][1:]}x as bad")
+        ax.plot(x, bands["accept_bad_rate"], "o-", label="accepts (observed)")
+        ax.plot(x, bands["reject_inferred_bad_rate"], "s--", label=f"rejects (inferred, {self.method})")
+        ax.set_xticks(x, [f"{v:.3f}" for v in bands["pd_from"]])
+        ax.set_xlabel("score band (accepts' PD from)")
+        ax.set_ylabel("bad rate")
+        ax.legend(fontsize=8)
+        return ax
+
 
 def reject_diagnostics(inference, X_accepted, y_accepted, X_rejected, n_bands: int = 10,
                        multiples=MULTIPLES) -> RejectDiagnostics:
