@@ -144,6 +144,22 @@ def test_a_break_of_the_trend_or_min_share_is_flagged_and_kept(editor):
     assert editor.ledger[-1].flags == p.flags
 
 
+def test_weighted_edits_count_like_repeated_records_and_other_data_is_refused(editor):
+    w = np.where(np.arange(len(editor.y)) % 3 == 0, 2.0, 1.0)  # every third record twice
+    rows = np.repeat(np.arange(len(editor.y)), w.astype(int))
+    x, y = editor.x, editor.y
+    weighted = BinningEditor(OptimalBinning("age", max_n_prebins=8).fit(x, y, sample_weight=w), x, y,
+                             sample_weight=w)
+    repeated = BinningEditor(OptimalBinning("age", max_n_prebins=8).fit(x[rows], y[rows]), x[rows], y[rows])
+    for ed in (weighted, repeated):
+        ed.fix([30, 45, 60], reason="bands")
+    assert weighted.binning.table_.count.tolist() == repeated.binning.table_.count.tolist()
+    assert weighted.binning.iv_ == pytest.approx(repeated.binning.iv_, rel=1e-12)
+    assert weighted.propose_reoptimise().bins == repeated.propose_reoptimise().bins
+    with pytest.raises(DataValidationError, match="fitted on"):
+        BinningEditor(weighted.original, x, y)  # the weights forgotten: not the binning's data
+
+
 def test_undo_and_reset_restore_the_bins_and_the_ledger_keeps_them(editor):
     start = editor.cuts
     editor.split(50.5, reason="a")

@@ -42,7 +42,7 @@ from sklearn.base import clone
 
 from riskmodels.binning.optimizer import optimal_partition, shape_of
 from riskmodels.binning.table import BinningTable
-from riskmodels.data.schema import require_binary_target
+from riskmodels.data.schema import require_binary_target, require_sample_weight
 from riskmodels.errors import DataValidationError, NotFittedError, ParameterError, Violation
 from riskmodels.results import Summary
 from riskmodels.scoring import category_label
@@ -143,6 +143,8 @@ class BinningEditor:
         :meth:`refit_card` refits it.
     points : a function of the WoE per bin giving points per bin (set by ``card.edit``:
         the card's coefficient and scaling), shown as the table's ``points`` column.
+    sample_weight : the training weights the binning was fitted with (None: 1 each); every
+        edit is counted with them. Data whose total differs from the binning's is refused.
 
     Attributes
     ----------
@@ -152,7 +154,7 @@ class BinningEditor:
     """
 
     def __init__(self, binning, x, y, x_holdout=None, y_holdout=None, who: str | None = None, card=None,
-                 points=None):
+                 points=None, sample_weight=None):
         if not hasattr(binning, "table_"):
             raise NotFittedError(f"BinningEditor needs a fitted OptimalBinning; {binning.name!r} is not fitted")
         self.original = copy.deepcopy(binning)
@@ -161,6 +163,12 @@ class BinningEditor:
         if len(self.y) != len(x):
             raise DataValidationError([Violation(self.name, f"has {len(x)} values but the target {len(self.y)}",
                                                  "one target per record")])
+        self.sample_weight = require_sample_weight(sample_weight, self.y)
+        total = float(len(self.y) if self.sample_weight is None else self.sample_weight.sum())
+        if not math.isclose(total, float(binning.n_total_), rel_tol=1e-9):
+            raise DataValidationError([Violation(self.name, f"holds {total:g} records (weighted) but the binning "
+                                                 f"was fitted on {float(binning.n_total_):g}",
+                                                 "the binning's own training data (and sample_weight)")])
         if (x_holdout is None) != (y_holdout is None):
             raise ParameterError("x_holdout and y_holdout come together")
         self.x_holdout = x_holdout
@@ -186,7 +194,7 @@ class BinningEditor:
         fitted = clone(self.original).set_params(user_splits=bins, user_splits_fixed=True)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # WoE-0 bins are flagged in the proposal instead
-            return fitted.fit(self.x, self.y)
+            return fitted.fit(self.x, self.y, sample_weight=self.sample_weight)
 
     def _flags(self, binning) -> list[str]:
         """What the bins break: the trend, the minimum bin share, bins without goods or bads."""
@@ -327,7 +335,7 @@ class BinningEditor:
             forced = sorted({s for b in range(len(fixed_groups)) for s in (pos[b], pos[b] + 1)} - {0, m})
         trend = o.monotonic_trend if self.numeric or o.monotonic_trend != "auto" else "ascending"
         part = optimal_partition(events[order], nonevents[order], trend=trend,
-                                 min_bin_count=math.ceil(float(o.min_bin_size) * len(self.y)),
+                                 min_bin_count=math.ceil(float(o.min_bin_size) * float(counts.n_total_)),
                                  min_bin_n_event=max(1, int(o.min_bin_n_event)),
                                  min_bin_n_nonevent=max(1, int(o.min_bin_n_nonevent)), max_bins=o.max_bins,
                                  total_events=int(events.sum()), total_nonevents=int(nonevents.sum()),
@@ -412,10 +420,11 @@ class BinningEditor:
         """The current bins as OptimalBinning parameters (``user_splits`` fixed)."""
         return {"user_splits": self.cuts, "user_splits_fixed": True}
 
-    def refit_card(self, X, y):
+    def refit_card(self, X, y, sample_weight=None):
         """The card refitted with these bins fixed (one call); the ledger goes in its bundle metadata.
 
-        The card's settings are kept; ``binning_fit_params`` gains this feature's
+        ``sample_weight`` defaults to the editor's. The card's settings are kept;
+        ``binning_fit_params`` gains this feature's
         fixed bins, and the ledger (with the card's earlier edits) is stored in
         ``training_metadata_["binning_edits"]``, which ``to_bundle``/``export`` write.
         """
@@ -423,7 +432,8 @@ class BinningEditor:
             raise ParameterError(f"{self.name}: the editor was not opened from a card (use card.edit)")
         earlier = list(self.card.training_metadata_.get(LEDGER_KEY, []))
         params = {**(self.card.binning_fit_params or {}), self.name: self.binning_params()}
-        card = clone(self.card).set_params(binning_fit_params=params).fit(X, y)
+        card = clone(self.card).set_params(binning_fit_params=params).fit(
+            X, y, sample_weight=self.sample_weight if sample_weight is None else sample_weight)
         card.training_metadata_[LEDGER_KEY] = earlier + [asdict(e) for e in self.ledger]
         return card
 

@@ -778,10 +778,11 @@ class LogisticScorecard(ScorerModel):
         out = self.score_frame(X)
         return top_reasons(out["contributions"], out["reason_names"], n_reasons)
 
-    def edit(self, feature: str, X, y, X_holdout=None, y_holdout=None, who: str | None = None):
+    def edit(self, feature: str, X, y, X_holdout=None, y_holdout=None, who: str | None = None,
+             sample_weight=None):
         """A :class:`~riskmodels.binning.editor.BinningEditor` of one characteristic's bins.
 
-        ``X, y`` are the training data (the editor counts every edit on them);
+        ``X, y`` (and ``sample_weight``) are the training data (the editor counts every edit on them);
         the editor's ``refit_card(X, y)`` refits this card from the edited bins, and its
         table shows the points of each bin at this card's coefficient (before the refit).
         """
@@ -801,7 +802,7 @@ class LogisticScorecard(ScorerModel):
                 return attribute_points(beta, woe, self.intercept_, len(self.features_), self.factor_,
                                         self.offset_, self.intercept_mode)[0]
         return BinningEditor(self.binning_.binnings_[feature], frame[feature], y, holdout, y_holdout,
-                             who=who, card=self, points=points)
+                             who=who, card=self, points=points, sample_weight=sample_weight)
 
     def scorecard_table(self) -> pd.DataFrame:
         """Every attribute: characteristic, bin, count, event rate, WoE, coefficient and points."""
