@@ -8,25 +8,18 @@ from __future__ import annotations
 
 import os
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
 import riskmodels as rm
+from benchmarks.timing import best_of
 from riskmodels import scoring
 from riskmodels.export.pmml import to_pmml
 
 N = int(os.environ.get("BENCH_PMML_ROWS", 100_000))
 
 
-def _best(fn, repeats=5):
-    times, out = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return min(times), out
 
 
 def main() -> None:
@@ -36,17 +29,17 @@ def main() -> None:
     features = [c for c in df.columns if c not in ("ID", "target")]
     X, y = df[features].astype(float), df["target"]
     bundle = rm.LogisticScorecard(special_codes=[-2.0]).fit(X, y).to_bundle()
-    t_export, text = _best(lambda: to_pmml(bundle))
+    t_export, text = best_of(lambda: to_pmml(bundle))
     print(f"Taiwan card ({len(bundle['model']['features'])} characteristics): to_pmml best of 5 "
           f"{t_export * 1000:.1f} ms, {len(text) / 1024:.0f} KiB")
     rows = X.sample(N, replace=True, random_state=0).reset_index(drop=True)
     scorer = scoring.Scorer(bundle)
-    t_py, local = _best(lambda: scorer.score(rows))
+    t_py, local = best_of(lambda: scorer.score(rows))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "taiwan.pmml"
         path.write_text(text)
         evaluator = make_evaluator(str(path)).verify()
-        t_jvm, out = _best(lambda: evaluator.evaluateAll(rows), repeats=2)
+        t_jvm, out = best_of(lambda: evaluator.evaluateAll(rows), repeats=2)
     max_pd = float(np.max(np.abs(out["pd"].to_numpy(dtype=float) - local["pd"])))
     grades = int((out["grade"].to_numpy(dtype=object) != local["grade"]).sum())
     reasons = int((out[["reason_1", "reason_2", "reason_3"]].to_numpy(dtype=object) != local["reasons"])

@@ -10,11 +10,11 @@ Target: riskmodels <= 0.2x the pandas implementation.
 from __future__ import annotations
 
 import os
-import time
 
 import numpy as np
 import pandas as pd
 
+from benchmarks.timing import best_of
 from riskmodels.data.ledger import Ledger
 from riskmodels.provisions import provision_matrix
 
@@ -71,19 +71,12 @@ def pandas_matrix(invoices: pd.DataFrame, payments: pd.DataFrame) -> tuple[np.nd
     return rates, balance
 
 
-def _best(fn, repeats=3):
-    times, out = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return min(times), out
 
 
 def main() -> None:
     ledger = synthetic_ledger(N)
-    ours_t, ours = _best(lambda: provision_matrix(ledger, AS_OF, buckets=EDGES, history=HISTORY))
-    peer_t, (rates, balance) = _best(lambda: pandas_matrix(ledger.invoices, ledger.payments))
+    ours_t, ours = best_of(lambda: provision_matrix(ledger, AS_OF, buckets=EDGES, history=HISTORY), repeats=3)
+    peer_t, (rates, balance) = best_of(lambda: pandas_matrix(ledger.invoices, ledger.payments), repeats=3)
     same_rates = np.allclose(ours.table["historical_loss_rate"].to_numpy(), rates, rtol=1e-10, atol=1e-14)
     same_balance = np.allclose(ours.table["balance"].to_numpy(), balance, rtol=1e-10)
     print(f"{N:,} invoices, {len(ledger.payments):,} payments; load {os.getloadavg()[0]:.1f}")

@@ -9,25 +9,18 @@ Target: the SQL path within 2× of ``Scorer.score``'s time.
 from __future__ import annotations
 
 import os
-import time
 
 import duckdb
 import numpy as np
 
 import riskmodels as rm
+from benchmarks.timing import best_of
 from riskmodels import scoring
 from riskmodels.export.sql import to_sql
 
 N = int(os.environ.get("BENCH_SQL_ROWS", 1_000_000))
 
 
-def _best(fn, repeats=5):
-    times, out = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return min(times), out
 
 
 def _mismatches(a, b) -> int:
@@ -37,14 +30,14 @@ def _mismatches(a, b) -> int:
 def _compare(label: str, bundle: dict, rows) -> None:
     absent = [r["name"] for r in bundle["inputs"] if r["name"] not in rows.columns]
     scorer = scoring.Scorer(bundle)
-    t_py, local = _best(lambda: scorer.score(rows))
+    t_py, local = best_of(lambda: scorer.score(rows))
     con = duckdb.connect()
     con.execute("SET threads TO 2")
     con.register("frame", rows.assign(row_id=np.arange(len(rows))))
     con.execute("CREATE TABLE t AS SELECT * FROM frame")
     sql = to_sql(bundle, table="t", keep=["row_id"], absent=absent)
     # the query inside the database; fetching the rows into pandas is not timed
-    t_sql, _ = _best(lambda: con.execute(f"CREATE OR REPLACE TABLE scored AS {sql}"))
+    t_sql, _ = best_of(lambda: con.execute(f"CREATE OR REPLACE TABLE scored AS {sql}"))
     out = con.execute("SELECT * FROM scored ORDER BY row_id").fetchdf()
     reason_cols = [c for c in out.columns if c.startswith("reason_")]
     reasons = int((out[reason_cols].to_numpy() != local["reasons"]).any(axis=1).sum())

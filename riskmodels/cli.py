@@ -239,7 +239,8 @@ def _cmd_provisions(args) -> int:
 def _cmd_export_pmml(args) -> int:
     from riskmodels.export.pmml import to_pmml
 
-    to_pmml(args.bundle, args.output, version=args.pmml_version)
+    to_pmml(args.bundle, args.output, version=args.pmml_version,
+            verify_signature=not args.no_verify_signature)
     print(f"wrote PMML {args.pmml_version} to {args.output}", file=sys.stderr)
     return 0
 
@@ -528,6 +529,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="the PMML file to write")
     p.add_argument("--pmml-version", choices=("4.4", "4.2"), default="4.4",
                    help="PMML version (4.2 for older readers; see the README)")
+    p.add_argument("--no-verify-signature", action="store_true",
+                   help="accept a signed bundle without RISKMODELS_BUNDLE_KEY set (its sha256 is still checked)")
     p.set_defaults(func=_cmd_export_pmml)
 
     p = sub.add_parser("export-scorer", help="write scoring.py, the bundle and a usage example "

@@ -438,7 +438,7 @@ def test_kmv_and_unknown_dialects_are_refused_plainly():
     cols = ["equity_value", "equity_vol", "short_term_debt", "long_term_debt", "rate", "total_assets",
             "industry"]
     kmv = rm.KMVModel().fit(book[cols], book["default"])
-    with pytest.raises(BundleError, match="KMV bundle cannot be scored in SQL: .*Merton root"):
+    with pytest.raises(BundleError, match="KMV bundle cannot be written as SQL: .*Merton root"):
         to_sql(kmv.to_bundle())
     crosstab = rm.CrossTabModel(features=["dpd_max_12m"]).fit(book[["dpd_max_12m"]], book["default"])
     assert crosstab.to_sql("sqlite", table="book").startswith("WITH")

@@ -85,8 +85,9 @@ from pathlib import Path
 import numpy as np
 
 from riskmodels.errors import BundleError
+from riskmodels.export.bundles import expressible_content
 from riskmodels.fileio import write_atomic
-from riskmodels.scoring import Scorer, read_bundle
+from riskmodels.scoring import Scorer
 
 VERSIONS = {"4.4": "http://www.dmg.org/PMML-4_4", "4.2": "http://www.dmg.org/PMML-4_2"}
 EXPRESSIBLE = ("logistic", "crosstab", "identity", "expert")
@@ -770,7 +771,7 @@ def _verification(card, content: dict, n_reasons: int) -> None:
 
 # --------------------------------------------------------------------------- entry point
 def to_pmml(bundle, path=None, *, version: str = "4.4", n_reasons: int = 3,
-            verification: bool = True) -> str:
+            verification: bool = True, verify_signature: bool = True) -> str:
     """The bundle as a PMML document (text); also written to ``path`` when given.
 
     Parameters
@@ -780,6 +781,7 @@ def to_pmml(bundle, path=None, *, version: str = "4.4", n_reasons: int = 3,
     version : "4.4" (default) or "4.2" (see the module notes for what differs).
     n_reasons : reason codes per record (``reason_1`` .. ``reason_k``), as ``load_scorer``'s.
     verification : embed ``ModelVerification`` rows scored by the bundle's own scorer.
+    verify_signature : with no signing key set, a signed bundle is refused unless False.
 
     Returns
     -------
@@ -793,13 +795,8 @@ def to_pmml(bundle, path=None, *, version: str = "4.4", n_reasons: int = 3,
     """
     if version not in VERSIONS:
         raise BundleError(f"unknown PMML version {version!r}; known: {list(VERSIONS)}")
-    content = read_bundle(bundle)
+    content = expressible_content(bundle, "PMML", EXPRESSIBLE, verify_signature=verify_signature)
     kind = content["kind"]
-    if kind == "kmv":
-        raise BundleError("a KMV bundle cannot be written as PMML: its PD needs a per-row Merton root "
-                          "solve; score it with riskmodels.scoring or Spark (export.spark)")
-    if kind not in EXPRESSIBLE:
-        raise BundleError(f"a {kind!r} bundle is not expressed in PMML (expressible: {list(EXPRESSIBLE)})")
     ET.register_namespace("", VERSIONS[version])
     root = ET.Element("PMML", {"xmlns": VERSIONS[version], "version": version})
     header = _el(root, "Header", description=f"riskmodels {kind} scorer {content.get('name', '')}".strip())

@@ -81,7 +81,8 @@ import math
 import sys
 
 from riskmodels.errors import BundleError
-from riskmodels.scoring import category_label, read_bundle
+from riskmodels.export.bundles import expressible_content
+from riskmodels.scoring import category_label
 
 DIALECTS = ("duckdb", "sqlite", "postgres", "spark")
 EXPRESSIBLE = ("logistic", "crosstab", "identity", "expert")
@@ -666,13 +667,8 @@ def to_sql(bundle, dialect: str = "duckdb", table: str | tuple = "t", *, keep: l
     """
     if dialect not in DIALECTS:
         raise BundleError(f"unknown SQL dialect {dialect!r}; known: {list(DIALECTS)}")
-    content = read_bundle(bundle, verify_signature=verify_signature)
+    content = expressible_content(bundle, "SQL", EXPRESSIBLE, verify_signature=verify_signature)
     kind = content["kind"]
-    if kind == "kmv":
-        raise BundleError("a KMV bundle cannot be scored in SQL: its PD needs a per-row Merton root "
-                          "solve; score it with riskmodels.scoring or Spark (export.spark)")
-    if kind not in EXPRESSIBLE:
-        raise BundleError(f"a {kind!r} bundle is not expressed in SQL (expressible: {list(EXPRESSIBLE)})")
     inputs = content["inputs"]
     absent = set(absent or ())
     for rule in inputs:
