@@ -9,7 +9,9 @@ never seen in training and a missing value where the sample had none
 (:func:`with_ranges`). A *hard* range — what the domain allows at all, a share in
 [0, 1], days past due >= 0 — goes into ``min``/``max`` with ``out_of_range: "error"``:
 declared at export (``hard_ranges``), or known for the features this project builds
-(:data:`DOMAIN_RANGES`).
+(:data:`DOMAIN_RANGES`) — unless the development sample itself lies outside a known
+range (a special code such as -1 for "no invoice fell due"): a range the data breaks is
+not the data's, and only a declared one is enforced then.
 """
 
 from __future__ import annotations
@@ -31,8 +33,8 @@ _NON_NEGATIVE = (0.0, None)
 #: ratios of non-negative amounts >= 0. A ``_lagN`` suffix (an earlier fiscal year) has the
 #: range of its base name.
 DOMAIN_RANGES = {
-    **dict.fromkeys(("on_time_share", "age_0_30", "age_31_60", "age_61_90", "age_91_180",
-                     "age_181_365", "age_366_1095", "age_over_1095"), _SHARE),
+    **dict.fromkeys(("on_time_share", "volume_share", "age_0_30", "age_31_60", "age_61_90", "age_91_180",
+                     "age_181_365", "age_366_under_3y", "age_3y_or_more"), _SHARE),
     **dict.fromkeys(("dpd_current", "dpd_max_3m", "dpd_max_6m", "dpd_max_12m", "dpd_max_24m",
                      "avg_days_late", "weighted_days_late", "n_invoices", "tenure_months",
                      "outstanding", "overdue_amount", "limit_utilisation", "debt_ratio",
@@ -100,6 +102,20 @@ def _hard(name: str, hard_ranges: dict | None, domain: bool):
     return domain_range(name) if domain else None
 
 
+def _holds(hard: tuple, seen: dict | None) -> bool:
+    """Whether the development sample lies within a domain range (True without a sample).
+
+    >>> _holds((0.0, 1.0), {"min": -1.0, "max": 0.9}), _holds((0.0, None), {"min": 0.0, "max": 7.0})
+    (False, True)
+    """
+    if not seen:
+        return True
+    low, high = hard
+    below = low is not None and seen.get("min") is not None and seen["min"] < low
+    above = high is not None and seen.get("max") is not None and seen["max"] > high
+    return not (below or above)
+
+
 def with_ranges(rules: list, ranges: dict | None, outside_training: str = "warn",
                 hard_ranges: dict | None = None, domain: bool = True) -> list:
     """The input rules with the development sample's ranges, the policy and the hard ranges.
@@ -161,6 +177,8 @@ def with_ranges(rules: list, ranges: dict | None, outside_training: str = "warn"
             declared = hard_ranges is not None and rule["name"] in hard_ranges
             if declared or (rule.get("min") is None and rule.get("max") is None):
                 hard = _hard(rule["name"], hard_ranges, domain)
+                if hard is not None and not declared and not _holds(hard, seen):
+                    hard = None  # the sample breaks the name's usual range (a special code such as -1)
                 if hard is not None:
                     low, high = hard
                     if low is not None and high is not None and low > high:
