@@ -4,6 +4,8 @@
   allowance on a date (IFRS 9's simplified approach, CAS 22; the documents' bad-debt reserve).
 - :mod:`riskmodels.provisions.lifetime` — lifetime PD term structures by grade and the Vasicek
   conditional PD for scenarios; IFRS 9 stages; expected loss PD × LGD × EAD.
+- :func:`workout_lgd` — workout LGD and EAD per defaulted customer from the ledger
+  (:mod:`riskmodels.provisions.lgd`).
 
 Examples
 --------
@@ -12,6 +14,7 @@ Examples
 ['not yet due', '1-30', 'over 30']
 """
 
+from riskmodels.provisions.lgd import WorkoutLGD, discount_factor, workout_lgd
 from riskmodels.provisions.lifetime import (
     TermStructure,
     expected_loss,
@@ -23,5 +26,6 @@ from riskmodels.provisions.lifetime import (
 )
 from riskmodels.provisions.matrix import ProvisionMatrix, bucket_names, provision_matrix
 
-__all__ = ["ProvisionMatrix", "TermStructure", "bucket_names", "expected_loss", "lifetime_ecl",
-           "provision_matrix", "scenario_term_structure", "stage", "term_structure", "vasicek_conditional_pd"]
+__all__ = ["ProvisionMatrix", "TermStructure", "WorkoutLGD", "bucket_names", "discount_factor", "expected_loss",
+           "lifetime_ecl", "provision_matrix", "scenario_term_structure", "stage", "term_structure",
+           "vasicek_conditional_pd", "workout_lgd"]
