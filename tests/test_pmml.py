@@ -216,7 +216,20 @@ RULES_ROWS = pd.DataFrame({
     "k": ["a", "b", "c d", 'q"t', None, "a", "a", "a", "a", "a", "zz", "b", "a", "a"],
     "u": ["a", "b", None, "zzz", "a", "b", "a", "a", "a", "a", "a", None, "b", "a"]})
 
-CASES = ["german_logistic", "taiwan_logistic", "synthetic_crosstab", "rules", "calibrated"] + [
+@pytest.fixture(scope="module")
+def german_refuses_unseen(german_logistic):
+    """The German card with ``outside_training: "error"``: what the sample did not hold is refused."""
+    bundle, frame = german_logistic
+    content = json.loads(json.dumps({k: v for k, v in bundle.items() if k != "sha256"}))
+    for rule in content["inputs"]:
+        rule["outside_training"] = "error"
+    wide = frame.copy()
+    wide.loc[len(wide)] = wide.iloc[0]
+    wide.loc[len(wide) - 1, "age_years"] = 150.0  # above the sample's max: refused, not flagged
+    return scoring.seal(content), wide
+
+
+CASES = ["german_logistic", "german_refuses_unseen", "taiwan_logistic", "synthetic_crosstab", "rules", "calibrated"] + [
     f"expert:{card}" for card in CARDS]
 
 
@@ -240,6 +253,13 @@ def _parity(bundle: dict, frame: pd.DataFrame, results: list) -> dict:
     pd_pmml = np.array([float(results[i]["pd"]) for i in good])
     np.testing.assert_allclose(pd_pmml, local["pd"][good], rtol=0, atol=1e-9)
     assert [results[i]["grade"] for i in good] == local["grade"][good].tolist()
+    flagged = local.get("warnings") or {}
+    if any("outside_training" in results[i] for i in good):  # the scorer's warnings, counted
+        imputed = {r["name"] for r in bundle["inputs"] if r.get("missing") == "impute"}
+        # but an imputed missing value: PMML fills it in before any expression can see it
+        seen = {i: [w for w in flagged.get(i, []) if not (w.split(":")[0] in imputed and "missing value" in w)]
+                for i in good}
+        assert [int(float(results[i]["outside_training"])) for i in good] == [len(seen[i]) for i in good]
     if "scale_grade" in local:  # an expert card: its own grade above, the PD's master-scale grade here
         assert [results[i]["scale_grade"] for i in good] == local["scale_grade"][good].tolist()
     if local["score"] is not None:
@@ -253,7 +273,7 @@ def _parity(bundle: dict, frame: pd.DataFrame, results: list) -> dict:
         limit = [results[i]["credit_limit"] for i in good]
         np.testing.assert_allclose([math.nan if v is None else float(v) for v in limit], local["limit"][good],
                                    rtol=1e-12, atol=1e-9)
-    return {"rows": len(frame), "refused": len(refused),
+    return {"rows": len(frame), "refused": len(refused), "flagged": len(flagged),
             "max_abs_pd": float(np.max(np.abs(pd_pmml - local["pd"][good]), initial=0.0))}
 
 
@@ -265,7 +285,11 @@ def test_pmml_scores_as_the_scorer_in_both_engines(engines, request, tmp_path, c
     to_pmml(bundle, path)
     found = _parity(bundle, frame, engines.score(engine, path, frame))
     assert found["rows"] > (10 if case in ("rules", "calibrated") else 200)
+    if case == "german_refuses_unseen":
+        assert found["refused"] >= 3 and found["flagged"] == 0
     assert found["max_abs_pd"] <= 1e-15
+    if case in ("german_logistic", "taiwan_logistic", "synthetic_crosstab"):
+        assert found["flagged"] > 0  # unseen labels and missing values: counted in outside_training
     assert found["refused"] >= (0 if case in ("german_logistic",) else 1)
 
 

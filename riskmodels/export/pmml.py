@@ -160,24 +160,34 @@ def _array(values: list[str]) -> str:
 
 
 # --------------------------------------------------------------------------- inputs
-def _data_field(dd, rule: dict, refuse_unknown_labels: bool) -> None:
+def _refuses_unseen(rule: dict) -> bool:
+    """Whether the rule refuses what the development sample did not hold (``outside_training``)."""
+    return rule.get("outside_training", "allow") == "error"
+
+
+def _data_field(dd, rule: dict) -> None:
     if rule["type"] == "category":
         f = _el(dd, "DataField", name=rule["name"], optype="categorical", dataType="string")
-        if refuse_unknown_labels and rule.get("unknown", "error") == "error":
+        if rule.get("unknown", "error") == "error" or _refuses_unseen(rule):
             for label in rule.get("categories") or []:
                 _el(f, "Value", value=str(label))
         return
     f = _el(dd, "DataField", name=rule["name"], optype="continuous", dataType="double")
     error = rule.get("out_of_range", "error") == "error"
-    lo = _num(rule["min"]) if error and rule.get("min") is not None else "-" + _BIG
-    hi = _num(rule["max"]) if error and rule.get("max") is not None else _BIG
-    _el(f, "Interval", closure="closedClosed", leftMargin=lo, rightMargin=hi)
+    low = rule.get("min") if error else None
+    high = rule.get("max") if error else None
+    if _refuses_unseen(rule) and rule.get("out_of_range") != "clip":  # the sample's range, refused outside
+        seen_lo, seen_hi = rule.get("train_min"), rule.get("train_max")
+        low = seen_lo if low is None else low if seen_lo is None else max(low, seen_lo)
+        high = seen_hi if high is None else high if seen_hi is None else min(high, seen_hi)
+    _el(f, "Interval", closure="closedClosed", leftMargin="-" + _BIG if low is None else _num(low),
+        rightMargin=_BIG if high is None else _num(high))
 
 
 def _mining_field(ms, rule: dict, version: str) -> None:
     attrs = {"name": rule["name"], "usageType": "active", "invalidValueTreatment": "returnInvalid"}
     missing = rule.get("missing", "error")
-    if missing == "error":
+    if missing == "error" or (missing == "allow" and _refuses_unseen(rule) and rule.get("train_missing") is False):
         if version != "4.4":
             raise BundleError(f"input {rule['name']!r} refuses missing values: PMML {version} cannot "
                               "say so (missingValueTreatment='returnInvalid' is PMML 4.4); export 4.4")
@@ -328,6 +338,35 @@ def _inputs_output(out, content: dict) -> None:
     _expr(_output(out, "__missing_inputs"), count)
 
 
+def _unseen_output(out, content: dict) -> None:
+    """``outside_training``: how many inputs hold what the development sample did not (a number
+    outside ``[train_min, train_max]`` after clipping, an unknown category the rule allows, a
+    missing value where the sample had none) under ``outside_training: "warn"`` — the count of
+    the scorer's ``warnings`` of the record (0: none), but for a missing value the rule imputes:
+    PMML replaces it (``missingValueReplacement``) before any expression can see it. Written
+    only when some rule warns."""
+    count, any_rule = 0.0, False
+    for rule in content["inputs"]:
+        if rule.get("outside_training", "allow") != "warn":
+            continue
+        x = Field(rule["name"])
+        if rule["type"] == "number":
+            outside = [("lessThan", x, float(rule["train_min"]))] if rule.get("train_min") is not None else []
+            outside += [("greaterThan", x, float(rule["train_max"]))] if rule.get("train_max") is not None else []
+            off = ("if", ("or", *outside) if len(outside) > 1 else outside[0], 1.0, 0.0) if outside else 0.0
+        elif rule.get("categories") is not None and rule.get("unknown", "error") != "error":
+            off = ("if", ("isIn", x, *[str(v) for v in rule["categories"]]), 0.0, 1.0)
+        else:
+            off = 0.0
+        unseen_missing = 1.0 if rule.get("train_missing") is False and rule.get("missing") == "allow" else 0.0
+        if off == 0.0 and unseen_missing == 0.0:
+            continue
+        count = ("+", count, _if_missing(x, unseen_missing, off))
+        any_rule = True
+    if any_rule:
+        _expr(_output(out, "outside_training"), count)
+
+
 def _calibration_outputs(out, steps: list, raw: str) -> None:
     """OutputFields applying the calibration steps to ``raw``, the last one named ``pd``."""
     if not steps:
@@ -429,6 +468,7 @@ def _logistic(root, content: dict, version: str, n_reasons: int) -> ET.Element:
     _mining_schema(card, content, version)
     out = _el(card, "Output")
     _inputs_output(out, content)
+    _unseen_output(out, content)
     _output(out, TARGET, feature="predictedValue")
     for r in range(min(n_reasons, len(features))):
         _output(out, f"reason_{r + 1}", feature="reasonCode", data_type="string", rank=r + 1)
@@ -470,6 +510,7 @@ def _raw_scorecard(root, content: dict, version: str, raw_field: str) -> ET.Elem
     _mining_schema(card, content, version)
     out = _el(card, "Output")
     _inputs_output(out, content)
+    _unseen_output(out, content)
     _output(out, TARGET, feature="predictedValue")
     _calibration_outputs(out, content["calibration"], TARGET)
     _grade_output(out, content["master_scale"], "pd")
@@ -629,6 +670,7 @@ def _expert(root, content: dict, version: str, n_reasons: int) -> ET.Element:
     _mining_schema(card, content, version)
     out = _el(card, "Output")
     _inputs_output(out, content)
+    _unseen_output(out, content)
     for r in range(min(n_reasons, len(indicators))):
         _output(out, f"reason_{r + 1}", feature="reasonCode", data_type="string", rank=r + 1)
     total = 0.0
@@ -806,7 +848,7 @@ def to_pmml(bundle, path=None, *, version: str = "4.4", n_reasons: int = 3,
     ann.text = f"bundle sha256 {content.get('sha256', '')}; created {meta.get('created_at', '')}".strip()
     dd = _el(root, "DataDictionary", numberOfFields=len(content["inputs"]) + 1)
     for rule in content["inputs"]:
-        _data_field(dd, rule, refuse_unknown_labels=True)
+        _data_field(dd, rule)
     _el(dd, "DataField", name=PREDICTED, optype="continuous", dataType="double")
     if kind == "logistic":
         card = _logistic(root, content, version, n_reasons)
