@@ -34,6 +34,7 @@ EXPECTED = [
     "09_spark",
     "10_credit_file",
     "11_reject_inference",
+    "12_provisions",
 ]
 # a hang guard, not a speed test: a busy 2-core CI machine ran notebook 07 in 161 s
 CELL_TIMEOUT_S = 900
