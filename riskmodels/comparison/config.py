@@ -35,7 +35,8 @@ from riskmodels.errors import ConfigError
 from riskmodels.fileio import check_expanded_size
 from riskmodels.shipped import shipped_dir
 
-MODEL_TYPES = ("expert", "logistic", "kmv", "crosstab")
+MODEL_TYPES = ("expert", "logistic", "kmv", "crosstab", "reject_inference")
+REJECT_BASES = ("logistic", "crosstab")  # the model types that fit with sample weights
 
 
 class _Strict(BaseModel):
@@ -64,6 +65,10 @@ class DataConfig(_Strict):
     ``sample``: keep this many rows (stratified, seeded) — for quick runs and tests.
     ``weight``: a column of sample weights (>= 0) passed to every model's
     ``fit(..., sample_weight=...)`` (models without weights are refused); never a feature.
+    ``accept_flag``: a column of the historical decision (true/1 = accepted). Rows with it
+    false are the rejects: their target may be missing and is never read; every model
+    trains and is validated on the accepts, and ``reject_inference`` models also read
+    the rejects' features.
     """
 
     source: Literal["synthetic", "taiwan", "german", "south_german", "polish", "file", "spark"] = Field(
@@ -87,6 +92,11 @@ class DataConfig(_Strict):
                                "every model's `fit(..., sample_weight=...)`; never a feature")
     sample: int | None = Field(default=None, gt=0, description="keep this many rows (stratified "
                                "by target, seeded) for a quick run")
+    accept_flag: str | None = Field(default=None, description="a 0/1 (or true/false) column of the "
+                                    "historical decision, 1 = accepted: rows with 0 are the rejects "
+                                    "(their target may be missing), read only by `reject_inference` "
+                                    "models; every model trains and is validated on the accepts; "
+                                    "never a feature")
 
     @model_validator(mode="after")
     def _file_needs_path(self):
@@ -128,8 +138,8 @@ class ModelConfig(_Strict):
 
     name: str = Field(description="the model's name in the table, the report, MLflow and "
                       "`--set models.NAME.params.KEY=VALUE`")
-    type: str = Field(description="`logistic`, `crosstab`, `expert` or `kmv` (the columns "
-                      "each reads are listed below)")
+    type: str = Field(description="`logistic`, `crosstab`, `expert`, `kmv` or `reject_inference` "
+                      "(the columns each reads are listed below)")
     features: list[str] | None = Field(default=None, description="the columns the model "
                                        "reads (default: see the model kinds below)")
     params: dict[str, Any] = Field(default_factory=dict, description="the estimator's "
@@ -154,6 +164,17 @@ class ModelConfig(_Strict):
                              "cross-tab's params.features is an alias of features, give the list once")
         self.features = list(alias)
         self.params = {k: v for k, v in self.params.items() if k != "features"}
+        return self
+
+    @model_validator(mode="after")
+    def _reject_base_known(self):
+        if self.type == "reject_inference":
+            base = self.params.get("base", "logistic")
+            if base not in REJECT_BASES:
+                raise ValueError(f"params.base {base!r} of a reject_inference model: use one of "
+                                 f"{list(REJECT_BASES)} (the model types that fit with sample weights)")
+            if not isinstance(self.params.get("base_params", {}), dict):
+                raise ValueError("params.base_params of a reject_inference model must be a mapping")
         return self
 
 
@@ -209,6 +230,10 @@ class ExperimentConfig(_Strict):
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
             raise ValueError(f"model names must be unique, repeated: {dup}")
+        inferring = [m.name for m in self.models if m.type == "reject_inference"]
+        if inferring and self.data.accept_flag is None:
+            raise ValueError(f"reject_inference models {inferring} need data.accept_flag (the column "
+                             "whose false rows are the rejects)")
         return self
 
 

@@ -26,7 +26,17 @@ from riskmodels.errors import ConfigError, DataValidationError
 
 
 def load_dataset(cfg: DataConfig, random_state: int = 0) -> pd.DataFrame:
-    """The frame a config names, with its target renamed to ``target`` (int8 0/1)."""
+    """The frame a config names, with its target renamed to ``target`` (int8 0/1); the accepts
+    only when ``data.accept_flag`` is set (see :func:`load_frames`)."""
+    return load_frames(cfg, random_state)[0]
+
+
+def load_frames(cfg: DataConfig, random_state: int = 0) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The accepts (target renamed ``target``, int8 0/1) and the rejects (no target) of a config.
+
+    Without ``data.accept_flag`` every row is an accept and the rejects are None. The flag
+    column is dropped from both frames; ``data.sample`` samples the accepts.
+    """
     if cfg.source == "synthetic":
         from riskmodels.data.synthetic import make_portfolio
 
@@ -69,13 +79,50 @@ def load_dataset(cfg: DataConfig, random_state: int = 0) -> pd.DataFrame:
         raise ConfigError(f"truth column {cfg.truth_column!r} is not in the data", path="data.truth_column")
     if cfg.weight is not None and cfg.weight not in frame.columns:
         raise ConfigError(f"weight column {cfg.weight!r} is not in the data", path="data.weight")
+    if cfg.accept_flag is not None and cfg.accept_flag not in frame.columns:
+        raise ConfigError(f"accept flag column {cfg.accept_flag!r} is not in the data", path="data.accept_flag")
     frame = frame.rename(columns={target: "target"})
+    frame, rejects = split_accepts(frame, cfg.accept_flag)
     frame["target"] = check_rows(frame, cfg.id_columns, label=target)
     if cfg.sample is not None and cfg.sample < len(frame):
         frame, _ = train_test_split(frame, train_size=cfg.sample, stratify=frame["target"],
                                     random_state=random_state)
         frame = frame.sort_index()
-    return frame.reset_index(drop=True)
+    return frame.reset_index(drop=True), rejects
+
+
+def split_accepts(frame: pd.DataFrame, flag: str | None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The accepted rows (flag 1/true) and the rejected ones (flag 0/false, target dropped).
+
+    Raises
+    ------
+    DataValidationError
+        a flag value other than 0/1/true/false (e.g. missing), naming the column and rows.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"x": [1, 2, 3], "ok": [1, 0, 1], "target": [0, None, 1]})
+    >>> accepts, rejects = split_accepts(f, "ok")
+    >>> accepts.index.tolist(), rejects.columns.tolist()
+    ([0, 2], ['x'])
+    >>> split_accepts(f.assign(ok=[1, None, 1]), "ok")
+    Traceback (most recent call last):
+    ...
+    riskmodels.errors.DataValidationError: comparison data: 1 data rule(s) broken:
+      - column 'ok': accept flag not 0/1 in 1 row(s): [1]; expected 1/true (accepted) or 0/false (rejected) in every row (data.accept_flag)
+    """
+    if flag is None:
+        return frame, None
+    values = frame[flag]
+    numeric = values if pd.api.types.is_bool_dtype(values) else pd.to_numeric(values, errors="coerce")
+    bad = ~numeric.isin([0, 1]).to_numpy()
+    if bad.any():
+        raise DataValidationError([violation(flag, "accept flag not 0/1", frame.index[bad],
+                                             "1/true (accepted) or 0/false (rejected) in every row "
+                                             "(data.accept_flag)")], context="comparison data")
+    accepted = numeric.astype(bool).to_numpy()
+    frame = frame.drop(columns=flag)
+    return frame[accepted], frame[~accepted].drop(columns="target").reset_index(drop=True)
 
 
 def check_rows(frame: pd.DataFrame, id_columns: list, label: str = "target") -> pd.Series:

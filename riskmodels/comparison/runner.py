@@ -34,9 +34,9 @@ import pandas as pd
 
 from riskmodels import scoring
 from riskmodels.comparison.config import ExperimentConfig, load_config, parse_config
-from riskmodels.comparison.dataset import fingerprint, load_dataset, split_frame
+from riskmodels.comparison.dataset import fingerprint, load_frames, split_frame
 from riskmodels.comparison.figures import figures_png
-from riskmodels.comparison.specification import specify
+from riskmodels.comparison.specification import Block, specify
 from riskmodels.errors import ConfigError
 from riskmodels.fileio import write_atomic
 from riskmodels.results import Summary
@@ -89,6 +89,7 @@ class Comparison:
     report_path: Path | None = None
     scorer_paths: dict = field(default_factory=dict)  # model name -> its exported bundle (JSON)
     run_id: str | None = None
+    rejects: pd.DataFrame | None = None  # the rejected applicants (data.accept_flag), no target
 
     @property
     def models(self) -> dict:
@@ -146,16 +147,36 @@ def _prepare_models(cfg: ExperimentConfig, frame: pd.DataFrame) -> list[tuple]:
             features = list(m.features)
         else:
             features = [c for c in frame.columns if c not in excluded]
-        cls = _model_class(m.type)
         try:
-            estimator = cls(**m.params)
+            estimator = _estimator(m)
         except TypeError as exc:
-            raise ConfigError(f"bad parameters for {cls.__name__}: {exc}", path=f"models[{i}].params") from None
+            raise ConfigError(f"bad parameters for {m.type} model {m.name!r}: {exc}",
+                              path=f"models[{i}].params") from None
+        cls = type(estimator)
         if cfg.data.weight and "sample_weight" not in inspect.signature(estimator.fit).parameters:
             raise ConfigError(f"{cls.__name__} takes no sample weights (data.weight is {cfg.data.weight!r})",
                               path=f"models[{i}].type")
         out.append((m, features, estimator))
     return out
+
+
+def _estimator(m):
+    """The unfitted estimator of a model entry; a reject inference wraps its ``params.base``."""
+    if m.type != "reject_inference":
+        return _model_class(m.type)(**m.params)
+    from riskmodels.reject import RejectInference
+
+    params = dict(m.params)
+    base = _model_class(params.pop("base", "logistic"))(**params.pop("base_params", {}))
+    return RejectInference(base, **params)
+
+
+def _fit(estimator, kind: str, comparison, features: list[str], weights: dict) -> None:
+    train = comparison.train
+    if kind == "reject_inference":
+        estimator.fit(train[features], train["target"], comparison.rejects[features], **weights)
+    else:
+        estimator.fit(train[features], train["target"], **weights)
 
 
 def compare(config, *, progress: bool = True, output_dir: str | Path | None = None) -> Comparison:
@@ -174,21 +195,25 @@ def compare(config, *, progress: bool = True, output_dir: str | Path | None = No
         raise ConfigError(str(exc), path="master_scale") from None
     check_destinations(cfg, output_dir)
     _progress(progress, f"loading data ({cfg.data.source})")
-    frame = load_dataset(cfg.data, random_state=cfg.random_state)
+    frame, rejects = load_frames(cfg.data, random_state=cfg.random_state)
     train, test = split_frame(frame, cfg.split)
     prepared = _prepare_models(cfg, frame)
+    if rejects is not None:
+        _progress(progress, f"{len(rejects)} rejected rows (data.accept_flag {cfg.data.accept_flag!r}): "
+                            "read by reject_inference models only")
     results = {m.name: ModelResult(m.name, m.type, features, dict(m.params)) for m, features, _ in prepared}
     comparison = Comparison(cfg, train, test, results, {"data": fingerprint(frame),
-                            "train": fingerprint(train), "test": fingerprint(test)}, scale)
+                            "train": fingerprint(train), "test": fingerprint(test)}, scale, rejects=rejects)
     for m, features, estimator in prepared:
         result = results[m.name]
-        if m.type == "crosstab" and m.features is None:
+        base = m.params.get("base", "logistic") if m.type == "reject_inference" else m.type
+        if base == "crosstab" and m.features is None:
             features[:] = highest_iv(train[features], train["target"], 2, progress=progress, model=m.name)
         _progress(progress, f"fitting {m.name} ({m.type}) on {len(train)} rows")
         start = time.perf_counter()
         try:
             weights = {"sample_weight": train[cfg.data.weight].to_numpy()} if cfg.data.weight else {}
-            estimator.fit(train[features], train["target"], **weights)
+            _fit(estimator, m.type, comparison, features, weights)
             result.fit_seconds = time.perf_counter() - start
             _calibrate(estimator, cfg, train[features], train["target"])
             _evaluate(result, estimator, comparison, features)
@@ -366,7 +391,13 @@ def _evaluate(result: ModelResult, estimator, comparison: Comparison, features: 
     if hasattr(estimator, "grade_table"):  # expert cards: card grade → realised PD → master-scale grade
         result.tables["card_grades"] = estimator.grade_table(test[features], test["target"].to_numpy(), scale)
     result.figures = figures_png(report.figures())
-    result.specification = specify(estimator, result.type, train[features], train["target"])
+    if result.type == "reject_inference":
+        result.specification = specify(estimator.model_, result.params.get("base", "logistic"),
+                                       train[features], train["target"])
+        add_reject_diagnostics(result.specification, estimator, train[features], train["target"],
+                               comparison.rejects[features])
+    else:
+        result.specification = specify(estimator, result.type, train[features], train["target"])
     result.predictions = pd.DataFrame({"target": test["target"].to_numpy(), "pd": pd_test,
                                        "grade": scale.grade(pd_test)})
     metadata = {"data_fingerprint": comparison.fingerprints["data"],
@@ -378,6 +409,23 @@ def _evaluate(result: ModelResult, estimator, comparison: Comparison, features: 
                 "experiment": comparison.config.name}
     result.bundle_bytes = scoring.dumps_bundle(estimator.to_bundle(
         scale, metadata, reference=(train[features], train["target"].to_numpy())))
+
+
+def add_reject_diagnostics(spec, inference, X_accepted, y_accepted, X_rejected) -> None:
+    """Append the diagnostics of a fitted reject inference (on its training accepts and the
+    rejects) to its specification: decisions, bad rates by band with the sensitivity columns,
+    PSI accepts vs rejects — shown in the report and logged as the child run's tables."""
+    from riskmodels.reject import reject_diagnostics
+
+    d = reject_diagnostics(inference, X_accepted, y_accepted, X_rejected)
+    spec.notes.append(f"Reject inference ({d.method}, {len(X_accepted)} accepts, {len(X_rejected)} rejects): "
+                      f"score PSI accepts vs rejects {d.score_psi:.4f}; the refitted card is the model shown")
+    spec.blocks.append(Block("Reject inference: decisions at the same approval rate",
+                             pd.DataFrame({"value": d.decisions}), header=False))
+    spec.blocks.append(Block("Reject inference: bad rates by score band", d.bands))
+    spec.blocks.append(Block("Reject inference: PSI accepts vs rejects", d.characteristic_psi))
+    spec.fitted["reject_inference"] = {**inference.record(len(X_accepted), len(X_rejected)),
+                                       "score_psi": float(d.score_psi), **d.decisions}
 
 
 def _table(comparison: Comparison) -> pd.DataFrame:

@@ -41,6 +41,12 @@ MODEL_KINDS = [
      "firms with a balance sheet; listed firms add market data",
      "{kmv} (private firms: the book-value proxy); listed firms also `equity_value`, "
      "`equity_vol`; a role can read another column: `params.features: {{role: column}}`"),
+    ("reject_inference", "`riskmodels.reject.RejectInference`",
+     "application data with the historical decision in `data.accept_flag`",
+     "what its `params.base` (`logistic`, default, or `crosstab`, built with "
+     "`params.base_params`) reads, on the accepts and the rejects; the other `params` go to "
+     "`RejectInference` (`method`: `fuzzy`, `hard_cutoff`, `parcelling`, `reweighting`; "
+     "`reject_rate`, `cutoff`, ...); its specification adds the reject diagnostics"),
 ]
 
 

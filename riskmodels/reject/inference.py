@@ -228,6 +228,11 @@ class RejectInference(ChecksParameters, BaseEstimator):
         """The refitted model's 0/1 predictions."""
         return self._fitted().predict(X, threshold=threshold)
 
+    def recalibrate(self, X, target_pd: float, method: str = "intercept"):
+        """Recalibrate the refitted model (see :meth:`ScorerModel.recalibrate`); returns self."""
+        self._fitted().recalibrate(X, target_pd, method=method)
+        return self
+
     def summary(self):
         """The refitted model's summary."""
         return self._fitted().summary()
