@@ -275,14 +275,16 @@ def optimal_partition(events, nonevents, *, trend="ascending", min_bin_count=0, 
             else:
                 prev = np.concatenate([best[p, :, :i, i - 1] for p in sources], axis=1)  # (layers, s*i)
                 prev_rate = np.concatenate([rate[:i, i - 1]] * len(sources))
-            if limited:
-                prev = np.vstack([np.full((1, prev.shape[1]), -np.inf), prev[:-1]])  # one more bin
+            if limited:  # one more bin: layer l continues from layer l - 1
+                shifted = np.full_like(prev, -np.inf)
+                shifted[1:] = prev[:-1]
+                prev = shifted
             ok = _allowed(phases[q], prev_rate, cur_rate)
             cand = np.where(ok[None, :, :], prev[:, :, None], -np.inf)  # (layers, s*i, m-i)
             arg = cand.argmax(axis=1)
             top = cand.max(axis=1)
             best[q, :, i, i:] = top + cur_value[None, :]
-            phase_of = np.asarray(sources)[arg // i]
+            phase_of = sources[0] + arg // i
             parent[q, :, i, i:] = np.where(np.isfinite(top), phase_of * m + arg % i, -1)
 
     final = best[:, :, :, m - 1]
