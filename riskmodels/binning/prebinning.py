@@ -55,9 +55,6 @@ def quantile_splits(x: np.ndarray, n_prebins: int, presorted: bool = False, weig
         order = np.argsort(x, kind="stable")
         x, weights = np.asarray(x)[order], np.asarray(weights, dtype=float)[order]
     xs = x if presorted or weights is not None else np.sort(x)
-    distinct = xs[np.concatenate([[True], xs[1:] != xs[:-1]])]
-    if len(distinct) <= n_prebins:  # few values (counts, codes): each value its own pre-bin
-        return distinct[1:]
     k = np.arange(1, n_prebins, dtype=np.int64)
     if weights is None:
         at = -((-k * (n - 1)) // n_prebins)
@@ -66,7 +63,11 @@ def quantile_splits(x: np.ndarray, n_prebins: int, presorted: bool = False, weig
         at = np.searchsorted(cumulative, np.ceil(k * (cumulative[-1] - 1.0) / n_prebins), side="right")
         at = np.minimum(at, n - 1)
     splits = np.unique(xs[at])
-    return splits[splits > xs[0]]
+    splits = splits[splits > xs[0]]
+    if len(splits) == n_prebins - 1:  # >= n_prebins distinct values: with exactly n_prebins these splits are them
+        return splits
+    distinct = xs[np.concatenate([[True], xs[1:] != xs[:-1]])]
+    return distinct[1:] if len(distinct) <= n_prebins else splits  # few values: each its own pre-bin
 
 
 def tree_splits(x: np.ndarray, y: np.ndarray, n_prebins: int, min_leaf: float, weights=None) -> np.ndarray:
