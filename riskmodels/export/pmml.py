@@ -105,7 +105,7 @@ def _num(x: float) -> str:
 
 
 def _el(parent, tag: str, **attrs) -> ET.Element:
-    return ET.SubElement(parent, tag, {k.rstrip("_"): str(v) for k, v in attrs.items() if v is not None})
+    return ET.SubElement(parent, tag, {k: str(v) for k, v in attrs.items() if v is not None})
 
 
 def _const(parent, value, data_type: str = "double") -> ET.Element:
