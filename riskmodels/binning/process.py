@@ -12,8 +12,7 @@ from riskmodels._display import OwnHTMLRepr
 from riskmodels.binning.optimal import METRICS, OptimalBinning, is_numeric_column, reset_learned
 from riskmodels.binning.table import as_counts
 from riskmodels.binning.woe import iv_strength
-from riskmodels.data.frames import as_frame
-from riskmodels.data.schema import require_binary_target, require_sample_weight
+from riskmodels.data.frames import as_frame, fit_inputs
 from riskmodels.errors import (
     ChecksParameters,
     DataValidationError,
@@ -125,12 +124,7 @@ class BinningProcess(ChecksParameters, OwnHTMLRepr, TransformerMixin, BaseEstima
         every :meth:`OptimalBinning.fit <riskmodels.binning.OptimalBinning.fit>`.
         """
         reset_learned(self)
-        frame = as_frame(X)
-        target = require_binary_target(y, "target")
-        if len(frame) != len(target):
-            raise DataValidationError([Violation("<X>", f"has {len(frame)} rows but the target {len(target)}",
-                                                 "one target per row")])
-        weight = require_sample_weight(sample_weight, target)
+        frame, target, weight = fit_inputs(X, y, sample_weight)
         columns = [str(c) for c in frame.columns]
         binnings = self.unfitted_binnings(columns, [c for c in columns if is_numeric_column(frame[c])])
         for name, binning in binnings.items():

@@ -16,8 +16,29 @@ import numpy as np
 import pandas as pd
 
 from riskmodels import scoring
-from riskmodels.data.schema import Column, Schema
+from riskmodels.data.schema import Column, Schema, require_binary_target, require_sample_weight
 from riskmodels.errors import DataValidationError, Violation
+
+
+def fit_inputs(X, y, sample_weight=None) -> tuple[pd.DataFrame, np.ndarray, np.ndarray | None]:
+    """What a weighted fit reads: ``X`` as a frame, the 0/1 target, the checked weights.
+
+    Raises a :class:`~riskmodels.errors.DataValidationError` when the target is not 0/1, its
+    length is not the number of rows, or a weight is negative, missing or infinite (see
+    :func:`~riskmodels.data.schema.require_sample_weight`).
+
+    Examples
+    --------
+    >>> frame, target, weight = fit_inputs({"x": [1.0, 2.0]}, [0, 1])
+    >>> frame.columns.tolist(), target.tolist(), weight
+    (['x'], [0, 1], None)
+    """
+    frame = as_frame(X)
+    target = require_binary_target(y, "target")
+    if len(frame) != len(target):
+        raise DataValidationError([Violation("<X>", f"has {len(frame)} rows but the target {len(target)}",
+                                             "one target per row")])
+    return frame, target, require_sample_weight(sample_weight, target)
 
 
 def as_frame(X, feature_names=None) -> pd.DataFrame:

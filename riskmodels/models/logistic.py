@@ -20,8 +20,7 @@ import pandas as pd
 from riskmodels.binning import BinningProcess
 from riskmodels.binning.optimizer import SHAPES
 from riskmodels.binning.woe import iv_strength
-from riskmodels.data.frames import as_frame
-from riskmodels.data.schema import require_binary_target, require_sample_weight
+from riskmodels.data.frames import as_frame, fit_inputs
 from riskmodels.errors import ConvergenceError, DataValidationError, ParameterError, Violation
 from riskmodels.models.base import ScorerModel
 from riskmodels.models.grouped import GroupedRows, weighted_correlation
@@ -412,12 +411,7 @@ class LogisticScorecard(ScorerModel):
             weight 0 are left out.
         """
         self._check_params()
-        frame = as_frame(X)
-        target = require_binary_target(y, "target")
-        if len(frame) != len(target):
-            raise DataValidationError([Violation("<X>", f"has {len(frame)} rows but the target {len(target)}",
-                                                 "one target per row")])
-        weight = require_sample_weight(sample_weight, target)
+        frame, target, weight = fit_inputs(X, y, sample_weight)
         columns = [str(c) for c in frame.columns]
         if weight is not None and not (weight > 0).all():
             kept = weight > 0
@@ -546,12 +540,7 @@ class LogisticScorecard(ScorerModel):
         True
         """
         self._check_fitted()
-        frame = as_frame(X)
-        target = require_binary_target(y, "target")
-        if len(frame) != len(target):
-            raise DataValidationError([Violation("<X>", f"has {len(frame)} rows but the target {len(target)}",
-                                                 "one target per row")])
-        weight = require_sample_weight(sample_weight, target)
+        frame, target, weight = fit_inputs(X, y, sample_weight)
         absent = [n for n in self.features_ if n not in frame.columns]
         if absent:
             raise DataValidationError([Violation(n, "is not a column of X", "every selected characteristic")
