@@ -41,6 +41,8 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
+from benchmarks.timing import best_in_turns, best_of
+
 N = 1_000_000
 REPEAT = 5
 CALLS = 2000
@@ -71,25 +73,6 @@ def _models(cfg, train):
     return {"logistic": logistic, "crosstab": crosstab, "expert": expert}
 
 
-def _best_of(fn, repeat: int = REPEAT) -> float:
-    best = np.inf
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
-def _best_of_pair(ours, peer, repeat: int = REPEAT) -> tuple[float, float]:
-    """Best times of two functions run in turns, so a change in the machine's load between
-    them moves both (the machine is shared)."""
-    best = [np.inf, np.inf]
-    for _ in range(repeat):
-        for i, fn in enumerate((ours, peer)):
-            start = time.perf_counter()
-            fn()
-            best[i] = min(best[i], time.perf_counter() - start)
-    return best[0], best[1]
 
 
 def _latency_us(fn, calls: int = CALLS) -> tuple[float, float]:
@@ -177,8 +160,9 @@ def _kind_rows(kind, model, train, records):
     if kind == "expert":
         cols, n = scoring.prepare_inputs(bundle["inputs"], scoring.as_columns(records, scorer.input_names)[0])
         runtime = scorer._runtime["model"]
-        row["ours"], row["kernel"] = _best_of_pair(lambda: scorer.score(records),
-                                                   lambda: scoring.KERNELS["expert"](runtime, cols, n))
+        row["ours"], row["kernel"] = best_in_turns(lambda: scorer.score(records),
+                                                   lambda: scoring.KERNELS["expert"](runtime, cols, n),
+                                                   repeats=REPEAT)
         from sklearn.linear_model import LogisticRegression
 
         design = scoring.KERNELS["expert"](runtime, cols, n)["extra"]["indicator_points"]
@@ -188,11 +172,12 @@ def _kind_rows(kind, model, train, records):
         design = np.nan_to_num(design)
     else:
         prep, estimator = _peer(kind, bundle, train)
-        row["ours"], row["assembled"] = _best_of_pair(lambda: scorer.score(records),
-                                                      lambda: estimator.predict_proba(prep.transform(records)))
+        row["ours"], row["assembled"] = best_in_turns(lambda: scorer.score(records),
+                                                      lambda: estimator.predict_proba(prep.transform(records)),
+                                                      repeats=REPEAT)
         row["a50"], row["a99"] = _latency_us(lambda: estimator.predict_proba(prep.transform(one_row)))
         design = prep.transform(records)
-    row["floor"] = _best_of(lambda: estimator.predict_proba(design))
+    row["floor"] = best_of(lambda: estimator.predict_proba(design), repeats=REPEAT)[0]
     first = design[:1]
     row["s50"], row["s99"] = _latency_us(lambda: estimator.predict_proba(first))
     return row, bundle
@@ -270,13 +255,13 @@ def main(kinds: list[str] | None = None) -> None:
 
     bundle = bundles["logistic"]
     features = [r["name"] for r in bundle["inputs"]]
-    ours = _best_of(lambda: scoring.Scorer(bundle).score(records), repeat=1)
+    ours = best_of(lambda: scoring.Scorer(bundle).score(records), repeats=1)[0]
     with tempfile.TemporaryDirectory() as folder:
         mlflow.set_tracking_uri(f"sqlite:///{folder}/mlflow.db")
         info = to_mlflow(bundle, input_example=test[features].head(2))
         pyfunc = mlflow.pyfunc.load_model(info.model_uri)
         frame = pyfunc_input(records, bundle)
-        batch = _best_of(lambda: pyfunc.predict(frame), repeat=1)
+        batch = best_of(lambda: pyfunc.predict(frame), repeats=1)[0]
         mlflow.set_tracking_uri(None)
     print(f"\nMLflow pyfunc (logistic) batch {batch:7.3f} s   ratio Scorer.score/pyfunc {ours / batch:5.2f}",
           flush=True)

@@ -9,24 +9,13 @@ Run: ``OPENBLAS_NUM_THREADS=1 python -m benchmarks validation``.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-from benchmarks.bench_scoring import _best_of_pair
+from benchmarks.timing import best_in_turns, best_of
 from riskmodels.validation import auc, auc_ci, delong_test
 
 N = 1_000_000
-
-
-def _best_of(fn, repeat=3):
-    best, out = np.inf, None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, out
 
 
 def _one_sort_midranks(score):
@@ -47,15 +36,15 @@ def main():
     score2 = score + rng.normal(scale=0.5, size=N)
     score_tied = np.round(score, 1)  # heavy ties, as with points or grades
 
-    t_sk, a_sk = _best_of(lambda: roc_auc_score(y, score))
-    t_auc, a_ours = _best_of(lambda: auc(y, score))
-    t_ci, res = _best_of(lambda: auc_ci(y, score))
-    t_test, cmp_ = _best_of(lambda: delong_test(y, score, score2))
-    t_sk_tied, a_sk_tied = _best_of(lambda: roc_auc_score(y, score_tied))
-    t_ci_tied, res_tied = _best_of(lambda: auc_ci(y, score_tied))
-    t_ci5, t_floor = _best_of_pair(lambda: auc_ci(y, score), lambda: _one_sort_midranks(score), repeat=7)
-    t_ci5_tied, t_floor_tied = _best_of_pair(lambda: auc_ci(y, score_tied), lambda: _one_sort_midranks(score_tied),
-                                             repeat=7)
+    t_sk, a_sk = best_of(lambda: roc_auc_score(y, score), repeats=3)
+    t_auc, a_ours = best_of(lambda: auc(y, score), repeats=3)
+    t_ci, res = best_of(lambda: auc_ci(y, score), repeats=3)
+    t_test, cmp_ = best_of(lambda: delong_test(y, score, score2), repeats=3)
+    t_sk_tied, a_sk_tied = best_of(lambda: roc_auc_score(y, score_tied), repeats=3)
+    t_ci_tied, res_tied = best_of(lambda: auc_ci(y, score_tied), repeats=3)
+    t_ci5, t_floor = best_in_turns(lambda: auc_ci(y, score), lambda: _one_sort_midranks(score), repeats=7)
+    t_ci5_tied, t_floor_tied = best_in_turns(lambda: auc_ci(y, score_tied), lambda: _one_sort_midranks(score_tied),
+                                             repeats=7)
 
     print(f"n = {N:,}, defaults = {int(y.sum()):,}")
     print(f"AUC agrees with sklearn: {abs(a_ours - a_sk):.2e} (continuous), "
