@@ -105,7 +105,10 @@ def _cmd_experiments(args) -> int:
 def _cmd_init(args) -> int:
     from riskmodels.comparison.proposal import write_proposal
 
-    p = write_proposal(args.data, args.output, target=args.target, overwrite=args.overwrite)
+    codes = None if args.default_value is None else [int(v) if v.lstrip("-").isdigit() else v
+                                                     for v in args.default_value]
+    p = write_proposal(args.data, args.output, target=args.target, overwrite=args.overwrite,
+                       default_values=codes)
     print(f"{p.path}: {p.n_rows} rows, separator {p.sep!r}; target {p.target!r}"
           f" ({p.default_rate:.2%} defaults)")
     print(f"  id columns: {p.id_columns or 'none'}; date columns: {p.date_columns or 'none'}")
@@ -456,6 +459,9 @@ def build_parser() -> argparse.ArgumentParser:
                                     "ids, dates, categorical columns, the models that fit)")
     p.add_argument("data", help="your data: .csv (separator sniffed) or .parquet, one row per loan/firm")
     p.add_argument("--target", default=None, help="the 0/1 default column (default: the one 0/1 column)")
+    p.add_argument("--default-value", action="append", metavar="VALUE",
+                   help="a value of --target meaning default where it is not 1 (repeatable): 0 for a "
+                        "flag of good loans, 2 for 1 = good / 2 = bad, a text such as bad")
     p.add_argument("-o", "--output", default="experiment.yaml", help="where to write the YAML "
                                                                     "(default experiment.yaml)")
     p.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")

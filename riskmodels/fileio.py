@@ -1,4 +1,5 @@
-"""Files the toolkit writes, and the size of what it reads from YAML.
+"""Files the toolkit writes, the separator of the text tables it reads, and the size of what it
+reads from YAML.
 
 Every file is written atomically: into a temporary file of its own in the target's folder,
 flushed to disk, then renamed onto the target with ``os.replace`` (one step on POSIX and
@@ -23,6 +24,8 @@ Examples
 
 from __future__ import annotations
 
+import csv
+import gzip
 import os
 import tempfile
 from pathlib import Path
@@ -82,6 +85,65 @@ def write_atomic(path, data: str | bytes) -> Path:
         if partial is not None:
             partial.unlink(missing_ok=True)
     return target
+
+
+SEPARATORS = ",;\t| "  # what a delimited text file may use, comma first
+TEXT_TABLES = (".csv", ".tsv", ".txt", ".asc", ".dat")  # delimited text (also gzipped: .csv.gz)
+
+
+def table_format(path) -> str | None:
+    """``"parquet"``, ``"text"`` (delimited, any of :data:`SEPARATORS`) or None for another file.
+
+    Examples
+    --------
+    >>> table_format("loans.parquet"), table_format("SouthGermanCredit.asc"), table_format("x.csv.gz")
+    ('parquet', 'text', 'text')
+    >>> table_format("log.jsonl") is None
+    True
+    """
+    suffixes = [s.lower() for s in Path(path).suffixes]
+    if suffixes[-1:] == [".parquet"]:
+        return "parquet"
+    if suffixes[-1:] == [".gz"]:
+        suffixes = suffixes[:-1]
+    return "text" if suffixes[-1:] and suffixes[-1] in TEXT_TABLES else None
+
+
+def sniff_separator(path) -> str:
+    """The column separator of a delimited text file (gzipped too): comma, semicolon, tab, pipe
+    or space. A header holding commas and none of the others is comma-separated; otherwise
+    :class:`csv.Sniffer` decides from the first 64 KiB, and comma is the fallback. A named pipe
+    (or anything but a regular file) can be read only once: it is taken as comma-separated,
+    unread.
+
+    One rule for every reader of a user's table (``init``, ``compare``, ``score``, ``monitor``):
+    a file ``init`` accepted is read the same way by the others.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> f = Path(tempfile.mkdtemp()) / "x.asc"
+    >>> _ = f.write_text("a;b\\n1,5;2\\n")
+    >>> sniff_separator(f)
+    ';'
+    """
+    if not Path(path).is_file():
+        return ","
+    opener = gzip.open if Path(path).suffix == ".gz" else open
+    try:
+        with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as handle:
+            sample = handle.read(65536)
+    except OSError as exc:
+        raise FileError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if not sample.strip():
+        raise FileError(f"{path} is empty")
+    header = sample.splitlines()[0]
+    if "," in header and not any(d in header for d in SEPARATORS[1:4]):
+        return ","
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=SEPARATORS).delimiter
+    except csv.Error:
+        return ","
 
 
 def expanded_size(value, _memo: dict | None = None) -> int:

@@ -3,8 +3,8 @@ the experiment YAML reference page, ``--set`` on one model, paths relative to th
 the cross-tab's default features, the extras a command needs, ``repr(Comparison)``.
 
 The data file is the shipped South German Credit (Grömping 2019, the corrected Statlog
-German credit: 1,000 rows, space-separated, 0/1 column ``credit_risk`` with 700 ones);
-it is read as a user's file, not through its loader.
+German credit: 1,000 rows, space-separated, 0/1 column ``credit_risk`` with 700 ones meaning
+*good* credit, 300 zeros meaning bad); it is read as a user's file, not through its loader.
 """
 
 from __future__ import annotations
@@ -42,13 +42,14 @@ def quiet_env(monkeypatch, tmp_path):
 @pytest.mark.slow
 def test_init_compare_monitor_on_the_shipped_german_file(tmp_path, quiet_env, capsys):
     config = tmp_path / "mine" / "german.yaml"
-    assert main(["init", str(GERMAN), "--target", "credit_risk", "-o", str(config)]) == 0
+    assert main(["init", str(GERMAN), "--target", "credit_risk", "--default-value", "0", "-o", str(config)]) == 0
     out = capsys.readouterr().out
-    assert "separator ' '" in out and "70.00% defaults" in out  # 700 of 1,000 rows are 1 (Grömping 2019)
+    assert "separator ' '" in out and "30.00% defaults" in out  # 300 bad of 1,000 (Grömping 2019, codetable)
     assert "not proposed: kmv (the file lacks short_term_debt, long_term_debt, rate, total_assets, industry)" in out
     raw = yaml.safe_load(config.read_text())
     assert raw["data"] == {"source": "file", "path": Path(__import__("os").path.relpath(
-        GERMAN, config.parent)).as_posix(), "sep": " ", "target": "credit_risk", "id_columns": []}
+        GERMAN, config.parent)).as_posix(), "sep": " ", "target": "credit_risk", "default_values": [0],
+        "id_columns": []}
     assert [m["type"] for m in raw["models"]] == ["logistic", "crosstab"]
     assert "credit_risk" not in raw["models"][0]["features"] and len(raw["models"][0]["features"]) == 20
     # the YAML runs as is; its report goes beside it (paths relative to the config file)
@@ -59,11 +60,63 @@ def test_init_compare_monitor_on_the_shipped_german_file(tmp_path, quiet_env, ca
     assert re.search(r"^logistic\s+logistic\s+ok", table, re.M) and re.search(r"^crosstab\s+crosstab\s+ok", table, re.M)
     assert (config.parent / "reports" / "SouthGermanCredit.html").is_file()
     bundle = config.parent / "reports" / "SouthGermanCredit-scorers" / "logistic.json"
-    assert scoring.read_bundle(bundle)["reference"]["n"] == 700  # the training sample (70 %)
-    # monitor the exported logistic bundle on a sample of the same file: no reference= anywhere
-    pd.read_csv(GERMAN, sep=" ").sample(300, random_state=0).to_csv(tmp_path / "sample.csv", index=False)
-    assert main(["monitor", str(bundle), str(tmp_path / "sample.csv")]) == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine", "sample.csv"]  # nothing in the cwd
+    reference = scoring.read_bundle(bundle)["reference"]
+    assert reference["n"] == 700  # the training sample (70 %)
+    # the card learned bad = 1: in the file, status 1 ("no checking account", codetable.txt) holds
+    # 49.3 % bad loans and status 4 (">= 200 DM / salary for at least 1 year") 11.7 %, so the same
+    # applicant scores a higher PD with status 1 (it would be lower had "good" been the target)
+    scorer = scoring.load_scorer(bundle)
+    row = pd.read_csv(GERMAN, sep=" ").iloc[[0, 0]].drop(columns="credit_risk").assign(status=[1, 4])
+    pd_status = scorer.score(row)["pd"]
+    assert pd_status[0] > pd_status[1]
+    # monitor the exported logistic bundle on a sample in the file's own format (space-separated
+    # .asc, as init read it): no reference= anywhere
+    sample = pd.read_csv(GERMAN, sep=" ").sample(300, random_state=0)
+    sample.to_csv(tmp_path / "sample.asc", sep=" ", index=False)
+    assert main(["monitor", str(bundle), str(tmp_path / "sample.asc")]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine", "sample.asc"]  # nothing in the cwd
+
+
+def test_a_target_coded_otherwise_is_recoded_or_refused_with_the_way_out(tmp_path):
+    # UCI german.data's convention 1 = good, 2 = bad (german.doc): named with default_values
+    frame = pd.read_csv(GERMAN, sep=" ")
+    frame["class"] = np.where(frame.pop("credit_risk") == 1, 1, 2)
+    frame.to_csv(tmp_path / "loans.csv", index=False)
+    with pytest.raises(ConfigError, match=r"--default-value VALUE"):
+        propose(tmp_path / "loans.csv", target="class")
+    p = propose(tmp_path / "loans.csv", target="class", default_values=[2])
+    assert p.default_rate == 0.3
+    cfg = parse_config({"name": "x", "data": {"source": "file", "path": str(tmp_path / "loans.csv"),
+                                              "target": "class", "default_values": [2]},
+                        "models": [{"name": "c", "type": "crosstab"}], "master_scale": "enterprise10"})
+    from riskmodels.comparison.dataset import load_dataset
+
+    target = load_dataset(cfg.data)["target"]
+    assert target.sum() == 300 and target.dtype == np.int8
+    # a typo (no row holds it) is refused, not read as "no defaults anywhere"
+    with pytest.raises(ConfigError, match=r"no row of 'class' holds any of \['bad'\]"):
+        load_dataset(cfg.data.model_copy(update={"default_values": ["bad"]}))
+    # a missing target stays an error naming its row
+    frame.loc[7, "class"] = None
+    frame.to_csv(tmp_path / "loans.csv", index=False)
+    with pytest.raises(DataValidationError, match=r"'class'.*\[7\]"):
+        load_dataset(cfg.data)
+
+
+def test_score_and_monitor_read_the_separators_init_reads(tmp_path):
+    """A semicolon file (European spreadsheets) scores to the same bytes as its comma copy."""
+    frame = pd.read_csv(GERMAN, sep=" ").sample(300, random_state=0)
+    model = rm.LogisticScorecard().fit(frame.drop(columns="credit_risk"), 1 - frame["credit_risk"])
+    bundle = model.export(tmp_path / "card.json")
+    frame.to_csv(tmp_path / "in.csv", index=False)
+    frame.to_csv(tmp_path / "in.txt", sep=";", index=False)
+    for name in ("in.csv", "in.txt"):
+        assert main(["score", str(bundle), str(tmp_path / name), "-o", str(tmp_path / f"{name}.out.csv"),
+                     "--no-progress"]) == 0
+    assert (tmp_path / "in.csv.out.csv").read_bytes() == (tmp_path / "in.txt.out.csv").read_bytes()
+    assert main(["monitor", str(bundle), str(tmp_path / "in.txt")]) in (0, 1)  # read, judged
+    (tmp_path / "in.json").write_text("{}")
+    assert main(["score", str(bundle), str(tmp_path / "in.json"), "-o", str(tmp_path / "x.csv")]) == 2
 
 
 def test_init_proposes_expert_and_kmv_only_when_their_columns_are_there(tmp_path):

@@ -532,3 +532,25 @@ def test_rescue_before_dropping_for_low_iv():
     assert asc.iv_ < b.iv_
     log = card.selection_log_
     assert log["action"].str.startswith("trend").sum() == 2
+
+
+def test_a_candidate_that_separates_the_sample_is_skipped_not_fatal():
+    """The first 200 rows of South German credit hold 7 bad loans: with the 8 characteristics AIC
+    selects, adding ``amount`` leaves no maximum-likelihood estimate (statsmodels 0.15's GLM
+    "converges" to a coefficient over 1,000 with 189 fitted probabilities of 0: separation).
+    The search skips it, says so in the log, and fits; it used to stop with a ConvergenceError."""
+    import statsmodels.api as sm
+
+    from riskmodels.data.loaders import data_dir
+
+    frame = pd.read_csv(data_dir() / "german_credit" / "SouthGermanCredit.asc", sep=" ").head(200)
+    y = 1 - frame.pop("credit_risk")  # credit_risk 1 = good (codetable.txt)
+    card = LogisticScorecard().fit(frame, y)
+    skipped = card.selection_log_[card.selection_log_["action"].str.startswith("skip")]
+    assert skipped["feature"].tolist() == ["amount"] and "amount" not in card.features_
+    woe = pd.DataFrame(card.binning_.transform(frame), columns=card.binning_.features_)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        outside = sm.GLM(y.to_numpy(), sm.add_constant(woe[card.features_ + ["amount"]].to_numpy()),
+                         family=sm.families.Binomial()).fit()
+    assert np.abs(outside.params).max() > 100 and (outside.fittedvalues < 1e-8).sum() > 100

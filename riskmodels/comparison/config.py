@@ -84,6 +84,12 @@ class DataConfig(_Strict):
                                    "generator (`n_firms`, `n_years`, ...); other sources take none")
     target: str = Field(default="target", description="the 0/1 default column (1 = default); "
                         "renamed `target` inside the comparison")
+    default_values: list[int | str] | None = Field(
+        default=None, min_length=1,
+        description="the target's values that mean default where the column is not coded 1 = "
+                    "default: `[0]` for a flag of good loans (South German credit's `credit_risk`), "
+                    "`[2]` for UCI german.data's 1 = good / 2 = bad, `[bad]` for text; every other "
+                    "value means no default, a missing value stays an error")
     id_columns: list[str] = Field(default_factory=list, description="columns that identify a row "
                                   "(unique together) and are never a model's feature")
     truth_column: str | None = Field(default=None, description="the true PD where it is known "

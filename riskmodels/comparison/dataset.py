@@ -81,6 +81,8 @@ def load_frames(cfg: DataConfig, random_state: int = 0) -> tuple[pd.DataFrame, p
         raise ConfigError(f"weight column {cfg.weight!r} is not in the data", path="data.weight")
     if cfg.accept_flag is not None and cfg.accept_flag not in frame.columns:
         raise ConfigError(f"accept flag column {cfg.accept_flag!r} is not in the data", path="data.accept_flag")
+    if cfg.default_values is not None:
+        frame[target] = recode_target(frame[target], cfg.default_values, target)
     frame = frame.rename(columns={target: "target"})
     frame, rejects = split_accepts(frame, cfg.accept_flag)
     frame["target"] = check_rows(frame, cfg.id_columns, label=target)
@@ -89,6 +91,38 @@ def load_frames(cfg: DataConfig, random_state: int = 0) -> tuple[pd.DataFrame, p
                                     random_state=random_state)
         frame = frame.sort_index()
     return frame.reset_index(drop=True), rejects
+
+
+def recode_target(column: pd.Series, default_values: list, label: str = "target") -> pd.Series:
+    """A target coded otherwise (1 = good, 1/2, text) as 1 = default, 0 = no default.
+
+    A value equal to one of ``default_values`` (compared as given and as text, so a YAML ``2``
+    matches a CSV's ``"2"``) becomes 1, any other value 0; a missing value stays missing (and is
+    refused with its rows by :func:`check_rows`).
+
+    Raises
+    ------
+    ConfigError
+        when no row holds any of ``default_values`` (a typo would make every row a non-default).
+
+    Examples
+    --------
+    >>> recode_target(pd.Series([1, 2, None, 1]), [2]).tolist()
+    [0.0, 1.0, nan, 0.0]
+    >>> recode_target(pd.Series(["good", "bad"]), ["bad"]).tolist()
+    [0.0, 1.0]
+    >>> recode_target(pd.Series([0, 1]), ["Bad"], "credit_risk")
+    Traceback (most recent call last):
+    ...
+    riskmodels.errors.ConfigError: at data.default_values: no row of 'credit_risk' holds any of ['Bad'] (its values: 0, 1)
+    """
+    texts = {str(v) for v in default_values}
+    is_default = column.isin(default_values) | column.astype(str).isin(texts)
+    if not is_default.any():
+        seen = ", ".join(sorted(map(str, column.dropna().unique()[:10])))
+        raise ConfigError(f"no row of {label!r} holds any of {list(default_values)} (its values: {seen})",
+                          path="data.default_values")
+    return is_default.astype(float).where(column.notna())
 
 
 def split_accepts(frame: pd.DataFrame, flag: str | None) -> tuple[pd.DataFrame, pd.DataFrame | None]:

@@ -23,8 +23,6 @@ Examples
 
 from __future__ import annotations
 
-import csv
-import gzip
 import os
 import re
 from dataclasses import dataclass, field
@@ -33,8 +31,9 @@ from pathlib import Path
 import pandas as pd
 
 from riskmodels.comparison.config import NAME_PATTERN, load_config
+from riskmodels.comparison.dataset import recode_target
 from riskmodels.errors import ConfigError, DataValidationError, FileError
-from riskmodels.fileio import write_atomic
+from riskmodels.fileio import sniff_separator, write_atomic
 
 TARGET_NAMES = re.compile(r"(default|target|bad|class|risk|label|^y$|flag|delinq)", re.I)
 ID_NAMES = re.compile(r"(^|_)(id|key|no|number|nr)$|^id|id$", re.I)
@@ -58,28 +57,7 @@ class Proposal:
     models: list = field(default_factory=list)
     not_proposed: dict = field(default_factory=dict)  # model type -> the columns it lacks
     notes: list = field(default_factory=list)
-
-
-def sniff_separator(path: Path) -> str:
-    """The column separator of a text file: comma, semicolon, tab, pipe or space.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> f = Path(tempfile.mkdtemp()) / "x.csv"
-    >>> _ = f.write_text("a;b\\n1;2\\n")
-    >>> sniff_separator(f)
-    ';'
-    """
-    opener = gzip.open if Path(path).suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as handle:
-        sample = handle.read(65536)
-    if not sample.strip():
-        raise FileError(f"{path} is empty")
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t| ").delimiter
-    except csv.Error:
-        return ","
+    default_values: list | None = None  # the target's values meaning default, when not 1
 
 
 def read_table(path, sep: str | None = None) -> tuple[pd.DataFrame, str]:
@@ -105,17 +83,23 @@ def is_binary(column: pd.Series) -> bool:
     return bool(len(values)) and not values.isna().any() and set(values.unique()) == {0, 1}
 
 
-def choose_target(frame: pd.DataFrame, target: str | None) -> str:
-    """The target column: the one named, else the one 0/1 column (a default-like name wins)."""
+def choose_target(frame: pd.DataFrame, target: str | None, default_values: list | None = None) -> str:
+    """The target column: the one named, else the one 0/1 column (a default-like name wins).
+
+    With ``default_values`` the named column may hold any codes (it is recoded); without, it
+    must be 0/1."""
     if target is not None:
         if target not in frame.columns:
             raise ConfigError(f"target column {target!r} is not in the file (columns: {list(frame.columns)})",
                               path="--target")
-        if not is_binary(frame[target].dropna()):
+        if default_values is None and not is_binary(frame[target].dropna()):
             shown = sorted(map(repr, frame[target].dropna().unique()[:5]))
             raise ConfigError(f"target column {target!r} is not 0/1 (values {', '.join(shown)}); "
-                              "recode it to 1 = default, 0 = no default", path="--target")
+                              "name the value(s) meaning default with --default-value VALUE "
+                              "(e.g. --default-value 2 for UCI's 1 = good, 2 = bad)", path="--target")
         return target
+    if default_values is not None:
+        raise ConfigError("--default-value needs --target COL (the column it recodes)", path="--target")
     binary = [c for c in frame.columns if is_binary(frame[c])]
     named = [c for c in binary if TARGET_NAMES.search(str(c))]
     if len(named) == 1 or (len(binary) == 1):
@@ -193,7 +177,8 @@ def missing_columns(model, frame: pd.DataFrame, y) -> list[str]:
     return []
 
 
-def propose(path, target: str | None = None, sep: str | None = None) -> Proposal:
+def propose(path, target: str | None = None, sep: str | None = None,
+            default_values: list | None = None) -> Proposal:
     """Read ``path`` and propose a comparison of the models its columns allow.
 
     Parameters
@@ -202,6 +187,9 @@ def propose(path, target: str | None = None, sep: str | None = None) -> Proposal
         loan or firm.
     target : the 0/1 default column (default: the one 0/1 column, a default-like name first).
     sep : the separator (default: sniffed).
+    default_values : the target's values meaning default where it is not coded 1 = default
+        (``[0]`` for a flag of good loans, ``[2]`` for 1 = good / 2 = bad); written to the
+        config as ``data.default_values``.
 
     Returns
     -------
@@ -212,7 +200,7 @@ def propose(path, target: str | None = None, sep: str | None = None) -> Proposal
 
     path = Path(path)
     frame, sep = read_table(path, sep)
-    target = choose_target(frame, target)
+    target = choose_target(frame, target, default_values)
     rows = frame[target].notna()
     if not rows.all():
         raise ConfigError(f"target column {target!r} is missing in {int((~rows).sum())} row(s): remove "
@@ -224,11 +212,16 @@ def propose(path, target: str | None = None, sep: str | None = None) -> Proposal
     features = [c for c in frame.columns if c not in {target, *ids, *dates}
                 and not ID_NAMES.search(str(c))]  # an id-like name that is no id is no feature either
     categorical = find_categorical(frame, features)
-    y = pd.to_numeric(frame[target]).astype(int).to_numpy()
-    p = Proposal(path, sep, len(frame), target, float(y.mean()), ids, dates, categorical, features)
+    if default_values is None:
+        y = pd.to_numeric(frame[target]).astype(int).to_numpy()
+    else:
+        y = recode_target(frame[target], default_values, target).astype(int).to_numpy()
+    p = Proposal(path, sep, len(frame), target, float(y.mean()), ids, dates, categorical, features,
+                 default_values=default_values)
     if p.default_rate > 0.5:
-        p.notes.append(f"{p.default_rate:.0%} of the rows have {target} = 1: check that 1 means default "
-                       "(a flag of good loans must be recoded first)")
+        meaning = "1" if default_values is None else f"one of {default_values}"
+        p.notes.append(f"{p.default_rate:.0%} of the rows have {target} = {meaning}: check that it means "
+                       "default (for a flag of good loans pass --default-value 0)")
     p.models.append({"name": "logistic", "type": "logistic", "features": features,
                      "params": {"categorical": categorical} if categorical else {}})
     p.models.append({"name": "crosstab", "type": "crosstab"})
@@ -289,7 +282,12 @@ def render_yaml(p: Proposal, config_path) -> str:
     ]
     if p.sep != ",":
         out.append(f"  sep: {_scalar(p.sep)}")
-    out.append(f"  target: {_scalar(p.target)}  # 1 = default, 0 = no default")
+    if p.default_values is None:
+        out.append(f"  target: {_scalar(p.target)}  # 1 = default, 0 = no default")
+    else:
+        out.append(f"  target: {_scalar(p.target)}")
+        out.append(f"  default_values: [{', '.join(_scalar(v) for v in p.default_values)}]"
+                   "  # these values mean default, every other value no default")
     if p.id_columns:
         out.append(_wrapped("id_columns", p.id_columns, 2) + "  # one row each; never a feature")
     else:
@@ -335,12 +333,13 @@ def render_yaml(p: Proposal, config_path) -> str:
     return "\n".join(out)
 
 
-def write_proposal(path, output, target: str | None = None, overwrite: bool = False) -> Proposal:
+def write_proposal(path, output, target: str | None = None, overwrite: bool = False,
+                   default_values: list | None = None) -> Proposal:
     """Propose a config for the data at ``path`` and write it to ``output`` (checked by loading it)."""
     output = Path(output)
     if output.exists() and not overwrite:
         raise FileError(f"{output} exists: choose another -o or pass --overwrite")
-    p = propose(path, target)
+    p = propose(path, target, default_values=default_values)
     text = render_yaml(p, output)
     output.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(output, text)

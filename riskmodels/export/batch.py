@@ -32,7 +32,7 @@ from riskmodels import scoring
 from riskmodels.errors import BundleError, FileError
 from riskmodels.export.csv_text import csv_bytes
 from riskmodels.export.frames import output_columns, refuse_clash, score_frame
-from riskmodels.fileio import publish
+from riskmodels.fileio import TEXT_TABLES, publish, sniff_separator, table_format
 
 FORMATS = (".csv", ".parquet")
 PARTIAL = ".riskmodels-partial-"  # infix of a run's temporary output file
@@ -44,6 +44,15 @@ def _format(path: Path, what: str) -> str:
     if suffix not in FORMATS:
         raise BundleError(f"{what} {path} must end in .csv or .parquet, not {suffix or '(none)'}")
     return suffix
+
+
+def _input_format(path: Path) -> str:
+    """``"parquet"`` or ``"text"`` (a delimited file, its separator sniffed as ``init`` does)."""
+    found = table_format(path)
+    if found is None:
+        raise BundleError(f"the input {path} must be delimited text ({', '.join(TEXT_TABLES)}, "
+                          f"gzipped too) or .parquet, not {path.suffix or '(no suffix)'}")
+    return found
 
 
 def _reading_errors():
@@ -62,11 +71,11 @@ def _chunks(path: Path, rules: list, chunksize: int, wanted: set | None = None, 
     wanted column the file lacks is absent, as it would be otherwise); ``None`` reads all.
     """
     try:
-        if _format(path, "the input") == ".csv":
+        if _input_format(path) == "text":
             text = {r["name"]: "string" for r in rules if r["type"] == "category"}
             text.update(dict.fromkeys(text_columns, "string"))
             numbers = [r["name"] for r in rules if r["type"] == "number"]
-            reader = pd.read_csv(path, chunksize=chunksize, dtype=text,
+            reader = pd.read_csv(path, sep=sniff_separator(path), chunksize=chunksize, dtype=text,
                                  usecols=None if wanted is None else wanted.__contains__)
             return _guarded(path, (_parse_numbers(c, numbers) for c in reader)), None
         import pyarrow.parquet as pq
@@ -306,7 +315,7 @@ def score_file(bundle, input_path, output_path, *, chunksize: int = 100_000,
         raise BundleError(f"chunksize must be at least 1, got {chunksize}")
     input_path, output_path = check_paths(input_path, output_path, overwrite)
     out_format = _format(output_path, "the output")
-    _format(input_path, "the input")
+    _input_format(input_path)
     scorer = scoring.load_scorer(bundle, verify_signature=verify_signature)
     if log is not None:
         _check_log(Path(log))

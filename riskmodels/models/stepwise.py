@@ -232,7 +232,8 @@ def fit_logit(data: Collapsed, columns, start=None, tol: float = 1e-5, max_iter:
             step = np.linalg.solve(info, design.T @ (e - c * p))
         except np.linalg.LinAlgError:
             raise ConvergenceError(f"logistic fit on columns {cols} failed: singular information matrix "
-                                   "(a constant or collinear column)") from None
+                                   "(a constant or collinear column, or separation: fitted "
+                                   "probabilities of 0 or 1)") from None
         full_step = True
         for _ in range(40):  # step halving: the log-likelihood must not fall
             trial = beta + step
@@ -338,7 +339,10 @@ def _pvalue_entry(data, fit, chosen, pool, stats, p_enter):
     best = int(np.argmax(stats))
     if p_score[best] < CLEAR * p_enter:
         keep = chosen + [pool[best]]
-        return pool[best], fit_logit(data, keep, _with(fit, chosen, keep)), float(p_score[best])
+        try:
+            return pool[best], fit_logit(data, keep, _with(fit, chosen, keep)), float(p_score[best])
+        except ConvergenceError:  # separation with it: the Wald screen below decides among the others
+            p_score[best] = 1.0
     found = None
     for i in np.flatnonzero(p_score < SCREEN * p_enter):
         keep = chosen + [pool[i]]
@@ -503,7 +507,12 @@ def select_and_fit(data: Collapsed, names: list, direction: str = "stepwise", cr
                 break
             best = int(np.argmax(stats))
             entering = pool[best]
-            trial = fit_logit(data, chosen + [entering], _one_step(fit, U[best], V[best], B[:, best]))
+            try:
+                trial = fit_logit(data, chosen + [entering], _one_step(fit, U[best], V[best], B[:, best]))
+            except ConvergenceError:  # separation: the likelihood has no maximum with it; skip it
+                removed.add(entering)
+                log.append(("skip (no maximum likelihood with it: separation)", names[entering], np.nan))
+                continue
             if not trial.criterion(criterion) < fit.criterion(criterion):
                 break
             fit, value = trial, trial.criterion(criterion)

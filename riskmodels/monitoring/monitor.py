@@ -27,6 +27,7 @@ import pandas as pd
 
 from riskmodels import scoring
 from riskmodels.errors import BundleError, MonitoringError, ParameterError, Violation
+from riskmodels.fileio import TEXT_TABLES, sniff_separator, table_format
 from riskmodels.monitoring.backtest import backtest, months_between, vintage_curves
 from riskmodels.monitoring.decision_log import DecisionLog, read_decision_log
 from riskmodels.monitoring.population import population_stability
@@ -96,20 +97,22 @@ def _from_registry(uri: str, tracking_uri: str | None = None, verify_signature: 
 
 # --------------------------------------------------------------------------- a period's population
 def _read_table(path: Path, text_columns: list, what: str = "data") -> pd.DataFrame:
-    """A CSV or Parquet file as a frame; ``text_columns`` of a CSV are read as text (categories
-    and record ids: "00017" stays "00017")."""
+    """A delimited text (separator sniffed) or Parquet file as a frame; ``text_columns`` of a
+    text file are read as text (categories and record ids: "00017" stays "00017")."""
     if not path.is_file():
         raise MonitoringError([Violation(what, f"file {path} does not exist", f"a readable {what} file")])
-    if path.suffix.lower() not in (".parquet", ".csv"):
+    form = table_format(path)
+    if form is None:
         raise MonitoringError([Violation(what, f"file {path.name} has an unknown format",
-                                         ".csv, .parquet" + (f" or a decision log ({', '.join(LOG_SUFFIXES)})"
-                                                             if what == "data" else ""))])
+                                         f"delimited text ({', '.join(TEXT_TABLES)}), .parquet"
+                                         + (f" or a decision log ({', '.join(LOG_SUFFIXES)})"
+                                            if what == "data" else ""))])
     import pyarrow as pa
 
     try:
-        if path.suffix.lower() == ".parquet":
+        if form == "parquet":
             return pd.read_parquet(path)
-        return pd.read_csv(path, dtype=dict.fromkeys(text_columns, "string"))
+        return pd.read_csv(path, sep=sniff_separator(path), dtype=dict.fromkeys(text_columns, "string"))
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, pa.ArrowException,
             OSError, ValueError) as exc:
         text = " ".join(str(exc).split()) or type(exc).__name__
