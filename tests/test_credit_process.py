@@ -27,6 +27,7 @@ from riskmodels.data.periods import (
     day_to_date,
     months_between,
     operator,
+    reached,
 )
 from riskmodels.errors import DataValidationError, ParameterError
 from riskmodels.scorecards.rules import CustomerRules
@@ -61,6 +62,22 @@ def test_calendar_spans_follow_article_202():
     start = date_to_day("2024-01-31")
     assert months_between([start], [date_to_day("2024-02-29")]).tolist() == [1.0]
     assert months_between([start], [date_to_day("2024-02-28")])[0] == pytest.approx(28 / 29)
+
+
+def test_reached_on_one_day_is_the_elementwise_reading():
+    """reached(start, one_day) finds the last start that reaches the day (add_months never decreases)
+    and compares against it; it must equal reaching each start's own end (第二百零二条) on every
+    start around month ends, 29 February and the never-sentinel."""
+    starts = np.r_[np.arange(date_to_day("2019-12-01"), date_to_day("2021-04-01")), 2932896 + 5]
+    for end in ("2023-02-27", "2023-02-28", "2023-03-01", "2024-02-29", "2023-03-31", "2020-03-31"):
+        day = date_to_day(end)
+        for years, months in ((3, 0), (0, 1), (0, 0), (0, -1), (1, 1)):
+            one = reached(starts, day, years=years, months=months)
+            each = reached(starts, np.full(len(starts), day), years=years, months=months)
+            assert one.tolist() == each.tolist(), (end, years, months)
+    # a debt issued 2020-02-29 is three years old on 2023-02-28, one issued 2020-03-01 on 2023-03-01
+    assert reached([date_to_day("2020-02-29"), date_to_day("2020-03-01")], date_to_day("2023-02-28"),
+                   years=3).tolist() == [True, False]
 
 
 # ------------------------------------------------------------------ "three years": one calendar reading

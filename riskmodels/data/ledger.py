@@ -54,7 +54,7 @@ riskmodels.errors.DataValidationError: ledger: 1 data rule(s) broken:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -154,6 +154,12 @@ def validate_ledger(invoices: pd.DataFrame, payments: pd.DataFrame, credit_limit
       - column 'invoices.due_date': due date before issue date in 1 row(s): [0]; expected due_date >= issue_date
       - column 'payments.invoice_id': payment for an unknown invoice in 1 row(s): [0]; expected an invoice_id of the invoices table
     """
+    _validate(invoices, payments, credit_limits, write_offs, max_overpayment, collection_events)
+
+
+def _validate(invoices, payments, credit_limits, write_offs, max_overpayment, collection_events) -> np.ndarray:
+    """:func:`validate_ledger`, returning :func:`invoice_rows` of the payments it matched."""
+    rows = np.empty(0, dtype=np.intp)
     found: list[Violation] = []
     if max_overpayment is not None and not 0 <= max_overpayment < np.inf:  # NaN fails too
         found.append(Violation("max_overpayment", f"is {max_overpayment!r}", "a finite amount >= 0 or None"))
@@ -178,7 +184,8 @@ def validate_ledger(invoices: pd.DataFrame, payments: pd.DataFrame, credit_limit
     if not inv_found and not zones:
         found += _invoice_rules(invoices)
         if not pay_found:
-            found += _payment_rules(invoices, payments, max_overpayment)
+            rows = invoice_rows(invoices["invoice_id"], payments["invoice_id"])
+            found += _payment_rules(invoices, payments, max_overpayment, rows)
         known = pd.Index(invoices["customer_id"].unique())
         for table, ok in extra_ok.items():
             frame = extra[table][0]
@@ -191,6 +198,24 @@ def validate_ledger(invoices: pd.DataFrame, payments: pd.DataFrame, credit_limit
             found += _event_rules(invoices, collection_events)
     if found:
         raise DataValidationError(found, context="ledger")
+    return rows
+
+
+def invoice_rows(ids: pd.Series, keys: pd.Series) -> np.ndarray:
+    """Row of each key in the unique invoice ``ids`` (-1 where absent), e.g. of each payment's invoice.
+
+    One ``factorize`` of both columns: the ids come first and are unique, so id row i gets
+    code i (a hash index lookup, ``Index.get_indexer``, takes 2-6 times as long on a million
+    string ids).
+
+    Examples
+    --------
+    >>> invoice_rows(pd.Series(["a", "b", "c"]), pd.Series(["c", "x", "a", "c"])).tolist()
+    [2, -1, 0, 2]
+    """
+    codes, _ = pd.factorize(pd.concat([ids, keys], ignore_index=True))
+    rows = codes[len(ids):]
+    return np.where(rows < len(ids), rows, -1)
 
 
 def _zone_rules(tables: dict) -> list[Violation]:
@@ -247,11 +272,10 @@ def _invoice_rules(invoices: pd.DataFrame) -> list[Violation]:
     return out
 
 
-def _payment_rules(invoices, payments, max_overpayment) -> list[Violation]:
+def _payment_rules(invoices, payments, max_overpayment, where) -> list[Violation]:
     out = []
     if not len(payments):
         return out
-    where = pd.Index(invoices["invoice_id"]).get_indexer(payments["invoice_id"])
     unknown = where < 0
     if unknown.any():
         out.append(violation("payments.invoice_id", "payment for an unknown invoice", payments.index[unknown],
@@ -298,6 +322,9 @@ class Ledger:
     Attributes
     ----------
     n_customers, n_invoices : int
+    payment_invoice_rows : numpy.ndarray
+        The row in ``invoices`` of each payment's invoice (:func:`invoice_rows`, matched
+        when the ledger is validated).
 
     Raises
     ------
@@ -320,10 +347,12 @@ class Ledger:
     write_offs: pd.DataFrame | None = None
     max_overpayment: float | None = 0.01
     collection_events: pd.DataFrame | None = None
+    payment_invoice_rows: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        validate_ledger(self.invoices, self.payments, self.credit_limits, self.write_offs,
-                        self.max_overpayment, self.collection_events)
+        rows = _validate(self.invoices, self.payments, self.credit_limits, self.write_offs,
+                         self.max_overpayment, self.collection_events)
+        object.__setattr__(self, "payment_invoice_rows", rows)  # matched once, when validated
 
     @property
     def tolerance(self) -> float:
@@ -387,5 +416,5 @@ def ibm_ar_ledger(frame: pd.DataFrame | None = None) -> Ledger:
     return Ledger(invoices, payments)
 
 
-__all__ = ["Ledger", "validate_ledger", "ibm_ar_ledger", "INVOICES", "PAYMENTS", "CREDIT_LIMITS",
+__all__ = ["Ledger", "validate_ledger", "invoice_rows", "ibm_ar_ledger", "INVOICES", "PAYMENTS", "CREDIT_LIMITS",
            "WRITE_OFFS", "COLLECTION_EVENTS", "DUNNING_STEPS"]

@@ -214,7 +214,14 @@ def reached(start, end, years: int = 0, months: int = 0) -> np.ndarray:
     >>> reached(due, [date_to_day("2023-01-30"), date_to_day("2023-01-31")], years=3).tolist()
     [False, True]
     """
-    return np.asarray(end, dtype=np.int64) >= add_months(start, 12 * int(years) + int(months))
+    months = 12 * int(years) + int(months)
+    end = np.asarray(end, dtype=np.int64)
+    if end.ndim == 0 and end <= _LAST_DAY:  # one end: the starts that reach it are those up to the last one that does
+        near = end - round(months * 30.436875) + np.arange(-40, 41)  # the span is within days of its mean
+        hits = end >= add_months(near, months)
+        if hits[0] and not hits[-1]:  # add_months never decreases: one cut in between
+            return np.asarray(start, dtype=np.int64) <= near[hits].max()
+    return end >= add_months(start, months)
 
 
 __all__ = ["WORDS", "operator", "compare", "add_months", "months_between", "reached", "date_to_day", "day_to_date"]
