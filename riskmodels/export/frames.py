@@ -2,7 +2,8 @@
 
 One row per input record, columns ``pd``, ``score`` (when the model gives points),
 ``grade``, ``reason_1..k`` (when it gives contributions), ``limit`` (when the
-bundle has a credit-limit rule), ``warnings`` (when a rule of the bundle flags
+bundle has a credit-limit rule), ``ecl_12m``, ``ecl_lifetime`` (and ``stage``, ``ecl``) when
+it has an expected-credit-loss section, ``warnings`` (when a rule of the bundle flags
 records outside what the development sample held: what is unusual about that
 record, else missing) and, in report mode, ``error`` (the broken rules of that
 record, else missing).
@@ -83,6 +84,8 @@ def output_columns(scorer: scoring.Scorer, on_error: str = "raise") -> list[tupl
         cols += [(f"reason_{i + 1}", "string") for i in range(probe["reasons"].shape[1])]
     if probe["limit"] is not None:
         cols.append(("limit", "double"))
+    # expected credit loss (the bundle's ecl section): per unit of EAD or times its EAD input
+    cols += [(name, "double") for name in ("ecl_12m", "ecl_lifetime", "stage", "ecl") if name in probe]
     if scorer.flags:
         cols.append(("warnings", "string"))
     if on_error == "report":

@@ -272,7 +272,8 @@ class ScorerModel(ChecksParameters, OwnHTMLRepr, ClassifierMixin, BaseEstimator)
         }
 
     def to_bundle(self, master_scale=None, metadata: dict | None = None, reference=None, *,
-                  outside_training: str = "warn", hard_ranges: dict | None = None) -> dict:
+                  outside_training: str = "warn", hard_ranges: dict | None = None,
+                  ecl: dict | None = None) -> dict:
         """The sealed bundle content (a JSON-ready dict with its sha256).
 
         ``reference`` — an explicit development sample ``X`` or ``(X, y)`` — stores its
@@ -283,7 +284,9 @@ class ScorerModel(ChecksParameters, OwnHTMLRepr, ClassifierMixin, BaseEstimator)
         sample's range (``train_min``/``train_max``) and ``outside_training`` says what a
         value outside it, an unseen category or an unseen missing value does (``"warn"``,
         ``"error"`` or ``"allow"``); ``hard_ranges`` (``{name: (low, high)}``) declares what
-        the domain allows at all (see :mod:`riskmodels.models.input_ranges`).
+        the domain allows at all (see :mod:`riskmodels.models.input_ranges`). ``ecl`` — the
+        keyword arguments of :func:`riskmodels.provisions.with_ecl` (``term_structure``,
+        ``lgd``, ``discount_rate``, ``ead`` ...) — adds the expected credit loss to the scores.
 
         Examples
         --------
@@ -306,6 +309,10 @@ class ScorerModel(ChecksParameters, OwnHTMLRepr, ClassifierMixin, BaseEstimator)
             X_ref, y_ref = reference if isinstance(reference, tuple) else (reference, None)
             content["reference"] = build_reference(content, as_frame(X_ref, getattr(
                 self, "feature_names_in_", None)), y_ref)
+        if ecl:
+            from riskmodels.provisions.bundle import with_ecl
+
+            content = with_ecl(content, **ecl)
         content["metadata"] = {
             "riskmodels_version": __version__,
             "created_at": created_at(),
@@ -316,7 +323,8 @@ class ScorerModel(ChecksParameters, OwnHTMLRepr, ClassifierMixin, BaseEstimator)
         return scoring.seal(content)
 
     def export(self, path, master_scale=None, metadata: dict | None = None, reference=None,
-               key=None, *, outside_training: str = "warn", hard_ranges: dict | None = None) -> Path:
+               key=None, *, outside_training: str = "warn", hard_ranges: dict | None = None,
+               ecl: dict | None = None) -> Path:
         """Write the scorer bundle (JSON) to ``path`` and return the path.
 
         Parameters
@@ -337,6 +345,11 @@ class ScorerModel(ChecksParameters, OwnHTMLRepr, ClassifierMixin, BaseEstimator)
             missing value: scored and flagged in ``warnings``, refused, or neither.
         hard_ranges : dict, optional
             ``{name: (low, high)}``: values the domain cannot take, refused.
+        ecl : dict, optional
+            Expected credit loss in the scores: the keyword arguments of
+            :func:`riskmodels.provisions.with_ecl`, e.g. ``{"term_structure": ts, "lgd": 0.45,
+            "discount_rate": 0.05, "ead": "balance"}``; ``Scorer.score`` then returns
+            ``ecl_12m`` and ``ecl_lifetime`` (and ``stage``, ``ecl`` with ``origination_pd``).
 
         Returns
         -------
@@ -358,7 +371,7 @@ class ScorerModel(ChecksParameters, OwnHTMLRepr, ClassifierMixin, BaseEstimator)
         from riskmodels.fileio import write_atomic
 
         bundle = self.to_bundle(master_scale, metadata, reference, outside_training=outside_training,
-                                hard_ranges=hard_ranges)
+                                hard_ranges=hard_ranges, ecl=ecl)
         return write_atomic(path, scoring.dumps_bundle(bundle, key=key))
 
     def to_sql(self, dialect: str = "duckdb", table: str = "t", master_scale=None, **kwargs) -> str:

@@ -4,6 +4,8 @@
   allowance on a date (IFRS 9's simplified approach, CAS 22; the documents' bad-debt reserve).
 - :mod:`riskmodels.provisions.lifetime` — lifetime PD term structures by grade and the Vasicek
   conditional PD for scenarios; IFRS 9 stages; expected loss PD × LGD × EAD.
+- :func:`with_ecl` — a scorer bundle that returns the 12-month and lifetime ECL (and the
+  IFRS 9 stage) per record beside PD, grade and limit (:mod:`riskmodels.provisions.bundle`).
 - :func:`workout_lgd` — workout LGD and EAD per defaulted customer from the ledger
   (:mod:`riskmodels.provisions.lgd`).
 
@@ -14,6 +16,7 @@ Examples
 ['not yet due', '1-30', 'over 30']
 """
 
+from riskmodels.provisions.bundle import ecl_section, with_ecl
 from riskmodels.provisions.lgd import WorkoutLGD, discount_factor, workout_lgd
 from riskmodels.provisions.lifetime import (
     TermStructure,
@@ -26,6 +29,6 @@ from riskmodels.provisions.lifetime import (
 )
 from riskmodels.provisions.matrix import ProvisionMatrix, bucket_names, provision_matrix
 
-__all__ = ["ProvisionMatrix", "TermStructure", "WorkoutLGD", "bucket_names", "discount_factor", "expected_loss",
+__all__ = ["ProvisionMatrix", "TermStructure", "WorkoutLGD", "bucket_names", "discount_factor", "ecl_section", "expected_loss",
            "lifetime_ecl", "provision_matrix", "scenario_term_structure", "stage", "term_structure",
-           "vasicek_conditional_pd", "workout_lgd"]
+           "vasicek_conditional_pd", "with_ecl", "workout_lgd"]

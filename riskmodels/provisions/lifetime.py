@@ -13,6 +13,9 @@ factor at its q-quantile the conditional PD is ``Φ((Φ⁻¹(PD) + √ρ·Φ⁻�
 (:func:`riskmodels.calibration.grade_tests.vasicek_quantile`); a scenario-weighted term
 structure averages the scenarios' structures with weights summing to 1.
 
+Expected loss, lifetime ECL and the IFRS 9 stage are the production scorer's functions
+(:mod:`riskmodels.scoring.ecl`), so a bundle's ECL and the library's are one computation.
+
 Examples
 --------
 >>> import numpy as np
@@ -37,6 +40,10 @@ from riskmodels.calibration.grade_tests import vasicek_quantile
 from riskmodels.errors import ParameterError
 from riskmodels.migration.generator import cumulative_pd, cumulative_pd_from_generator
 from riskmodels.results import Summary
+from riskmodels.scoring import expected_loss, lifetime_ecl, stage  # the scorer's own functions
+
+__all__ = ["TermStructure", "expected_loss", "lifetime_ecl", "scenario_term_structure", "stage",
+           "term_structure", "vasicek_conditional_pd"]
 
 
 @dataclass
@@ -176,57 +183,3 @@ def scenario_term_structure(pds, rho: float, scenarios: dict, years: int = 10, g
         c = term_structure(vasicek_conditional_pd(pds, rho, q), years, grades, kind="pd").cumulative * w
         total = c if total is None else total + c
     return TermStructure(total, f"Vasicek scenarios ρ={rho:g}, {len(scenarios)} weighted")
-
-
-def expected_loss(pd_, lgd, ead):
-    """Expected loss PD × LGD × EAD (arrays broadcast).
-
-    Examples
-    --------
-    >>> expected_loss(0.01, 0.45, 1_000_000)
-    4500.0
-    """
-    return np.multiply(np.multiply(pd_, lgd), ead)
-
-
-def lifetime_ecl(marginal, lgd, ead, rate: float = 0.0):
-    """Lifetime ECL = Σ_t m(t) × LGD × EAD / (1 + rate)^t (t = 1..T, end-of-year discounting);
-    ``marginal`` is T marginal PDs (or n × T), ``lgd`` and ``ead`` scalars (or n).
-
-    Examples
-    --------
-    >>> round(float(lifetime_ecl([0.02, 0.03], 0.5, 100.0)), 6)
-    2.5
-    """
-    m = np.asarray(marginal, dtype=float)
-    discount = (1.0 + rate) ** -np.arange(1.0, m.shape[-1] + 1.0)
-    return (m * discount).sum(axis=-1) * np.asarray(lgd, dtype=float) * np.asarray(ead, dtype=float)
-
-
-def stage(pd_now, pd_origination, days_past_due, *, relative: float = 2.0, absolute: float = 0.005,
-          sicr_dpd: int = 30, default_dpd: int = 90, in_default=None) -> np.ndarray:
-    """IFRS 9 stage per exposure: 3 credit-impaired, 2 significant increase in credit risk, else 1.
-
-    Stage 3: in default (``in_default``) or more than ``default_dpd`` days past due (B5.5.37's
-    rebuttable 90 days). Stage 2: more than ``sicr_dpd`` days past due (5.5.11's rebuttable
-    30 days), or the PD at least ``relative`` times its origination PD *and* at least
-    ``absolute`` above it (both documented defaults; "more than" is strict, as the standard's
-    words). Missing PDs fall back to the days-past-due rules.
-
-    Examples
-    --------
-    >>> stage([0.010, 0.030, 0.012, 0.004, 0.02], [0.010, 0.010, 0.005, 0.001, 0.02],
-    ...       [0, 0, 0, 0, 31]).tolist()   # x1; x3 +2 pp; x2.4 +0.7 pp; x4 but +0.3 pp; 31 days
-    [1, 2, 2, 1, 2]
-    >>> stage([0.01, 0.01], [0.01, 0.01], [90, 91]).tolist()
-    [2, 3]
-    """
-    now, then = np.asarray(pd_now, dtype=float), np.asarray(pd_origination, dtype=float)
-    dpd = np.asarray(days_past_due, dtype=float)
-    with np.errstate(invalid="ignore"):
-        sicr = (now >= relative * then) & (now - then >= absolute)
-    out = np.where(sicr | (dpd > sicr_dpd), 2, 1)
-    impaired = dpd > default_dpd
-    if in_default is not None:
-        impaired |= np.asarray(in_default, dtype=bool)
-    return np.where(impaired, 3, out)

@@ -17,6 +17,7 @@ A bundle is one JSON document::
     {"schema_version": 1, "kind": "logistic" | "expert" | "kmv" | "crosstab",
      "name": str, "inputs": [feature rules], "model": {kind-specific parameters},
      "calibration": [steps], "master_scale": {...}, "credit_limit": {...} | null,
+     "ecl": {term structure per grade, LGD, discount rate, EAD field, stage rule} | null,
      "metadata": {...}, "sha256": hex digest of the canonical content without it}
 
 Examples
@@ -40,7 +41,7 @@ __all__ = ["Scorer", "load_scorer", "read_bundle", "evaluate", "seal", "verify",
            "canonical_bytes", "as_columns", "prepare_inputs", "example_record", "bin_index",
            "compile_binnings", "CodedLabels", "lookup_labels",
            "apply_calibration", "grade_of", "grade_index", "count_at_or_below", "top_reasons",
-           "credit_limit", "expit", "logit",
+           "credit_limit", "expit", "logit", "expected_loss", "lifetime_ecl", "stage", "ExpectedCreditLoss",
            "KERNELS", "BundleError", "SCHEMA_VERSION", "write_decision_log",
            "decision_log_lines", "append_to_log", "log_ids"]
 

@@ -9,6 +9,7 @@ from .bins import compile_binnings
 from .bundle import read_bundle, verify
 from .calibration import apply_calibration, calibrate_one
 from .decisions import decision_log_lines, log_ids, write_decision_log
+from .ecl import ExpectedCreditLoss
 from .errors import BundleError, InvalidPDError
 from .grades import grade_index, grade_one
 from .inputs import (
@@ -69,8 +70,8 @@ def evaluate(content: dict, columns: dict, *, validate: bool = True, errors: dic
     Returns
     -------
     dict of arrays ``{"pd", "score", "grade", "grade_index", "grade_labels", "policy_grade",
-    "scale_grade", "raw", "contributions", "reason_names", "extra"}``. ``scale_grade`` is the
-    master-scale grade of the PD; ``policy_grade`` the grade the model itself assigns (an
+    "scale_grade", "scale_index", "raw", "contributions", "reason_names", "extra"}``.
+    ``scale_grade`` is the master-scale grade of the PD (``scale_index`` its position, -1: none); ``policy_grade`` the grade the model itself assigns (an
     expert card's grade; None for the statistical models); ``grade`` is the policy grade
     where there is one, else the master-scale grade; ``grade == grade_labels[grade_index]``
     (index -1: no grade).
@@ -114,6 +115,7 @@ def evaluate(content: dict, columns: dict, *, validate: bool = True, errors: dic
         "grade_labels": labels,
         "policy_grade": policy,
         "scale_grade": scale_grade,
+        "scale_index": scale_index,
         "raw": out["raw"],
         "contributions": out.get("contributions"),
         "reason_names": out.get("reason_names", []),
@@ -213,6 +215,8 @@ class Scorer:
         #: whether a rule flags records outside what the development sample held (``warnings``)
         self.flags = any(r.get("outside_training") == "warn" for r in content["inputs"])
         self._one = one_record_scorer(content)
+        #: the expected credit loss of the bundle's ``ecl`` section (None: the bundle has none)
+        self._ecl = ExpectedCreditLoss(content["ecl"]) if content.get("ecl") else None
 
     def __repr__(self):
         return (f"Scorer(kind={self.kind!r}, name={self.name!r}, "
@@ -240,6 +244,10 @@ class Scorer:
         for the bad records in report mode), plain Python values for a single
         dict record. "score" is None for model kinds without points, "reasons"
         None without contributions and "limit" None without a credit-limit rule.
+        With an ``ecl`` section in the bundle (see :mod:`riskmodels.scoring.ecl`) also
+        "ecl_12m" and "ecl_lifetime" (per unit of exposure, or times the bundle's EAD
+        input), and with its stage rule "stage" (1, 2, 3) and "ecl" (the allowance of
+        that stage).
         "warnings" is ``{record_index: [messages]}`` for the records scored although
         they lie outside what the development sample held (``outside_training:
         "warn"``: a number outside its training range, an unseen category, an
@@ -286,6 +294,8 @@ class Scorer:
             return None
         result = None if self._one is None else self._one(values, self.n_reasons)
         if result is not None:
+            if self._ecl is not None:
+                result.update(self._ecl.one(result.get("scale_grade", result["grade"]), result["pd"], values))
             if batch:
                 result = _as_batch(result)
         else:
@@ -326,6 +336,7 @@ class Scorer:
                                   grade_codes=(out["grade_index"], out["grade_labels"])),
             **({"policy_grade": out["policy_grade"], "scale_grade": out["scale_grade"]}
                if out["policy_grade"] is not None else {}),
+            **({} if self._ecl is None else self._ecl.batch(out["scale_index"], out["pd"], cols)),
         }
 
     def _score_valid(self, cols: dict, n: int, bad_rows: list, errors: dict) -> dict:

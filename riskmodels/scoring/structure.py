@@ -313,6 +313,48 @@ def _check_master_scale(scale) -> None:
         _numbers(scale["midpoints"], "master_scale.midpoints", n=len(grades), lo=0.0, hi=1.0)
 
 
+def _number_input(name, rules: dict, path: str, lo: float | None = None, hi: float | None = None) -> None:
+    """``name`` is a number input that refuses a missing value and values outside [lo, hi]."""
+    _needs(name, rules, path)
+    rule = rules[name]
+    if rule["type"] != "number" or rule.get("missing", "error") != "error":
+        _bad(path, f"names {name!r}, which must be a number input that refuses a missing value")
+    if rule.get("out_of_range", "error") != "error" or (
+            lo is not None and (rule.get("min") is None or rule["min"] < lo)) or (
+            hi is not None and (rule.get("max") is None or rule["max"] > hi)):
+        _bad(path, f"names {name!r}, whose rule must refuse values outside [{lo}, {hi}] "
+             "(min, max and out_of_range: error)")
+
+
+def _check_ecl(ecl: dict, rules: dict, scale: dict) -> None:
+    """The expected-credit-loss section (:mod:`riskmodels.scoring.ecl`)."""
+    _section(ecl, "ecl", dict, ("grades", "marginal", "lgd", "discount_rate"))
+    if ecl["grades"] != scale["grades"]:
+        _bad("ecl.grades", "must be the master scale's grades, in its order")
+    rows = _section(ecl["marginal"], "ecl.marginal", list)
+    if len(rows) != len(scale["grades"]):
+        _bad("ecl.marginal", f"has {len(rows)} row(s); expected one per grade ({len(scale['grades'])})")
+    years = None
+    for i, row in enumerate(rows):
+        _numbers(row, f"ecl.marginal[{i}]", n=years, lo=0.0, hi=1.0)
+        years = len(row)
+        if not row or sum(row) > 1.0 + 1e-9:
+            _bad(f"ecl.marginal[{i}]", "must hold 1 or more marginal PDs summing to at most 1")
+    _number(ecl["lgd"], "ecl.lgd", 0.0, 1.0)
+    _number(ecl["discount_rate"], "ecl.discount_rate", 0.0, 10.0)
+    if ecl.get("ead") is not None:
+        _number_input(ecl["ead"], rules, "ecl.ead", lo=0.0)
+    rule = ecl.get("stage")
+    if rule is not None:
+        _section(rule, "ecl.stage", dict, ("origination_pd",))
+        _number_input(rule["origination_pd"], rules, "ecl.stage.origination_pd", lo=0.0, hi=1.0)
+        if rule.get("days_past_due") is not None:
+            _number_input(rule["days_past_due"], rules, "ecl.stage.days_past_due", lo=0.0)
+        for key in ("relative", "absolute", "sicr_dpd", "default_dpd"):
+            if key in rule:
+                _number(rule[key], f"ecl.stage.{key}", 0.0)
+
+
 _MODEL_CHECKS = {"identity": _check_identity, "logistic": _check_logistic, "crosstab": _check_crosstab,
                  "kmv": _check_kmv, "expert": _check_expert}
 
@@ -325,7 +367,9 @@ def check_structure(content: dict) -> dict:
     the built-in kinds (the fields a kernel reads, names that are bundle inputs, increasing
     bin edges, bin indices inside the tables, probabilities in [0, 1], cell counts);
     calibration steps (increasing x, a final PD in [0, 1]); the master scale (k unique
-    grades, k - 1 increasing bounds in [0, 1]). Kinds registered by other code get the
+    grades, k - 1 increasing bounds in [0, 1]); the ``ecl`` section (one row of marginal PDs
+    in [0, 1] per master-scale grade, LGD in [0, 1], the EAD and stage fields number inputs
+    that refuse a missing or negative value). Kinds registered by other code get the
     generic checks only.
 
     Returns
@@ -357,6 +401,8 @@ def check_structure(content: dict) -> dict:
         check(content["model"], rules)
     _check_calibration(content["calibration"], content["kind"])
     _check_master_scale(content["master_scale"])
+    if content.get("ecl") is not None:
+        _check_ecl(content["ecl"], rules, content["master_scale"])
     for key in ("credit_limit", "metadata"):
         if content.get(key) is not None:
             _section(content[key], key, dict)

@@ -20,6 +20,7 @@ A bundle is one JSON document::
     {"schema_version": 1, "kind": "logistic" | "expert" | "kmv" | "crosstab",
      "name": str, "inputs": [feature rules], "model": {kind-specific parameters},
      "calibration": [steps], "master_scale": {...}, "credit_limit": {...} | null,
+     "ecl": {term structure per grade, LGD, discount rate, EAD field, stage rule} | null,
      "metadata": {...}, "sha256": hex digest of the canonical content without it}
 
 Examples
@@ -1328,6 +1329,135 @@ class RecordLimit:
         return limit
 
 
+# ---- riskmodels/scoring/ecl.py
+def expected_loss(pd_, lgd, ead):
+    """Expected loss PD × LGD × EAD (arrays broadcast).
+
+    Examples
+    --------
+    >>> expected_loss(0.01, 0.45, 1_000_000)
+    4500.0
+    """
+    return np.multiply(np.multiply(pd_, lgd), ead)
+
+
+def lifetime_ecl(marginal, lgd, ead, rate: float = 0.0):
+    """Lifetime ECL = Σ_t m(t) × LGD × EAD / (1 + rate)^t (t = 1..T, end-of-year discounting);
+    ``marginal`` is T marginal PDs (or n × T), ``lgd`` and ``ead`` scalars (or n).
+
+    Examples
+    --------
+    >>> round(float(lifetime_ecl([0.02, 0.03], 0.5, 100.0)), 6)
+    2.5
+    """
+    m = np.asarray(marginal, dtype=float)
+    discount = (1.0 + rate) ** -np.arange(1.0, m.shape[-1] + 1.0)
+    return (m * discount).sum(axis=-1) * np.asarray(lgd, dtype=float) * np.asarray(ead, dtype=float)
+
+
+def stage(pd_now, pd_origination, days_past_due, *, relative: float = 2.0, absolute: float = 0.005,
+          sicr_dpd: int = 30, default_dpd: int = 90, in_default=None) -> np.ndarray:
+    """IFRS 9 stage per exposure: 3 credit-impaired, 2 significant increase in credit risk, else 1.
+
+    Stage 3: in default (``in_default``) or more than ``default_dpd`` days past due (B5.5.37's
+    rebuttable 90 days). Stage 2: more than ``sicr_dpd`` days past due (5.5.11's rebuttable
+    30 days), or the PD at least ``relative`` times its origination PD *and* at least
+    ``absolute`` above it (both documented defaults; "more than" is strict, as the standard's
+    words). Missing PDs fall back to the days-past-due rules.
+
+    Examples
+    --------
+    >>> stage([0.010, 0.030, 0.012, 0.004, 0.02], [0.010, 0.010, 0.005, 0.001, 0.02],
+    ...       [0, 0, 0, 0, 31]).tolist()   # x1; x3 +2 pp; x2.4 +0.7 pp; x4 but +0.3 pp; 31 days
+    [1, 2, 2, 1, 2]
+    >>> stage([0.01, 0.01], [0.01, 0.01], [90, 91]).tolist()
+    [2, 3]
+    """
+    now, then = np.asarray(pd_now, dtype=float), np.asarray(pd_origination, dtype=float)
+    dpd = np.asarray(days_past_due, dtype=float)
+    with np.errstate(invalid="ignore"):
+        sicr = (now >= relative * then) & (now - then >= absolute)
+    out = np.where(sicr | (dpd > sicr_dpd), 2, 1)
+    impaired = dpd > default_dpd
+    if in_default is not None:
+        impaired |= np.asarray(in_default, dtype=bool)
+    return np.where(impaired, 3, out)
+
+
+#: the stage rule's thresholds and their defaults (the keyword arguments of :func:`stage`)
+STAGE_DEFAULTS = {"relative": 2.0, "absolute": 0.005, "sicr_dpd": 30, "default_dpd": 90}
+
+
+def ecl_factors(section: dict) -> tuple:
+    """Per grade, the 12-month and the lifetime ECL per unit of LGD × EAD (:func:`lifetime_ecl`
+    of the first year and of all years), each followed by NaN for a record without a grade.
+
+    Examples
+    --------
+    >>> twelve, life = ecl_factors({"marginal": [[0.1, 0.09]], "discount_rate": 0.0})
+    >>> twelve.tolist(), life.round(12).tolist()
+    ([0.1, nan], [0.19, nan])
+    """
+    m = np.asarray(section["marginal"], dtype=float)
+    rate = float(section["discount_rate"])
+    return (np.append(lifetime_ecl(m[:, :1], 1.0, 1.0, rate), np.nan),
+            np.append(lifetime_ecl(m, 1.0, 1.0, rate), np.nan))
+
+
+class ExpectedCreditLoss:
+    """The bundle's ``ecl`` section, its per-grade factors computed once; called on a batch
+    (:meth:`batch`) or on one record (:meth:`one`).
+
+    Examples
+    --------
+    >>> ecl = ExpectedCreditLoss({"grades": ["A", "B"], "marginal": [[0.01, 0.02], [0.1, 0.09]],
+    ...                           "lgd": 0.5, "discount_rate": 0.0, "ead": "balance"})
+    >>> out = ecl.batch(np.array([0, 1, -1]), np.array([0.01, 0.1, np.nan]),
+    ...                 {"balance": np.array([100.0, 100.0, 100.0])})
+    >>> out["ecl_12m"].tolist(), out["ecl_lifetime"].round(9).tolist()
+    ([0.5, 5.0, nan], [1.5, 9.5, nan])
+    >>> ecl.one("B", 0.1, {"balance": 100.0})["ecl_12m"]
+    5.0
+    """
+
+    def __init__(self, section: dict):
+        self.section = section
+        self.lgd = float(section["lgd"])
+        self.ead = section.get("ead")
+        self.rule = section.get("stage")
+        self.twelve, self.lifetime = ecl_factors(section)
+        self.code = {g: i for i, g in enumerate(section["grades"])}
+
+    def batch(self, scale_index: np.ndarray, pd_: np.ndarray, cols: dict) -> dict:
+        """``ecl_12m``, ``ecl_lifetime`` (and ``stage``, ``ecl``) of records whose master-scale
+        grade is ``grades[scale_index]`` (-1: none, NaN out)."""
+        ead = 1.0 if self.ead is None else np.asarray(cols[self.ead], dtype=float)
+        out = {"ecl_12m": expected_loss(self.twelve[scale_index], self.lgd, ead),
+               "ecl_lifetime": expected_loss(self.lifetime[scale_index], self.lgd, ead)}
+        if self.rule:
+            out["stage"] = found = self._stage(pd_, cols)
+            out["ecl"] = np.where(found == 1, out["ecl_12m"], out["ecl_lifetime"])
+        return out
+
+    def one(self, grade: str | None, pd_: float, values: dict) -> dict:
+        """The same for one record (its master-scale grade, PD and clean values), plain floats."""
+        i = self.code.get(grade, -1)
+        ead = 1.0 if self.ead is None else values[self.ead]
+        out = {"ecl_12m": float(expected_loss(self.twelve[i], self.lgd, ead)),
+               "ecl_lifetime": float(expected_loss(self.lifetime[i], self.lgd, ead))}
+        if self.rule:
+            out["stage"] = found = int(self._stage(pd_, values))
+            out["ecl"] = out["ecl_12m"] if found == 1 else out["ecl_lifetime"]
+        return out
+
+    def _stage(self, pd_, fields: dict):
+        """:func:`stage` by the section's rule; ``fields``: the input columns or one record's values."""
+        rule = self.rule
+        dpd = np.nan if rule.get("days_past_due") is None else fields[rule["days_past_due"]]
+        return stage(pd_, fields[rule["origination_pd"]], dpd,
+                     **{k: rule.get(k, v) for k, v in STAGE_DEFAULTS.items()})
+
+
 # ---- riskmodels/scoring/identity.py
 def identity_kernel(model: dict, cols: dict, n: int) -> dict:
     """The column ``model["input"]`` as the raw output.
@@ -2450,6 +2580,48 @@ def _check_master_scale(scale) -> None:
         _numbers(scale["midpoints"], "master_scale.midpoints", n=len(grades), lo=0.0, hi=1.0)
 
 
+def _number_input(name, rules: dict, path: str, lo: float | None = None, hi: float | None = None) -> None:
+    """``name`` is a number input that refuses a missing value and values outside [lo, hi]."""
+    _needs(name, rules, path)
+    rule = rules[name]
+    if rule["type"] != "number" or rule.get("missing", "error") != "error":
+        _bad(path, f"names {name!r}, which must be a number input that refuses a missing value")
+    if rule.get("out_of_range", "error") != "error" or (
+            lo is not None and (rule.get("min") is None or rule["min"] < lo)) or (
+            hi is not None and (rule.get("max") is None or rule["max"] > hi)):
+        _bad(path, f"names {name!r}, whose rule must refuse values outside [{lo}, {hi}] "
+             "(min, max and out_of_range: error)")
+
+
+def _check_ecl(ecl: dict, rules: dict, scale: dict) -> None:
+    """The expected-credit-loss section (:mod:`riskmodels.scoring.ecl`)."""
+    _section(ecl, "ecl", dict, ("grades", "marginal", "lgd", "discount_rate"))
+    if ecl["grades"] != scale["grades"]:
+        _bad("ecl.grades", "must be the master scale's grades, in its order")
+    rows = _section(ecl["marginal"], "ecl.marginal", list)
+    if len(rows) != len(scale["grades"]):
+        _bad("ecl.marginal", f"has {len(rows)} row(s); expected one per grade ({len(scale['grades'])})")
+    years = None
+    for i, row in enumerate(rows):
+        _numbers(row, f"ecl.marginal[{i}]", n=years, lo=0.0, hi=1.0)
+        years = len(row)
+        if not row or sum(row) > 1.0 + 1e-9:
+            _bad(f"ecl.marginal[{i}]", "must hold 1 or more marginal PDs summing to at most 1")
+    _number(ecl["lgd"], "ecl.lgd", 0.0, 1.0)
+    _number(ecl["discount_rate"], "ecl.discount_rate", 0.0, 10.0)
+    if ecl.get("ead") is not None:
+        _number_input(ecl["ead"], rules, "ecl.ead", lo=0.0)
+    rule = ecl.get("stage")
+    if rule is not None:
+        _section(rule, "ecl.stage", dict, ("origination_pd",))
+        _number_input(rule["origination_pd"], rules, "ecl.stage.origination_pd", lo=0.0, hi=1.0)
+        if rule.get("days_past_due") is not None:
+            _number_input(rule["days_past_due"], rules, "ecl.stage.days_past_due", lo=0.0)
+        for key in ("relative", "absolute", "sicr_dpd", "default_dpd"):
+            if key in rule:
+                _number(rule[key], f"ecl.stage.{key}", 0.0)
+
+
 _MODEL_CHECKS = {"identity": _check_identity, "logistic": _check_logistic, "crosstab": _check_crosstab,
                  "kmv": _check_kmv, "expert": _check_expert}
 
@@ -2462,7 +2634,9 @@ def check_structure(content: dict) -> dict:
     the built-in kinds (the fields a kernel reads, names that are bundle inputs, increasing
     bin edges, bin indices inside the tables, probabilities in [0, 1], cell counts);
     calibration steps (increasing x, a final PD in [0, 1]); the master scale (k unique
-    grades, k - 1 increasing bounds in [0, 1]). Kinds registered by other code get the
+    grades, k - 1 increasing bounds in [0, 1]); the ``ecl`` section (one row of marginal PDs
+    in [0, 1] per master-scale grade, LGD in [0, 1], the EAD and stage fields number inputs
+    that refuse a missing or negative value). Kinds registered by other code get the
     generic checks only.
 
     Returns
@@ -2494,6 +2668,8 @@ def check_structure(content: dict) -> dict:
         check(content["model"], rules)
     _check_calibration(content["calibration"], content["kind"])
     _check_master_scale(content["master_scale"])
+    if content.get("ecl") is not None:
+        _check_ecl(content["ecl"], rules, content["master_scale"])
     for key in ("credit_limit", "metadata"):
         if content.get(key) is not None:
             _section(content[key], key, dict)
@@ -2926,8 +3102,8 @@ def evaluate(content: dict, columns: dict, *, validate: bool = True, errors: dic
     Returns
     -------
     dict of arrays ``{"pd", "score", "grade", "grade_index", "grade_labels", "policy_grade",
-    "scale_grade", "raw", "contributions", "reason_names", "extra"}``. ``scale_grade`` is the
-    master-scale grade of the PD; ``policy_grade`` the grade the model itself assigns (an
+    "scale_grade", "scale_index", "raw", "contributions", "reason_names", "extra"}``.
+    ``scale_grade`` is the master-scale grade of the PD (``scale_index`` its position, -1: none); ``policy_grade`` the grade the model itself assigns (an
     expert card's grade; None for the statistical models); ``grade`` is the policy grade
     where there is one, else the master-scale grade; ``grade == grade_labels[grade_index]``
     (index -1: no grade).
@@ -2971,6 +3147,7 @@ def evaluate(content: dict, columns: dict, *, validate: bool = True, errors: dic
         "grade_labels": labels,
         "policy_grade": policy,
         "scale_grade": scale_grade,
+        "scale_index": scale_index,
         "raw": out["raw"],
         "contributions": out.get("contributions"),
         "reason_names": out.get("reason_names", []),
@@ -3070,6 +3247,8 @@ class Scorer:
         #: whether a rule flags records outside what the development sample held (``warnings``)
         self.flags = any(r.get("outside_training") == "warn" for r in content["inputs"])
         self._one = one_record_scorer(content)
+        #: the expected credit loss of the bundle's ``ecl`` section (None: the bundle has none)
+        self._ecl = ExpectedCreditLoss(content["ecl"]) if content.get("ecl") else None
 
     def __repr__(self):
         return (f"Scorer(kind={self.kind!r}, name={self.name!r}, "
@@ -3097,6 +3276,10 @@ class Scorer:
         for the bad records in report mode), plain Python values for a single
         dict record. "score" is None for model kinds without points, "reasons"
         None without contributions and "limit" None without a credit-limit rule.
+        With an ``ecl`` section in the bundle (see :mod:`riskmodels.scoring.ecl`) also
+        "ecl_12m" and "ecl_lifetime" (per unit of exposure, or times the bundle's EAD
+        input), and with its stage rule "stage" (1, 2, 3) and "ecl" (the allowance of
+        that stage).
         "warnings" is ``{record_index: [messages]}`` for the records scored although
         they lie outside what the development sample held (``outside_training:
         "warn"``: a number outside its training range, an unseen category, an
@@ -3143,6 +3326,8 @@ class Scorer:
             return None
         result = None if self._one is None else self._one(values, self.n_reasons)
         if result is not None:
+            if self._ecl is not None:
+                result.update(self._ecl.one(result.get("scale_grade", result["grade"]), result["pd"], values))
             if batch:
                 result = _as_batch(result)
         else:
@@ -3183,6 +3368,7 @@ class Scorer:
                                   grade_codes=(out["grade_index"], out["grade_labels"])),
             **({"policy_grade": out["policy_grade"], "scale_grade": out["scale_grade"]}
                if out["policy_grade"] is not None else {}),
+            **({} if self._ecl is None else self._ecl.batch(out["scale_index"], out["pd"], cols)),
         }
 
     def _score_valid(self, cols: dict, n: int, bad_rows: list, errors: dict) -> dict:
@@ -3279,4 +3465,4 @@ def _single(result: dict) -> dict:
     return out
 
 
-__all__ = ['Scorer', 'load_scorer', 'read_bundle', 'evaluate', 'seal', 'verify', 'dumps_bundle', 'canonical_bytes', 'as_columns', 'prepare_inputs', 'example_record', 'bin_index', 'compile_binnings', 'CodedLabels', 'lookup_labels', 'apply_calibration', 'grade_of', 'grade_index', 'count_at_or_below', 'top_reasons', 'credit_limit', 'expit', 'logit', 'KERNELS', 'BundleError', 'SCHEMA_VERSION', 'write_decision_log', 'decision_log_lines', 'append_to_log', 'log_ids']
+__all__ = ['Scorer', 'load_scorer', 'read_bundle', 'evaluate', 'seal', 'verify', 'dumps_bundle', 'canonical_bytes', 'as_columns', 'prepare_inputs', 'example_record', 'bin_index', 'compile_binnings', 'CodedLabels', 'lookup_labels', 'apply_calibration', 'grade_of', 'grade_index', 'count_at_or_below', 'top_reasons', 'credit_limit', 'expit', 'logit', 'expected_loss', 'lifetime_ecl', 'stage', 'ExpectedCreditLoss', 'KERNELS', 'BundleError', 'SCHEMA_VERSION', 'write_decision_log', 'decision_log_lines', 'append_to_log', 'log_ids']
