@@ -28,6 +28,9 @@ that a Java decision engine, SAS or any PMML consumer scores with the numbers of
   expressions.
 - **grade**: ``Discretize`` of ``max(PD, floor)`` on the master scale's half-open bands.
 - **limit**: a grade-keyed credit limit ``coefficient(grade) × min(assets / 2, sales)``.
+- **expected credit loss**: the 12-month and lifetime ECL per unit of LGD × EAD of each
+  master-scale grade (``if`` on the grade) times LGD and the EAD input; the IFRS 9 stage and
+  ``ecl`` of that stage (``riskmodels.scoring.ecl``).
 - **input rules**: numbers carry an ``Interval`` (the bundle's ``[min, max]`` under
   ``out_of_range: error``; else ``±1.7976931348623157e308``, so an infinite value is
   invalid, as in the scorer); refused categories are listed as ``Value``s; every input is
@@ -87,7 +90,7 @@ import numpy as np
 from riskmodels.errors import BundleError
 from riskmodels.export.bundles import expressible_content
 from riskmodels.fileio import write_atomic
-from riskmodels.scoring import Scorer
+from riskmodels.scoring import Scorer, ecl_factors
 
 VERSIONS = {"4.4": "http://www.dmg.org/PMML-4_4", "4.2": "http://www.dmg.org/PMML-4_2"}
 EXPRESSIBLE = ("logistic", "crosstab", "identity", "expert")
@@ -458,6 +461,33 @@ def _limit_output(out, rule: dict | None, basis: str | None = None, inputs=()) -
           ("if", ("or", *[("isMissing", f) for f in needed]), Typed((None, "double")), limit))
 
 
+def _ecl_output(out, ecl: dict | None, grade: str = "grade") -> None:
+    """Expected credit loss (:class:`riskmodels.scoring.ExpectedCreditLoss`): ``ecl_12m`` and
+    ``ecl_lifetime``, the per-grade factors of :func:`riskmodels.scoring.ecl_factors` looked up
+    by the master-scale ``grade``, times LGD and EAD; with a stage rule ``stage`` (the rule of
+    :func:`riskmodels.scoring.stage`) and ``ecl`` of that stage."""
+    if not ecl:
+        return
+    ead = Field(ecl["ead"]) if ecl.get("ead") is not None else 1.0
+    for name, factors in zip(("ecl_12m", "ecl_lifetime"), ecl_factors(ecl), strict=True):
+        lookup = _labels(Field(grade), dict(zip(ecl["grades"], factors.tolist(), strict=False)))
+        _expr(_output(out, name), ("*", ("*", lookup, float(ecl["lgd"])), ead))
+    rule = ecl.get("stage")
+    if not rule:
+        return
+    now, then = Field("pd"), Field(rule["origination_pd"])
+    found = ("and", ("greaterOrEqual", now, ("*", float(rule["relative"]), then)),
+             ("greaterOrEqual", ("-", now, then), float(rule["absolute"])))
+    if rule.get("days_past_due") is not None:
+        dpd = Field(rule["days_past_due"])
+        found = ("if", ("greaterThan", dpd, float(rule["default_dpd"])), 3.0,
+                 ("if", ("or", found, ("greaterThan", dpd, float(rule["sicr_dpd"]))), 2.0, 1.0))
+    else:
+        found = ("if", found, 2.0, 1.0)
+    _expr(_output(out, "stage"), found)
+    _expr(_output(out, "ecl"), ("if", ("equal", Field("stage"), 1.0), Field("ecl_12m"), Field("ecl_lifetime")))
+
+
 # --------------------------------------------------------------------------- models
 def _logistic(root, content: dict, version: str, n_reasons: int) -> ET.Element:
     model = content["model"]
@@ -477,6 +507,7 @@ def _logistic(root, content: dict, version: str, n_reasons: int) -> ET.Element:
     _calibration_outputs(out, content["calibration"], "__raw")
     _grade_output(out, content["master_scale"], "pd")
     _limit_output(out, content.get("credit_limit"), inputs=[r["name"] for r in content["inputs"]])
+    _ecl_output(out, content.get("ecl"))
     chars = _el(card, "Characteristics")
     step = tie_break_step(features)
     for j, f in enumerate(features):
@@ -515,6 +546,7 @@ def _raw_scorecard(root, content: dict, version: str, raw_field: str) -> ET.Elem
     _calibration_outputs(out, content["calibration"], TARGET)
     _grade_output(out, content["master_scale"], "pd")
     _limit_output(out, content.get("credit_limit"), inputs=[r["name"] for r in content["inputs"]])
+    _ecl_output(out, content.get("ecl"))
     local = _el(card, "LocalTransformations")
     chars = _el(card, "Characteristics")
     attr = _el(_el(chars, "Characteristic", name="raw"), "Attribute")
@@ -713,6 +745,7 @@ def _expert(root, content: dict, version: str, n_reasons: int) -> ET.Element:
     _calibration_outputs(out, content["calibration"], TARGET)
     _grade_output(out, content["master_scale"], "pd", name="scale_grade")
     _limit_output(out, content.get("credit_limit"), basis="__basis", inputs=[r["name"] for r in content["inputs"]])
+    _ecl_output(out, content.get("ecl"), grade="scale_grade")
     local = _el(card, "LocalTransformations")
     for j, ind in enumerate(indicators):
         value = Field(f"__value_{j}")
@@ -828,7 +861,8 @@ def to_pmml(bundle, path=None, *, version: str = "4.4", n_reasons: int = 3,
     Returns
     -------
     str : the PMML document. Its outputs: ``score`` (points), ``reason_1..k``, ``pd``,
-    ``grade`` and ``credit_limit`` where the bundle has a grade-keyed limit.
+    ``grade``, ``credit_limit`` where the bundle has a limit, and ``ecl_12m``, ``ecl_lifetime``
+    (``stage``, ``ecl``) where it has an expected-credit-loss section.
 
     Raises
     ------

@@ -4,7 +4,8 @@
 below) into a single statement that returns, per row of a table, what
 :meth:`riskmodels.scoring.Scorer.score` returns with ``on_error="report"``:
 ``pd``, ``score``, ``grade`` (``scale_grade`` too for expert cards), ``reason_1..k``,
-``credit_limit``, ``warnings`` (where the bundle flags what the development sample did
+``credit_limit``, ``ecl_12m``, ``ecl_lifetime``, ``stage``, ``ecl`` (bundles with an
+expected-credit-loss section), ``warnings`` (where the bundle flags what the development sample did
 not hold: a number outside ``[train_min, train_max]``, an allowed unknown category, an
 allowed missing value where the sample had none) and ``error``.
 
@@ -28,6 +29,10 @@ How each part of the bundle becomes SQL:
   k passes of "the first feature with the largest loss not picked yet" (ties to the feature
   listed first, as the scorer does);
 - the credit-limit rule by grade (``coefficient × LEAST(assets / 2, sales)``) or by score;
+- expected credit loss: the 12-month and lifetime ECL per unit of LGD × EAD of each
+  master-scale grade (``CASE`` on the grade) times LGD times the EAD input; the IFRS 9 stage
+  (days past due above 90 → 3; above 30, or the PD at least twice and 0.5 pp above the
+  origination PD → 2; else 1, with the bundle's thresholds) and ``ecl`` of that stage;
 - expert cards (the compiled spec): each indicator's value (one input, or the
   year-weighted mean renormalised over the years present), its points (``interp``
   curves, ``steps``, answer tables, the fee ``deduction``, industry curves, the points
@@ -82,7 +87,7 @@ import sys
 
 from riskmodels.errors import BundleError
 from riskmodels.export.bundles import expressible_content
-from riskmodels.scoring import category_label
+from riskmodels.scoring import category_label, ecl_factors
 
 DIALECTS = ("duckdb", "sqlite", "postgres", "spark")
 EXPRESSIBLE = ("logistic", "crosstab", "identity", "expert")
@@ -626,6 +631,34 @@ def _limit_stage(rule: dict | None, grade: str, basis: str | None, name_of: dict
     return {"__limit": f"(CASE WHEN {grade} IS NULL OR {basis} IS NULL THEN NULL ELSE {limit} END)"}
 
 
+def _ecl_stages(ecl: dict | None, grade: str, pd_: str, name_of: dict) -> list:
+    """``__ecl_12m``, ``__ecl_lifetime`` (and ``__stage``, then ``__ecl``): the bundle's expected
+    credit loss (:class:`riskmodels.scoring.ExpectedCreditLoss`), a lookup of the per-grade factors
+    of :func:`riskmodels.scoring.ecl_factors` by the master-scale ``grade``, times LGD and EAD;
+    the stage by :func:`riskmodels.scoring.stage`'s rule."""
+    if not ecl:
+        return []
+    ead = name_of[ecl["ead"]] if ecl.get("ead") is not None else "1.0"
+    columns = {}
+    for name, factors in zip(("__ecl_12m", "__ecl_lifetime"), ecl_factors(ecl), strict=True):
+        lookup = _case([(f"{grade} = {literal(str(g))}", literal(float(f)))
+                        for g, f in zip(ecl["grades"], factors, strict=False)])
+        columns[name] = f"({lookup}) * {literal(ecl['lgd'])} * {ead}"
+    rule = ecl.get("stage")
+    if not rule:
+        return [columns]
+    now, then = pd_, name_of[rule["origination_pd"]]
+    sicr = f"({now} >= {literal(rule['relative'])} * {then} AND {now} - {then} >= {literal(rule['absolute'])})"
+    dpd = name_of.get(rule.get("days_past_due"))
+    if dpd is None:
+        found = f"CASE WHEN {sicr} THEN 2 ELSE 1 END"
+    else:
+        found = (f"CASE WHEN {dpd} > {literal(rule['default_dpd'])} THEN 3 "
+                 f"WHEN {sicr} OR {dpd} > {literal(rule['sicr_dpd'])} THEN 2 ELSE 1 END")
+    columns["__stage"] = found
+    return [columns, {"__ecl": "CASE WHEN __stage = 1 THEN __ecl_12m ELSE __ecl_lifetime END"}]
+
+
 def _blacklisted(rule: dict, limit: str, name_of: dict) -> str:
     """Limit 0 for a blacklisted record (the rule's optional ``blacklist`` input, 000 五 5)."""
     field = rule.get("blacklist")
@@ -656,7 +689,8 @@ def to_sql(bundle, dialect: str = "duckdb", table: str | tuple = "t", *, keep: l
     -------
     str : the statement (``WITH`` stages, then one ``SELECT``); its columns are ``keep``,
     then ``pd``, ``score``, ``grade``, ``scale_grade`` (expert cards), ``reason_1..k``
-    (logistic, expert), ``credit_limit``, ``warnings`` (bundles whose rules flag what the
+    (logistic, expert), ``credit_limit``, ``ecl_12m``, ``ecl_lifetime``, ``stage`` and ``ecl``
+    (bundles with an ``ecl`` section), ``warnings`` (bundles whose rules flag what the
     development sample did not hold: NULL when nothing is unusual, or for a refused row)
     and ``error`` (NULL when every input rule holds).
 
@@ -720,6 +754,9 @@ def to_sql(bundle, dialect: str = "duckdb", table: str | tuple = "t", *, keep: l
     chain.add(_limit_stage(content.get("credit_limit"), "__grade", out.get("basis", out["score"]
                                                                          if out["score"] != "NULL" else None),
                            name_of))
+    ecl = _ecl_stages(content.get("ecl"), "__scale_grade" if "policy" in out else "__grade", pd_, name_of)
+    for columns in ecl:
+        chain.add(columns)
 
     def valid(expr: str, name: str) -> str:
         return f"CASE WHEN __bad THEN NULL ELSE {expr} END AS {name}"
@@ -731,6 +768,8 @@ def to_sql(bundle, dialect: str = "duckdb", table: str | tuple = "t", *, keep: l
     reasons = _reasons(chain, out["lost"], out["reasons"], n_reasons) if out["reasons"] else []
     outputs += [valid(r, f"reason_{i + 1}") for i, r in enumerate(reasons)]
     outputs.append(valid("__limit" if content.get("credit_limit") else "NULL", "credit_limit"))
+    outputs += [valid(f"__{name}", name) for name in ("ecl_12m", "ecl_lifetime", "stage", "ecl")
+                if any(f"__{name}" in columns for columns in ecl)]
     if any(r.get("outside_training") == "warn" for r in inputs):  # as the scorer's warnings column
         outputs.append(f"CASE WHEN NOT COALESCE(__bad, FALSE) AND ({_any(unseen)}) "
                        f"THEN SUBSTR({_messages(unseen)}, 3) END AS warnings")
