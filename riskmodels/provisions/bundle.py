@@ -96,7 +96,7 @@ def ecl_section(master_scale: dict, term_structure, *, lgd: float, discount_rate
     bad = ~((values >= 0.0) & (values <= 1.0))
     if bad.any():
         row, col = (int(v[0]) for v in np.nonzero(bad))
-        raise ParameterError(f"grade {grades[row]!r} year {marginal.columns[col]}: marginal PD "
+        raise ParameterError(f"grade {grades[row]!r} year {col + 1}: marginal PD "
                              f"{values[row, col]!r} is not in [0, 1] (cumulative PDs must not decrease)")
     if not 0.0 <= float(lgd) <= 1.0:
         raise ParameterError(f"lgd must be in [0, 1]; got {lgd!r}")
