@@ -24,7 +24,9 @@ Every error prints as one line (``riskmodels: error: ...``) and exits with statu
 toolkit's own (:class:`~riskmodels.errors.RiskModelsError`) as they read, a command that
 needs an optional extra that is not installed naming the extra, anything else with its
 type — so a scheduler tells a failed run from ``monitor``'s status 1, which only ever
-means a red verdict. A closed output pipe also ends with status 2, quietly.
+means a red verdict. A closed output pipe also ends with status 2, quietly. An unexpected
+error (a bug, not a RiskModelsError) prints its traceback instead when the environment sets
+``RISKMODELS_TRACEBACK=1``, for the bug report; the status stays 2.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import os
 import signal
 import sys
 import threading
+import traceback
 
 from riskmodels.errors import RiskModelsError
 
@@ -603,8 +606,13 @@ def main(argv: list[str] | None = None) -> int:
         if extra is not None:
             print(f"riskmodels: error: `riskmodels {args.command}` needs the '{extra}' extra here "
                   f"(module {exc.name} is not installed): pip install 'riskmodels[{extra}]'", file=sys.stderr)
-        else:
+        elif isinstance(exc, RiskModelsError):
             print(f"riskmodels: error: {_one_line(exc)}", file=sys.stderr)
+        elif os.environ.get(TRACEBACK_SWITCH):  # a bug: its traceback for the report, on request
+            traceback.print_exc()
+        else:
+            print(f"riskmodels: error: {_one_line(exc)} (unexpected: {TRACEBACK_SWITCH}=1 prints the "
+                  "traceback for a bug report)", file=sys.stderr)
         return 2
 
 
@@ -613,6 +621,9 @@ def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return text if isinstance(exc, RiskModelsError) else f"{type(exc).__name__}: {text or 'no message'}"
 
+
+#: environment variable that makes an unexpected error (not a RiskModelsError) print its traceback
+TRACEBACK_SWITCH = "RISKMODELS_TRACEBACK"
 
 #: optional modules -> the extra of pyproject.toml that installs them
 EXTRAS = {"sqlglot": "sql", "duckdb": "sql", "pyspark": "spark", "pyarrow": "spark", "dask": "spark",

@@ -490,3 +490,21 @@ def test_usage_errors_are_one_line_too(capsys):
     err = capsys.readouterr().err
     assert info.value.code == 2 and len(err.strip().splitlines()) == 1
     assert err.startswith("riskmodels: error: argument --horizon-months: invalid int value")
+
+
+def test_an_unexpected_error_is_one_line_or_on_request_its_traceback(monkeypatch, capsys):
+    """A bug (not a RiskModelsError) reads as one line naming the switch; with the switch set
+    the traceback reaches the bug report. Status 2 either way (1 is only monitor's red)."""
+    import riskmodels.cli as cli
+
+    def broken(args):
+        raise ZeroDivisionError("division by zero in a helper")
+
+    monkeypatch.setattr(cli, "_cmd_data", broken)
+    monkeypatch.delenv(cli.TRACEBACK_SWITCH, raising=False)
+    status, err = cli.main(["data"]), capsys.readouterr().err
+    assert one_line_error(status, err) and "ZeroDivisionError: division by zero in a helper" in err
+    assert f"{cli.TRACEBACK_SWITCH}=1" in err
+    monkeypatch.setenv(cli.TRACEBACK_SWITCH, "1")
+    status, err = cli.main(["data"]), capsys.readouterr().err
+    assert status == 2 and err.startswith("Traceback (most recent call last)") and "in broken" in err
