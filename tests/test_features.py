@@ -109,6 +109,26 @@ def test_counts_tenure_and_amounts_by_hand(features):
     assert (a["n_disputes"], b["n_disputes"]) == (1, 1)
 
 
+def test_written_off_invoices_leave_the_outstanding_amount():
+    """004 第十七条 「列销账项」: a written-off receivable leaves the books. a5 (300, due 2024-05-31,
+    unpaid) written off on 2024-06-20: at t a owes a6's 400 only, none of it overdue, 400 / 1000 of
+    the limit, all of it 0-30 days old (a6 issued 2024-06-15); a5's 30 days late stay in the payment
+    history. The day before the write-off a5 is still on the books (700, 300 overdue), as in the
+    ageing report and the early-warning table of the same ledger."""
+    wo = pd.DataFrame({"customer_id": ["a"], "write_off_date": pd.to_datetime(["2024-06-20"]), "amount": [300.0],
+                       "reason": ["bankruptcy"], "invoice_id": ["a5"]})
+    ledger = _ledger(write_offs=wo)
+    f = payment_features(ledger, ["2024-06-19", T]).set_index(["customer_id", "as_of"])
+    before, after = f.loc[("a", pd.Timestamp("2024-06-19"))], f.loc[("a", T)]
+    assert (before["outstanding"], before["overdue_amount"]) == (700.0, 300.0)
+    assert (after["outstanding"], after["overdue_amount"]) == (400.0, 0.0)
+    assert after["limit_utilisation"] == pytest.approx(0.4)
+    assert (after["age_0_30"], after["age_31_60"]) == (1.0, 0.0)
+    assert (after["dpd_current"], after["dpd_max_3m"]) == (30.0, 45.0)
+    assert ageing_report(ledger, T).loc["a", "total"] == 400.0
+    assert early_warning(ledger, T).set_index("customer_id").loc["a", "outstanding"] == 400.0
+
+
 def test_ageing_shares_by_issue_and_due_date(features):
     a = features.loc["a"]
     # by issue date: a5 is 60 days old (31-60), a6 15 days (0-30)

@@ -122,3 +122,22 @@ def test_calendar_spans_equal_the_pandas_path(spark, synthetic):
     remote = spark_features.build_panel(**_tables(spark, synthetic), as_of=dates, config=config,
                                         definition=definition, tolerance=synthetic.tolerance)
     _assert_equal(remote, expected)
+
+
+def test_invoices_written_off_leave_outstanding_on_both_paths(spark, synthetic):
+    """004 第十七条 「列销账项」: an invoice written off by the date is off the books on both paths
+    (outstanding, overdue, utilisation, ageing shares); its days late stay."""
+    picked = synthetic.invoices.iloc[::5]
+    wo = pd.DataFrame({"customer_id": picked["customer_id"].to_numpy(), "amount": picked["amount"].to_numpy(),
+                       "write_off_date": (picked["due_date"] + pd.Timedelta(days=200)).to_numpy(),
+                       "reason": "unpaid_3y", "invoice_id": picked["invoice_id"].to_numpy()})
+    ledger = Ledger(synthetic.invoices, synthetic.payments, synthetic.credit_limits, write_offs=wo)
+    dates = ["2020-12-31", "2021-06-30"]
+    expected = local.payment_features(ledger, dates)
+    kept = local.payment_features(synthetic, dates)
+    assert expected["outstanding"].sum() < kept["outstanding"].sum()
+    pd.testing.assert_series_equal(expected["dpd_current"], kept["dpd_current"])
+    t = _tables(spark, ledger)
+    remote = spark_features.payment_features(t["invoices"], t["payments"], dates, tolerance=ledger.tolerance,
+                                             credit_limits=t["credit_limits"], write_offs=t["write_offs"])
+    _assert_equal(remote, expected)

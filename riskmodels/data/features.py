@@ -42,7 +42,9 @@ Feature columns (one row per customer with an invoice issued on or before ``t``)
     the customer's invoiced amount in the look-back window over the whole ledger's (its share of
     the company's business volume, 002 风控部 C 「业务量占公司总业务量比例」; NaN when nothing was invoiced).
 ``outstanding``, ``overdue_amount``
-    open amount at ``t``; the part of it past its due date.
+    open amount at ``t`` on the books; the part of it past its due date. An invoice written off
+    on or before ``t`` (``Ledger.write_offs`` rows with its ``invoice_id``) has left the books
+    (004 第十七条 「列销账项」) and counts in neither; its lateness stays in the DPD features.
 ``limit_utilisation``
     ``outstanding / credit limit`` valid at ``t`` (NaN without a positive limit).
 ``n_disputes``, ``n_reminders``
@@ -345,6 +347,11 @@ class _Prepared:
         open_ = (self.issue <= day) & (self.settle > day)
         return np.where(open_, np.maximum(self.amount - self.paid_by(day), 0.0), 0.0)
 
+    def on_books(self, t: pd.Timestamp) -> np.ndarray:
+        """Open amount per invoice at ``t`` still on the books: 0 for an invoice written off on or
+        before ``t`` (004 第十七条 「列销账项」; it is still pursued off the books, 第十八条)."""
+        return np.where(_written_off(self, t), 0.0, self.outstanding(int(_day([t])[0])))
+
 
 def _prepare(ledger) -> _Prepared:
     if isinstance(ledger, _Prepared):
@@ -390,7 +397,7 @@ def _features_at(p: _Prepared, t: pd.Timestamp, config: FeatureConfig) -> pd.Dat
     known = p.issue <= day
     c = p.cust[known]
     issue, due, amount, settle = p.issue[known], p.due[known], p.amount[known], p.settle[known]
-    outstanding = p.outstanding(day)[known]
+    outstanding = p.on_books(t)[known]
     end = np.minimum(settle, day)
     peak = np.maximum(end - due, 0)                     # largest DPD each invoice reached by t
     out = _dpd_maxima(c, peak, settle, day, [_months_before(t, months) for months in config.dpd_windows], n)
@@ -534,7 +541,7 @@ def ageing_report(ledger, as_of, config: FeatureConfig | None = None) -> pd.Data
     t = _one_date(as_of)
     p = _prepare(ledger)
     day = int(_day([t])[0])
-    outstanding = np.where(_written_off(p, t), 0.0, p.outstanding(day))
+    outstanding = p.on_books(t)
     amounts = _bucket_amounts(p.cust, outstanding, p.issue if config.ageing_basis == "issue" else p.due, day,
                               config, p.n_cust)
     table = pd.DataFrame(amounts, columns=config.bucket_names(),
@@ -729,7 +736,7 @@ def early_warning(ledger, as_of, margin_days: int = 15, limit_warning: float = 0
     day = int(_day([t])[0])
     gone = _written_off(p, t)
     open_ = (p.issue <= day) & (p.settle > day) & ~gone
-    total = np.bincount(p.cust, weights=np.where(gone, 0.0, p.outstanding(day)), minlength=p.n_cust)
+    total = np.bincount(p.cust, weights=p.on_books(t), minlength=p.n_cust)
     oldest = np.full(p.n_cust, -1.0)
     np.maximum.at(oldest, p.cust[open_], (day - p.issue[open_]).astype(float))
     safe = np.full(p.n_cust, float(safe_age_days))

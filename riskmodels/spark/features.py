@@ -170,7 +170,7 @@ def _limits_at_dates(credit_limits, dates_df):
 
 
 def payment_features(invoices, payments, as_of, config: FeatureConfig | None = None,
-                     tolerance: float = 0.01, credit_limits=None) -> pd.DataFrame:
+                     tolerance: float = 0.01, credit_limits=None, write_offs=None) -> pd.DataFrame:
     """Payment-history features per customer at one or more dates, computed in Spark.
 
     Parameters
@@ -181,6 +181,8 @@ def payment_features(invoices, payments, as_of, config: FeatureConfig | None = N
     tolerance : the ledger's settlement tolerance (``Ledger.tolerance``).
     credit_limits : Spark DataFrame with the columns of ``Ledger.credit_limits`` or None
         (then ``limit_utilisation`` is NaN, as for a ledger without a limits table).
+    write_offs : Spark DataFrame with the columns of ``Ledger.write_offs`` or None (invoices
+        written off by the date leave ``outstanding``, as in the pandas path).
 
     Returns
     -------
@@ -204,12 +206,12 @@ def payment_features(invoices, payments, as_of, config: FeatureConfig | None = N
     [['a', 10.0, 0.0, 0.0], ['b', 30.0, 20.0, 0.5]]
     """
     config = FeatureConfig() if config is None else config
-    check_ledger_columns(invoices, payments, credit_limits)
+    check_ledger_columns(invoices, payments, credit_limits, write_offs)
     dates = observation_dates(as_of)
-    return _collect(_feature_rows(invoices, payments, dates, config, tolerance, credit_limits), dates)
+    return _collect(_feature_rows(invoices, payments, dates, config, tolerance, credit_limits, write_offs), dates)
 
 
-def _feature_rows(invoices, payments, dates, config, tolerance, credit_limits):
+def _feature_rows(invoices, payments, dates, config, tolerance, credit_limits, write_offs=None):
     """Lazy Spark DataFrame: ``_k`` (date position), ``customer_id`` and the features in the pandas order."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
@@ -226,7 +228,13 @@ def _feature_rows(invoices, payments, dates, config, tolerance, credit_limits):
     day = F.col("_t")
     issue, due, settle, amount = F.col("_issue"), F.col("_due"), F.col("_settle"), F.col("amount").cast("double")
     open_ = settle > day
-    outstanding = F.when(open_, F.greatest(amount - F.coalesce(F.col("_paid_by"), F.lit(0.0)), F.lit(0.0))) \
+    on_books = open_
+    if write_offs is not None and "invoice_id" in write_offs.columns:  # written off: off the books
+        gone = (write_offs.where(F.col("invoice_id").isNotNull()).groupBy(F.col("invoice_id").alias("_wid"))
+                .agg(F.min(_day("write_off_date")).alias("_written_off")))
+        known = known.join(gone, F.col("invoice_id") == F.col("_wid"), "left")
+        on_books = open_ & ~F.coalesce(F.col("_written_off") <= day, F.lit(False))
+    outstanding = F.when(on_books, F.greatest(amount - F.coalesce(F.col("_paid_by"), F.lit(0.0)), F.lit(0.0))) \
         .otherwise(0.0)
     peak = F.greatest(F.least(settle, day) - due, F.lit(0)).cast("double")
     fell_due = (due <= day) & (due > F.col("_lookback"))
@@ -419,7 +427,7 @@ def build_panel(invoices, payments, as_of, config: FeatureConfig | None = None,
     config = FeatureConfig() if config is None else config
     definition = DefaultDefinition() if definition is None else definition
     check_ledger_columns(invoices, payments, credit_limits, write_offs)
-    feats = _feature_rows(invoices, payments, dates, config, tolerance, credit_limits)
+    feats = _feature_rows(invoices, payments, dates, config, tolerance, credit_limits, write_offs)
     flags = _flag_rows(invoices, payments, dates, definition, tolerance, write_offs)
     return _collect(feats.join(flags, ["_k", "customer_id"], "left"), dates)  # one Spark job for the panel
 
