@@ -99,9 +99,11 @@ def test_pyfunc_gives_the_same_pds_and_is_registered_with_the_scale(tracking, bu
     ref = scoring.Scorer(bundle).score(X)
     np.testing.assert_array_equal(got["pd"].to_numpy(), ref["pd"])
     assert got["grade"].tolist() == ref["grade"].tolist()
-    # signature: every input optional and of MLflow's Any type, so the scorer judges each record
-    inputs = loaded.metadata.get_input_schema().inputs
-    assert {repr(c.type) for c in inputs} == {"Any"} and not any(c.required for c in inputs)
+    # signature: no input schema, so the scorer, not MLflow, judges each record; the inputs
+    # are listed in the model's metadata
+    assert loaded.metadata.get_input_schema() is None
+    assert loaded.metadata.metadata["riskmodels_inputs"] == [
+        {"name": r["name"], "type": r["type"]} for r in bundle["inputs"]]
     assert [c.name for c in loaded.metadata.get_output_schema().inputs][:3] == ["pd", "score", "grade"]
     assert loaded.metadata.load_input_example() is not None
     # report mode through params

@@ -160,18 +160,17 @@ def score_frame(scorer: scoring.Scorer, frame: pd.DataFrame, *, on_error: str = 
                              for name, kind in layout}, index=frame.index)
     out = scorer.score(frame, on_error=on_error, log=log, log_id=log_id)
     data = {}
-    for name, _ in layout:
-        if name.startswith("reason_"):
-            data[name] = out["reasons"][:, int(name[7:]) - 1]
-        elif name in _MESSAGES:
-            data[name] = messages_column(out[_MESSAGES[name]], n)
-        else:
-            data[name] = out[name]
-    result = pd.DataFrame(data, index=frame.index)
     for name, kind in layout:
-        if kind == "string":
-            result[name] = result[name].astype(object)
-    return result
+        if name.startswith("reason_"):
+            values = out["reasons"][:, int(name[7:]) - 1]
+        elif name in _MESSAGES:
+            values = messages_column(out[_MESSAGES[name]], n)
+        else:
+            values = out[name]
+        # texts stay Python objects: pandas would otherwise infer its string dtype for them
+        # (a pass over every value) that the object column then undoes
+        data[name] = pd.Series(values, index=frame.index, dtype=object if kind == "string" else None)
+    return pd.DataFrame(data, index=frame.index)
 
 
 def score_arrays(scorer: scoring.Scorer, records, *, on_error: str = "raise",
