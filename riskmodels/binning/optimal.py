@@ -281,8 +281,12 @@ class OptimalBinning(ChecksParameters, OwnHTMLRepr, TransformerMixin, BaseEstima
         target = require_binary_target(y, "target")
         return self._fit(x, target, require_sample_weight(sample_weight, target))
 
-    def _fit(self, x, target, weight=None):
-        """Fit on a validated 0/1 target and weights (BinningProcess checks them once)."""
+    def _fit(self, x, target, weight=None, event_rows=None):
+        """Fit on a validated 0/1 target and weights (BinningProcess checks them once).
+
+        ``event_rows`` are the positions of the events, ``np.flatnonzero(target)``
+        (BinningProcess finds them once for all its columns).
+        """
         self._check_params()
         field = self.name or "x"
         if len(target) != len(x):
@@ -290,6 +294,10 @@ class OptimalBinning(ChecksParameters, OwnHTMLRepr, TransformerMixin, BaseEstima
                                                  "one target per record")])
         special_codes = list(self.special_codes or [])
         values = numeric_values(x, field) if self.dtype == "numerical" else category_values(x, field)
+        if self.dtype == "numerical" and weight is None and (self.prebinning_method == "quantile"
+                                                             or self.user_splits is not None):
+            rows = np.flatnonzero(target) if event_rows is None else event_rows
+            return self._fit_sorted(np.sort(values), np.sort(values[rows]))
         if weight is not None:
             kept = weight > 0
             values, target, weight = values[kept], target[kept], weight[kept]
@@ -316,14 +324,36 @@ class OptimalBinning(ChecksParameters, OwnHTMLRepr, TransformerMixin, BaseEstima
         return self.fit_counts(events, nonevents, categories=labels.tolist(), missing=extra[0],
                                specials=extra[1:])
 
+    def _fit_sorted(self, sorted_all: np.ndarray, sorted_events: np.ndarray):
+        """Pre-bin and count from the sorted values of all records and of the events (NaN last).
+
+        Every count is a binary search in these two sorted arrays: the missing
+        values are their NaN tails, a special code a run of equal values, a
+        pre-bin the values below its split. No pass over the records per bin.
+        """
+        field = self.name or "x"
+        ends = [int(np.searchsorted(a, np.nan)) for a in (sorted_all, sorted_events)]  # first NaN
+        runs = [[(0, 0) if math.isnan(c) else tuple(np.searchsorted(a, c, side=side) for side in ("left", "right"))
+                 for c in map(float, self.special_codes or [])] for a in (sorted_all, sorted_events)]
+        ordinary = []
+        for a, end, spans in zip((sorted_all, sorted_events), ends, runs, strict=True):
+            cuts = sorted(spans)
+            kept = [a[lo:hi] for lo, hi in zip([0] + [b for _, b in cuts], [c for c, _ in cuts] + [end], strict=True)]
+            ordinary.append(kept[0] if len(kept) == 1 else np.concatenate(kept))
+        if not len(ordinary[0]):
+            raise DataValidationError([Violation(field, "has no value outside missing and special codes",
+                                                 "at least one ordinary value to bin")])
+        extra = [(len(sorted_events) - ends[1], len(sorted_all) - ends[0] - len(sorted_events) + ends[1])]
+        extra += [(int(e1 - e0), int(a1 - a0 - e1 + e0)) for (a0, a1), (e0, e1) in zip(*runs, strict=True)]
+        splits = self._user_split_points() if self.user_splits is not None else \
+            quantile_splits(ordinary[0], self.max_n_prebins, presorted=True)
+        events, nonevents = sorted_counts(*ordinary, splits)
+        return self.fit_counts(events, nonevents, splits=splits, missing=extra[0], specials=extra[1:])
+
     def _prebin_numeric(self, ordinary, target, weight):
-        """Split points and (events, non-events) per pre-bin of the ordinary values."""
-        if weight is None and self.prebinning_method == "quantile" and self.user_splits is None:
-            sorted_all = np.sort(ordinary)  # counting by binary search on sorted values: no pass per bin
-            splits = quantile_splits(sorted_all, self.max_n_prebins, presorted=True)
-            return (splits, *sorted_counts(sorted_all, np.sort(ordinary[target == 1]), splits))
+        """Split points and (events, non-events) per pre-bin of the ordinary values (weighted, or CART)."""
         if self.user_splits is not None:
-            splits = np.unique(np.asarray(self.user_splits, dtype=float))
+            splits = self._user_split_points()
         elif self.prebinning_method == "cart":
             total = len(ordinary) if weight is None else float(weight.sum())
             splits = tree_splits(ordinary, target, self.max_n_prebins, math.ceil(float(self.min_bin_size) * total),
@@ -332,6 +362,9 @@ class OptimalBinning(ChecksParameters, OwnHTMLRepr, TransformerMixin, BaseEstima
             splits = quantile_splits(ordinary, self.max_n_prebins, weights=weight)
         index = np.searchsorted(splits, ordinary, side="right")
         return (splits, *prebin_counts(index, target, len(splits) + 1, weight))
+
+    def _user_split_points(self) -> np.ndarray:
+        return np.unique(np.asarray(self.user_splits, dtype=float))
 
     def fit_counts(self, events, nonevents, splits=None, categories=None, missing=(0, 0), specials=()):
         """Solve the binning from pre-bin counts: the step after counting, for any source of counts.
@@ -472,7 +505,7 @@ class OptimalBinning(ChecksParameters, OwnHTMLRepr, TransformerMixin, BaseEstima
                 if merged != tuple(starts):
                     status += f"; {len(starts) - len(merged)} bin(s) merged (p-value > {self.max_pvalue})"
                     starts = merged
-        self.shapes_ = pd.DataFrame(list(shapes), columns=SHAPE_COLUMNS)
+        self._shape_rows, self._shapes_frame = tuple(shapes), None
         self._set_bins(starts, status)
 
     def _warn_special_collapse(self):
@@ -598,6 +631,19 @@ class OptimalBinning(ChecksParameters, OwnHTMLRepr, TransformerMixin, BaseEstima
         return self
 
     # ------------------------------------------------------------------ output
+    @property
+    def shapes_(self) -> pd.DataFrame:
+        """The shapes tried by "auto": one row (asked, obtained, bins, iv, bic) each; empty otherwise.
+
+        Built on first use from the rows the solve kept (a frame per feature
+        would cost a wide fit more than its four solves).
+        """
+        if not hasattr(self, "table_"):
+            raise AttributeError("shapes_: OptimalBinning is not fitted")
+        if self._shapes_frame is None:
+            self._shapes_frame = pd.DataFrame(list(self._shape_rows), columns=SHAPE_COLUMNS)
+        return self._shapes_frame
+
     @property
     def n_bins_(self) -> int:
         """Number of regular bins (missing and special bins excluded)."""

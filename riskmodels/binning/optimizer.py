@@ -38,13 +38,25 @@ import numpy as np
 
 from riskmodels.errors import DataValidationError, Violation
 
-TRENDS = {
+TRENDS = {  # each shape: its phases, in order (the names of TRACKS)
     "ascending": ("up",),
     "descending": ("down",),
-    "peak": ("up", "down"),
-    "valley": ("down", "up"),
+    "peak": ("up", "up, then down"),
+    "valley": ("down", "down, then up"),
     "none": ("any",),
 }
+# A track is one phase of the dynamic programme: the direction of the event rate from the
+# previous bin to the next, and the tracks whose bins the next bin may follow (itself last).
+# The "auto" shapes share tracks ("up" is the ascending shape and the first phase of a peak),
+# so the four shapes are solved in one pass over the pre-bins.
+TRACKS = {
+    "up": ("up", ("up",)),
+    "down": ("down", ("down",)),
+    "up, then down": ("down", ("up", "up, then down")),
+    "down, then up": ("up", ("down", "down, then up")),
+    "any": ("any", ("any",)),
+}
+DIRECTIONS = ("up", "down", "any")
 
 
 SHAPES = ("ascending", "descending", "peak", "valley")
@@ -134,13 +146,11 @@ def binned_bic(events, nonevents, n_records: float, shape: str) -> float:
     return float(-2.0 * ll.sum() + (len(e) + turns) * math.log(max(float(n_records), 2.0)))
 
 
-def _choose_shape(e_in, n_in, options: dict) -> Partition:
-    """Solve each of the four shapes and keep the one with the lowest BIC."""
-    n_records = (options["total_events"] if options["total_events"] is not None else e_in.sum()) + \
-        (options["total_nonevents"] if options["total_nonevents"] is not None else n_in.sum())
+def _choose_shape(parts: dict, e_in, n_in, n_records: float) -> Partition:
+    """Keep, of the four shapes' optima ``parts``, the one with the lowest BIC."""
     rows, best = [], None
     for rank, asked in enumerate(SHAPES):
-        part = optimal_partition(e_in, n_in, trend=asked, **options)
+        part = parts[asked]
         e, n = bin_counts(e_in, part.starts), bin_counts(n_in, part.starts)
         with np.errstate(invalid="ignore", divide="ignore"):
             got = shape_of(e / (e + n)) if part.feasible else asked
@@ -195,12 +205,62 @@ def pvalue_merge(events, nonevents, starts, max_pvalue: float) -> tuple:
     return tuple(starts)
 
 
-def _allowed(direction: str, prev_rate: np.ndarray, cur_rate: np.ndarray) -> np.ndarray:
-    if direction == "up":
-        return prev_rate[:, None] <= cur_rate[None, :]
-    if direction == "down":
-        return prev_rate[:, None] >= cur_rate[None, :]
-    return np.ones((len(prev_rate), len(cur_rate)), dtype=bool)
+def _solve_tracks(value: np.ndarray, rate: np.ndarray, tracks: list, layers: int | None):
+    """The dynamic programme over the bins [i, j] of ``m`` pre-bins, for all ``tracks`` at once.
+
+    ``best[t, l, i, j]`` is the largest total value of a grouping of pre-bins
+    0..j whose last bin is [i, j], in track ``t``, with ``l + 1`` bins (a single
+    layer when ``layers`` is None: no limit on bins); ``parent`` holds the
+    previous bin's track and start as ``track * m + start`` (-1: none). Every
+    track may hold the first bin (a degenerate peak is monotone).
+    """
+    m = value.shape[0]
+    n_tracks, n_layers = len(tracks), layers or 1
+    sources = [[tracks.index(s) for s in TRACKS[t][1]] for t in tracks]
+    width = max(len(s) for s in sources)
+    source_index = np.array([s + [n_tracks] * (width - len(s)) for s in sources])  # track n_tracks: never reached
+    direction = np.array([DIRECTIONS.index(TRACKS[t][0]) for t in tracks])
+    best = np.full((n_tracks + 1, n_layers, m, m), -np.inf)
+    parent = np.full((n_tracks, n_layers, m, m), -1, dtype=np.int64)
+    best[:n_tracks, 0, 0, :] = value[0, :]
+    for i in range(1, m):
+        cur_rate, cur_value = rate[i, i:], value[i, i:]
+        prev = best[source_index, :, :i, i - 1]  # (tracks, sources, layers, i)
+        prev = prev.transpose(0, 2, 1, 3).reshape(n_tracks, n_layers, width * i)
+        if layers:  # one more bin: layer l continues from layer l - 1
+            prev = np.concatenate([np.full_like(prev[:, :1], -np.inf), prev[:, :-1]], axis=1)
+        prev_rate = np.tile(rate[:i, i - 1], width)[:, None]
+        up = prev_rate <= cur_rate
+        allowed = np.stack([up, prev_rate >= cur_rate, np.ones_like(up)])  # in the order of DIRECTIONS
+        cand = np.where(allowed[direction][:, None], prev[:, :, :, None], -np.inf)  # (tracks, layers, width*i, m-i)
+        arg = cand.argmax(axis=2)
+        top = np.take_along_axis(cand, arg[:, :, None], axis=2)[:, :, 0]
+        best[:n_tracks, :, i, i:] = top + cur_value
+        came_from = source_index[np.arange(n_tracks)[:, None, None], arg // i]
+        parent[:, :, i, i:] = np.where(np.isfinite(top), came_from * m + arg % i, -1)
+    return best[:n_tracks], parent
+
+
+def _traced(best, parent, tracks: list, shape: str, iv: np.ndarray) -> Partition:
+    """The optimum of ``shape`` (the best grouping over its tracks) and its bins, traced back."""
+    own = [tracks.index(t) for t in TRENDS[shape]]
+    m = best.shape[-1]
+    final = best[own, :, :, m - 1]
+    if not np.isfinite(final).any():
+        return Partition((0,), float(iv[0, m - 1]), shape, False)
+    at = np.unravel_index(int(np.argmax(final)), final.shape)
+    total = float(final[at])
+    q, layer, i = own[at[0]], at[1], at[2]
+    limited = best.shape[1] > 1
+    starts, j = [], m - 1
+    while True:
+        starts.append(int(i))
+        if i == 0:
+            break
+        flat = parent[q, layer, i, j]
+        j, q, i = i - 1, flat // m, flat % m
+        layer = layer - 1 if limited else layer
+    return Partition(tuple(reversed(starts)), total, shape, True)
 
 
 def optimal_partition(events, nonevents, *, trend="ascending", min_bin_count=0, min_bin_n_event=1,
@@ -241,12 +301,7 @@ def optimal_partition(events, nonevents, *, trend="ascending", min_bin_count=0, 
     if m == 0 or len(n_in) != m:
         raise DataValidationError([Violation("prebins", f"{m} event and {len(n_in)} non-event counts",
                                              "the same positive number of counts")])
-    if trend == "auto":
-        return _choose_shape(e_in, n_in, {"min_bin_count": min_bin_count, "min_bin_n_event": min_bin_n_event,
-                                          "min_bin_n_nonevent": min_bin_n_nonevent, "max_bins": max_bins,
-                                          "total_events": total_events, "total_nonevents": total_nonevents,
-                                          "fixed_starts": fixed_starts})
-    if trend not in TRENDS:
+    if trend != "auto" and trend not in TRENDS:
         raise DataValidationError([Violation("monotonic_trend", f"is {trend!r}",
                                              f"one of {sorted(TRENDS) + ['auto']}")])
     te = e_in.sum() if total_events is None else float(total_events)
@@ -257,47 +312,11 @@ def optimal_partition(events, nonevents, *, trend="ascending", min_bin_count=0, 
     for cut in fixed_starts:  # no bin [i, j] may hold a fixed start with i < cut <= j
         feasible[:cut, cut:] = False
     value = np.where(feasible, iv, -np.inf)
-
-    phases = TRENDS[trend]
-    n_phases = len(phases)
-    limited = max_bins is not None and max_bins < m
-    layers = max(int(max_bins), 1) if limited else 1
-    best = np.full((n_phases, layers, m, m), -np.inf)
-    parent = np.full((n_phases, layers, m, m), -1, dtype=np.int64)  # flat (phase, start k) of the previous bin
-    for q in range(n_phases):  # the first bin may open any phase (a degenerate peak is monotone)
-        best[q, 0, 0, :] = value[0, :]
-    for i in range(1, m):
-        cur_rate, cur_value = rate[i, i:], value[i, i:]
-        for q in range(n_phases):
-            sources = [q - 1, q] if q > 0 else [q]
-            if len(sources) == 1:
-                prev, prev_rate = best[q, :, :i, i - 1], rate[:i, i - 1]
-            else:
-                prev = np.concatenate([best[p, :, :i, i - 1] for p in sources], axis=1)  # (layers, s*i)
-                prev_rate = np.concatenate([rate[:i, i - 1]] * len(sources))
-            if limited:  # one more bin: layer l continues from layer l - 1
-                shifted = np.full_like(prev, -np.inf)
-                shifted[1:] = prev[:-1]
-                prev = shifted
-            ok = _allowed(phases[q], prev_rate, cur_rate)
-            cand = np.where(ok[None, :, :], prev[:, :, None], -np.inf)  # (layers, s*i, m-i)
-            arg = cand.argmax(axis=1)
-            top = cand.max(axis=1)
-            best[q, :, i, i:] = top + cur_value[None, :]
-            phase_of = sources[0] + arg // i
-            parent[q, :, i, i:] = np.where(np.isfinite(top), phase_of * m + arg % i, -1)
-
-    final = best[:, :, :, m - 1]
-    if not np.isfinite(final).any():
-        return Partition((0,), float(iv[0, m - 1]), trend, False)
-    q, layer, i = np.unravel_index(int(np.argmax(final)), final.shape)
-    total = float(final[q, layer, i])
-    starts, j = [], m - 1
-    while True:
-        starts.append(int(i))
-        if i == 0:
-            break
-        flat = parent[q, layer, i, j]
-        j, q, i = i - 1, flat // m, flat % m
-        layer = layer - 1 if limited else layer
-    return Partition(tuple(reversed(starts)), total, trend, True)
+    shapes = SHAPES if trend == "auto" else (trend,)
+    tracks = list(dict.fromkeys(t for shape in shapes for t in TRENDS[shape]))
+    layers = max(int(max_bins), 1) if max_bins is not None and max_bins < m else None
+    best, parent = _solve_tracks(value, rate, tracks, layers)
+    parts = {shape: _traced(best, parent, tracks, shape, iv) for shape in shapes}
+    if trend != "auto":
+        return parts[trend]
+    return _choose_shape(parts, e_in, n_in, te + tn)

@@ -47,6 +47,8 @@ def quantile_splits(x: np.ndarray, n_prebins: int, presorted: bool = False, weig
     []
     >>> quantile_splits(np.arange(6.0), 3, weights=np.array([1, 1, 1, 1, 1, 5])).tolist()  # 0 1 2 3 4 5 5 5 5 5
     [3.0, 5.0]
+    >>> quantile_splits(np.array([-1.0, -0.0, 0.0, 1.0]), 4).tolist()  # -0.0 and 0.0 are one value: split +0
+    [0.0, 1.0]
     """
     n = len(x)
     if n == 0 or n_prebins < 2:
@@ -62,12 +64,12 @@ def quantile_splits(x: np.ndarray, n_prebins: int, presorted: bool = False, weig
         cumulative = np.cumsum(weights)
         at = np.searchsorted(cumulative, np.ceil(k * (cumulative[-1] - 1.0) / n_prebins), side="right")
         at = np.minimum(at, n - 1)
-    splits = np.unique(xs[at])
+    splits = np.unique(xs[at]) + 0.0  # + 0.0: a split at zero is +0, whichever zero the sort put there
     splits = splits[splits > xs[0]]
     if len(splits) == n_prebins - 1:  # >= n_prebins distinct values: with exactly n_prebins these splits are them
         return splits
     distinct = xs[np.concatenate([[True], xs[1:] != xs[:-1]])]
-    return distinct[1:] if len(distinct) <= n_prebins else splits  # few values: each its own pre-bin
+    return distinct[1:] + 0.0 if len(distinct) <= n_prebins else splits  # few values: each its own pre-bin
 
 
 def tree_splits(x: np.ndarray, y: np.ndarray, n_prebins: int, min_leaf: float, weights=None) -> np.ndarray:

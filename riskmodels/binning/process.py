@@ -127,11 +127,12 @@ class BinningProcess(ChecksParameters, OwnHTMLRepr, TransformerMixin, BaseEstima
         frame, target, weight = fit_inputs(X, y, sample_weight)
         columns = [str(c) for c in frame.columns]
         binnings = self.unfitted_binnings(columns, [c for c in columns if is_numeric_column(frame[c])])
+        event_rows = np.flatnonzero(target)  # found once for every column
         for name, binning in binnings.items():
-            binning._fit(frame[name], target, weight)
+            binning._fit(frame[name], target, weight, event_rows)
         masks = {name: b.bin_index(frame[name]) > b.n_bins_ for name, b in binnings.items()  # specials: k+1...
                  if b.special_codes_ and (b.extra_events_[1:].sum() + b.extra_nonevents_[1:].sum()) > 0}
-        ones = np.ones(len(frame)) if weight is None else weight
+        ones = np.ones(len(frame)) if weight is None and len(masks) > 1 else weight
         overlaps = {(a, b): (float(ones[masks[a] & masks[b]].sum()), float(ones[masks[a] | masks[b]].sum()))
                     for i, a in enumerate(masks) for b in list(masks)[i + 1:]}
         return self._fitted(binnings, columns, overlaps)
