@@ -78,6 +78,7 @@ def test_reached_on_one_day_is_the_elementwise_reading():
     # a debt issued 2020-02-29 is three years old on 2023-02-28, one issued 2020-03-01 on 2023-03-01
     assert reached([date_to_day("2020-02-29"), date_to_day("2020-03-01")], date_to_day("2023-02-28"),
                    years=3).tolist() == [True, False]
+    assert reached(date_to_day("2020-02-29"), date_to_day("2023-02-28"), years=3).tolist() == [True]  # 1-d as before
 
 
 # ------------------------------------------------------------------ "three years": one calendar reading

@@ -42,6 +42,15 @@ def test_valid_ledger_builds_and_counts():
 
 def test_empty_payment_table_is_a_valid_ledger():
     assert Ledger(_invoices(), Ledger.empty_payments()).n_invoices == 3
+    assert Ledger(_invoices(), Ledger.empty_payments()).payment_invoice_rows.tolist() == []
+
+
+def test_the_ledger_keeps_each_payments_invoice_row():
+    """Matched once when validated, in the payments' order, whatever the id columns' dtypes."""
+    pay = _payments().iloc[[2, 0, 1]].reset_index(drop=True)
+    assert Ledger(_invoices(), pay).payment_invoice_rows.tolist() == [1, 0, 1]
+    as_objects = pay.assign(invoice_id=pay["invoice_id"].astype(object))
+    assert Ledger(_invoices(), as_objects).payment_invoice_rows.tolist() == [1, 0, 1]
 
 
 def test_due_before_issue_names_rows():

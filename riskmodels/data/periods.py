@@ -220,7 +220,7 @@ def reached(start, end, years: int = 0, months: int = 0) -> np.ndarray:
         near = end - round(months * 30.436875) + np.arange(-40, 41)  # the span is within days of its mean
         hits = end >= add_months(near, months)
         if hits[0] and not hits[-1]:  # add_months never decreases: one cut in between
-            return np.asarray(start, dtype=np.int64) <= near[hits].max()
+            return np.atleast_1d(np.asarray(start, dtype=np.int64)) <= near[hits].max()
     return end >= add_months(start, months)
 
 
