@@ -12,6 +12,9 @@ Outside answers:
   incremental (marginal) and hazard PDs — on the same one-year S&P 1981–2016 matrix.
 - Vasicek conditional PD at the 99.9 % factor quantile, PD 2 %, ρ 0.15: 17.63289 %
   (../shared/reference/known_answers.md; the Basel IRB formula); EL 1 % × 45 % × 1,000,000 = 4,500.
+- Hull, *Risk Management and Financial Institutions*, 2nd ed. (Pearson 2009), ch. 11, Table 11.4
+  "Dependence of 99.9 % worst case default rate on PD and ρ" (p. 236): the Vasicek conditional PD
+  at the factor's 99.9 % quantile, printed to 0.1 % for PD 0.1 %–2 % and ρ 0.2–0.8 (20 values).
 """
 
 import numpy as np
@@ -155,6 +158,21 @@ def test_scenario_pds_and_expected_loss_known_answers():
     assert float(lifetime_ecl(m, 0.5, 1_000.0, rate=0.0)) == pytest.approx(0.271 * 500.0)
     assert float(lifetime_ecl(m, 0.5, 1_000.0, rate=0.1)) == pytest.approx(
         500.0 * (0.1 / 1.1 + 0.09 / 1.21 + 0.081 / 1.331))
+
+
+HULL_TABLE_11_4 = {  # rho -> WCDR (%) at PD 0.1 %, 0.5 %, 1 %, 1.5 %, 2 %
+    0.2: [2.8, 9.1, 14.6, 18.9, 22.6],
+    0.4: [7.1, 21.1, 31.6, 39.0, 44.9],
+    0.6: [13.5, 38.7, 54.2, 63.8, 70.5],
+    0.8: [23.3, 66.3, 83.6, 90.8, 94.4],
+}
+
+
+@pytest.mark.parametrize("rho", sorted(HULL_TABLE_11_4))
+def test_vasicek_conditional_pd_reproduces_hull_table_11_4(rho):
+    pds = np.array([0.001, 0.005, 0.01, 0.015, 0.02])
+    wcdr = vasicek_conditional_pd(pds, rho, 0.999)
+    assert (100 * wcdr).round(1).tolist() == HULL_TABLE_11_4[rho]
 
 
 def test_stages_at_the_boundaries():

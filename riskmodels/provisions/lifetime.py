@@ -156,7 +156,7 @@ def vasicek_conditional_pd(pd_, rho, quantile):
 
     Examples
     --------
-    >>> round(float(vasicek_conditional_pd(0.02, 0.15, 0.999)), 7)   # Basel IRB worked value
+    >>> round(float(vasicek_conditional_pd(0.02, 0.15, 0.999)), 7)   # the IRB formula at 99.9 %
     0.1763289
     """
     pd_ = np.asarray(pd_, dtype=float)
