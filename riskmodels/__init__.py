@@ -130,6 +130,7 @@ _EXPORTS = {
     # provisions: expected credit loss for receivables (riskmodels.provisions)
     "provision_matrix": "riskmodels.provisions",
     "ProvisionMatrix": "riskmodels.provisions",
+    "allowance_movement": "riskmodels.provisions",
     "term_structure": "riskmodels.provisions",
 }
 

@@ -15,7 +15,8 @@ Sub-commands::
                                          (--overwrite to replace OUT)
     riskmodels export-sql BUNDLE         the bundle as one SQL statement (--dialect, --table, -o)
     riskmodels export-pmml BUNDLE -o F   the bundle as a PMML 4.4 Scorecard (reason codes, PD, grade)
-    riskmodels provisions INVOICES.csv   the provision matrix and allowance on --as-of (IFRS 9)
+    riskmodels provisions INVOICES.csv   the provision matrix and allowance on --as-of (IFRS 9),
+                                         and its movement since --from
     riskmodels export-scorer BUNDLE DIR  scoring.py + the bundle + a usage example, for production
     riskmodels monitor BUNDLE DATA       monitor a period (exit 1 when the verdict is red)
     riskmodels monitor CONFIG.yaml       the same, described in a YAML file
@@ -235,10 +236,17 @@ def _cmd_provisions(args) -> int:
     write_offs = table(args.write_offs, ("write_off_date",)) if args.write_offs else None
     ledger = Ledger(invoices, payments, write_offs=write_offs)
     buckets = tuple(int(b) for b in args.buckets.split(","))
-    result = provision_matrix(ledger, args.as_of, buckets=buckets, method=args.method,
-                              history=tuple(args.history) if args.history else None,
-                              forward_looking=args.forward_looking)
-    print(result.summary())
+    options = {"buckets": buckets, "method": args.method, "forward_looking": args.forward_looking,
+               "history": tuple(args.history) if args.history else None}
+    if args.start:
+        from riskmodels.provisions import allowance_movement
+
+        movement = allowance_movement(ledger, args.start, args.as_of, freq=args.freq, **options)
+        print(movement.matrices[-1].summary())
+        print()
+        print(movement.summary())
+        return 0
+    print(provision_matrix(ledger, args.as_of, **options).summary())
     return 0
 
 
@@ -530,6 +538,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: two years to one year before --as-of)")
     p.add_argument("--buckets", default="0,30,60,90", help="days-past-due edges (default 0,30,60,90)")
     p.add_argument("--forward-looking", type=float, default=1.0, help="multiplier of the historical rates")
+    p.add_argument("--from", dest="start", default=None, help="also reconcile the allowance from this "
+                   "date to --as-of (opening, new invoices, paid, written off, ageing, loss rates, closing)")
+    p.add_argument("--freq", choices=("month", "quarter", "year"), default=None,
+                   help="with --from: one reconciliation per month, quarter or year")
     p.set_defaults(func=_cmd_provisions)
 
     p = sub.add_parser("export-pmml", help="the bundle as a PMML Scorecard (points, reason codes, "

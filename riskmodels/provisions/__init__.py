@@ -6,6 +6,8 @@
   conditional PD for scenarios; IFRS 9 stages; expected loss PD × LGD × EAD.
 - :func:`with_ecl` — a scorer bundle that returns the 12-month and lifetime ECL (and the
   IFRS 9 stage) per record beside PD, grade and limit (:mod:`riskmodels.provisions.bundle`).
+- :func:`allowance_movement` — the allowance's reconciliation between dates (new invoices, paid,
+  written off, ageing, change in loss rates), per month or quarter if asked.
 - :func:`workout_lgd` — workout LGD and EAD per defaulted customer from the ledger
   (:mod:`riskmodels.provisions.lgd`).
 
@@ -28,7 +30,8 @@ from riskmodels.provisions.lifetime import (
     vasicek_conditional_pd,
 )
 from riskmodels.provisions.matrix import ProvisionMatrix, bucket_names, provision_matrix
+from riskmodels.provisions.movement import AllowanceMovement, allowance_movement
 
-__all__ = ["ProvisionMatrix", "TermStructure", "WorkoutLGD", "bucket_names", "discount_factor", "ecl_section", "expected_loss",
-           "lifetime_ecl", "provision_matrix", "scenario_term_structure", "stage", "term_structure",
-           "vasicek_conditional_pd", "with_ecl", "workout_lgd"]
+__all__ = ["AllowanceMovement", "ProvisionMatrix", "TermStructure", "WorkoutLGD", "allowance_movement",
+           "bucket_names", "discount_factor", "ecl_section", "expected_loss", "lifetime_ecl", "provision_matrix",
+           "scenario_term_structure", "stage", "term_structure", "vasicek_conditional_pd", "with_ecl", "workout_lgd"]

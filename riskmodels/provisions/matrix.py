@@ -203,14 +203,22 @@ def _check(ledger, edges, method) -> tuple:
     return edges
 
 
-def _paid_by(ledger: Ledger, days: np.ndarray) -> np.ndarray:
-    """Per invoice i, the amount paid on or before ``days[..., i]`` (any leading shape): one
-    sort of the payments by (invoice, day) and one search of the (invoice, day) queries."""
+def paid_by(ledger: Ledger, days: np.ndarray) -> np.ndarray:
+    """Per invoice i, the amount paid on or before day number ``days[..., i]`` (any leading
+    shape): one sort of the payments by (invoice, day) and one search of the (invoice, day) queries.
+
+    >>> inv = pd.DataFrame({"customer_id": ["a"], "invoice_id": ["1"], "amount": [100.0],
+    ...     "issue_date": pd.to_datetime(["2024-01-01"]), "due_date": pd.to_datetime(["2024-01-31"])})
+    >>> pay = pd.DataFrame({"invoice_id": ["1", "1"], "amount": [30.0, 50.0],
+    ...     "payment_date": pd.to_datetime(["2024-01-10", "2024-02-10"])})
+    >>> paid_by(Ledger(inv, pay), day_numbers(["2024-01-09", "2024-01-10", "2024-03-01"])[:, None]).tolist()
+    [[0.0], [30.0], [80.0]]
+    """
     inv_ids, pay = ledger.invoices["invoice_id"], ledger.payments
     n = len(inv_ids)
     codes, _ = pd.factorize(pd.concat([inv_ids, pay["invoice_id"]], ignore_index=True))
     row = codes[n:].astype(np.int64)
-    pay_day = _days(pay["payment_date"])
+    pay_day = day_numbers(pay["payment_date"])
     days = np.asarray(days, dtype=np.int64)
     lo = min(int(pay_day.min(initial=0)), int(days.min(initial=0))) - 1
     span = max(int(pay_day.max(initial=0)), int(days.max(initial=0))) - lo + 1
@@ -223,9 +231,38 @@ def _paid_by(ledger: Ledger, days: np.ndarray) -> np.ndarray:
     return cum[np.searchsorted(keys, query, side="right")] - cum[first]
 
 
-def _days(values) -> np.ndarray:
-    """Day numbers (days since 1970-01-01) of dates."""
+def day_numbers(values) -> np.ndarray:
+    """Day numbers (days since 1970-01-01) of dates.
+
+    >>> day_numbers(["1970-01-02", "2024-01-01"]).tolist()
+    [1, 19723]
+    """
     return pd.to_datetime(pd.Series(values)).to_numpy(dtype="datetime64[D]").astype(np.int64)
+
+
+def open_balances(ledger: Ledger, as_of) -> np.ndarray:
+    """Per invoice (in the ledger's order), the amount open on ``as_of``: issued by then, not
+    written off by then, less the payments up to then; 0 within the settlement tolerance.
+
+    >>> inv = pd.DataFrame({"customer_id": ["a", "b"], "invoice_id": ["1", "2"], "amount": [100.0, 50.0],
+    ...     "issue_date": pd.to_datetime(["2024-01-01", "2024-03-01"]),
+    ...     "due_date": pd.to_datetime(["2024-01-31", "2024-03-31"])})
+    >>> pay = pd.DataFrame({"invoice_id": ["1"], "amount": [30.0], "payment_date": pd.to_datetime(["2024-01-10"])})
+    >>> open_balances(Ledger(inv, pay), "2024-02-01").tolist()
+    [70.0, 0.0]
+    """
+    return _open_and_paid(ledger, pd.Timestamp(as_of))[0]
+
+
+def _open_and_paid(ledger: Ledger, t: pd.Timestamp) -> tuple:
+    """Open amount per invoice on ``t`` (see :func:`open_balances`) and the amount paid by then."""
+    day = int(day_numbers([t])[0])
+    amount = ledger.invoices["amount"].to_numpy(dtype=float)
+    issued = day_numbers(ledger.invoices["issue_date"]) <= day
+    paid = paid_by(ledger, np.full(len(amount), day))
+    open_now = np.where(written_off_invoices(ledger, t) | ~issued, 0.0, np.maximum(amount - paid, 0.0))
+    open_now[open_now <= ledger.tolerance] = 0.0
+    return open_now, paid
 
 
 def provision_matrix(ledger: Ledger, as_of, buckets=(0, 30, 60, 90), method: str = "cohort",
@@ -269,15 +306,13 @@ def provision_matrix(ledger: Ledger, as_of, buckets=(0, 30, 60, 90), method: str
     multiplier = scenario_multiplier(forward_looking)
     inv = ledger.invoices
     amount = inv["amount"].to_numpy(dtype=float)
-    issue, due = _days(inv["issue_date"]), _days(inv["due_date"])
+    issue, due = day_numbers(inv["issue_date"]), day_numbers(inv["due_date"])
     day = int(np.datetime64(t.date(), "D").astype(np.int64))
     gone = written_off_invoices(ledger, t)
-    paid_now = _paid_by(ledger, np.full(len(amount), day))
-    open_now = np.where(gone | (issue > day), 0.0, np.maximum(amount - paid_now, 0.0))
-    open_now[open_now <= ledger.tolerance] = 0.0
+    open_now, paid_now = _open_and_paid(ledger, t)
     balance = np.bincount(bucket_of(day - due, edges)[open_now > 0], weights=open_now[open_now > 0],
                           minlength=len(edges) + 1)
-    in_window = (issue >= _days([start])[0]) & (issue <= _days([end])[0])
+    in_window = (issue >= day_numbers([start])[0]) & (issue <= day_numbers([end])[0])
     names = bucket_names(edges)
     if loss_rates is not None:
         rates = _given_rates(loss_rates, names)
@@ -317,7 +352,7 @@ def _cohort(ledger, edges, amount, due, day, gone, paid_now, in_window, loss_aft
     resolved = in_window & (lost_flag | settled)
     # open amount on entering each bucket: after the payments up to due + the previous edge
     marks = np.array([due + e for e in edges])  # k x n days
-    paid = _paid_by(ledger, marks)
+    paid = paid_by(ledger, marks)
     reached = np.vstack([amount, np.maximum(amount - paid, 0.0)]).T  # n x (k + 1)
     reached[reached <= ledger.tolerance] = 0.0
     lost = np.where(lost_flag, open_now, 0.0)
@@ -333,8 +368,8 @@ def _roll_rate(ledger, edges, amount, due, issue, gone, in_window, start, end, l
         raise ParameterError("roll_rate needs a history of at least two month ends")
     k = len(edges) + 1
     flows, stocks = np.zeros(k), np.zeros(k)
-    days = _days(months)
-    paid = _paid_by(ledger, np.repeat(days[:, None], len(amount), axis=1))
+    days = day_numbers(months)
+    paid = paid_by(ledger, np.repeat(days[:, None], len(amount), axis=1))
     for m in range(len(months) - 1):
         now, nxt = days[m], days[m + 1]
         open_a = np.where(in_window & (issue <= now), np.maximum(amount - paid[m], 0.0), 0.0)
