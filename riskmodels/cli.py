@@ -219,22 +219,10 @@ def _cmd_export_sql(args) -> int:
 
 
 def _cmd_provisions(args) -> int:
-    import pandas as pd
-
-    from riskmodels.data.ledger import Ledger
     from riskmodels.provisions import provision_matrix
+    from riskmodels.provisions.config import read_ledger
 
-    def table(path, dates):
-        frame = pd.read_csv(path, dtype={"customer_id": str, "invoice_id": str})
-        for column in dates:
-            if column in frame:
-                frame[column] = pd.to_datetime(frame[column])
-        return frame
-
-    invoices = table(args.invoices, ("issue_date", "due_date"))
-    payments = table(args.payments, ("payment_date",)) if args.payments else Ledger.empty_payments()
-    write_offs = table(args.write_offs, ("write_off_date",)) if args.write_offs else None
-    ledger = Ledger(invoices, payments, write_offs=write_offs)
+    ledger = read_ledger(args.invoices, args.payments, args.write_offs)
     buckets = tuple(int(b) for b in args.buckets.split(","))
     options = {"buckets": buckets, "method": args.method, "forward_looking": args.forward_looking,
                "history": tuple(args.history) if args.history else None}
@@ -348,7 +336,8 @@ def _watch_sigterm():
 
 
 _MONITOR_OPTIONS = ("outcomes", "previous", "id_column", "final_grade_column", "period", "as_of", "thresholds",
-                    "json", "html", "tracking_uri")
+                    "json", "html", "tracking_uri", "ledger", "ledger_payments", "ledger_write_offs",
+                    "allowance_from", "allowance_freq")
 
 
 def _cmd_monitor(args) -> int:
@@ -372,7 +361,8 @@ def _cmd_monitor(args) -> int:
                          id_column=cfg.id_column, horizon_months=cfg.horizon_months,
                          final_grade_column=cfg.final_grade_column, thresholds=cfg.thresholds,
                          mlflow=cfg.mlflow.enabled, tracking_uri=cfg.mlflow.tracking_uri,
-                         experiment=cfg.mlflow.experiment, verify_signature=not args.no_verify_signature)
+                         experiment=cfg.mlflow.experiment, verify_signature=not args.no_verify_signature,
+                         **cfg.allowance_options())
         outputs = cfg.report_paths(report.period)
         if outputs:
             try:
@@ -388,7 +378,7 @@ def _cmd_monitor(args) -> int:
                          as_of=args.as_of, id_column=args.id_column, horizon_months=args.horizon_months,
                          final_grade_column=args.final_grade_column, thresholds=thresholds,
                          mlflow=args.mlflow, tracking_uri=args.tracking_uri,
-                         verify_signature=not args.no_verify_signature)
+                         verify_signature=not args.no_verify_signature, **_monitor_allowance(args))
     print(report.summary())
     if "json" in outputs:
         report.to_json(outputs["json"])
@@ -399,6 +389,22 @@ def _cmd_monitor(args) -> int:
     if report.run_id:
         print(f"MLflow run: {report.run_id}")
     return 1 if report.status == "red" else 0
+
+
+def _monitor_allowance(args) -> dict:
+    """``ledger`` and ``allowance`` for :func:`monitor` from ``--ledger`` and its options."""
+    if args.ledger is None:
+        extra = [f"--{k.replace('_', '-')}" for k in ("ledger_payments", "ledger_write_offs", "allowance_from",
+                                                       "allowance_freq") if getattr(args, k) is not None]
+        if extra:
+            from riskmodels.errors import ConfigError
+
+            raise ConfigError(f"{', '.join(extra)} given without --ledger")
+        return {}
+    from riskmodels.provisions.config import read_ledger
+
+    return {"ledger": read_ledger(args.ledger, args.ledger_payments, args.ledger_write_offs),
+            "allowance": {"start": args.allowance_from, "freq": args.allowance_freq or "month"}}
 
 
 def _thresholds_file(path: str) -> dict:
@@ -580,6 +586,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--html", default=None, help="write the self-contained HTML report here")
     p.add_argument("--mlflow", action="store_true", help="log the period as one MLflow run")
     p.add_argument("--tracking-uri", default=None, help="default: MLFLOW_TRACKING_URI or sqlite:///mlflow.db")
+    p.add_argument("--ledger", default=None, help="receivables invoices CSV (or ibm_accounts_receivable): "
+                   "the report then shows the allowance per period and its movement")
+    p.add_argument("--ledger-payments", default=None, help="the ledger's payments CSV")
+    p.add_argument("--ledger-write-offs", default=None, help="the ledger's write-offs CSV")
+    p.add_argument("--allowance-from", default=None, help="first opening date of the allowance view "
+                   "(default: 12 months before --as-of, else the ledger's last date)")
+    p.add_argument("--allowance-freq", choices=("month", "quarter", "year"), default=None,
+                   help="periods of the allowance view (default month)")
     _signature_option(p)
     p.set_defaults(func=_cmd_monitor)
     return parser

@@ -30,8 +30,8 @@ from riskmodels.errors import ParameterError
 HISTORY = ("2021-01-01", "2021-01-31")
 
 
-@pytest.fixture(scope="module")
-def ledger():
+def movement_ledger() -> Ledger:
+    """The ledger of the module notes (also read by test_monitoring_allowance)."""
     rows = [("h", "H1", "2021-01-01", "2021-01-31", 100), ("h", "H2", "2021-01-01", "2021-01-31", 100),
             ("h", "H3", "2021-01-01", "2021-01-31", 100), ("h", "H4", "2021-01-01", "2021-01-31", 100),
             ("p", "P1", "2021-03-01", "2021-03-31", 1000), ("p", "P2", "2021-03-10", "2021-04-09", 500),
@@ -47,6 +47,11 @@ def ledger():
     wo = pd.DataFrame({"customer_id": ["q", "m"], "write_off_date": pd.to_datetime(["2021-05-01", "2021-06-01"]),
                        "amount": [200.0, 300.0], "reason": ["bankruptcy", "bankruptcy"], "invoice_id": ["P3", "N2"]})
     return Ledger(inv, pay, write_offs=wo)
+
+
+@pytest.fixture(scope="module")
+def ledger():
+    return movement_ledger()
 
 
 def test_movement_worked_by_hand(ledger):

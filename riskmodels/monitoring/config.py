@@ -16,6 +16,10 @@ against the config file's folder; a registry URI ``models:/NAME/VERSION`` is kep
     thresholds: {psi: [0.10, 0.25], multiple_testing: bonferroni}
     output: {folder: reports, json: true, html: true}
     mlflow: {enabled: true, tracking_uri: sqlite:///mlflow.db, experiment: riskmodels-monitoring}
+    allowance:                          # optional: the receivables allowance per period
+      invoices: invoices.csv            # and its movement (riskmodels.provisions.config)
+      payments: payments.csv
+      freq: month                       # start (default: 12 months before end), end (as_of)
 
 Examples
 --------
@@ -40,6 +44,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from riskmodels.errors import ConfigError
 from riskmodels.fileio import check_expanded_size
 from riskmodels.monitoring.thresholds import Thresholds
+from riskmodels.provisions.config import AllowanceSection
 
 
 class OutputSection(BaseModel):
@@ -76,6 +81,14 @@ class MonitorConfig(BaseModel):
     thresholds: dict = Field(default_factory=dict)
     output: OutputSection = Field(default_factory=OutputSection)
     mlflow: MlflowSection = Field(default_factory=MlflowSection)
+    allowance: AllowanceSection | None = None
+
+    def allowance_options(self) -> dict:
+        """``ledger`` and ``allowance`` for :func:`~riskmodels.monitoring.monitor` (empty without the section)."""
+        if self.allowance is None:
+            return {}
+        a = self.allowance
+        return {"ledger": a.ledger(), "allowance": {"start": a.start, "end": a.end, "freq": a.freq, **a.options()}}
 
     def report_paths(self, period: str) -> dict:
         """{"json": path, "html": path} of the reports asked for (none without an output folder)."""
@@ -116,6 +129,8 @@ def parse_monitor_config(raw, base: str | Path = ".", source: str = "<monitor co
     for key in ("model", "data", "outcomes", "previous"):
         setattr(cfg, key, resolve(getattr(cfg, key)))
     cfg.output.folder = resolve(cfg.output.folder)
+    if cfg.allowance is not None:
+        cfg.allowance.resolve_paths(base)
     return cfg
 
 

@@ -443,7 +443,7 @@ def monitor(model, current, outcomes=None, *, previous=None, period: str | None 
             id_column: str | None = None, final_grade_column: str | None = None, horizon_months: int = 12,
             thresholds: Thresholds | dict | None = None, mlflow: bool = False,
             tracking_uri: str | None = None, experiment: str = "riskmodels-monitoring",
-            verify_signature: bool = True) -> MonitoringReport:
+            verify_signature: bool = True, ledger=None, allowance: dict | None = None) -> MonitoringReport:
     """Monitor one period of an adopted scorer against the development sample in its bundle.
 
     Parameters
@@ -466,6 +466,11 @@ def monitor(model, current, outcomes=None, *, previous=None, period: str | None 
     mlflow : log the period as one MLflow run (tags: model name, version, bundle sha256).
     tracking_uri, experiment : where the run goes (default: MLFLOW_TRACKING_URI or sqlite:///mlflow.db).
     verify_signature : with no signing key set, a signed bundle is refused unless False.
+    ledger : a receivables :class:`~riskmodels.data.ledger.Ledger`, optional: the report then shows
+        the provision-matrix allowance per period and its movement
+        (:func:`~riskmodels.monitoring.allowance.period_allowance`).
+    allowance : options of that view: ``start``, ``end`` (default ``as_of``), ``freq`` ("month",
+        "quarter", "year") and the provision matrix's (``buckets``, ``method``, ``history``, ...).
 
     Returns
     -------
@@ -476,6 +481,11 @@ def monitor(model, current, outcomes=None, *, previous=None, period: str | None 
     if as_of is not None:
         as_of = as_of_date(as_of)
     t = thresholds if isinstance(thresholds, Thresholds) else Thresholds.from_dict(thresholds)
+    movement = None
+    if ledger is not None:  # first: a bad ledger or option shows before the scoring
+        from riskmodels.monitoring.allowance import period_allowance
+
+        movement = period_allowance(ledger, as_of=as_of, **(allowance or {}))
     if mlflow:  # a dead tracking server shows now, not after minutes of retries at the end
         from riskmodels.tracking.mlflow_log import check_tracking_uri
         from riskmodels.tracking.mlflow_log import tracking_uri as resolve
@@ -529,7 +539,7 @@ def monitor(model, current, outcomes=None, *, previous=None, period: str | None 
                                              "the final (human) grade column")])
     quality = _data_quality(reference, columns, n, source)
     report = MonitoringReport(info, period, n, _measures(quality, stab, bt, mig, ovr, t), stab, bt, maturity,
-                              vintages, mig, ovr, t)
+                              vintages, mig, ovr, t, allowance=movement)
     if mlflow:
         from riskmodels.monitoring.tracking import log_period
 

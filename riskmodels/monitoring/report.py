@@ -37,6 +37,8 @@ class MonitoringReport:
     overrides : dict with the override rate, direction and table, or None.
     thresholds : the :class:`~riskmodels.monitoring.thresholds.Thresholds` applied.
     run_id : the MLflow run of this period, when logged.
+    allowance : the receivables allowance per period and its movement
+        (:class:`~riskmodels.provisions.movement.AllowanceMovement`), when a ledger was given.
     """
 
     model: dict
@@ -51,6 +53,7 @@ class MonitoringReport:
     overrides: dict | None = None
     thresholds: Thresholds = field(default_factory=Thresholds)
     run_id: str | None = None
+    allowance: object | None = None
 
     # ---- verdict
     @property
@@ -118,6 +121,9 @@ class MonitoringReport:
         if self.overrides:
             o = self.overrides
             out.add_note(f"overrides: {o['rate']:.2%} of {o['n']:,} ({o['upgrades']} up, {o['downgrades']} down)")
+        if self.allowance is not None:
+            for table in self.allowance.summary().tables[1:]:
+                out.add_table(table.frame, f"Receivables: {table.title.lower()} per period", index=False)
         return out
 
     def __repr__(self) -> str:
@@ -142,7 +148,9 @@ class MonitoringReport:
                "backtest_grades": table(self.backtest["grades"]) if self.backtest else None,
                "vintages": table(self.vintages),
                "migration_matrix": table(self.migration["matrix"]) if self.migration else None,
-               "overrides": {k: v for k, v in self.overrides.items() if k != "table"} if self.overrides else None}
+               "overrides": {k: v for k, v in self.overrides.items() if k != "table"} if self.overrides else None,
+               "allowance_movement": table(self.allowance.table) if self.allowance is not None else None,
+               "balance_movement": table(self.allowance.balances) if self.allowance is not None else None}
         return out
 
     def to_json(self, path=None) -> str:
@@ -241,6 +249,9 @@ class MonitoringReport:
             tables[f"migration from {self.migration['previous_period']}"] = self.migration["matrix"]
         if self.overrides:
             tables["overrides (model grade x final grade)"] = self.overrides["table"]
+        if self.allowance is not None:
+            tables["receivables allowance movement per period"] = self.allowance.table
+            tables["receivables gross balance movement per period"] = self.allowance.balances
         for title, frame in tables.items():
             parts.append(f"<h2>{html.escape(title)}</h2>" + frame.to_html(float_format=lambda v: f"{v:.4f}"))
         parts.append("</body></html>")

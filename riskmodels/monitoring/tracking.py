@@ -26,7 +26,8 @@ def log_period(report, tracking_uri: str | None = None, experiment: str = "riskm
 
     Tags: ``riskmodels.model_name``, ``riskmodels.model_version``, ``riskmodels.bundle_sha256``,
     ``riskmodels.period``, ``riskmodels.status`` and ``riskmodels.verdict``; metrics: every numeric
-    measure and each characteristic's CSI; artifacts: ``monitoring.html`` and ``monitoring.json``.
+    measure, each characteristic's CSI and, with a ledger, the opening and closing receivables
+    allowance; artifacts: ``monitoring.html`` and ``monitoring.json``.
     """
     import mlflow
 
@@ -47,6 +48,9 @@ def log_period(report, tracking_uri: str | None = None, experiment: str = "riskm
             metrics[_metric_name(name)] = float(value)
     for name, row in report.stability["characteristics"].iterrows():
         metrics[_metric_name(f"csi.{name}")] = float(row["csi"])
+    if report.allowance is not None:
+        metrics["allowance.opening"] = report.allowance.opening
+        metrics["allowance.closing"] = report.allowance.closing
     with mlflow.start_run(run_name=f"monitor {report.model.get('name')} {report.period}", tags=tags) as run:
         mlflow.log_metrics(metrics)
         with tempfile.TemporaryDirectory() as folder:

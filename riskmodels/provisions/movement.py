@@ -89,7 +89,7 @@ class AllowanceMovement:
         s.add_rows([("opening allowance", f"{self.opening:,.2f}"), ("closing allowance", f"{self.closing:,.2f}"),
                     ("periods", len(self.table))], title="Allowance")
         for title, frame in (("allowance", self.table), ("balance", self.balances)):
-            shown = frame.T.map(lambda v: f"{v:,.2f}")
+            shown = frame.T.map(lambda v: f"{round(v, 2) + 0.0:,.2f}")  # no "-0.00"
             shown.index = [line.replace("_", " ") for line in shown.index]
             s.add_table(shown.rename_axis(title).reset_index(), title=f"{title.capitalize()} movement", index=False)
         s.add_note("ageing = the move to later buckets at the opening loss rates; loss_rates = the change "
