@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from riskmodels.errors import ConfigError
 from riskmodels.fileio import check_expanded_size
+from riskmodels.provisions.config import ExperimentProvisions
 from riskmodels.shipped import shipped_dir
 
 MODEL_TYPES = ("expert", "logistic", "kmv", "crosstab", "reject_inference")
@@ -227,6 +228,9 @@ class ExperimentConfig(_Strict):
     output_dir: str = Field(default="reports", description="the HTML report's folder; relative "
                             "to the config file's folder")
     random_state: int = Field(default=0, description="seed of sampling and synthetic data")
+    provisions: ExperimentProvisions | None = Field(
+        default=None, description="optional: the provision matrix of a receivables ledger and the "
+                                  "lifetime PD curves per grade, in the report and MLflow")
 
     _name = field_validator("name")(classmethod(lambda cls, value: _identifier(value)))
 
@@ -367,6 +371,8 @@ def load_config(path, overrides: dict[str, Any] | None = None) -> ExperimentConf
     cfg = parse_config(raw, source=str(path))
     if cfg.data.path and not Path(cfg.data.path).is_absolute():
         cfg.data.path = str((path.parent / cfg.data.path).resolve())
+    if cfg.provisions is not None:
+        cfg.provisions.resolve_paths(path.parent.resolve())
     if path.resolve().parent != shipped_dir("experiments").resolve():
         folder = path.resolve().parent
         if not Path(cfg.output_dir).is_absolute():

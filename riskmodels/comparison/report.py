@@ -61,6 +61,10 @@ def render_html(comparison) -> str:
                          validation_section(result)))
     sections.append(("comparison", "4 Comparison of the models", comparison_section(comparison)))
     sections.append(("limitations", "5 Limitations", limitations_section(comparison)))
+    if getattr(comparison, "provisions", None) is not None:
+        from riskmodels.comparison.provisions_section import provisions_section
+
+        sections.append(("provisions", "6 Provisions", provisions_section(comparison.provisions)))
     toc = "".join(f'<li><a href="#{key}">{html.escape(title)}</a></li>' for key, title, _ in sections)
     body = "".join(f'<section id="{key}"><h2>{html.escape(title)}</h2>{content}</section>'
                    for key, title, content in sections)

@@ -90,6 +90,7 @@ class Comparison:
     scorer_paths: dict = field(default_factory=dict)  # model name -> its exported bundle (JSON)
     run_id: str | None = None
     rejects: pd.DataFrame | None = None  # the rejected applicants (data.accept_flag), no target
+    provisions: object = None  # riskmodels.comparison.provisions_section.ProvisionsView (config provisions:)
 
     @property
     def models(self) -> dict:
@@ -198,6 +199,11 @@ def compare(config, *, progress: bool = True, output_dir: str | Path | None = No
     frame, rejects = load_frames(cfg.data, random_state=cfg.random_state)
     train, test = split_frame(frame, cfg.split)
     prepared = _prepare_models(cfg, frame)
+    provisions = None
+    if cfg.provisions is not None:  # a bad ledger stops the run before any fitting
+        from riskmodels.comparison.provisions_section import finish_provisions, prepare_provisions
+
+        provisions = prepare_provisions(cfg, scale, frame)
     if rejects is not None:
         _progress(progress, f"{len(rejects)} rejected rows (data.accept_flag {cfg.data.accept_flag!r}): "
                             "read by reject_inference models only")
@@ -224,6 +230,8 @@ def compare(config, *, progress: bool = True, output_dir: str | Path | None = No
             result.status, result.error = "failed", traceback.format_exc()
             _progress(progress, f"  {m.name} FAILED: {result.error.strip().splitlines()[-1]}")
     comparison.table = _table(comparison)
+    if provisions is not None:
+        comparison.provisions = finish_provisions(provisions, comparison)
     if cfg.data.truth_column:
         comparison.table = pd.concat([comparison.table, _truth_row(comparison, cfg.data.truth_column)])
     out_dir = Path(output_dir or cfg.output_dir)

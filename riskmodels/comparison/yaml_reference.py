@@ -85,6 +85,10 @@ def _rows(model: type[BaseModel], prefix: str = "") -> list[str]:
     for name, field in model.model_fields.items():
         key = f"{prefix}{name}"
         annotation = field.annotation
+        optional = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if typing.get_origin(annotation) is not list and len(optional) == 1 and \
+                isinstance(optional[0], type) and issubclass(optional[0], BaseModel):
+            annotation = optional[0]  # an optional section: its keys are listed as a section's
         inner = typing.get_args(annotation)[0] if typing.get_origin(annotation) is list else annotation
         nested = isinstance(inner, type) and issubclass(inner, BaseModel)
         kind = "list of entries" if nested and inner is not annotation else (

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from riskmodels.data.ledger import Ledger
 
@@ -106,4 +106,39 @@ class AllowanceSection(LedgerOptions):
                                                       "per month, quarter or year")
 
 
-__all__ = ["AllowanceSection", "LedgerOptions", "read_ledger"]
+LIFETIME_SOURCES = ("master_scale", "migrations")
+
+
+class ExperimentProvisions(LedgerOptions):
+    """The experiment's ``provisions:``: the provision matrix of a receivables ledger on ``as_of``
+    and the lifetime PD curves per grade, in the report and MLflow."""
+
+    as_of: datetime.date | None = Field(default=None, description="the reporting date of the provision "
+                                        "matrix (required with `invoices`)")
+    lifetime: str = Field(default="master_scale", description="the lifetime PD curves per grade: "
+                          "`master_scale` (its PDs under a constant hazard, stated in the report), "
+                          "`migrations` (a one-year cohort matrix of the grades one model gives each "
+                          "firm per period in the data) or a CSV file of a one-year migration matrix "
+                          "(grades as rows and columns, the default state last)")
+    lifetime_model: str | None = Field(default=None, description="`migrations`: the model whose grades "
+                                       "migrate (default: the first that fitted)")
+    firm_column: str | None = Field(default=None, description="`migrations`: the firm id column "
+                                    "(default: the first of `data.id_columns`)")
+    time_column: str | None = Field(default=None, description="`migrations`: the period column, in "
+                                    "years (default: `split.time_column`)")
+    years: int = Field(default=10, ge=1, le=50, description="the curves' horizon in years")
+
+    @model_validator(mode="after")
+    def _ledger_needs_a_date(self):
+        if self.invoices is not None and self.as_of is None:
+            raise ValueError("provisions with a ledger (invoices) need as_of")
+        return self
+
+    def resolve_paths(self, base) -> None:
+        """Also the migration matrix file of ``lifetime``."""
+        super().resolve_paths(base)
+        if self.lifetime not in LIFETIME_SOURCES and not Path(self.lifetime).is_absolute():
+            self.lifetime = str(Path(base) / self.lifetime)
+
+
+__all__ = ["AllowanceSection", "ExperimentProvisions", "LedgerOptions", "read_ledger"]

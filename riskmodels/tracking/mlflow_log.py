@@ -194,6 +194,10 @@ def log_comparison(comparison) -> str:
                             if result.status == "ok" and pd.notna(result.metrics.get("auc"))})
         if comparison.report_path is not None:
             mlflow.log_artifact(str(comparison.report_path))
+        if getattr(comparison, "provisions", None) is not None:
+            from riskmodels.comparison.provisions_section import log_provisions
+
+            log_provisions(mlflow, comparison.provisions)
         for result in comparison.results.values():
             _log_model(mlflow, result, tags, datasets["training"],
                        f"{cfg.name}.{result.name}" if cfg.tracking.register_models else None)
