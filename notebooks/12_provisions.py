@@ -82,6 +82,20 @@ matrices["cohort"].plot()
 # finally lost (written off, or still unpaid past the last edge on `as_of`), hence its lower
 # rate for "over 90".
 #
+# The allowance's **movement** over 2022, quarter by quarter (IFRS 7.35H's reconciliation):
+# opening + new invoices + paid (the opening allowance released by payments) + written off (the
+# opening allowance used) + ageing (moves to later buckets at the opening rates) + loss rates
+# (the change of the rates) = closing, per invoice and exact; the gross balance alike.
+
+# %%
+movement = rm.allowance_movement(ledger, "2021-12-31", "2022-12-31", freq="quarter",
+                                 history=("2019-01-01", "2021-12-31"))
+movement.table.round(2)
+
+# %%
+movement.plot()
+
+# %% [markdown]
 # ## 3 · Lifetime PD by grade from the S&P one-year matrix
 #
 # `complete_matrix` spreads the withdrawn ratings (NR) and adds the absorbing default row;
@@ -151,5 +165,8 @@ workout.expected_loss(dict.fromkeys(workout.table["customer_id"], 1.0)).sum().ro
 #
 # - `riskmodels provisions INVOICES.csv --payments PAYMENTS.csv --as-of DATE` prints the matrix
 #   and the allowance from the command line (README, "Provisions").
-# - Not yet in the toolkit (issue 36): the ECL in the scorer bundle beside PD, grade and limit,
-#   and the provision matrix and PD curves in the comparison report and monitoring.
+# - `--from START [--freq quarter]` adds the allowance's movement; `riskmodels monitor ... --ledger
+#   INVOICES.csv` shows the allowance per period in the monitoring report; a `provisions:` section
+#   of an experiment YAML puts the matrix and the lifetime PD curves per grade into the comparison
+#   report and MLflow (`riskmodels compare receivables`).
+# - Not yet in the toolkit (issue 36): the ECL in the scorer bundle beside PD, grade and limit.

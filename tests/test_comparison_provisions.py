@@ -35,13 +35,15 @@ def config(**provisions) -> dict:
 
 
 def test_report_and_mlflow_show_the_matrix_and_the_migration_curves(tmp_path):
+    """The shipped example ``receivables`` (the IBM ledger, curves from the scorecard's migrations)."""
     pytest.importorskip("mlflow")
     import mlflow
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    raw = config(**LEDGER, lifetime="migrations", years=5)
-    raw["tracking"] = {"uri": uri, "register_models": False}
-    cmp = compare(raw, progress=False, output_dir=tmp_path / "out")
+    cfg = load_config("receivables", {"tracking.uri": uri, "tracking.register_models": False,
+                                      "provisions.years": 5})
+    assert {k: v for k, v in cfg.provisions.model_dump(mode="json").items() if k in LEDGER} == LEDGER
+    cmp = compare(cfg, progress=False, output_dir=tmp_path / "out")
     direct = rm.provision_matrix(ibm_ar_ledger(), "2013-06-30", method="roll_rate", buckets=(0, 30),
                                  history=("2012-01-01", "2013-05-31"))
     view = cmp.provisions

@@ -274,7 +274,7 @@ def shipped_experiments() -> dict[str, Path]:
     Examples
     --------
     >>> sorted(shipped_experiments())
-    ['german', 'synthetic_enterprise', 'taiwan']
+    ['german', 'receivables', 'synthetic_enterprise', 'taiwan']
     """
     folder = shipped_dir("experiments")
     return {p.stem: p for p in sorted(folder.glob("*.yaml"))}

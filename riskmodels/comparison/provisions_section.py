@@ -1,4 +1,5 @@
-"""The comparison's provisions: the experiment's ``provisions:`` in the report and in MLflow.
+"""The comparison's provisions: the experiment's ``provisions:`` in the report (MLflow logs
+:meth:`ProvisionsView.tables`, :func:`riskmodels.tracking.mlflow_log.log_comparison`).
 
 The provision matrix of the receivables ledger on ``as_of`` (:func:`riskmodels.provisions.provision_matrix`)
 is computed before any fitting, so a bad ledger stops the run as a bad key does; the lifetime PD
@@ -24,7 +25,6 @@ import html
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from riskmodels.comparison.figures import figures_png
@@ -69,7 +69,7 @@ def prepare_provisions(cfg, scale, frame: pd.DataFrame) -> ProvisionsView:
     if p.lifetime == "master_scale":
         curves = term_structure(scale.midpoints[:-1], p.years, grades, kind="pd")
         note = (f"the {cfg.master_scale} scale's midpoint PD of each grade, assuming a constant yearly "
-                "hazard: c(t) = 1 − (1 − PD)^t")
+                "hazard, c(t) = 1 − (1 − PD)^t")
         return ProvisionsView(matrix, curves, note)
     if p.lifetime == "migrations":
         firm, time = migration_columns(cfg)
@@ -88,7 +88,7 @@ def prepare_provisions(cfg, scale, frame: pd.DataFrame) -> ProvisionsView:
     except (RiskModelsError, OSError, ValueError) as exc:
         raise ConfigError(f"{p.lifetime} is neither master_scale, migrations nor a one-year migration "
                           f"matrix CSV: {exc}", path="provisions.lifetime") from None
-    return ProvisionsView(matrix, curves, f"matrix powers of {Path(p.lifetime).name}")
+    return ProvisionsView(matrix, curves, f"the one-year matrix {Path(p.lifetime).name}")
 
 
 def migration_columns(cfg) -> tuple:
@@ -123,9 +123,12 @@ def finish_provisions(view: ProvisionsView, comparison) -> ProvisionsView:
     migration = cohort_matrix(panel, scale.grades, sort=True)
     view.curves = term_structure(migration.frame(), cfg.provisions.years)
     view.migration = migration.frame()
-    view.note = (f"matrix powers of the one-year cohort migration matrix of the grades {name} gives each "
-                 f"{firm} per {time} ({migration.info.get('transitions', 0):,} transitions; a default moves "
-                 "the firm to the default grade the next period)")
+    unseen = [g for g, n in zip(migration.grades[:-1], migration.counts.sum(axis=1)[:-1], strict=True) if n == 0]
+    view.note = (f"the one-year cohort migration matrix of the grades {name} gives each {firm} per {time} "
+                 f"({migration.info.get('transitions', 0):,} transitions; a default moves the firm to the "
+                 "default grade the next period)"
+                 + (f"; no firm started a period in {', '.join(unseen)}: those rows stay put, no curve"
+                    if unseen else ""))
     return view
 
 
@@ -144,7 +147,7 @@ def provisions_section(view: ProvisionsView) -> str:
         parts.append(f"<p>{html.escape(view.note)}</p>")
     else:
         c = view.curves
-        parts.append(f"<p>Lifetime PD per grade: {html.escape(c.basis)}; {html.escape(view.note)}.</p>")
+        parts.append(f"<p>Lifetime PD per grade ({html.escape(c.basis)}): {html.escape(view.note)}.</p>")
         png = figures_png({"lifetime": c.plot().figure})["lifetime"]
         parts.append("<div class='row'>" + img_tag(png, "lifetime cumulative PD per grade") + "</div>")
         parts.append(html_table(c.cumulative, "Cumulative PD per grade (rows) and year (columns)",
@@ -153,16 +156,3 @@ def provisions_section(view: ProvisionsView) -> str:
             parts.append(html_table(view.migration, "The one-year migration matrix (rows: from, columns: to)",
                                     transpose=False))
     return "".join(parts)
-
-
-def log_provisions(mlflow, view: ProvisionsView) -> None:
-    """The tables as CSV and HTML artifacts under ``provisions/`` and the allowance as a metric."""
-    for name, table in view.tables().items():
-        mlflow.log_text(table.to_csv(), f"provisions/{name}.csv")
-        mlflow.log_text(table.to_html(float_format=lambda v: f"{v:.6g}"), f"provisions/{name}.html")
-    if view.matrix is not None:
-        mlflow.log_metric("provisions.allowance", float(view.matrix.allowance))
-    if view.curves is not None:
-        last = view.curves.cumulative.columns[-1]
-        mlflow.log_metrics({f"provisions.cumulative_pd_{last}y.{g}": float(v)
-                            for g, v in view.curves.cumulative[last].items() if np.isfinite(v)})

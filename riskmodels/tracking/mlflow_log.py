@@ -18,6 +18,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -195,14 +196,26 @@ def log_comparison(comparison) -> str:
         if comparison.report_path is not None:
             mlflow.log_artifact(str(comparison.report_path))
         if getattr(comparison, "provisions", None) is not None:
-            from riskmodels.comparison.provisions_section import log_provisions
-
-            log_provisions(mlflow, comparison.provisions)
+            _log_provisions(mlflow, comparison.provisions)
         for result in comparison.results.values():
             _log_model(mlflow, result, tags, datasets["training"],
                        f"{cfg.name}.{result.name}" if cfg.tracking.register_models else None)
         parent_id = parent.info.run_id
     return parent_id
+
+
+def _log_provisions(mlflow, view) -> None:
+    """The config's ``provisions:`` (a ProvisionsView): its tables as CSV and HTML under
+    ``provisions/``, the allowance and the last year's cumulative PD per grade as metrics."""
+    for name, table in view.tables().items():
+        mlflow.log_text(table.to_csv(), f"provisions/{name}.csv")
+        mlflow.log_text(table.to_html(float_format=lambda v: f"{v:.6g}"), f"provisions/{name}.html")
+    if view.matrix is not None:
+        mlflow.log_metric("provisions.allowance", float(view.matrix.allowance))
+    if view.curves is not None:
+        last = view.curves.cumulative.columns[-1]
+        mlflow.log_metrics({f"provisions.cumulative_pd_{last}y.{g}": float(v)
+                            for g, v in view.curves.cumulative[last].items() if np.isfinite(v)})
 
 
 def _datasets(mlflow, comparison) -> dict:
