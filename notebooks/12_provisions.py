@@ -169,4 +169,5 @@ workout.expected_loss(dict.fromkeys(workout.table["customer_id"], 1.0)).sum().ro
 #   INVOICES.csv` shows the allowance per period in the monitoring report; a `provisions:` section
 #   of an experiment YAML puts the matrix and the lifetime PD curves per grade into the comparison
 #   report and MLflow (`riskmodels compare receivables`).
-# - Not yet in the toolkit (issue 36): the ECL in the scorer bundle beside PD, grade and limit.
+# - `rm.provisions.with_ecl(bundle, term_structure, lgd=..., ead=...)` makes a scorer bundle return
+#   the 12-month and lifetime ECL beside PD, grade and limit.
