@@ -20,6 +20,8 @@ effective interest rate and the EAD input (:func:`riskmodels.provisions.with_ecl
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -175,6 +177,15 @@ def test_every_path_gives_the_same_ecl_bit_for_bit(staged, tmp_path):
     lite = sqlite3.connect(":memory:")
     frame.to_sql("apps", lite, index=False)
     got["SQL sqlite"] = pd.read_sql(to_sql(bundle, "sqlite", table="apps"), lite)
+    import dask.dataframe as dd
+
+    from riskmodels.export.dask import score_dataframe
+
+    got["Dask"] = score_dataframe(dd.from_pandas(frame, npartitions=3), bundle, keep_columns=False).compute()
+    # the decision log holds the same numbers (JSON keeps every double's shortest repr)
+    scoring.Scorer(bundle).score(frame, log=tmp_path / "decisions.jsonl")
+    lines = (tmp_path / "decisions.jsonl").read_text().splitlines()
+    got["decision log"] = pd.DataFrame([json.loads(line) for line in lines]).fillna(np.nan)
     for path, scores in got.items():
         for column in ECL_COLUMNS:
             # the CSV keeps every double's shortest repr, so it reads back the same bits

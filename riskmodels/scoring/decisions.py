@@ -67,6 +67,8 @@ def decision_log_lines(scorer, columns: dict, result: dict, log_id: str | None =
     scores = result["score"].tolist() if result["score"] is not None else None
     limits = result["limit"].tolist() if result["limit"] is not None else None
     reasons = result["reasons"].tolist() if result["reasons"] is not None else None
+    # expected credit loss (a bundle with an ecl section)
+    ecl = {k: result[k].tolist() for k in ("ecl_12m", "ecl_lifetime", "stage", "ecl") if k in result}
     lines = []
     for i in range(n):
         record = {r["name"]: _canonical_value(r, raw[r["name"]][i]) for r in rules}
@@ -79,6 +81,8 @@ def decision_log_lines(scorer, columns: dict, result: dict, log_id: str | None =
             entry["score"] = plain(scores[i])
         if limits is not None:
             entry["limit"] = plain(limits[i])
+        for key, values in ecl.items():
+            entry[key] = plain(values[i])
         if reasons is not None:
             entry["reasons"] = None if reasons[i][0] is None else [str(x) for x in reasons[i]]
         if i in errors:
@@ -144,7 +148,8 @@ def write_decision_log(log, lines: list[str]) -> int:
     ``input_sha256`` (sha256 of the canonical JSON of the record's raw input:
     sorted keys, numbers as floats, missing as null), ``id`` (the ``log_id``
     field or the input hash), ``pd``, ``grade``, ``score``/``limit``/``reasons``
-    where the model has them, ``errors`` for records refused in report mode, and
+    where the model has them, ``ecl_12m``/``ecl_lifetime``/``stage``/``ecl`` where the
+    bundle has an expected-credit-loss section, ``errors`` for records refused in report mode, and
     the canonical ``input`` itself (so monitoring can rebuild the population).
     The file is opened for appending only; nothing written is ever rewritten. A path is
     appended to by :func:`append_to_log` (``O_APPEND`` under an exclusive lock, one batch at
