@@ -25,6 +25,7 @@
 # 2. **lifetime PD curves by grade** from the S&P 1981–2016 one-year transition matrix;
 # 3. **workout LGD and EAD** per defaulted customer from the ledger;
 # 4. **stages** and the **ECL** per customer: 12 months in stage 1, lifetime in stages 2 and 3.
+# 5. the same **ECL from the exported scorer** (numpy only), beside PD and grade.
 
 # %%
 import numpy as np
@@ -161,6 +162,36 @@ table.groupby("stage").agg(firms=("ead", "size"), ead=("ead", "sum"), ecl=("ecl"
 workout.expected_loss(dict.fromkeys(workout.table["customer_id"], 1.0)).sum().round(2)
 
 # %% [markdown]
+# ## 6 · ECL from the exported scorer
+#
+# The same inputs in a scorer bundle: `with_ecl` (or `model.export(path, ecl={...})`) stores the
+# master scale's lifetime PD curves (constant hazard from each grade's PD), the pooled LGD, the
+# 5 % rate, the EAD field (the outstanding balance) and the staging fields. The numpy-only scorer
+# then returns `ecl_12m`, `ecl_lifetime`, `stage` and `ecl` beside PD and grade — the same numbers
+# from `riskmodels score`, the MLflow pyfunc, Spark, SQL and PMML. Here the "model" passes the
+# portfolio's true PD through; the ECL reads the curve of the PD's grade, so it differs from
+# section 5's, which used each firm's own PD (and the scorer has no in-default flag: stage 3 by
+# days past due only).
+
+# %%
+from riskmodels import scoring
+
+scale = rm.MasterScale.standard("enterprise10")
+passthrough = scoring.seal({"schema_version": 1, "kind": "identity", "name": "true PD",
+                            "inputs": [{"name": "true_pd", "type": "number", "min": 0.0, "max": 1.0}],
+                            "model": {"input": "true_pd"}, "calibration": [], "master_scale": scale.to_bundle()})
+curves = rm.term_structure(scale.midpoints, years=5, grades=scale.grades, kind="pd")
+bundle = pv.with_ecl(passthrough, curves, lgd=lgd, discount_rate=0.05, ead="outstanding",
+                     origination_pd="pd_at_origination", days_past_due="dpd_current")
+records = now[["true_pd", "outstanding", "dpd_current"]].assign(pd_at_origination=origin["true_pd"])
+scored = scoring.Scorer(bundle).score(records)
+by_scorer = pd.DataFrame({k: scored[k] for k in ("grade", "stage", "ecl_12m", "ecl_lifetime", "ecl")},
+                         index=records.index)
+assert (by_scorer["stage"].to_numpy() == pv.stage(now["true_pd"], origin["true_pd"], now["dpd_current"])).all()
+by_scorer.groupby("stage").agg(firms=("ecl", "size"), ecl_12m=("ecl_12m", "sum"),
+                               ecl_lifetime=("ecl_lifetime", "sum"), ecl=("ecl", "sum")).round(2)
+
+# %% [markdown]
 # ## What next
 #
 # - `riskmodels provisions INVOICES.csv --payments PAYMENTS.csv --as-of DATE` prints the matrix
@@ -170,4 +201,4 @@ workout.expected_loss(dict.fromkeys(workout.table["customer_id"], 1.0)).sum().ro
 #   of an experiment YAML puts the matrix and the lifetime PD curves per grade into the comparison
 #   report and MLflow (`riskmodels compare receivables`).
 # - `rm.provisions.with_ecl(bundle, term_structure, lgd=..., ead=...)` makes a scorer bundle return
-#   the 12-month and lifetime ECL beside PD, grade and limit.
+#   the 12-month and lifetime ECL beside PD, grade and limit (section 6).

@@ -132,6 +132,7 @@ _EXPORTS = {
     "ProvisionMatrix": "riskmodels.provisions",
     "allowance_movement": "riskmodels.provisions",
     "term_structure": "riskmodels.provisions",
+    "with_ecl": "riskmodels.provisions",
 }
 
 
