@@ -6,7 +6,8 @@ comparison favours it), the same maximum number of bins, minimum bin share and
 trend (ours "auto" solves ascending, descending, peak and valley and keeps the
 lowest BIC; optbinning is given, per feature, the shape ours chose, so both
 solve the same problem; our timing includes the four solves). Times are the best of
-3 fits (ours) and of 2 (optbinning), the least disturbed on a shared machine. Data: Taiwan default of credit card clients (30,000 × 23) and a
+3 fits of each, run in turns (ours, optbinning, ours, ...) so that a change in the load of
+the shared machine moves both; the load average is printed. Data: Taiwan default of credit card clients (30,000 × 23) and a
 synthetic 1,000,000 × 20 frame with missing values. toad's ``Combiner``
 (chi-merge, no monotone constraint) is timed on Taiwan and on a 100,000-row
 slice of the synthetic frame, where it finishes in reasonable time.
@@ -16,13 +17,14 @@ Run: ``OPENBLAS_NUM_THREADS=1 python -m benchmarks binning``.
 
 from __future__ import annotations
 
+import os
 import time
 import warnings
 
 import numpy as np
 import pandas as pd
 
-from benchmarks.timing import best_of
+from benchmarks.timing import best_in_turns
 from riskmodels.binning import BinningProcess
 from riskmodels.data.loaders import load_taiwan
 
@@ -42,25 +44,32 @@ def synthetic_frame(n_rows: int = 1_000_000, n_features: int = 20, random_state:
     return frame, y
 
 
-def run_ours(X, y, repeats=3):
-    """(best wall time of ``repeats`` fits, the fitted process)."""
-    return best_of(lambda: BinningProcess(max_n_prebins=MAX_PREBINS, max_bins=MAX_BINS, min_bin_size=MIN_BIN_SIZE,
-                                          monotonic_trend="auto").fit(X, y), repeats=repeats)
+def fit_ours(X, y):
+    """Our BinningProcess fitted with the benchmark's settings."""
+    return BinningProcess(max_n_prebins=MAX_PREBINS, max_bins=MAX_BINS, min_bin_size=MIN_BIN_SIZE,
+                          monotonic_trend="auto").fit(X, y)
 
 
-def run_optbinning(X, y, ours):
+def fit_optbinning(X, y, ours):
+    """optbinning's BinningProcess on our pre-bins and chosen shapes (see the module docstring)."""
     from optbinning import BinningProcess as OBProcess
 
     params = {name: {"user_splits": list(b.prebin_splits_), "monotonic_trend": b.trend_,
                      "solver": "cp"} for name, b in ours.binnings_.items()}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        elapsed, bp = best_of(lambda: OBProcess(list(X.columns), max_n_prebins=MAX_PREBINS, max_n_bins=MAX_BINS,
-                                                min_bin_size=MIN_BIN_SIZE, binning_fit_params=params).fit(X, y),
-                              repeats=2)
-    iv = {name: float(bp.get_binned_variable(name).binning_table.build().loc["Totals", "IV"])
+        return OBProcess(list(X.columns), max_n_prebins=MAX_PREBINS, max_n_bins=MAX_BINS,
+                         min_bin_size=MIN_BIN_SIZE, binning_fit_params=params).fit(X, y)
+
+
+def run_both(X, y, repeats=3):
+    """(our best time, optbinning's best time, our process, optbinning's IV per column), fitted in turns."""
+    ours = fit_ours(X, y)
+    theirs = fit_optbinning(X, y, ours)
+    ours_time, ob_time = best_in_turns(lambda: fit_ours(X, y), lambda: fit_optbinning(X, y, ours), repeats=repeats)
+    iv = {name: float(theirs.get_binned_variable(name).binning_table.build().loc["Totals", "IV"])
           for name in X.columns}
-    return elapsed, iv
+    return ours_time, ob_time, ours, iv
 
 
 def run_toad(X, y):
@@ -75,11 +84,11 @@ def run_toad(X, y):
 
 
 def compare(label, X, y, toad_rows=None):
-    ours_time, ours = run_ours(X, y)
-    ob_time, ob_iv = run_optbinning(X, y, ours)
+    load = os.getloadavg()[0]
+    ours_time, ob_time, ours, ob_iv = run_both(X, y)
     ours_iv, theirs_iv = float(ours.iv_.sum()), float(sum(ob_iv.values()))
     worse = [n for n in X.columns if ours.iv_[n] < ob_iv[n] - 1e-9]
-    print(f"{label}: {X.shape[0]:,} rows x {X.shape[1]} features")
+    print(f"{label}: {X.shape[0]:,} rows x {X.shape[1]} features (load average {load:.1f} -> {os.getloadavg()[0]:.1f})")
     print(f"  riskmodels BinningProcess  {ours_time:8.2f} s   total IV {ours_iv:.6f}")
     print(f"  optbinning BinningProcess  {ob_time:8.2f} s   total IV {theirs_iv:.6f}")
     print(f"  time ratio ours/optbinning {ours_time / ob_time:.3f}  (target <= 0.08)")
@@ -88,7 +97,7 @@ def compare(label, X, y, toad_rows=None):
     rows = X.shape[0] if toad_rows is None else toad_rows
     sub_x, sub_y = X.iloc[:rows], y[:rows]
     toad_time = run_toad(sub_x, sub_y)
-    ours_sub = ours_time if rows == X.shape[0] else run_ours(sub_x, sub_y)[0]
+    ours_sub = ours_time if rows == X.shape[0] else min(best_in_turns(lambda: fit_ours(sub_x, sub_y), repeats=3))
     print(f"  toad Combiner (chi, {rows:,} rows) {toad_time:8.2f} s vs ours {ours_sub:.2f} s: "
           f"ratio ours/toad {ours_sub / toad_time:.3f}")
     return ours_time / ob_time, ours_iv / theirs_iv

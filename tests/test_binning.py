@@ -108,6 +108,23 @@ def test_optimiser_equals_brute_force(counts, trend, max_bins, min_count):
         assert not part.feasible and part.starts == (0,)
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 90)), min_size=2, max_size=16),
+       st.sampled_from([None, 1, 3, 5]), st.integers(0, 60), st.lists(st.integers(1, 15), max_size=2))
+def test_auto_solves_each_shape_as_it_is_solved_alone(counts, max_bins, min_count, fixed):
+    """"auto" solves the four shapes in one programme whose tracks they share ("up" is the
+    ascending shape and the first phase of a peak): each shape's optimum (bins and IV) must be
+    the one its own programme finds, itself checked against brute force above."""
+    e, n = [c[0] for c in counts], [c[1] for c in counts]
+    if sum(e) == 0 or sum(n) == 0:
+        return
+    options = {"min_bin_count": min_count, "max_bins": max_bins, "fixed_starts": [f for f in fixed if f < len(e)]}
+    auto = optimal_partition(e, n, trend="auto", **options)
+    for asked, _, bins, iv, _ in auto.shapes:
+        alone = optimal_partition(e, n, trend=asked, **options)
+        assert (bins, iv) == (len(alone.starts), alone.iv)
+
+
 def test_auto_trend_takes_better_of_ascending_and_descending():
     e, n = [1, 2, 8, 9], [9, 8, 2, 1]
     auto = optimal_partition(e, n, trend="auto")

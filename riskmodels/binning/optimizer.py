@@ -219,25 +219,24 @@ def _solve_tracks(value: np.ndarray, rate: np.ndarray, tracks: list, layers: int
     sources = [[tracks.index(s) for s in TRACKS[t][1]] for t in tracks]
     width = max(len(s) for s in sources)
     source_index = np.array([s + [n_tracks] * (width - len(s)) for s in sources])  # track n_tracks: never reached
-    direction = np.array([DIRECTIONS.index(TRACKS[t][0]) for t in tracks])
+    with np.errstate(invalid="ignore"):  # allowed[t, k, i, j]: bin [i, j] may follow bin [k, i - 1] in track t
+        before = np.concatenate([np.full((m, 1), np.nan), rate[:, :-1]], axis=1)[:, :, None]
+        up = before <= rate[None, :, :]
+        allowed = np.stack([up, before >= rate[None, :, :], np.ones_like(up)])  # in the order of DIRECTIONS
+    allowed = allowed[[DIRECTIONS.index(TRACKS[t][0]) for t in tracks]]
     best = np.full((n_tracks + 1, n_layers, m, m), -np.inf)
     parent = np.full((n_tracks, n_layers, m, m), -1, dtype=np.int64)
     best[:n_tracks, 0, 0, :] = value[0, :]
+    rows = np.arange(n_tracks)[:, None, None]
     for i in range(1, m):
-        cur_rate, cur_value = rate[i, i:], value[i, i:]
-        prev = best[source_index, :, :i, i - 1]  # (tracks, sources, layers, i)
-        prev = prev.transpose(0, 2, 1, 3).reshape(n_tracks, n_layers, width * i)
+        prev = best[:, :, :i, i - 1][source_index]  # (tracks, sources, layers, i)
         if layers:  # one more bin: layer l continues from layer l - 1
-            prev = np.concatenate([np.full_like(prev[:, :1], -np.inf), prev[:, :-1]], axis=1)
-        prev_rate = np.tile(rate[:i, i - 1], width)[:, None]
-        up = prev_rate <= cur_rate
-        allowed = np.stack([up, prev_rate >= cur_rate, np.ones_like(up)])  # in the order of DIRECTIONS
-        cand = np.where(allowed[direction][:, None], prev[:, :, :, None], -np.inf)  # (tracks, layers, width*i, m-i)
-        arg = cand.argmax(axis=2)
-        top = np.take_along_axis(cand, arg[:, :, None], axis=2)[:, :, 0]
-        best[:n_tracks, :, i, i:] = top + cur_value
-        came_from = source_index[np.arange(n_tracks)[:, None, None], arg // i]
-        parent[:, :, i, i:] = np.where(np.isfinite(top), came_from * m + arg % i, -1)
+            prev = np.concatenate([np.full_like(prev[:, :, :1], -np.inf), prev[:, :, :-1]], axis=2)
+        cand = np.where(allowed[:, None, None, :i, i, i:], prev.transpose(0, 2, 1, 3)[:, :, :, :, None], -np.inf)
+        cand = cand.reshape(n_tracks, n_layers, width * i, m - i)  # (tracks, layers, source and start k, end j)
+        arg, top = cand.argmax(axis=2), cand.max(axis=2)
+        best[:n_tracks, :, i, i:] = top + value[i, i:]
+        parent[:, :, i, i:] = np.where(np.isfinite(top), source_index[rows, arg // i] * m + arg % i, -1)
     return best[:n_tracks], parent
 
 
