@@ -14,7 +14,7 @@ from test_scoring import fitted_model, make_data
 import riskmodels as rm
 from riskmodels import scoring
 from riskmodels.cli import main
-from riskmodels.errors import ConfigError
+from riskmodels.errors import ConfigError, ParameterError
 from riskmodels.monitoring import monitor
 
 OPTIONS = {"start": "2021-03-15", "end": "2021-06-30", "freq": "month", "buckets": (0, 30), "history": HISTORY}
@@ -44,7 +44,10 @@ def test_report_shows_the_allowance_per_period(bundle, current):
     saved = report.to_dict()
     assert saved["allowance_movement"]["index"][-1] == "2021-05-31..2021-06-30"
     assert saved["balance_movement"]["data"][-1][-1] == pytest.approx(1500.0)
-    assert "receivables allowance movement per period" in report.to_html()
+    page = report.to_html()
+    assert "receivables allowance movement per period" in page and "alt='allowance movement'" in page
+    with pytest.raises(ParameterError, match="bukets"):
+        monitor(bundle, current, ledger=ledger, allowance={"bukets": (0, 30)})
     # without a ledger nothing changes
     assert monitor(bundle, current).allowance is None
     # the end defaults to as_of, the start to twelve months before

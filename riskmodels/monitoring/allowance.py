@@ -18,7 +18,10 @@ from __future__ import annotations
 import pandas as pd
 
 from riskmodels.data.ledger import Ledger
+from riskmodels.errors import ParameterError
 from riskmodels.provisions.movement import AllowanceMovement, allowance_movement
+
+MATRIX_OPTIONS = {"buckets", "method", "history", "forward_looking", "loss_after", "last_bucket_loss", "loss_rates"}
 
 
 def period_allowance(ledger: Ledger, start=None, end=None, freq: str = "month", as_of=None,
@@ -28,6 +31,10 @@ def period_allowance(ledger: Ledger, start=None, end=None, freq: str = "month", 
     ``end`` defaults to ``as_of``, else the ledger's last issue or payment date; ``start`` to
     twelve months before ``end``. ``options`` go to :func:`~riskmodels.provisions.provision_matrix`.
     """
+    unknown = sorted(set(options) - MATRIX_OPTIONS)
+    if unknown:
+        raise ParameterError(f"unknown allowance option(s) {unknown}; known: start, end, freq, as_of, "
+                             f"{', '.join(sorted(MATRIX_OPTIONS))}")
     if end is None:
         end = as_of if as_of is not None else _last_date(ledger)
     end = pd.Timestamp(end)

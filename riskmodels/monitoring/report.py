@@ -224,13 +224,7 @@ class MonitoringReport:
     def to_html(self, path=None) -> str:
         """A self-contained HTML report (figures embedded as PNG); written to ``path`` when given
         (atomically, as :meth:`to_json`)."""
-        import matplotlib.pyplot as plt
-
-        fig = self.plot()
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=90)
-        plt.close(fig)
-        png = base64.b64encode(buffer.getvalue()).decode("ascii")
+        png = _png_base64(self.plot())
         parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>Monitoring {html.escape(self.period)}"
                  "</title><style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
                  "td,th{border:1px solid #ccc;padding:2px 6px;font-size:90%}</style></head><body>",
@@ -250,6 +244,9 @@ class MonitoringReport:
         if self.overrides:
             tables["overrides (model grade x final grade)"] = self.overrides["table"]
         if self.allowance is not None:
+            movement = _png_base64(self.allowance.plot().figure)
+            parts.append(f"<h2>receivables allowance per period</h2><img alt='allowance movement' "
+                         f"src='data:image/png;base64,{movement}'>")
             tables["receivables allowance movement per period"] = self.allowance.table
             tables["receivables gross balance movement per period"] = self.allowance.balances
         for title, frame in tables.items():
@@ -259,6 +256,16 @@ class MonitoringReport:
         if path is not None:
             write_atomic(path, text)
         return text
+
+
+def _png_base64(fig) -> str:
+    """A figure as base64 PNG text (closed afterwards)."""
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90)
+    plt.close(fig)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def _z(zone):
