@@ -12,8 +12,9 @@ effective interest rate and the EAD input (:func:`riskmodels.provisions.with_ecl
 - a case worked by hand with discounting at the effective interest rate (IFRS 9 5.5.17(b)
   and B5.5.44: expected cash shortfalls discounted at the EIR, to the reporting date);
 - the same numbers, bit for bit, on every path: batch, one record, one-row frame, frame,
-  CLI ``riskmodels score``, the pyfunc (what MLflow's REST server runs), SQL (DuckDB and
-  SQLite) and PMML (JPMML-Evaluator and PMML4S);
+  CLI ``riskmodels score``, the pyfunc (what MLflow's REST server runs), Dask, Spark, the
+  decision log, SQL (DuckDB, SQLite, Spark SQL) and PMML (JPMML-Evaluator and PMML4S);
+- an LGD per segment (a category input) on the same paths;
 - a negative or missing EAD is refused on every path as any bad input is;
 - hand-edited sections are refused naming their path; the bundle bytes are deterministic.
 """
@@ -25,6 +26,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from test_sql import spark  # noqa: F401  (the module-scoped Spark session fixture)
 
 import riskmodels as rm
 from riskmodels import scoring
@@ -364,3 +366,70 @@ def test_bad_sections_and_parameters_are_refused_naming_them(sp):
         with_ecl(_identity(scale), ts, lgd=0.4, days_past_due="dpd")
     with pytest.raises(ParameterError, match="signed"):
         with_ecl(scoring.sign(bundle, b"k"), ts, lgd=0.4)
+
+
+def test_lgd_per_segment_on_every_path(staged, tmp_path):
+    """An LGD per segment (e.g. the workout LGD by industry) picked by a category input."""
+    import duckdb
+    from test_pmml import Engines
+
+    from riskmodels.export.pmml import to_pmml
+    from riskmodels.export.sql import to_sql
+
+    ts, _, frame = staged
+    by_industry = pd.Series({"retail": 0.55, "manufacturing": 0.35, "services": 0.45})
+    bundle = with_ecl(_identity(default_master_scale()), ts, lgd=by_industry, segment="industry",
+                      discount_rate=0.07, ead="balance")
+    rule = next(r for r in bundle["inputs"] if r["name"] == "industry")
+    assert (rule["type"], rule["categories"], rule["unknown"]) == ("category", sorted(by_industry.index), "error")
+    frame = frame.assign(industry=np.resize(by_industry.index.to_numpy(), len(frame)))
+    expected = score_frame(scoring.Scorer(bundle), frame)
+    index = [bundle["master_scale"]["grades"].index(g) for g in expected["grade"]]
+    lgd = frame["industry"].map(by_industry).to_numpy()
+    np.testing.assert_array_equal(expected["ecl_lifetime"], lifetime_ecl(ts.marginal.to_numpy()[index], lgd,
+                                                                         frame["balance"], rate=0.07))
+    got = _python_paths(bundle, frame)
+    got["categorical frame"] = score_frame(scoring.Scorer(bundle), frame.astype({"industry": "category"}))
+    con = duckdb.connect()
+    con.register("apps", frame)
+    got["SQL duckdb"] = con.execute(to_sql(bundle, table="apps")).fetchdf()
+    to_pmml(bundle, tmp_path / "seg.pmml")
+    pmml = Engines().score("jpmml", tmp_path / "seg.pmml", frame.iloc[:80])
+    got["PMML"] = pd.DataFrame([{k: r[k] for k in ("ecl_12m", "ecl_lifetime")} for r in pmml])
+    for path, scores in got.items():
+        for column in ("ecl_12m", "ecl_lifetime"):
+            want = expected[column].to_numpy(dtype=float)[:len(scores)]
+            np.testing.assert_array_equal(scores[column].to_numpy(dtype=float), want, err_msg=f"{path} {column}")
+    # an unknown segment is refused as any unknown category
+    odd = frame.iloc[:2].assign(industry=["retail", "mining"])
+    out = scoring.Scorer(bundle).score(odd, on_error="report")
+    assert list(out["errors"]) == [1] and np.isnan(out["ecl_lifetime"][1])
+    assert out["errors"][1] == ["industry: unknown category 'mining' (known: ['manufacturing', 'retail', 'services'])"]
+    con.register("odd", odd)
+    assert con.execute(to_sql(bundle, table="odd")).fetchdf()["error"].fillna("").tolist() == [
+        "", "industry: unknown category"]
+    with pytest.raises(ParameterError, match="needs segment="):
+        with_ecl(_identity(default_master_scale()), ts, lgd=by_industry)
+    loose = scoring.seal({**{k: v for k, v in bundle.items() if k != "sha256"},
+                          "inputs": [{**r, "unknown": "allow"} if r["name"] == "industry" else r
+                                     for r in bundle["inputs"]]})
+    with pytest.raises(BundleError, match="ecl.lgd.segment: names 'industry', which must be a category input"):
+        scoring.Scorer(loose)
+
+
+def test_spark_and_spark_sql_give_the_same_ecl(staged, spark):  # noqa: F811
+    from riskmodels.export.spark import score_dataframe
+    from riskmodels.export.sql import to_sql
+
+    _, bundle, frame = staged
+    rows = frame.iloc[:120].assign(row_id=np.arange(120))
+    expected = score_frame(scoring.Scorer(bundle), rows)
+    sdf = spark.createDataFrame(rows)
+    by_udf = score_dataframe(sdf, bundle).toPandas().sort_values("row_id").reset_index(drop=True)
+    sdf.createOrReplaceTempView("apps")
+    by_sql = spark.sql(to_sql(bundle, "spark", table="apps", keep=["row_id"])).toPandas()
+    by_sql = by_sql.sort_values("row_id").reset_index(drop=True)
+    for column in ECL_COLUMNS:
+        want = expected[column].to_numpy(dtype=float)
+        np.testing.assert_array_equal(by_udf[column].to_numpy(dtype=float), want, err_msg=f"udf {column}")
+        np.testing.assert_array_equal(by_sql[column].to_numpy(dtype=float), want, err_msg=f"sql {column}")

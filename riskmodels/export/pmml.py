@@ -469,9 +469,11 @@ def _ecl_output(out, ecl: dict | None, grade: str = "grade") -> None:
     if not ecl:
         return
     ead = Field(ecl["ead"]) if ecl.get("ead") is not None else 1.0
+    lgd = ecl["lgd"]
+    lgd = _labels(Field(lgd["segment"]), lgd["values"]) if isinstance(lgd, dict) else float(lgd)
     for name, factors in zip(("ecl_12m", "ecl_lifetime"), ecl_factors(ecl), strict=True):
         lookup = _labels(Field(grade), dict(zip(ecl["grades"], factors.tolist(), strict=False)))
-        _expr(_output(out, name), ("*", ("*", lookup, float(ecl["lgd"])), ead))
+        _expr(_output(out, name), ("*", ("*", lookup, lgd), ead))
     rule = ecl.get("stage")
     if not rule:
         return

@@ -639,11 +639,17 @@ def _ecl_stages(ecl: dict | None, grade: str, pd_: str, name_of: dict) -> list:
     if not ecl:
         return []
     ead = name_of[ecl["ead"]] if ecl.get("ead") is not None else "1.0"
+    lgd = ecl["lgd"]
+    if isinstance(lgd, dict):  # by the label of a category input
+        lgd = "(" + _case([(f"{name_of[lgd['segment']]} = {literal(str(k))}", literal(float(v)))
+                           for k, v in lgd["values"].items()]) + ")"
+    else:
+        lgd = literal(lgd)
     columns = {}
     for name, factors in zip(("__ecl_12m", "__ecl_lifetime"), ecl_factors(ecl), strict=True):
         lookup = _case([(f"{grade} = {literal(str(g))}", literal(float(f)))
                         for g, f in zip(ecl["grades"], factors, strict=False)])
-        columns[name] = f"({lookup}) * {literal(ecl['lgd'])} * {ead}"
+        columns[name] = f"({lookup}) * {lgd} * {ead}"
     rule = ecl.get("stage")
     if not rule:
         return [columns]

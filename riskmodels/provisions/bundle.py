@@ -53,10 +53,28 @@ def _marginal(term_structure, basis: str) -> pd.DataFrame:
     return frame if basis == "marginal" else TermStructure(frame, "given").marginal
 
 
-def ecl_section(master_scale: dict, term_structure, *, lgd: float, discount_rate: float = 0.0,
+def _lgd(lgd, segment: str | None):
+    """The section's LGD: a number, or ``{"segment": field, "values": {label: LGD}}``."""
+    if isinstance(lgd, (dict, pd.Series)):
+        if segment is None:
+            raise ParameterError("an LGD per segment needs segment= (the category input naming each "
+                                 "record's segment)")
+        values = {str(k): float(v) for k, v in dict(lgd).items()}
+        bad = {k: v for k, v in values.items() if not 0.0 <= v <= 1.0}
+        if bad or not values:
+            raise ParameterError(f"lgd per segment must give values in [0, 1]; got {bad or values}")
+        return {"segment": segment, "values": dict(sorted(values.items()))}
+    if segment is not None:
+        raise ParameterError("segment= names the input of an LGD per segment; lgd is one number here")
+    if not 0.0 <= float(lgd) <= 1.0:
+        raise ParameterError(f"lgd must be in [0, 1]; got {lgd!r}")
+    return float(lgd)
+
+
+def ecl_section(master_scale: dict, term_structure, *, lgd, discount_rate: float = 0.0,
                 ead: str | None = None, origination_pd: str | None = None,
                 days_past_due: str | None = None, staging: dict | None = None,
-                basis: str = "cumulative") -> dict:
+                basis: str = "cumulative", segment: str | None = None) -> dict:
     """The bundle's ``ecl`` section (see :mod:`riskmodels.scoring.ecl`) for ``master_scale``.
 
     Parameters
@@ -65,7 +83,8 @@ def ecl_section(master_scale: dict, term_structure, *, lgd: float, discount_rate
     term_structure : :class:`~riskmodels.provisions.TermStructure` (its marginal PDs), or a
         DataFrame / ``{grade: [PD of year 1..T]}`` of cumulative (``basis``) or marginal PDs.
         Every grade of the scale needs a row (a defaulted grade: cumulative PD 1 every year).
-    lgd : loss given default in [0, 1].
+    lgd : loss given default in [0, 1]; or, with ``segment``, ``{segment label: LGD}`` (a dict or
+        Series, e.g. ``workout_lgd(...).by_segment(industry)["ead_weighted_lgd"]``).
     discount_rate : the effective interest rate (annual, end-of-year discounting).
     ead : input field holding the exposure at default (e.g. the ledger balance); None: per unit.
     origination_pd : input field with the PD at origination: adds the IFRS 9 stage and ``ecl``.
@@ -73,6 +92,7 @@ def ecl_section(master_scale: dict, term_structure, *, lgd: float, discount_rate
     staging : thresholds of :func:`~riskmodels.provisions.stage` (relative, absolute, sicr_dpd,
         default_dpd); default its documented defaults.
     basis : "cumulative" or "marginal", for a frame or dict ``term_structure``.
+    segment : the category input whose label picks the LGD (with an ``lgd`` per segment).
 
     Returns
     -------
@@ -98,8 +118,7 @@ def ecl_section(master_scale: dict, term_structure, *, lgd: float, discount_rate
         row, col = (int(v[0]) for v in np.nonzero(bad))
         raise ParameterError(f"grade {grades[row]!r} year {col + 1}: marginal PD "
                              f"{values[row, col]!r} is not in [0, 1] (cumulative PDs must not decrease)")
-    if not 0.0 <= float(lgd) <= 1.0:
-        raise ParameterError(f"lgd must be in [0, 1]; got {lgd!r}")
+    lgd = _lgd(lgd, segment)
     if not 0.0 <= float(discount_rate) <= 10.0:
         raise ParameterError(f"discount_rate must be an annual rate in [0, 10]; got {discount_rate!r}")
     rule = None
@@ -112,17 +131,18 @@ def ecl_section(master_scale: dict, term_structure, *, lgd: float, discount_rate
     elif days_past_due is not None or staging:
         raise ParameterError("days_past_due and staging need origination_pd (the stage compares the PD "
                              "with the PD at origination)")
-    return {"grades": grades, "marginal": values.tolist(), "lgd": float(lgd),
+    return {"grades": grades, "marginal": values.tolist(), "lgd": lgd,
             "discount_rate": float(discount_rate), "ead": ead, "stage": rule,
             "source": getattr(term_structure, "basis", basis)}
 
 
-def with_ecl(bundle, term_structure, *, lgd: float, discount_rate: float = 0.0, ead: str | None = None,
+def with_ecl(bundle, term_structure, *, lgd, discount_rate: float = 0.0, ead: str | None = None,
              origination_pd: str | None = None, days_past_due: str | None = None,
-             staging: dict | None = None, basis: str = "cumulative") -> dict:
+             staging: dict | None = None, basis: str = "cumulative", segment: str | None = None) -> dict:
     """A sealed copy of ``bundle`` with the ``ecl`` section (:func:`ecl_section`; same
     parameters) and an input rule for each field it reads that the bundle lacks (EAD and days
-    past due: a number >= 0; origination PD: in [0, 1]; a missing value refused).
+    past due: a number >= 0; origination PD: in [0, 1]; the LGD's segment: a category among
+    the segments given; a missing value or an unknown segment refused).
 
     ``bundle`` is a bundle dict (sealed or not), path or bytes; a signed bundle is refused
     (add the section first, then sign: ``model.export(path, ecl={...}, key=...)``).
@@ -143,7 +163,7 @@ def with_ecl(bundle, term_structure, *, lgd: float, discount_rate: float = 0.0, 
                              "(model.export(path, ecl={...}, key=...))")
     section = ecl_section(content["master_scale"], term_structure, lgd=lgd, discount_rate=discount_rate,
                           ead=ead, origination_pd=origination_pd, days_past_due=days_past_due,
-                          staging=staging, basis=basis)
+                          staging=staging, basis=basis, segment=segment)
     inputs = list(content["inputs"])
     names = {r["name"] for r in inputs}
     for field, bounds in ((ead, {"min": 0.0}), (origination_pd, {"min": 0.0, "max": 1.0}),
@@ -152,6 +172,9 @@ def with_ecl(bundle, term_structure, *, lgd: float, discount_rate: float = 0.0, 
             inputs.append({"name": field, "type": "number", **bounds, "missing": "error",
                            "out_of_range": "error"})
             names.add(field)
+    if segment is not None and segment not in names:
+        inputs.append({"name": segment, "type": "category", "categories": list(section["lgd"]["values"]),
+                       "missing": "error", "unknown": "error"})
     content.pop("sha256", None)
     sealed = scoring.seal({**content, "inputs": inputs, "ecl": section})
     return scoring.verify(sealed)

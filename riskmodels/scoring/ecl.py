@@ -5,7 +5,8 @@ The section (written by :func:`riskmodels.provisions.with_ecl`)::
 
     "ecl": {"grades": [the master scale's grades, in its order],
             "marginal": [[m(1), ..., m(T)] per grade],   # marginal PD of default in year t
-            "lgd": 0.45, "discount_rate": 0.05,         # the effective interest rate
+            "lgd": 0.45 | {"segment": category input, "values": {label: LGD}},
+            "discount_rate": 0.05,                      # the effective interest rate
             "ead": input field | null,                  # null: ECL per unit of exposure
             "stage": null | {"origination_pd": input field, "days_past_due": input field | null,
                              "relative": 2.0, "absolute": 0.005, "sicr_dpd": 30, "default_dpd": 90},
@@ -23,7 +24,11 @@ stages 2 and 3. These functions are the ones :mod:`riskmodels.provisions` export
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+
+from .inputs import lookup_labels
 
 
 def expected_loss(pd_, lgd, ead):
@@ -118,7 +123,10 @@ class ExpectedCreditLoss:
 
     def __init__(self, section: dict):
         self.section = section
-        self.lgd = float(section["lgd"])
+        lgd = section["lgd"]
+        #: the category input whose label picks the LGD (None: one LGD for every record)
+        self.segment = lgd["segment"] if isinstance(lgd, dict) else None
+        self.lgd = {str(k): float(v) for k, v in lgd["values"].items()} if self.segment else float(lgd)
         self.ead = section.get("ead")
         self.rule = section.get("stage")
         self.twelve, self.lifetime = ecl_factors(section)
@@ -128,8 +136,9 @@ class ExpectedCreditLoss:
         """``ecl_12m``, ``ecl_lifetime`` (and ``stage``, ``ecl``) of records whose master-scale
         grade is ``grades[scale_index]`` (-1: none, NaN out)."""
         ead = 1.0 if self.ead is None else np.asarray(cols[self.ead], dtype=float)
-        out = {"ecl_12m": expected_loss(self.twelve[scale_index], self.lgd, ead),
-               "ecl_lifetime": expected_loss(self.lifetime[scale_index], self.lgd, ead)}
+        lgd = self.lgd if self.segment is None else lookup_labels(self.lgd, cols[self.segment], np.nan, float)
+        out = {"ecl_12m": expected_loss(self.twelve[scale_index], lgd, ead),
+               "ecl_lifetime": expected_loss(self.lifetime[scale_index], lgd, ead)}
         if self.rule:
             out["stage"] = found = self._stage(pd_, cols)
             out["ecl"] = np.where(found == 1, out["ecl_12m"], out["ecl_lifetime"])
@@ -139,8 +148,9 @@ class ExpectedCreditLoss:
         """The same for one record (its master-scale grade, PD and clean values), plain floats."""
         i = self.code.get(grade, -1)
         ead = 1.0 if self.ead is None else values[self.ead]
-        out = {"ecl_12m": float(expected_loss(self.twelve[i], self.lgd, ead)),
-               "ecl_lifetime": float(expected_loss(self.lifetime[i], self.lgd, ead))}
+        lgd = self.lgd if self.segment is None else self.lgd.get(values[self.segment], math.nan)
+        out = {"ecl_12m": float(expected_loss(self.twelve[i], lgd, ead)),
+               "ecl_lifetime": float(expected_loss(self.lifetime[i], lgd, ead))}
         if self.rule:
             out["stage"] = found = int(self._stage(pd_, values))
             out["ecl"] = out["ecl_12m"] if found == 1 else out["ecl_lifetime"]

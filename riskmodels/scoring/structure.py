@@ -340,7 +340,20 @@ def _check_ecl(ecl: dict, rules: dict, scale: dict) -> None:
         years = len(row)
         if not row or sum(row) > 1.0 + 1e-9:
             _bad(f"ecl.marginal[{i}]", "must hold 1 or more marginal PDs summing to at most 1")
-    _number(ecl["lgd"], "ecl.lgd", 0.0, 1.0)
+    if isinstance(ecl["lgd"], dict):  # by segment: every category of a category input has its LGD
+        lgd = _section(ecl["lgd"], "ecl.lgd", dict, ("segment", "values"))
+        _needs(lgd["segment"], rules, "ecl.lgd.segment")
+        rule = rules[lgd["segment"]]
+        values = _section(lgd["values"], "ecl.lgd.values", dict)
+        for label, v in values.items():
+            _number(v, f"ecl.lgd.values.{label}", 0.0, 1.0)
+        if rule["type"] != "category" or rule.get("missing", "error") != "error" or \
+                rule.get("unknown", "error") != "error" or not rule.get("categories") or \
+                not set(rule["categories"]) <= set(values):
+            _bad("ecl.lgd.segment", f"names {lgd['segment']!r}, which must be a category input that "
+                 "refuses a missing value and unknown categories, each of its categories with an LGD")
+    else:
+        _number(ecl["lgd"], "ecl.lgd", 0.0, 1.0)
     _number(ecl["discount_rate"], "ecl.discount_rate", 0.0, 10.0)
     if ecl.get("ead") is not None:
         _number_input(ecl["ead"], rules, "ecl.ead", lo=0.0)
@@ -368,8 +381,8 @@ def check_structure(content: dict) -> dict:
     bin edges, bin indices inside the tables, probabilities in [0, 1], cell counts);
     calibration steps (increasing x, a final PD in [0, 1]); the master scale (k unique
     grades, k - 1 increasing bounds in [0, 1]); the ``ecl`` section (one row of marginal PDs
-    in [0, 1] per master-scale grade, LGD in [0, 1], the EAD and stage fields number inputs
-    that refuse a missing or negative value). Kinds registered by other code get the
+    in [0, 1] per master-scale grade, LGD in [0, 1] or one per category of a category input,
+    the EAD and stage fields number inputs that refuse a missing or negative value). Kinds registered by other code get the
     generic checks only.
 
     Returns

@@ -1422,7 +1422,10 @@ class ExpectedCreditLoss:
 
     def __init__(self, section: dict):
         self.section = section
-        self.lgd = float(section["lgd"])
+        lgd = section["lgd"]
+        #: the category input whose label picks the LGD (None: one LGD for every record)
+        self.segment = lgd["segment"] if isinstance(lgd, dict) else None
+        self.lgd = {str(k): float(v) for k, v in lgd["values"].items()} if self.segment else float(lgd)
         self.ead = section.get("ead")
         self.rule = section.get("stage")
         self.twelve, self.lifetime = ecl_factors(section)
@@ -1432,8 +1435,9 @@ class ExpectedCreditLoss:
         """``ecl_12m``, ``ecl_lifetime`` (and ``stage``, ``ecl``) of records whose master-scale
         grade is ``grades[scale_index]`` (-1: none, NaN out)."""
         ead = 1.0 if self.ead is None else np.asarray(cols[self.ead], dtype=float)
-        out = {"ecl_12m": expected_loss(self.twelve[scale_index], self.lgd, ead),
-               "ecl_lifetime": expected_loss(self.lifetime[scale_index], self.lgd, ead)}
+        lgd = self.lgd if self.segment is None else lookup_labels(self.lgd, cols[self.segment], np.nan, float)
+        out = {"ecl_12m": expected_loss(self.twelve[scale_index], lgd, ead),
+               "ecl_lifetime": expected_loss(self.lifetime[scale_index], lgd, ead)}
         if self.rule:
             out["stage"] = found = self._stage(pd_, cols)
             out["ecl"] = np.where(found == 1, out["ecl_12m"], out["ecl_lifetime"])
@@ -1443,8 +1447,9 @@ class ExpectedCreditLoss:
         """The same for one record (its master-scale grade, PD and clean values), plain floats."""
         i = self.code.get(grade, -1)
         ead = 1.0 if self.ead is None else values[self.ead]
-        out = {"ecl_12m": float(expected_loss(self.twelve[i], self.lgd, ead)),
-               "ecl_lifetime": float(expected_loss(self.lifetime[i], self.lgd, ead))}
+        lgd = self.lgd if self.segment is None else self.lgd.get(values[self.segment], math.nan)
+        out = {"ecl_12m": float(expected_loss(self.twelve[i], lgd, ead)),
+               "ecl_lifetime": float(expected_loss(self.lifetime[i], lgd, ead))}
         if self.rule:
             out["stage"] = found = int(self._stage(pd_, values))
             out["ecl"] = out["ecl_12m"] if found == 1 else out["ecl_lifetime"]
@@ -2607,7 +2612,20 @@ def _check_ecl(ecl: dict, rules: dict, scale: dict) -> None:
         years = len(row)
         if not row or sum(row) > 1.0 + 1e-9:
             _bad(f"ecl.marginal[{i}]", "must hold 1 or more marginal PDs summing to at most 1")
-    _number(ecl["lgd"], "ecl.lgd", 0.0, 1.0)
+    if isinstance(ecl["lgd"], dict):  # by segment: every category of a category input has its LGD
+        lgd = _section(ecl["lgd"], "ecl.lgd", dict, ("segment", "values"))
+        _needs(lgd["segment"], rules, "ecl.lgd.segment")
+        rule = rules[lgd["segment"]]
+        values = _section(lgd["values"], "ecl.lgd.values", dict)
+        for label, v in values.items():
+            _number(v, f"ecl.lgd.values.{label}", 0.0, 1.0)
+        if rule["type"] != "category" or rule.get("missing", "error") != "error" or \
+                rule.get("unknown", "error") != "error" or not rule.get("categories") or \
+                not set(rule["categories"]) <= set(values):
+            _bad("ecl.lgd.segment", f"names {lgd['segment']!r}, which must be a category input that "
+                 "refuses a missing value and unknown categories, each of its categories with an LGD")
+    else:
+        _number(ecl["lgd"], "ecl.lgd", 0.0, 1.0)
     _number(ecl["discount_rate"], "ecl.discount_rate", 0.0, 10.0)
     if ecl.get("ead") is not None:
         _number_input(ecl["ead"], rules, "ecl.ead", lo=0.0)
@@ -2635,8 +2653,8 @@ def check_structure(content: dict) -> dict:
     bin edges, bin indices inside the tables, probabilities in [0, 1], cell counts);
     calibration steps (increasing x, a final PD in [0, 1]); the master scale (k unique
     grades, k - 1 increasing bounds in [0, 1]); the ``ecl`` section (one row of marginal PDs
-    in [0, 1] per master-scale grade, LGD in [0, 1], the EAD and stage fields number inputs
-    that refuse a missing or negative value). Kinds registered by other code get the
+    in [0, 1] per master-scale grade, LGD in [0, 1] or one per category of a category input,
+    the EAD and stage fields number inputs that refuse a missing or negative value). Kinds registered by other code get the
     generic checks only.
 
     Returns
