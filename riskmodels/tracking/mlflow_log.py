@@ -12,18 +12,17 @@ open on MLflow 3's model-training view.
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
+import time
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from riskmodels.errors import ParameterError
-from riskmodels.tracking.environment import git_commit, package_versions
+from riskmodels.tracking.records import RunRecord, binning_edit_files, comparison_records
 
 DEFAULT_URI = "sqlite:///mlflow.db"
 
@@ -106,16 +105,6 @@ def prepare_store(uri: str) -> None:
         os.close(fd)
 
 
-def _flat(prefix: str, value, out: dict) -> dict:
-    if isinstance(value, dict):
-        for k, v in value.items():
-            _flat(f"{prefix}.{k}" if prefix else str(k), v, out)
-    else:
-        text = json.dumps(value, default=str) if isinstance(value, (list, tuple)) else str(value)
-        out[prefix] = text[:6000]
-    return out
-
-
 def artifact_location(uri: str) -> str | None:
     """Where a new experiment keeps its files: beside an embedded sqlite store (not in
     whatever folder the command ran from); the server's choice otherwise.
@@ -155,101 +144,143 @@ def use_experiment(mlflow, name: str, uri: str) -> None:
 
 
 def log_comparison(comparison) -> str:
-    """Log the comparison; returns the parent run id."""
-    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-    import mlflow
+    """Log the comparison; returns the parent run id (each logged model's ``run_id`` is set)."""
+    session = TrackingSession(comparison.config, comparison.train, comparison.test, comparison.fingerprints)
+    return session.log_comparison(comparison)
 
-    cfg = comparison.config
-    uri = tracking_uri(cfg.tracking.uri)
-    prepare_store(uri)
-    mlflow.set_tracking_uri(uri)
-    use_experiment(mlflow, cfg.tracking.experiment, uri)
-    # open the experiment on MLflow 3's "Machine learning" (model training) view, not the GenAI one
-    mlflow.set_experiment_tag("mlflow.experimentKind", "custom_model_development")
-    versions = package_versions()
-    tags = {
-        "riskmodels.kind": "comparison",
-        "data_fingerprint": comparison.fingerprints["data"],
-        "test_fingerprint": comparison.fingerprints["test"],
-        "git_commit": git_commit(),
-        "riskmodels_version": versions["riskmodels"],
-        "master_scale": cfg.master_scale,
-    }
-    datasets = _datasets(mlflow, comparison)
-    with mlflow.start_run(run_name=cfg.name, tags=tags) as parent:
-        for context, (dataset, dataset_tags) in datasets.items():
+
+class TrackingSession:
+    """The tracking store of one comparison, opened: the experiment set and tagged, the train
+    and test samples made MLflow datasets. Opening it needs only the config and the split, so
+    it can be done before the models are fitted (:mod:`riskmodels.tracking.worker`)."""
+
+    def __init__(self, config, train, test, fingerprints: dict):
+        os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+        import mlflow
+
+        uri = tracking_uri(config.tracking.uri)
+        prepare_store(uri)
+        mlflow.set_tracking_uri(uri)
+        use_experiment(mlflow, config.tracking.experiment, uri)
+        # open the experiment on MLflow 3's "Machine learning" (model training) view, not the GenAI one
+        mlflow.set_experiment_tag("mlflow.experimentKind", "custom_model_development")
+        self.datasets = datasets(mlflow, config.data.source, {"train": train, "test": test}, fingerprints)
+
+    def log_comparison(self, comparison) -> str:
+        """Log a finished comparison's runs (see :func:`comparison_records`); the parent run id."""
+        with tempfile.TemporaryDirectory() as folder:
+            stage_runs(*comparison_records(comparison), Path(folder))
+            parent_id, run_ids = self.log_staged(Path(folder))
+        for name, run_id in run_ids.items():
+            comparison.results[name].run_id = run_id
+        return parent_id
+
+    def log_staged(self, folder: Path) -> tuple[str, dict]:
+        """Log the runs :func:`stage_runs` wrote to ``folder``: the parent run id and the run id
+        of each model that did not fail, by name."""
+        import mlflow
+
+        parent_folder, *child_folders = sorted(folder.iterdir(), key=lambda p: int(p.name))
+        parent = RunRecord.read(parent_folder)
+        run_ids = {}
+        with mlflow.start_run(run_name=parent.name, tags=parent.tags) as run:
+            parent_id = run.info.run_id
+            self._log_run(mlflow, parent_id, parent, parent_folder)
+            for child_folder in child_folders:
+                child = RunRecord.read(child_folder)
+                run = mlflow.start_run(run_name=child.name, nested=True, tags=child.tags)
+                try:
+                    self._log_run(mlflow, run.info.run_id, child, child_folder)
+                    if not child.failed:
+                        run_ids[child.name] = run.info.run_id
+                finally:
+                    mlflow.end_run(status="FAILED" if child.failed else "FINISHED")
+        return parent_id, run_ids
+
+    def _log_run(self, mlflow, run_id: str, record: RunRecord, folder: Path) -> None:
+        """Inputs, then parameters and metrics in one batch, then every artifact in one call, then
+        the scorer as a pyfunc model (after the metrics, which MLflow links to the logged model)."""
+        from mlflow.entities import Metric, Param
+
+        for context in record.inputs:
+            dataset, dataset_tags = self.datasets[context]
             mlflow.log_input(dataset, context=context, tags=dataset_tags)
-        config_dict = cfg.model_dump(mode="json")
-        mlflow.log_params(_flat("", {k: v for k, v in config_dict.items() if k != "models"}, {}))
-        mlflow.log_params({"models": ",".join(f"{m.name}:{m.type}" for m in cfg.models),
-                           "n_train": len(comparison.train), "n_test": len(comparison.test)})
-        mlflow.log_text(yaml.safe_dump(config_dict, sort_keys=False, allow_unicode=True), "config.yaml")
-        mlflow.log_dict(versions, "package_versions.json")
-        mlflow.log_text(comparison.table.to_csv(index=True), "comparison.csv")
-        if "truth" in comparison.table.index:
-            truth = comparison.table.loc["truth"]
-            mlflow.log_metrics({f"truth_{k}": float(truth[k]) for k in ("auc", "gini", "ks", "brier")
-                                if k in truth and pd.notna(truth[k])})
-        mlflow.log_metrics({f"{result.name}.auc": float(result.metrics["auc"])
-                            for result in comparison.results.values()
-                            if result.status == "ok" and pd.notna(result.metrics.get("auc"))})
-        if comparison.report_path is not None:
-            mlflow.log_artifact(str(comparison.report_path))
-        if getattr(comparison, "provisions", None) is not None:
-            _log_provisions(mlflow, comparison.provisions)
-        for result in comparison.results.values():
-            _log_model(mlflow, result, tags, datasets["training"],
-                       f"{cfg.name}.{result.name}" if cfg.tracking.register_models else None)
-        parent_id = parent.info.run_id
-    return parent_id
+        now = int(time.time() * 1000)
+        client = mlflow.MlflowClient()
+        client.log_batch(run_id, metrics=[Metric(k, v, now, 0) for k, v in record.metrics.items()],
+                         params=[Param(k, v) for k, v in record.params.items()])
+        if record.files:
+            client.log_artifacts(run_id, str(folder / "files"))
+        if record.bundle:
+            from riskmodels.export import to_mlflow
+
+            to_mlflow(record.bundle, name="scorer", registered_model_name=record.registered_name)
 
 
-def _log_provisions(mlflow, view) -> None:
-    """The config's ``provisions:`` (a ProvisionsView): its tables as CSV and HTML under
-    ``provisions/``, the allowance and the last year's cumulative PD per grade as metrics."""
-    for name, table in view.tables().items():
-        mlflow.log_text(table.to_csv(), f"provisions/{name}.csv")
-        mlflow.log_text(table.to_html(float_format=lambda v: f"{v:.6g}"), f"provisions/{name}.html")
-    if view.matrix is not None:
-        mlflow.log_metric("provisions.allowance", float(view.matrix.allowance))
-    if view.curves is not None:
-        last = view.curves.cumulative.columns[-1]
-        mlflow.log_metrics({f"provisions.cumulative_pd_{last}y.{g}": float(v)
-                            for g, v in view.curves.cumulative[last].items() if np.isfinite(v)})
+def stage_runs(parent: RunRecord, children: dict, folder: Path) -> None:
+    """Write the parent's record to ``folder/0`` and the models' to ``folder/1``, ``2``, ..."""
+    for i, record in enumerate([parent, *children.values()]):
+        (folder / str(i)).mkdir()
+        record.stage(folder / str(i))
 
 
-def _datasets(mlflow, comparison) -> dict:
-    """The train and test samples as MLflow datasets (name, fingerprint as digest, rows), by context."""
+def datasets(mlflow, source: str, parts: dict, fingerprints: dict) -> dict:
+    """The train and test samples as MLflow datasets (name, fingerprint as digest, rows), by context.
+
+    The schema MLflow records with a dataset is inferred on :func:`schema_rows` of the sample
+    (MLflow's own inference looks at every value of every column in Python: 1-2 s on the
+    synthetic portfolio); it is the schema of the whole sample.
+    """
     import mlflow.data
 
-    name = comparison.config.data.source
     out = {}
-    for context, part, key in (("training", comparison.train, "train"), ("testing", comparison.test, "test")):
-        digest = comparison.fingerprints[key]
+    for context, key in (("training", "train"), ("testing", "test")):
+        part, digest = parts[key], fingerprints[key]
         with warnings.catch_warnings():
             # the schema MLflow infers for the record of a dataset is informational: its hint about
             # integer columns and missing values concerns model signatures, not this
             warnings.filterwarnings("ignore", message="Hint: Inferred schema contains integer", category=UserWarning)
-            dataset = mlflow.data.from_pandas(part, targets="target", name=f"{name} ({key})", digest=digest[:32])
-            _ = dataset.schema  # inferred (and cached) here, under this filter, not later in log_input
+            dataset = mlflow.data.from_pandas(part, targets="target", name=f"{source} ({key})", digest=digest[:32])
+            shown = mlflow.data.from_pandas(part.iloc[schema_rows(part)], targets="target")
+            dataset.schema = shown.schema  # a cached property: log_input reads this one
         out[context] = (dataset, {"fingerprint": digest, "rows": str(len(part)),
-                                  "data_fingerprint": comparison.fingerprints["data"]})
+                                  "data_fingerprint": fingerprints["data"]})
     return out
 
 
-def _log_specification(mlflow, result) -> None:
-    """The fitted specification: tables as CSV and HTML, one HTML page, figures, the fitted JSON."""
-    spec = result.specification
-    for name, table in spec.tables().items():
-        mlflow.log_text(table.to_csv(index=True), f"specification/{name}.csv")
-        mlflow.log_text(table.to_html(na_rep="–"), f"specification/{name}.html")
-    mlflow.log_text(spec.page(result.name), "specification/specification.html")
-    mlflow.log_dict(spec.fitted, "specification/fitted.json")
-    with tempfile.TemporaryDirectory() as tmp:
-        for name, png in spec.figures.items():
-            Path(tmp, f"{name}.png").write_bytes(png)
-        if spec.figures:
-            mlflow.log_artifacts(tmp, "specification/figures")
+def schema_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Positions of the rows from which MLflow infers the schema of all of ``frame``.
+
+    MLflow's column type comes from the dtype, or for an object column from its values; a
+    column is "required" when no value is missing. So the first row, the first missing row
+    of each column, and for object columns the first row of each distinct (type, value)
+    suffice (every row of an object column whose values cannot be hashed).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"x": [1.0, 2.0, np.nan, 4.0], "s": ["a", "a", "b", "a"]})
+    >>> schema_rows(frame).tolist()
+    [0, 2]
+    """
+    rows = [0] if len(frame) else []
+    for name in frame.columns:
+        column = frame[name]
+        missing = column.isna().to_numpy()
+        if missing.any():
+            rows.append(int(missing.argmax()))
+        if column.dtype.kind == "O":
+            rows.extend(_first_of_each(column.tolist()))
+    return np.unique(np.asarray(rows, dtype=np.int64))
+
+
+def _first_of_each(values: list) -> list:
+    first = {}
+    try:
+        for i, value in enumerate(values):
+            first.setdefault((type(value), value), i)
+    except TypeError:  # a list or dict among the values: keep every row
+        return list(range(len(values)))
+    return list(first.values())
 
 
 def log_binning_edits(edits: list, run_id: str | None = None) -> None:
@@ -261,51 +292,10 @@ def log_binning_edits(edits: list, run_id: str | None = None) -> None:
     """
     import mlflow
 
-    from riskmodels.binning.editor import ledger_frame
-
     if run_id is None and mlflow.active_run() is None:
         raise ParameterError("log_binning_edits needs an active MLflow run or a run_id")
-    rows = [dict(e) for e in edits]
     client = mlflow.MlflowClient()
     run = run_id or mlflow.active_run().info.run_id
-    client.log_dict(run, rows, "binning/edits.json")
-    client.log_text(run, ledger_frame(rows).to_html(index=False), "binning/edits.html")
-    client.set_tag(run, "binning_edits", str(len(rows)))
-
-
-def _log_model(mlflow, result, parent_tags: dict, training, registered_name: str | None) -> None:
-    tags = {**parent_tags, "riskmodels.kind": "model", "model_type": result.type,
-            "status": result.status}
-    run = mlflow.start_run(run_name=result.name, nested=True, tags=tags)
-    try:
-        mlflow.log_params(_flat("", {"type": result.type, "features": result.features,
-                                     "params": result.params}, {}))
-        if result.status != "ok":
-            mlflow.set_tag("error", result.error[:5000])
-            mlflow.log_text(result.error, "error.txt")
-            return
-        mlflow.log_metrics({k: float(v) for k, v in result.metrics.items() if v is not None})
-        selected = result.specification.fitted.get("features", [])
-        mlflow.log_params({"selected_features": json.dumps(selected)[:6000], "n_selected": len(selected)})
-        mlflow.log_input(training[0], context="training", tags=training[1])
-        _log_specification(mlflow, result)
-        with tempfile.TemporaryDirectory() as tmp:
-            for name, png in result.figures.items():
-                Path(tmp, f"{name}.png").write_bytes(png)
-            mlflow.log_artifacts(tmp, "figures")
-        for name, table in result.tables.items():
-            mlflow.log_text(table.to_csv(index=True), f"tables/{name}.csv")
-            mlflow.log_text(table.to_html(), f"tables/{name}.html")
-        mlflow.log_text(result.predictions.to_csv(index=False), "predictions/test.csv")
-        bundle_path = Path("bundle") / f"{result.name}.json"
-        mlflow.log_text(result.bundle_bytes.decode("utf-8"), str(bundle_path))
-        edits = json.loads(result.bundle_bytes).get("metadata", {}).get("binning_edits")
-        if edits:
-            log_binning_edits(edits)
-        if registered_name:
-            from riskmodels.export import to_mlflow
-
-            to_mlflow(result.bundle_bytes, name="scorer", registered_model_name=registered_name)
-        result.run_id = run.info.run_id
-    finally:
-        mlflow.end_run(status="FINISHED" if result.status == "ok" else "FAILED")
+    for path, text in binning_edit_files(edits).items():
+        client.log_text(run, text, path)
+    client.set_tag(run, "binning_edits", str(len(edits)))
