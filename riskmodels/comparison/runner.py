@@ -210,6 +210,34 @@ def compare(config, *, progress: bool = True, output_dir: str | Path | None = No
     results = {m.name: ModelResult(m.name, m.type, features, dict(m.params)) for m, features, _ in prepared}
     comparison = Comparison(cfg, train, test, results, {"data": fingerprint(frame),
                             "train": fingerprint(train), "test": fingerprint(test)}, scale, rejects=rejects)
+    worker = None
+    if cfg.tracking.enabled:  # MLflow's import and store set-up run in a second process meanwhile
+        from riskmodels.tracking.worker import start_worker
+
+        worker = start_worker(cfg, train, test, comparison.fingerprints, context=quiet_mlflow)
+    try:
+        _fit_all(comparison, prepared, progress)
+        out_dir = Path(output_dir or cfg.output_dir)
+        comparison.report_path = _write_report(comparison, out_dir)
+        comparison.scorer_paths = _write_scorers(comparison, out_dir / f"{cfg.name}-scorers")
+        if cfg.tracking.enabled:
+            _progress(progress, "logging to MLflow")
+            if worker is not None:
+                comparison.run_id = worker.log_comparison(comparison)
+            else:
+                from riskmodels.tracking import log_comparison
+
+                with quiet_mlflow():
+                    comparison.run_id = log_comparison(comparison)
+    finally:
+        if worker is not None:
+            worker.close()
+    return comparison
+
+
+def _fit_all(comparison: Comparison, prepared: list, progress: bool) -> None:
+    """Fit, calibrate and validate every model (a failure is recorded, the others go on); the table."""
+    cfg, train, results = comparison.config, comparison.train, comparison.results
     for m, features, estimator in prepared:
         result = results[m.name]
         base = m.params.get("base", "logistic") if m.type == "reject_inference" else m.type
@@ -234,16 +262,6 @@ def compare(config, *, progress: bool = True, output_dir: str | Path | None = No
         comparison.provisions = finish_provisions(provisions, comparison)
     if cfg.data.truth_column:
         comparison.table = pd.concat([comparison.table, _truth_row(comparison, cfg.data.truth_column)])
-    out_dir = Path(output_dir or cfg.output_dir)
-    comparison.report_path = _write_report(comparison, out_dir)
-    comparison.scorer_paths = _write_scorers(comparison, out_dir / f"{cfg.name}-scorers")
-    if cfg.tracking.enabled:
-        from riskmodels.tracking import log_comparison
-
-        _progress(progress, "logging to MLflow")
-        with quiet_mlflow():
-            comparison.run_id = log_comparison(comparison)
-    return comparison
 
 
 def highest_iv(X: pd.DataFrame, y, k: int = 2, *, progress: bool = False, model: str = "") -> list[str]:

@@ -1,0 +1,126 @@
+"""MLflow logging of a comparison in a forked worker process: the same runs as logging in process,
+the dataset schemas MLflow itself infers, a worker's failure raised in the comparison."""
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import threading
+
+import mlflow
+import numpy as np
+import pandas as pd
+from mlflow.tracking import MlflowClient
+
+from riskmodels.comparison import compare
+from riskmodels.data.synthetic import make_portfolio
+from riskmodels.tracking.mlflow_log import schema_rows
+from riskmodels.tracking.worker import receive_message, send_message, serve
+
+CONFIG = {
+    "name": "taiwan_worker",
+    "data": {"source": "taiwan", "sample": 3000, "id_columns": ["ID"]},
+    "models": [
+        {"name": "logistic", "type": "logistic", "features": ["PAY_0", "PAY_2", "LIMIT_BAL", "AGE"]},
+        {"name": "broken", "type": "crosstab", "features": ["PAY_0"], "params": {"factors": ["AGE"]}},
+    ],
+}
+# written when the run happened or by whom: differ between any two runs
+CHANGING = {"comparison.csv", "bundle/logistic.json", "taiwan_worker.html"}
+
+
+def logged(uri: str, run_id: str) -> dict:
+    """Every run of a comparison: status, tags, params, metrics, artifacts' bytes, inputs, models."""
+    mlflow.set_tracking_uri(uri)
+    client = MlflowClient()
+    parent = client.get_run(run_id)
+
+    def files(run, path=None):
+        out = {}
+        for item in client.list_artifacts(run, path):
+            if item.is_dir:
+                out.update(files(run, item.path))
+            elif item.path not in CHANGING:
+                with open(mlflow.artifacts.download_artifacts(run_id=run, artifact_path=item.path), "rb") as f:
+                    out[item.path] = f.read()
+        return out
+
+    def describe(run):
+        return {"status": run.info.status, "params": run.data.params, "files": files(run.info.run_id),
+                "tags": {k: v for k, v in run.data.tags.items() if not k.startswith("mlflow.")},
+                "metrics": {k: v for k, v in run.data.metrics.items() if k != "fit_seconds"},
+                "inputs": sorted((d.dataset.name, d.dataset.digest, d.dataset.schema, d.dataset.profile)
+                                 for d in run.inputs.dataset_inputs),
+                "models": len(run.outputs.model_outputs) if run.outputs else 0}
+
+    runs = {"parent": describe(parent)}
+    for run in client.search_runs([parent.info.experiment_id], f"tags.mlflow.parentRunId = '{run_id}'"):
+        runs[run.info.run_name] = describe(run)
+    return runs
+
+
+def test_the_worker_logs_the_runs_the_comparison_logs_in_its_own_process(tmp_path, monkeypatch):
+    inside, outside = (f"sqlite:///{tmp_path / name / 'mlflow.db'}" for name in ("inside", "outside"))
+    (tmp_path / "inside").mkdir()
+    (tmp_path / "outside").mkdir()
+    # a fresh Python that has not imported MLflow: the comparison forks the worker, which logs;
+    # the comparison's own process never imports MLflow
+    script = ("import json, sys; from riskmodels.comparison import compare\n"
+              f"cmp = compare(json.loads({json.dumps(json.dumps(CONFIG))}), progress=False, output_dir=sys.argv[1])\n"
+              "print(json.dumps([cmp.run_id, cmp.results['logistic'].run_id, 'mlflow' in sys.modules]))")
+    env = {**os.environ, "MLFLOW_TRACKING_URI": outside}
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "outside")], env=env,
+                          capture_output=True, text=True, check=True)
+    run_id, logistic_id, imported = json.loads(done.stdout.strip().splitlines()[-1])
+    assert not imported and run_id and logistic_id
+    try:
+        # this process has imported MLflow: the comparison logs in process
+        monkeypatch.setenv("MLFLOW_TRACKING_URI", inside)
+        here = compare(CONFIG, progress=False, output_dir=tmp_path / "inside")
+        a, b = logged(inside, here.run_id), logged(outside, run_id)
+    finally:
+        mlflow.set_tracking_uri(None)
+    assert a == b
+    assert set(a) == {"parent", "logistic", "broken"} and a["broken"]["status"] == "FAILED"
+    assert a["logistic"]["models"] == 1 and "specification/fitted.json" in a["logistic"]["files"]
+    assert a["parent"]["params"]["n_train"] == str(len(here.train))
+    assert MlflowClient(outside).get_run(logistic_id).info.run_name == "logistic"
+
+
+def test_dataset_schemas_are_mlflows_own_inference_on_the_whole_frame():
+    frame = make_portfolio(n_firms=300, n_years=3, random_state=1).firm_years
+    n = len(frame)
+    odd = frame.assign(
+        counts=pd.Series([i % 7 if i != n - 4 else None for i in range(n)], dtype=object),
+        late_gap=pd.Series(np.where(np.arange(n) == n - 1, np.nan, 1.0)),
+        boxed=pd.array([pd.NA if i == n - 2 else i for i in range(n)], dtype="Int64"),
+        level=pd.Categorical(np.where(np.arange(n) == n - 3, None, "x")),
+        text=pd.Series(["a"] * (n - 1) + [None], dtype=object),
+    )
+    for part in (frame, odd):
+        rows = schema_rows(part)
+        assert len(rows) < len(part) / 2  # the point: MLflow reads fewer rows (a firm id: one a firm)
+        whole = mlflow.data.from_pandas(part).schema
+        assert whole is not None and mlflow.data.from_pandas(part.iloc[rows]).schema == whole
+    assert {c.name: c.required for c in whole.inputs if c.name in ("counts", "late_gap", "text")} == {
+        "counts": False, "late_gap": False, "text": False}
+
+
+def test_a_failure_in_the_worker_is_answered_with_its_traceback():
+    requests_r, requests_w = os.pipe()
+    answers_r, answers_w = os.pipe()
+
+    def broken_store():
+        raise OSError("the store folder went away")
+
+    codes = []
+    serving = threading.Thread(target=lambda: codes.append(
+        serve(requests_r, answers_w, contextlib.nullcontext, broken_store)))
+    serving.start()
+    send_message(requests_w, {"folder": "/nowhere"})
+    answer = receive_message(answers_r)
+    serving.join()
+    assert codes == [1] and "the store folder went away" in answer["error"]
+    for fd in (requests_r, requests_w, answers_r, answers_w):
+        os.close(fd)
