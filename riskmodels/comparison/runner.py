@@ -217,6 +217,8 @@ def compare(config, *, progress: bool = True, output_dir: str | Path | None = No
         worker = start_worker(cfg, train, test, comparison.fingerprints, context=quiet_mlflow)
     try:
         _fit_all(comparison, prepared, progress)
+        if provisions is not None:
+            comparison.provisions = finish_provisions(provisions, comparison)
         out_dir = Path(output_dir or cfg.output_dir)
         comparison.report_path = _write_report(comparison, out_dir)
         comparison.scorer_paths = _write_scorers(comparison, out_dir / f"{cfg.name}-scorers")
@@ -258,8 +260,6 @@ def _fit_all(comparison: Comparison, prepared: list, progress: bool) -> None:
             result.status, result.error = "failed", traceback.format_exc()
             _progress(progress, f"  {m.name} FAILED: {result.error.strip().splitlines()[-1]}")
     comparison.table = _table(comparison)
-    if provisions is not None:
-        comparison.provisions = finish_provisions(provisions, comparison)
     if cfg.data.truth_column:
         comparison.table = pd.concat([comparison.table, _truth_row(comparison, cfg.data.truth_column)])
 
