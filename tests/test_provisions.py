@@ -23,7 +23,7 @@ import pytest
 
 import riskmodels as rm
 from riskmodels.data.ledger import Ledger
-from riskmodels.errors import DataValidationError, ParameterError
+from riskmodels.errors import DataValidationError, FileError, ParameterError
 from riskmodels.provisions import (
     expected_loss,
     lifetime_ecl,
@@ -32,6 +32,7 @@ from riskmodels.provisions import (
     term_structure,
     vasicek_conditional_pd,
 )
+from riskmodels.provisions.config import read_ledger
 
 
 def _invoice(rows, cid, iid, issue, due, amount):
@@ -201,3 +202,18 @@ def test_cli_provisions(tmp_path, ifrs_community):
                           "--as-of", "2021-12-31", "--buckets", "0,60,30"], capture_output=True, text=True,
                          timeout=300)
     assert run.returncode == 2 and run.stderr.count("\n") == 1 and "increasing" in run.stderr
+
+
+def test_the_ledger_files_are_read_like_every_user_table(tmp_path, ifrs_community):
+    """A semicolon ledger (a European spreadsheet's CSV) gives the IFRScommunity allowance the comma
+    file gives; a missing file is one line naming it, not an unexpected FileNotFoundError."""
+    from riskmodels.cli import main
+
+    ifrs_community.invoices.to_csv(tmp_path / "invoices.txt", sep=";", index=False)
+    ifrs_community.payments.to_csv(tmp_path / "payments.csv", sep=";", index=False)
+    ledger = read_ledger(tmp_path / "invoices.txt", tmp_path / "payments.csv")
+    result = rm.provision_matrix(ledger, "2021-12-31", history=("2021-01-01", "2021-01-31"))
+    assert round(result.allowance, 2) == 27567.39  # IFRScommunity's worked example (see the fixture)
+    with pytest.raises(FileError, match=r"ledger file .*nowhere\.csv does not exist"):
+        read_ledger(tmp_path / "nowhere.csv")
+    assert main(["provisions", str(tmp_path / "nowhere.csv"), "--as-of", "2021-12-31"]) == 2

@@ -22,13 +22,17 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from riskmodels.data.ledger import Ledger
+from riskmodels.errors import FileError
+from riskmodels.fileio import TEXT_TABLES, sniff_separator, table_format
 
 BUNDLED_LEDGER = "ibm_accounts_receivable"
 
 
 def read_ledger(invoices, payments=None, write_offs=None) -> Ledger:
-    """A :class:`~riskmodels.data.ledger.Ledger` from CSV files (ids read as text, dates parsed);
-    ``invoices="ibm_accounts_receivable"`` gives the bundled IBM ledger.
+    """A :class:`~riskmodels.data.ledger.Ledger` from delimited text files (separator sniffed as
+    for every table a user gives; ids read as text, dates parsed);
+    ``invoices="ibm_accounts_receivable"`` gives the bundled IBM ledger. A missing or unreadable
+    file is a :class:`~riskmodels.errors.FileError` naming it.
 
     Examples
     --------
@@ -41,7 +45,13 @@ def read_ledger(invoices, payments=None, write_offs=None) -> Ledger:
         return ibm_ar_ledger()
 
     def table(path, dates):
-        frame = pd.read_csv(path, dtype={"customer_id": str, "invoice_id": str})
+        if table_format(path) != "text" or not Path(path).is_file():
+            raise FileError(f"ledger file {path} " + ("does not exist" if not Path(path).exists() else
+                            f"is not delimited text ({', '.join(TEXT_TABLES)})"))
+        try:
+            frame = pd.read_csv(path, sep=sniff_separator(path), dtype={"customer_id": str, "invoice_id": str})
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+            raise FileError(f"cannot read the ledger file {path}: {' '.join(str(exc).split())}") from None
         for column in dates:
             if column in frame:
                 frame[column] = pd.to_datetime(frame[column])
