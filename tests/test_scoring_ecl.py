@@ -259,6 +259,10 @@ def test_an_expert_card_reads_its_master_scale_grade_in_sql_and_pmml(tmp_path):
     sql = con.execute(to_sql(bundle, table="apps")).fetchdf()
     to_pmml(bundle, tmp_path / "card.pmml")
     pmml = Engines().score("jpmml", tmp_path / "card.pmml", rows[scored].reset_index(drop=True))
+    scorer = scoring.Scorer(bundle)
+    for i in np.flatnonzero(scored)[:40]:  # the card's one-record kernel, then the ECL of one record
+        one = scorer.score(rows.iloc[i].to_dict())
+        assert (one["ecl_12m"], one["ecl_lifetime"]) == (expected["ecl_12m"][i], expected["ecl_lifetime"][i])
     for column in ("ecl_12m", "ecl_lifetime"):
         want = expected[column].to_numpy(dtype=float)
         np.testing.assert_array_equal(sql[column].to_numpy(dtype=float), want)
