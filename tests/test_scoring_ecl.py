@@ -227,7 +227,9 @@ def test_pmml_gives_the_same_ecl(staged, engine, tmp_path):
     _, bundle, frame = staged
     rows = frame.iloc[:60].copy()
     rows.loc[rows.index[-1], "balance"] = -5.0
-    to_pmml(bundle, tmp_path / "ecl.pmml")
+    text = to_pmml(bundle, tmp_path / "ecl.pmml")
+    # the embedded verification rows carry the ECL too (JPMML-Evaluator checks them at load)
+    assert 'field="ecl_lifetime" column="out_ecl_lifetime"' in text
     got = Engines().score(engine, tmp_path / "ecl.pmml", rows)
     expected = score_frame(scoring.Scorer(bundle), rows, on_error="report")
     assert got[-1] is None and expected["error"].iloc[-1] == "balance: below the allowed min 0.0"

@@ -90,7 +90,7 @@ import numpy as np
 from riskmodels.errors import BundleError
 from riskmodels.export.bundles import expressible_content
 from riskmodels.fileio import write_atomic
-from riskmodels.scoring import Scorer, ecl_factors
+from riskmodels.scoring import Scorer, ecl_factors, ecl_inputs
 
 VERSIONS = {"4.4": "http://www.dmg.org/PMML-4_4", "4.2": "http://www.dmg.org/PMML-4_2"}
 EXPRESSIBLE = ("logistic", "crosstab", "identity", "expert")
@@ -818,10 +818,18 @@ def verification_records(content: dict) -> list[dict]:
 def _verification(card, content: dict, n_reasons: int) -> None:
     scorer = Scorer(content, n_reasons=n_reasons)
     records = verification_records(content) or [scorer.example()]
+    if content.get("ecl"):  # the fields the expected credit loss reads, as in the example record
+        example = scorer.example()
+        ead = content["ecl"].get("ead")
+        top = next(r.get("max") for r in content["inputs"] if r["name"] == ead) if ead else None
+        if ead and example[ead] == 0.0 and (top is None or top >= 1.0):
+            example[ead] = 1.0  # an exposure of 1: the rows then show the ECL per unit, not 0
+        records = [{**r, **{f: example[f] for f in ecl_inputs(content["ecl"]) if f not in r}} for r in records]
     result = scorer.score(records, on_error="report")
     if result.get("errors"):
         return  # a bundle whose own bins need other inputs: no rows to vouch for
     outputs = ["pd", "grade"] + (["score"] if result.get("score") is not None else [])
+    outputs += [name for name in ("ecl_12m", "ecl_lifetime") if name in result]
     mv = _el(card, "ModelVerification", recordCount=len(records), fieldCount=len(records[0]) + len(outputs))
     fields = _el(mv, "VerificationFields")
     names = list(records[0])

@@ -41,7 +41,7 @@ __all__ = ["Scorer", "load_scorer", "read_bundle", "evaluate", "seal", "verify",
            "canonical_bytes", "as_columns", "prepare_inputs", "example_record", "bin_index",
            "compile_binnings", "CodedLabels", "lookup_labels",
            "apply_calibration", "grade_of", "grade_index", "count_at_or_below", "top_reasons",
-           "credit_limit", "expit", "logit", "expected_loss", "lifetime_ecl", "stage", "ExpectedCreditLoss", "ecl_factors", "STAGE_DEFAULTS",
+           "credit_limit", "expit", "logit", "expected_loss", "lifetime_ecl", "stage", "ExpectedCreditLoss", "ecl_factors", "ecl_inputs", "STAGE_DEFAULTS",
            "KERNELS", "BundleError", "SCHEMA_VERSION", "write_decision_log",
            "decision_log_lines", "append_to_log", "log_ids"]
 

@@ -105,6 +105,21 @@ def ecl_factors(section: dict) -> tuple:
             np.append(lifetime_ecl(m, 1.0, 1.0, rate), np.nan))
 
 
+def ecl_inputs(section: dict) -> list:
+    """The input fields an ``ecl`` section reads: the EAD, the LGD's segment, the stage's fields.
+
+    Examples
+    --------
+    >>> ecl_inputs({"lgd": 0.4, "ead": "balance", "stage": {"origination_pd": "pd0", "days_past_due": None}})
+    ['balance', 'pd0']
+    """
+    rule = section.get("stage") or {}
+    lgd = section["lgd"]
+    fields = [section.get("ead"), lgd.get("segment") if isinstance(lgd, dict) else None,
+              rule.get("origination_pd"), rule.get("days_past_due")]
+    return [f for f in fields if f is not None]
+
+
 class ExpectedCreditLoss:
     """The bundle's ``ecl`` section, its per-grade factors computed once; called on a batch
     (:meth:`batch`) or on one record (:meth:`one`).

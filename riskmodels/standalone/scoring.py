@@ -1404,6 +1404,21 @@ def ecl_factors(section: dict) -> tuple:
             np.append(lifetime_ecl(m, 1.0, 1.0, rate), np.nan))
 
 
+def ecl_inputs(section: dict) -> list:
+    """The input fields an ``ecl`` section reads: the EAD, the LGD's segment, the stage's fields.
+
+    Examples
+    --------
+    >>> ecl_inputs({"lgd": 0.4, "ead": "balance", "stage": {"origination_pd": "pd0", "days_past_due": None}})
+    ['balance', 'pd0']
+    """
+    rule = section.get("stage") or {}
+    lgd = section["lgd"]
+    fields = [section.get("ead"), lgd.get("segment") if isinstance(lgd, dict) else None,
+              rule.get("origination_pd"), rule.get("days_past_due")]
+    return [f for f in fields if f is not None]
+
+
 class ExpectedCreditLoss:
     """The bundle's ``ecl`` section, its per-grade factors computed once; called on a batch
     (:meth:`batch`) or on one record (:meth:`one`).
@@ -3488,4 +3503,4 @@ def _single(result: dict) -> dict:
     return out
 
 
-__all__ = ['Scorer', 'load_scorer', 'read_bundle', 'evaluate', 'seal', 'verify', 'dumps_bundle', 'canonical_bytes', 'as_columns', 'prepare_inputs', 'example_record', 'bin_index', 'compile_binnings', 'CodedLabels', 'lookup_labels', 'apply_calibration', 'grade_of', 'grade_index', 'count_at_or_below', 'top_reasons', 'credit_limit', 'expit', 'logit', 'expected_loss', 'lifetime_ecl', 'stage', 'ExpectedCreditLoss', 'ecl_factors', 'STAGE_DEFAULTS', 'KERNELS', 'BundleError', 'SCHEMA_VERSION', 'write_decision_log', 'decision_log_lines', 'append_to_log', 'log_ids']
+__all__ = ['Scorer', 'load_scorer', 'read_bundle', 'evaluate', 'seal', 'verify', 'dumps_bundle', 'canonical_bytes', 'as_columns', 'prepare_inputs', 'example_record', 'bin_index', 'compile_binnings', 'CodedLabels', 'lookup_labels', 'apply_calibration', 'grade_of', 'grade_index', 'count_at_or_below', 'top_reasons', 'credit_limit', 'expit', 'logit', 'expected_loss', 'lifetime_ecl', 'stage', 'ExpectedCreditLoss', 'ecl_factors', 'ecl_inputs', 'STAGE_DEFAULTS', 'KERNELS', 'BundleError', 'SCHEMA_VERSION', 'write_decision_log', 'decision_log_lines', 'append_to_log', 'log_ids']
