@@ -817,14 +817,14 @@ def verification_records(content: dict) -> list[dict]:
 
 def _verification(card, content: dict, n_reasons: int) -> None:
     scorer = Scorer(content, n_reasons=n_reasons)
-    records = verification_records(content) or [scorer.example()]
-    if content.get("ecl"):  # the fields the expected credit loss reads, as in the example record
-        example = scorer.example()
-        ead = content["ecl"].get("ead")
-        top = next(r.get("max") for r in content["inputs"] if r["name"] == ead) if ead else None
-        if ead and example[ead] == 0.0 and (top is None or top >= 1.0):
-            example[ead] = 1.0  # an exposure of 1: the rows then show the ECL per unit, not 0
-        records = [{**r, **{f: example[f] for f in ecl_inputs(content["ecl"]) if f not in r}} for r in records]
+    example, ecl = scorer.example(), content.get("ecl")
+    if ecl and ecl.get("ead") is not None and example[ecl["ead"]] == 0.0:
+        top = next(r.get("max") for r in content["inputs"] if r["name"] == ecl["ead"])
+        if top is None or top >= 1.0:
+            example[ecl["ead"]] = 1.0  # an exposure of 1: the rows show the ECL per unit, not 0
+    records = verification_records(content) or [example]
+    if ecl:  # the fields the expected credit loss reads, as in the example record
+        records = [{**r, **{f: example[f] for f in ecl_inputs(ecl) if f not in r}} for r in records]
     result = scorer.score(records, on_error="report")
     if result.get("errors"):
         return  # a bundle whose own bins need other inputs: no rows to vouch for
