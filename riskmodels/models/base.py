@@ -110,8 +110,8 @@ class ScorerModel(ChecksParameters, OwnHTMLRepr, ClassifierMixin, BaseEstimator)
                 X = args[0] if args else kw.get("X")
                 y = args[1] if len(args) > 1 else kw.get("y")
                 if X is not None:  # what the development sample held goes into the bundle's rules
-                    self.training_ranges_ = training_ranges(
-                        self._bundle_inputs(), as_frame(X, getattr(self, "feature_names_in_", None)))
+                    self.record_training_ranges(training_ranges(
+                        self._bundle_inputs(), as_frame(X, getattr(self, "feature_names_in_", None))))
                 if kw.get("sample_weight") is None:  # weighted (grouped) rows: pass reference= at export
                     self.keep_development_reference(X, y)
                 return fitted
@@ -126,6 +126,21 @@ class ScorerModel(ChecksParameters, OwnHTMLRepr, ClassifierMixin, BaseEstimator)
         tags.input_tags.string = True
         tags.input_tags.categorical = True
         return tags
+
+    def record_training_ranges(self, ranges: dict):
+        """Set ``training_ranges_`` (what the development sample held, for the bundle's input rules).
+
+        ``fit`` records them itself; a fit that reads the rows elsewhere (:func:`riskmodels.spark.fit`)
+        passes the :func:`~riskmodels.models.input_ranges.ranges_of` of its own summaries. Returns self.
+
+        Examples
+        --------
+        >>> from riskmodels.models.crosstab import CrossTabModel
+        >>> CrossTabModel().record_training_ranges({"x": {"missing": False}}).training_ranges_
+        {'x': {'missing': False}}
+        """
+        self.training_ranges_ = ranges
+        return self
 
     def reset_learned_state(self):
         """Delete every learned attribute (``name_``), the recalibration included; ``fit`` calls it.

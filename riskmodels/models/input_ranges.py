@@ -79,7 +79,7 @@ def training_ranges(rules: list, columns) -> dict:
     >>> training_ranges(rules, {"x": [2.0, float("nan"), -1.0], "c": ["a", "b", "a"]})
     {'x': {'min': -1.0, 'max': 2.0, 'missing': True}, 'c': {'missing': False}}
     """
-    found = {}
+    summaries = {}
     for rule in rules:
         name = rule["name"]
         if name not in columns:
@@ -88,11 +88,43 @@ def training_ranges(rules: list, columns) -> dict:
         if rule["type"] == "number":
             x, wrong = scoring.number_column(values)
             finite = x[np.isfinite(x)]
-            found[name] = {"min": float(finite.min()) if finite.size else None,
-                           "max": float(finite.max()) if finite.size else None,
-                           "missing": bool((np.isnan(x) & ~wrong).any())}
+            summaries[name] = (finite.min() if finite.size else None, finite.max() if finite.size else None,
+                               (np.isnan(x) & ~wrong).any())
         else:
-            found[name] = {"missing": bool(np.equal(scoring.category_column(np.asarray(values)), None).any())}
+            summaries[name] = (None, None, np.equal(scoring.category_column(np.asarray(values)), None).any())
+    return ranges_of(rules, summaries)
+
+
+def ranges_of(rules: list, summaries: dict) -> dict:
+    """The training ranges of :func:`training_ranges` from per-input summaries computed elsewhere (Spark).
+
+    Parameters
+    ----------
+    rules : list of dict
+        The bundle's input rules.
+    summaries : dict
+        ``{name: (low, high, missing)}``: the smallest and largest finite value (None when
+        there is none; not read for a category input) and whether a value was missing.
+
+    Returns
+    -------
+    dict
+        As :func:`training_ranges`, for the inputs in ``summaries``.
+
+    Examples
+    --------
+    >>> rules = [{"name": "x", "type": "number"}, {"name": "c", "type": "category"}]
+    >>> ranges_of(rules, {"x": (-1, 2, 1), "c": (None, None, False)})
+    {'x': {'min': -1.0, 'max': 2.0, 'missing': True}, 'c': {'missing': False}}
+    """
+    found = {}
+    for rule in rules:
+        if rule["name"] not in summaries:
+            continue
+        low, high, missing = summaries[rule["name"]]
+        found[rule["name"]] = {"missing": bool(missing)} if rule["type"] != "number" else {
+            "min": None if low is None else float(low), "max": None if high is None else float(high),
+            "missing": bool(missing)}
     return found
 
 

@@ -69,34 +69,30 @@ def fit(estimator, spark_df, target: str = "default", **options):
 
 
 def training_ranges(model, spark_df):
-    """Set ``model.training_ranges_`` from the Spark rows, as a local ``fit`` does (one pass).
+    """Record ``model.training_ranges_`` from the Spark rows, as a local ``fit`` does (one pass).
 
     Per number input: the smallest and largest finite value and whether a value is missing
-    (null or NaN); per category input: whether a value is missing (see
-    :func:`riskmodels.models.input_ranges.training_ranges`). Returns the model.
+    (null or NaN); per category input: whether a value is missing; the record is
+    :func:`riskmodels.models.input_ranges.ranges_of` of those. Returns the model.
     """
     from pyspark.sql import functions as F
+
+    from riskmodels.models.input_ranges import ranges_of
 
     rules = [r for r in model.input_rules() if r["name"] in spark_df.columns]
     aggregates = []
     for i, rule in enumerate(rules):
         c = F.col(rule["name"])
+        missing = c.isNull()
         if rule["type"] == "number":
             x = c.cast("double")
             finite = c.isNotNull() & ~F.isnan(x) & (F.abs(x) != float("inf"))
             aggregates += [F.min(F.when(finite, x)).alias(f"lo{i}"), F.max(F.when(finite, x)).alias(f"hi{i}")]
-            missing = c.isNull() | F.isnan(x)
-        else:
-            missing = c.isNull()
+            missing = missing | F.isnan(x)
         aggregates.append(F.max(missing.cast("int")).alias(f"na{i}"))
     row = spark_df.agg(*aggregates).first().asDict() if aggregates else {}
-    ranges = {}
-    for i, rule in enumerate(rules):
-        ranges[rule["name"]] = {"missing": bool(row[f"na{i}"])}
-        if rule["type"] == "number":
-            ranges[rule["name"]] = {"min": row[f"lo{i}"], "max": row[f"hi{i}"], **ranges[rule["name"]]}
-    model.training_ranges_ = ranges
-    return model
+    summaries = {r["name"]: (row.get(f"lo{i}"), row.get(f"hi{i}"), row[f"na{i}"]) for i, r in enumerate(rules)}
+    return model.record_training_ranges(ranges_of(rules, summaries))
 
 
 __all__ = ["fit", "training_ranges"]

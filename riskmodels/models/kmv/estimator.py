@@ -241,11 +241,6 @@ class KMVModel(ScorerModel):
             problems.append(Violation("long_term_weight", f"is {self.long_term_weight!r}", "in [0, 1]"))
         return problems
 
-    def _kernel_output(self, frame: pd.DataFrame) -> dict:
-        rules = self._bundle_inputs()
-        cols, n = scoring.prepare_inputs(rules, frame_columns(frame, [r["name"] for r in rules]))
-        return scoring.KERNELS["kmv"](self._bundle_model(), cols, n)
-
     def fit(self, X, y):
         """Learn the peer-group asset volatilities and the DD→PD map.
 
@@ -273,17 +268,59 @@ class KMVModel(ScorerModel):
         target = require_binary_target(y, "y")
         if len(target) != len(frame):
             raise DataValidationError([Violation("y", f"has {len(target)} values", f"{len(frame)} (one per row of X)")])
-        schema_from_inputs(self._input_rules(), "KMVModel.fit").validate(frame)
-        names = [r["name"] for r in self._input_rules() if r["name"] in frame.columns]
+        self.validate_firms(frame)
+        self.fit_columns(frame.columns)
+        if self.proxy:
+            self.fit_peers(self.peer_inputs(frame))
+        return self.fit_pd_map(*self.distances(frame), target)
+
+    # ---- the steps of fit, public for fits that read the firms elsewhere (riskmodels.spark: per partition)
+    def fit_columns(self, columns) -> KMVModel:
+        """Check the parameters and record which of ``columns`` the model reads; the first step of :meth:`fit`.
+
+        Examples
+        --------
+        >>> KMVModel(proxy=None).fit_columns(["equity_value", "equity_vol", "rate", "x"]).feature_names_in_.tolist()
+        ['equity_value', 'equity_vol', 'rate']
+        """
+        self._check_params()
+        names = [r["name"] for r in self._input_rules() if r["name"] in columns]
         self.feature_names_in_ = np.asarray(names + ([self.history] if self.method == "iterative" else []),
                                             dtype=object)
         self.n_features_in_ = len(self.feature_names_in_)
         self.classes_ = np.array([0, 1])
         self.master_scale_ = self.master_scale
-        if self.proxy:
-            self._fit_peers(frame)
-        out = self._kernel_output(frame)
-        return self.fit_pd_map(out["extra"]["dd"], out["extra"]["status"], target)
+        return self
+
+    def validate_firms(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` unchanged when its firms obey the model's input rules, else a DataValidationError.
+
+        Examples
+        --------
+        >>> KMVModel(proxy=None).validate_firms(pd.DataFrame({"equity_value": [1.0], "equity_vol": [0.2],
+        ...     "short_term_debt": [-1.0], "long_term_debt": [0.0], "rate": [0.0]}))
+        Traceback (most recent call last):
+        ...
+        riskmodels.errors.DataValidationError: KMVModel.fit: 1 data rule(s) broken:
+          - column 'short_term_debt': below minimum 0.0 in 1 row(s): [0]; expected >= 0.0
+        """
+        return schema_from_inputs(self._input_rules(), "KMVModel.fit").validate(frame)
+
+    def distances(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """Every firm's distance to default and solver status (the ``kmv`` kernel with the learned peers).
+
+        Examples
+        --------
+        >>> X = pd.DataFrame({"equity_value": [3.0], "equity_vol": [0.8], "short_term_debt": [6.0],
+        ...     "long_term_debt": [8.0], "rate": [0.05]})
+        >>> dd, status = KMVModel(proxy=None).distances(X)
+        >>> round(float(dd[0]), 3), status.tolist()
+        (1.141, [0])
+        """
+        rules = self._bundle_inputs()
+        cols, n = scoring.prepare_inputs(rules, frame_columns(frame, [r["name"] for r in rules]))
+        out = scoring.KERNELS["kmv"](self._bundle_model(), cols, n)["extra"]
+        return np.asarray(out["dd"], dtype=float), np.asarray(out["status"], dtype=np.int64)
 
     def fit_pd_map(self, dd, status, target):
         """Fit the DD→PD map from every firm's DD, solver status and outcome; the last step of :meth:`fit`.
@@ -353,44 +390,79 @@ class KMVModel(ScorerModel):
         return listed, solve_merton(part[equity], part[equity_vol], self._default_point(part),
                                     part[self.column("rate")], self.horizon)
 
-    def fit_peers(self, groups, asset_vol, asset_value, ebit, seen_groups) -> KMVModel:
+    def peer_inputs(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """What :meth:`fit_peers` reads of ``frame``: its listed firms solved, and the peer groups of the others.
+
+        Parameters
+        ----------
+        frame : DataFrame
+            Firms with the model's input columns (all of them, or one part: the tables of
+            the parts, concatenated, give :meth:`fit_peers` what the whole would).
+
+        Returns
+        -------
+        DataFrame
+            ``group`` (a string, None when missing), ``listed``, ``asset_vol``, ``asset_value``
+            and ``ebit``: one row per listed firm (its solved σV and V, its EBIT), then one row
+            (``listed`` False, no numbers) per distinct peer group of the unlisted firms.
+
+        Examples
+        --------
+        >>> X = pd.DataFrame({"equity_value": [3.0, np.nan], "equity_vol": [0.8, np.nan],
+        ...     "short_term_debt": [6.0, 5.0], "long_term_debt": [8.0, 4.0], "rate": 0.05, "industry": ["a", "b"]})
+        >>> KMVModel().peer_inputs(X)[["group", "listed"]].values.tolist()
+        [['a', True], ['b', False]]
+        """
+        listed, sol = self.solve_listed(frame)
+        groups = (np.array([None if pd.isna(g) else str(g) for g in frame[self.peer_group]], dtype=object)
+                  if self.peer_group in frame else np.full(len(frame), None, dtype=object))
+        others = list(dict.fromkeys(groups[~listed]))
+        n = int(listed.sum())
+        numbers = np.full((3, n + len(others)), np.nan)
+        if n:
+            numbers[0, :n], numbers[1, :n] = sol.asset_vol, sol.asset_value
+            if self.column("ebit") in frame:
+                numbers[2, :n] = frame.loc[listed, self.column("ebit")].to_numpy(dtype=float)
+        return pd.DataFrame({"group": pd.Series([*groups[listed], *others], dtype=object),
+                             "listed": np.arange(n + len(others)) < n, "asset_vol": numbers[0],
+                             "asset_value": numbers[1], "ebit": numbers[2]})
+
+    def fit_peers(self, peers: pd.DataFrame) -> KMVModel:
         """Learn the peer asset volatilities, the proxy multiple and the peer categories.
 
         Parameters
         ----------
-        groups, asset_vol, asset_value, ebit : array-like
-            Per listed firm: its peer group, its solved σV and V, its EBIT (used with
-            ``proxy_value="ebit"``).
-        seen_groups : iterable
-            Every peer group of the training firms (listed or not).
+        peers : DataFrame
+            :meth:`peer_inputs` of the training firms (or of their parts, concatenated).
 
         Returns
         -------
         self
 
+        Raises
+        ------
+        DataValidationError
+            when no firm is listed.
+
         Examples
         --------
-        >>> m = KMVModel(min_peers=1).fit_peers(["a", "a"], [0.2, 0.4], [10.0, 12.0], [1.0, 1.0], ["a", "b"])
+        >>> peers = pd.DataFrame({"group": ["a", "a", "b"], "listed": [True, True, False],
+        ...     "asset_vol": [0.2, 0.4, np.nan], "asset_value": [10.0, 12.0, np.nan], "ebit": [1.0, 1.0, np.nan]})
+        >>> m = KMVModel(min_peers=1).fit_peers(peers)
         >>> m.peer_asset_vol_, m.peer_categories_
         ({'a': 0.30000000000000004}, ['a', 'b'])
         """
+        listed = peers[peers["listed"].to_numpy(dtype=bool)]
+        if listed.empty:
+            raise no_listed_firm(self.column("equity_value"))
         self.peer_asset_vol_, self.default_asset_vol_ = peer_asset_volatility(
-            np.asarray(asset_vol, dtype=float), np.asarray(groups, dtype=object), self.min_peers)
+            listed["asset_vol"].to_numpy(dtype=float), listed["group"].to_numpy(dtype=object), self.min_peers)
         self.proxy_multiple_ = 1.0
         if self.proxy_value == "ebit":
-            self.proxy_multiple_ = self.ebit_multiple or median_multiple(np.asarray(asset_value, dtype=float),
-                                                                         np.asarray(ebit, dtype=float))
-        self.peer_categories_ = sorted({str(g) for g in seen_groups if not pd.isna(g)})
+            self.proxy_multiple_ = self.ebit_multiple or median_multiple(listed["asset_value"].to_numpy(dtype=float),
+                                                                         listed["ebit"].to_numpy(dtype=float))
+        self.peer_categories_ = sorted({str(g) for g in peers["group"] if not pd.isna(g)})
         return self
-
-    def _fit_peers(self, frame: pd.DataFrame):
-        listed, sol = self.solve_listed(frame)
-        if sol is None:
-            raise no_listed_firm(self.column("equity_value"))
-        part = frame[listed]
-        ebit = part[self.column("ebit")] if self.proxy_value == "ebit" else np.full(len(part), np.nan)
-        self.fit_peers(part[self.peer_group].astype(object).to_numpy(), sol.asset_vol, sol.asset_value, ebit,
-                       frame[self.peer_group].dropna().astype(str).unique())
 
     def _default_point(self, frame: pd.DataFrame):
         return default_point(frame[self.column("short_term_debt")], frame[self.column("long_term_debt")],
