@@ -16,6 +16,23 @@ import numpy as np
 PREBINNING_METHODS = ("quantile", "cart")
 
 
+def quantile_positions(total, n_prebins: int, weighted: bool = False) -> np.ndarray:
+    """Sorted positions ceil(k·(N-1)/n), k = 1..n-1, of the splits of :func:`quantile_splits`.
+
+    N is the number of values, or their total weight (``weighted``: the positions are then
+    in weight units, not whole numbers).
+
+    Examples
+    --------
+    >>> quantile_positions(10, 5).tolist(), quantile_positions(10.0, 5, weighted=True).tolist()
+    ([2, 4, 6, 8], [2.0, 4.0, 6.0, 8.0])
+    """
+    k = np.arange(1, n_prebins, dtype=np.int64)
+    if weighted:
+        return np.ceil(k * (total - 1.0) / n_prebins)
+    return -((-k * (int(total) - 1)) // n_prebins)
+
+
 def quantile_splits(x: np.ndarray, n_prebins: int, presorted: bool = False, weights=None) -> np.ndarray:
     """Split points cutting finite values ``x`` into at most ``n_prebins`` equal-count bins.
 
@@ -57,13 +74,12 @@ def quantile_splits(x: np.ndarray, n_prebins: int, presorted: bool = False, weig
         order = np.argsort(x, kind="stable")
         x, weights = np.asarray(x)[order], np.asarray(weights, dtype=float)[order]
     xs = x if presorted or weights is not None else np.sort(x)
-    k = np.arange(1, n_prebins, dtype=np.int64)
     if weights is None:
-        at = -((-k * (n - 1)) // n_prebins)
+        at = quantile_positions(n, n_prebins)
     else:
         cumulative = np.cumsum(weights)
-        at = np.searchsorted(cumulative, np.ceil(k * (cumulative[-1] - 1.0) / n_prebins), side="right")
-        at = np.minimum(at, n - 1)
+        at = np.minimum(np.searchsorted(cumulative, quantile_positions(cumulative[-1], n_prebins, True),
+                                        side="right"), n - 1)
     splits = np.unique(xs[at]) + 0.0  # + 0.0: a split at zero is +0, whichever zero the sort put there
     splits = splits[splits > xs[0]]
     if len(splits) == n_prebins - 1:  # >= n_prebins distinct values: with exactly n_prebins these splits are them

@@ -254,12 +254,13 @@ def _dates(days: np.ndarray) -> pd.Series:
     return pd.Series(np.where(happened, days, 0).astype("datetime64[D]").astype("datetime64[us]")).where(happened)
 
 
-def observation_dates(as_of) -> list[pd.Timestamp]:
+def observation_dates(as_of, distinct: bool = False) -> list[pd.Timestamp]:
     """``as_of`` (one date or several) as a list of day-normalised timestamps, in the given order.
 
     Parameters
     ----------
     as_of : date-like or sequence of date-likes
+    distinct : refuse a date given twice (a panel has one row per customer and date)
 
     Returns
     -------
@@ -268,7 +269,8 @@ def observation_dates(as_of) -> list[pd.Timestamp]:
     Raises
     ------
     DataValidationError
-        Naming ``as_of`` when a value is not a date, is missing (NaT) or none is given.
+        Naming ``as_of`` when a value is not a date, is missing (NaT) or none is given, or
+        (``distinct``) repeats.
 
     Examples
     --------
@@ -283,7 +285,11 @@ def observation_dates(as_of) -> list[pd.Timestamp]:
         raise DataValidationError([Violation("as_of", f"is not a date ({exc})", "dates")]) from exc
     if not dates or any(pd.isna(d) for d in dates):
         raise DataValidationError([Violation("as_of", f"is {as_of!r}", "one or more dates, no NaT")])
-    return [d.normalize() for d in dates]
+    dates = [d.normalize() for d in dates]
+    repeated = sorted({str(d.date()) for d in dates if dates.count(d) > 1}) if distinct else []
+    if repeated:
+        raise DataValidationError([Violation("as_of", f"repeats {repeated}", "distinct observation dates")])
+    return dates
 
 
 def _one_date(as_of) -> pd.Timestamp:
@@ -662,10 +668,7 @@ def build_panel(ledger, as_of, config: FeatureConfig | None = None,
     >>> len(panel), int(panel["default"].sum())
     (200, 5)
     """
-    dates = observation_dates(as_of)
-    repeated = sorted({str(d.date()) for d in dates if dates.count(d) > 1})
-    if repeated:  # one row per customer and date: the join below needs distinct dates
-        raise DataValidationError([Violation("as_of", f"repeats {repeated}", "distinct observation dates")])
+    dates = observation_dates(as_of, distinct=True)  # one row per customer and date: the join below
     p = _prepare(ledger)
     feats = payment_features(p, dates, config)
     flags = default_flags(p, dates, definition)

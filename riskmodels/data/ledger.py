@@ -114,6 +114,40 @@ def _prefixed(table: str, found: list[Violation]) -> list[Violation]:
     return [replace(v, column=f"{table}.{v.column}") for v in found]
 
 
+def require_ledger_columns(invoices, payments, credit_limits=None, write_offs=None) -> None:
+    """Raise :func:`validate_ledger`'s error for the required columns a table lacks, from column names alone.
+
+    For tables held elsewhere (:mod:`riskmodels.spark.features` checks Spark tables with it).
+
+    Parameters
+    ----------
+    invoices, payments : the column names of the invoice and payment tables.
+    credit_limits, write_offs : the column names of the optional tables, or None.
+
+    Raises
+    ------
+    DataValidationError
+        Context ``ledger``, one ``missing column`` violation per absent column, named ``table.column``.
+
+    Examples
+    --------
+    >>> require_ledger_columns(["customer_id", "invoice_id"], ["invoice_id", "amount"])
+    Traceback (most recent call last):
+    ...
+    riskmodels.errors.DataValidationError: ledger: 4 data rule(s) broken:
+      - column 'invoices.issue_date': missing column; expected a datetime column
+      - column 'invoices.due_date': missing column; expected a datetime column
+      - column 'invoices.amount': missing column; expected a number column
+      - column 'payments.payment_date': missing column; expected a datetime column
+    """
+    tables = (("invoices", invoices, INVOICES), ("payments", payments, PAYMENTS),
+              ("credit_limits", credit_limits, CREDIT_LIMITS), ("write_offs", write_offs, WRITE_OFFS))
+    found = [v for table, columns, schema in tables if columns is not None
+             for v in _prefixed(table, schema.missing_columns(columns))]
+    if found:
+        raise DataValidationError(found, context="ledger")
+
+
 def validate_ledger(invoices: pd.DataFrame, payments: pd.DataFrame, credit_limits=None,
                     write_offs=None, max_overpayment: float | None = 0.01, collection_events=None) -> None:
     """Check a ledger's tables, alone and against each other; raise on any broken rule.
@@ -416,5 +450,6 @@ def ibm_ar_ledger(frame: pd.DataFrame | None = None) -> Ledger:
     return Ledger(invoices, payments)
 
 
-__all__ = ["Ledger", "validate_ledger", "invoice_rows", "ibm_ar_ledger", "INVOICES", "PAYMENTS", "CREDIT_LIMITS",
+__all__ = ["Ledger", "validate_ledger", "require_ledger_columns", "invoice_rows", "ibm_ar_ledger", "INVOICES",
+           "PAYMENTS", "CREDIT_LIMITS",
            "WRITE_OFFS", "COLLECTION_EVENTS", "DUNNING_STEPS"]

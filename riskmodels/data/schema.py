@@ -105,7 +105,7 @@ class Schema:
         for col in self.columns:
             if col.name not in frame.columns:
                 if col.required:
-                    out.append(Violation(col.name, "missing column", _expected_column(col.kind)))
+                    out.append(_missing_column(col))
                 continue
             out.extend(_check_column(frame[col.name], col))
         if self.extra == "forbid":
@@ -122,6 +122,18 @@ class Schema:
                                       f"unique values of {tuple(self.unique)}"))
         return out
 
+    def missing_columns(self, columns) -> list[Violation]:
+        """A ``missing column`` violation per required column not in ``columns`` (names: a table
+        held elsewhere, e.g. in Spark, checked as :meth:`violations` would check it).
+
+        Examples
+        --------
+        >>> schema = Schema([Column("id", "string"), Column("note", "string", required=False)])
+        >>> [(v.column, v.rule) for v in schema.missing_columns(["note"])]
+        [('id', 'missing column')]
+        """
+        return [_missing_column(col) for col in self.columns if col.required and col.name not in columns]
+
     def validate(self, frame) -> pd.DataFrame:
         """Return ``frame`` unchanged if it obeys the schema, else raise DataValidationError."""
         found = self.violations(frame)
@@ -130,8 +142,10 @@ class Schema:
         return frame
 
 
-def violation(column: str, rule: str, labels, expected: str) -> Violation:
+def violation(column: str, rule: str, labels, expected: str, count: int | None = None) -> Violation:
     """A :class:`Violation` of ``rule`` in ``column`` at the row ``labels`` (the first few kept).
+
+    ``count`` is the number of such rows when ``labels`` holds only the first few (default: them all).
 
     Examples
     --------
@@ -139,11 +153,16 @@ def violation(column: str, rule: str, labels, expected: str) -> Violation:
     column 'amount': negative values in 2 row(s): [3, 7]; expected >= 0
     """
     labels = list(labels)
-    return Violation(column, rule, expected, tuple(_plain(x) for x in labels[:MAX_ROWS_SHOWN]), len(labels))
+    return Violation(column, rule, expected, tuple(_plain(x) for x in labels[:MAX_ROWS_SHOWN]),
+                     len(labels) if count is None else count)
 
 
 def _plain(label):
     return label.item() if isinstance(label, np.generic) else label
+
+
+def _missing_column(col: Column) -> Violation:
+    return Violation(col.name, "missing column", _expected_column(col.kind))
 
 
 def _expected_column(kind: Kind) -> str:
@@ -219,15 +238,57 @@ def require_binary_target(y, name: str = "target") -> np.ndarray:
         bad = (values != 0) & (values != 1)
     else:
         bad = ~s.isin([0, 1, True, False]).to_numpy()
-    if len(s) == 0:
-        raise DataValidationError([Violation(name, "is empty", "at least one observation")])
-    if bad.any():
-        raise DataValidationError([violation(name, "values other than 0/1", s.index[bad], "a binary 0/1 target")])
+    if len(s) == 0 or bad.any():
+        require_target_totals(name, len(s), 0, 0, s.index[bad], int(bad.sum()))
     arr = s.to_numpy().astype(np.int8)
-    if arr.min() == arr.max():
-        raise DataValidationError([Violation(name, f"has a single class ({int(arr[0])})",
-                                             "both defaults (1) and non-defaults (0)")])
+    events = int(arr.sum())
+    require_target_totals(name, len(arr), events, len(arr) - events)
     return arr
+
+
+def require_target_totals(name: str, n: int, events: float, nonevents: float, bad_rows=(), n_bad: int = 0,
+                          weight: str | None = None, bad_weight_rows=(), n_bad_weight: int = 0) -> None:
+    """The checks of :func:`require_binary_target` from a target's totals (one held elsewhere: Spark).
+
+    Parameters
+    ----------
+    name : the target column. n : its rows.
+    events, nonevents : the number (summed weight, with ``weight``) of its 1s and of its 0s.
+    bad_rows, n_bad : labels of the first rows with a value other than 0/1, and their number.
+    weight : the column of sample weights (None: unweighted); both classes must then weigh > 0
+        (:func:`require_weight_on_both_classes`).
+    bad_weight_rows, n_bad_weight : the first rows with a weight :func:`bad_weights` names, and their number.
+
+    Examples
+    --------
+    >>> require_target_totals("y", 5, 0, 5)
+    Traceback (most recent call last):
+    ...
+    riskmodels.errors.DataValidationError: 1 data rule(s) broken:
+      - column 'y': has a single class (0); expected both defaults (1) and non-defaults (0)
+    """
+    if n == 0:
+        raise DataValidationError([Violation(name, "is empty", "at least one observation")])
+    if n_bad:
+        raise DataValidationError([violation(name, "values other than 0/1", bad_rows, "a binary 0/1 target", n_bad)])
+    if n_bad_weight:
+        raise DataValidationError([bad_weights(weight, bad_weight_rows, n_bad_weight)])
+    if weight is not None:
+        require_weight_on_both_classes(weight, events, nonevents)
+    elif events == 0 or nonevents == 0:
+        raise DataValidationError([Violation(name, f"has a single class ({int(events > 0)})",
+                                             "both defaults (1) and non-defaults (0)")])
+
+
+def bad_weights(name: str, labels, count: int | None = None) -> Violation:
+    """The violation of weights that are negative, missing, infinite or not numbers, at rows ``labels``.
+
+    Examples
+    --------
+    >>> print(bad_weights("w", [2]))
+    column 'w': negative, missing, infinite or non-numeric weights in 1 row(s): [2]; expected finite weights >= 0
+    """
+    return violation(name, "negative, missing, infinite or non-numeric weights", labels, "finite weights >= 0", count)
 
 
 def require_sample_weight(sample_weight, target: np.ndarray, name: str = "sample_weight") -> np.ndarray | None:
@@ -254,8 +315,7 @@ def require_sample_weight(sample_weight, target: np.ndarray, name: str = "sample
     values = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     bad = ~np.isfinite(values) | (values < 0)
     if bad.any():
-        raise DataValidationError([violation(name, "negative, missing, infinite or non-numeric weights",
-                                             s.index[bad], "finite weights >= 0")])
+        raise DataValidationError([bad_weights(name, s.index[bad])])
     require_weight_on_both_classes(name, float(values[target == 1].sum()), float(values[target == 0].sum()))
     return values
 

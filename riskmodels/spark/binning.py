@@ -9,29 +9,30 @@ binary search). The driver solves with :meth:`BinningProcess.fit_counts
 <riskmodels.binning.BinningProcess.fit_counts>`, the step the local fit runs:
 only O(columns × pre-bins) numbers reach it.
 
-Exact edges: locally the k-th edge is the first sorted clean value whose
-cumulative count (weight) exceeds ``ceil(k·(N-1)/n)``
-(:func:`~riskmodels.binning.quantile_splits`). ``approxQuantile``
-(Greenwald–Khanna, relative error ε) gives points that bracket each position
-(a uniform grid with weights); one histogram gives the exact count (weight) at
-and between the points; a position between two points is found among the few
-values there, collected and sorted (:func:`exact_order_statistics`). A column
-with at most ``n`` distinct values gets every value as its own pre-bin, as
-locally. ``prebin="approx"`` takes the ``approxQuantile`` values as the edges
-(one pass fewer; edges move by up to ε·N ranks, ``benchmarks/bench_spark_fit.py``
-reports the IV difference).
+Exact edges: the values at the positions of
+:func:`~riskmodels.binning.prebinning.quantile_positions`, as locally, found from
+``approxQuantile`` brackets and one histogram (:func:`exact_order_statistics`); a
+column with at most ``n`` distinct values gets each as its own pre-bin, as locally.
+``prebin="approx"`` takes the ``approxQuantile`` values as the edges (one pass fewer;
+edges move by up to ε·N ranks, ``benchmarks/bench_spark_fit.py`` reports the IV difference).
 """
 
 from __future__ import annotations
 
+import functools
+import operator
 import time
 from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
+from pyspark.ml.feature import Bucketizer
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
 from riskmodels.binning import BinningProcess
-from riskmodels.data.schema import require_weight_on_both_classes
+from riskmodels.binning.prebinning import quantile_positions
+from riskmodels.data.schema import require_target_totals
 from riskmodels.errors import DataValidationError, ParameterError, Violation
 from riskmodels.scoring import category_label
 
@@ -59,39 +60,31 @@ def timed(passes: list | None, label: str):
 
 # --------------------------------------------------------------------------- column helpers
 def _functions():
-    from pyspark.sql import functions as F
-
     return F
 
 
 def numeric_column_names(spark_df) -> set:
     """Columns of a Spark DataFrame binned as numbers by default (numeric, not boolean)."""
-    from pyspark.sql import types as T
-
     return {f.name for f in spark_df.schema.fields
             if isinstance(f.dataType, T.NumericType) and not isinstance(f.dataType, T.BooleanType)}
 
 
 def missing_condition(name: str, numeric: bool):
     """Spark condition: the value is missing (null, or NaN for a number), as the scorer's missing bin."""
-    F = _functions()
     c = F.col(name)
     return (c.isNull() | F.isnan(c.cast("double"))) if numeric else c.isNull()
 
 
 def special_conditions(name: str, codes, numeric: bool) -> list:
     """One Spark condition per special code: the value is that code (as :func:`riskmodels.scoring.bin_index`)."""
-    F = _functions()
     if numeric:
         return [F.col(name).cast("double") == F.lit(float(code)) for code in codes]
     return [F.col(name).cast("string") == F.lit(category_label(code)) for code in codes]
 
 
 def _clean(name: str, codes, numeric: bool):
-    cond = ~missing_condition(name, numeric)
-    for hit in special_conditions(name, codes, numeric):
-        cond = cond & ~hit
-    return cond
+    """Spark condition: the value is neither missing nor a special code (an ordinary value to pre-bin)."""
+    return ~missing_condition(name, numeric) & ~_any_special(name, codes, numeric)
 
 
 def bucketed(spark_df, edges: dict):
@@ -119,9 +112,6 @@ def bucketed(spark_df, edges: dict):
     >>> [r[0] for r in frame.select(cols["x"]).collect()]
     [0, 1, 2]
     """
-    from pyspark.ml.feature import Bucketizer
-
-    F = _functions()
     out = {name: F.lit(0) for name, e in edges.items() if not len(e)}
     names = [name for name, e in edges.items() if len(e)]
     if names:
@@ -136,12 +126,10 @@ def bucketed(spark_df, edges: dict):
 
 def weight_column(weight: str | None):
     """The weight of each row as a Spark expression (1 without a weight column)."""
-    F = _functions()
     return F.lit(1.0) if weight is None else F.col(weight).cast("double")
 
 
 def _target_aggs(target: str, weight: str | None = None) -> list:
-    F = _functions()
     y, w = F.col(target).cast("double"), weight_column(weight)
     bad = y.isNull() | ~y.isin(0.0, 1.0)
     aggs = [F.count(F.lit(1)).alias("_n"), F.sum(F.when(~bad, y * w)).alias("_events"),
@@ -152,14 +140,11 @@ def _target_aggs(target: str, weight: str | None = None) -> list:
 
 
 def _bad_weight(weight: str):
-    F = _functions()
     w = F.col(weight).cast("double")
     return w.isNull() | F.isnan(w) | w.isin(float("inf"), float("-inf")) | (w < 0)
 
 
 def _check_types(spark_df, target: str, weight: str | None = None):
-    from pyspark.sql import types as T
-
     for name, what in ((target, "the 0/1 target column"), (weight, "the column of sample weights")):
         if name is None:
             continue
@@ -172,26 +157,13 @@ def _check_types(spark_df, target: str, weight: str | None = None):
 
 
 def _check_target_counts(spark_df, target: str, row, weight: str | None = None) -> int:
-    """Check the target (and weight) aggregates of the first pass; return the rows."""
-    F = _functions()
-    n, n_bad = int(row["_n"]), int(row["_bad"] or 0)
-    if n == 0:
-        raise DataValidationError([Violation(target, "is empty", "at least one observation")])
-    if n_bad:
-        y = F.col(target).cast("double")
-        rows = first_rows(spark_df, y.isNull() | ~y.isin(0.0, 1.0))
-        raise DataValidationError([Violation(target, "values other than 0/1", "a binary 0/1 target",
-                                             tuple(rows), n_bad)])
-    if weight is not None and row["_bad_weight"]:
-        rows = first_rows(spark_df, _bad_weight(weight))
-        raise DataValidationError([Violation(weight, "negative, missing, infinite or non-numeric weights",
-                                             "finite weights >= 0", tuple(rows), int(row["_bad_weight"]))])
-    events, nonevents = float(row["_events"] or 0), float(row["_nonevents"] or 0)
-    if weight is None and (events == 0 or nonevents == 0):
-        raise DataValidationError([Violation(target, f"has a single class ({int(events > 0)})",
-                                             "both defaults (1) and non-defaults (0)")])
-    require_weight_on_both_classes(weight, events, nonevents)
-    return n
+    """Check the target (and weight) aggregates of the first pass (:func:`require_target_totals`); return the rows."""
+    y = F.col(target).cast("double")
+    n_bad, n_bad_weight = int(row["_bad"] or 0), int(row.get("_bad_weight") or 0)
+    require_target_totals(target, int(row["_n"]), float(row["_events"] or 0), float(row["_nonevents"] or 0),
+                          first_rows(spark_df, y.isNull() | ~y.isin(0.0, 1.0)) if n_bad else (), n_bad, weight,
+                          first_rows(spark_df, _bad_weight(weight)) if n_bad_weight else (), n_bad_weight)
+    return int(row["_n"])
 
 
 def spark_target(spark_df, target: str, weight: str | None = None) -> int:
@@ -202,7 +174,7 @@ def spark_target(spark_df, target: str, weight: str | None = None) -> int:
     DataValidationError naming the column and the first bad rows (positions in the DataFrame).
     """
     _check_types(spark_df, target, weight)
-    return _check_target_counts(spark_df, target, spark_df.agg(*_target_aggs(target, weight)).first(), weight)
+    return _check_target_counts(spark_df, target, spark_df.agg(*_target_aggs(target, weight)).first().asDict(), weight)
 
 
 def first_rows(spark_df, condition, k: int = 5) -> list[int]:
@@ -212,14 +184,6 @@ def first_rows(spark_df, condition, k: int = 5) -> list[int]:
 
 
 # --------------------------------------------------------------------------- exact edges
-def _positions(total: float, n_prebins: int, weighted: bool) -> np.ndarray:
-    """Positions ceil(k·(N-1)/n), k = 1..n-1, as in quantile_splits (N the records or the total weight)."""
-    k = np.arange(1, n_prebins, dtype=np.int64)
-    if weighted:
-        return np.ceil(k * (total - 1.0) / n_prebins)
-    return -((-k * (int(total) - 1)) // n_prebins)
-
-
 def _histogram(spark_df, columns: dict, sums: dict) -> dict:
     """Sums per code (and label) of each column, one ``groupBy`` for every column.
 
@@ -228,7 +192,6 @@ def _histogram(spark_df, columns: dict, sums: dict) -> dict:
     (categories); ``sums`` maps an output name to the expression summed.
     Returns ``{name: DataFrame[code, label, *sums]}``.
     """
-    F = _functions()
     if not columns:
         return {}
     names = list(columns)
@@ -272,7 +235,6 @@ def exact_order_statistics(spark_df, specs: dict, relative_error: float | None =
     -------
     ``{name: array of the values at the positions}``.
     """
-    F = _functions()
     specs = {k: v for k, v in specs.items() if len(v[2])}
     if not specs:
         return {}
@@ -316,7 +278,6 @@ def exact_order_statistics(spark_df, specs: dict, relative_error: float | None =
 
 def _fill_inside(frame, codes, pending, out, weight):
     """Collect the values (and weights) with the histogram codes of the unresolved positions; pick each."""
-    F = _functions()
     parts = []
     for i, (name, items) in enumerate(pending.items()):
         wanted = sorted({c for _, c, _ in items})
@@ -336,7 +297,6 @@ def _fill_inside(frame, codes, pending, out, weight):
 
 def _distinct_values(spark_df, conditions: dict) -> dict:
     """Sorted distinct clean values of each named column (columns expected to hold few)."""
-    F = _functions()
     if not conditions:
         return {}
     names = list(conditions)
@@ -393,7 +353,6 @@ def fit_binning_counting_rows(binning: BinningProcess, spark_df, target: str = "
                               relative_error: float | None = None, passes: list | None = None,
                               weight: str | None = None) -> tuple[BinningProcess, int]:
     """:func:`fit_binning`, also returning the rows fitted on (those of positive weight)."""
-    F = _functions()
     if prebin not in PREBIN_METHODS or (weight is not None and prebin != "exact"):
         raise ParameterError([Violation("prebin", f"is {prebin!r}" + (" with weights" if weight else ""),
                                         "'exact', or 'approx' without weights")], context="riskmodels.spark")
@@ -464,11 +423,9 @@ def fit_binning_counting_rows(binning: BinningProcess, spark_df, target: str = "
 
 
 def _any_special(name: str, codes, numeric: bool):
-    F = _functions()
-    cond = F.lit(False)
-    for h in special_conditions(name, codes, numeric):
-        cond = cond | F.coalesce(h, F.lit(False))
-    return cond
+    """Spark condition: the value is one of the special codes (False when it is missing)."""
+    return F.coalesce(functools.reduce(operator.or_, special_conditions(name, codes, numeric), F.lit(False)),
+                      F.lit(False))
 
 
 def _prebin_counts(h: pd.DataFrame, n_specials: int, splits) -> dict:
@@ -498,13 +455,12 @@ def _numeric_splits(spark_df, bins, numeric, clean, stats, names, prebin, relati
     and maximum hold at most ``max_n_prebins`` values is counted exactly too
     (a column with that few distinct values always passes this test).
     """
-    F = _functions()
     splits, specs, few = {}, {}, []
 
     def spec(name):
         i = names.index(name)
         total = stats[f"w{i}"] if weight is not None else stats[f"n{i}"]
-        return clean[name], int(stats[f"n{i}"]), _positions(total, bins[name].max_n_prebins, weight is not None)
+        return clean[name], int(stats[f"n{i}"]), quantile_positions(total, bins[name].max_n_prebins, weight is not None)
 
     for name in numeric:
         ob = bins[name]

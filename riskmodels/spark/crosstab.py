@@ -14,6 +14,7 @@ rates equal a local fit on the same rows.
 from __future__ import annotations
 
 import numpy as np
+from pyspark.sql import functions as F
 
 from riskmodels.binning import BinningProcess
 from riskmodels.errors import DataValidationError, Violation
@@ -47,8 +48,6 @@ def fit_crosstab(model: CrossTabModel, spark_df, target: str = "default", prebin
     -------
     the model, fitted.
     """
-    from pyspark.sql import functions as F
-
     columns = [c for c in spark_df.columns if c not in (target, weight)]
     choices = model.factor_binnings(columns)
     factors = list(choices)

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from pyspark.sql import Window
+from pyspark.sql import functions as F
 
 from riskmodels.data.features import (
     PAYMENT_FEATURES,
@@ -28,32 +30,25 @@ from riskmodels.data.features import (
     FeatureConfig,
     observation_dates,
 )
-from riskmodels.data.ledger import CREDIT_LIMITS, INVOICES, PAYMENTS, WRITE_OFFS
-from riskmodels.errors import DataValidationError, Violation
+from riskmodels.data.ledger import require_ledger_columns
 
 _EPOCH = "1970-01-01"
 NEVER_DAY = 2 ** 40  # a day that never comes (settlement of an unpaid invoice)
 
 
 def _day(column: str):
-    from pyspark.sql import functions as F
-
     return F.datediff(F.col(column).cast("date"), F.lit(_EPOCH).cast("date"))
 
 
 def _plus_months(day, months):
     """Day number ``months`` calendar months after ``day`` (Spark's add_months: the month's last day when
     there is no corresponding day, as :func:`riskmodels.data.periods.add_months`)."""
-    from pyspark.sql import functions as F
-
     base = F.lit(_EPOCH).cast("date")
     return F.datediff(F.add_months(F.date_add(base, day.cast("int")), months), base)
 
 
 def _calendar_months(start, end):
     """:func:`riskmodels.data.periods.months_between` for ``start <= end`` (day-number columns)."""
-    from pyspark.sql import functions as F
-
     base = F.lit(_EPOCH).cast("date")
 
     def month(day):
@@ -67,48 +62,8 @@ def _calendar_months(start, end):
 
 
 def check_ledger_columns(invoices, payments, credit_limits=None, write_offs=None) -> None:
-    """Raise the pandas Ledger's error when a Spark table lacks a required column.
-
-    Parameters
-    ----------
-    invoices, payments : Spark DataFrames (the Ledger's invoice and payment tables).
-    credit_limits, write_offs : Spark DataFrames or None (optional tables).
-
-    Returns
-    -------
-    None
-
-    Raises
-    ------
-    DataValidationError
-        Context ``ledger``, one ``missing column`` violation per absent column, named
-        ``table.column`` as :class:`riskmodels.data.ledger.Ledger` names it.
-
-    Examples
-    --------
-    >>> from riskmodels.spark.session import local_session
-    >>> spark = local_session(1)
-    >>> inv = spark.createDataFrame(pd.DataFrame({"customer_id": ["a"], "invoice_id": ["1"]}))
-    >>> pay = spark.createDataFrame(pd.DataFrame({"invoice_id": ["1"], "amount": [1.0]}))
-    >>> check_ledger_columns(inv, pay)
-    Traceback (most recent call last):
-    ...
-    riskmodels.errors.DataValidationError: ledger: 4 data rule(s) broken:
-      - column 'invoices.issue_date': missing column; expected a datetime column
-      - column 'invoices.due_date': missing column; expected a datetime column
-      - column 'invoices.amount': missing column; expected a number column
-      - column 'payments.payment_date': missing column; expected a datetime column
-    """
-    found = []
-    tables = (("invoices", invoices, INVOICES), ("payments", payments, PAYMENTS),
-              ("credit_limits", credit_limits, CREDIT_LIMITS), ("write_offs", write_offs, WRITE_OFFS))
-    for table, frame, schema in tables:
-        if frame is None:
-            continue
-        found += [Violation(f"{table}.{col.name}", "missing column", f"a {col.kind} column")
-                  for col in schema.columns if col.required and col.name not in frame.columns]
-    if found:
-        raise DataValidationError(found, context="ledger")
+    """:func:`riskmodels.data.ledger.require_ledger_columns` of Spark tables (None: an optional table left out)."""
+    require_ledger_columns(*[None if t is None else t.columns for t in (invoices, payments, credit_limits, write_offs)])
 
 
 def settled_invoices(invoices, payments, tolerance: float = 0.01):
@@ -124,9 +79,6 @@ def settled_invoices(invoices, payments, tolerance: float = 0.01):
     (invoices with ``_issue``, ``_due``, ``_settle`` day numbers, payments with ``_pid``,
     ``_pday``, ``_pamt``): lazy Spark DataFrames (see :func:`payment_features` for an example).
     """
-    from pyspark.sql import Window
-    from pyspark.sql import functions as F
-
     inv = invoices.select("*", _day("issue_date").alias("_issue"), _day("due_date").alias("_due"))
     pay = payments.select(F.col("invoice_id").alias("_pid"), _day("payment_date").alias("_pday"),
                           F.col("amount").cast("double").alias("_pamt"))
@@ -158,8 +110,6 @@ def _dates_table(spark, dates: list, offsets: dict):
 
 def _limits_at_dates(credit_limits, dates_df):
     """The credit limit valid at each date per customer (``_k``, ``customer_id``, ``_limit``)."""
-    from pyspark.sql import functions as F
-
     limits = credit_limits.select("customer_id", F.col("limit").cast("double").alias("_limit"),
                                   *([_day("valid_from").alias("_from")] if "valid_from" in credit_limits.columns
                                     else []))
@@ -213,9 +163,6 @@ def payment_features(invoices, payments, as_of, config: FeatureConfig | None = N
 
 def _feature_rows(invoices, payments, dates, config, tolerance, credit_limits, write_offs=None):
     """Lazy Spark DataFrame: ``_k`` (date position), ``customer_id`` and the features in the pandas order."""
-    from pyspark.sql import Window
-    from pyspark.sql import functions as F
-
     offsets = {"_lookback": -config.lookback_months, "_trend": -config.trend_months,
                **{f"_w{m}": -m for m in config.dpd_windows}}
     dates_df = F.broadcast(_dates_table(invoices.sparkSession, dates, offsets))
@@ -329,13 +276,10 @@ def default_flags(invoices, payments, as_of, definition: DefaultDefinition | Non
     --------
     >>> from riskmodels.spark.session import local_session
     >>> spark = local_session(1)
-    >>> inv = pd.DataFrame({"customer_id": ["a", "b"], "invoice_id": ["1", "2"],
-    ...                     "issue_date": pd.to_datetime(["2024-01-01", "2024-01-01"]),
-    ...                     "due_date": pd.to_datetime(["2024-01-31", "2024-01-31"]),
-    ...                     "amount": [10.0, 20.0]})
-    >>> pay = pd.DataFrame({"invoice_id": ["2"], "payment_date": pd.to_datetime(["2024-02-20"]),
-    ...                     "amount": [20.0]})
-    >>> flags = default_flags(spark.createDataFrame(inv), spark.createDataFrame(pay), "2024-01-15")
+    >>> inv = spark.createDataFrame([("a", "1", "2024-01-01", "2024-01-31", 10.0), ("b", "2", "2024-01-01",
+    ...     "2024-01-31", 20.0)], "customer_id string, invoice_id string, issue_date string, due_date string, amount double")
+    >>> pay = spark.createDataFrame([("2", "2024-02-20", 20.0)], "invoice_id string, payment_date string, amount double")
+    >>> flags = default_flags(inv, pay, "2024-01-15")
     >>> flags[["customer_id", "default", "default_date"]]
       customer_id  default default_date
     0           a        1   2024-04-30
@@ -349,8 +293,6 @@ def default_flags(invoices, payments, as_of, definition: DefaultDefinition | Non
 
 def _flag_rows(invoices, payments, dates, definition, tolerance, write_offs):
     """Lazy Spark DataFrame: ``_k``, ``customer_id``, ``_first`` (first default day), ``_now``, ``window_complete``."""
-    from pyspark.sql import functions as F
-
     dates_df = F.broadcast(_dates_table(invoices.sparkSession, dates, {"_horizon": definition.horizon_months, "_year_ago": -12}))
     inv, pay = settled_invoices(invoices, payments, tolerance)
     inv = inv.withColumn("_event", F.col("_due") + F.lit(definition.dpd_threshold) if definition.dpd_years is None
@@ -420,10 +362,7 @@ def build_panel(invoices, payments, as_of, config: FeatureConfig | None = None,
     >>> panel["dpd_current"].tolist(), panel["default"].tolist()
     ([0.0, 60.0], [1, 1])
     """
-    dates = observation_dates(as_of)
-    repeated = sorted({str(d.date()) for d in dates if dates.count(d) > 1})
-    if repeated:  # one row per customer and date, as in the pandas build_panel
-        raise DataValidationError([Violation("as_of", f"repeats {repeated}", "distinct observation dates")])
+    dates = observation_dates(as_of, distinct=True)
     config = FeatureConfig() if config is None else config
     definition = DefaultDefinition() if definition is None else definition
     check_ledger_columns(invoices, payments, credit_limits, write_offs)

@@ -1,23 +1,16 @@
 """The one ``groupBy`` of a scorecard fit: records → distinct tuples of bin indices, with event and non-event weights.
 
-After binning, every record of the candidate characteristics is a tuple of
-bin indices; Spark groups the records by that tuple (one pass) and the driver
+Spark groups the records by their tuple of bin indices (one pass); the driver
 receives one :class:`~riskmodels.models.grouped.GroupedRows` row per distinct
-tuple with its summed event and non-event weights (counts without a weight
-column). Their number is bounded by the product of the bin counts (and in
-practice by the combinations that occur), not by the records, so the
-driver's memory does not grow with the data. The card is then fitted from
-these rows by :meth:`~riskmodels.models.logistic.LogisticScorecard.fit_grouped`,
-the step the local fit runs too.
-
-A characteristic whose shape may change after the grouping (the sign rescue)
-is grouped by its pre-bin codes instead (``prebins``; see
-:meth:`~riskmodels.binning.OptimalBinning.bins_of_prebins`).
+tuple, so its memory is bounded by the combinations of bins that occur, not by
+the records. :meth:`~riskmodels.models.logistic.LogisticScorecard.fit_grouped`,
+the step the local fit runs too, fits the card from these rows.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from pyspark.sql import functions as F
 
 from riskmodels.binning import BinningProcess
 from riskmodels.models.grouped import GroupedRows
@@ -40,8 +33,6 @@ def bin_code_columns(binning: BinningProcess, spark_df, names, prebins: str | No
     named ``prebins`` gets its pre-bin code instead (as
     :meth:`~riskmodels.binning.OptimalBinning.prebin_index`).
     """
-    from pyspark.sql import functions as F
-
     obs = {n: binning.binnings_[n] for n in names}
     numeric = [n for n in names if obs[n].dtype == "numerical"]
     frame, buckets = bucketed(spark_df, {n: obs[n].prebin_splits_ if n == prebins else obs[n].splits_
@@ -75,8 +66,6 @@ def group_bins(binning: BinningProcess, spark_df, names, target: str, prebins: s
     -------
     GroupedRows (driver memory: one row per distinct tuple).
     """
-    from pyspark.sql import functions as F
-
     names = list(names)
     frame, columns = bin_code_columns(binning, spark_df, names, prebins)
     keys = [f"b{i}" for i in range(len(names))]

@@ -12,6 +12,7 @@ The WoE literals are the binning table's own doubles, so Spark WoE values equal
 from __future__ import annotations
 
 import numpy as np
+from pyspark.sql import functions as F
 
 from riskmodels.binning import BinningProcess, OptimalBinning
 
@@ -51,8 +52,6 @@ def spec_column(spec: dict, column: str, values=None):
     >>> [r[0] for r in sdf.select(spec_column(spec, "x")).collect()]
     [0, 1, 2]
     """
-    from pyspark.sql import functions as F
-
     c = F.col(column)
     if values is None:
         def lit(b):
