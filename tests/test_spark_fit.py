@@ -242,6 +242,31 @@ def test_weighted_crosstab_equals_local_weighted_fit(spark, mixed, weights):
     np.testing.assert_allclose(remote.predict_proba(X), local.predict_proba(X), rtol=0, atol=1e-12)
 
 
+@pytest.fixture(scope="module")
+def counts(mixed):
+    """Whole-number weights 0..3: a record of weight k stands for k copies of itself."""
+    return np.random.default_rng(5).integers(0, 4, len(mixed))
+
+
+def test_integer_weights_on_spark_equal_repeated_rows(spark, mixed, counts):
+    """Binning and card fitted in Spark with a weight column of whole numbers equal the local fits on
+    the records repeated that many times (a frequency weight's definition, as statsmodels' ``freq_weights``
+    and optbinning's ``sample_weight`` read it)."""
+    repeated = mixed.loc[mixed.index.repeat(counts)].reset_index(drop=True)
+    X, sdf = repeated.drop(columns="default"), spark.createDataFrame(mixed.assign(w=counts.astype(float)))
+    params = dict(special_codes=[-1.0], max_bins=5)
+    local = BinningProcess(**params).fit(X, repeated["default"])
+    remote = rs.fit(BinningProcess(**params), sdf, weight="w")
+    for name in local.features_:
+        _same_binning(remote.binnings_[name], local.binnings_[name])
+    card = dict(special_codes=[-1.0], max_vif=None)
+    local_card = LogisticScorecard(**card).fit(X, repeated["default"])
+    remote_card = rs.fit(LogisticScorecard(**card), sdf, weight="w")
+    _same_scorecard(remote_card, local_card, X)
+    assert remote_card.training_metadata_["n_train"] == int((counts > 0).sum())
+    assert remote_card.training_metadata_["sum_of_weights"] == len(repeated) == local_card.training_metadata_["n_train"]
+
+
 def test_bad_spark_weights_name_the_column_and_rows(spark):
     frame = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "default": [0, 1, 1, 0], "w": [1.0, -2.0, 1.0, 1.0]})
     with pytest.raises(DataValidationError, match=r"'w'.*negative.*\[1\]"):
