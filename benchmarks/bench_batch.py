@@ -41,17 +41,16 @@ def _inputs(bundle) -> list[str]:
 
 def _files(folder: Path) -> tuple[Path, dict]:
     """The input CSV and the bundles (logistic and expert) written into ``folder``."""
-    from benchmarks.bench_scoring import _data, _models
+    from benchmarks.workloads import fitted_models, portfolio_split, sampled_records
     from riskmodels.export import write_bundle
 
-    cfg, train, test = _data()
-    models = _models(cfg, train)
+    cfg, train, test = portfolio_split()
+    models = fitted_models(cfg, train)
     bundles = {kind: write_bundle(models[kind], folder / f"{kind}.json") for kind in ("logistic", "expert")}
     wanted = ["firm_id", "year"] + _inputs(bundles["logistic"])
     wanted += [c for c in _inputs(bundles["expert"]) if c in test.columns and c not in wanted]
     wanted += [c for c in test.columns if c not in wanted and c != "target"]
-    rng = np.random.default_rng(0)
-    records = test.iloc[rng.integers(0, len(test), size=N)][wanted[:WIDTH]].reset_index(drop=True)
+    records = sampled_records(test, wanted[:WIDTH], N)
     path = folder / "records.csv"
     records.to_csv(path, index=False)
     return path, bundles

@@ -42,37 +42,11 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.timing import best_in_turns, best_of
+from benchmarks.workloads import fitted_models, portfolio_split
 
 N = 1_000_000
 REPEAT = 5
 CALLS = 2000
-
-
-def _data():
-    from riskmodels.comparison.config import load_config
-    from riskmodels.comparison.dataset import load_dataset, split_frame
-
-    cfg = load_config("synthetic_enterprise")
-    cfg.data.params.update({"n_firms": 1000, "n_years": 4})
-    frame = load_dataset(cfg.data, random_state=0)
-    cfg.split.test_from = 2021
-    train, test = split_frame(frame, cfg.split)
-    return cfg, train, test
-
-
-def _models(cfg, train):
-    from riskmodels.models.crosstab import CrossTabModel
-    from riskmodels.models.expert import ExpertScorecardModel
-    from riskmodels.models.logistic import LogisticScorecard
-
-    spec = next(m for m in cfg.models if m.type == "logistic")
-    logistic = LogisticScorecard(**spec.params).fit(train[list(spec.features)], train["target"])
-    factors = ["dpd_max_12m", "management_quality"]  # one numeric and one categorical factor
-    crosstab = CrossTabModel(features=factors).fit(train[factors], train["target"])
-    expert = ExpertScorecardModel().fit(train, train["target"])
-    return {"logistic": logistic, "crosstab": crosstab, "expert": expert}
-
-
 
 
 def _latency_us(fn, calls: int = CALLS) -> tuple[float, float]:
@@ -234,8 +208,8 @@ def main(kinds: list[str] | None = None) -> None:
     those bundle kinds and skips the MLflow and Spark parts."""
     warnings.filterwarnings("ignore")
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-    cfg, train, test = _data()
-    models = _models(cfg, train)
+    cfg, train, test = portfolio_split()
+    models = fitted_models(cfg, train)
     rng = np.random.default_rng(0)
     records = test.iloc[rng.integers(0, len(test), size=N)].reset_index(drop=True)
     print("machine shared with other jobs: compare the ratios, measured in the same run")

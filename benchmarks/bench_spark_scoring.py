@@ -28,15 +28,14 @@ REPEAT = 3
 
 
 def _records():
-    from benchmarks.bench_scoring import _data, _models
+    from benchmarks.workloads import fitted_models, portfolio_split, sampled_records
 
-    cfg, train, test = _data()
-    bundle = _models(cfg, train)["logistic"].to_bundle()
+    cfg, train, test = portfolio_split()
+    bundle = fitted_models(cfg, train)["logistic"].to_bundle()
     inputs = [r["name"] for r in bundle["inputs"]]
     wanted = ["firm_id", "year"] + inputs + [c for c in test.columns if c not in inputs
                                             and c not in ("firm_id", "year", "target")]
-    rng = np.random.default_rng(0)
-    records = test.iloc[rng.integers(0, len(test), size=N)][wanted[:WIDTH]].reset_index(drop=True)
+    records = sampled_records(test, wanted[:WIDTH], N)
     text = [c for c in records.columns if records[c].dtype.kind not in "fiub"]
     return records.astype({c: str for c in text}), bundle
 
