@@ -59,10 +59,6 @@ def timed(passes: list | None, label: str):
 
 
 # --------------------------------------------------------------------------- column helpers
-def _functions():
-    return F
-
-
 def numeric_column_names(spark_df) -> set:
     """Columns of a Spark DataFrame binned as numbers by default (numeric, not boolean)."""
     return {f.name for f in spark_df.schema.fields
