@@ -57,7 +57,7 @@ from riskmodels.binning.optimal import (
 )
 from riskmodels.binning.table import as_counts
 from riskmodels.data.frames import as_frame, column_kind
-from riskmodels.data.schema import require_binary_target, require_sample_weight
+from riskmodels.data.schema import require_binary_target, require_sample_weight, violation
 from riskmodels.errors import DataValidationError, ParameterError, Violation
 from riskmodels.models.base import ScorerModel
 from riskmodels.results import Summary
@@ -70,6 +70,21 @@ DIRECTIONS = ("ascending", "descending", None)
 
 
 # =========================================================================== numpy maths
+def unbinned_values(factor: str, rows, count: int | None = None) -> DataValidationError:
+    """The error of a fit whose factor has values the given binning has no bin for.
+
+    ``rows``: labels of the first such rows; ``count``: how many there are (default: ``len(rows)``).
+
+    Examples
+    --------
+    >>> print(unbinned_values("sector", [4, 9]))
+    1 data rule(s) broken:
+      - column 'sector': values with no bin in the given binning in 2 row(s): [4, 9]; expected a bin for every training value
+    """
+    return DataValidationError([violation(factor, "values with no bin in the given binning", rows,
+                                          "a bin for every training value", count)])
+
+
 def beta_binomial_rates(defaults, counts, prior_mean, strength: float) -> np.ndarray:
     """Posterior mean default rates under a Beta(m·μ, m·(1−μ)) prior: (d + m·μ) / (n + m).
 
@@ -403,9 +418,7 @@ class CrossTabModel(ScorerModel):
             fitted, spec, numeric = self._bin_factor(choices[f], f, frame[f], target, weight)
             idx = scoring.bin_index(spec, _kernel_values(frame[f], numeric))
             if (idx < 0).any():
-                rows = frame.index[idx < 0]
-                raise DataValidationError([Violation(f, "values with no bin in the given binning", "a bin for every "
-                                                     "training value", tuple(rows[:5].tolist()), len(rows))])
+                raise unbinned_values(f, frame.index[idx < 0])
             binned.append((fitted, spec, numeric))
             index.append(idx)
         events = target.astype(float) if weight is None else target * weight

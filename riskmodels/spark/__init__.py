@@ -44,28 +44,25 @@ def fit(estimator, spark_df, target: str = "default", **options):
     from riskmodels.models.kmv import KMVModel
     from riskmodels.models.logistic import LogisticScorecard
 
+    if isinstance(estimator, BinningProcess):
+        from riskmodels.spark.binning import fit_binning
+
+        return fit_binning(estimator, spark_df, target, **options)
     if isinstance(estimator, LogisticScorecard):
-        from riskmodels.spark.logistic import fit_scorecard
-
-        return training_ranges(fit_scorecard(estimator, spark_df, target, **options), spark_df)
-    if isinstance(estimator, CrossTabModel):
-        from riskmodels.spark.crosstab import fit_crosstab
-
-        return training_ranges(fit_crosstab(estimator, spark_df, target, **options), spark_df)
-    if isinstance(estimator, KMVModel):
-        from riskmodels.spark.kmv import fit_kmv
+        from riskmodels.spark.logistic import fit_scorecard as fit_here
+    elif isinstance(estimator, CrossTabModel):
+        from riskmodels.spark.crosstab import fit_crosstab as fit_here
+    elif isinstance(estimator, KMVModel):
+        from riskmodels.spark.kmv import fit_kmv as fit_here
 
         if options:
             raise ParameterError([Violation(str(sorted(options)), "are options of the binned models",
                                             "no options for a KMVModel (it takes no weights)")],
                                  context="riskmodels.spark.fit")
-        return training_ranges(fit_kmv(estimator, spark_df, target), spark_df)
-    if isinstance(estimator, BinningProcess):
-        from riskmodels.spark.binning import fit_binning
-
-        return fit_binning(estimator, spark_df, target, **options)
-    raise DataValidationError([Violation("estimator", f"is a {type(estimator).__name__}",
-                                         "a LogisticScorecard, CrossTabModel, KMVModel or BinningProcess")])
+    else:
+        raise DataValidationError([Violation("estimator", f"is a {type(estimator).__name__}",
+                                             "a LogisticScorecard, CrossTabModel, KMVModel or BinningProcess")])
+    return training_ranges(fit_here(estimator, spark_df, target, **options), spark_df)
 
 
 def training_ranges(model, spark_df):

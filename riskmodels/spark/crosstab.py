@@ -17,8 +17,7 @@ import numpy as np
 from pyspark.sql import functions as F
 
 from riskmodels.binning import BinningProcess
-from riskmodels.errors import DataValidationError, Violation
-from riskmodels.models.crosstab import CrossTabModel
+from riskmodels.models.crosstab import CrossTabModel, unbinned_values
 from riskmodels.spark.binning import (
     first_rows,
     fit_binning,
@@ -74,10 +73,8 @@ def fit_crosstab(model: CrossTabModel, spark_df, target: str = "default", prebin
     for k, f, (_, spec, _) in zip(keys, factors, binned, strict=True):
         unbinned = grouped[k].isna()
         if unbinned.any():
-            rows = first_rows(spark_df, spec_column(spec, f).isNull())
-            raise DataValidationError([Violation(f, "values with no bin in the given binning",
-                                                 "a bin for every training value", tuple(rows),
-                                                 int(grouped.loc[unbinned, "_n"].sum()))])
+            raise unbinned_values(f, first_rows(spark_df, spec_column(spec, f).isNull()),
+                                  int(grouped.loc[unbinned, "_n"].sum()))
     index = [grouped[k].to_numpy(dtype=np.int64) for k in keys]
     return model.fit_cells(factors, binned, index, grouped["_d"].to_numpy(dtype=float),
                            grouped["_n"].to_numpy(dtype=float), columns)
