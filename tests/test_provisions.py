@@ -217,3 +217,14 @@ def test_the_ledger_files_are_read_like_every_user_table(tmp_path, ifrs_communit
     with pytest.raises(FileError, match=r"ledger file .*nowhere\.csv does not exist"):
         read_ledger(tmp_path / "nowhere.csv")
     assert main(["provisions", str(tmp_path / "nowhere.csv"), "--as-of", "2021-12-31"]) == 2
+
+
+def test_roll_rates_stop_where_nothing_rolls_on():
+    """IBM's ledger (every invoice paid in the end): no amount 31-60 days late ever rolled on, so no
+    invoice reached 61-90 and that bucket's roll rate is unknown. The loss of the buckets before it
+    is still known, 0 (nothing gets there to be lost); it used to be "unknown" and refused."""
+    from riskmodels.data.ledger import ibm_ar_ledger
+
+    result = rm.provision_matrix(ibm_ar_ledger(), "2013-12-31", method="roll_rate")
+    rates = result.table["loss_rate"].to_numpy(dtype=float)
+    assert rates[:3].tolist() == [0.0, 0.0, 0.0] and rates[-1] == 1.0 and result.allowance == 0.0

@@ -94,17 +94,20 @@ def cohort_loss_rates(reached: np.ndarray, lost: np.ndarray) -> np.ndarray:
 def roll_rate_loss_rates(flows: np.ndarray, stocks: np.ndarray, last_bucket_loss: float = 1.0) -> np.ndarray:
     """Loss rates from roll rates: ``flows[b]`` is the amount that rolled from bucket b to b + 1
     over a month, ``stocks[b]`` the amount in b at the start; loss(b) = Π roll(b..k−2) × the
-    last bucket's loss.
+    last bucket's loss. Where nothing rolled on (roll 0) the product is 0 whatever lies beyond,
+    even a bucket no amount ever reached (its roll rate unknown): nothing gets there to be lost.
 
     >>> roll_rate_loss_rates(np.array([50.0, 20.0, 0.0]), np.array([100.0, 40.0, 10.0])).tolist()
     [0.25, 0.5, 1.0]
+    >>> roll_rate_loss_rates(np.array([50.0, 0.0, 0.0, 0.0]), np.array([100.0, 40.0, 0.0, 0.0])).tolist()
+    [0.0, 0.0, nan, 1.0]
     """
     with np.errstate(invalid="ignore", divide="ignore"):
         roll = np.where(stocks[:-1] > 0, flows[:-1] / stocks[:-1], np.nan)
     rates = np.empty(len(stocks))
     rates[-1] = last_bucket_loss
     for b in range(len(stocks) - 2, -1, -1):
-        rates[b] = roll[b] * rates[b + 1]
+        rates[b] = 0.0 if roll[b] == 0 else roll[b] * rates[b + 1]
     return rates
 
 
