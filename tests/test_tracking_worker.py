@@ -118,7 +118,8 @@ def test_a_failure_in_the_worker_is_answered_with_its_traceback():
     serving = threading.Thread(target=lambda: codes.append(
         serve(requests_r, answers_w, contextlib.nullcontext, broken_store)))
     serving.start()
-    send_message(requests_w, {"folder": "/nowhere"})
+    send_message(requests_w, {"model": "/nowhere"})
+    send_message(requests_w, {"close": "/nowhere"})
     answer = receive_message(answers_r)
     serving.join()
     assert codes == [1] and "the store folder went away" in answer["error"]

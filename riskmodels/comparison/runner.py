@@ -211,12 +211,12 @@ def compare(config, *, progress: bool = True, output_dir: str | Path | None = No
     comparison = Comparison(cfg, train, test, results, {"data": fingerprint(frame),
                             "train": fingerprint(train), "test": fingerprint(test)}, scale, rejects=rejects)
     worker = None
-    if cfg.tracking.enabled:  # MLflow's import and store set-up run in a second process meanwhile
+    if cfg.tracking.enabled:  # MLflow's import and store set-up, then each model's run, in a second process
         from riskmodels.tracking.worker import start_worker
 
         worker = start_worker(cfg, train, test, comparison.fingerprints, context=quiet_mlflow)
     try:
-        _fit_all(comparison, prepared, progress)
+        _fit_all(comparison, prepared, progress, done=worker.log_model if worker is not None else None)
         if provisions is not None:
             comparison.provisions = finish_provisions(provisions, comparison)
         out_dir = Path(output_dir or cfg.output_dir)
@@ -225,7 +225,7 @@ def compare(config, *, progress: bool = True, output_dir: str | Path | None = No
         if cfg.tracking.enabled:
             _progress(progress, "logging to MLflow")
             if worker is not None:
-                comparison.run_id = worker.log_comparison(comparison)
+                comparison.run_id = worker.finish(comparison)
             else:
                 from riskmodels.tracking import log_comparison
 
@@ -237,8 +237,9 @@ def compare(config, *, progress: bool = True, output_dir: str | Path | None = No
     return comparison
 
 
-def _fit_all(comparison: Comparison, prepared: list, progress: bool) -> None:
-    """Fit, calibrate and validate every model (a failure is recorded, the others go on); the table."""
+def _fit_all(comparison: Comparison, prepared: list, progress: bool, done=None) -> None:
+    """Fit, calibrate and validate every model (a failure is recorded, the others go on), calling
+    ``done(result)`` after each; the table."""
     cfg, train, results = comparison.config, comparison.train, comparison.results
     for m, features, estimator in prepared:
         result = results[m.name]
@@ -259,6 +260,8 @@ def _fit_all(comparison: Comparison, prepared: list, progress: bool) -> None:
         except Exception:  # noqa: BLE001 - one model's failure must not stop the others; it is reported
             result.status, result.error = "failed", traceback.format_exc()
             _progress(progress, f"  {m.name} FAILED: {result.error.strip().splitlines()[-1]}")
+        if done is not None:
+            done(result)
     comparison.table = _table(comparison)
     if cfg.data.truth_column:
         comparison.table = pd.concat([comparison.table, _truth_row(comparison, cfg.data.truth_column)])

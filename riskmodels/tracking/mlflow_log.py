@@ -22,7 +22,14 @@ import numpy as np
 import pandas as pd
 
 from riskmodels.errors import ParameterError
-from riskmodels.tracking.records import RunRecord, binning_edit_files, comparison_records
+from riskmodels.tracking.records import (
+    RunRecord,
+    binning_edit_files,
+    closing_record,
+    model_record,
+    opening_record,
+    registered_name,
+)
 
 DEFAULT_URI = "sqlite:///mlflow.db"
 
@@ -144,15 +151,28 @@ def use_experiment(mlflow, name: str, uri: str) -> None:
 
 
 def log_comparison(comparison) -> str:
-    """Log the comparison; returns the parent run id (each logged model's ``run_id`` is set)."""
-    session = TrackingSession(comparison.config, comparison.train, comparison.test, comparison.fingerprints)
-    return session.log_comparison(comparison)
+    """Log a finished comparison; returns the parent run id (each logged model's ``run_id`` is set)."""
+    cfg = comparison.config
+    session = TrackingSession(cfg, comparison.train, comparison.test, comparison.fingerprints)
+    with tempfile.TemporaryDirectory() as folder:
+        session.start(stage(opening_record(cfg, len(comparison.train), len(comparison.test),
+                                           comparison.fingerprints), Path(folder)))
+        try:
+            for result in comparison.results.values():
+                _, result.run_id = session.log_model(stage(model_record(result, registered_name(cfg, result)),
+                                                           Path(folder)))
+            return session.finish(stage(closing_record(comparison), Path(folder)))
+        except BaseException:
+            session.abandon()
+            raise
 
 
 class TrackingSession:
     """The tracking store of one comparison, opened: the experiment set and tagged, the train
     and test samples made MLflow datasets. Opening it needs only the config and the split, so
-    it can be done before the models are fitted (:mod:`riskmodels.tracking.worker`)."""
+    it can be done before the models are fitted (:mod:`riskmodels.tracking.worker`); then the
+    parent run is started, each model's run logged as the model is done, the parent finished.
+    Each step reads a record :func:`stage` wrote."""
 
     def __init__(self, config, train, test, fingerprints: dict):
         os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
@@ -165,37 +185,46 @@ class TrackingSession:
         # open the experiment on MLflow 3's "Machine learning" (model training) view, not the GenAI one
         mlflow.set_experiment_tag("mlflow.experimentKind", "custom_model_development")
         self.datasets = datasets(mlflow, config.data.source, {"train": train, "test": test}, fingerprints)
+        self.parent_id, self.tags = None, {}
+        if config.tracking.register_models:  # imported now, while a worker waits for the first model
+            import riskmodels.export.pyfunc  # noqa: F401
 
-    def log_comparison(self, comparison) -> str:
-        """Log a finished comparison's runs (see :func:`comparison_records`); the parent run id."""
-        with tempfile.TemporaryDirectory() as folder:
-            stage_runs(*comparison_records(comparison), Path(folder))
-            parent_id, run_ids = self.log_staged(Path(folder))
-        for name, run_id in run_ids.items():
-            comparison.results[name].run_id = run_id
-        return parent_id
-
-    def log_staged(self, folder: Path) -> tuple[str, dict]:
-        """Log the runs :func:`stage_runs` wrote to ``folder``: the parent run id and the run id
-        of each model that did not fail, by name."""
+    def start(self, folder: Path) -> None:
+        """Start the parent run with the opening record (:func:`opening_record`) in ``folder``."""
         import mlflow
 
-        parent_folder, *child_folders = sorted(folder.iterdir(), key=lambda p: int(p.name))
-        parent = RunRecord.read(parent_folder)
-        run_ids = {}
-        with mlflow.start_run(run_name=parent.name, tags=parent.tags) as run:
-            parent_id = run.info.run_id
-            self._log_run(mlflow, parent_id, parent, parent_folder)
-            for child_folder in child_folders:
-                child = RunRecord.read(child_folder)
-                run = mlflow.start_run(run_name=child.name, nested=True, tags=child.tags)
-                try:
-                    self._log_run(mlflow, run.info.run_id, child, child_folder)
-                    if not child.failed:
-                        run_ids[child.name] = run.info.run_id
-                finally:
-                    mlflow.end_run(status="FAILED" if child.failed else "FINISHED")
-        return parent_id, run_ids
+        record = RunRecord.read(folder)
+        run = mlflow.start_run(run_name=record.name, tags=record.tags)
+        self.parent_id, self.tags = run.info.run_id, record.tags
+        self._log_run(mlflow, self.parent_id, record, folder)
+
+    def log_model(self, folder: Path) -> tuple[str, str | None]:
+        """Log one model's run (:func:`model_record`) under the parent; its name and run id (None
+        if the model failed)."""
+        import mlflow
+
+        record = RunRecord.read(folder)
+        run = mlflow.start_run(run_name=record.name, nested=True, tags={**self.tags, **record.tags})
+        try:
+            self._log_run(mlflow, run.info.run_id, record, folder)
+        finally:
+            mlflow.end_run(status="FAILED" if record.failed else "FINISHED")
+        return record.name, None if record.failed else run.info.run_id
+
+    def finish(self, folder: Path) -> str:
+        """Log the closing record (:func:`closing_record`) and end the parent run; its id."""
+        import mlflow
+
+        self._log_run(mlflow, self.parent_id, RunRecord.read(folder), folder)
+        mlflow.end_run()
+        return self.parent_id
+
+    def abandon(self) -> None:
+        """End the runs still open as FAILED (the comparison stopped before it finished)."""
+        import mlflow
+
+        while mlflow.active_run() is not None:
+            mlflow.end_run(status="FAILED")
 
     def _log_run(self, mlflow, run_id: str, record: RunRecord, folder: Path) -> None:
         """Inputs, then parameters and metrics in one batch, then every artifact in one call, then
@@ -217,11 +246,12 @@ class TrackingSession:
             to_mlflow(record.bundle, name="scorer", registered_model_name=record.registered_name)
 
 
-def stage_runs(parent: RunRecord, children: dict, folder: Path) -> None:
-    """Write the parent's record to ``folder/0`` and the models' to ``folder/1``, ``2``, ..."""
-    for i, record in enumerate([parent, *children.values()]):
-        (folder / str(i)).mkdir()
-        record.stage(folder / str(i))
+def stage(record: RunRecord, folder: Path) -> Path:
+    """Write ``record`` to the next numbered subfolder of ``folder`` (0, 1, ...); that subfolder."""
+    target = folder / str(sum(1 for _ in folder.iterdir()))
+    target.mkdir()
+    record.stage(target)
+    return target
 
 
 def datasets(mlflow, source: str, parts: dict, fingerprints: dict) -> dict:

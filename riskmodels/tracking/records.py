@@ -1,8 +1,9 @@
 """What a comparison logs to MLflow, as plain run records built without importing MLflow.
 
 One :class:`RunRecord` per MLflow run: its tags, parameters, metrics and artifact files
-(path in the run -> text, bytes or a file to copy). :func:`comparison_records` builds the
-parent run's record and one per model; :meth:`RunRecord.stage` writes a record to a folder
+(path in the run -> text, bytes or a file to copy). The parent run's is built in two parts,
+:func:`opening_record` (before any model is fitted) and :func:`closing_record`, each model's
+by :func:`model_record`; :meth:`RunRecord.stage` writes a record to a folder
 (a ``record.json`` and the artifact tree) and :meth:`RunRecord.read` reads it back, so the
 runs can be logged by another process (:mod:`riskmodels.tracking.worker`) with one
 ``log_batch`` and one ``log_artifacts`` call per run.
@@ -135,24 +136,37 @@ def binning_edit_files(edits: list) -> dict:
             "binning/edits.html": ledger_frame(rows).to_html(index=False)}
 
 
-def comparison_records(comparison) -> tuple[RunRecord, dict]:
-    """The parent run's record and each model's (by name) of a finished comparison."""
+def parent_tags(config, fingerprints: dict) -> dict:
+    """The comparison's tags: data and test fingerprints, git commit, version, master scale
+    (every model's run carries them too)."""
+    return {
+        "riskmodels.kind": "comparison",
+        "data_fingerprint": fingerprints["data"],
+        "test_fingerprint": fingerprints["test"],
+        "git_commit": git_commit(),
+        "riskmodels_version": package_versions()["riskmodels"],
+        "master_scale": config.master_scale,
+    }
+
+
+def opening_record(config, n_train: int, n_test: int, fingerprints: dict) -> RunRecord:
+    """What the parent run holds before any model is fitted: its tags, the config as
+    parameters and files, the package versions, the train and test datasets."""
+    config_dict = config.model_dump(mode="json")
+    params = flat_params("", {k: v for k, v in config_dict.items() if k != "models"}, {})
+    params.update({"models": ",".join(f"{m.name}:{m.type}" for m in config.models),
+                   "n_train": str(n_train), "n_test": str(n_test)})
+    files = {"config.yaml": yaml.safe_dump(config_dict, sort_keys=False, allow_unicode=True),
+             "package_versions.json": json_text(package_versions())}
+    return RunRecord(config.name, parent_tags(config, fingerprints), params, files=files,
+                     inputs=("training", "testing"))
+
+
+def closing_record(comparison) -> RunRecord:
+    """What the parent run gets once every model is done: the truth's and each model's AUC,
+    the comparison table, the model development document."""
     import pandas as pd
 
-    cfg = comparison.config
-    versions = package_versions()
-    tags = {
-        "riskmodels.kind": "comparison",
-        "data_fingerprint": comparison.fingerprints["data"],
-        "test_fingerprint": comparison.fingerprints["test"],
-        "git_commit": git_commit(),
-        "riskmodels_version": versions["riskmodels"],
-        "master_scale": cfg.master_scale,
-    }
-    config_dict = cfg.model_dump(mode="json")
-    params = flat_params("", {k: v for k, v in config_dict.items() if k != "models"}, {})
-    params.update({"models": ",".join(f"{m.name}:{m.type}" for m in cfg.models),
-                   "n_train": str(len(comparison.train)), "n_test": str(len(comparison.test))})
     metrics = {}
     if "truth" in comparison.table.index:
         truth = comparison.table.loc["truth"]
@@ -160,17 +174,17 @@ def comparison_records(comparison) -> tuple[RunRecord, dict]:
                         if k in truth and pd.notna(truth[k])})
     metrics.update({f"{r.name}.auc": float(r.metrics["auc"]) for r in comparison.results.values()
                     if r.status == "ok" and pd.notna(r.metrics.get("auc"))})
-    files = {"config.yaml": yaml.safe_dump(config_dict, sort_keys=False, allow_unicode=True),
-             "package_versions.json": json_text(versions),
-             "comparison.csv": comparison.table.to_csv(index=True)}
+    files = {"comparison.csv": comparison.table.to_csv(index=True)}
     if comparison.report_path is not None:
         files[Path(comparison.report_path).name] = Path(comparison.report_path)
     if getattr(comparison, "provisions", None) is not None:
         provision_records(comparison.provisions, files, metrics)
-    parent = RunRecord(cfg.name, tags, params, metrics, files, inputs=("training", "testing"))
-    children = {r.name: model_record(r, tags, f"{cfg.name}.{r.name}" if cfg.tracking.register_models else None)
-                for r in comparison.results.values()}
-    return parent, children
+    return RunRecord(comparison.config.name, {}, metrics=metrics, files=files)
+
+
+def registered_name(config, result) -> str | None:
+    """The registry name of a model's scorer, or None when the config registers none."""
+    return f"{config.name}.{result.name}" if config.tracking.register_models else None
 
 
 def provision_records(view, files: dict, metrics: dict) -> None:
@@ -190,10 +204,11 @@ def provision_records(view, files: dict, metrics: dict) -> None:
                         for g, v in view.curves.cumulative[last].items() if np.isfinite(v)})
 
 
-def model_record(result, parent_tags: dict, registered_name: str | None) -> RunRecord:
+def model_record(result, registered_name: str | None) -> RunRecord:
     """The child run of one model: parameters, metrics, specification, figures, tables,
-    test predictions and scorer bundle; a failed model's error."""
-    tags = {**parent_tags, "riskmodels.kind": "model", "model_type": result.type, "status": result.status}
+    test predictions and scorer bundle; a failed model's error. Its tags add to the
+    comparison's (:func:`parent_tags`)."""
+    tags = {"riskmodels.kind": "model", "model_type": result.type, "status": result.status}
     params = flat_params("", {"type": result.type, "features": result.features, "params": result.params}, {})
     if result.status != "ok":
         return RunRecord(result.name, {**tags, "error": result.error[:5000]}, params,

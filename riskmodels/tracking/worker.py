@@ -2,19 +2,21 @@
 
 Importing MLflow, opening its store and making the train and test samples MLflow datasets
 take 2-3 s and need only the config and the split. :func:`start_worker` forks a process
-that does this while the comparison fits its models and draws its figures; at the end the
-comparison's runs are staged as files (:mod:`riskmodels.tracking.records`) and the worker
-logs them and answers the run ids. The runs are the ones :func:`log_comparison` logs in
-the same process (both call :class:`~riskmodels.tracking.mlflow_log.TrackingSession`).
+that does this and starts the comparison's parent run while the comparison fits its
+models; each model's run is staged as files (:mod:`riskmodels.tracking.records`) as soon as
+the model is validated and logged by the worker while the next model is fitted; at the end
+the parent run gets the table and the document and the worker answers the run ids. The
+runs are the ones :func:`~riskmodels.tracking.mlflow_log.log_comparison` logs in the same
+process (both go through :class:`~riskmodels.tracking.mlflow_log.TrackingSession`). A
+comparison that stops half way leaves its parent run FAILED.
 
 The worker needs ``os.fork`` (Linux) and a process that has not imported MLflow yet (a
 forked process must not reuse the parent's open database connections); elsewhere
-:func:`start_worker` returns None and the comparison logs in its own process.
+:func:`start_worker` returns None and the comparison logs in its own process at the end.
 
 Examples
 --------
->>> worker = start_worker(None, None, None, {}, enabled=False)
->>> worker is None
+>>> start_worker(None, None, None, {}, enabled=False) is None
 True
 """
 
@@ -23,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import struct
 import sys
 import tempfile
@@ -30,8 +33,13 @@ import traceback
 from pathlib import Path
 
 from riskmodels.errors import RiskModelsError
-from riskmodels.tracking.mlflow_log import TrackingSession, stage_runs
-from riskmodels.tracking.records import comparison_records
+from riskmodels.tracking.mlflow_log import TrackingSession, stage
+from riskmodels.tracking.records import (
+    closing_record,
+    model_record,
+    opening_record,
+    registered_name,
+)
 
 
 class TrackingError(RiskModelsError, RuntimeError):
@@ -48,16 +56,20 @@ def start_worker(config, train, test, fingerprints: dict, *, enabled: bool = Tru
 
 
 class TrackingWorker:
-    """A forked process holding an open :class:`TrackingSession`; it logs one comparison.
+    """A forked process holding an open :class:`TrackingSession` and the comparison's parent run.
 
     Parameters
     ----------
-    config, train, test, fingerprints : what the session needs (the comparison's config,
-        its split and their fingerprints).
+    config, train, test, fingerprints : what the session and the parent run need (the
+        comparison's config, its split and their fingerprints).
     context : a context manager factory the worker runs in (``quiet_mlflow``).
     """
 
     def __init__(self, config, train, test, fingerprints: dict, context=contextlib.nullcontext):
+        self.config = config
+        self.staging = Path(tempfile.mkdtemp(prefix="riskmodels-runs-"))
+        for side in ("worker", "comparison"):  # each numbers its own records
+            (self.staging / side).mkdir()
         to_worker, self._requests = os.pipe()
         self._answers, from_worker = os.pipe()
         sys.stdout.flush()
@@ -68,8 +80,13 @@ class TrackingWorker:
             os.close(self._answers)
             code = 1
             try:
-                code = serve(to_worker, from_worker, context,
-                              lambda: TrackingSession(config, train, test, fingerprints))
+                def open_session():
+                    session = TrackingSession(config, train, test, fingerprints)
+                    session.start(stage(opening_record(config, len(train), len(test), fingerprints),
+                                        self.staging / "worker"))
+                    return session
+
+                code = serve(to_worker, from_worker, context, open_session)
             finally:
                 sys.stdout.flush()
                 sys.stderr.flush()
@@ -77,14 +94,18 @@ class TrackingWorker:
         os.close(to_worker)
         os.close(from_worker)
 
-    def log_comparison(self, comparison) -> str:
-        """Stage the finished comparison's runs, have the worker log them; the parent run id
-        (each logged model's ``run_id`` is set). Raises TrackingError when the worker failed."""
+    def log_model(self, result) -> None:
+        """Stage a model's run and have the worker log it (without waiting for it)."""
+        folder = stage(model_record(result, registered_name(self.config, result)), self.staging / "comparison")
+        self._send({"model": str(folder)})
+
+    def finish(self, comparison) -> str:
+        """Stage the parent run's closing record, have the worker log it and end the run; the
+        parent run id (each logged model's ``run_id`` is set). TrackingError if the worker failed."""
         try:
-            with tempfile.TemporaryDirectory() as folder:
-                stage_runs(*comparison_records(comparison), Path(folder))
-                send_message(self._requests, {"folder": folder})
-                answer = receive_message(self._answers)
+            folder = stage(closing_record(comparison), self.staging / "comparison")
+            self._send({"close": str(folder)})
+            answer = receive_message(self._answers)
         finally:
             self.close()
         if answer is None or "error" in answer:
@@ -94,34 +115,59 @@ class TrackingWorker:
             comparison.results[name].run_id = run_id
         return answer["parent"]
 
+    def _send(self, message: dict) -> None:
+        try:
+            send_message(self._requests, message)
+        except BrokenPipeError:
+            raise TrackingError("the tracking process ended unexpectedly (see its error above)") from None
+
     def close(self) -> None:
-        """End the worker (it exits when its request pipe closes) and reap it; idempotent."""
+        """End the worker (it exits when its request pipe closes, leaving an unfinished parent run
+        FAILED), reap it, delete the staged runs; idempotent."""
         if self.pid is None:
             return
         for fd in (self._requests, self._answers):
             os.close(fd)
         os.waitpid(self.pid, 0)
         self.pid = None
+        shutil.rmtree(self.staging, ignore_errors=True)
 
 
 def serve(requests: int, answers: int, context, open_session) -> int:
-    """The worker's life: open the session, wait for the staged folder, log it, answer."""
-    request = None
-    try:
-        with context():
+    """The worker's life: open the session (and the parent run), log each staged model run it
+    is sent, then the closing record, and answer the run ids or the first error's traceback.
+
+    Requests are ``{"model": folder}`` and, last, ``{"close": folder}``; the answer is
+    ``{"parent": id, "runs": {name: id}}`` or ``{"error": traceback}``. When the request
+    pipe closes first, the open runs end FAILED.
+    """
+    session, error, run_ids = None, None, {}
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(context())
             session = open_session()
+        except BaseException:  # noqa: BLE001 - every failure goes back to the comparison, which raises it
+            error = traceback.format_exc()
+        while True:
             request = receive_message(requests)
-            if request is None:  # the comparison stopped before logging
-                return 0
-            parent_id, run_ids = session.log_staged(Path(request["folder"]))
-    except BaseException:  # noqa: BLE001 - every failure goes back to the comparison, which raises it
-        error = traceback.format_exc()
-        if request is None and receive_message(requests) is None:
-            return 1
-        send_message(answers, {"error": error})
-        return 1
-    send_message(answers, {"parent": parent_id, "runs": run_ids})
-    return 0
+            if request is None:  # the comparison stopped before the end
+                if session is not None and error is None:
+                    session.abandon()
+                return 1
+            if error is None:
+                try:
+                    if "model" in request:
+                        name, run_id = session.log_model(Path(request["model"]))
+                        if run_id is not None:
+                            run_ids[name] = run_id
+                    else:
+                        parent_id = session.finish(Path(request["close"]))
+                except BaseException:  # noqa: BLE001 - as above
+                    error = traceback.format_exc()
+                    session.abandon()
+            if "close" in request:
+                send_message(answers, {"error": error} if error else {"parent": parent_id, "runs": run_ids})
+                return 1 if error else 0
 
 
 def send_message(fd: int, message: dict) -> None:
