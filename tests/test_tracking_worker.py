@@ -125,3 +125,21 @@ def test_a_failure_in_the_worker_is_answered_with_its_traceback():
     assert codes == [1] and "the store folder went away" in answer["error"]
     for fd in (requests_r, requests_w, answers_r, answers_w):
         os.close(fd)
+
+
+def test_a_comparison_that_stops_after_the_fits_leaves_its_parent_run_failed(tmp_path):
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    # the document cannot be written: the models' runs are already logged by the worker
+    script = ("import json, sys; import riskmodels.comparison.runner as runner\n"
+              "def refuse(*args): raise OSError('disk full')\n"
+              "runner._write_report = refuse\n"
+              "try:\n"
+              f"    runner.compare(json.loads({json.dumps(json.dumps(CONFIG))}), progress=False, output_dir=sys.argv[1])\n"
+              "except OSError as exc: print(json.dumps([str(exc), 'mlflow' in sys.modules]))")
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True,
+                          check=True, env={**os.environ, "MLFLOW_TRACKING_URI": uri})
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == ["disk full", False]
+    client = MlflowClient(uri)
+    runs = {r.info.run_name: r.info.status for r in client.search_runs(
+        [client.get_experiment_by_name("riskmodels").experiment_id])}
+    assert runs == {"taiwan_worker": "FAILED", "logistic": "FINISHED", "broken": "FAILED"}
