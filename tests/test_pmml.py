@@ -368,6 +368,22 @@ def test_refused_kinds_versions_and_rules(kmv_bundle, german_logistic):
         to_pmml(bytes(changed))
 
 
+def test_an_input_named_like_an_output_is_refused_at_export(engines, tmp_path):
+    """JPMML 1.7 refuses a document whose input and output are both ``pd``
+    (DuplicateFieldValueException): the export says so, naming the input, before any engine."""
+    from riskmodels import scoring
+
+    content = {"schema_version": 1, "kind": "identity", "inputs": [{"name": "pd", "type": "number"}],
+               "model": {"input": "pd"}, "calibration": [],
+               "master_scale": {"grades": ["A", "D"], "upper_bounds": [0.5]}}
+    with pytest.raises(BundleError, match=r"input\(s\) \['pd'\] share their name"):
+        to_pmml(scoring.seal(content))
+    content["inputs"][0]["name"] = content["model"]["input"] = "p"
+    path = tmp_path / "identity.pmml"
+    to_pmml(scoring.seal(content), path)
+    assert engines.jpmml(path).evaluate({"p": 0.3})["grade"] == "A"
+
+
 def test_tie_break_refuses_losses_too_close_to_rank():
     assert tie_break_step([{"points": [3.0, 1.0], "best_points": 3.0}]) == 0.5
     with pytest.raises(BundleError, match="too close"):

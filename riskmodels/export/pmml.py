@@ -900,6 +900,7 @@ def to_pmml(bundle, path=None, *, version: str = "4.4", n_reasons: int = 3,
         card = _expert(root, content, version, n_reasons)
     else:
         card = _crosstab(root, content, version) if kind == "crosstab" else _identity(root, content, version)
+    _refuse_clashes(root, content)
     if verification:
         _verification(card, content, n_reasons)
     ET.indent(root)
@@ -907,6 +908,17 @@ def to_pmml(bundle, path=None, *, version: str = "4.4", n_reasons: int = 3,
     if path is not None:
         _write_atomically(Path(path), text)
     return text
+
+
+def _refuse_clashes(root: ET.Element, content: dict) -> None:
+    """PMML names every field once: an input named like an output or derived field (an identity
+    bundle's input ``pd``) makes a file JPMML refuses ("DuplicateFieldValueException")."""
+    made = {el.get("name") for el in root.iter() if el.tag.rsplit("}", 1)[-1] in ("OutputField", "DerivedField")}
+    clash = sorted(r["name"] for r in content["inputs"] if r["name"] in made)
+    if clash:
+        raise BundleError(f"input(s) {clash} share their name with a field the PMML document computes "
+                          "(every PMML field name is unique): rename them in the data and refit, or "
+                          "for an identity bundle choose another input name")
 
 
 def _write_atomically(path: Path, text: str) -> None:
