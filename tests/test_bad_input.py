@@ -308,7 +308,9 @@ def test_rest_gives_what_the_cli_gives_record_by_record(served, bundle, hostile,
             assert status == 200 and _rest_outcome(body["predictions"])[0][:2] == want[:2]
         else:
             field, rule = want[2].split(": ", 1)
-            assert status == 400 and f"field {field!r}: {rule} at record(s) [0]" in body["stack_trace"]
+            message = f"field {field!r}: {rule} at record(s) [0]"
+            assert status == 400 and body["error_code"] == "INVALID_PARAMETER_VALUE"
+            assert body["riskmodels_error"].startswith(message) and message in body["message"]
 
 
 def test_sql_export_flags_and_refuses_the_same_records(bundle, hostile):

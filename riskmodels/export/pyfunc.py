@@ -26,7 +26,9 @@ from riskmodels.export.frames import output_columns, score_frame
 
 try:
     import mlflow
+    from mlflow.exceptions import MlflowException
     from mlflow.models import ModelSignature
+    from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
     from mlflow.pyfunc import PythonModel
     from mlflow.types import ColSpec, Schema
     from mlflow.types.schema import ParamSchema, ParamSpec
@@ -87,6 +89,26 @@ def pyfunc_input(frame, bundle) -> pd.DataFrame:
     return _as_float_inputs(frame, rules)
 
 
+class ServedBundleError(BundleError, MlflowException):
+    """A :class:`~riskmodels.errors.BundleError` that MLflow's scoring server passes on.
+
+    ``mlflow models serve`` answers any other exception with a generic "unexpected error"
+    message (ours only inside its stack trace); this one is HTTP 400 with error code
+    ``INVALID_PARAMETER_VALUE``, the scorer's text in ``message`` (after MLflow's "Failed to
+    predict data ..." preamble) and alone in ``riskmodels_error``. In Python it is still a
+    BundleError.
+
+    Examples
+    --------
+    >>> error = ServedBundleError("field 'x': not a number (str 'a') at record(s) [0]")
+    >>> isinstance(error, BundleError), json.loads(error.serialize_as_json())["riskmodels_error"]
+    (True, "field 'x': not a number (str 'a') at record(s) [0]")
+    """
+
+    def __init__(self, text: str):
+        MlflowException.__init__(self, text, error_code=INVALID_PARAMETER_VALUE, riskmodels_error=text)
+
+
 class BundleModel(PythonModel):
     """Pyfunc model that scores a pandas frame with the bundle in its artifacts.
 
@@ -106,10 +128,13 @@ class BundleModel(PythonModel):
         # warning that the method has no type hints
         on_error = (params or {}).get("on_error", "raise")
         if on_error not in self.columns:
-            raise BundleError(f"on_error must be 'raise' or 'report', not {on_error!r}")
+            raise ServedBundleError(f"on_error must be 'raise' or 'report', not {on_error!r}")
         frame = model_input if isinstance(model_input, pd.DataFrame) else pd.DataFrame(model_input)
         frame = _as_float_inputs(frame, self.scorer.content["inputs"])
-        return score_frame(self.scorer, frame, on_error=on_error, columns=self.columns[on_error])
+        try:
+            return score_frame(self.scorer, frame, on_error=on_error, columns=self.columns[on_error])
+        except BundleError as exc:  # the record's message reaches a REST client, not only its log
+            raise ServedBundleError(str(exc)) from None
 
 
 def pyfunc_signature(bundle) -> ModelSignature:
