@@ -208,40 +208,40 @@ def pvalue_merge(events, nonevents, starts, max_pvalue: float) -> tuple:
 def _solve_tracks(value: np.ndarray, rate: np.ndarray, tracks: list, layers: int | None):
     """The dynamic programme over the bins [i, j] of ``m`` pre-bins, for all ``tracks`` at once.
 
-    ``best[t, l, i, j]`` is the largest total value of a grouping of pre-bins
-    0..j whose last bin is [i, j], in track ``t``, with ``l + 1`` bins (a single
-    layer when ``layers`` is None: no limit on bins); ``parent`` holds the
-    previous bin's track and start as ``track * m + start`` (-1: none). Every
-    track may hold the first bin (a degenerate peak is monotone).
+    Returns ``(best, choice, sources)``: ``best[t, l, i, j]`` is the largest
+    total value of a grouping of pre-bins 0..j whose last bin is [i, j], in
+    track ``t``, with ``l + 1`` bins (a single layer when ``layers`` is None: no
+    limit on bins); the bin before it is in track ``sources[t, c // i]`` and
+    starts at pre-bin ``c % i``, ``c = choice[t, l, i, j]`` (meaningful where
+    ``best`` is finite). Every track may hold the first bin (a degenerate peak
+    is monotone).
     """
     m = value.shape[0]
     n_tracks, n_layers = len(tracks), layers or 1
     sources = [[tracks.index(s) for s in TRACKS[t][1]] for t in tracks]
     width = max(len(s) for s in sources)
-    source_index = np.array([s + [n_tracks] * (width - len(s)) for s in sources])  # track n_tracks: never reached
-    with np.errstate(invalid="ignore"):  # allowed[t, k, i, j]: bin [i, j] may follow bin [k, i - 1] in track t
-        before = np.concatenate([np.full((m, 1), np.nan), rate[:, :-1]], axis=1)[:, :, None]
-        up = before <= rate[None, :, :]
-        allowed = np.stack([up, before >= rate[None, :, :], np.ones_like(up)])  # in the order of DIRECTIONS
-    allowed = allowed[[DIRECTIONS.index(TRACKS[t][0]) for t in tracks]]
-    best = np.full((n_tracks + 1, n_layers, m, m), -np.inf)
-    parent = np.full((n_tracks, n_layers, m, m), -1, dtype=np.int64)
-    best[:n_tracks, 0, 0, :] = value[0, :]
-    rows = np.arange(n_tracks)[:, None, None]
+    sources = np.array([s + [n_tracks] * (width - len(s)) for s in sources])  # track n_tracks: never reached
+    with np.errstate(invalid="ignore"):  # allowed[t, i, j, k]: bin [i, j] may follow bin [k, i - 1] in track t
+        before = np.concatenate([np.full((m, 1), np.nan), rate[:, :-1]], axis=1).T[:, None, :]
+        up = before <= rate[:, :, None]
+        allowed = np.stack([up, before >= rate[:, :, None], np.ones_like(up)])  # in the order of DIRECTIONS
+    allowed = allowed[[DIRECTIONS.index(TRACKS[t][0]) for t in tracks]][:, None, :, :, None, :]
+    best = np.full((n_tracks + 1, n_layers + 1, m, m), -np.inf)  # layer l at l + 1; layer 0: no bins
+    choice = np.zeros((n_tracks, n_layers, m, m), dtype=np.int64)
+    best[:n_tracks, 1, 0, :] = value[0, :]
+    previous = slice(0, n_layers) if layers else slice(1, 2)  # the layer below (one bin fewer), or the same
     for i in range(1, m):
-        prev = best[:, :, :i, i - 1][source_index]  # (tracks, sources, layers, i)
-        if layers:  # one more bin: layer l continues from layer l - 1
-            prev = np.concatenate([np.full_like(prev[:, :, :1], -np.inf), prev[:, :, :-1]], axis=2)
-        cand = np.where(allowed[:, None, None, :i, i, i:], prev.transpose(0, 2, 1, 3)[:, :, :, :, None], -np.inf)
-        cand = cand.reshape(n_tracks, n_layers, width * i, m - i)  # (tracks, layers, source and start k, end j)
-        arg, top = cand.argmax(axis=2), cand.max(axis=2)
-        best[:n_tracks, :, i, i:] = top + value[i, i:]
-        parent[:, :, i, i:] = np.where(np.isfinite(top), source_index[rows, arg // i] * m + arg % i, -1)
-    return best[:n_tracks], parent
+        prev = best[:, previous, :i, i - 1][sources].transpose(0, 2, 1, 3)  # (tracks, layers, sources, i)
+        cand = np.where(allowed[:, :, i, i:, :, :i], prev[:, :, None], -np.inf)
+        cand = cand.reshape(n_tracks, n_layers, m - i, width * i)  # (tracks, layers, end j, source and start k)
+        choice[:, :, i, i:] = cand.argmax(axis=3)
+        best[:n_tracks, 1:, i, i:] = cand.max(axis=3) + value[i, i:]
+    return best[:n_tracks, 1:], choice, sources
 
 
-def _traced(best, parent, tracks: list, shape: str, iv: np.ndarray) -> Partition:
+def _traced(solved: tuple, tracks: list, shape: str, iv: np.ndarray) -> Partition:
     """The optimum of ``shape`` (the best grouping over its tracks) and its bins, traced back."""
+    best, choice, sources = solved
     own = [tracks.index(t) for t in TRENDS[shape]]
     m = best.shape[-1]
     final = best[own, :, :, m - 1]
@@ -249,15 +249,15 @@ def _traced(best, parent, tracks: list, shape: str, iv: np.ndarray) -> Partition
         return Partition((0,), float(iv[0, m - 1]), shape, False)
     at = np.unravel_index(int(np.argmax(final)), final.shape)
     total = float(final[at])
-    q, layer, i = own[at[0]], at[1], at[2]
+    q, layer, i = own[at[0]], at[1], int(at[2])
     limited = best.shape[1] > 1
     starts, j = [], m - 1
     while True:
-        starts.append(int(i))
+        starts.append(i)
         if i == 0:
             break
-        flat = parent[q, layer, i, j]
-        j, q, i = i - 1, flat // m, flat % m
+        c = int(choice[q, layer, i, j])
+        j, q, i = i - 1, int(sources[q, c // i]), c % i
         layer = layer - 1 if limited else layer
     return Partition(tuple(reversed(starts)), total, shape, True)
 
@@ -314,8 +314,8 @@ def optimal_partition(events, nonevents, *, trend="ascending", min_bin_count=0, 
     shapes = SHAPES if trend == "auto" else (trend,)
     tracks = list(dict.fromkeys(t for shape in shapes for t in TRENDS[shape]))
     layers = max(int(max_bins), 1) if max_bins is not None and max_bins < m else None
-    best, parent = _solve_tracks(value, rate, tracks, layers)
-    parts = {shape: _traced(best, parent, tracks, shape, iv) for shape in shapes}
+    solved = _solve_tracks(value, rate, tracks, layers)
+    parts = {shape: _traced(solved, tracks, shape, iv) for shape in shapes}
     if trend != "auto":
         return parts[trend]
     return _choose_shape(parts, e_in, n_in, te + tn)
