@@ -355,6 +355,19 @@ def test_infinite_values_raise_naming_rows():
         OptimalBinning("x").fit(x, [0, 1] * 5)
 
 
+@pytest.mark.parametrize("fit", [lambda x, y: OptimalBinning("x").fit(x, y),
+                                 lambda x, y: OptimalBinning("x", user_splits=[20.0]).fit(x, y),
+                                 lambda x, y: OptimalBinning("x").fit(x, y, sample_weight=np.ones(len(y))),
+                                 lambda x, y: BinningProcess().fit(pd.DataFrame({"x": x}), y)])
+def test_infinities_among_missing_values_raise_naming_rows_on_every_path(fit):
+    """The unweighted fit finds infinities at the ends of the sorted values, the weighted one
+    row by row: both name the same rows."""
+    x = np.arange(100.0)
+    x[[3, 50]], x[70], x[[7, 99]] = -np.inf, np.inf, np.nan
+    with pytest.raises(DataValidationError, match="'x'.*infinite values in 3 row.*\\[3, 50, 70\\]"):
+        fit(x, (np.arange(100) % 3 == 0).astype(int))
+
+
 def test_text_in_numeric_column_and_bad_params_raise():
     with pytest.raises(DataValidationError, match="not numeric"):
         OptimalBinning("t").fit(["a", "b"], [0, 1])

@@ -37,8 +37,11 @@ def _rows_violation(name: str, rule: str, mask: np.ndarray, expected: str) -> Vi
     return Violation(name, rule, expected, tuple(int(r) for r in rows[:MAX_ROWS_SHOWN]), len(rows))
 
 
-def numeric_values(x, name: str) -> np.ndarray:
-    """``x`` as a float array (NaN = missing); non-numbers and infinities raise.
+def numeric_values(x, name: str, finite: bool = True) -> np.ndarray:
+    """``x`` as a float array (NaN = missing); non-numbers and (when ``finite``) infinities raise.
+
+    ``finite=False`` leaves the infinities to a caller that finds them more cheaply
+    (at the ends of the sorted values) and then calls this again to raise.
 
     Examples
     --------
@@ -56,6 +59,8 @@ def numeric_values(x, name: str) -> np.ndarray:
         raise DataValidationError([Violation(name, f"is not numeric (dtype {getattr(x, 'dtype', type(x))})",
                                              "numbers, or dtype='categorical'")])
     values = series.to_numpy(dtype=float, na_value=np.nan)
+    if not finite:
+        return values
     inf = np.isinf(values)
     if inf.any():
         raise DataValidationError([_rows_violation(name, "infinite values", inf,
@@ -293,11 +298,17 @@ class OptimalBinning(ChecksParameters, OwnHTMLRepr, TransformerMixin, BaseEstima
             raise DataValidationError([Violation(field, f"has {len(x)} values but the target {len(target)}",
                                                  "one target per record")])
         special_codes = list(self.special_codes or [])
-        values = numeric_values(x, field) if self.dtype == "numerical" else category_values(x, field)
-        if self.dtype == "numerical" and weight is None and (self.prebinning_method == "quantile"
-                                                             or self.user_splits is not None):
-            rows = np.flatnonzero(target) if event_rows is None else event_rows
-            return self._fit_sorted(np.sort(values), np.sort(values[rows]))
+        by_sorting = self.dtype == "numerical" and weight is None and (self.prebinning_method == "quantile"
+                                                                       or self.user_splits is not None)
+        values = numeric_values(x, field, finite=not by_sorting) if self.dtype == "numerical" \
+            else category_values(x, field)
+        if by_sorting:
+            ordered = np.sort(values)
+            end = int(np.searchsorted(ordered, np.nan))  # infinities sort to the ends of the numbers
+            if end and np.isinf(ordered[[0, end - 1]]).any():
+                numeric_values(x, field)  # raises, naming the rows
+            return self._fit_sorted(ordered, np.sort(values[np.flatnonzero(target) if event_rows is None
+                                                            else event_rows]))
         if weight is not None:
             kept = weight > 0
             values, target, weight = values[kept], target[kept], weight[kept]
