@@ -1,8 +1,8 @@
 """The model development document of the synthetic comparison: build time, size, and the draw-once saving.
 
 Prints, for ``experiments/synthetic_enterprise.yaml`` (tracking off, the document
-written to a temporary folder): the compare wall time; the time spent saving
-validation figures, building the specifications (their tables and figures) and
+written to a temporary folder): the compare wall time; the time spent waiting for the
+validation figures (drawn in forked processes), building the specifications (their tables and figures) and
 rendering the page (with the overlaid ROC/CAP); the document's size and figure
 count. Then, on the validation figures of every model, the time of
 ``png_bytes`` (constrained layout, one draw) against
@@ -24,6 +24,7 @@ import riskmodels.comparison.report as report  # noqa: E402
 import riskmodels.comparison.runner as runner  # noqa: E402
 from riskmodels.comparison.config import load_config  # noqa: E402
 from riskmodels.comparison.figures import FIGSIZE, png_bytes  # noqa: E402
+from riskmodels.comparison.painter import Painter  # noqa: E402
 
 
 def _timed(module, name: str, spent: dict, key: str):
@@ -50,8 +51,11 @@ def _tight(fig) -> bytes:
 
 def main() -> None:
     spent: dict = {}
-    originals = {name: _timed(runner, name, spent, key) for name, key in
-                 (("figures_png", "validation figures"), ("specify", "specifications"))}
+    originals = {"specify": _timed(runner, "specify", spent, "specifications")}
+    # the validation figures are drawn in forked processes (comparison/painter.py): the time the
+    # comparison waits for them
+    original_flush = Painter.flush
+    _timed(Painter, "flush", spent, "waiting for validation figures")
     original_render = _timed(report, "render_html", spent, "page (with overlaid ROC/CAP)")
     try:
         with tempfile.TemporaryDirectory() as folder:
@@ -64,6 +68,7 @@ def main() -> None:
         for name, original in originals.items():
             setattr(runner, name, original)
         report.render_html = original_render
+        Painter.flush = original_flush
     print(f"synthetic_enterprise compare: {total:.1f} s in all")
     for key, seconds in spent.items():
         print(f"  {key:<30} {seconds:6.2f} s")

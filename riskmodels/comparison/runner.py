@@ -35,7 +35,7 @@ import pandas as pd
 from riskmodels import scoring
 from riskmodels.comparison.config import ExperimentConfig, load_config, parse_config
 from riskmodels.comparison.dataset import fingerprint, load_frames, split_frame
-from riskmodels.comparison.figures import figures_png
+from riskmodels.comparison.painter import Painter
 from riskmodels.comparison.specification import Block, specify
 from riskmodels.errors import ConfigError
 from riskmodels.fileio import write_atomic
@@ -239,7 +239,19 @@ def compare(config, *, progress: bool = True, output_dir: str | Path | None = No
 
 def _fit_all(comparison: Comparison, prepared: list, progress: bool, done=None) -> None:
     """Fit, calibrate and validate every model (a failure is recorded, the others go on), calling
-    ``done(result)`` after each; the table."""
+    ``done(result)`` after each (once its figures are drawn); the table."""
+    cfg = comparison.config
+    painter = Painter()  # each model's validation figures are drawn while the next one fits
+    try:
+        _fit_each(comparison, prepared, progress, painter, done or (lambda result: None))
+    finally:
+        painter.close()
+    comparison.table = _table(comparison)
+    if cfg.data.truth_column:
+        comparison.table = pd.concat([comparison.table, _truth_row(comparison, cfg.data.truth_column)])
+
+
+def _fit_each(comparison: Comparison, prepared: list, progress: bool, painter, done) -> None:
     cfg, train, results = comparison.config, comparison.train, comparison.results
     for m, features, estimator in prepared:
         result = results[m.name]
@@ -260,11 +272,10 @@ def _fit_all(comparison: Comparison, prepared: list, progress: bool, done=None) 
         except Exception:  # noqa: BLE001 - one model's failure must not stop the others; it is reported
             result.status, result.error = "failed", traceback.format_exc()
             _progress(progress, f"  {m.name} FAILED: {result.error.strip().splitlines()[-1]}")
-        if done is not None:
-            done(result)
-    comparison.table = _table(comparison)
-    if cfg.data.truth_column:
-        comparison.table = pd.concat([comparison.table, _truth_row(comparison, cfg.data.truth_column)])
+        for ready in painter.submit(result):
+            done(ready)
+    for ready in painter.flush():
+        done(ready)
 
 
 def highest_iv(X: pd.DataFrame, y, k: int = 2, *, progress: bool = False, model: str = "") -> list[str]:
@@ -419,7 +430,6 @@ def _evaluate(result: ModelResult, estimator, comparison: Comparison, features: 
     result.tables = report.tables()
     if hasattr(estimator, "grade_table"):  # expert cards: card grade → realised PD → master-scale grade
         result.tables["card_grades"] = estimator.grade_table(test[features], test["target"].to_numpy(), scale)
-    result.figures = figures_png(report.figures())
     if result.type == "reject_inference":
         result.specification = specify(estimator.model_, result.params.get("base", "logistic"),
                                        train[features], train["target"])
