@@ -307,8 +307,7 @@ class OptimalBinning(ChecksParameters, OwnHTMLRepr, TransformerMixin, BaseEstima
             end = int(np.searchsorted(ordered, np.nan))  # infinities sort to the ends of the numbers
             if end and np.isinf(ordered[[0, end - 1]]).any():
                 numeric_values(x, field)  # raises, naming the rows
-            return self._fit_sorted(ordered, np.sort(values[np.flatnonzero(target) if event_rows is None
-                                                            else event_rows]))
+            return self._fit_sorted(ordered, values[np.flatnonzero(target) if event_rows is None else event_rows])
         if weight is not None:
             kept = weight > 0
             values, target, weight = values[kept], target[kept], weight[kept]
@@ -335,30 +334,33 @@ class OptimalBinning(ChecksParameters, OwnHTMLRepr, TransformerMixin, BaseEstima
         return self.fit_counts(events, nonevents, categories=labels.tolist(), missing=extra[0],
                                specials=extra[1:])
 
-    def _fit_sorted(self, sorted_all: np.ndarray, sorted_events: np.ndarray):
-        """Pre-bin and count from the sorted values of all records and of the events (NaN last).
+    def _fit_sorted(self, sorted_all: np.ndarray, event_values: np.ndarray):
+        """Pre-bin and count from the sorted values of all records (NaN last) and the values of the events.
 
-        Every count is a binary search in these two sorted arrays: the missing
-        values are their NaN tails, a special code a run of equal values, a
-        pre-bin the values below its split. No pass over the records per bin.
+        The counts of all records are binary searches in the sorted values: the
+        missing values are their NaN tail, a special code a run of equal values,
+        a pre-bin the values below its split. The events are counted by comparison.
         """
         field = self.name or "x"
-        ends = [int(np.searchsorted(a, np.nan)) for a in (sorted_all, sorted_events)]  # first NaN
-        runs = [[(0, 0) if math.isnan(c) else tuple(np.searchsorted(a, c, side=side) for side in ("left", "right"))
-                 for c in map(float, self.special_codes or [])] for a in (sorted_all, sorted_events)]
-        ordinary = []
-        for a, end, spans in zip((sorted_all, sorted_events), ends, runs, strict=True):
-            cuts = sorted(spans)
-            kept = [a[lo:hi] for lo, hi in zip([0] + [b for _, b in cuts], [c for c, _ in cuts] + [end], strict=True)]
-            ordinary.append(kept[0] if len(kept) == 1 else np.concatenate(kept))
-        if not len(ordinary[0]):
+        codes = [float(c) for c in self.special_codes or []]
+        end = int(np.searchsorted(sorted_all, np.nan))  # the first NaN
+        runs = [(0, 0) if math.isnan(c) else tuple(int(np.searchsorted(sorted_all, c, side=side))
+                                                   for side in ("left", "right")) for c in codes]
+        cuts = sorted(runs)
+        kept = [sorted_all[a:b] for a, b in zip([0] + [b for _, b in cuts], [a for a, _ in cuts] + [end], strict=True)]
+        ordinary = kept[0] if len(kept) == 1 else np.concatenate(kept)
+        if not len(ordinary):
             raise DataValidationError([Violation(field, "has no value outside missing and special codes",
                                                  "at least one ordinary value to bin")])
-        extra = [(len(sorted_events) - ends[1], len(sorted_all) - ends[0] - len(sorted_events) + ends[1])]
-        extra += [(int(e1 - e0), int(a1 - a0 - e1 + e0)) for (a0, a1), (e0, e1) in zip(*runs, strict=True)]
+        outside = [np.isnan(event_values), *(event_values == c for c in codes)]
+        extra_events = [int(np.count_nonzero(m)) for m in outside]
+        extra = [(e, n - e) for e, n in zip(extra_events, [len(sorted_all) - end, *(b - a for a, b in runs)],
+                                            strict=True)]
+        if sum(extra_events):
+            event_values = event_values[~np.logical_or.reduce(outside)]
         splits = self._user_split_points() if self.user_splits is not None else \
-            quantile_splits(ordinary[0], self.max_n_prebins, presorted=True)
-        events, nonevents = sorted_counts(*ordinary, splits)
+            quantile_splits(ordinary, self.max_n_prebins, presorted=True)
+        events, nonevents = sorted_counts(ordinary, event_values, splits)
         return self.fit_counts(events, nonevents, splits=splits, missing=extra[0], specials=extra[1:])
 
     def _prebin_numeric(self, ordinary, target, weight):
