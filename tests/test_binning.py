@@ -24,6 +24,7 @@ from riskmodels.binning import (
     woe_iv,
 )
 from riskmodels.binning.optimizer import TRENDS
+from riskmodels.binning.prebinning import MANY_SPLITS, values_below
 from riskmodels.data.loaders import load_german, load_taiwan
 from riskmodels.errors import DataValidationError, NotFittedError, ParameterError, RiskModelsError
 
@@ -421,6 +422,18 @@ def test_binning_process_matches_single_binnings(taiwan):
     np.testing.assert_array_equal(bp.transform(X)[:, 0], single.transform(X["LIMIT_BAL"]))
     with pytest.raises(ParameterError, match="binning_fit_params.nope"):
         BinningProcess(binning_fit_params={"nope": {}}).fit(X, y)
+
+
+@pytest.mark.parametrize("n_splits", [5, MANY_SPLITS + 20])
+def test_values_below_compares_or_sorts_to_the_same_counts(n_splits):
+    """Few splits: a comparison pass each; many: one sort. Both must count what a loop counts
+    (NaN below nothing, ties not below)."""
+    rng = np.random.default_rng(4)
+    x = rng.integers(0, 30, 5000).astype(float)
+    x[rng.random(5000) < 0.1] = np.nan
+    splits = np.sort(rng.choice(np.arange(-1.0, 32.0), n_splits, replace=n_splits > 33))
+    expected = [sum(1 for v in x if v < s) for s in splits]
+    assert values_below(x, splits).tolist() == expected
 
 
 def test_quantile_splits_are_observed_values():
