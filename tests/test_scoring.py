@@ -611,6 +611,44 @@ def test_top_reasons_match_a_stable_sort():
         np.testing.assert_array_equal(scoring.top_reasons(contributions, names, k), expected)
 
 
+def test_reasons_picked_per_combination_of_bins_equal_a_stable_sort_per_record():
+    """A logistic bundle scored on more records than 4x its combinations of bins picks the
+    reasons once per combination (``contribution_rows``); each record's reasons must still be
+    a stable descending sort of its own points lost (ties: the feature listed first)."""
+    features = [
+        {"name": "x", "binning": {"type": "numeric", "edges": [0.0, 1.0], "missing_bin": 3},
+         "woe": [0.5, 0.0, -0.5, 0.1], "coef": 1.0, "points": [10.0, 20.0, 30.0, 20.0], "best_points": 30.0},
+        {"name": "c", "binning": {"type": "categorical", "categories": {"a": 0, "b": 1}, "unknown_bin": 2},
+         "woe": [0.2, -0.2, 0.0], "coef": 1.0, "points": [5.0, 15.0, 25.0], "best_points": 25.0},
+        {"name": "y", "binning": {"type": "numeric", "edges": [2.0]},
+         "woe": [0.3, -0.3], "coef": 1.0, "points": [0.0, 20.0], "best_points": 20.0},
+    ]
+    bundle = scoring.seal({
+        "schema_version": 1, "kind": "logistic", "name": "keyed",
+        "inputs": [{"name": "x", "type": "number", "missing": "allow"},
+                   {"name": "c", "type": "category", "categories": ["a", "b"], "unknown": "allow"},
+                   {"name": "y", "type": "number"}],
+        "model": {"intercept": -2.0, "base_points": 100.0, "features": features},
+        "calibration": [], "master_scale": {"grades": ["A", "B", "D"], "upper_bounds": [0.1, 1.0]}})
+    rng = np.random.default_rng(3)
+    n = 500  # 4 x 3 x 2 = 24 combinations: keyed from 96 records on
+    records = {"x": rng.choice([-1.0, 0.5, 2.0, np.nan], n), "c": rng.choice(["a", "b", "z"], n).astype(object),
+               "y": rng.choice([1.0, 3.0], n)}
+    scorer = scoring.Scorer(bundle, n_reasons=3)
+    cols, _ = scoring.prepare_inputs(bundle["inputs"], records)
+    out = scoring.evaluate(bundle, cols, validate=False)
+    table, key = out["contribution_rows"]
+    np.testing.assert_array_equal(table[key], out["contributions"])
+    lost = out["contributions"]
+    assert len({tuple(r) for r in lost}) > 10 and (lost[:, :, None] == lost[:, None, :]).sum() > 3 * n  # ties
+    expected = np.asarray(["x", "c", "y"])[np.argsort(-lost, axis=1, kind="stable")]
+    np.testing.assert_array_equal(scorer.score(records)["reasons"], expected)
+    few = {k: v[:20] for k, v in records.items()}  # fewer records than 4x the combinations: per record
+    assert scoring.evaluate(bundle, scoring.prepare_inputs(bundle["inputs"], few)[0],
+                            validate=False)["contribution_rows"] is None
+    np.testing.assert_array_equal(scorer.score(few)["reasons"], expected[:20])
+
+
 def test_reasons_name_the_costliest_features(fitted, bundle):
     _, X, _ = fitted
     scorer = scoring.Scorer(bundle, n_reasons=2)

@@ -3,6 +3,8 @@ for a batch (:func:`logistic_kernel`) and for one record (:func:`logistic_record
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .bins import bin_index, bin_of, binning_plan
@@ -27,11 +29,20 @@ def feature_tables(feature: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def logistic_kernel(model: dict, cols: dict, n: int) -> dict:
-    """PD, points and points lost per feature of each record (see the model layout above)."""
+    """PD, points and points lost per feature of each record (see the model layout above).
+
+    When the records outnumber the combinations of bins four to one, it also returns
+    ``"contribution_rows": (table, key)``, the points lost of every combination of bins
+    (one row each) and each record's row: ``contributions == table[key]``, so the reason
+    codes are picked once per combination (see :func:`~riskmodels.scoring.reasons.top_reasons`).
+    """
     features = model["features"]
     eta = np.full(n, float(model["intercept"]))
     points = np.full(n, float(model.get("base_points", 0.0)))
     lost = np.empty((n, len(features)), order="F")  # feature by feature: contiguous columns
+    sizes = [len(feature["points"]) for feature in features]
+    keyed = bool(features) and math.prod(sizes) <= n // 4
+    key = lost_tables = None
     for j, feature in enumerate(features):
         idx = bin_index(feature["binning"], cols[feature["name"]])
         if (idx < 0).any():
@@ -43,8 +54,20 @@ def logistic_kernel(model: dict, cols: dict, n: int) -> dict:
         eta += eta_table[idx]
         points += point_table[idx]
         lost[:, j] = lost_table[idx]
-    return {"raw": expit(eta), "points": points, "contributions": lost,
-            "reason_names": [f["name"] for f in features]}
+        if keyed:  # the record's combination of bins, the first feature's bin most significant
+            if key is None:
+                key, lost_tables = idx.astype(np.intp), []
+            else:
+                key *= sizes[j]
+                key += idx
+            lost_tables.append(lost_table)
+    out = {"raw": expit(eta), "points": points, "contributions": lost,
+           "reason_names": [f["name"] for f in features]}
+    if keyed:
+        digits = np.indices(sizes).reshape(len(sizes), -1)  # row p: the bins whose key is p
+        out["contribution_rows"] = (np.column_stack([t[d] for t, d in zip(lost_tables, digits, strict=True)]),
+                                    key)
+    return out
 
 
 def logistic_record(content: dict):

@@ -56,6 +56,31 @@ def top_reasons(contributions: np.ndarray, names: list, k: int) -> np.ndarray:
     return np.asarray(names, dtype=object)[order.T]
 
 
+def reasons_of(out: dict, k: int) -> np.ndarray | None:
+    """:func:`top_reasons` of a kernel's output (None without contributions).
+
+    With ``out["contribution_rows"] = (table, key)`` (``contributions == table[key]``),
+    the reasons of each row of ``table`` are picked once and spread by ``key``: the same
+    names, as the pick reads one record's row alone.
+
+    Examples
+    --------
+    >>> table = np.array([[1.0, 5.0], [3.0, 0.0]])
+    >>> out = {"contributions": table[[0, 1, 1]], "reason_names": ["a", "b"],
+    ...        "contribution_rows": (table, np.array([0, 1, 1]))}
+    >>> reasons_of(out, 1).tolist() == top_reasons(out["contributions"], ["a", "b"], 1).tolist()
+    True
+    """
+    contributions = out.get("contributions")
+    if contributions is None:
+        return None
+    rows = out.get("contribution_rows")
+    if rows is None:
+        return top_reasons(contributions, out["reason_names"], k)
+    table, key = rows
+    return top_reasons(table, out["reason_names"], k)[key]
+
+
 def top_k(lost: list, names: list, k: int) -> list:
     """:func:`top_reasons` of one record: NaN and -inf count as the smallest loss, ties in order.
 

@@ -26,7 +26,7 @@ from .inputs import (
 from .kernels import KERNELS, RECORD_KERNELS
 from .kmv import MERTON_STATUS_NAMES
 from .limits import RecordLimit, credit_limit
-from .reasons import top_k, top_reasons
+from .reasons import reasons_of, top_k
 
 
 def pd_problems(pd_: np.ndarray, extra: dict | None = None) -> dict:
@@ -70,11 +70,13 @@ def evaluate(content: dict, columns: dict, *, validate: bool = True, errors: dic
     Returns
     -------
     dict of arrays ``{"pd", "score", "grade", "grade_index", "grade_labels", "policy_grade",
-    "scale_grade", "scale_index", "raw", "contributions", "reason_names", "extra"}``.
+    "scale_grade", "scale_index", "raw", "contributions", "contribution_rows", "reason_names",
+    "extra"}``.
     ``scale_grade`` is the master-scale grade of the PD (``scale_index`` its position, -1: none); ``policy_grade`` the grade the model itself assigns (an
     expert card's grade; None for the statistical models); ``grade`` is the policy grade
     where there is one, else the master-scale grade; ``grade == grade_labels[grade_index]``
-    (index -1: no grade).
+    (index -1: no grade). ``contribution_rows`` is the kernel's ``(table, key)`` with
+    ``contributions == table[key]``, or None (see :func:`~riskmodels.scoring.reasons.reasons_of`).
 
     Examples
     --------
@@ -118,6 +120,7 @@ def evaluate(content: dict, columns: dict, *, validate: bool = True, errors: dic
         "scale_index": scale_index,
         "raw": out["raw"],
         "contributions": out.get("contributions"),
+        "contribution_rows": out.get("contribution_rows"),
         "reason_names": out.get("reason_names", []),
         "extra": out.get("extra", {}),
     }
@@ -324,13 +327,11 @@ class Scorer:
 
     def _score_prepared(self, cols: dict, errors: dict | None = None) -> dict:
         out = evaluate(self._runtime, cols, validate=False, errors=errors)
-        contributions = out["contributions"]
         return {
             "pd": out["pd"],
             "score": out["score"],
             "grade": out["grade"],
-            "reasons": None if contributions is None
-            else top_reasons(contributions, out["reason_names"], self.n_reasons),
+            "reasons": reasons_of(out, self.n_reasons),
             "limit": credit_limit(self.content.get("credit_limit"), out["grade"], cols,
                                   out["extra"].get("limit_basis", out["score"]),
                                   grade_codes=(out["grade_index"], out["grade_labels"])),

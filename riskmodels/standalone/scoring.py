@@ -1150,6 +1150,31 @@ def top_reasons(contributions: np.ndarray, names: list, k: int) -> np.ndarray:
     return np.asarray(names, dtype=object)[order.T]
 
 
+def reasons_of(out: dict, k: int) -> np.ndarray | None:
+    """:func:`top_reasons` of a kernel's output (None without contributions).
+
+    With ``out["contribution_rows"] = (table, key)`` (``contributions == table[key]``),
+    the reasons of each row of ``table`` are picked once and spread by ``key``: the same
+    names, as the pick reads one record's row alone.
+
+    Examples
+    --------
+    >>> table = np.array([[1.0, 5.0], [3.0, 0.0]])
+    >>> out = {"contributions": table[[0, 1, 1]], "reason_names": ["a", "b"],
+    ...        "contribution_rows": (table, np.array([0, 1, 1]))}
+    >>> reasons_of(out, 1).tolist() == top_reasons(out["contributions"], ["a", "b"], 1).tolist()
+    True
+    """
+    contributions = out.get("contributions")
+    if contributions is None:
+        return None
+    rows = out.get("contribution_rows")
+    if rows is None:
+        return top_reasons(contributions, out["reason_names"], k)
+    table, key = rows
+    return top_reasons(table, out["reason_names"], k)[key]
+
+
 def top_k(lost: list, names: list, k: int) -> list:
     """:func:`top_reasons` of one record: NaN and -inf count as the smallest loss, ties in order.
 
@@ -1777,11 +1802,20 @@ def feature_tables(feature: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def logistic_kernel(model: dict, cols: dict, n: int) -> dict:
-    """PD, points and points lost per feature of each record (see the model layout above)."""
+    """PD, points and points lost per feature of each record (see the model layout above).
+
+    When the records outnumber the combinations of bins four to one, it also returns
+    ``"contribution_rows": (table, key)``, the points lost of every combination of bins
+    (one row each) and each record's row: ``contributions == table[key]``, so the reason
+    codes are picked once per combination (see :func:`~riskmodels.scoring.reasons.top_reasons`).
+    """
     features = model["features"]
     eta = np.full(n, float(model["intercept"]))
     points = np.full(n, float(model.get("base_points", 0.0)))
     lost = np.empty((n, len(features)), order="F")  # feature by feature: contiguous columns
+    sizes = [len(feature["points"]) for feature in features]
+    keyed = bool(features) and math.prod(sizes) <= n // 4
+    key = lost_tables = None
     for j, feature in enumerate(features):
         idx = bin_index(feature["binning"], cols[feature["name"]])
         if (idx < 0).any():
@@ -1793,8 +1827,20 @@ def logistic_kernel(model: dict, cols: dict, n: int) -> dict:
         eta += eta_table[idx]
         points += point_table[idx]
         lost[:, j] = lost_table[idx]
-    return {"raw": expit(eta), "points": points, "contributions": lost,
-            "reason_names": [f["name"] for f in features]}
+        if keyed:  # the record's combination of bins, the first feature's bin most significant
+            if key is None:
+                key, lost_tables = idx.astype(np.intp), []
+            else:
+                key *= sizes[j]
+                key += idx
+            lost_tables.append(lost_table)
+    out = {"raw": expit(eta), "points": points, "contributions": lost,
+           "reason_names": [f["name"] for f in features]}
+    if keyed:
+        digits = np.indices(sizes).reshape(len(sizes), -1)  # row p: the bins whose key is p
+        out["contribution_rows"] = (np.column_stack([t[d] for t, d in zip(lost_tables, digits, strict=True)]),
+                                    key)
+    return out
 
 
 def logistic_record(content: dict):
@@ -3140,11 +3186,13 @@ def evaluate(content: dict, columns: dict, *, validate: bool = True, errors: dic
     Returns
     -------
     dict of arrays ``{"pd", "score", "grade", "grade_index", "grade_labels", "policy_grade",
-    "scale_grade", "scale_index", "raw", "contributions", "reason_names", "extra"}``.
+    "scale_grade", "scale_index", "raw", "contributions", "contribution_rows", "reason_names",
+    "extra"}``.
     ``scale_grade`` is the master-scale grade of the PD (``scale_index`` its position, -1: none); ``policy_grade`` the grade the model itself assigns (an
     expert card's grade; None for the statistical models); ``grade`` is the policy grade
     where there is one, else the master-scale grade; ``grade == grade_labels[grade_index]``
-    (index -1: no grade).
+    (index -1: no grade). ``contribution_rows`` is the kernel's ``(table, key)`` with
+    ``contributions == table[key]``, or None (see :func:`~riskmodels.scoring.reasons.reasons_of`).
 
     Examples
     --------
@@ -3188,6 +3236,7 @@ def evaluate(content: dict, columns: dict, *, validate: bool = True, errors: dic
         "scale_index": scale_index,
         "raw": out["raw"],
         "contributions": out.get("contributions"),
+        "contribution_rows": out.get("contribution_rows"),
         "reason_names": out.get("reason_names", []),
         "extra": out.get("extra", {}),
     }
@@ -3394,13 +3443,11 @@ class Scorer:
 
     def _score_prepared(self, cols: dict, errors: dict | None = None) -> dict:
         out = evaluate(self._runtime, cols, validate=False, errors=errors)
-        contributions = out["contributions"]
         return {
             "pd": out["pd"],
             "score": out["score"],
             "grade": out["grade"],
-            "reasons": None if contributions is None
-            else top_reasons(contributions, out["reason_names"], self.n_reasons),
+            "reasons": reasons_of(out, self.n_reasons),
             "limit": credit_limit(self.content.get("credit_limit"), out["grade"], cols,
                                   out["extra"].get("limit_basis", out["score"]),
                                   grade_codes=(out["grade_index"], out["grade_labels"])),
