@@ -22,8 +22,9 @@ ratios are what counts):
 - one-row DataFrame (what MLflow serving passes): ``Scorer.score`` p50/p99 vs the
   scikit-learn-assembled pipeline on the same frame.
 
-Targets (issue 22): logistic batch <= 0.3x the scikit-learn-assembled time;
-expert production path <= 1.5x its kernel; single-record p50 <= 0.3x scikit-learn's.
+Ours, the peer and the floor are timed in turns. Targets (issue 22): logistic batch <= 0.3x
+the scikit-learn-assembled time; single-record p50 <= 0.3x scikit-learn's; (issue 35) expert
+production path <= 1.3x its kernel, logistic <= 5x its floor.
 Then the MLflow pyfunc (logistic) and Spark ``local[2]`` (Arrow batches, every kind).
 Given bundle kinds on the command line (``python benchmarks/bench_scoring.py expert``),
 only those kinds run, without the MLflow and Spark parts.
@@ -41,7 +42,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from benchmarks.timing import best_in_turns, best_of
+from benchmarks.timing import best_in_turns
 from benchmarks.workloads import fitted_models, portfolio_split
 
 N = 1_000_000
@@ -134,9 +135,6 @@ def _kind_rows(kind, model, train, records):
     if kind == "expert":
         cols, n = scoring.prepare_inputs(bundle["inputs"], scoring.as_columns(records, scorer.input_names)[0])
         runtime = scorer._runtime["model"]
-        row["ours"], row["kernel"] = best_in_turns(lambda: scorer.score(records),
-                                                   lambda: scoring.KERNELS["expert"](runtime, cols, n),
-                                                   repeats=REPEAT)
         from sklearn.linear_model import LogisticRegression
 
         design = scoring.KERNELS["expert"](runtime, cols, n)["extra"]["indicator_points"]
@@ -144,14 +142,16 @@ def _kind_rows(kind, model, train, records):
         train_design = np.nan_to_num(scoring.KERNELS["expert"](runtime, train_cols, m)["extra"]["indicator_points"])
         estimator = LogisticRegression(max_iter=1000).fit(train_design, train["target"])
         design = np.nan_to_num(design)
+        row["ours"], row["kernel"], row["floor"] = best_in_turns(
+            lambda: scorer.score(records), lambda: scoring.KERNELS["expert"](runtime, cols, n),
+            lambda: estimator.predict_proba(design), repeats=REPEAT)
     else:
         prep, estimator = _peer(kind, bundle, train)
-        row["ours"], row["assembled"] = best_in_turns(lambda: scorer.score(records),
-                                                      lambda: estimator.predict_proba(prep.transform(records)),
-                                                      repeats=REPEAT)
-        row["a50"], row["a99"] = _latency_us(lambda: estimator.predict_proba(prep.transform(one_row)))
         design = prep.transform(records)
-    row["floor"] = best_of(lambda: estimator.predict_proba(design), repeats=REPEAT)[0]
+        row["ours"], row["assembled"], row["floor"] = best_in_turns(
+            lambda: scorer.score(records), lambda: estimator.predict_proba(prep.transform(records)),
+            lambda: estimator.predict_proba(design), repeats=REPEAT)
+        row["a50"], row["a99"] = _latency_us(lambda: estimator.predict_proba(prep.transform(one_row)))
     first = design[:1]
     row["s50"], row["s99"] = _latency_us(lambda: estimator.predict_proba(first))
     return row, bundle
@@ -165,9 +165,10 @@ def _print_row(r: dict) -> None:
               f"ratio ours/assembled {r['ours'] / r['assembled']:5.2f}")
     if "kernel" in r:
         print(f"  expert kernel alone (prepared columns)            {r['kernel']:7.3f} s   "
-              f"ratio ours/kernel {r['ours'] / r['kernel']:5.2f} (target <= 1.5)")
+              f"ratio ours/kernel {r['ours'] / r['kernel']:5.2f} (target <= 1.3)")
+    target = " (target <= 5)" if r["kind"] == "logistic" else ""
     print(f"  floor: predict_proba on the pre-binned design     {r['floor']:7.3f} s   "
-          f"ratio ours/floor {r['ours'] / r['floor']:6.1f}")
+          f"ratio ours/floor {r['ours'] / r['floor']:6.1f}{target}")
     print(f"  single record p50 {r['p50']:7.1f} µs p99 {r['p99']:7.1f} µs   sklearn one row p50 "
           f"{r['s50']:7.1f} µs p99 {r['s99']:7.1f} µs   ratio p50 {r['p50'] / r['s50']:5.2f}")
     peer = (f"sklearn-assembled on it p50 {r['a50']:7.1f} µs p99 {r['a99']:7.1f} µs   ratio p50 "
@@ -212,7 +213,8 @@ def main(kinds: list[str] | None = None) -> None:
     models = fitted_models(cfg, train)
     rng = np.random.default_rng(0)
     records = test.iloc[rng.integers(0, len(test), size=N)].reset_index(drop=True)
-    print("machine shared with other jobs: compare the ratios, measured in the same run")
+    print(f"machine shared with other jobs (load average {os.getloadavg()[0]:.1f}): compare the "
+          "ratios, measured in the same run")
     bundles = {}
     for kind, model in models.items():
         if kinds and kind not in kinds:
@@ -229,16 +231,16 @@ def main(kinds: list[str] | None = None) -> None:
 
     bundle = bundles["logistic"]
     features = [r["name"] for r in bundle["inputs"]]
-    ours = best_of(lambda: scoring.Scorer(bundle).score(records), repeats=1)[0]
+    scorer = scoring.Scorer(bundle)
     with tempfile.TemporaryDirectory() as folder:
         mlflow.set_tracking_uri(f"sqlite:///{folder}/mlflow.db")
         info = to_mlflow(bundle, input_example=test[features].head(2))
         pyfunc = mlflow.pyfunc.load_model(info.model_uri)
-        frame = pyfunc_input(records, bundle)
-        batch = best_of(lambda: pyfunc.predict(frame), repeats=1)[0]
+        frame = pyfunc_input(records, bundle)  # what a caller gives: texts as Python objects
+        batch, ours = best_in_turns(lambda: pyfunc.predict(frame), lambda: scorer.score(frame), repeats=3)
         mlflow.set_tracking_uri(None)
-    print(f"\nMLflow pyfunc (logistic) batch {batch:7.3f} s   ratio Scorer.score/pyfunc {ours / batch:5.2f}",
-          flush=True)
+    print(f"\nMLflow pyfunc (logistic) batch {batch:7.3f} s; Scorer.score on the same frame {ours:7.3f} s "
+          f"(best of 3, in turns); load average {os.getloadavg()[0]:.1f}", flush=True)
 
     for kind, seconds in _spark_seconds(bundles, records).items():
         print(f"Spark local[2], Arrow batches, {kind:8s} {N:,} rows scored in {seconds:6.2f} s", flush=True)
