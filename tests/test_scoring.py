@@ -647,6 +647,15 @@ def test_reasons_picked_per_combination_of_bins_equal_a_stable_sort_per_record()
     assert scoring.evaluate(bundle, scoring.prepare_inputs(bundle["inputs"], few)[0],
                             validate=False)["contribution_rows"] is None
     np.testing.assert_array_equal(scorer.score(few)["reasons"], expected[:20])
+    # the sums taken once per combination give the bits of the per-record sums
+    keyed = scorer.score(records)
+    chunks = [scorer.score({k: v[a:a + 20] for k, v in records.items()}) for a in range(0, n, 20)]
+    for field in ("pd", "score"):
+        np.testing.assert_array_equal(keyed[field], np.concatenate([c[field] for c in chunks]))
+    np.testing.assert_array_equal(out["contributions"], np.concatenate(
+        [scoring.evaluate(bundle, scoring.prepare_inputs(bundle["inputs"], {k: v[a:a + 20] for k, v in
+                                                                           records.items()})[0],
+                          validate=False)["contributions"] for a in range(0, n, 20)]))
 
 
 def test_reasons_name_the_costliest_features(fitted, bundle):

@@ -1804,43 +1804,47 @@ def feature_tables(feature: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def logistic_kernel(model: dict, cols: dict, n: int) -> dict:
     """PD, points and points lost per feature of each record (see the model layout above).
 
-    When the records outnumber the combinations of bins four to one, it also returns
-    ``"contribution_rows": (table, key)``, the points lost of every combination of bins
-    (one row each) and each record's row: ``contributions == table[key]``, so the reason
-    codes are picked once per combination (see :func:`~riskmodels.scoring.reasons.top_reasons`).
+    When the records outnumber the combinations of bins four to one, the sums are taken
+    once per combination (the same additions in the same order, so the same bits) and read
+    by each record's combination; it then also returns ``"contribution_rows": (table, key)``,
+    the points lost of every combination (one row each) and each record's row:
+    ``contributions == table[key]``, so the reason codes are picked once per combination (see
+    :func:`~riskmodels.scoring.reasons.reasons_of`).
     """
     features = model["features"]
-    eta = np.full(n, float(model["intercept"]))
-    points = np.full(n, float(model.get("base_points", 0.0)))
-    lost = np.empty((n, len(features)), order="F")  # feature by feature: contiguous columns
-    sizes = [len(feature["points"]) for feature in features]
+    tables = [feature_tables(feature) for feature in features]  # (b·woe, points, lost) per bin
+    sizes = [len(point_table) for _, point_table, _ in tables]
     keyed = bool(features) and math.prod(sizes) <= n // 4
-    key = lost_tables = None
-    for j, feature in enumerate(features):
+    combos = math.prod(sizes) if keyed else n
+    eta = np.full(combos, float(model["intercept"]))
+    points = np.full(combos, float(model.get("base_points", 0.0)))
+    lost = np.empty((combos, len(features)), order="F")  # feature by feature: contiguous columns
+    key = None
+    # keyed: row p of the sums holds the bins whose key is p, the first feature's most significant
+    digits = np.indices(sizes).reshape(len(sizes), -1) if keyed else None
+    for j, (feature, (eta_table, point_table, lost_table)) in enumerate(zip(features, tables, strict=True)):
         idx = bin_index(feature["binning"], cols[feature["name"]])
         if (idx < 0).any():
             rows = np.flatnonzero(idx < 0)
             raise BundleError(f"field {feature['name']!r}: value with no bin at record(s) "
                               f"{[int(r) for r in rows[:5]]}")
-        # per-bin tables first (a few numbers), then one gather each: the same products
-        eta_table, point_table, lost_table = feature_tables(feature)
-        eta += eta_table[idx]
-        points += point_table[idx]
-        lost[:, j] = lost_table[idx]
-        if keyed:  # the record's combination of bins, the first feature's bin most significant
+        if keyed:  # the record's combination of bins
             if key is None:
-                key, lost_tables = idx.astype(np.intp), []
+                key = idx.astype(np.intp)
             else:
                 key *= sizes[j]
                 key += idx
-            lost_tables.append(lost_table)
-    out = {"raw": expit(eta), "points": points, "contributions": lost,
-           "reason_names": [f["name"] for f in features]}
-    if keyed:
-        digits = np.indices(sizes).reshape(len(sizes), -1)  # row p: the bins whose key is p
-        out["contribution_rows"] = (np.column_stack([t[d] for t, d in zip(lost_tables, digits, strict=True)]),
-                                    key)
-    return out
+            idx = digits[j]
+        # per-bin tables first (a few numbers), then one gather each: the same products
+        eta += eta_table[idx]
+        points += point_table[idx]
+        lost[:, j] = lost_table[idx]
+    raw = expit(eta)
+    if not keyed:
+        return {"raw": raw, "points": points, "contributions": lost,
+                "reason_names": [f["name"] for f in features]}
+    return {"raw": raw[key], "points": points[key], "contributions": np.take(lost, key, axis=0),
+            "contribution_rows": (lost, key), "reason_names": [f["name"] for f in features]}
 
 
 def logistic_record(content: dict):
