@@ -5,7 +5,7 @@ before the split the scorer was one hand-written file, ``riskmodels/scoring.py``
 ``2bc445b`` (numpy only). This benchmark reads that file from the git history into a
 temporary folder, imports it, and scores the same 1,000,000 synthetic-enterprise records
 with the same bundles through both (``Scorer.score``, best of ``REPEAT``, old and new in
-turns; then one-record p50 over ``CALLS`` calls of a dict, in turns):
+turns, wall and CPU time; then one-record p50 over ``CALLS`` calls of a dict, in turns):
 
 - as exported today: the bundles carry the development sample's ranges, which only the
   new scorer reads (it flags the records outside them: more work, a new output);
@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.bench_scoring import N
-from benchmarks.timing import best_in_turns
+from benchmarks.timing import best_wall_and_cpu_in_turns
 from benchmarks.workloads import fitted_models, portfolio_split, sampled_records
 
 BEFORE_SPLIT = "2bc445b"
@@ -97,12 +97,12 @@ def main() -> None:
             for label, bundle in (("as exported", exported), ("no ranges", _without_ranges(scoring, exported))):
                 new_scorer, old_scorer = scoring.Scorer(bundle), old.Scorer(bundle)
                 same = _same(new_scorer.score(records), old_scorer.score(records))
-                t_new, t_old = best_in_turns(lambda s=new_scorer: s.score(records),
-                                             lambda s=old_scorer: s.score(records), repeats=REPEAT)
+                (t_new, t_old), (c_new, c_old) = best_wall_and_cpu_in_turns(
+                    lambda s=new_scorer: s.score(records), lambda s=old_scorer: s.score(records), repeats=REPEAT)
                 p_new, p_old = _p50_in_turns([lambda s=new_scorer: s.score(one),
                                               lambda s=old_scorer: s.score(one)])
                 print(f"[{kind:8s} {label:11s}] batch new {N / t_new:11,.0f} rec/s  before the split "
-                      f"{N / t_old:11,.0f} rec/s  time new/old {t_new / t_old:5.2f}   one record p50 "
+                      f"{N / t_old:11,.0f} rec/s  time new/old {t_new / t_old:5.2f} (CPU {c_new / c_old:5.2f})   one record p50 "
                       f"{p_new:6.1f} / {p_old:6.1f} µs  new/old {p_new / p_old:5.2f}   same outputs {same}",
                       flush=True)
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
