@@ -4,8 +4,9 @@ Drawing the roc, cap, calibration, grades, psi and calibration-curve figures of 
 takes as long as fitting and validating it. :class:`Painter` forks a process per model
 that draws them (:func:`~riskmodels.comparison.figures.figures_png`: the same bytes as
 drawing them here) into a temporary folder, and hands the model back with its figures
-once the next model has been validated, or at :meth:`Painter.flush`. Where ``os.fork``
-is missing (not Linux), or a drawing process fails, the figures are drawn in this process.
+once the next model has been validated, or at :meth:`Painter.flush`. Where the process
+may not fork (:func:`~riskmodels.tracking.worker.can_fork`: not Linux, other threads
+running), or a drawing process fails, the figures are drawn in this process.
 
 Examples
 --------
@@ -32,6 +33,7 @@ import tempfile
 from pathlib import Path
 
 from riskmodels.comparison.figures import figures_png
+from riskmodels.tracking.worker import can_fork
 
 
 class Painter:
@@ -44,7 +46,7 @@ class Painter:
     """
 
     def __init__(self):
-        self.forks = sys.platform == "linux" and hasattr(os, "fork")
+        self.forks = can_fork()
         self.folder = Path(tempfile.mkdtemp(prefix="riskmodels-figures-")) if self.forks else None
         self.pending = []  # (result, pid or None, folder)
 

@@ -10,8 +10,9 @@ runs are the ones :func:`~riskmodels.tracking.mlflow_log.log_comparison` logs in
 process (both go through :class:`~riskmodels.tracking.mlflow_log.TrackingSession`). A
 comparison that stops half way leaves its parent run FAILED.
 
-The worker needs ``os.fork`` (Linux) and a process that has not imported MLflow yet (a
-forked process must not reuse the parent's open database connections); elsewhere
+The worker needs ``os.fork`` (Linux), a process running no other Python thread, and one
+that has not imported MLflow yet (a forked process must not reuse the parent's open
+database connections); elsewhere
 :func:`start_worker` returns None and the comparison logs in its own process at the end.
 
 Examples
@@ -29,6 +30,7 @@ import shutil
 import struct
 import sys
 import tempfile
+import threading
 import traceback
 from pathlib import Path
 
@@ -49,10 +51,23 @@ class TrackingError(RiskModelsError, RuntimeError):
 def start_worker(config, train, test, fingerprints: dict, *, enabled: bool = True,
                  context=contextlib.nullcontext):
     """A :class:`TrackingWorker` opening the store now, or None where one cannot be forked
-    (no ``os.fork``, not Linux, MLflow already imported) or ``enabled`` is false."""
-    if not enabled or sys.platform != "linux" or not hasattr(os, "fork") or "mlflow" in sys.modules:
+    (see :func:`can_fork`; MLflow already imported) or ``enabled`` is false."""
+    if not enabled or not can_fork() or "mlflow" in sys.modules:
         return None
     return TrackingWorker(config, train, test, fingerprints, context)
+
+
+def can_fork() -> bool:
+    """Whether this process may fork a helper: Linux, and no other Python thread running (a
+    thread holding a lock at the fork would leave it held in the child: a notebook kernel,
+    a web server).
+
+    Examples
+    --------
+    >>> can_fork() == (sys.platform == "linux" and threading.active_count() == 1)
+    True
+    """
+    return sys.platform == "linux" and hasattr(os, "fork") and threading.active_count() == 1
 
 
 class TrackingWorker:
