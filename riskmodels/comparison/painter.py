@@ -22,6 +22,10 @@ Examples
 ([], True, True)
 >>> first.figures == figures_png(report.figures()), list(first.figures)  # the bytes drawn here
 (True, ['roc', 'cap', 'calibration', 'grades', 'calibration_curve'])
+>>> folder = painter.folder
+>>> painter.close()
+>>> folder is None or not folder.exists()
+True
 """
 
 from __future__ import annotations
