@@ -38,6 +38,7 @@ import tempfile
 import time
 import warnings
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -237,6 +238,9 @@ def main(kinds: list[str] | None = None) -> None:
     scorer = scoring.Scorer(bundle)
     with tempfile.TemporaryDirectory() as folder:
         mlflow.set_tracking_uri(f"sqlite:///{folder}/mlflow.db")
+        # the artifacts in the temporary folder too (experiment 0's default root is ./mlruns)
+        mlflow.set_experiment(experiment_id=mlflow.create_experiment(
+            "bench-scoring", artifact_location=Path(folder, "artifacts").as_uri()))
         info = to_mlflow(bundle, input_example=test[features].head(2))
         pyfunc = mlflow.pyfunc.load_model(info.model_uri)
         frame = pyfunc_input(records, bundle)  # what a caller gives: texts as Python objects
