@@ -69,6 +69,14 @@ def test_crosstab_value_without_a_bin_names_column_and_rows(spark, portfolio):
     sdf = spark.createDataFrame(portfolio.head(50))
     with pytest.raises(DataValidationError, match=r"'sector'.*no bin in the given binning"):
         rs.fit(CrossTabModel(["sector"], binning=fixed), sdf)
+    # weighted: the same message as the local fit's, counting rows (it counted their summed weight)
+    weighted = portfolio.head(50).assign(w=2.5)
+    with pytest.raises(DataValidationError) as local:
+        CrossTabModel(["sector"], binning=fixed).fit(weighted.drop(columns=["default", "w"]), weighted["default"],
+                                                     sample_weight=weighted["w"])
+    with pytest.raises(DataValidationError) as remote:
+        rs.fit(CrossTabModel(["sector"], binning=fixed), spark.createDataFrame(weighted), weight="w")
+    assert str(remote.value) == str(local.value)
 
 
 @pytest.fixture(scope="module")

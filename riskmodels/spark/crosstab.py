@@ -69,12 +69,13 @@ def fit_crosstab(model: CrossTabModel, spark_df, target: str = "default", prebin
     cells = [spec_column(spec, f).alias(k) for (_, spec, _), f, k in zip(binned, factors, keys, strict=True)]
     y, w = F.col(target).cast("double"), weight_column(weight)
     grouped = (data.select(*cells, (y * w).alias("_e"), w.alias("_w"))
-               .groupBy(*keys).agg(F.sum("_w").alias("_n"), F.sum("_e").alias("_d")).toPandas())
+               .groupBy(*keys).agg(F.sum("_w").alias("_n"), F.sum("_e").alias("_d"),
+                                   F.count(F.lit(1)).alias("_rows")).toPandas())
     for k, f, (_, spec, _) in zip(keys, factors, binned, strict=True):
         unbinned = grouped[k].isna()
         if unbinned.any():
             raise unbinned_values(f, first_rows(spark_df, spec_column(spec, f).isNull()),
-                                  int(grouped.loc[unbinned, "_n"].sum()))
+                                  int(grouped.loc[unbinned, "_rows"].sum()))  # rows, not their weight
     index = [grouped[k].to_numpy(dtype=np.int64) for k in keys]
     return model.fit_cells(factors, binned, index, grouped["_d"].to_numpy(dtype=float),
                            grouped["_n"].to_numpy(dtype=float), columns)
