@@ -509,9 +509,9 @@ def select_and_fit(data: Collapsed, names: list, direction: str = "stepwise", cr
             entering = pool[best]
             try:
                 trial = fit_logit(data, chosen + [entering], _one_step(fit, U[best], V[best], B[:, best]))
-            except ConvergenceError:  # separation: the likelihood has no maximum with it; skip it
+            except ConvergenceError:  # no maximum likelihood with it (separation, collinearity): skip it
                 removed.add(entering)
-                log.append(("skip (no maximum likelihood with it: separation)", names[entering], np.nan))
+                log.append(("skip (no fit with it: separation or collinearity)", names[entering], np.nan))
                 continue
             if not trial.criterion(criterion) < fit.criterion(criterion):
                 break
