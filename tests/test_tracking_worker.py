@@ -97,12 +97,17 @@ def test_dataset_schemas_are_mlflows_own_inference_on_the_whole_frame():
         boxed=pd.array([pd.NA if i == n - 2 else i for i in range(n)], dtype="Int64"),
         level=pd.Categorical(np.where(np.arange(n) == n - 3, None, "x")),
         text=pd.Series(["a"] * (n - 1) + [None], dtype=object),
+        code=pd.Series([f"c{i}" for i in range(n)], dtype=object),  # distinct texts: their type decides
     )
-    for part in (frame, odd):
+    listed = frame.assign(  # lists are typed by their contents: a later list of texts is no list of numbers
+        seen=pd.Series([[1.0, 2.0]] * (n - 1) + [["x"]], dtype=object))
+    for part in (listed, frame, odd):
         rows = schema_rows(part)
-        assert len(rows) < len(part) / 2  # the point: MLflow reads fewer rows (a firm id: one a firm)
+        if part is not listed:  # the point: MLflow reads a few rows (a firm id, a code: their first row)
+            assert len(rows) <= 8
         whole = mlflow.data.from_pandas(part).schema
-        assert whole is not None and mlflow.data.from_pandas(part.iloc[rows]).schema == whole
+        assert mlflow.data.from_pandas(part.iloc[rows]).schema == whole
+        assert (whole is None) == (part is listed)  # MLflow refuses a column of mixed list types
     assert {c.name: c.required for c in whole.inputs if c.name in ("counts", "late_gap", "text")} == {
         "counts": False, "late_gap": False, "text": False}
 
@@ -111,18 +116,19 @@ def test_a_failure_in_the_worker_is_answered_with_its_traceback():
     requests_r, requests_w = os.pipe()
     answers_r, answers_w = os.pipe()
 
-    def broken_store():
-        raise OSError("the store folder went away")
+    def broken_store(samples):
+        raise OSError(f"the store folder went away ({samples})")
 
     codes = []
     serving = threading.Thread(target=lambda: codes.append(
         serve(requests_r, answers_w, contextlib.nullcontext, broken_store)))
     serving.start()
+    send_message(requests_w, {"begin": "/samples"})
     send_message(requests_w, {"model": "/nowhere"})
     send_message(requests_w, {"close": "/nowhere"})
     answer = receive_message(answers_r)
     serving.join()
-    assert codes == [1] and "the store folder went away" in answer["error"]
+    assert codes == [1] and "the store folder went away (/samples)" in answer["error"]
     for fd in (requests_r, requests_w, answers_r, answers_w):
         os.close(fd)
 
@@ -143,3 +149,19 @@ def test_a_comparison_that_stops_after_the_fits_leaves_its_parent_run_failed(tmp
     runs = {r.info.run_name: r.info.status for r in client.search_runs(
         [client.get_experiment_by_name("riskmodels").experiment_id])}
     assert runs == {"taiwan_worker": "FAILED", "logistic": "FINISHED", "broken": "FAILED"}
+
+
+def test_a_comparison_stopped_by_its_data_leaves_the_store_untouched(tmp_path):
+    # the worker is forked before the data are read; a data error ends it before it opens the store
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    bad = {**CONFIG, "data": {"source": str(tmp_path / "missing.csv"), "target": "y"}}
+    script = ("import json, sys; from riskmodels.comparison import compare\n"
+              "from riskmodels.errors import RiskModelsError\n"
+              "try:\n"
+              f"    compare(json.loads({json.dumps(json.dumps(bad))}), progress=False, output_dir=sys.argv[1])\n"
+              "except RiskModelsError as exc: print(json.dumps([type(exc).__name__, 'mlflow' in sys.modules]))")
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True,
+                          check=True, env={**os.environ, "MLFLOW_TRACKING_URI": uri})
+    name, imported = json.loads(done.stdout.strip().splitlines()[-1])
+    assert name.endswith("Error") and not imported
+    assert not (tmp_path / "mlflow.db").exists()

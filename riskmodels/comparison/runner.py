@@ -182,42 +182,26 @@ def _fit(estimator, kind: str, comparison, features: list[str], weights: dict) -
 
 def compare(config, *, progress: bool = True, output_dir: str | Path | None = None) -> Comparison:
     """Run a comparison from a config (path, dict or ExperimentConfig)."""
-    from riskmodels.calibration import MasterScale
-
     if isinstance(config, (str, Path)):
         cfg = load_config(config)
     elif isinstance(config, dict):
         cfg = parse_config(config)
     else:
         cfg = config
-    try:
-        scale = MasterScale.standard(cfg.master_scale)
-    except (KeyError, ValueError) as exc:
-        raise ConfigError(str(exc), path="master_scale") from None
     check_destinations(cfg, output_dir)
-    _progress(progress, f"loading data ({cfg.data.source})")
-    frame, rejects = load_frames(cfg.data, random_state=cfg.random_state)
-    train, test = split_frame(frame, cfg.split)
-    prepared = _prepare_models(cfg, frame)
-    provisions = None
-    if cfg.provisions is not None:  # a bad ledger stops the run before any fitting
-        from riskmodels.comparison.provisions_section import finish_provisions, prepare_provisions
-
-        provisions = prepare_provisions(cfg, scale, frame)
-    if rejects is not None:
-        _progress(progress, f"{len(rejects)} rejected rows (data.accept_flag {cfg.data.accept_flag!r}): "
-                            "read by reject_inference models only")
-    results = {m.name: ModelResult(m.name, m.type, features, dict(m.params)) for m, features, _ in prepared}
-    comparison = Comparison(cfg, train, test, results, {"data": fingerprint(frame),
-                            "train": fingerprint(train), "test": fingerprint(test)}, scale, rejects=rejects)
     worker = None
-    if cfg.tracking.enabled:  # MLflow's import and store set-up, then each model's run, in a second process
+    if cfg.tracking.enabled:  # MLflow's import, then each model's run, in a second process
         from riskmodels.tracking.worker import start_worker
 
-        worker = start_worker(cfg, train, test, comparison.fingerprints, context=quiet_mlflow)
+        worker = start_worker(cfg, context=quiet_mlflow)
     try:
+        comparison, prepared, provisions = _prepare(cfg, progress)
+        if worker is not None:
+            worker.begin(comparison.train, comparison.test, comparison.fingerprints)
         _fit_all(comparison, prepared, progress, done=worker.log_model if worker is not None else None)
         if provisions is not None:
+            from riskmodels.comparison.provisions_section import finish_provisions
+
             comparison.provisions = finish_provisions(provisions, comparison)
         out_dir = Path(output_dir or cfg.output_dir)
         comparison.report_path = _write_report(comparison, out_dir)
@@ -235,6 +219,33 @@ def compare(config, *, progress: bool = True, output_dir: str | Path | None = No
         if worker is not None:
             worker.close()
     return comparison
+
+
+def _prepare(cfg: ExperimentConfig, progress: bool) -> tuple:
+    """The comparison before any fitting (its data, split and fingerprints), the models
+    prepared, the provisions' inputs (or None); a ConfigError for what cannot be run."""
+    from riskmodels.calibration import MasterScale
+
+    try:
+        scale = MasterScale.standard(cfg.master_scale)
+    except (KeyError, ValueError) as exc:
+        raise ConfigError(str(exc), path="master_scale") from None
+    _progress(progress, f"loading data ({cfg.data.source})")
+    frame, rejects = load_frames(cfg.data, random_state=cfg.random_state)
+    train, test = split_frame(frame, cfg.split)
+    prepared = _prepare_models(cfg, frame)
+    provisions = None
+    if cfg.provisions is not None:  # a bad ledger stops the run before any fitting
+        from riskmodels.comparison.provisions_section import prepare_provisions
+
+        provisions = prepare_provisions(cfg, scale, frame)
+    if rejects is not None:
+        _progress(progress, f"{len(rejects)} rejected rows (data.accept_flag {cfg.data.accept_flag!r}): "
+                            "read by reject_inference models only")
+    results = {m.name: ModelResult(m.name, m.type, features, dict(m.params)) for m, features, _ in prepared}
+    comparison = Comparison(cfg, train, test, results, {"data": fingerprint(frame),
+                            "train": fingerprint(train), "test": fingerprint(test)}, scale, rejects=rejects)
+    return comparison, prepared, provisions
 
 
 def _fit_all(comparison: Comparison, prepared: list, progress: bool, done=None) -> None:

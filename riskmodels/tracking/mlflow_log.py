@@ -32,6 +32,8 @@ from riskmodels.tracking.records import (
 )
 
 DEFAULT_URI = "sqlite:///mlflow.db"
+# the URI schemes MLflow keeps in a database through SQLAlchemy (its tracking-store registry)
+DATABASE_SCHEMES = ("sqlite", "postgresql", "mysql", "mssql")
 
 
 def tracking_uri(configured: str | None = None) -> str:
@@ -175,7 +177,7 @@ class TrackingSession:
     Each step reads a record :func:`stage` wrote."""
 
     def __init__(self, config, train, test, fingerprints: dict):
-        os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+        self.prepare(config)
         import mlflow
 
         uri = tracking_uri(config.tracking.uri)
@@ -186,7 +188,19 @@ class TrackingSession:
         mlflow.set_experiment_tag("mlflow.experimentKind", "custom_model_development")
         self.datasets = datasets(mlflow, config.data.source, {"train": train, "test": test}, fingerprints)
         self.parent_id, self.tags = None, {}
-        if config.tracking.register_models:  # imported now, while a worker waits for the first model
+
+    @staticmethod
+    def prepare(config) -> None:
+        """Import what opening the session and logging its runs will import (1.5-2 s), touching
+        no store: a worker does this while the comparison loads its data."""
+        os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+        import mlflow  # noqa: F401
+        import mlflow.data.pandas_dataset  # noqa: F401
+
+        if tracking_uri(config.tracking.uri).partition(":")[0].partition("+")[0] in DATABASE_SCHEMES:
+            import mlflow.store.model_registry.sqlalchemy_store  # noqa: F401
+            import mlflow.store.tracking.sqlalchemy_store  # noqa: F401
+        if config.tracking.register_models:
             import riskmodels.export.pyfunc  # noqa: F401
 
     def start(self, folder: Path) -> None:
@@ -281,16 +295,16 @@ def datasets(mlflow, source: str, parts: dict, fingerprints: dict) -> dict:
 def schema_rows(frame: pd.DataFrame) -> np.ndarray:
     """Positions of the rows from which MLflow infers the schema of all of ``frame``.
 
-    MLflow's column type comes from the dtype, or for an object column from its values; a
-    column is "required" when no value is missing. So the first row, the first missing row
-    of each column, and for object columns the first row of each distinct (type, value)
-    suffice (every row of an object column whose values cannot be hashed).
+    MLflow's column type comes from the dtype, or for an object column from the Python type
+    of its values (a list, dict or array by its contents); a column is "required" when no value
+    is missing. So the first row, the first missing row of each column, and for object columns
+    the first row of each type of value suffice (every row holding a list, dict or array).
 
     Examples
     --------
-    >>> frame = pd.DataFrame({"x": [1.0, 2.0, np.nan, 4.0], "s": ["a", "a", "b", "a"]})
-    >>> schema_rows(frame).tolist()
-    [0, 2]
+    >>> frame = pd.DataFrame({"x": [1.0, 2.0, np.nan, 4.0], "s": ["a", "b", "c", 5]}, dtype=object)
+    >>> schema_rows(frame.astype({"x": float})).tolist()
+    [0, 2, 3]
     """
     rows = [0] if len(frame) else []
     for name in frame.columns:
@@ -299,17 +313,16 @@ def schema_rows(frame: pd.DataFrame) -> np.ndarray:
         if missing.any():
             rows.append(int(missing.argmax()))
         if column.dtype.kind == "O":
-            rows.extend(_first_of_each(column.tolist()))
+            rows.extend(_first_of_each_type(column.tolist()))
     return np.unique(np.asarray(rows, dtype=np.int64))
 
 
-def _first_of_each(values: list) -> list:
+def _first_of_each_type(values: list) -> list:
     first = {}
-    try:
-        for i, value in enumerate(values):
-            first.setdefault((type(value), value), i)
-    except TypeError:  # a list or dict among the values: keep every row
-        return list(range(len(values)))
+    for i, value in enumerate(values):
+        if isinstance(value, (list, dict, np.ndarray)):  # typed by their contents: keep every row
+            return list(range(len(values)))
+        first.setdefault(type(value), i)
     return list(first.values())
 
 

@@ -1,14 +1,21 @@
-"""MLflow logging in a second process, started before the models are fitted.
+"""MLflow logging in a second process, started before the data are loaded.
 
-Importing MLflow, opening its store and making the train and test samples MLflow datasets
-take 2-3 s and need only the config and the split. :func:`start_worker` forks a process
-that does this and starts the comparison's parent run while the comparison fits its
-models; each model's run is staged as files (:mod:`riskmodels.tracking.records`) as soon as
-the model is validated and logged by the worker while the next model is fitted; at the end
-the parent run gets the table and the document and the worker answers the run ids. The
-runs are the ones :func:`~riskmodels.tracking.mlflow_log.log_comparison` logs in the same
-process (both go through :class:`~riskmodels.tracking.mlflow_log.TrackingSession`). A
-comparison that stops half way leaves its parent run FAILED.
+Importing MLflow and its tracking store's modules takes ~2 s and needs nothing but the
+config. :func:`start_worker` forks a process that does this while the comparison loads its
+data; :meth:`TrackingWorker.begin` hands it the train and test samples, and it opens the
+store, makes them MLflow datasets and starts the comparison's parent run while the
+comparison fits its models; each model's run is staged as files
+(:mod:`riskmodels.tracking.records`) as soon as the model is validated and logged by the
+worker while the next model is fitted; at the end the parent run gets the table and the
+document and the worker answers the run ids. The runs are the ones
+:func:`~riskmodels.tracking.mlflow_log.log_comparison` logs in the same process (both go
+through :class:`~riskmodels.tracking.mlflow_log.TrackingSession`). A comparison that stops
+before :meth:`~TrackingWorker.begin` (a config or data error) leaves the store untouched; one
+that stops half way leaves its parent run FAILED.
+
+The samples reach the worker as a pickle in the worker's private staging folder (made by
+``tempfile.mkdtemp``, readable by this user only, deleted at the end), the way
+``multiprocessing`` passes objects between its processes; nothing a user loads is pickled.
 
 The worker needs ``os.fork`` (Linux), a process running no other Python thread, and one
 that has not imported MLflow yet (a forked process must not reuse the parent's open
@@ -17,7 +24,7 @@ database connections); elsewhere
 
 Examples
 --------
->>> start_worker(None, None, None, {}, enabled=False) is None
+>>> start_worker(None, enabled=False) is None
 True
 """
 
@@ -26,7 +33,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import pickle
 import shutil
+import signal
 import struct
 import sys
 import tempfile
@@ -48,13 +57,12 @@ class TrackingError(RiskModelsError, RuntimeError):
     """The tracking process could not log the comparison; the message holds its traceback."""
 
 
-def start_worker(config, train, test, fingerprints: dict, *, enabled: bool = True,
-                 context=contextlib.nullcontext):
-    """A :class:`TrackingWorker` opening the store now, or None where one cannot be forked
+def start_worker(config, *, enabled: bool = True, context=contextlib.nullcontext):
+    """A :class:`TrackingWorker` importing MLflow now, or None where one cannot be forked
     (see :func:`can_fork`; MLflow already imported) or ``enabled`` is false."""
     if not enabled or not can_fork() or "mlflow" in sys.modules:
         return None
-    return TrackingWorker(config, train, test, fingerprints, context)
+    return TrackingWorker(config, context)
 
 
 def can_fork() -> bool:
@@ -75,13 +83,12 @@ class TrackingWorker:
 
     Parameters
     ----------
-    config, train, test, fingerprints : what the session and the parent run need (the
-        comparison's config, its split and their fingerprints).
+    config : the comparison's config.
     context : a context manager factory the worker runs in (``quiet_mlflow``).
     """
 
-    def __init__(self, config, train, test, fingerprints: dict, context=contextlib.nullcontext):
-        self.config = config
+    def __init__(self, config, context=contextlib.nullcontext):
+        self.config, self.begun = config, False
         self.staging = Path(tempfile.mkdtemp(prefix="riskmodels-runs-"))
         for side in ("worker", "comparison"):  # each numbers its own records
             (self.staging / side).mkdir()
@@ -95,19 +102,35 @@ class TrackingWorker:
             os.close(self._answers)
             code = 1
             try:
-                def open_session():
+                @contextlib.contextmanager
+                def prepared():
+                    with context():
+                        TrackingSession.prepare(config)
+                        yield
+
+                def open_session(samples: Path):
+                    with open(samples, "rb") as file:
+                        train, test, fingerprints = pickle.load(file)
                     session = TrackingSession(config, train, test, fingerprints)
                     session.start(stage(opening_record(config, len(train), len(test), fingerprints),
                                         self.staging / "worker"))
                     return session
 
-                code = serve(to_worker, from_worker, context, open_session)
+                code = serve(to_worker, from_worker, prepared, open_session)
             finally:
                 sys.stdout.flush()
                 sys.stderr.flush()
                 os._exit(code)
         os.close(to_worker)
         os.close(from_worker)
+
+    def begin(self, train, test, fingerprints: dict) -> None:
+        """Hand the worker the samples: it opens the store and starts the parent run."""
+        samples = self.staging / "comparison" / "samples.pickle"
+        with open(samples, "wb") as file:
+            pickle.dump((train, test, fingerprints), file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._send({"begin": str(samples)})
+        self.begun = True
 
     def log_model(self, result) -> None:
         """Stage a model's run and have the worker log it (without waiting for it)."""
@@ -138,29 +161,33 @@ class TrackingWorker:
 
     def close(self) -> None:
         """End the worker (it exits when its request pipe closes, leaving an unfinished parent run
-        FAILED), reap it, delete the staged runs; idempotent."""
+        FAILED; before :meth:`begin` it has touched no store and is stopped at once), reap it,
+        delete the staged runs; idempotent."""
         if self.pid is None:
             return
         for fd in (self._requests, self._answers):
             os.close(fd)
+        if not self.begun:  # still importing: nothing to finish
+            os.kill(self.pid, signal.SIGKILL)
         os.waitpid(self.pid, 0)
         self.pid = None
         shutil.rmtree(self.staging, ignore_errors=True)
 
 
 def serve(requests: int, answers: int, context, open_session) -> int:
-    """The worker's life: open the session (and the parent run), log each staged model run it
-    is sent, then the closing record, and answer the run ids or the first error's traceback.
+    """The worker's life: in ``context()``, wait for the samples, open the session (and the
+    parent run), log each staged model run it is sent, then the closing record, and answer the
+    run ids or the first error's traceback.
 
-    Requests are ``{"model": folder}`` and, last, ``{"close": folder}``; the answer is
-    ``{"parent": id, "runs": {name: id}}`` or ``{"error": traceback}``. When the request
-    pipe closes first, the open runs end FAILED.
+    Requests are ``{"begin": samples}`` (``open_session(Path(samples))`` opens the session),
+    then ``{"model": folder}`` for each model and, last, ``{"close": folder}``; the answer is
+    ``{"parent": id, "runs": {name: id}}`` or ``{"error": traceback}``. When the request pipe
+    closes first, the open runs end FAILED (none are open before ``begin``).
     """
     session, error, run_ids = None, None, {}
     with contextlib.ExitStack() as stack:
         try:
             stack.enter_context(context())
-            session = open_session()
         except BaseException:  # noqa: BLE001 - every failure goes back to the comparison, which raises it
             error = traceback.format_exc()
         while True:
@@ -171,7 +198,9 @@ def serve(requests: int, answers: int, context, open_session) -> int:
                 return 1
             if error is None:
                 try:
-                    if "model" in request:
+                    if "begin" in request:
+                        session = open_session(Path(request["begin"]))
+                    elif "model" in request:
                         name, run_id = session.log_model(Path(request["model"]))
                         if run_id is not None:
                             run_ids[name] = run_id
@@ -179,7 +208,8 @@ def serve(requests: int, answers: int, context, open_session) -> int:
                         parent_id = session.finish(Path(request["close"]))
                 except BaseException:  # noqa: BLE001 - as above
                     error = traceback.format_exc()
-                    session.abandon()
+                    if session is not None:
+                        session.abandon()
             if "close" in request:
                 send_message(answers, {"error": error} if error else {"parent": parent_id, "runs": run_ids})
                 return 1 if error else 0
