@@ -142,12 +142,25 @@ def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
     >>> display_frame(pd.DataFrame({"value": [3.0, 0.05]}, index=["firms", "default rate"]))["value"].tolist()
     ['3', '5.00%']
     """
+    columns = display_columns(frame)
+    out = pd.DataFrame(dict(enumerate(columns)), index=frame.index, columns=range(len(columns)), dtype=object)
+    out.columns = [str(c) for c in frame.columns]
+    return out
+
+
+def display_columns(frame: pd.DataFrame) -> list[list[str]]:
+    """The cells of :func:`display_frame` as one list of texts per column (no frame built).
+
+    Examples
+    --------
+    >>> display_columns(pd.DataFrame({"n": [3.0, 4.0], "auc": [0.71234, None]}))
+    [['3', '4'], ['0.7123', '–']]
+    """
     by_row = list(frame.columns) == ["value"]
-    out = pd.DataFrame(index=frame.index, columns=[str(c) for c in frame.columns], dtype=object)
+    out = []
     for j, column in enumerate(frame.columns):
-        values = frame.iloc[:, j].tolist()
-        names = [str(i) for i in frame.index] if by_row else [str(column)] * len(values)
-        out.iloc[:, j] = [format_value(v, n) for v, n in zip(values, names, strict=True)]
+        names = [str(i) for i in frame.index] if by_row else [str(column)] * len(frame)
+        out.append([format_value(v, n) for v, n in zip(frame.iloc[:, j].tolist(), names, strict=True)])
     return out
 
 
@@ -182,21 +195,23 @@ def html_table(frame: pd.DataFrame, caption: str | None = None, *, index: bool =
     >>> html_table(pd.DataFrame({"n": [3.0]}, index=["A"]), "Grades")
     '<table><caption>Grades</caption><thead><tr><th></th><th>n</th></tr></thead><tbody><tr><th>A</th><td>3</td></tr></tbody></table>'
     """
-    cells = display_frame(frame)
+    columns = display_columns(frame)
+    labels, names = list(frame.index), [str(c) for c in frame.columns]
     if transpose is None:
-        transpose = len(cells.columns) > WIDEST and len(cells) < len(cells.columns)
+        transpose = len(names) > WIDEST and len(labels) < len(names)
     if transpose:
-        if not index:
-            cells.index = range(1, len(cells) + 1)
-        cells, index, header = cells.T, True, True
+        labels, names = names, [str(i) for i in (labels if index else range(1, len(labels) + 1))]
+        rows, index, header = columns, True, True
+    else:
+        rows = list(zip(*columns, strict=True)) if columns else [()] * len(labels)
     parts = ["<table>"]
     if caption:
         parts.append(f"<caption>{html.escape(caption)}</caption>")
     if header:
-        names = ([""] if index else []) + [str(c) for c in cells.columns]
+        names = ([""] if index else []) + names
         parts.append("<thead><tr>" + "".join(f"<th>{html.escape(n)}</th>" for n in names) + "</tr></thead>")
     parts.append("<tbody>")
-    for label, row in zip(cells.index, cells.itertuples(index=False), strict=True):
+    for label, row in zip(labels, rows, strict=True):
         head = f"<th>{html.escape(str(label))}</th>" if index else ""
         parts.append("<tr>" + head + "".join(_td(v) for v in row) + "</tr>")
     parts.append("</tbody></table>")

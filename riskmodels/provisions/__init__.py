@@ -18,20 +18,35 @@ Examples
 ['not yet due', '1-30', 'over 30']
 """
 
-from riskmodels.provisions.bundle import ecl_section, with_ecl
-from riskmodels.provisions.lgd import WorkoutLGD, discount_factor, workout_lgd
-from riskmodels.provisions.lifetime import (
-    TermStructure,
-    expected_loss,
-    lifetime_ecl,
-    scenario_term_structure,
-    stage,
-    term_structure,
-    vasicek_conditional_pd,
-)
-from riskmodels.provisions.matrix import ProvisionMatrix, bucket_names, provision_matrix
-from riskmodels.provisions.movement import AllowanceMovement, allowance_movement
+from riskmodels._lazy import lazy_getattr
 
-__all__ = ["AllowanceMovement", "ProvisionMatrix", "TermStructure", "WorkoutLGD", "allowance_movement",
-           "bucket_names", "discount_factor", "ecl_section", "expected_loss", "lifetime_ecl", "provision_matrix",
-           "scenario_term_structure", "stage", "term_structure", "vasicek_conditional_pd", "with_ecl", "workout_lgd"]
+# public name -> module that defines it (imported on first use: a comparison config's
+# ``provisions:`` section needs only riskmodels.provisions.config)
+_EXPORTS = {
+    "ecl_section": "riskmodels.provisions.bundle",
+    "with_ecl": "riskmodels.provisions.bundle",
+    "WorkoutLGD": "riskmodels.provisions.lgd",
+    "discount_factor": "riskmodels.provisions.lgd",
+    "workout_lgd": "riskmodels.provisions.lgd",
+    "TermStructure": "riskmodels.provisions.lifetime",
+    "expected_loss": "riskmodels.provisions.lifetime",
+    "lifetime_ecl": "riskmodels.provisions.lifetime",
+    "scenario_term_structure": "riskmodels.provisions.lifetime",
+    "stage": "riskmodels.provisions.lifetime",
+    "term_structure": "riskmodels.provisions.lifetime",
+    "vasicek_conditional_pd": "riskmodels.provisions.lifetime",
+    "ProvisionMatrix": "riskmodels.provisions.matrix",
+    "bucket_names": "riskmodels.provisions.matrix",
+    "provision_matrix": "riskmodels.provisions.matrix",
+    "AllowanceMovement": "riskmodels.provisions.movement",
+    "allowance_movement": "riskmodels.provisions.movement",
+}
+
+__getattr__ = lazy_getattr("riskmodels.provisions", _EXPORTS, globals())
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_EXPORTS))
+
+
+__all__ = sorted(_EXPORTS)
