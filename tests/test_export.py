@@ -122,6 +122,14 @@ def test_pyfunc_gives_the_same_pds_and_is_registered_with_the_scale(tracking, bu
     assert json.loads(registered.tags["grade_upper_bounds"]) == TEST_SCALE["upper_bounds"]
     version = client.get_model_version("points-scorer", "1")
     assert version.tags["riskmodels.bundle_sha256"] == bundle["sha256"]
+    # a new version on another scale: the registered model's tags follow it
+    rescaled = scoring.seal({**bundle, "master_scale": {"name": "coarse", "grades": ["A", "B", "C"],
+                                                        "upper_bounds": [0.02, 0.2]}})
+    to_mlflow(rescaled, registered_model_name="points-scorer")
+    tags = client.get_registered_model("points-scorer").tags
+    assert (tags["grade_scale"], tags["grades"], json.loads(tags["grade_upper_bounds"])) == (
+        "coarse", "A,B,C", [0.02, 0.2])
+    assert client.get_model_version("points-scorer", "2").tags["grade_scale"] == "coarse"
 
 
 def test_to_mlflow_refuses_a_tampered_bundle(tracking, bundle):

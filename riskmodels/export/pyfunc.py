@@ -271,6 +271,8 @@ def register_scorer(model_uri: str, name: str, bundle):
         **scale_tags, "riskmodels.kind": content["kind"],
         "riskmodels.bundle_sha256": content["sha256"]})
     client = mlflow.MlflowClient()
+    held = client.get_registered_model(name).tags
     for key, value in scale_tags.items():
-        client.set_registered_model_tag(name, key, value)
+        if held.get(key) != value:  # a new model, or a new scale: one write per tag that changed
+            client.set_registered_model_tag(name, key, value)
     return version
