@@ -37,7 +37,7 @@ import tempfile
 from pathlib import Path
 
 from riskmodels.comparison.figures import figures_png
-from riskmodels.tracking.worker import can_fork
+from riskmodels.tracking.worker import can_fork, fork
 
 
 class Painter:
@@ -81,7 +81,7 @@ class Painter:
         sys.stdout.flush()
         sys.stderr.flush()  # nothing buffered before the fork is written twice
         try:
-            return os.fork(), folder
+            return fork(), folder
         except OSError:  # no process to spare: draw here
             return None, None
 
