@@ -86,8 +86,13 @@ def category_values(x, name: str) -> np.ndarray:
     --------
     >>> category_values(["a", None, 2, 2.0, np.nan], "x").tolist()
     ['a', None, '2', '2', None]
+    >>> category_values(pd.Series([2.0, None, 1.5, 2.0], dtype="category"), "x").tolist()
+    ['2', None, '1.5', '2']
     """
     series = x if isinstance(x, pd.Series) else pd.Series(np.asarray(x, dtype=object).ravel())
+    if isinstance(series.dtype, pd.CategoricalDtype):  # each category labelled once; code -1 (missing) -> None
+        labels = [scoring.category_label(v) for v in series.cat.categories.tolist()]
+        return np.array(labels + [None], dtype=object)[series.cat.codes.to_numpy()]
     missing = series.isna().to_numpy()
     out = series.astype(object).to_numpy().copy()
     out[missing] = None

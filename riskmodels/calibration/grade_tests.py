@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -215,6 +216,23 @@ def vasicek_quantile(q, pd, rho):
     return _scalar_if(out, q)
 
 
+@lru_cache(maxsize=8)
+def hermite_nodes(n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss–Hermite nodes of the standard normal and their weights (summing to 1), computed once
+    per ``n_nodes`` (read-only arrays).
+
+    Examples
+    --------
+    >>> nodes, weights = hermite_nodes(3)
+    >>> nodes.round(4).tolist(), weights.round(4).tolist(), hermite_nodes(3)[0] is nodes
+    ([-1.7321, 0.0, 1.7321], [0.1667, 0.6667, 0.1667], True)
+    """
+    nodes, weights = np.polynomial.hermite_e.hermegauss(n_nodes)
+    weights = weights / weights.sum()
+    nodes.flags.writeable = weights.flags.writeable = False
+    return nodes, weights
+
+
 def vasicek_default_sf(defaults, n, pd, rho, n_nodes: int = 64):
     """P(X >= D) for the default count of N obligors with asset correlation ρ.
 
@@ -232,8 +250,7 @@ def vasicek_default_sf(defaults, n, pd, rho, n_nodes: int = 64):
     d = np.asarray(defaults, dtype=float)
     if rho == 0:
         return stats.binom.sf(d - 1, n, pd)
-    nodes, weights = np.polynomial.hermite_e.hermegauss(n_nodes)
-    weights = weights / weights.sum()
+    nodes, weights = hermite_nodes(n_nodes)
     cond = stats.norm.cdf((stats.norm.ppf(pd) - np.sqrt(rho) * nodes) / np.sqrt(1 - rho))
     sf = stats.binom.sf(np.expand_dims(d, -1) - 1, n, cond)
     return np.clip(sf @ weights, 0.0, 1.0)

@@ -251,7 +251,7 @@ def jeffreys_interval(defaults, n, level: float = 0.95):
     return np.where(empty, np.nan, lo), np.where(empty, np.nan, hi)
 
 
-def traffic_light(pd_, n, defaults, rho: float = 0.0, levels=(0.95, 0.999)):
+def traffic_light(pd_, n, defaults, rho=0.0, levels=(0.95, 0.999)):
     """Traffic-light zone of observed defaults: green, yellow or red.
 
     With ``cdf = P(X <= D)`` under the PD, a grade is green when cdf < levels[0],
@@ -262,7 +262,8 @@ def traffic_light(pd_, n, defaults, rho: float = 0.0, levels=(0.95, 0.999)):
     small grade with a tiny PD, P(X <= 0) alone can exceed 95 %, and no defaults
     cannot signal an underestimated PD. ``rho`` > 0 uses the Vasicek
     one-factor default-count distribution with that asset correlation, which widens
-    the zones. Grades with no obligors get None.
+    the zones; one ``rho`` per grade may be given (e.g. Basel's, which falls with the PD).
+    Grades with no obligors get None.
 
     Returns
     -------
@@ -277,15 +278,18 @@ def traffic_light(pd_, n, defaults, rho: float = 0.0, levels=(0.95, 0.999)):
     ['green', 'yellow', 'yellow', 'red']
     >>> traffic_light(0.0005, 2, [0, 1])["zone"].tolist()
     ['green', 'red']
+    >>> traffic_light(0.02, 1000, [36, 36], rho=[0.0, 0.12])["zone"].tolist()
+    ['red', 'green']
     """
     p = np.atleast_1d(np.asarray(pd_, dtype=float))
     nn = np.atleast_1d(np.asarray(n, dtype=float))
     d = np.atleast_1d(np.asarray(defaults, dtype=float))
-    p, nn, d = np.broadcast_arrays(p, nn, d)
+    r = np.atleast_1d(np.asarray(rho, dtype=float))
+    p, nn, d, r = np.broadcast_arrays(p, nn, d, r)
     check_scores(p, "pd", 0.0, 1.0)
     check_scores(nn, "n", 0.0)
     check_scores(d, "defaults", 0.0)
-    if not 0 <= rho < 1:
+    if not ((r >= 0) & (r < 1)).all():
         raise ParameterError([Violation("rho", f"is {rho}", "an asset correlation in [0, 1)")])
     if not 0 < levels[0] < levels[1] < 1:
         raise ParameterError([Violation("levels", f"are {levels}", "0 < yellow < red < 1")])
@@ -296,7 +300,7 @@ def traffic_light(pd_, n, defaults, rho: float = 0.0, levels=(0.95, 0.999)):
     cdf = np.full(len(p), np.nan)
     for i in range(len(p)):
         if nn[i] > 0:
-            cdf[i] = 1.0 - float(vasicek_default_sf(d[i] + 1, int(nn[i]), p[i], rho))
+            cdf[i] = 1.0 - float(vasicek_default_sf(d[i] + 1, int(nn[i]), p[i], float(r[i])))
     zone = [None if np.isnan(c) else "green" if (c < levels[0] or k == 0) else
             "yellow" if c < levels[1] else "red" for c, k in zip(cdf, d, strict=True)]
     return pd.DataFrame({"pd": p, "n": nn.astype(int), "defaults": d.astype(int), "cdf": cdf,

@@ -142,10 +142,10 @@ class ValidationReport:
         light = traffic_light(tested, body["n"].to_numpy(), body["defaults"].to_numpy(),
                               levels=self.traffic_levels)
         rho = basel_asset_correlation(np.asarray(tested, dtype=float))
-        light_rho = [traffic_light(t, n, d, rho=r, levels=self.traffic_levels)["zone"].iloc[0]
-                     for t, n, d, r in zip(tested, body["n"], body["defaults"], rho, strict=True)]
+        light_rho = traffic_light(tested, body["n"].to_numpy(), body["defaults"].to_numpy(), rho=rho,
+                                  levels=self.traffic_levels)
         grades["traffic_light"] = list(light["zone"]) + [None]
-        grades["traffic_light_rho"] = light_rho + [None]
+        grades["traffic_light_rho"] = list(light_rho["zone"]) + [None]
         lower, upper = jeffreys_interval(grades["defaults"].to_numpy(), grades["n"].to_numpy())
         grades["dr_lower"], grades["dr_upper"] = lower, upper
         if self.scale.classes:
