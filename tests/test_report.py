@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
+from pathlib import Path
 
 import mlflow
 import pytest
@@ -150,6 +151,44 @@ def test_the_specification_is_logged_with_each_child_run(document):
     assert {"specification/coefficients__vif_and_iv.csv", "specification/coefficients__vif_and_iv.html",
             "specification/specification.html", "specification/fitted.json"} <= files
     assert kids["crosstab"].data.params["n_selected"] == "2"
+
+
+def test_the_figures_drawn_in_forked_processes_are_the_bytes_drawn_in_process(document, monkeypatch, tmp_path):
+    import riskmodels.comparison.painter as painter
+
+    cmp, _, _, uri = document
+    assert painter.can_fork()  # the document's figures were drawn in forked processes (Linux, one thread)
+    monkeypatch.setattr(painter, "can_fork", lambda: False)
+    here = compare({**SMALL, "tracking": {"enabled": False}}, progress=False, output_dir=tmp_path)
+    client = MlflowClient(uri)
+    runs = {r.info.run_name: r.info.run_id for r in client.search_runs(
+        [client.get_run(cmp.run_id).info.experiment_id], f"tags.mlflow.parentRunId = '{cmp.run_id}'")}
+    for name, forked in cmp.results.items():
+        drawn = here.results[name]
+        assert forked.figures == drawn.figures and len(drawn.figures) >= 5
+        spec = forked.specification
+        assert spec.figures == drawn.specification.figures and not spec.makers and not drawn.specification.makers
+        assert spec.page(name) == drawn.specification.page(name)  # the HTML, its PNGs inline
+        logged = mlflow.artifacts.download_artifacts(run_id=runs[name], artifact_path="specification",
+                                                     dst_path=str(tmp_path / name), tracking_uri=uri)
+        assert {p.stem: p.read_bytes() for p in Path(logged, "figures").glob("*.png")} == drawn.specification.figures
+    # a WoE plot per selected characteristic, the market and proxy DD -> PD maps and DD by outcome, the grid
+    assert [len(here.results[n].specification.figures) for n in cmp.results] == [
+        0, len(cmp.models["logistic"].features_), 3, 1]
+
+
+def test_a_figure_that_cannot_be_drawn_fails_its_model_while_the_others_complete(monkeypatch, tmp_path):
+    import riskmodels.comparison.specification as specification
+
+    def broken(table, points=None):
+        raise ValueError(f"no WoE plot of {table.name}")
+
+    monkeypatch.setattr(specification, "woe_figure", broken)  # in the forked painter, then in process
+    cmp = compare({**SMALL, "models": SMALL["models"][1:], "tracking": {"enabled": False}}, progress=False,
+                  output_dir=tmp_path)
+    assert set(cmp.failed) == {"logistic"} and set(cmp.models) == {"kmv", "crosstab"}
+    assert "ValueError: no WoE plot of" in cmp.failed["logistic"]
+    assert "Failed to fit: ValueError: no WoE plot of" in cmp.report_path.read_text(encoding="utf-8")
 
 
 def _png(src: str) -> bytes:

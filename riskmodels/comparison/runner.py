@@ -252,7 +252,7 @@ def _fit_all(comparison: Comparison, prepared: list, progress: bool, done=None) 
     """Fit, calibrate and validate every model (a failure is recorded, the others go on), calling
     ``done(result)`` after each (once its figures are drawn); the table."""
     cfg = comparison.config
-    painter = Painter()  # each model's validation figures are drawn while the next one fits
+    painter = Painter()  # each model's figures are drawn while the next one fits
     try:
         _fit_each(comparison, prepared, progress, painter, done or (lambda result: None))
     finally:
@@ -443,11 +443,12 @@ def _evaluate(result: ModelResult, estimator, comparison: Comparison, features: 
         result.tables["card_grades"] = estimator.grade_table(test[features], test["target"].to_numpy(), scale)
     if result.type == "reject_inference":
         result.specification = specify(estimator.model_, result.params.get("base", "logistic"),
-                                       train[features], train["target"])
+                                       train[features], train["target"], draw=False)
         add_reject_diagnostics(result.specification, estimator, train[features], train["target"],
                                comparison.rejects[features])
     else:
-        result.specification = specify(estimator, result.type, train[features], train["target"])
+        result.specification = specify(estimator, result.type, train[features], train["target"],
+                                       draw=False)  # the painter draws its figures
     result.predictions = pd.DataFrame({"target": test["target"].to_numpy(), "pd": pd_test,
                                        "grade": scale.grade(pd_test)})
     metadata = {"data_fingerprint": comparison.fingerprints["data"],

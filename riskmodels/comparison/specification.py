@@ -18,12 +18,22 @@ Examples
 >>> spec = specify(CrossTabModel(["dpd", "lev"], max_bins=3).fit(X, y), "crosstab", X, y)
 >>> spec.fitted["features"], sorted(spec.figures)
 (['dpd', 'lev'], ['grid'])
+
+The figures may be left to draw later, elsewhere (the comparison draws them in a forked
+process, :mod:`~riskmodels.comparison.painter`): the same bytes.
+
+>>> later = specify(CrossTabModel(["dpd", "lev"], max_bins=3).fit(X, y), "crosstab", X, y, draw=False)
+>>> later.figures, list(later.makers)
+({}, ['grid'])
+>>> later.draw() == spec.figures
+True
 """
 
 from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -55,9 +65,21 @@ class Specification:
     title: str
     blocks: list = field(default_factory=list)
     figures: dict = field(default_factory=dict)  # name -> PNG bytes
+    makers: dict = field(default_factory=dict)  # name -> function making the PNG bytes, until drawn
     fitted: dict = field(default_factory=dict)  # JSON-able: features, bins, coefficients ...
     notes: list = field(default_factory=list)  # the summary's own notes (scaling, peer groups ...)
     limitations: list = field(default_factory=list)  # what limits the conclusions (forced shapes ...)
+
+    def draw(self) -> dict:
+        """Draw the figures still to draw (:attr:`makers`) into :attr:`figures`; the figures.
+
+        Returns
+        -------
+        dict of str to bytes
+        """
+        self.figures.update({name: make() for name, make in self.makers.items()})
+        self.makers = {}
+        return self.figures
 
     def as_html(self, model: str) -> str:
         """The blocks as HTML: each titled table (formatted for people) beside its figures.
@@ -114,7 +136,7 @@ class Specification:
         return out
 
 
-def specify(model, kind: str, X: pd.DataFrame, y) -> Specification:
+def specify(model, kind: str, X: pd.DataFrame, y, *, draw: bool = True) -> Specification:
     """The specification of a fitted model of a comparison.
 
     Parameters
@@ -122,6 +144,7 @@ def specify(model, kind: str, X: pd.DataFrame, y) -> Specification:
     model : a fitted riskmodels estimator (expert, logistic, kmv or crosstab).
     kind : its comparison type.
     X, y : the training sample (for the counts a card's caps bound, the KMV DD plot).
+    draw : draw the figures now; False leaves them in ``makers`` for :meth:`Specification.draw`.
 
     Returns
     -------
@@ -136,6 +159,8 @@ def specify(model, kind: str, X: pd.DataFrame, y) -> Specification:
             spec.blocks.append(Block("Estimation", html=part.as_html()))
     spec.notes.extend(summary.notes)
     SPECIFIERS[kind](model, spec, X, np.asarray(y))
+    if draw:
+        spec.draw()
     return spec
 
 
@@ -146,7 +171,7 @@ def _logistic(model, spec: Specification, X, y) -> None:
     for name in model.features_:
         binning = binnings[name]
         table = binning.table_.to_frame(totals=False).assign(points=model.points_[name])
-        spec.figures[f"woe_{name}"] = png_bytes(woe_figure(binning.table_, model.points_[name]))
+        spec.makers[f"woe_{name}"] = partial(_woe_png, binning.table_, model.points_[name])
         spec.blocks.append(Block(f"Points table: {name} (trend {binning.trend_})", table, index=False,
                                  figures=(f"woe_{name}",)))
         forced = forced_shape(binning)
@@ -168,6 +193,10 @@ def _logistic(model, spec: Specification, X, y) -> None:
         spec.fitted["binning_edits"] = {
             n: [f"{e['action']} {e['detail']}: {e['reason']} ({e['who']}, {e['when']})" for e in edits
                 if e["feature"] == n] for n in dict.fromkeys(e["feature"] for e in edits)}
+
+
+def _woe_png(table, points) -> bytes:
+    return png_bytes(woe_figure(table, points))
 
 
 def candidate_outcomes(model) -> pd.DataFrame:
@@ -244,6 +273,14 @@ def forced_shape(binning) -> str | None:
 
 
 def _crosstab(model, spec: Specification, X, y) -> None:
+    spec.makers["grid"] = partial(_grid_png, model)
+    spec.blocks.insert(1, Block("Grid of cell PDs", figures=("grid",)))
+    spec.fitted = {"features": [str(f) for f in model.features_], "bins": [dict(b) for b in model.bins_],
+                   "shape": [int(s) for s in model.grid_shape_],
+                   "cell_pd": [float(v) for v in model.level_rates_[-1]]}
+
+
+def _grid_png(model) -> bytes:
     import matplotlib.pyplot as plt
 
     shape = tuple(model.grid_shape_)
@@ -253,11 +290,7 @@ def _crosstab(model, spec: Specification, X, y) -> None:
         panels = int((counts.sum(axis=(0, 1, 3)) > 0).sum())
     figure, axes = plt.subplots(1, panels, layout="constrained", squeeze=False)
     model.plot(ax=axes[0] if panels > 1 else axes[0][0])
-    spec.figures["grid"] = png_bytes(figure, WIDE if panels > 1 else FIGSIZE)
-    spec.blocks.insert(1, Block("Grid of cell PDs", figures=("grid",)))
-    spec.fitted = {"features": [str(f) for f in model.features_], "bins": [dict(b) for b in model.bins_],
-                   "shape": [int(s) for s in model.grid_shape_],
-                   "cell_pd": [float(v) for v in model.level_rates_[-1]]}
+    return png_bytes(figure, WIDE if panels > 1 else FIGSIZE)
 
 
 def _expert(model, spec: Specification, X, y) -> None:
@@ -281,15 +314,20 @@ def _kmv(model, spec: Specification, X, y) -> None:
     for label, pd_map in maps:
         if pd_map is None:
             continue
-        ax = pd_map.plot()
-        ax.set_title(f"DD -> PD map, {label} DDs: pooled bins and the fitted map")
-        spec.figures[f"pd_map_{label}"] = png_bytes(ax.figure)
+        spec.makers[f"pd_map_{label}"] = partial(_titled_png, pd_map.plot,
+                                                 f"DD -> PD map, {label} DDs: pooled bins and the fitted map")
         fitted[f"{label}_map"] = pd_map.to_frame().to_dict("list")
-    ax = model.plot(X, y)
-    ax.set_title("Distance to default by outcome (training sample)")
-    spec.figures["dd_by_outcome"] = png_bytes(ax.figure)
-    spec.blocks.append(Block("DD -> PD map and DD by outcome", figures=tuple(spec.figures)))
+    spec.makers["dd_by_outcome"] = partial(_titled_png, partial(model.plot, X, y),
+                                           "Distance to default by outcome (training sample)")
+    spec.blocks.append(Block("DD -> PD map and DD by outcome", figures=tuple(spec.makers)))
     spec.fitted = fitted
+
+
+def _titled_png(plot, title: str) -> bytes:
+    """PNG bytes of the axes ``plot()`` draws, with ``title``."""
+    ax = plot()
+    ax.set_title(title)
+    return png_bytes(ax.figure)
 
 
 SPECIFIERS = {"logistic": _logistic, "crosstab": _crosstab, "expert": _expert, "kmv": _kmv}
