@@ -8,8 +8,8 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from html.parser import HTMLParser
-from pathlib import Path
 
 import mlflow
 import pytest
@@ -153,28 +153,38 @@ def test_the_specification_is_logged_with_each_child_run(document):
     assert kids["crosstab"].data.params["n_selected"] == "2"
 
 
-def test_the_figures_drawn_in_forked_processes_are_the_bytes_drawn_in_process(document, monkeypatch, tmp_path):
+def digests(cmp) -> dict:
+    """SHA-256 of every figure of a comparison's models and of each specification's page."""
+    import hashlib
+
+    out = {}
+    for name, r in cmp.results.items():
+        out.update({f"{name}/{k}": hashlib.sha256(v).hexdigest() for k, v in r.figures.items()})
+        out.update({f"{name}/spec/{k}": hashlib.sha256(v).hexdigest() for k, v in r.specification.figures.items()})
+        out[f"{name}/page"] = hashlib.sha256(r.specification.page(name).encode()).hexdigest()
+    return out
+
+
+def test_the_figures_drawn_in_forked_processes_are_the_bytes_drawn_in_process(monkeypatch, tmp_path):
+    import inspect
+
     import riskmodels.comparison.painter as painter
 
-    cmp, _, _, uri = document
-    assert painter.can_fork()  # the document's figures were drawn in forked processes (Linux, one thread)
-    monkeypatch.setattr(painter, "can_fork", lambda: False)
-    here = compare({**SMALL, "tracking": {"enabled": False}}, progress=False, output_dir=tmp_path)
-    client = MlflowClient(uri)
-    runs = {r.info.run_name: r.info.run_id for r in client.search_runs(
-        [client.get_run(cmp.run_id).info.experiment_id], f"tags.mlflow.parentRunId = '{cmp.run_id}'")}
-    for name, forked in cmp.results.items():
-        drawn = here.results[name]
-        assert forked.figures == drawn.figures and len(drawn.figures) >= 5
-        spec = forked.specification
-        assert spec.figures == drawn.specification.figures and not spec.makers and not drawn.specification.makers
-        assert spec.page(name) == drawn.specification.page(name)  # the HTML, its PNGs inline
-        logged = mlflow.artifacts.download_artifacts(run_id=runs[name], artifact_path="specification",
-                                                     dst_path=str(tmp_path / name), tracking_uri=uri)
-        assert {p.stem: p.read_bytes() for p in Path(logged, "figures").glob("*.png")} == drawn.specification.figures
-    # a WoE plot per selected characteristic, the market and proxy DD -> PD maps and DD by outcome, the grid
-    assert [len(here.results[n].specification.figures) for n in cmp.results] == [
-        0, len(cmp.models["logistic"].features_), 3, 1]
+    config = {**SMALL, "tracking": {"enabled": False}}
+    # a fresh Python (one thread, Linux): each model's figures are drawn in a forked process
+    script = (f"import json, sys\nimport riskmodels.comparison.painter as painter\n"
+              f"from riskmodels.comparison import compare\n{inspect.getsource(digests)}\n"
+              "forks = painter.can_fork()\n"
+              "cmp = compare(json.loads(sys.argv[1]), progress=False, output_dir=sys.argv[2])\n"
+              "print(json.dumps([forks, digests(cmp)]))")
+    done = subprocess.run([sys.executable, "-c", script, json.dumps(config), str(tmp_path / "forked")],
+                          capture_output=True, text=True, check=True)
+    forked, there = json.loads(done.stdout.strip().splitlines()[-1])
+    monkeypatch.setattr(painter, "can_fork", lambda: False)  # here: drawn in this process
+    here = compare(config, progress=False, output_dir=tmp_path / "here")
+    assert forked and there == digests(here)
+    # 6 validation figures a model, a WoE plot per selected characteristic, 3 KMV plots, the grid, 4 pages
+    assert len(there) == 4 * 6 + len(here.models["logistic"].features_) + 3 + 1 + 4
 
 
 def test_a_figure_that_cannot_be_drawn_fails_its_model_while_the_others_complete(monkeypatch, tmp_path):

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from mlflow.tracking import MlflowClient
 
+import riskmodels.comparison.painter as painter
 from riskmodels.comparison import compare
 from riskmodels.data.synthetic import make_portfolio
 from riskmodels.tracking.mlflow_log import schema_rows
@@ -23,11 +24,12 @@ CONFIG = {
     "data": {"source": "taiwan", "sample": 3000, "id_columns": ["ID"]},
     "models": [
         {"name": "logistic", "type": "logistic", "features": ["PAY_0", "PAY_2", "LIMIT_BAL", "AGE"]},
+        {"name": "grid", "type": "crosstab", "features": ["PAY_0", "LIMIT_BAL"], "params": {"max_bins": 3}},
         {"name": "broken", "type": "crosstab", "features": ["PAY_0"], "params": {"factors": ["AGE"]}},
     ],
 }
 # written when the run happened or by whom: differ between any two runs
-CHANGING = {"comparison.csv", "bundle/logistic.json", "taiwan_worker.html"}
+CHANGING = {"comparison.csv", "bundle/logistic.json", "bundle/grid.json", "taiwan_worker.html"}
 
 
 def logged(uri: str, run_id: str) -> dict:
@@ -75,15 +77,22 @@ def test_the_worker_logs_the_runs_the_comparison_logs_in_its_own_process(tmp_pat
     run_id, logistic_id, imported = json.loads(done.stdout.strip().splitlines()[-1])
     assert not imported and run_id and logistic_id
     try:
-        # this process has imported MLflow: the comparison logs in process
+        # this process has imported MLflow: the comparison logs in process; and draws every
+        # figure in process, where the fresh Python drew them in forked processes
         monkeypatch.setenv("MLFLOW_TRACKING_URI", inside)
+        monkeypatch.setattr(painter, "can_fork", lambda: False)
         here = compare(CONFIG, progress=False, output_dir=tmp_path / "inside")
         a, b = logged(inside, here.run_id), logged(outside, run_id)
     finally:
         mlflow.set_tracking_uri(None)
     assert a == b
-    assert set(a) == {"parent", "logistic", "broken"} and a["broken"]["status"] == "FAILED"
+    assert set(a) == {"parent", "logistic", "grid", "broken"} and a["broken"]["status"] == "FAILED"
     assert a["logistic"]["models"] == 1 and "specification/fitted.json" in a["logistic"]["files"]
+    figures = {run: sorted(f for f in a[run]["files"] if f.endswith(".png")) for run in ("logistic", "grid")}
+    assert figures["grid"] == ["figures/calibration.png", "figures/calibration_curve.png", "figures/cap.png",
+                               "figures/grades.png", "figures/psi.png", "figures/roc.png",
+                               "specification/figures/grid.png"]
+    assert len(figures["logistic"]) == 6 + len(json.loads(a["logistic"]["params"]["selected_features"]))
     assert a["parent"]["params"]["n_train"] == str(len(here.train))
     assert MlflowClient(outside).get_run(logistic_id).info.run_name == "logistic"
 
@@ -148,7 +157,7 @@ def test_a_comparison_that_stops_after_the_fits_leaves_its_parent_run_failed(tmp
     client = MlflowClient(uri)
     runs = {r.info.run_name: r.info.status for r in client.search_runs(
         [client.get_experiment_by_name("riskmodels").experiment_id])}
-    assert runs == {"taiwan_worker": "FAILED", "logistic": "FINISHED", "broken": "FAILED"}
+    assert runs == {"taiwan_worker": "FAILED", "logistic": "FINISHED", "grid": "FINISHED", "broken": "FAILED"}
 
 
 def test_a_comparison_stopped_by_its_data_leaves_the_store_untouched(tmp_path):
