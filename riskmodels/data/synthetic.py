@@ -33,6 +33,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -94,6 +95,36 @@ DD_INNOV_SD = 0.45    # yearly innovation of dd ...
 DD_ASSET_LOAD = 0.25  # ... of which this much is the asset shock itself
 
 
+class Deferred:
+    """A dataclass field that may be given as a function of no arguments: called on first read,
+    its value then kept (the synthetic equity prices, which a comparison never reads).
+
+    Examples
+    --------
+    >>> @dataclass
+    ... class Box:
+    ...     value: int = Deferred()
+    >>> calls = []
+    >>> box = Box(lambda: calls.append(1) or 42)
+    >>> len(calls), box.value, box.value, len(calls)
+    (0, 42, 42, 1)
+    """
+
+    def __set_name__(self, owner, name):
+        self.slot = f"_{name}"
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            raise AttributeError(self.slot)  # a dataclass reads this as "no default"
+        value = obj.__dict__[self.slot]
+        if callable(value):
+            value = obj.__dict__[self.slot] = value()
+        return value
+
+    def __set__(self, obj, value):
+        obj.__dict__[self.slot] = value
+
+
 @dataclass
 class Portfolio:
     """The tables of a synthetic portfolio (see :func:`make_portfolio`).
@@ -112,7 +143,9 @@ class Portfolio:
         One row per firm: industry, listed, asset drift and volatility, target dd.
     equity_prices : pandas.DataFrame
         ``firm_id``, ``date``, ``equity_value``: business-daily Merton equity
-        values of listed firms over the year before each observation date.
+        values of listed firms over the year before each observation date (drawn
+        when first read: the generator's last random numbers, so the other tables
+        do not depend on whether they are read).
     invoices, payments, credit_limits, write_offs : pandas.DataFrame
         The receivables ledger of our sales to these firms.
     params : dict
@@ -121,7 +154,7 @@ class Portfolio:
 
     firm_years: pd.DataFrame
     firms: pd.DataFrame
-    equity_prices: pd.DataFrame
+    equity_prices: pd.DataFrame = Deferred()
     invoices: pd.DataFrame
     payments: pd.DataFrame
     credit_limits: pd.DataFrame
@@ -337,7 +370,8 @@ def make_portfolio(n_firms: int = 2000, n_years: int = 5, random_state: int = 0,
                                                  / sigma[defaulted])
     tables = _ledger(rng, n, firm_ids, grid, obs, path, default_day, stmt["revenue"], noise,
                      invoices_per_month)
-    equity_prices = _equity_prices(rng, firm_ids, listed, alive, obs, grid, V, DP, sigma, rate)
+    # the last draws of rng: made when first read (a comparison reads only firm_years)
+    equity_prices = partial(_equity_prices, rng, firm_ids, listed, alive, obs, grid, V, DP, sigma, rate)
     firms = pd.DataFrame({"firm_id": firm_ids, "industry": pd.Categorical(
         np.array(names, dtype=object)[ind], categories=names), "listed": listed,
         "asset_drift": mu, "asset_vol": sigma, "target_dd": target})
