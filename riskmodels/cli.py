@@ -39,6 +39,7 @@ import sys
 import threading
 import traceback
 
+from riskmodels._collector import use_batch_thresholds
 from riskmodels.errors import RiskModelsError
 
 
@@ -618,6 +619,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")  # no network at run time
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")  # our own progress lines say enough
+    use_batch_thresholds()  # a command imports much and keeps it: fewer garbage collections over it
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
