@@ -23,6 +23,7 @@ _NUMBER_TYPES = frozenset({int, float, type(None), np.float64, np.float32, np.fl
                            np.uint16, np.uint8})
 _MISSING_TYPE_NAMES = frozenset({"NAType", "NaTType"})  # pandas.NA, pandas.NaT
 _FLOAT_MAX = sys.float_info.max
+_EXTREMES_PART = 131_072  # values of a number column read at a time for its min and max (1 MiB)
 
 
 def is_missing(v) -> bool:
@@ -429,6 +430,30 @@ def _record_count(columns: dict) -> int:
     return lengths.pop() if lengths else 0
 
 
+def _record_messages(name: str, rows: np.ndarray, what, values) -> list:
+    """``"name: what"`` for each of ``rows`` (indices): ``what`` is a text, or a function of the
+    record's value in ``values`` (a number column passes Python floats), so each record names
+    its own value."""
+    if not callable(what):
+        return [f"{name}: {what}"] * len(rows)
+    picked = values[rows]
+    if isinstance(picked, np.ndarray) and picked.dtype.kind == "f":
+        picked = picked.tolist()  # one conversion, not a numpy scalar per record
+    head = f"{name}: "
+    return [head + what(v) for v in picked]
+
+
+def _add_messages(found: dict, rows: np.ndarray, messages: list) -> None:
+    """Append each record's message to its list in ``found`` (``{record: [messages]}``)."""
+    get = found.get
+    for r, message in zip(rows.tolist(), messages, strict=True):
+        listed = get(r)
+        if listed is None:
+            found[r] = [message]
+        else:
+            listed.append(message)
+
+
 def _failure_reporter(errors: dict | None):
     """``fail(name, rows, what, values=None)``: raise a broken rule (``errors`` None) or record
     it for each row (mask or indices); ``what`` may be a function of the record's value (with
@@ -438,8 +463,7 @@ def _failure_reporter(errors: dict | None):
         if errors is None:
             text = what(values[rows[0]]) if callable(what) else what
             raise BundleError(f"field {name!r}: {text} at record(s) {rows_text(rows)}")
-        for r in rows.tolist():
-            errors.setdefault(r, []).append(f"{name}: {what(values[r]) if callable(what) else what}")
+        _add_messages(errors, rows, _record_messages(name, rows, what, values))
     return fail
 
 
@@ -453,8 +477,7 @@ def _unseen_reporter(fail, warnings: dict | None):
             fail(name, rows, what, values)
         elif policy == "warn" and warnings is not None:
             rows = np.flatnonzero(rows) if rows.dtype == bool else rows
-            for r in rows.tolist():
-                warnings.setdefault(r, []).append(f"{name}: {what(values[r]) if callable(what) else what}")
+            _add_messages(warnings, rows, _record_messages(name, rows, what, values))
     return unseen
 
 
@@ -497,8 +520,13 @@ def _extremes(x: np.ndarray, bounded: bool) -> tuple[float, float]:
     if bounded:
         # the smallest and the largest value tell whether the column is all finite numbers
         # (NaN and +/-inf show there; the usual case): then there is nothing wrong, infinite
-        # or missing to look for, and the range check reads the same two numbers
-        return x.min(), x.max()
+        # or missing to look for, and the range check reads the same two numbers. Both read a
+        # part of the column at a time: the maximum finds it in the cache the minimum filled
+        if len(x) <= _EXTREMES_PART:
+            return x.min(), x.max()
+        parts = [x[a:a + _EXTREMES_PART] for a in range(0, len(x), _EXTREMES_PART)]
+        lows, highs = zip(*[(part.min(), part.max()) for part in parts], strict=True)
+        return np.min(lows), np.max(highs)  # NaN anywhere: NaN, as x.min() and x.max()
     # x . x is finite exactly when every value is (NaN and inf propagate, squares do not
     # cancel; an overflow only sends the column to the full checks): one pass, not two
     with np.errstate(over="ignore"):
@@ -547,7 +575,7 @@ def _prepare_numbers(rule: dict, name: str, values, fail, unseen) -> np.ndarray:
     clean = bool(math.isfinite(smallest) and math.isfinite(largest))
     if not clean:
         x = _unclean_numbers(rule, name, values, x, wrong, fail, unseen)
-    hard = np.zeros(len(x), dtype=bool) if seen_lo is not None or seen_hi is not None else None
+    hard = None  # records refused by the hard range: not flagged again by the training range
     for bound, op, word in (("min", np.less, "below"), ("max", np.greater, "above")):
         limit = rule.get(bound)
         if limit is None or range_policy == "allow":
@@ -560,8 +588,7 @@ def _prepare_numbers(rule: dict, name: str, values, fail, unseen) -> np.ndarray:
                 x = np.where(off, float(limit), x)
             else:
                 fail(name, off, f"{word} the allowed {bound} {limit}")
-                if hard is not None:
-                    hard |= off
+                hard = off if hard is None else hard | off
     for limit, op, word in ((seen_lo, np.less, "below"), (seen_hi, np.greater, "above")):
         if limit is None or (clean and not op(smallest if word == "below" else largest, limit)):
             continue
@@ -570,8 +597,8 @@ def _prepare_numbers(rule: dict, name: str, values, fail, unseen) -> np.ndarray:
             off &= ~hard  # refused by the hard range already
         if off.any():
             side = "min" if word == "below" else "max"
-            unseen(rule, name, off, lambda v, word=word, side=side, limit=limit:
-                   f"{float(v)!r} {word} the development sample's {side} {limit!r}", x)
+            tail = f" {word} the development sample's {side} {limit!r}"
+            unseen(rule, name, off, lambda v, tail=tail: f"{float(v)!r}{tail}", x)
     return x
 
 

@@ -96,24 +96,29 @@ def credit_limit(rule: dict | None, grades: np.ndarray, cols: dict, basis=None, 
     # first band with min <= score: after the bands whose min is above it, i.e. band
     # len(mins) - (how many mins are <= score); the coefficients are read by that count
     coef = coefs[::-1][count_at_or_below(mins[::-1].copy(), score)]
-    # in place: the same operations, fewer arrays; a ratio that overflows to inf is capped next
+    # in place: the same operations, fewer arrays (coef * sales is sales * coef, bit for bit);
+    # a ratio that overflows to inf is capped next
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         ratio = np.divide(assets, sales)
         np.minimum(ratio, rule["ratio_cap"], out=ratio)
-        limit = np.multiply(sales, coef)
+        limit = coef
+        limit *= sales
         limit *= ratio
         limit /= 2.0
     limit[sales == 0] = 0.0  # nothing contracted: nothing to grant
-    half = np.divide(assets, 2.0)
+    half = np.divide(assets, 2.0, out=ratio)
     np.minimum(limit, np.minimum(sales, half, out=half), out=limit)
     if rule.get("reference_cap") and rule.get("reference"):
         limit = np.minimum(limit, np.asarray(cols[rule["reference"]], dtype=float))
     if rule.get("default_grade") is not None:
         limit[np.asarray([g == rule["default_grade"] for g in names] + [False])[index]] = 0.0
     black = blacklisted(rule, cols)
-    if black is not None:
+    if black is not None and black.any():
         limit[black] = 0.0
-    limit[(index < 0) | np.isnan(score)] = math.nan
+    unscored = np.isnan(score)
+    unscored |= index < 0
+    if unscored.any():
+        limit[unscored] = math.nan
     return limit
 
 
@@ -126,7 +131,10 @@ def blacklisted(rule: dict, cols: dict) -> np.ndarray | None:
     field = rule.get("blacklist")
     if not field or field not in cols:
         return None
-    return np.nan_to_num(np.asarray(cols[field], dtype=float)) != 0
+    flag = np.asarray(cols[field], dtype=float)
+    black = np.not_equal(flag, 0.0)  # NaN counts as not blacklisted (as np.nan_to_num(flag) != 0)
+    black &= flag == flag
+    return black
 
 
 class RecordLimit:

@@ -36,6 +36,8 @@ def top_reasons(contributions: np.ndarray, names: list, k: int) -> np.ndarray:
     top = np.empty(rows)
     before = np.empty(rows, dtype=bool)
     other = np.empty(rows, dtype=bool)
+    cells = work.reshape(-1)  # the buffer's cells: the feature picked for record r is cell pick * rows + r
+    picked = np.empty(rows, dtype=np.intp)
     records = np.arange(rows)
     for a in range(0, n, rows):
         m = min(rows, n - a)
@@ -50,8 +52,10 @@ def top_reasons(contributions: np.ndarray, names: list, k: int) -> np.ndarray:
                 np.not_equal(feature, best, out=differs)
                 ahead &= differs
                 pick += step
-            if j + 1 < k:
-                block[pick, records[:m]] = -np.inf
+            if j + 1 < k:  # one flat index per record: cheaper than indexing by (feature, record)
+                np.multiply(pick, rows, out=picked[:m], dtype=np.intp)
+                picked[:m] += records[:m]
+                cells[picked[:m]] = -np.inf
     # an object array of the names: a pointer per reason, not a fixed-width copy of the text
     return np.asarray(names, dtype=object)[order.T]
 

@@ -76,6 +76,7 @@ _NUMBER_TYPES = frozenset({int, float, type(None), np.float64, np.float32, np.fl
                            np.uint16, np.uint8})
 _MISSING_TYPE_NAMES = frozenset({"NAType", "NaTType"})  # pandas.NA, pandas.NaT
 _FLOAT_MAX = sys.float_info.max
+_EXTREMES_PART = 131_072  # values of a number column read at a time for its min and max (1 MiB)
 
 
 def is_missing(v) -> bool:
@@ -482,6 +483,30 @@ def _record_count(columns: dict) -> int:
     return lengths.pop() if lengths else 0
 
 
+def _record_messages(name: str, rows: np.ndarray, what, values) -> list:
+    """``"name: what"`` for each of ``rows`` (indices): ``what`` is a text, or a function of the
+    record's value in ``values`` (a number column passes Python floats), so each record names
+    its own value."""
+    if not callable(what):
+        return [f"{name}: {what}"] * len(rows)
+    picked = values[rows]
+    if isinstance(picked, np.ndarray) and picked.dtype.kind == "f":
+        picked = picked.tolist()  # one conversion, not a numpy scalar per record
+    head = f"{name}: "
+    return [head + what(v) for v in picked]
+
+
+def _add_messages(found: dict, rows: np.ndarray, messages: list) -> None:
+    """Append each record's message to its list in ``found`` (``{record: [messages]}``)."""
+    get = found.get
+    for r, message in zip(rows.tolist(), messages, strict=True):
+        listed = get(r)
+        if listed is None:
+            found[r] = [message]
+        else:
+            listed.append(message)
+
+
 def _failure_reporter(errors: dict | None):
     """``fail(name, rows, what, values=None)``: raise a broken rule (``errors`` None) or record
     it for each row (mask or indices); ``what`` may be a function of the record's value (with
@@ -491,8 +516,7 @@ def _failure_reporter(errors: dict | None):
         if errors is None:
             text = what(values[rows[0]]) if callable(what) else what
             raise BundleError(f"field {name!r}: {text} at record(s) {rows_text(rows)}")
-        for r in rows.tolist():
-            errors.setdefault(r, []).append(f"{name}: {what(values[r]) if callable(what) else what}")
+        _add_messages(errors, rows, _record_messages(name, rows, what, values))
     return fail
 
 
@@ -506,8 +530,7 @@ def _unseen_reporter(fail, warnings: dict | None):
             fail(name, rows, what, values)
         elif policy == "warn" and warnings is not None:
             rows = np.flatnonzero(rows) if rows.dtype == bool else rows
-            for r in rows.tolist():
-                warnings.setdefault(r, []).append(f"{name}: {what(values[r]) if callable(what) else what}")
+            _add_messages(warnings, rows, _record_messages(name, rows, what, values))
     return unseen
 
 
@@ -550,8 +573,13 @@ def _extremes(x: np.ndarray, bounded: bool) -> tuple[float, float]:
     if bounded:
         # the smallest and the largest value tell whether the column is all finite numbers
         # (NaN and +/-inf show there; the usual case): then there is nothing wrong, infinite
-        # or missing to look for, and the range check reads the same two numbers
-        return x.min(), x.max()
+        # or missing to look for, and the range check reads the same two numbers. Both read a
+        # part of the column at a time: the maximum finds it in the cache the minimum filled
+        if len(x) <= _EXTREMES_PART:
+            return x.min(), x.max()
+        parts = [x[a:a + _EXTREMES_PART] for a in range(0, len(x), _EXTREMES_PART)]
+        lows, highs = zip(*[(part.min(), part.max()) for part in parts], strict=True)
+        return np.min(lows), np.max(highs)  # NaN anywhere: NaN, as x.min() and x.max()
     # x . x is finite exactly when every value is (NaN and inf propagate, squares do not
     # cancel; an overflow only sends the column to the full checks): one pass, not two
     with np.errstate(over="ignore"):
@@ -600,7 +628,7 @@ def _prepare_numbers(rule: dict, name: str, values, fail, unseen) -> np.ndarray:
     clean = bool(math.isfinite(smallest) and math.isfinite(largest))
     if not clean:
         x = _unclean_numbers(rule, name, values, x, wrong, fail, unseen)
-    hard = np.zeros(len(x), dtype=bool) if seen_lo is not None or seen_hi is not None else None
+    hard = None  # records refused by the hard range: not flagged again by the training range
     for bound, op, word in (("min", np.less, "below"), ("max", np.greater, "above")):
         limit = rule.get(bound)
         if limit is None or range_policy == "allow":
@@ -613,8 +641,7 @@ def _prepare_numbers(rule: dict, name: str, values, fail, unseen) -> np.ndarray:
                 x = np.where(off, float(limit), x)
             else:
                 fail(name, off, f"{word} the allowed {bound} {limit}")
-                if hard is not None:
-                    hard |= off
+                hard = off if hard is None else hard | off
     for limit, op, word in ((seen_lo, np.less, "below"), (seen_hi, np.greater, "above")):
         if limit is None or (clean and not op(smallest if word == "below" else largest, limit)):
             continue
@@ -623,8 +650,8 @@ def _prepare_numbers(rule: dict, name: str, values, fail, unseen) -> np.ndarray:
             off &= ~hard  # refused by the hard range already
         if off.any():
             side = "min" if word == "below" else "max"
-            unseen(rule, name, off, lambda v, word=word, side=side, limit=limit:
-                   f"{float(v)!r} {word} the development sample's {side} {limit!r}", x)
+            tail = f" {word} the development sample's {side} {limit!r}"
+            unseen(rule, name, off, lambda v, tail=tail: f"{float(v)!r}{tail}", x)
     return x
 
 
@@ -1130,6 +1157,8 @@ def top_reasons(contributions: np.ndarray, names: list, k: int) -> np.ndarray:
     top = np.empty(rows)
     before = np.empty(rows, dtype=bool)
     other = np.empty(rows, dtype=bool)
+    cells = work.reshape(-1)  # the buffer's cells: the feature picked for record r is cell pick * rows + r
+    picked = np.empty(rows, dtype=np.intp)
     records = np.arange(rows)
     for a in range(0, n, rows):
         m = min(rows, n - a)
@@ -1144,8 +1173,10 @@ def top_reasons(contributions: np.ndarray, names: list, k: int) -> np.ndarray:
                 np.not_equal(feature, best, out=differs)
                 ahead &= differs
                 pick += step
-            if j + 1 < k:
-                block[pick, records[:m]] = -np.inf
+            if j + 1 < k:  # one flat index per record: cheaper than indexing by (feature, record)
+                np.multiply(pick, rows, out=picked[:m], dtype=np.intp)
+                picked[:m] += records[:m]
+                cells[picked[:m]] = -np.inf
     # an object array of the names: a pointer per reason, not a fixed-width copy of the text
     return np.asarray(names, dtype=object)[order.T]
 
@@ -1271,24 +1302,29 @@ def credit_limit(rule: dict | None, grades: np.ndarray, cols: dict, basis=None, 
     # first band with min <= score: after the bands whose min is above it, i.e. band
     # len(mins) - (how many mins are <= score); the coefficients are read by that count
     coef = coefs[::-1][count_at_or_below(mins[::-1].copy(), score)]
-    # in place: the same operations, fewer arrays; a ratio that overflows to inf is capped next
+    # in place: the same operations, fewer arrays (coef * sales is sales * coef, bit for bit);
+    # a ratio that overflows to inf is capped next
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         ratio = np.divide(assets, sales)
         np.minimum(ratio, rule["ratio_cap"], out=ratio)
-        limit = np.multiply(sales, coef)
+        limit = coef
+        limit *= sales
         limit *= ratio
         limit /= 2.0
     limit[sales == 0] = 0.0  # nothing contracted: nothing to grant
-    half = np.divide(assets, 2.0)
+    half = np.divide(assets, 2.0, out=ratio)
     np.minimum(limit, np.minimum(sales, half, out=half), out=limit)
     if rule.get("reference_cap") and rule.get("reference"):
         limit = np.minimum(limit, np.asarray(cols[rule["reference"]], dtype=float))
     if rule.get("default_grade") is not None:
         limit[np.asarray([g == rule["default_grade"] for g in names] + [False])[index]] = 0.0
     black = blacklisted(rule, cols)
-    if black is not None:
+    if black is not None and black.any():
         limit[black] = 0.0
-    limit[(index < 0) | np.isnan(score)] = math.nan
+    unscored = np.isnan(score)
+    unscored |= index < 0
+    if unscored.any():
+        limit[unscored] = math.nan
     return limit
 
 
@@ -1301,7 +1337,10 @@ def blacklisted(rule: dict, cols: dict) -> np.ndarray | None:
     field = rule.get("blacklist")
     if not field or field not in cols:
         return None
-    return np.nan_to_num(np.asarray(cols[field], dtype=float)) != 0
+    flag = np.asarray(cols[field], dtype=float)
+    black = np.not_equal(flag, 0.0)  # NaN counts as not blacklisted (as np.nan_to_num(flag) != 0)
+    black &= flag == flag
+    return black
 
 
 class RecordLimit:
