@@ -16,7 +16,11 @@ def expit(z: np.ndarray) -> np.ndarray:
     >>> expit(np.array([0.0, -1000.0])).tolist()
     [0.5, 0.0]
     """
-    out = np.negative(np.asarray(z, dtype=float))
+    return _expit_into(np.negative(np.asarray(z, dtype=float)))
+
+
+def _expit_into(out: np.ndarray) -> np.ndarray:
+    """:func:`expit` of ``-out``, computed in ``out`` (a fresh float array it may overwrite)."""
     with np.errstate(over="ignore"):
         np.exp(out, out=out)
     out += 1.0
@@ -53,7 +57,7 @@ def apply_calibration(steps: list, x: np.ndarray) -> np.ndarray:
         elif method == "logistic":
             z = np.multiply(step["a"], out)
             z += step["b"]
-            out = expit(z)
+            out = _expit_into(np.negative(z, out=z))  # expit(z) in z's array
         elif method == "logit_shift":
             out = expit(logit(out) + step["delta"])
         else:

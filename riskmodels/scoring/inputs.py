@@ -440,7 +440,30 @@ def _record_messages(name: str, rows: np.ndarray, what, values) -> list:
     if isinstance(picked, np.ndarray) and picked.dtype.kind == "f":
         picked = picked.tolist()  # one conversion, not a numpy scalar per record
     head = f"{name}: "
+    if isinstance(what, NumberText):
+        return what.texts(head, picked)
     return [head + what(v) for v in picked]
+
+
+class NumberText:
+    """A message naming a record's number: ``repr(float(value)) + after``.
+
+    >>> NumberText(" above 1.0")(np.float64(1.5)), NumberText(" x").texts("f: ", [0.5])
+    ('1.5 above 1.0', ['f: 0.5 x'])
+    """
+
+    __slots__ = ("after",)
+
+    def __init__(self, after: str):
+        self.after = after
+
+    def __call__(self, value) -> str:
+        return f"{float(value)!r}{self.after}"
+
+    def texts(self, head: str, values: list) -> list:
+        """``head + self(value)`` for each of ``values`` (Python floats), one f-string each."""
+        after = self.after
+        return [f"{head}{value!r}{after}" for value in values]
 
 
 def _add_messages(found: dict, rows: np.ndarray, messages: list) -> None:
@@ -505,11 +528,10 @@ def _absent_column(rule: dict, n: int) -> tuple[np.ndarray, bool]:
     the checks as all missing values). An absent field is no value, as an explicit null is:
     a pandas frame, a REST request, Spark, SQL and CSV cannot tell the two apart."""
     numeric = rule["type"] == "number"
-    values = np.full(n, np.nan) if numeric else np.full(n, None, dtype=object)
     constant = _absent_number(rule) if numeric and not _unseen_missing(rule) else None
     if constant is not None:  # every record gets the same allowed value: no pass over it
         return np.full(n, constant), True
-    return values, False
+    return (np.full(n, np.nan) if numeric else np.full(n, None, dtype=object)), False
 
 
 def _extremes(x: np.ndarray, bounded: bool) -> tuple[float, float]:
@@ -597,8 +619,7 @@ def _prepare_numbers(rule: dict, name: str, values, fail, unseen) -> np.ndarray:
             off &= ~hard  # refused by the hard range already
         if off.any():
             side = "min" if word == "below" else "max"
-            tail = f" {word} the development sample's {side} {limit!r}"
-            unseen(rule, name, off, lambda v, tail=tail: f"{float(v)!r}{tail}", x)
+            unseen(rule, name, off, NumberText(f" {word} the development sample's {side} {limit!r}"), x)
     return x
 
 
