@@ -927,3 +927,24 @@ def test_unbounded_number_column_with_huge_values_is_not_taken_for_infinite():
         scoring.prepare_inputs(rules, {"x": np.array([1e200, np.inf, 1.0])})
     with pytest.raises(BundleError, match="field 'x': missing value at record\\(s\\) \\[2\\]"):
         scoring.prepare_inputs(rules, {"x": np.array([1e200, 1.0, np.nan])})
+
+
+@pytest.mark.parametrize("where", [0, 131_071, 131_072, 299_999])
+def test_long_number_column_finds_a_value_in_any_part(where):
+    """A column longer than the part its min and max are read in (131,072 values): a value
+    outside the bounds or a missing value anywhere is reported at its record, as the rules
+    say; a clean column passes unchanged."""
+    rules = [{"name": "x", "type": "number", "min": 0.0, "max": 10.0, "train_min": 1.0, "train_max": 9.0,
+              "train_missing": False, "outside_training": "warn"}]
+    clean = np.linspace(1.0, 9.0, 300_000)
+    np.testing.assert_array_equal(scoring.prepare_inputs(rules, {"x": clean})[0]["x"], clean)
+    for value, error, warning in [(11.0, "x: above the allowed max 10.0", None),
+                                  (np.nan, "x: missing value", None),
+                                  (9.5, None, "x: 9.5 above the development sample's max 9.0"),
+                                  (0.5, None, "x: 0.5 below the development sample's min 1.0")]:
+        x = clean.copy()
+        x[where] = value
+        errors, flagged = {}, {}
+        scoring.prepare_inputs(rules, {"x": x}, errors, flagged)
+        assert errors == ({where: [error]} if error else {})
+        assert flagged == ({where: [warning]} if warning else {})
