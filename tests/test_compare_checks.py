@@ -126,3 +126,26 @@ def test_nan_metrics_are_left_out_of_the_bundle_and_the_model_is_kept(tmp_path, 
     assert result.status == "ok", result.error
     metadata = json.loads(result.bundle_bytes)["metadata"]["metrics"]
     assert "spiegelhalter_p" not in metadata and metadata["auc"] == pytest.approx(result.metrics["auc"])
+
+
+@pytest.mark.parametrize("calibration", ["none", "central_tendency"])
+def test_each_bundle_holds_the_reference_of_its_training_sample(tmp_path, calibration):
+    """The reference a bundle carries from the fit (same sample, same scoring) or builds again after a
+    recalibration equals :func:`build_reference` run on the training sample with the bundle's own rules."""
+    from riskmodels.monitoring.reference import build_reference
+
+    cmp = compare({"name": "refs", "data": {"source": "synthetic", "params": {"n_firms": 400, "n_years": 4},
+                                            "target": "default", "id_columns": ["firm_id", "year"]},
+                   "split": {"method": "time", "time_column": "year", "test_from": 2021},
+                   "calibration": {"method": calibration},
+                   "models": [{"name": "expert", "type": "expert", "params": {"spec": "enterprise_five_aspect"}},
+                              {"name": "kmv", "type": "kmv",
+                               "features": ["equity_value", "equity_vol", "short_term_debt", "long_term_debt",
+                                            "rate", "total_assets", "industry"]}],
+                   "tracking": {"enabled": False}}, progress=False, output_dir=tmp_path)
+    for name, result in cmp.results.items():
+        assert result.status == "ok", result.error
+        bundle = json.loads(result.bundle_bytes)
+        rules = {k: v for k, v in bundle.items() if k not in ("reference", "metadata", "sha256")}
+        expected = build_reference(rules, cmp.train[result.features], cmp.train["target"].to_numpy())
+        assert json.loads(json.dumps(expected)) == bundle["reference"], name

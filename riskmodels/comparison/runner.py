@@ -458,8 +458,20 @@ def _evaluate(result: ModelResult, estimator, comparison: Comparison, features: 
                 "metrics": {k: float(v) for k, v in result.metrics.items()
                             if v is not None and np.isfinite(float(v))},
                 "experiment": comparison.config.name}
-    result.bundle_bytes = scoring.dumps_bundle(estimator.to_bundle(
-        scale, metadata, reference=(train[features], train["target"].to_numpy())))
+    result.bundle_bytes = scoring.dumps_bundle(_bundle(estimator, result.type, scale, metadata,
+                                                       train[features], train["target"]))
+
+
+def _bundle(estimator, kind: str, scale, metadata: dict, X, y) -> dict:
+    """The bundle with the training sample's reference: the one the fit kept on this very sample
+    when the model still scores as it did then (:meth:`~riskmodels.models.base.ScorerModel.to_bundle`
+    carries it), else built again (recalibrated, weighted, or a reject inference, which fits on
+    more than the accepts)."""
+    if kind != "reject_inference":
+        bundle = estimator.to_bundle(scale, metadata)
+        if "reference" in bundle:
+            return bundle
+    return estimator.to_bundle(scale, metadata, reference=(X, y.to_numpy()))
 
 
 def add_reject_diagnostics(spec, inference, X_accepted, y_accepted, X_rejected) -> None:
