@@ -112,11 +112,14 @@ def test_payment_for_unknown_invoice():
     assert violation(err, "payments.invoice_id").rows == (0,)
 
 
-def test_payment_customer_must_match_invoice():
-    pay = _payments()
+@pytest.mark.parametrize("dtype", ["str", "string", object])
+def test_payment_customer_must_match_invoice(dtype):
+    """Ids held as pandas text (NaN or NA missing) or as Python objects."""
+    pay, inv = _payments(), _invoices()
     pay.loc[2, "customer_id"] = "b"
+    pay["customer_id"], inv["customer_id"] = pay["customer_id"].astype(dtype), inv["customer_id"].astype(dtype)
     with pytest.raises(DataValidationError) as err:
-        Ledger(_invoices(), pay)
+        Ledger(inv, pay)
     assert violation(err, "payments.customer_id").rows == (2,)
 
 
