@@ -376,3 +376,24 @@ def test_early_warning_uses_the_limit_row_valid_at_the_date():
 def test_build_panel_refuses_repeated_dates():
     with pytest.raises(DataValidationError, match=r"as_of.*repeats \['2024-06-30'\]"):
         build_panel(_ledger(), [T, "2024-03-31", "2024-06-30"])
+
+
+def test_the_limit_in_force_is_the_latest_valid_from_on_or_before_the_date():
+    """Limit utilisation against the limit row a per-customer pandas lookup finds (rows shuffled,
+    several per customer, some starting after the date)."""
+    rng = np.random.default_rng(3)
+    customers = [f"c{i}" for i in range(6)]
+    inv = pd.DataFrame({"customer_id": customers, "invoice_id": [f"i{i}" for i in range(6)],
+                        "issue_date": pd.to_datetime(["2023-01-02"] * 6),
+                        "due_date": pd.to_datetime(["2025-12-31"] * 6), "amount": [100.0] * 6})
+    limits = pd.DataFrame({"customer_id": rng.choice(customers[:5], 40),
+                           "limit": rng.uniform(50, 500, 40).round(2),
+                           "valid_from": pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 700, 40), "D")})
+    limits = limits.drop_duplicates(["customer_id", "valid_from"]).sample(frac=1, random_state=1)
+    ledger = Ledger(inv, Ledger.empty_payments(), credit_limits=limits)
+    for t in pd.to_datetime(["2023-01-02", "2023-06-30", "2024-03-31", "2025-06-30"]):
+        got = payment_features(ledger, t).set_index("customer_id")["limit_utilisation"]
+        for c in customers:
+            rows = limits[(limits["customer_id"] == c) & (limits["valid_from"] <= t)]
+            expected = np.nan if rows.empty else 100.0 / rows.loc[rows["valid_from"].idxmax(), "limit"]
+            assert got.get(c, np.nan) == pytest.approx(expected, nan_ok=True), (t, c)

@@ -320,6 +320,7 @@ class _Prepared:
         self.settle = self._settlement_days(ledger.tolerance)
         self.first_issue = np.full(self.n_cust, NEVER)
         np.minimum.at(self.first_issue, self.cust, self.issue)
+        self.limit_order = _limit_order(ledger.credit_limits, self.customers)
 
     def _settlement_days(self, tolerance: float) -> np.ndarray:
         settle = np.full(len(self.amount), NEVER)
@@ -453,23 +454,43 @@ def _bucket_amounts(c, outstanding, start, day, config, n) -> np.ndarray:
     return np.bincount(c * k + bucket, weights=outstanding, minlength=n * k).reshape(n, k)
 
 
-def _latest_limits(p: _Prepared, day: int) -> pd.DataFrame | None:
-    """The credit-limit row valid at ``day`` per customer (None without a limits table)."""
-    table = p.ledger.credit_limits
+def _limit_order(table: pd.DataFrame | None, customers: pd.Index) -> tuple | None:
+    """The credit-limit rows by customer, then valid-from day, then table order: their positions,
+    customer codes and days (None without a limits table)."""
     if table is None or not len(table):
         return None
-    rows = table
-    if "valid_from" in table.columns:
-        rows = table[_day(table["valid_from"]) <= day].sort_values("valid_from")
-    return rows.drop_duplicates("customer_id", keep="last")
+    codes = customers.get_indexer(table["customer_id"])
+    days = (_day(table["valid_from"]) if "valid_from" in table.columns
+            else np.full(len(table), np.iinfo(np.int64).min))  # no dates: every row valid
+    order = np.lexsort((np.arange(len(table)), days, codes))
+    return order, codes[order], days[order]
+
+
+def _latest_limit_rows(p: _Prepared, day: int) -> tuple | None:
+    """Per customer with a credit limit valid at ``day`` (its latest ``valid_from`` on or before
+    it; without dates, its last row): the row's position in the limits table and the customer's
+    code. None without a limits table."""
+    if p.limit_order is None:
+        return None
+    order, codes, days = p.limit_order
+    kept = np.flatnonzero(days <= day)  # a prefix of each customer's rows
+    last = kept[np.r_[codes[kept][1:] != codes[kept][:-1], True]] if len(kept) else kept
+    return order[last], codes[last]
+
+
+def _latest_limits(p: _Prepared, day: int) -> pd.DataFrame | None:
+    """The credit-limit row valid at ``day`` per customer (None without a limits table)."""
+    latest = _latest_limit_rows(p, day)
+    return None if latest is None else p.ledger.credit_limits.iloc[latest[0]]
 
 
 def _limits_at(p: _Prepared, day: int) -> np.ndarray:
     """Credit limit per customer valid at ``day`` (NaN when there is none)."""
     limits = np.full(p.n_cust, np.nan)
-    rows = _latest_limits(p, day)
-    if rows is not None:
-        limits[p.customers.get_indexer(rows["customer_id"])] = rows["limit"].to_numpy(dtype=float)
+    latest = _latest_limit_rows(p, day)
+    if latest is not None:
+        rows, codes = latest
+        limits[codes] = p.ledger.credit_limits["limit"].to_numpy(dtype=float)[rows]
     return limits
 
 
