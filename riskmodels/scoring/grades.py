@@ -31,9 +31,13 @@ def grade_index(scale: dict, pd: np.ndarray) -> np.ndarray:
     [0, 1, -1]
     """
     p = np.asarray(pd, dtype=float)
+    bounds = np.asarray(scale["upper_bounds"], dtype=float)
+    count = count_at_or_below(bounds, p)
     if scale.get("floor") is not None:
-        p = np.maximum(p, scale["floor"])
-    idx = count_at_or_below(np.asarray(scale["upper_bounds"], dtype=float), p).astype(np.intp)
+        # the count never falls as the PD rises, so the count of max(PD, floor) is the larger of
+        # the two counts: no floored copy of the PDs (a NaN PD gets -1 below either way)
+        np.maximum(count, count_at_or_below(bounds, np.array([float(scale["floor"])]))[0], out=count)
+    idx = count.astype(np.intp)
     np.minimum(idx, len(scale["grades"]) - 1, out=idx)
     miss = np.isnan(p)
     if miss.any():

@@ -111,7 +111,8 @@ def credit_limit(rule: dict | None, grades: np.ndarray, cols: dict, basis=None, 
     if rule.get("reference_cap") and rule.get("reference"):
         limit = np.minimum(limit, np.asarray(cols[rule["reference"]], dtype=float))
     if rule.get("default_grade") is not None:
-        limit[np.asarray([g == rule["default_grade"] for g in names] + [False])[index]] = 0.0
+        for code in [c for c, g in enumerate(names) if g == rule["default_grade"]]:
+            limit[index == code] = 0.0  # one comparison of the codes, not a look-up per record
     black = blacklisted(rule, cols)
     if black is not None and black.any():
         limit[black] = 0.0

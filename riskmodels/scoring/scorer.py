@@ -283,7 +283,7 @@ class Scorer:
             if found:  # records without a valid PD: reported, their outputs NaN/None
                 errors.update(found)
                 result = self._score_valid(cols, n, list(errors), errors)
-        result["warnings"] = {r: w for r, w in sorted(warnings.items()) if not errors or r not in errors}
+        result["warnings"] = {r: warnings[r] for r in sorted(warnings) if not errors or r not in errors}
         if errors is not None:
             result["errors"] = dict(sorted(errors.items()))
         return _single(result) if single else result

@@ -1130,9 +1130,13 @@ def grade_index(scale: dict, pd: np.ndarray) -> np.ndarray:
     [0, 1, -1]
     """
     p = np.asarray(pd, dtype=float)
+    bounds = np.asarray(scale["upper_bounds"], dtype=float)
+    count = count_at_or_below(bounds, p)
     if scale.get("floor") is not None:
-        p = np.maximum(p, scale["floor"])
-    idx = count_at_or_below(np.asarray(scale["upper_bounds"], dtype=float), p).astype(np.intp)
+        # the count never falls as the PD rises, so the count of max(PD, floor) is the larger of
+        # the two counts: no floored copy of the PDs (a NaN PD gets -1 below either way)
+        np.maximum(count, count_at_or_below(bounds, np.array([float(scale["floor"])]))[0], out=count)
+    idx = count.astype(np.intp)
     np.minimum(idx, len(scale["grades"]) - 1, out=idx)
     miss = np.isnan(p)
     if miss.any():
@@ -1342,7 +1346,8 @@ def credit_limit(rule: dict | None, grades: np.ndarray, cols: dict, basis=None, 
     if rule.get("reference_cap") and rule.get("reference"):
         limit = np.minimum(limit, np.asarray(cols[rule["reference"]], dtype=float))
     if rule.get("default_grade") is not None:
-        limit[np.asarray([g == rule["default_grade"] for g in names] + [False])[index]] = 0.0
+        for code in [c for c, g in enumerate(names) if g == rule["default_grade"]]:
+            limit[index == code] = 0.0  # one comparison of the codes, not a look-up per record
     black = blacklisted(rule, cols)
     if black is not None and black.any():
         limit[black] = 0.0
@@ -3467,7 +3472,7 @@ class Scorer:
             if found:  # records without a valid PD: reported, their outputs NaN/None
                 errors.update(found)
                 result = self._score_valid(cols, n, list(errors), errors)
-        result["warnings"] = {r: w for r, w in sorted(warnings.items()) if not errors or r not in errors}
+        result["warnings"] = {r: warnings[r] for r in sorted(warnings) if not errors or r not in errors}
         if errors is not None:
             result["errors"] = dict(sorted(errors.items()))
         return _single(result) if single else result
