@@ -1,12 +1,13 @@
-"""A model's figures drawn in a forked process while the comparison fits the next model.
+"""A model's figures drawn in forked processes while the comparison fits the next models.
 
 Drawing a model's figures (the roc, cap, calibration, grades, psi and calibration-curve
-figures of its validation; the WoE, grid or DD plots of its specification) takes as long
-as fitting and validating it. :class:`Painter` forks a process per model that draws them
-(:func:`~riskmodels.comparison.figures.figures_png` and
+figures of its validation; the WoE, grid or DD plots of its specification) takes longer
+than fitting and validating it. :class:`Painter` forks a process for each part that
+draws it (:func:`~riskmodels.comparison.figures.figures_png`,
 :meth:`~riskmodels.comparison.specification.Specification.draw`: the same bytes as
-drawing them here) into a temporary folder, and hands the model back with its figures
-once the next model has been validated, or at :meth:`Painter.flush`. Where the process
+drawing them here) into a temporary folder, a few processes at a time, and hands each
+model back with its figures, in order, as soon as they are drawn (or at
+:meth:`Painter.flush`). Where the process
 may not fork (:func:`~riskmodels.tracking.worker.can_fork`: not Linux, other threads
 running), or a drawing process fails, the figures are drawn in this process; a figure
 that cannot be drawn fails its model (``status`` "failed", the traceback in ``error``).
@@ -22,8 +23,9 @@ Examples
 >>> painter = Painter()
 >>> first = SimpleNamespace(report=report, specification=None, figures={})
 >>> second = SimpleNamespace(report=None, specification=None, figures={})
->>> painter.submit(first), painter.submit(second) == [first], painter.flush() == [second]
-([], True, True)
+>>> ready = painter.submit(first) + painter.submit(second)  # those drawn by now
+>>> ready + painter.flush() == [first, second]  # all, in order
+True
 >>> first.figures == figures_png(report.figures()), list(first.figures)  # the bytes drawn here
 (True, ['roc', 'cap', 'calibration', 'grades', 'calibration_curve'])
 >>> folder = painter.folder
@@ -34,11 +36,13 @@ True
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import sys
 import tempfile
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
 from riskmodels.comparison.figures import figures_png
@@ -47,106 +51,139 @@ from riskmodels.tracking.worker import can_fork, fork
 PARTS = ("validation", "specification")  # a model's figures: result.figures, result.specification.figures
 
 
+@dataclass
+class Job:
+    """One drawing process: the part of a result's figures it draws, into ``folder``."""
+
+    part: str
+    pid: int
+    folder: Path
+    code: int | None = None  # its exit code, once it has ended
+
+
 class Painter:
-    """Draws each submitted model's figures in a forked process, one model at a time.
+    """Draws each submitted model's figures in forked processes, ``processes`` of them at a time.
 
     :meth:`submit` takes a model's result (with ``report``, a ValidationReport, or None for
-    a failed model, and ``specification``, whose figures may be left to draw) and returns
-    the results submitted before it, now with their ``figures`` (name -> PNG bytes) and
-    their specification's figures, in the order they were submitted; :meth:`flush`
-    returns the rest; :meth:`close` ends what is still drawing.
+    a failed model, and ``specification``, whose figures may be left to draw), starts a
+    process for each part of its figures (:data:`PARTS`) and returns the results whose
+    figures are all drawn by now (``figures``: name -> PNG bytes, and their specification's
+    figures), in the order they were submitted; :meth:`flush` waits for the rest and
+    returns them; :meth:`close` ends what is still drawing.
+
+    Parameters
+    ----------
+    processes : drawing processes running at once (default: one per CPU); another waits
+        for the oldest to end.
     """
 
-    def __init__(self):
+    def __init__(self, processes: int = os.cpu_count() or 2):
+        self.processes = processes
         self.forks = can_fork()
         self.folder = Path(tempfile.mkdtemp(prefix="riskmodels-figures-")) if self.forks else None
-        self.pending = []  # (result, pid or None, folder)
+        self.pending = []  # (result, [Job]): submitted, not yet handed back
+        self.running = []  # the jobs whose process has not ended
         if self.forks:  # imported once here, not again in every drawing process
             import matplotlib.pyplot  # noqa: F401
 
     def submit(self, result) -> list:
-        """Start drawing ``result``'s figures; the earlier results, done."""
-        done = self.flush()
-        if not to_draw(result):
-            self.pending.append((result, None, None))
-            return done
-        pid, folder = self._fork() if self.forks else (None, None)
-        if pid is None:
-            draw_here(result)
-        elif pid == 0:  # the drawing process
-            code = 1
-            try:
-                for part, pngs in drawn(result).items():
-                    (folder / part).mkdir()
-                    for i, (name, png) in enumerate(pngs.items()):
-                        (folder / part / f"{i:03d}_{name}.png").write_bytes(png)
-                code = 0
-            finally:
-                os._exit(code)
-        self.pending.append((result, pid, folder))
-        return done
-
-    def _fork(self) -> tuple:
-        """(pid, folder) of a new drawing process; (None, None) when the system refuses one."""
-        folder = self.folder / str(len(os.listdir(self.folder)))
-        folder.mkdir()
-        sys.stdout.flush()
-        sys.stderr.flush()  # nothing buffered before the fork is written twice
-        try:
-            return fork(), folder
-        except OSError:  # no process to spare: draw here
-            return None, None
+        """Start drawing ``result``'s figures; the results submitted so far whose figures are drawn."""
+        jobs = [self._start(result, part) for part in parts_to_draw(result)]
+        self.pending.append((result, [job for job in jobs if job is not None]))
+        return self._collect(wait=False)
 
     def flush(self) -> list:
-        """Wait for every drawing process; the results submitted so far, with their figures."""
-        done = []
-        for result, pid, folder in self.pending:
+        """Wait for every drawing process; the results not handed back yet, with their figures."""
+        return self._collect(wait=True)
+
+    def _start(self, result, part: str) -> Job | None:
+        """A process drawing ``part`` of ``result``'s figures; None when drawn here instead."""
+        if self.forks:
+            while len(self.running) >= self.processes:
+                self._reap(self.running[0], wait=True)
+            folder = self.folder / str(len(os.listdir(self.folder)))
+            folder.mkdir()
+            sys.stdout.flush()
+            sys.stderr.flush()  # nothing buffered before the fork is written twice
+            try:
+                pid = fork()
+            except OSError:  # no process to spare: draw here
+                pid = None
+            if pid == 0:  # the drawing process
+                gc.disable()  # it ends when drawn: nothing to collect (4-7 % of its CPU otherwise)
+                code = 1
+                try:
+                    for i, (name, png) in enumerate(draw_part(result, part).items()):
+                        (folder / f"{i:03d}_{name}.png").write_bytes(png)
+                    code = 0
+                finally:
+                    os._exit(code)
             if pid is not None:
-                _, status = os.waitpid(pid, 0)
-                if os.waitstatus_to_exitcode(status) == 0:
-                    keep(result, {part: {path.stem[4:]: path.read_bytes() for path in sorted((folder / part).iterdir())}
-                                  for part in PARTS})
+                self.running.append(Job(part, pid, folder))
+                return self.running[-1]
+        draw_here(result, part)
+        return None
+
+    def _reap(self, job: Job, wait: bool) -> bool:
+        """Whether ``job``'s process has ended (waiting for it if ``wait``)."""
+        if job.code is None:
+            pid, status = os.waitpid(job.pid, 0 if wait else os.WNOHANG)
+            if pid == 0:
+                return False
+            job.code = os.waitstatus_to_exitcode(status)
+            self.running.remove(job)
+        return True
+
+    def _collect(self, wait: bool) -> list:
+        """The results at the head of the queue whose processes have all ended, with their figures."""
+        done = []
+        while self.pending and all([self._reap(job, wait) for job in self.pending[0][1]]):
+            result, jobs = self.pending.pop(0)
+            for job in jobs:
+                if job.code == 0:
+                    keep(result, job.part, {path.stem[4:]: path.read_bytes() for path in sorted(job.folder.iterdir())})
                 else:  # the drawing process failed: draw here (the same figures)
-                    draw_here(result)
+                    draw_here(result, job.part)
             done.append(result)
-        self.pending = []
         return done
 
     def close(self) -> None:
         """Reap the drawing processes still running and delete the folder; idempotent."""
-        for _, pid, _ in self.pending:
-            if pid is not None:
-                os.waitpid(pid, 0)
+        for job in list(self.running):
+            self._reap(job, wait=True)
         self.pending = []
         if self.folder is not None:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
 
 
-def to_draw(result) -> bool:
-    """Whether a result has figures to draw: a validation report, or a specification's makers."""
-    return result.report is not None or bool(getattr(result.specification, "makers", None))
-
-
-def drawn(result) -> dict:
-    """The PNG bytes of a result's figures to draw, by part (:data:`PARTS`) and name."""
+def parts_to_draw(result) -> list:
+    """The parts of a result's figures (:data:`PARTS`) left to draw: a validation report's,
+    a specification's makers."""
     spec = result.specification
-    return {"validation": figures_png(result.report.figures()) if result.report is not None else {},
-            "specification": spec.draw() if spec is not None else {}}
+    return [part for part, left in zip(PARTS, (result.report is not None, spec is not None and bool(spec.makers)),
+                                       strict=True) if left]
 
 
-def keep(result, pngs: dict) -> None:
-    """Give a result the figures drawn for it."""
-    if result.report is not None:
-        result.figures = pngs["validation"]
-    if result.specification is not None:
-        result.specification.figures.update(pngs["specification"])
+def draw_part(result, part: str) -> dict:
+    """The PNG bytes of one part of a result's figures, by name."""
+    if part == "validation":
+        return figures_png(result.report.figures())
+    return result.specification.draw()
+
+
+def keep(result, part: str, pngs: dict) -> None:
+    """Give a result one part of its figures, drawn."""
+    if part == "validation":
+        result.figures = pngs
+    else:
+        result.specification.figures.update(pngs)
         result.specification.makers = {}
 
 
-def draw_here(result) -> None:
-    """Draw a result's figures in this process; a figure that cannot be drawn fails the model."""
+def draw_here(result, part: str) -> None:
+    """Draw one part of a result's figures in this process; a figure that cannot be drawn fails the model."""
     try:
-        keep(result, drawn(result))
+        keep(result, part, draw_part(result, part))
     except Exception:  # noqa: BLE001 - like a failed fit: recorded, the other models go on
         result.status, result.error = "failed", traceback.format_exc()
