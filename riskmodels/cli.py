@@ -81,9 +81,8 @@ def _show_payment_history() -> None:
 
 
 def _cmd_experiments(args) -> int:
-    import yaml
-
     from riskmodels.comparison.config import shipped_experiments
+    from riskmodels.fileio import load_yaml
 
     if args.action == "show":
         from riskmodels.errors import ConfigError
@@ -99,7 +98,7 @@ def _cmd_experiments(args) -> int:
 
         raise ConfigError(f"unexpected {args.name!r}: use `riskmodels experiments show NAME`")
     for name, path in shipped_experiments().items():
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = load_yaml(path.read_text(encoding="utf-8")) or {}
         models = ", ".join(m.get("name", "?") for m in raw.get("models", []))
         print(f"{name:<22} data: {raw.get('data', {}).get('source', '?'):<10} models: {models}")
     print("\nrun one with `riskmodels compare NAME`, read one with `riskmodels experiments show NAME`;"
@@ -132,6 +131,7 @@ def _parse_set(items: list[str]) -> dict:
     import yaml
 
     from riskmodels.errors import ConfigError
+    from riskmodels.fileio import load_yaml
 
     out = {}
     for item in items or []:
@@ -139,7 +139,7 @@ def _parse_set(items: list[str]) -> dict:
         if not sep or not key:
             raise ConfigError(f"--set expects KEY=VALUE, got {item!r}")
         try:
-            out[key] = yaml.safe_load(value)
+            out[key] = load_yaml(value)
         except yaml.YAMLError as exc:
             raise ConfigError(f"--set {key}: value is not valid YAML: {exc}") from None
     return out
@@ -413,12 +413,12 @@ def _thresholds_file(path: str) -> dict:
     import yaml
 
     from riskmodels.errors import ConfigError
-    from riskmodels.fileio import check_expanded_size
+    from riskmodels.fileio import check_expanded_size, load_yaml
     from riskmodels.monitoring import Thresholds
 
     try:
         with open(path, encoding="utf-8") as handle:
-            raw = yaml.safe_load(handle)
+            raw = load_yaml(handle)
     except OSError as exc:
         raise ConfigError(f"cannot read the thresholds file: {exc.strerror or exc}", source=path) from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:

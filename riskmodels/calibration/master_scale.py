@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from riskmodels import scoring
 from riskmodels.data.schema import violation
 from riskmodels.errors import DataValidationError, SpecError
+from riskmodels.fileio import load_yaml
 from riskmodels.results import Summary
 
 STANDARD_SCALES = ("enterprise10", "bank15", "agency7")
@@ -196,7 +197,7 @@ class MasterScale:
 
     @classmethod
     def from_yaml(cls, path) -> MasterScale:
-        """Load a scale from a YAML file (``safe_load`` + validation).
+        """Load a scale from a YAML file (safe loader, :func:`~riskmodels.fileio.load_yaml`, + validation).
 
         Examples
         --------
@@ -212,7 +213,7 @@ class MasterScale:
     @classmethod
     def _from_text(cls, text: str, source: str) -> MasterScale:
         try:
-            raw = yaml.safe_load(text)
+            raw = load_yaml(text)
         except yaml.YAMLError as exc:
             raise SpecError(f"not valid YAML: {exc}", source=source) from None
         if not isinstance(raw, dict):

@@ -1,6 +1,6 @@
 """Experiment configuration: what to compare, on which data, split and scale.
 
-A config is a YAML file read with ``yaml.safe_load`` and validated here
+A config is a YAML file read with the safe loader (:func:`riskmodels.fileio.load_yaml`) and validated here
 (pydantic). Every problem is reported as a :class:`~riskmodels.errors.ConfigError`
 naming the key, before any fitting. The project ships its experiments
 (the top-level ``experiments/*.yaml``, carried by the wheel): :func:`load_config` takes either a path or
@@ -32,7 +32,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from riskmodels.errors import ConfigError
-from riskmodels.fileio import check_expanded_size
+from riskmodels.fileio import check_expanded_size, load_yaml
 from riskmodels.provisions.config import ExperimentProvisions
 from riskmodels.shipped import shipped_dir
 
@@ -363,7 +363,7 @@ def load_config(path, overrides: dict[str, Any] | None = None) -> ExperimentConf
     """
     path = resolve_config(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ConfigError(f"not valid YAML: {exc}", source=str(path)) from None
     if overrides and isinstance(raw, dict):

@@ -1,6 +1,6 @@
 """``riskmodels monitor CONFIG.yaml``: a monitoring period described in a YAML file.
 
-The file is read with ``yaml.safe_load`` and validated with pydantic; an unknown
+The file is read with the safe loader (:func:`riskmodels.fileio.load_yaml`) and validated with pydantic; an unknown
 key (also among the thresholds) is an error naming it. Relative paths are read
 against the config file's folder; a registry URI ``models:/NAME/VERSION`` is kept::
 
@@ -42,7 +42,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from riskmodels.errors import ConfigError
-from riskmodels.fileio import check_expanded_size
+from riskmodels.fileio import check_expanded_size, load_yaml
 from riskmodels.monitoring.thresholds import Thresholds
 from riskmodels.provisions.config import AllowanceSection
 
@@ -148,7 +148,7 @@ def load_monitor_config(path) -> MonitorConfig:
     if not path.is_file():
         raise ConfigError("the monitor config file does not exist", source=str(path))
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ConfigError(f"not valid YAML: {exc}", source=str(path)) from None
     return parse_monitor_config(raw, path.parent, source=str(path))

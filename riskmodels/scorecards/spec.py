@@ -1,6 +1,6 @@
 """Expert-scorecard specs: YAML data validated with pydantic, compiled for the kernel.
 
-A spec is data, never code: it is read with ``yaml.safe_load``, checked field by
+A spec is data, never code: it is read with PyYAML's safe loader (:func:`riskmodels.fileio.load_yaml`), checked field by
 field (pydantic) and then rule by rule (weights, monotone reference values,
 grade bands, caps). Every problem raises :class:`~riskmodels.errors.SpecError`
 with the path inside the file, e.g. ``aspects[2].indicators[0].reference``.
@@ -30,6 +30,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from riskmodels.errors import SpecError
+from riskmodels.fileio import load_yaml
 
 SPECS_DIR = Path(__file__).parent / "specs"
 DEFAULT_YEAR_WEIGHTS = (0.2, 0.3, 0.5)
@@ -329,7 +330,7 @@ def _loc_to_path(loc) -> str:
 
 
 def read_mapping(path) -> dict:
-    """A YAML file's top-level mapping (``yaml.safe_load``); SpecError with the line otherwise.
+    """A YAML file's top-level mapping (:func:`~riskmodels.fileio.load_yaml`); SpecError with the line otherwise.
 
     Examples
     --------
@@ -341,7 +342,7 @@ def read_mapping(path) -> dict:
     if not path.is_file():
         raise SpecError("file not found", "", str(path))
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -904,6 +905,6 @@ def shipped_specs() -> list[str]:
 
 
 def _is_scorecard(path: Path) -> bool:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = load_yaml(path.read_text(encoding="utf-8"))
     return isinstance(data, dict) and ("aspects" in data or "base" in data)
 
