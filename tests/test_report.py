@@ -256,3 +256,42 @@ def test_a_shape_forced_on_the_bins_against_the_data_is_a_limitation():
     assert forced_shape(OptimalBinning("x").fit(x, y)) is None  # the automatic trend follows the data
     forced = forced_shape(OptimalBinning("x", monotonic_trend="ascending").fit(x, y))
     assert forced == "x: bins forced ascending, while the data's own shape (lowest BIC) is valley"
+
+
+PAINTER_SCRIPT = """
+import json, sys, time
+from pathlib import Path
+from types import SimpleNamespace
+import matplotlib.pyplot as plt
+from riskmodels.comparison.painter import Painter, can_fork
+
+go = Path(sys.argv[1])
+
+
+class Waiting:  # a validation report whose figures wait until the comparison has gone on
+    def figures(self):
+        for _ in range(200):
+            if go.exists():
+                break
+            time.sleep(0.1)
+        return {"went_on" if go.exists() else "blocked": plt.figure()}
+
+
+painter = Painter()
+first = SimpleNamespace(name="first", report=Waiting(), specification=None, figures={})
+second = SimpleNamespace(name="second", report=None, specification=None, figures={})  # failed: nothing to draw
+returned = [painter.submit(first), painter.submit(second)]
+go.touch()  # the comparison goes on only once submit has returned
+returned.append(painter.flush())
+painter.close()
+print(json.dumps([can_fork(), [[r.name for r in batch] for batch in returned], list(first.figures)]))
+"""
+
+
+def test_the_painter_draws_while_the_comparison_goes_on(tmp_path):
+    # submit returns while a model's figures are still drawn (before 2026-12-07 it waited for the
+    # previous model's drawing); the models come back in the order they were submitted
+    done = subprocess.run([sys.executable, "-c", PAINTER_SCRIPT, str(tmp_path / "go")], capture_output=True,
+                          text=True, check=True, timeout=120)
+    forks, returned, figures = json.loads(done.stdout.strip().splitlines()[-1])
+    assert forks and returned == [[], [], ["first", "second"]] and figures == ["went_on"]
