@@ -336,7 +336,7 @@ def make_portfolio(n_firms: int = 2000, n_years: int = 5, random_state: int = 0,
 
     equity, equity_vol = merton_equity_price(V[:, :K], sigma[:, None], DP[:, :K], rate[None, :K], 1.0)
     year_of_k = start_year - BURN_IN_YEARS + np.arange(K)
-    firm_ids = np.array([f"F{i:05d}" for i in range(n)], dtype=object)
+    firm_ids = serial_ids("F", n, 5)
     rows_f, rows_k = np.nonzero(alive[:, obs])
     rows_k = rows_k + BURN_IN_YEARS
     fy = {"firm_id": firm_ids[rows_f], "year": year_of_k[rows_k].astype(np.int64),
@@ -453,6 +453,27 @@ def _qualitative(rng, n, K, ind, shift, dd, size, m, noise):
     return {name: _levels(value).astype(np.int8) for name, value in latent.items()}
 
 
+def serial_ids(prefix: str, n: int, width: int) -> np.ndarray:
+    """``f"{prefix}{i:0{width}d}"`` for ``i`` in ``range(n)`` as an object array of str, written
+    as ASCII bytes digit by digit (2-3x a list of f-strings on the ledger's 180k invoice ids).
+
+    Examples
+    --------
+    >>> serial_ids("INV", 3, 8).tolist(), serial_ids("F", 12, 1)[-3:].tolist()
+    (['INV00000000', 'INV00000001', 'INV00000002'], ['F9', 'F10', 'F11'])
+    """
+    if n > 10**width:  # some ids are wider than ``width``
+        return np.array([f"{prefix}{i:0{width}d}" for i in range(n)], dtype=object)
+    head = prefix.encode("ascii")
+    number = np.arange(n, dtype=np.int64)
+    chars = np.empty((n, len(head) + width), dtype=np.uint8)
+    chars[:, :len(head)] = np.frombuffer(head, dtype=np.uint8)
+    for place in range(width):
+        chars[:, -1 - place] = ord("0") + number // 10**place % 10
+    size = len(head) + width
+    return chars.view(f"S{size}").ravel().astype(f"U{size}").astype(object)
+
+
 def order_by(major: np.ndarray, minor: np.ndarray) -> np.ndarray:
     """``np.lexsort((minor, major))`` of two integer columns (rows by major, then minor, ties in
     row order), as one stable argsort of a single int64 key: 3-40x faster on the ledger's
@@ -523,7 +544,7 @@ def _ledger(rng, n, firm_ids, grid, obs, path, default_day, revenue, noise, per_
     paid_rest = pay < stop
     rest_amount = np.where(split, amount - first_amount, amount)
 
-    invoice_ids = np.array([f"INV{i:08d}" for i in range(len(owner))], dtype=object)
+    invoice_ids = serial_ids("INV", len(owner), 8)
     customer = firm_ids[owner]
     invoices = pd.DataFrame({"customer_id": customer, "invoice_id": invoice_ids,
                              "issue_date": _days_to_datetime(issue), "due_date": _days_to_datetime(due),
