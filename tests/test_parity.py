@@ -285,3 +285,100 @@ def test_categorical_codes_equal_plain_labels_with_unknown_and_missing_answers(w
     with pytest.raises(scoring.BundleError) as coded_error:
         scoring.Scorer(strict).score(coded_frame)
     assert str(coded_error.value) == str(plain_error.value)
+
+
+# --------------------------------------------------------------------------- blocks of records
+def _broken(bundle: dict, record: dict) -> dict:
+    """The record with its first number input of the wrong type: an error under every rule."""
+    name = next(r["name"] for r in bundle["inputs"] if r["type"] == "number")
+    return {**record, name: "not a number"}
+
+
+def _record_of(batch: dict, i: int) -> dict:
+    """Record ``i`` of a batch result as the one-record result holds it (errors, warnings aside)."""
+    return scoring._single({k: None if v is None else v[i:i + 1] for k, v in batch.items()
+                            if k not in ("errors", "warnings")})
+
+
+IDENTITY = {"schema_version": 1, "kind": "identity", "name": "blocks",
+            "inputs": [{"name": "p", "type": "number", "train_min": 0.0, "train_max": 0.5,
+                        "outside_training": "warn"}],
+            "model": {"input": "p"}, "calibration": [],
+            "master_scale": {"grades": ["A", "B", "D"], "upper_bounds": [0.05, 1.0]}}
+
+
+@pytest.mark.parametrize("kind", [*KINDS, "identity"])
+def test_blocks_give_each_record_alone_with_bad_records_on_block_boundaries(fitted, kind, monkeypatch):
+    # Scorer.score scores a batch in blocks of SCORE_BLOCK records (here 8): across six blocks the
+    # outputs, errors and warnings are those of each record scored alone (the one-record path,
+    # an implementation of its own for the expert, logistic and cross-tab cards), and bit for bit
+    # those of the batch scored at once, with broken records first and last in their blocks
+    if kind == "identity":
+        bundle = scoring.seal(IDENTITY)
+        values = np.random.default_rng(5).uniform(0.0, 0.9, size=45).tolist()
+        records = [{"p": v} for v in values]
+        broken = {0: {"p": None}, 7: {"p": 1.5}, 8: {"p": "x"}, 15: {"p": -0.5}, 40: {"p": 2.0}}
+    else:
+        est, X = fitted[kind]
+        bundle = est.to_bundle()
+        records = [X.iloc[i].to_dict() for i in range(45)]
+        for i, record in zip(range(1, 45, 3), _odd_records(bundle, X, 15, seed=21), strict=False):
+            records[i] = record
+        broken = {i: _broken(bundle, records[i]) for i in (0, 7, 8, 15, 16, 31, 40, 44)}
+    for i, record in broken.items():
+        records[i] = record
+    scorer = scoring.Scorer(bundle)
+    monkeypatch.setattr(scoring, "SCORE_BLOCK", 8)
+    batch = scorer.score(records, on_error="report")
+    assert set(broken) <= set(batch["errors"])  # each broken record is refused, under its own index
+    for i, record in enumerate(records):
+        alone = scorer.score(record, on_error="report")
+        assert batch["errors"].get(i) == alone["errors"].get(0), (i, record)
+        assert batch["warnings"].get(i) == alone["warnings"].get(0), (i, record)
+        got = _record_of(batch, i)
+        assert got.keys() == {k for k in alone if k not in ("errors", "warnings")}
+        for key, value in got.items():
+            expected = alone[key]
+            same = value == expected if key == "reasons" or value is None else _same_bits(value, expected)
+            assert same or (value != value and expected != expected), (kind, i, key, value, expected)
+    clean = [r for i, r in enumerate(records) if i not in batch["errors"]]
+    assert len(clean) > 3 * 8  # the records without errors span several blocks too
+    runs = [(records, "report"), (clean, "raise")]
+    blocked = [scorer.score(rs, on_error=mode) for rs, mode in runs]
+    raised = _outcome(lambda: scorer.score(records))
+    monkeypatch.setattr(scoring, "SCORE_BLOCK", 10**9)  # the batch at once
+    for got, (rs, mode) in zip(blocked, runs, strict=True):
+        whole = scorer.score(rs, on_error=mode)
+        assert got.keys() == whole.keys() and got.get("errors") == whole.get("errors")
+        assert got["warnings"] == whole["warnings"]
+        for key in got.keys() - {"errors", "warnings"}:
+            assert _same_arrays(got[key], whole[key]), key
+    assert raised == _outcome(lambda: scorer.score(records))  # the same error, word for word
+
+
+def test_blocks_raise_invalid_pds_and_kernel_errors_under_the_batch_indices(monkeypatch):
+    # PDs outside [0, 1] in several blocks raise one InvalidPDError naming every such record by
+    # its place in the batch; a kernel error in a later block is raised as the whole batch raises it
+    scorer = scoring.Scorer(scoring.seal(IDENTITY))
+    p = np.full(40, 0.01)
+    p[[7, 8, 23, 39]] = [1.5, -0.1, 3.0, 1.01]
+    monkeypatch.setattr(scoring, "SCORE_BLOCK", 8)
+    with pytest.raises(scoring.InvalidPDError) as raised:
+        scorer.score({"p": p})
+    assert raised.value.rows == [7, 8, 23, 39]
+    assert str(raised.value).startswith("4 record(s) [7, 8, 23, 39] have no valid PD; first: pd: 1.5")
+    report = scorer.score({"p": p}, on_error="report")
+    assert sorted(report["errors"]) == [7, 8, 23, 39] and np.isnan(report["pd"][[7, 8, 23, 39]]).all()
+    assert report["grade"][[6, 9, 38]].tolist() == ["A", "A", "A"]
+
+    def strict(model, cols, n):  # a kernel that refuses the value 0.25, naming its records
+        rows = np.flatnonzero(cols["p"] == 0.25)
+        if rows.size:
+            raise scoring.BundleError(f"value 0.25 at record(s) {rows.tolist()}")
+        return {"raw": cols["p"]}
+
+    monkeypatch.setitem(scoring.KERNELS, "identity", strict)
+    p[[7, 8, 23, 39]] = 0.01
+    p[[17, 30]] = 0.25
+    with pytest.raises(scoring.BundleError, match=r"^value 0\.25 at record\(s\) \[17, 30\]$"):
+        scorer.score({"p": p})

@@ -1,5 +1,5 @@
-"""The master scale: the grade of each PD (:func:`grade_of`, :func:`grade_index`) and of
-one PD (:func:`grade_one`)."""
+"""The master scale: the grade of each PD (:func:`grade_of`, :func:`grade_index`, the labels of
+grade numbers :func:`labels_of`) and of one PD (:func:`grade_one`)."""
 
 from __future__ import annotations
 
@@ -20,8 +20,16 @@ def grade_of(scale: dict, pd: np.ndarray) -> np.ndarray:
     >>> grade_of({"grades": ["A", "B", "D"], "upper_bounds": [0.01, 1.0]}, np.array([0.0, 0.01, 1.0])).tolist()
     ['A', 'B', 'D']
     """
-    labels = np.asarray(list(scale["grades"]) + [None], dtype=object)
-    return labels[grade_index(scale, pd)]
+    return labels_of(scale["grades"], grade_index(scale, pd))
+
+
+def labels_of(grades: list, index: np.ndarray) -> np.ndarray:
+    """``grades[index]`` per record as an object array; index -1 (no grade) gives None.
+
+    >>> labels_of(["A", "D"], np.array([1, -1, 0])).tolist()
+    ['D', None, 'A']
+    """
+    return np.asarray(list(grades) + [None], dtype=object)[index]
 
 
 def grade_index(scale: dict, pd: np.ndarray) -> np.ndarray:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 _FLOAT_MIN = float(np.finfo(float).min)
-_REASON_BLOCK = 262_144  # values per block of records in top_reasons (2 MiB of float64)
+_REASON_BLOCK = 262_144  # values per block of records in reason_order (2 MiB of float64)
 
 
 def top_reasons(contributions: np.ndarray, names: list, k: int) -> np.ndarray:
@@ -20,8 +20,30 @@ def top_reasons(contributions: np.ndarray, names: list, k: int) -> np.ndarray:
     >>> top_reasons(np.array([[1.0, 5.0, 5.0], [0.0, np.nan, 2.0]]), ["a", "b", "c"], 2).tolist()
     [['b', 'c'], ['c', 'a']]
     """
-    if contributions is None or contributions.shape[1] == 0 or k <= 0:
-        return np.empty((contributions.shape[0] if contributions is not None else 0, 0), dtype=object)
+    if contributions is None:
+        return np.empty((0, 0), dtype=object)
+    return reason_names(names, reason_order(contributions, k))
+
+
+def reason_names(names: list, order: np.ndarray) -> np.ndarray:
+    """The n × k array of the names of :func:`reason_order`'s feature numbers: an object array,
+    a pointer per reason (not a fixed-width copy of the text).
+
+    >>> reason_names(["a", "b"], np.array([[1, 0]], dtype=np.uint8)).tolist()
+    [['b'], ['a']]
+    """
+    return np.asarray(names, dtype=object)[order.T]
+
+
+def reason_order(contributions: np.ndarray, k: int) -> np.ndarray:
+    """The numbers of the features of :func:`top_reasons`: a k × n array (row j: each record's
+    (j+1)-th reason; uint8 for fewer than 256 features; no rows when k <= 0 or no features).
+
+    >>> reason_order(np.array([[1.0, 5.0, 5.0], [0.0, np.nan, 2.0]]), 2).tolist()
+    [[1, 2], [2, 0]]
+    """
+    if contributions.shape[1] == 0 or k <= 0:
+        return np.empty((0, contributions.shape[0]), dtype=np.intp)
     n, f = contributions.shape
     k = min(k, f)
     # k passes, each picking per record the first feature that holds the largest loss left
@@ -56,23 +78,24 @@ def top_reasons(contributions: np.ndarray, names: list, k: int) -> np.ndarray:
                 np.multiply(pick, rows, out=picked[:m], dtype=np.intp)
                 picked[:m] += records[:m]
                 cells[picked[:m]] = -np.inf
-    # an object array of the names: a pointer per reason, not a fixed-width copy of the text
-    return np.asarray(names, dtype=object)[order.T]
+    return order
 
 
-def reasons_of(out: dict, k: int) -> np.ndarray | None:
-    """:func:`top_reasons` of a kernel's output (None without contributions).
+def reason_order_of(out: dict, k: int) -> tuple | None:
+    """:func:`reason_order` of a kernel's output as ``(order, key)``: the reasons of record r
+    are column ``key[r]`` of ``order`` (``key`` None: column r); None without contributions.
 
     With ``out["contribution_rows"] = (table, key)`` (``contributions == table[key]``),
-    the reasons of each row of ``table`` are picked once and spread by ``key``: the same
-    names, as the pick reads one record's row alone.
+    the reasons of each row of ``table`` are picked once: the same numbers, as the pick
+    reads one record's row alone.
 
     Examples
     --------
     >>> table = np.array([[1.0, 5.0], [3.0, 0.0]])
     >>> out = {"contributions": table[[0, 1, 1]], "reason_names": ["a", "b"],
     ...        "contribution_rows": (table, np.array([0, 1, 1]))}
-    >>> reasons_of(out, 1).tolist() == top_reasons(out["contributions"], ["a", "b"], 1).tolist()
+    >>> order, key = reason_order_of(out, 1)
+    >>> order[:, key].tolist() == reason_order(out["contributions"], 1).tolist()
     True
     """
     contributions = out.get("contributions")
@@ -80,9 +103,9 @@ def reasons_of(out: dict, k: int) -> np.ndarray | None:
         return None
     rows = out.get("contribution_rows")
     if rows is None:
-        return top_reasons(contributions, out["reason_names"], k)
+        return reason_order(contributions, k), None
     table, key = rows
-    return top_reasons(table, out["reason_names"], k)[key]
+    return reason_order(table, k), key
 
 
 def top_k(lost: list, names: list, k: int) -> list:

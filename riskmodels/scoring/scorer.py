@@ -11,7 +11,7 @@ from .calibration import apply_calibration, calibrate_one
 from .decisions import decision_log_lines, log_ids, write_decision_log
 from .ecl import ExpectedCreditLoss
 from .errors import BundleError, InvalidPDError
-from .grades import grade_index, grade_one
+from .grades import grade_index, grade_one, labels_of
 from .inputs import (
     as_columns,
     example_record,
@@ -26,7 +26,18 @@ from .inputs import (
 from .kernels import KERNELS, RECORD_KERNELS
 from .kmv import MERTON_STATUS_NAMES
 from .limits import RecordLimit, credit_limit
-from .reasons import reasons_of, top_k
+from .reasons import reason_names, reason_order_of, top_k
+
+#: records per block of :meth:`Scorer.score`: each block's arrays (an expert card's 16 indicator
+#: columns, the reasons' buffer) stay in the cache from one step to the next (measured, issue 35)
+SCORE_BLOCK = 65_536
+#: the model kinds scored in blocks: each record's outputs depend on that record alone, so a block
+#: gives the same bits as the batch. Not kmv (the inner Newton steps of its bisection fallback
+#: run until every firm of the batch converged) nor logistic (a batch sums its WoE once per
+#: combination of bins when it holds four records per combination: blocks would repeat that)
+BLOCKED_KINDS = frozenset({"identity", "expert", "crosstab"})
+# the numbers of Scorer._score_block that are not the ECL's
+_BLOCK_KEYS = ("pd", "score", "grade_index", "scale_index", "reasons", "limit")
 
 
 def pd_problems(pd_: np.ndarray, extra: dict | None = None) -> dict:
@@ -50,6 +61,21 @@ def pd_problems(pd_: np.ndarray, extra: dict | None = None) -> dict:
             why = f" (Merton status {MERTON_STATUS_NAMES[int(status[r])]})"
         found[r] = f"pd: {float(pd_[r])!r}{why}, expected a probability in [0, 1]"
     return found
+
+
+def invalid_pd_error(problems: dict) -> InvalidPDError:
+    """The error raised for the records of ``problems`` (``{record: message}``, in record order;
+    see :func:`pd_problems`): how many, which, and the first message.
+
+    Examples
+    --------
+    >>> invalid_pd_error(pd_problems(np.array([0.1, np.nan]))).rows
+    [1]
+    """
+    rows = np.fromiter(problems, dtype=np.int64)
+    first = problems[int(rows[0])]
+    return InvalidPDError(f"{len(rows)} record(s) {rows_text(rows)} have no valid PD; first: {first}",
+                          rows.tolist())
 
 
 def evaluate(content: dict, columns: dict, *, validate: bool = True, errors: dict | None = None) -> dict:
@@ -76,7 +102,8 @@ def evaluate(content: dict, columns: dict, *, validate: bool = True, errors: dic
     expert card's grade; None for the statistical models); ``grade`` is the policy grade
     where there is one, else the master-scale grade; ``grade == grade_labels[grade_index]``
     (index -1: no grade). ``contribution_rows`` is the kernel's ``(table, key)`` with
-    ``contributions == table[key]``, or None (see :func:`~riskmodels.scoring.reasons.reasons_of`).
+    ``contributions == table[key]``, or None (see
+    :func:`~riskmodels.scoring.reasons.reason_order_of`).
 
     Examples
     --------
@@ -90,20 +117,39 @@ def evaluate(content: dict, columns: dict, *, validate: bool = True, errors: dic
         cols, n = prepare_inputs(content["inputs"], columns, errors)
     else:
         cols, n = columns, len(next(iter(columns.values()))) if columns else 0
+    out = model_outputs(content, cols, n, errors)
+    scale_grade = labels_of(content["master_scale"]["grades"], out["scale_index"])
+    policy = out["policy_grade"]
+    return {"pd": out["pd"], "score": out["score"], "grade": scale_grade if policy is None else policy,
+            "grade_index": out["grade_index"], "grade_labels": out["grade_labels"], "policy_grade": policy,
+            "scale_grade": scale_grade, **{k: v for k, v in out.items() if k not in _EVALUATED}}
+
+
+# the keys of evaluate's result set before the rest of model_outputs' (in evaluate's order)
+_EVALUATED = ("pd", "score", "grade_index", "grade_labels", "policy_grade")
+
+
+def model_outputs(content: dict, cols: dict, n: int, errors: dict | None = None) -> dict:
+    """:func:`evaluate` of prepared columns without its object arrays of grade labels
+    (``grade``, ``scale_grade``): the numbers of each record, as :class:`Scorer` needs them.
+
+    Examples
+    --------
+    >>> content = {"kind": "identity", "model": {"input": "p"}, "calibration": [],
+    ...            "master_scale": {"grades": ["A", "D"], "upper_bounds": [0.5]}}
+    >>> model_outputs(content, {"p": np.array([0.1, 0.9])}, 2)["grade_index"].tolist()
+    [0, 1]
+    """
     out = KERNELS[content["kind"]](content["model"], cols, n)
     pd_ = apply_calibration(content["calibration"], out["raw"])
     problems = pd_problems(pd_, out.get("extra", {}))
     if problems:
         if errors is None:
-            rows = np.fromiter(problems, dtype=np.int64)
-            first = problems[int(rows[0])]
-            raise InvalidPDError(f"{len(rows)} record(s) {rows_text(rows)} have no valid PD; first: {first}",
-                                 rows.tolist())
+            raise invalid_pd_error(problems)
         for r, message in problems.items():
             errors.setdefault(r, []).append(message)
     scale = content["master_scale"]
     scale_index = grade_index(scale, pd_)
-    scale_grade = np.asarray(list(scale["grades"]) + [None], dtype=object)[scale_index]
     policy = out.get("policy_grade")
     if policy is None:
         index, labels = scale_index, list(scale["grades"])
@@ -112,11 +158,9 @@ def evaluate(content: dict, columns: dict, *, validate: bool = True, errors: dic
     return {
         "pd": pd_,
         "score": out.get("points"),
-        "grade": scale_grade if policy is None else policy,
         "grade_index": index,
         "grade_labels": labels,
         "policy_grade": policy,
-        "scale_grade": scale_grade,
         "scale_index": scale_index,
         "raw": out["raw"],
         "contributions": out.get("contributions"),
@@ -326,19 +370,82 @@ class Scorer:
         return _single(result) if single else result
 
     def _score_prepared(self, cols: dict, errors: dict | None = None) -> dict:
-        out = evaluate(self._runtime, cols, validate=False, errors=errors)
-        return {
+        """The outputs of prepared columns: in blocks of :data:`SCORE_BLOCK` records for the
+        kinds of :data:`BLOCKED_KINDS` (else at once), each block's numbers written into the
+        batch's arrays; the labels (grades, reason names) are read once for the batch.
+
+        Records without a valid PD go to ``errors`` under their index in the batch (without
+        it: :class:`InvalidPDError` naming them all, as one block would). A block that raises
+        :class:`BundleError` (a value without a bin, a limit without its field) has the batch
+        scored at once, so the error names the records as it does.
+        """
+        n = len(next(iter(cols.values()))) if cols else 0
+        size = SCORE_BLOCK if self.kind in BLOCKED_KINDS else n
+        if n <= size:
+            return self._labelled(*self._score_block(cols, n, errors))
+        numbers: dict = {}
+        found: dict = {}
+        try:
+            for start in range(0, n, size):
+                rows = slice(start, start + size)
+                problems: dict = {}
+                part, labels = self._score_block({k: take_rows(v, rows) for k, v in cols.items()},
+                                                 min(size, n - start), problems)
+                for r, messages in problems.items():
+                    found[start + r] = messages
+                if part["reasons"] is not None:  # each record's reasons: a row of feature numbers
+                    order, spread = part["reasons"]
+                    part["reasons"] = order.T if spread is None else order.T[spread]
+                if not numbers:  # the batch's arrays, laid out as the first block's
+                    numbers = {k: None if v is None else np.empty((n, *v.shape[1:]), dtype=v.dtype)
+                               for k, v in part.items()}
+                for key, values in part.items():
+                    if values is not None:
+                        numbers[key][rows] = values
+        except BundleError:
+            return self._labelled(*self._score_block(cols, n, errors))
+        if found and errors is None:
+            raise invalid_pd_error({r: messages[0] for r, messages in found.items()})
+        for r, messages in found.items():
+            errors.setdefault(r, []).extend(messages)
+        if numbers["reasons"] is not None:
+            numbers["reasons"] = (numbers["reasons"].T, None)
+        return self._labelled(numbers, labels)
+
+    def _score_block(self, cols: dict, n: int, errors: dict | None) -> tuple[dict, dict]:
+        """``(numbers, labels)`` of prepared columns scored at once: the arrays per record
+        (grade and master-scale numbers; the reasons as :func:`reason_order_of` gives them) and
+        what names them."""
+        out = model_outputs(self._runtime, cols, n, errors)
+        numbers = {
             "pd": out["pd"],
             "score": out["score"],
-            "grade": out["grade"],
-            "reasons": reasons_of(out, self.n_reasons),
-            "limit": credit_limit(self.content.get("credit_limit"), out["grade"], cols,
+            "grade_index": out["grade_index"],
+            "scale_index": out["scale_index"],
+            "reasons": reason_order_of(out, self.n_reasons),
+            "limit": credit_limit(self.content.get("credit_limit"), None, cols,
                                   out["extra"].get("limit_basis", out["score"]),
                                   grade_codes=(out["grade_index"], out["grade_labels"])),
-            **({"policy_grade": out["policy_grade"], "scale_grade": out["scale_grade"]}
-               if out["policy_grade"] is not None else {}),
             **({} if self._ecl is None else self._ecl.batch(out["scale_index"], out["pd"], cols)),
         }
+        return numbers, {"grades": out["grade_labels"], "reasons": out["reason_names"],
+                         "policy": out["policy_grade"] is not None}
+
+    def _labelled(self, numbers: dict, labels: dict) -> dict:
+        """The result of :meth:`score` from the numbers and labels of :meth:`_score_block`."""
+        grade = labels_of(labels["grades"], numbers["grade_index"])
+        reasons = numbers["reasons"]
+        if reasons is not None:  # the names of the rows of reasons (few when keyed), then spread
+            order, spread = reasons
+            reasons = reason_names(labels["reasons"], order)
+            reasons = reasons if spread is None else reasons[spread]
+        result = {"pd": numbers["pd"], "score": numbers["score"], "grade": grade, "reasons": reasons,
+                  "limit": numbers["limit"]}
+        if labels["policy"]:
+            result["policy_grade"] = grade
+            result["scale_grade"] = labels_of(self.grades, numbers["scale_index"])
+        result.update((k, v) for k, v in numbers.items() if k not in _BLOCK_KEYS)  # the ECL's
+        return result
 
     def _score_valid(self, cols: dict, n: int, bad_rows: list, errors: dict) -> dict:
         """Score the records not in ``bad_rows``; the bad ones get NaN/None, never a guess.

@@ -1119,8 +1119,16 @@ def grade_of(scale: dict, pd: np.ndarray) -> np.ndarray:
     >>> grade_of({"grades": ["A", "B", "D"], "upper_bounds": [0.01, 1.0]}, np.array([0.0, 0.01, 1.0])).tolist()
     ['A', 'B', 'D']
     """
-    labels = np.asarray(list(scale["grades"]) + [None], dtype=object)
-    return labels[grade_index(scale, pd)]
+    return labels_of(scale["grades"], grade_index(scale, pd))
+
+
+def labels_of(grades: list, index: np.ndarray) -> np.ndarray:
+    """``grades[index]`` per record as an object array; index -1 (no grade) gives None.
+
+    >>> labels_of(["A", "D"], np.array([1, -1, 0])).tolist()
+    ['D', None, 'A']
+    """
+    return np.asarray(list(grades) + [None], dtype=object)[index]
 
 
 def grade_index(scale: dict, pd: np.ndarray) -> np.ndarray:
@@ -1156,7 +1164,7 @@ def grade_one(bounds: list, floor: float | None, grades: list, pd_: float) -> st
 
 # ---- riskmodels/scoring/reasons.py
 _FLOAT_MIN = float(np.finfo(float).min)
-_REASON_BLOCK = 262_144  # values per block of records in top_reasons (2 MiB of float64)
+_REASON_BLOCK = 262_144  # values per block of records in reason_order (2 MiB of float64)
 
 
 def top_reasons(contributions: np.ndarray, names: list, k: int) -> np.ndarray:
@@ -1170,8 +1178,30 @@ def top_reasons(contributions: np.ndarray, names: list, k: int) -> np.ndarray:
     >>> top_reasons(np.array([[1.0, 5.0, 5.0], [0.0, np.nan, 2.0]]), ["a", "b", "c"], 2).tolist()
     [['b', 'c'], ['c', 'a']]
     """
-    if contributions is None or contributions.shape[1] == 0 or k <= 0:
-        return np.empty((contributions.shape[0] if contributions is not None else 0, 0), dtype=object)
+    if contributions is None:
+        return np.empty((0, 0), dtype=object)
+    return reason_names(names, reason_order(contributions, k))
+
+
+def reason_names(names: list, order: np.ndarray) -> np.ndarray:
+    """The n × k array of the names of :func:`reason_order`'s feature numbers: an object array,
+    a pointer per reason (not a fixed-width copy of the text).
+
+    >>> reason_names(["a", "b"], np.array([[1, 0]], dtype=np.uint8)).tolist()
+    [['b'], ['a']]
+    """
+    return np.asarray(names, dtype=object)[order.T]
+
+
+def reason_order(contributions: np.ndarray, k: int) -> np.ndarray:
+    """The numbers of the features of :func:`top_reasons`: a k × n array (row j: each record's
+    (j+1)-th reason; uint8 for fewer than 256 features; no rows when k <= 0 or no features).
+
+    >>> reason_order(np.array([[1.0, 5.0, 5.0], [0.0, np.nan, 2.0]]), 2).tolist()
+    [[1, 2], [2, 0]]
+    """
+    if contributions.shape[1] == 0 or k <= 0:
+        return np.empty((0, contributions.shape[0]), dtype=np.intp)
     n, f = contributions.shape
     k = min(k, f)
     # k passes, each picking per record the first feature that holds the largest loss left
@@ -1206,23 +1236,24 @@ def top_reasons(contributions: np.ndarray, names: list, k: int) -> np.ndarray:
                 np.multiply(pick, rows, out=picked[:m], dtype=np.intp)
                 picked[:m] += records[:m]
                 cells[picked[:m]] = -np.inf
-    # an object array of the names: a pointer per reason, not a fixed-width copy of the text
-    return np.asarray(names, dtype=object)[order.T]
+    return order
 
 
-def reasons_of(out: dict, k: int) -> np.ndarray | None:
-    """:func:`top_reasons` of a kernel's output (None without contributions).
+def reason_order_of(out: dict, k: int) -> tuple | None:
+    """:func:`reason_order` of a kernel's output as ``(order, key)``: the reasons of record r
+    are column ``key[r]`` of ``order`` (``key`` None: column r); None without contributions.
 
     With ``out["contribution_rows"] = (table, key)`` (``contributions == table[key]``),
-    the reasons of each row of ``table`` are picked once and spread by ``key``: the same
-    names, as the pick reads one record's row alone.
+    the reasons of each row of ``table`` are picked once: the same numbers, as the pick
+    reads one record's row alone.
 
     Examples
     --------
     >>> table = np.array([[1.0, 5.0], [3.0, 0.0]])
     >>> out = {"contributions": table[[0, 1, 1]], "reason_names": ["a", "b"],
     ...        "contribution_rows": (table, np.array([0, 1, 1]))}
-    >>> reasons_of(out, 1).tolist() == top_reasons(out["contributions"], ["a", "b"], 1).tolist()
+    >>> order, key = reason_order_of(out, 1)
+    >>> order[:, key].tolist() == reason_order(out["contributions"], 1).tolist()
     True
     """
     contributions = out.get("contributions")
@@ -1230,9 +1261,9 @@ def reasons_of(out: dict, k: int) -> np.ndarray | None:
         return None
     rows = out.get("contribution_rows")
     if rows is None:
-        return top_reasons(contributions, out["reason_names"], k)
+        return reason_order(contributions, k), None
     table, key = rows
-    return top_reasons(table, out["reason_names"], k)[key]
+    return reason_order(table, k), key
 
 
 def top_k(lost: list, names: list, k: int) -> list:
@@ -3218,6 +3249,18 @@ def write_decision_log(log, lines: list[str]) -> int:
 
 
 # ---- riskmodels/scoring/scorer.py
+#: records per block of :meth:`Scorer.score`: each block's arrays (an expert card's 16 indicator
+#: columns, the reasons' buffer) stay in the cache from one step to the next (measured, issue 35)
+SCORE_BLOCK = 65_536
+#: the model kinds scored in blocks: each record's outputs depend on that record alone, so a block
+#: gives the same bits as the batch. Not kmv (the inner Newton steps of its bisection fallback
+#: run until every firm of the batch converged) nor logistic (a batch sums its WoE once per
+#: combination of bins when it holds four records per combination: blocks would repeat that)
+BLOCKED_KINDS = frozenset({"identity", "expert", "crosstab"})
+# the numbers of Scorer._score_block that are not the ECL's
+_BLOCK_KEYS = ("pd", "score", "grade_index", "scale_index", "reasons", "limit")
+
+
 def pd_problems(pd_: np.ndarray, extra: dict | None = None) -> dict:
     """``{record: message}`` for every PD that is NaN or outside [0, 1] (none: empty dict).
 
@@ -3239,6 +3282,21 @@ def pd_problems(pd_: np.ndarray, extra: dict | None = None) -> dict:
             why = f" (Merton status {MERTON_STATUS_NAMES[int(status[r])]})"
         found[r] = f"pd: {float(pd_[r])!r}{why}, expected a probability in [0, 1]"
     return found
+
+
+def invalid_pd_error(problems: dict) -> InvalidPDError:
+    """The error raised for the records of ``problems`` (``{record: message}``, in record order;
+    see :func:`pd_problems`): how many, which, and the first message.
+
+    Examples
+    --------
+    >>> invalid_pd_error(pd_problems(np.array([0.1, np.nan]))).rows
+    [1]
+    """
+    rows = np.fromiter(problems, dtype=np.int64)
+    first = problems[int(rows[0])]
+    return InvalidPDError(f"{len(rows)} record(s) {rows_text(rows)} have no valid PD; first: {first}",
+                          rows.tolist())
 
 
 def evaluate(content: dict, columns: dict, *, validate: bool = True, errors: dict | None = None) -> dict:
@@ -3265,7 +3323,8 @@ def evaluate(content: dict, columns: dict, *, validate: bool = True, errors: dic
     expert card's grade; None for the statistical models); ``grade`` is the policy grade
     where there is one, else the master-scale grade; ``grade == grade_labels[grade_index]``
     (index -1: no grade). ``contribution_rows`` is the kernel's ``(table, key)`` with
-    ``contributions == table[key]``, or None (see :func:`~riskmodels.scoring.reasons.reasons_of`).
+    ``contributions == table[key]``, or None (see
+    :func:`~riskmodels.scoring.reasons.reason_order_of`).
 
     Examples
     --------
@@ -3279,20 +3338,39 @@ def evaluate(content: dict, columns: dict, *, validate: bool = True, errors: dic
         cols, n = prepare_inputs(content["inputs"], columns, errors)
     else:
         cols, n = columns, len(next(iter(columns.values()))) if columns else 0
+    out = model_outputs(content, cols, n, errors)
+    scale_grade = labels_of(content["master_scale"]["grades"], out["scale_index"])
+    policy = out["policy_grade"]
+    return {"pd": out["pd"], "score": out["score"], "grade": scale_grade if policy is None else policy,
+            "grade_index": out["grade_index"], "grade_labels": out["grade_labels"], "policy_grade": policy,
+            "scale_grade": scale_grade, **{k: v for k, v in out.items() if k not in _EVALUATED}}
+
+
+# the keys of evaluate's result set before the rest of model_outputs' (in evaluate's order)
+_EVALUATED = ("pd", "score", "grade_index", "grade_labels", "policy_grade")
+
+
+def model_outputs(content: dict, cols: dict, n: int, errors: dict | None = None) -> dict:
+    """:func:`evaluate` of prepared columns without its object arrays of grade labels
+    (``grade``, ``scale_grade``): the numbers of each record, as :class:`Scorer` needs them.
+
+    Examples
+    --------
+    >>> content = {"kind": "identity", "model": {"input": "p"}, "calibration": [],
+    ...            "master_scale": {"grades": ["A", "D"], "upper_bounds": [0.5]}}
+    >>> model_outputs(content, {"p": np.array([0.1, 0.9])}, 2)["grade_index"].tolist()
+    [0, 1]
+    """
     out = KERNELS[content["kind"]](content["model"], cols, n)
     pd_ = apply_calibration(content["calibration"], out["raw"])
     problems = pd_problems(pd_, out.get("extra", {}))
     if problems:
         if errors is None:
-            rows = np.fromiter(problems, dtype=np.int64)
-            first = problems[int(rows[0])]
-            raise InvalidPDError(f"{len(rows)} record(s) {rows_text(rows)} have no valid PD; first: {first}",
-                                 rows.tolist())
+            raise invalid_pd_error(problems)
         for r, message in problems.items():
             errors.setdefault(r, []).append(message)
     scale = content["master_scale"]
     scale_index = grade_index(scale, pd_)
-    scale_grade = np.asarray(list(scale["grades"]) + [None], dtype=object)[scale_index]
     policy = out.get("policy_grade")
     if policy is None:
         index, labels = scale_index, list(scale["grades"])
@@ -3301,11 +3379,9 @@ def evaluate(content: dict, columns: dict, *, validate: bool = True, errors: dic
     return {
         "pd": pd_,
         "score": out.get("points"),
-        "grade": scale_grade if policy is None else policy,
         "grade_index": index,
         "grade_labels": labels,
         "policy_grade": policy,
-        "scale_grade": scale_grade,
         "scale_index": scale_index,
         "raw": out["raw"],
         "contributions": out.get("contributions"),
@@ -3515,19 +3591,82 @@ class Scorer:
         return _single(result) if single else result
 
     def _score_prepared(self, cols: dict, errors: dict | None = None) -> dict:
-        out = evaluate(self._runtime, cols, validate=False, errors=errors)
-        return {
+        """The outputs of prepared columns: in blocks of :data:`SCORE_BLOCK` records for the
+        kinds of :data:`BLOCKED_KINDS` (else at once), each block's numbers written into the
+        batch's arrays; the labels (grades, reason names) are read once for the batch.
+
+        Records without a valid PD go to ``errors`` under their index in the batch (without
+        it: :class:`InvalidPDError` naming them all, as one block would). A block that raises
+        :class:`BundleError` (a value without a bin, a limit without its field) has the batch
+        scored at once, so the error names the records as it does.
+        """
+        n = len(next(iter(cols.values()))) if cols else 0
+        size = SCORE_BLOCK if self.kind in BLOCKED_KINDS else n
+        if n <= size:
+            return self._labelled(*self._score_block(cols, n, errors))
+        numbers: dict = {}
+        found: dict = {}
+        try:
+            for start in range(0, n, size):
+                rows = slice(start, start + size)
+                problems: dict = {}
+                part, labels = self._score_block({k: take_rows(v, rows) for k, v in cols.items()},
+                                                 min(size, n - start), problems)
+                for r, messages in problems.items():
+                    found[start + r] = messages
+                if part["reasons"] is not None:  # each record's reasons: a row of feature numbers
+                    order, spread = part["reasons"]
+                    part["reasons"] = order.T if spread is None else order.T[spread]
+                if not numbers:  # the batch's arrays, laid out as the first block's
+                    numbers = {k: None if v is None else np.empty((n, *v.shape[1:]), dtype=v.dtype)
+                               for k, v in part.items()}
+                for key, values in part.items():
+                    if values is not None:
+                        numbers[key][rows] = values
+        except BundleError:
+            return self._labelled(*self._score_block(cols, n, errors))
+        if found and errors is None:
+            raise invalid_pd_error({r: messages[0] for r, messages in found.items()})
+        for r, messages in found.items():
+            errors.setdefault(r, []).extend(messages)
+        if numbers["reasons"] is not None:
+            numbers["reasons"] = (numbers["reasons"].T, None)
+        return self._labelled(numbers, labels)
+
+    def _score_block(self, cols: dict, n: int, errors: dict | None) -> tuple[dict, dict]:
+        """``(numbers, labels)`` of prepared columns scored at once: the arrays per record
+        (grade and master-scale numbers; the reasons as :func:`reason_order_of` gives them) and
+        what names them."""
+        out = model_outputs(self._runtime, cols, n, errors)
+        numbers = {
             "pd": out["pd"],
             "score": out["score"],
-            "grade": out["grade"],
-            "reasons": reasons_of(out, self.n_reasons),
-            "limit": credit_limit(self.content.get("credit_limit"), out["grade"], cols,
+            "grade_index": out["grade_index"],
+            "scale_index": out["scale_index"],
+            "reasons": reason_order_of(out, self.n_reasons),
+            "limit": credit_limit(self.content.get("credit_limit"), None, cols,
                                   out["extra"].get("limit_basis", out["score"]),
                                   grade_codes=(out["grade_index"], out["grade_labels"])),
-            **({"policy_grade": out["policy_grade"], "scale_grade": out["scale_grade"]}
-               if out["policy_grade"] is not None else {}),
             **({} if self._ecl is None else self._ecl.batch(out["scale_index"], out["pd"], cols)),
         }
+        return numbers, {"grades": out["grade_labels"], "reasons": out["reason_names"],
+                         "policy": out["policy_grade"] is not None}
+
+    def _labelled(self, numbers: dict, labels: dict) -> dict:
+        """The result of :meth:`score` from the numbers and labels of :meth:`_score_block`."""
+        grade = labels_of(labels["grades"], numbers["grade_index"])
+        reasons = numbers["reasons"]
+        if reasons is not None:  # the names of the rows of reasons (few when keyed), then spread
+            order, spread = reasons
+            reasons = reason_names(labels["reasons"], order)
+            reasons = reasons if spread is None else reasons[spread]
+        result = {"pd": numbers["pd"], "score": numbers["score"], "grade": grade, "reasons": reasons,
+                  "limit": numbers["limit"]}
+        if labels["policy"]:
+            result["policy_grade"] = grade
+            result["scale_grade"] = labels_of(self.grades, numbers["scale_index"])
+        result.update((k, v) for k, v in numbers.items() if k not in _BLOCK_KEYS)  # the ECL's
+        return result
 
     def _score_valid(self, cols: dict, n: int, bad_rows: list, errors: dict) -> dict:
         """Score the records not in ``bad_rows``; the bad ones get NaN/None, never a guess.
