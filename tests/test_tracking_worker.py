@@ -174,3 +174,12 @@ def test_a_comparison_stopped_by_its_data_leaves_the_store_untouched(tmp_path):
     name, imported = json.loads(done.stdout.strip().splitlines()[-1])
     assert name.endswith("Error") and not imported
     assert not (tmp_path / "mlflow.db").exists()
+
+
+def test_the_comparison_imports_no_heavy_library_before_it_forks_its_worker():
+    # compare forks its MLflow worker at once; what the comparison package imports before that is
+    # time the worker's own imports (MLflow, ~2 s) cannot overlap
+    script = ("import sys; import riskmodels.comparison\n"
+              "print(sorted(m for m in ('sklearn', 'scipy', 'statsmodels', 'matplotlib', 'mlflow') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

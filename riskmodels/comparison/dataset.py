@@ -17,7 +17,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import train_test_split
 
 from riskmodels.comparison.config import DataConfig, SplitConfig
 from riskmodels.data import loaders
@@ -87,6 +86,9 @@ def load_frames(cfg: DataConfig, random_state: int = 0) -> tuple[pd.DataFrame, p
     frame, rejects = split_accepts(frame, cfg.accept_flag)
     frame["target"] = check_rows(frame, cfg.id_columns, label=target)
     if cfg.sample is not None and cfg.sample < len(frame):
+        # imported where used: `compare` forks its MLflow worker before it
+        from sklearn.model_selection import train_test_split
+
         frame, _ = train_test_split(frame, train_size=cfg.sample, stratify=frame["target"],
                                     random_state=random_state)
         frame = frame.sort_index()
@@ -225,6 +227,9 @@ def split_frame(frame: pd.DataFrame, cfg: SplitConfig) -> tuple[pd.DataFrame, pd
         is_test = (frame[cfg.time_column] >= cfg.test_from).to_numpy()
         train, test = frame[~is_test], frame[is_test]
     else:
+        # imported where used: `compare` forks its MLflow worker before it
+        from sklearn.model_selection import train_test_split
+
         train, test = train_test_split(frame, test_size=cfg.test_size, stratify=frame["target"],
                                        random_state=cfg.random_state)
         train, test = train.sort_index(), test.sort_index()

@@ -38,7 +38,6 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from riskmodels.binning.editor import ledger_frame
 from riskmodels.comparison.figures import FIGSIZE, WIDE, png_bytes, woe_figure
 from riskmodels.comparison.formatting import STYLE, html_table, img_tag
 from riskmodels.results import SummaryTable
@@ -189,6 +188,9 @@ def _logistic(model, spec: Specification, X, y) -> None:
     }
     edits = model.training_metadata_.get("binning_edits")
     if edits:  # the analyst's bin edits (riskmodels.binning.editor): who, when, what, why
+        # imported where used: `compare` forks its MLflow worker before it
+        from riskmodels.binning.editor import ledger_frame
+
         spec.blocks.append(Block("Binning edits (ledger)", ledger_frame(edits), index=False))
         spec.fitted["binning_edits"] = {
             n: [f"{e['action']} {e['detail']}: {e['reason']} ({e['who']}, {e['when']})" for e in edits

@@ -37,7 +37,6 @@ from functools import partial
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit, ndtr, ndtri
 
 from riskmodels.data.features import DAYS_PER_MONTH, NEVER
 from riskmodels.data.ledger import Ledger
@@ -57,6 +56,9 @@ def merton_equity_price(value, vol, debt, rate, horizon: float):
     >>> round(float(e[0]), 4), round(float(s[0]), 4)
     (24.5888, 0.7553)
     """
+    # imported where used: `compare` forks its MLflow worker before it
+    from scipy.special import ndtr
+
     vol_t = vol * np.sqrt(horizon)
     d1 = (np.log(value / debt) + (rate + 0.5 * vol * vol) * horizon) / vol_t
     nd1 = ndtr(d1)
@@ -285,6 +287,8 @@ def make_portfolio(n_firms: int = 2000, n_years: int = 5, random_state: int = 0,
     >>> bool(p.firm_years.loc[~p.firm_years["listed"], "equity_value"].isna().all())
     True
     """
+    from scipy.special import ndtr, ndtri
+
     mix = dict(INDUSTRIES["weight"]) if industry_mix is None else dict(industry_mix)
     _check_params(n_firms, n_years, default_rate, listed_share, noise, invoices_per_month, mix)
     rng = np.random.default_rng(random_state)
@@ -507,6 +511,8 @@ def _ledger(rng, n, firm_ids, grid, obs, path, default_day, revenue, noise, per_
     defaulted firm pays nothing from its default day on and its open balance
     is written off (reason ``bankruptcy``) on that day.
     """
+    from scipy.special import expit
+
     K = path.shape[1] - 1
     g = grid.astype(np.int64)
     start = g[obs[0]] - rng.integers(90, 3 * 365, size=n)
