@@ -183,3 +183,21 @@ def test_the_comparison_imports_no_heavy_library_before_it_forks_its_worker():
               "print(sorted(m for m in ('sklearn', 'scipy', 'statsmodels', 'matplotlib', 'mlflow') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_samples_pickle_cannot_pass_are_logged_in_process(tmp_path):
+    # a column of functions (a user's frame) cannot reach the worker: the comparison logs at the end itself
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    script = ("import json, sys; import riskmodels.comparison.runner as runner\n"
+              "load = runner.load_frames\n"
+              "def with_functions(*args, **kwargs):\n"
+              "    frame, rejects = load(*args, **kwargs)\n"
+              "    return frame.assign(rule=[lambda x: x] * len(frame)), rejects\n"
+              "runner.load_frames = with_functions\n"
+              f"cmp = runner.compare(json.loads({json.dumps(json.dumps(CONFIG))}), progress=False, output_dir=sys.argv[1])\n"
+              "print(json.dumps([cmp.run_id, 'mlflow' in sys.modules]))")
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True,
+                          check=True, env={**os.environ, "MLFLOW_TRACKING_URI": uri})
+    run_id, imported = json.loads(done.stdout.strip().splitlines()[-1])
+    assert imported and run_id  # logged, by the comparison's own process
+    assert MlflowClient(uri).get_run(run_id).info.status == "FINISHED"

@@ -196,8 +196,8 @@ def compare(config, *, progress: bool = True, output_dir: str | Path | None = No
         worker = start_worker(cfg, context=quiet_mlflow)
     try:
         comparison, prepared, provisions = _prepare(cfg, progress)
-        if worker is not None:
-            worker.begin(comparison.train, comparison.test, comparison.fingerprints)
+        if worker is not None and not worker.begin(comparison.train, comparison.test, comparison.fingerprints):
+            worker = None  # samples pickle cannot pass: logged in this process at the end
         _fit_all(comparison, prepared, progress, done=worker.log_model if worker is not None else None)
         if provisions is not None:
             from riskmodels.comparison.provisions_section import finish_provisions

@@ -156,13 +156,20 @@ class TrackingWorker:
         os.close(to_worker)
         os.close(from_worker)
 
-    def begin(self, train, test, fingerprints: dict) -> None:
-        """Hand the worker the samples: it opens the store and starts the parent run."""
+    def begin(self, train, test, fingerprints: dict) -> bool:
+        """Hand the worker the samples: it opens the store and starts the parent run. False (and
+        the worker ended, untouched store) when the samples hold objects pickle cannot write:
+        the comparison then logs in its own process at the end."""
         samples = self.staging / "comparison" / "samples.pickle"
-        with open(samples, "wb") as file:
-            pickle.dump((train, test, fingerprints), file, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            with open(samples, "wb") as file:
+                pickle.dump((train, test, fingerprints), file, protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            self.close()
+            return False
         self._send({"begin": str(samples)})
         self.begun = True
+        return True
 
     def log_model(self, result) -> None:
         """Stage a model's run and have the worker log it (without waiting for it)."""
