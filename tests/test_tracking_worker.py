@@ -32,6 +32,14 @@ CONFIG = {
 CHANGING = {"comparison.csv", "bundle/logistic.json", "bundle/grid.json", "taiwan_worker.html"}
 
 
+def fresh_python(script: str, folder, uri: str):
+    """The JSON a fresh Python (one that has not imported MLflow) prints last, running ``script``
+    with ``folder`` as its argument and the tracking store ``uri``."""
+    done = subprocess.run([sys.executable, "-c", script, str(folder)], capture_output=True, text=True,
+                          check=True, env={**os.environ, "MLFLOW_TRACKING_URI": uri})
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def logged(uri: str, run_id: str) -> dict:
     """Every run of a comparison: status, tags, params, metrics, artifacts' bytes, inputs, models."""
     mlflow.set_tracking_uri(uri)
@@ -151,9 +159,7 @@ def test_a_comparison_that_stops_after_the_fits_leaves_its_parent_run_failed(tmp
               "try:\n"
               f"    runner.compare(json.loads({json.dumps(json.dumps(CONFIG))}), progress=False, output_dir=sys.argv[1])\n"
               "except OSError as exc: print(json.dumps([str(exc), 'mlflow' in sys.modules]))")
-    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True,
-                          check=True, env={**os.environ, "MLFLOW_TRACKING_URI": uri})
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == ["disk full", False]
+    assert fresh_python(script, tmp_path, uri) == ["disk full", False]
     client = MlflowClient(uri)
     runs = {r.info.run_name: r.info.status for r in client.search_runs(
         [client.get_experiment_by_name("riskmodels").experiment_id])}
@@ -169,9 +175,7 @@ def test_a_comparison_stopped_by_its_data_leaves_the_store_untouched(tmp_path):
               "try:\n"
               f"    compare(json.loads({json.dumps(json.dumps(bad))}), progress=False, output_dir=sys.argv[1])\n"
               "except RiskModelsError as exc: print(json.dumps([type(exc).__name__, 'mlflow' in sys.modules]))")
-    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True,
-                          check=True, env={**os.environ, "MLFLOW_TRACKING_URI": uri})
-    name, imported = json.loads(done.stdout.strip().splitlines()[-1])
+    name, imported = fresh_python(script, tmp_path, uri)
     assert name.endswith("Error") and not imported
     assert not (tmp_path / "mlflow.db").exists()
 
@@ -196,8 +200,6 @@ def test_samples_pickle_cannot_pass_are_logged_in_process(tmp_path):
               "runner.load_frames = with_functions\n"
               f"cmp = runner.compare(json.loads({json.dumps(json.dumps(CONFIG))}), progress=False, output_dir=sys.argv[1])\n"
               "print(json.dumps([cmp.run_id, 'mlflow' in sys.modules]))")
-    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True,
-                          check=True, env={**os.environ, "MLFLOW_TRACKING_URI": uri})
-    run_id, imported = json.loads(done.stdout.strip().splitlines()[-1])
+    run_id, imported = fresh_python(script, tmp_path, uri)
     assert imported and run_id  # logged, by the comparison's own process
     assert MlflowClient(uri).get_run(run_id).info.status == "FINISHED"
