@@ -582,8 +582,9 @@ def _absent_column(rule: dict, n: int) -> tuple[np.ndarray, bool]:
     a pandas frame, a REST request, Spark, SQL and CSV cannot tell the two apart."""
     numeric = rule["type"] == "number"
     constant = _absent_number(rule) if numeric and not _unseen_missing(rule) else None
-    if constant is not None:  # every record gets the same allowed value: no pass over it
-        return np.full(n, constant), True
+    if constant is not None:  # every record gets the same allowed value: no pass over it, and
+        # one value in memory (a read-only view repeating it n times: the kernels only read it)
+        return np.broadcast_to(np.float64(constant), (n,)), True
     return (np.full(n, np.nan) if numeric else np.full(n, None, dtype=object)), False
 
 
