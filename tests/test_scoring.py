@@ -853,6 +853,23 @@ def test_a_pd_that_is_nan_or_outside_0_1_is_raised_or_reported_for_any_kind():
     assert out["pd"][0] == 0.1 and out["pd"][4] == 1.0
 
 
+def test_an_absent_input_of_one_value_is_read_not_copied_and_outputs_stay_writable():
+    # an absent field that every record takes one value of (imputed, or NaN where missing is
+    # allowed) is one value in memory; what comes out is a fresh array all the same
+    rules = [{"name": "p", "type": "number", "missing": "impute", "fill": 0.02},
+             {"name": "q", "type": "number", "missing": "allow"}, {"name": "x", "type": "number"}]
+    cols, n = scoring.prepare_inputs(rules, {"x": np.arange(4.0)})
+    assert n == 4 and cols["p"].tolist() == [0.02] * 4 and np.isnan(cols["q"]).all()
+    assert cols["p"].strides == (0,) and not cols["p"].flags.writeable
+    scorer = scoring.Scorer(scoring.seal({
+        "schema_version": 1, "kind": "identity", "name": "absent", "inputs": rules, "model": {"input": "p"},
+        "calibration": [], "master_scale": {"grades": ["A", "D"], "upper_bounds": [0.5]}}))
+    for mode in ("raise", "report"):
+        out = scorer.score({"x": [1.0, 2.0, 3.0]}, on_error=mode)
+        assert out["pd"].tolist() == [0.02] * 3 and out["grade"].tolist() == ["A"] * 3
+        assert out["pd"].flags.writeable and out["pd"].strides == (8,)
+
+
 def test_single_record_fast_path_takes_allowed_missing_values_like_the_batch_path(bundle):
     # leverage allows missing (its missing bin); an absent optional field reads as missing too
     rules = [dict(r, required=False, outside_training="allow") if r["name"] in ("leverage", "util") else r
