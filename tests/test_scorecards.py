@@ -994,3 +994,18 @@ def test_one_fiscal_year_is_refused_by_the_card(enterprise):
         enterprise.score({**one_year, **{f"{r}_lag1": None for r in RATIOS}})
     two_years = {k: (float("nan") if k.endswith("_lag2") else v) for k, v in worked_firm().items()}
     assert len(enterprise.score(two_years)) == 1
+
+
+def test_the_limit_reference_is_the_records_own_column_or_nan_when_absent():
+    # last year's monthly payments (002 六, 参考) are reported beside the limit: the given values,
+    # or NaN for each firm when the column is absent (missing allowed) -- a writable array of
+    # its own either way, though the scorer holds an absent input as one value
+    data = _enterprise_dict()
+    data["credit_limit"]["reference"] = "last_year_payments"
+    card = CardEngine.from_dict(data)
+    record = scoring.example_record(card.rules)
+    record.pop("last_year_payments", None)
+    absent = card.score([record, record]).limit_reference
+    assert np.isnan(absent).all() and len(absent) == 2 and absent.flags.writeable
+    given = card.score([dict(record, last_year_payments=5.0), dict(record, last_year_payments=7.5)])
+    assert given.limit_reference.tolist() == [5.0, 7.5]

@@ -509,8 +509,8 @@ class ScoreResult:
         self.limit_basis = extra["limit_basis"]
         rule = limit_rule(spec)
         self.limit = scoring.credit_limit(rule, self.grade, cols, self.limit_basis)  # the bundle's formula
-        self.limit_reference = (np.asarray(cols[rule["reference"]], dtype=float)
-                                if rule and rule["reference"] in cols else None)
+        self.limit_reference = (np.array(cols[rule["reference"]], dtype=float)  # a copy: an absent
+                                if rule and rule["reference"] in cols else None)  # input is a read-only view
         self.amount = (np.array([spec.grade_amounts.get(g, 0.0) for g in card.grades])[after]
                        if spec.grade_amounts else None)
         self.grade_class = (np.array([spec.grade_classes[g] for g in card.grades], dtype=object)[after]
