@@ -263,3 +263,22 @@ def test_float_text_is_repr_at_every_magnitude():
     x = np.concatenate([x, np.round(x), [0.0, -0.0, np.inf, -np.inf, 1e-4, 1e10, 9999999999.5]])
     assert float_text(x).to_pylist() == [repr(v) for v in x.tolist()]
     assert float_text(np.array([np.nan])).to_pylist() == [None]
+
+
+def test_csv_bytes_are_what_pandas_writes_for_text_that_needs_quoting():
+    """pandas' ``to_csv`` (Python's csv module, QUOTE_MINIMAL) is the answer: text with commas,
+    quotes, line breaks, empty and missing values, beside floats and integers, in any order."""
+    from riskmodels.export.csv_text import csv_bytes
+
+    rng = np.random.default_rng(11)
+    pieces = ["a", "b c", ",", '"', "\n", "\r\n", "", "x: 5.0 outside [0.1, 3.2]", "é", "; "]
+    texts = ["".join(rng.choice(pieces, rng.integers(0, 4))) for _ in range(3_000)]
+    frame = pd.DataFrame({
+        "id": np.arange(3_000),
+        "note": pd.Series(texts, dtype=object).where(rng.uniform(size=3_000) > 0.1, None),
+        "pd": np.where(rng.uniform(size=3_000) > 0.05, rng.uniform(size=3_000), np.nan),
+        "warnings": pd.array(texts[::-1], dtype="string"),
+    })
+    for header in (True, False):
+        assert csv_bytes(frame, header=header) == frame.to_csv(index=False, header=header).encode()
+    assert csv_bytes(frame.iloc[:0]) == frame.iloc[:0].to_csv(index=False).encode()
