@@ -100,14 +100,17 @@ def csv_bytes(frame: pd.DataFrame, header: bool = True) -> bytes | None:
         else:
             return None
         columns.append(text)
-    # each row's fields joined by commas (a missing value empty), then "\n" after each row
-    rows = pc.binary_join_element_wise(*columns, ",", null_handling="replace", null_replacement="")
-    lines = pc.binary_join_element_wise(rows, "", "\n")
+    # each row's fields joined by commas (a missing value empty), the last one ending the line
+    columns[-1] = pc.binary_join_element_wise(pc.fill_null(columns[-1], ""), "", "\n")
+    lines = pc.binary_join_element_wise(*columns, ",", null_handling="replace", null_replacement="")
+    del columns
     if isinstance(lines, pa.ChunkedArray):
         lines = lines.combine_chunks()
+    head = (",".join(names) + "\n").encode() if header else b""
+    if not len(lines):
+        return head
     ends = np.frombuffer(lines.buffers()[1], dtype=np.int32)[[lines.offset, lines.offset + len(lines)]]
-    body = memoryview(lines.buffers()[2])[ends[0]:ends[1]].tobytes() if len(lines) else b""
-    return ((",".join(names) + "\n").encode() if header else b"") + body
+    return b"".join((head, memoryview(lines.buffers()[2])[ends[0]:ends[1]]))
 
 
 def _quoted(text):
@@ -118,5 +121,6 @@ def _quoted(text):
     special = pc.match_substring_regex(text, _SPECIAL)
     if not pc.any(special).as_py():
         return text
-    doubled = pc.replace_substring(text, '"', '""')
-    return pc.if_else(special, pc.binary_join_element_wise('"', doubled, '"', ""), text)
+    if pc.any(pc.match_substring(text, '"')).as_py():
+        text = pc.replace_substring(text, '"', '""')
+    return pc.if_else(special, pc.binary_join_element_wise('"', text, '"', ""), text)
