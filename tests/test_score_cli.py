@@ -265,9 +265,11 @@ def test_float_text_is_repr_at_every_magnitude():
     assert float_text(np.array([np.nan])).to_pylist() == [None]
 
 
-def test_csv_bytes_are_what_pandas_writes_for_text_that_needs_quoting():
+def test_csv_bytes_are_what_pandas_writes_for_text_that_needs_quoting(monkeypatch):
     """pandas' ``to_csv`` (Python's csv module, QUOTE_MINIMAL) is the answer: text with commas,
-    quotes, line breaks, empty and missing values, beside floats and integers, in any order."""
+    quotes, line breaks, empty and missing values, beside floats and integers, in any order,
+    joined in one part or in many."""
+    from riskmodels.export import csv_text
     from riskmodels.export.csv_text import csv_bytes
 
     rng = np.random.default_rng(11)
@@ -279,6 +281,8 @@ def test_csv_bytes_are_what_pandas_writes_for_text_that_needs_quoting():
         "pd": np.where(rng.uniform(size=3_000) > 0.05, rng.uniform(size=3_000), np.nan),
         "warnings": pd.array(texts[::-1], dtype="string"),
     })
-    for header in (True, False):
-        assert csv_bytes(frame, header=header) == frame.to_csv(index=False, header=header).encode()
-    assert csv_bytes(frame.iloc[:0]) == frame.iloc[:0].to_csv(index=False).encode()
+    for rows_per_part in (csv_text.ROWS_PER_PART, 7):
+        monkeypatch.setattr(csv_text, "ROWS_PER_PART", rows_per_part)
+        for header in (True, False):
+            assert csv_bytes(frame, header=header) == frame.to_csv(index=False, header=header).encode()
+        assert csv_bytes(frame.iloc[:0]) == frame.iloc[:0].to_csv(index=False).encode()

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 _SPECIAL = '[,"\r\n]'  # characters that make Python's csv writer quote a field
+ROWS_PER_PART = 65_536  # rows joined into text at once (Arrow's text offsets are 32-bit)
 
 
 def float_text(values: np.ndarray):
@@ -100,17 +101,17 @@ def csv_bytes(frame: pd.DataFrame, header: bool = True) -> bytes | None:
         else:
             return None
         columns.append(text)
-    # each row's fields joined by commas (a missing value empty), the last one ending the line
-    columns[-1] = pc.binary_join_element_wise(pc.fill_null(columns[-1], ""), "", "\n")
-    lines = pc.binary_join_element_wise(*columns, ",", null_handling="replace", null_replacement="")
-    del columns
-    if isinstance(lines, pa.ChunkedArray):
-        lines = lines.combine_chunks()
-    head = (",".join(names) + "\n").encode() if header else b""
-    if not len(lines):
-        return head
-    ends = np.frombuffer(lines.buffers()[1], dtype=np.int32)[[lines.offset, lines.offset + len(lines)]]
-    return b"".join((head, memoryview(lines.buffers()[2])[ends[0]:ends[1]]))
+    parts = [(",".join(names) + "\n").encode() if header else b""]
+    for start in range(0, len(frame), ROWS_PER_PART):  # a part's text stays far below 2 GB
+        part = [column.slice(start, ROWS_PER_PART) for column in columns]
+        # each row's fields joined by commas (a missing value empty), the last one ending the line
+        part[-1] = pc.binary_join_element_wise(pc.fill_null(part[-1], ""), "", "\n")
+        lines = pc.binary_join_element_wise(*part, ",", null_handling="replace", null_replacement="")
+        if isinstance(lines, pa.ChunkedArray):
+            lines = lines.combine_chunks()
+        ends = np.frombuffer(lines.buffers()[1], dtype=np.int32)[[lines.offset, lines.offset + len(lines)]]
+        parts.append(memoryview(lines.buffers()[2])[ends[0]:ends[1]].tobytes())
+    return b"".join(parts)
 
 
 def _quoted(text):
