@@ -32,8 +32,6 @@ from riskmodels.tracking.records import (
 )
 
 DEFAULT_URI = "sqlite:///mlflow.db"
-# the URI schemes MLflow keeps in a database through SQLAlchemy (its tracking-store registry)
-DATABASE_SCHEMES = ("sqlite", "postgresql", "mysql", "mssql")
 
 
 def tracking_uri(configured: str | None = None) -> str:
@@ -196,8 +194,10 @@ class TrackingSession:
         os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
         import mlflow  # noqa: F401
         import mlflow.data.pandas_dataset  # noqa: F401
+        from mlflow.store.db.db_types import DATABASE_ENGINES
 
-        if tracking_uri(config.tracking.uri).partition(":")[0].partition("+")[0] in DATABASE_SCHEMES:
+        # a store MLflow keeps in a database through SQLAlchemy: its modules are the costly ones
+        if tracking_uri(config.tracking.uri).partition(":")[0].partition("+")[0] in DATABASE_ENGINES:
             import mlflow.store.model_registry.sqlalchemy_store  # noqa: F401
             import mlflow.store.tracking.sqlalchemy_store  # noqa: F401
         if config.tracking.register_models:
