@@ -611,6 +611,26 @@ def test_top_reasons_match_a_stable_sort():
         np.testing.assert_array_equal(scoring.top_reasons(contributions, names, k), expected)
 
 
+def test_reason_order_equals_numpy_stable_sort_with_nan_infinities_and_work_space():
+    """The k passes of ``reason_order`` against numpy's stable argsort of each row (NaN and
+    -inf count as the smallest float; ties to the feature listed first), on records spanning
+    several blocks, with the points lost as the kernels give them (Fortran order) and not, and
+    used as work space (``overwrite``) or left unchanged."""
+    rng = np.random.default_rng(11)
+    smallest = np.finfo(float).min
+    values = np.array([0.0, 1.0, 2.0, 2.0, 7.5, np.nan, -np.inf, np.inf, smallest, -3.0])
+    for n, f, k in ((200_000, 3, 2), (40_000, 16, 3), (5, 300, 4), (1000, 1, 3), (7, 5, 5)):
+        lost = rng.choice(values, size=(n, f), p=[0.3, 0.2, 0.1, 0.1, 0.1, 0.05, 0.05, 0.03, 0.02, 0.05])
+        lost[: n // 10] = rng.choice([np.nan, -np.inf, smallest], size=(n // 10, f))  # nothing lost above
+        order = np.argsort(-np.fmax(lost, smallest), axis=1, kind="stable")[:, :min(k, f)].T
+        for layout in ("C", "F"):
+            given = np.array(lost, order=layout)
+            kept = given.copy()
+            np.testing.assert_array_equal(scoring.reason_order(given, k), order)
+            np.testing.assert_array_equal(given, kept)  # not overwritten unless allowed
+            np.testing.assert_array_equal(scoring.reason_order(given, k, overwrite=True), order)
+
+
 def test_reasons_picked_per_combination_of_bins_equal_a_stable_sort_per_record():
     """A logistic bundle scored on more records than 4x its combinations of bins picks the
     reasons once per combination (``contribution_rows``); each record's reasons must still be
@@ -944,6 +964,28 @@ def test_unbounded_number_column_with_huge_values_is_not_taken_for_infinite():
         scoring.prepare_inputs(rules, {"x": np.array([1e200, np.inf, 1.0])})
     with pytest.raises(BundleError, match="field 'x': missing value at record\\(s\\) \\[2\\]"):
         scoring.prepare_inputs(rules, {"x": np.array([1e200, 1.0, np.nan])})
+
+
+@pytest.mark.parametrize("missing", ["error", "impute"])
+def test_an_infinite_value_is_reported_once_not_also_as_missing(missing):
+    """An infinite input is refused as "infinite value" alone, as the SQL export's error column
+    gives it; before, report mode listed it as a missing value too (or flagged it as a missing
+    value the development sample never had)."""
+    bundle = scoring.seal({
+        "schema_version": 1, "kind": "identity", "name": "inf",
+        "inputs": [{"name": "x", "type": "number", "min": 0.0, "max": 1.0, "missing": missing, "fill": 0.5,
+                    "train_missing": False, "outside_training": "warn"}],
+        "model": {"input": "x"}, "calibration": [],
+        "master_scale": {"grades": ["A", "D"], "upper_bounds": [0.5]}})
+    out = scoring.Scorer(bundle).score({"x": [0.2, np.inf, np.nan, -np.inf]}, on_error="report")
+    assert out["errors"][1] == ["x: infinite value"] and out["errors"][3] == ["x: infinite value"]
+    if missing == "error":
+        assert out["errors"][2] == ["x: missing value"] and out["warnings"] == {}
+    else:
+        assert sorted(out["errors"]) == [1, 3]
+        assert out["warnings"] == {2: ["x: missing value, none in the development sample"]}
+    single = scoring.Scorer(bundle).score({"x": np.inf}, on_error="report")
+    assert single["errors"] == {0: ["x: infinite value"]}
 
 
 @pytest.mark.parametrize("where", [0, 131_071, 131_072, 299_999])

@@ -29,7 +29,7 @@ def labels_of(grades: list, index: np.ndarray) -> np.ndarray:
     >>> labels_of(["A", "D"], np.array([1, -1, 0])).tolist()
     ['D', None, 'A']
     """
-    return np.asarray(list(grades) + [None], dtype=object)[index]
+    return np.asarray(list(grades) + [None], dtype=object).take(index)  # take: faster than [index]
 
 
 def grade_index(scale: dict, pd: np.ndarray) -> np.ndarray:

@@ -574,6 +574,8 @@ def _unclean_numbers(rule: dict, name: str, values, x: np.ndarray, wrong: np.nda
         miss = np.isnan(x)
         if wrong.any():  # wrong-typed values are NaN here, not missing
             miss &= ~wrong
+        if inf.any():  # and so are the infinite values, reported as such
+            miss &= ~inf
         if miss.any():
             if policy == "error":
                 fail(name, miss, "missing value")

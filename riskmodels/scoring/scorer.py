@@ -422,7 +422,8 @@ class Scorer:
             "score": out["score"],
             "grade_index": out["grade_index"],
             "scale_index": out["scale_index"],
-            "reasons": reason_order_of(out, self.n_reasons),
+            # the kernel's points lost are not read again: the picks may use them as work space
+            "reasons": reason_order_of(out, self.n_reasons, overwrite=True),
             "limit": credit_limit(self.content.get("credit_limit"), None, cols,
                                   out["extra"].get("limit_basis", out["score"]),
                                   grade_codes=(out["grade_index"], out["grade_labels"])),

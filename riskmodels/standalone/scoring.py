@@ -627,6 +627,8 @@ def _unclean_numbers(rule: dict, name: str, values, x: np.ndarray, wrong: np.nda
         miss = np.isnan(x)
         if wrong.any():  # wrong-typed values are NaN here, not missing
             miss &= ~wrong
+        if inf.any():  # and so are the infinite values, reported as such
+            miss &= ~inf
         if miss.any():
             if policy == "error":
                 fail(name, miss, "missing value")
@@ -1129,7 +1131,7 @@ def labels_of(grades: list, index: np.ndarray) -> np.ndarray:
     >>> labels_of(["A", "D"], np.array([1, -1, 0])).tolist()
     ['D', None, 'A']
     """
-    return np.asarray(list(grades) + [None], dtype=object)[index]
+    return np.asarray(list(grades) + [None], dtype=object).take(index)  # take: faster than [index]
 
 
 def grade_index(scale: dict, pd: np.ndarray) -> np.ndarray:
@@ -1191,12 +1193,17 @@ def reason_names(names: list, order: np.ndarray) -> np.ndarray:
     >>> reason_names(["a", "b"], np.array([[1, 0]], dtype=np.uint8)).tolist()
     [['b'], ['a']]
     """
-    return np.asarray(names, dtype=object)[order.T]
+    # take with machine-size numbers in record order: faster than indexing by the small numbers
+    return np.asarray(names, dtype=object).take(np.ascontiguousarray(order.T, dtype=np.intp))
 
 
-def reason_order(contributions: np.ndarray, k: int) -> np.ndarray:
+def reason_order(contributions: np.ndarray, k: int, overwrite: bool = False) -> np.ndarray:
     """The numbers of the features of :func:`top_reasons`: a k × n array (row j: each record's
     (j+1)-th reason; uint8 for fewer than 256 features; no rows when k <= 0 or no features).
+
+    ``overwrite=True`` lets the function use ``contributions`` as its work space (its values
+    are then undefined, as with scipy's ``overwrite_a``): a float64 array laid out feature by
+    feature (Fortran order, as the kernels give it) is then not copied.
 
     >>> reason_order(np.array([[1.0, 5.0, 5.0], [0.0, np.nan, 2.0]]), 2).tolist()
     [[1, 2], [2, 0]]
@@ -1208,41 +1215,68 @@ def reason_order(contributions: np.ndarray, k: int) -> np.ndarray:
     # k passes, each picking per record the first feature that holds the largest loss left
     # (= a stable descending sort's first k columns, without sorting every row), then
     # setting it to -inf. NaN and -inf count as the smallest loss, yet above the features
-    # already picked. Blocks of records go through a small buffer, one row per feature,
-    # so every step is one vectorised pass over contiguous values that stay in cache
-    # (per-record argmax or argpartition over a few features cost more per record).
+    # already picked. Blocks of records are read one row per feature, so every step is one
+    # vectorised pass over contiguous values that stay in cache (per-record argmax or
+    # argpartition over a few features cost more per record).
     order = np.zeros((k, n), dtype=np.uint8 if f < 256 else np.intp)  # small: fewer bytes to write
+    features = contributions.T
+    in_place = (overwrite and features.flags.c_contiguous and features.flags.writeable
+                and features.dtype == np.float64)
     rows = max(1, min(n, _REASON_BLOCK // f))
-    work = np.empty((f, rows))
+    work = None if in_place else np.empty((f, rows))  # else the blocks are copied here
+    width = n if in_place else rows  # the length of a row of the cells picks are struck in
+    cells = (features if in_place else work).reshape(-1)
     top = np.empty(rows)
     before = np.empty(rows, dtype=bool)
     other = np.empty(rows, dtype=bool)
-    cells = work.reshape(-1)  # the buffer's cells: the feature picked for record r is cell pick * rows + r
     picked = np.empty(rows, dtype=np.intp)
     records = np.arange(rows)
     for a in range(0, n, rows):
         m = min(rows, n - a)
-        block, best, ahead, differs = work[:, :m], top[:m], before[:m], other[:m]
+        if in_place:
+            block, first = features[:, a:a + m], a
+        else:
+            block, first = work[:, :m], 0
+            np.copyto(block, features[:, a:a + m])
+        best, ahead, differs, flat = top[:m], before[:m], other[:m], picked[:m]
         step = ahead.view(np.uint8) if order.dtype == np.uint8 else ahead  # 0/1 bytes: no cast per add
-        np.fmax(contributions[a:a + m].T, np.finfo(float).min, out=block)
+        cell_of = records[:m] + first  # the cell of record r in row 0
+        exact = False  # whether NaN and -inf are replaced by the smallest float yet
         for j in range(k):
-            np.max(block, axis=0, out=best)
+            np.fmax.reduce(block, axis=0, out=best)  # NaN skipped (and faster than np.max here)
+            if not exact:  # the picks are exact while every record's largest loss left is a
+                # number above the smallest float
+                np.greater(best, _FLOAT_MIN, out=differs)
+                if not differs.all():  # else NaN, -inf and the smallest float all count as the
+                    # smallest float, and the features picked before as -inf
+                    np.fmax(block, _FLOAT_MIN, out=block)
+                    for i in range(j):
+                        _strike(cells, order[i, a:a + m], width, cell_of, flat)
+                    np.fmax.reduce(block, axis=0, out=best)
+                    exact = True
             pick = order[j, a:a + m]
             ahead.fill(True)  # still before the first feature that holds the maximum
             for feature in block[:-1]:
                 np.not_equal(feature, best, out=differs)
                 ahead &= differs
                 pick += step
-            if j + 1 < k:  # one flat index per record: cheaper than indexing by (feature, record)
-                np.multiply(pick, rows, out=picked[:m], dtype=np.intp)
-                picked[:m] += records[:m]
-                cells[picked[:m]] = -np.inf
+            if j + 1 < k:
+                _strike(cells, pick, width, cell_of, flat)
     return order
 
 
-def reason_order_of(out: dict, k: int) -> tuple | None:
+def _strike(cells: np.ndarray, pick: np.ndarray, width: int, cell_of: np.ndarray, flat: np.ndarray) -> None:
+    """Set the picked feature of each record to -inf: cell ``pick * width + cell_of`` of the
+    flat work space (one flat index per record: cheaper than indexing by (feature, record))."""
+    np.multiply(pick, width, out=flat, dtype=np.intp)
+    flat += cell_of
+    cells[flat] = -np.inf
+
+
+def reason_order_of(out: dict, k: int, overwrite: bool = False) -> tuple | None:
     """:func:`reason_order` of a kernel's output as ``(order, key)``: the reasons of record r
     are column ``key[r]`` of ``order`` (``key`` None: column r); None without contributions.
+    ``overwrite``: the kernel's points lost may serve as work space (see :func:`reason_order`).
 
     With ``out["contribution_rows"] = (table, key)`` (``contributions == table[key]``),
     the reasons of each row of ``table`` are picked once: the same numbers, as the pick
@@ -1262,9 +1296,9 @@ def reason_order_of(out: dict, k: int) -> tuple | None:
         return None
     rows = out.get("contribution_rows")
     if rows is None:
-        return reason_order(contributions, k), None
+        return reason_order(contributions, k, overwrite), None
     table, key = rows
-    return reason_order(table, k), key
+    return reason_order(table, k, overwrite), key
 
 
 def top_k(lost: list, names: list, k: int) -> list:
@@ -3648,7 +3682,8 @@ class Scorer:
             "score": out["score"],
             "grade_index": out["grade_index"],
             "scale_index": out["scale_index"],
-            "reasons": reason_order_of(out, self.n_reasons),
+            # the kernel's points lost are not read again: the picks may use them as work space
+            "reasons": reason_order_of(out, self.n_reasons, overwrite=True),
             "limit": credit_limit(self.content.get("credit_limit"), None, cols,
                                   out["extra"].get("limit_basis", out["score"]),
                                   grade_codes=(out["grade_index"], out["grade_labels"])),
