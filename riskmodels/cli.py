@@ -475,7 +475,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("init", help="propose an experiment YAML for your own data file (target, "
                                     "ids, dates, categorical columns, the models that fit)")
-    p.add_argument("data", help="your data: .csv (separator sniffed) or .parquet, one row per loan/firm")
+    p.add_argument("data", help="your data: .csv (separator sniffed; UTF-8, or GBK as Excel saves it "
+                   "in Chinese) or .parquet, one row per loan/firm")
     p.add_argument("--target", default=None, help="the 0/1 default column (default: the one 0/1 column)")
     p.add_argument("--default-value", action="append", metavar="VALUE",
                    help="a value of --target meaning default where it is not 1 (repeatable): 0 for a "

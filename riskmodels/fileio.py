@@ -1,5 +1,5 @@
-"""Files the toolkit writes, the separator of the text tables it reads, and the size of what it
-reads from YAML.
+"""Files the toolkit writes, the user tables it reads (format, text encoding, separator), and
+the size of what it reads from YAML.
 
 Every file is written atomically: into a temporary file of its own in the target's folder,
 flushed to disk, then renamed onto the target with ``os.replace`` (one step on POSIX and
@@ -24,9 +24,11 @@ Examples
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -109,12 +111,77 @@ def table_format(path) -> str | None:
     return "text" if suffixes[-1:] and suffixes[-1] in TEXT_TABLES else None
 
 
-def sniff_separator(path) -> str:
+_SAMPLE = 65536  # the bytes of a text table its encoding and separator are judged by
+# Chinese text (CJK punctuation, ideographs, full-width forms): a file that is not UTF-8 is read
+# as GB18030 only when that decoding gives such text
+_CHINESE = re.compile("[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+def _text_sample(path) -> bytes | None:
+    """The first :data:`_SAMPLE` bytes of a text file (gzipped too); None for anything but a
+    regular file (a named pipe can be read only once)."""
+    if not Path(path).is_file():
+        return None
+    opener = gzip.open if Path(path).suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as handle:
+            sample = handle.read(_SAMPLE)
+    except OSError as exc:
+        raise FileError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if not sample.strip():
+        raise FileError(f"{path} is empty")
+    return sample
+
+
+def text_encoding(path) -> str:
+    """The encoding of a delimited text file: ``"utf-8"`` (``"utf-8-sig"`` with a byte-order
+    mark), else ``"gb18030"`` — GBK and GB2312 too, what Excel saves as CSV on a Chinese
+    Windows — when the file is not UTF-8 and decodes as GB18030 into Chinese text.
+
+    Judged by the first 64 KiB, as the separator; a later byte the encoding cannot read makes
+    the reader fail, never a guess. One rule for every reader of a user's table (``init``,
+    ``compare``, ``score``, ``monitor``, ``provisions``).
+
+    Raises
+    ------
+    FileError
+        naming the first byte that is not UTF-8, when the file is neither.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "gbk.csv").write_bytes("行业,违约\\n制造业,0\\n".encode("gbk"))
+    >>> _ = (folder / "utf8.csv").write_text("industry,default\\nretail,0\\n")
+    >>> text_encoding(folder / "gbk.csv"), text_encoding(folder / "utf8.csv")
+    ('gb18030', 'utf-8')
+    """
+    sample = _text_sample(path)
+    if sample is None:
+        return "utf-8"
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)  # a cut character may end it
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        at = exc.start
+    try:
+        chinese = _CHINESE.search(codecs.getincrementaldecoder("gb18030")().decode(sample, final=False))
+    except UnicodeDecodeError:
+        chinese = None
+    if chinese:
+        return "gb18030"
+    raise FileError(f"{path} is not UTF-8 text (byte 0x{sample[at]:02x} at offset {at}) nor Chinese "
+                    "GB18030/GBK: save it as UTF-8 (Excel: CSV UTF-8)")
+
+
+def sniff_separator(path, encoding: str | None = None) -> str:
     """The column separator of a delimited text file (gzipped too): comma, semicolon, tab, pipe
     or space. A header holding commas and none of the others is comma-separated; otherwise
     :class:`csv.Sniffer` decides from the first 64 KiB, and comma is the fallback. A named pipe
     (or anything but a regular file) can be read only once: it is taken as comma-separated,
-    unread.
+    unread. ``encoding``: the file's (default: :func:`text_encoding`).
 
     One rule for every reader of a user's table (``init``, ``compare``, ``score``, ``monitor``):
     a file ``init`` accepted is read the same way by the others.
@@ -127,16 +194,10 @@ def sniff_separator(path) -> str:
     >>> sniff_separator(f)
     ';'
     """
-    if not Path(path).is_file():
+    sample = _text_sample(path)
+    if sample is None:
         return ","
-    opener = gzip.open if Path(path).suffix == ".gz" else open
-    try:
-        with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as handle:
-            sample = handle.read(65536)
-    except OSError as exc:
-        raise FileError(f"cannot read {path}: {exc.strerror or exc}") from None
-    if not sample.strip():
-        raise FileError(f"{path} is empty")
+    sample = sample.decode(encoding or text_encoding(path), errors="replace")
     header = sample.splitlines()[0]
     if "," in header and not any(d in header for d in SEPARATORS[1:4]):
         return ","
@@ -144,6 +205,49 @@ def sniff_separator(path) -> str:
         return csv.Sniffer().sniff(sample, delimiters=SEPARATORS).delimiter
     except csv.Error:
         return ","
+
+
+def read_table(path, sep: str | None = None, dtype=None):
+    """A user's table as ``(pandas frame, separator)``: delimited text (gzipped too; its
+    encoding by :func:`text_encoding`, its separator sniffed unless given) or Parquet.
+
+    Raises
+    ------
+    FileError
+        a file that does not exist, of another format (an Excel workbook: save it as CSV),
+        or that cannot be read as a table, in one line.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> f = Path(tempfile.mkdtemp()) / "gbk.csv"
+    >>> _ = f.write_bytes("行业;违约\\n制造业;0\\n".encode("gbk"))
+    >>> frame, sep = read_table(f)
+    >>> list(frame.columns), frame.iloc[0, 0], sep
+    (['行业', '违约'], '制造业', ';')
+    """
+    import pandas as pd
+    import pyarrow as pa
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileError(f"{path} does not exist")
+    form = table_format(path)
+    if form is None:
+        raise FileError(f"{path} is not delimited text ({', '.join(TEXT_TABLES)}, gzipped too) or "
+                        f"Parquet{' (an Excel workbook: save it as CSV UTF-8)' if path.suffix.lower() in ('.xlsx', '.xls') else ''}")
+    try:
+        if form == "parquet":
+            return pd.read_parquet(path), ","
+        encoding = text_encoding(path)
+        sep = sep or sniff_separator(path, encoding)
+        return pd.read_csv(path, sep=sep, dtype=dtype, encoding=encoding), sep
+    except FileError:
+        raise
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, pa.ArrowException,
+            OSError) as exc:
+        text = " ".join(str(getattr(exc, "strerror", None) or exc).split()) or type(exc).__name__
+        raise FileError(f"cannot read {path} as a table: {text}") from None
 
 
 def expanded_size(value, _memo: dict | None = None) -> int:

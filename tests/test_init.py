@@ -119,6 +119,50 @@ def test_score_and_monitor_read_the_separators_init_reads(tmp_path):
     assert main(["score", str(bundle), str(tmp_path / "in.json"), "-o", str(tmp_path / "x.csv")]) == 2
 
 
+def test_a_chinese_excel_csv_goes_through_init_compare_score_and_monitor(tmp_path, capsys):
+    """A CSV as Excel saves it on a Chinese Windows (GBK, Chinese column names and answers) is
+    read by every command as pandas wrote it, as its UTF-8 copy is; a workbook or a file in
+    neither encoding is one line saying so, the same on every path (it was an "unexpected"
+    UnicodeDecodeError in init and compare)."""
+    from riskmodels.comparison.dataset import load_dataset
+
+    frame = pd.read_csv(GERMAN, sep=" ").sample(400, random_state=1).rename(
+        columns={"status": "账户状态", "duration": "期限", "amount": "金额", "credit_risk": "违约"})
+    frame["违约"] = 1 - frame["违约"]
+    frame["账户状态"] = frame["账户状态"].map({1: "无账户", 2: "透支", 3: "少于200", 4: "200以上"})
+    frame.to_csv(tmp_path / "贷款.csv", index=False, encoding="gbk")
+    frame.to_csv(tmp_path / "loans-utf8.csv", index=False, encoding="utf-8-sig")  # Excel's "CSV UTF-8"
+    assert (tmp_path / "贷款.csv").read_bytes() != (tmp_path / "loans-utf8.csv").read_bytes()
+    config = tmp_path / "贷款.yaml"
+    assert main(["init", str(tmp_path / "贷款.csv"), "-o", str(config)]) == 0
+    raw = yaml.safe_load(config.read_text(encoding="utf-8"))
+    assert raw["data"]["target"] == "违约" and "账户状态" in raw["models"][0]["features"]
+    assert "违约" in config.read_text(encoding="utf-8")  # written as it reads, not as \\u escapes
+    for name in ("贷款.csv", "loans-utf8.csv"):
+        cfg = parse_config({**raw, "data": {**raw["data"], "path": str(tmp_path / name)}})
+        got = load_dataset(cfg.data).reset_index(drop=True)  # the target renamed "target"
+        assert got["target"].tolist() == frame["违约"].tolist()
+        features = [c for c in frame.columns if c != "违约"]
+        pd.testing.assert_frame_equal(got[features], frame[features].reset_index(drop=True), check_dtype=False)
+    model = rm.LogisticScorecard(categorical=["账户状态"]).fit(frame.drop(columns="违约"), frame["违约"])
+    bundle = model.export(tmp_path / "card.json")
+    for name in ("贷款.csv", "loans-utf8.csv"):
+        assert main(["score", str(bundle), str(tmp_path / name), "-o", str(tmp_path / f"{name}.out.csv"),
+                     "--no-progress"]) == 0
+        assert main(["monitor", str(bundle), str(tmp_path / name)]) in (0, 1)  # read, judged
+    assert (tmp_path / "贷款.csv.out.csv").read_bytes() == (tmp_path / "loans-utf8.csv.out.csv").read_bytes()
+    capsys.readouterr()
+    (tmp_path / "loans.xlsx").write_bytes(b"PK\x03\x04" + bytes(range(256)))
+    assert main(["init", str(tmp_path / "loans.xlsx")]) == 2
+    assert "an Excel workbook: save it as CSV UTF-8" in capsys.readouterr().err
+    (tmp_path / "latin.csv").write_bytes("name,default\ncaf\xe9,1\n".encode("latin-1"))  # neither
+    for command in (["init", str(tmp_path / "latin.csv")],
+                    ["score", str(bundle), str(tmp_path / "latin.csv"), "-o", str(tmp_path / "x.csv")],
+                    ["monitor", str(bundle), str(tmp_path / "latin.csv")]):
+        assert main(command) == 2
+        assert "latin.csv is not UTF-8 text (byte 0xe9 at offset 16)" in capsys.readouterr().err, command
+
+
 def test_init_proposes_expert_and_kmv_only_when_their_columns_are_there(tmp_path):
     firm_years = rm.make_portfolio(n_firms=300, n_years=3, random_state=0).firm_years
     firm_years.to_csv(tmp_path / "firms.csv", index=False)

@@ -214,6 +214,14 @@ def test_the_ledger_files_are_read_like_every_user_table(tmp_path, ifrs_communit
     ledger = read_ledger(tmp_path / "invoices.txt", tmp_path / "payments.csv")
     result = rm.provision_matrix(ledger, "2021-12-31", history=("2021-01-01", "2021-01-31"))
     assert round(result.allowance, 2) == 27567.39  # IFRScommunity's worked example (see the fixture)
+    # as Excel saves it on a Chinese Windows (GBK), customers named in Chinese: the same allowance
+    names = {c: f"客户{i}号" for i, c in enumerate(ifrs_community.invoices["customer_id"].unique())}
+    ifrs_community.invoices.assign(customer_id=ifrs_community.invoices["customer_id"].map(names)).to_csv(
+        tmp_path / "发票.csv", index=False, encoding="gbk")
+    chinese = read_ledger(tmp_path / "发票.csv", tmp_path / "payments.csv")
+    assert set(chinese.invoices["customer_id"]) == set(names.values())
+    result = rm.provision_matrix(chinese, "2021-12-31", history=("2021-01-01", "2021-01-31"))
+    assert round(result.allowance, 2) == 27567.39
     with pytest.raises(FileError, match=r"ledger file .*nowhere\.csv does not exist"):
         read_ledger(tmp_path / "nowhere.csv")
     assert main(["provisions", str(tmp_path / "nowhere.csv"), "--as-of", "2021-12-31"]) == 2

@@ -22,6 +22,7 @@ from riskmodels.comparison.config import DataConfig, SplitConfig
 from riskmodels.data import loaders
 from riskmodels.data.schema import violation
 from riskmodels.errors import ConfigError, DataValidationError
+from riskmodels.fileio import read_table
 
 
 def load_dataset(cfg: DataConfig, random_state: int = 0) -> pd.DataFrame:
@@ -52,7 +53,7 @@ def load_frames(cfg: DataConfig, random_state: int = 0) -> tuple[pd.DataFrame, p
         path = Path(cfg.path)
         if not path.is_file():
             raise ConfigError(f"data file {path} does not exist", path="data.path")
-        frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path, sep=cfg.sep)
+        frame, _ = read_table(path, cfg.sep)  # as init read it: encoding, separator, format
         target = cfg.target
     elif cfg.source == "spark":
         from riskmodels.spark.source import read_source

@@ -33,7 +33,8 @@ import pandas as pd
 from riskmodels.comparison.config import NAME_PATTERN, load_config
 from riskmodels.comparison.dataset import recode_target
 from riskmodels.errors import ConfigError, DataValidationError, FileError
-from riskmodels.fileio import sniff_separator, write_atomic
+from riskmodels.fileio import read_table as read_user_table
+from riskmodels.fileio import write_atomic
 
 TARGET_NAMES = re.compile(r"(default|target|bad|class|risk|label|^y$|flag|delinq)", re.I)
 ID_NAMES = re.compile(r"(^|_)(id|key|no|number|nr)$|^id|id$", re.I)
@@ -61,14 +62,12 @@ class Proposal:
 
 
 def read_table(path, sep: str | None = None) -> tuple[pd.DataFrame, str]:
-    """The file as a frame (CSV/text with its separator sniffed, or Parquet) and the separator."""
+    """The file as a frame and its separator (:func:`riskmodels.fileio.read_table`: delimited
+    text in UTF-8 or Chinese GB18030, or Parquet), for ``init`` and ``compare`` alike."""
     path = Path(path)
     if not path.is_file():
         raise FileError(f"data file {path} does not exist")
-    if path.suffix == ".parquet":
-        return pd.read_parquet(path), ","
-    sep = sep or sniff_separator(path)
-    return pd.read_csv(path, sep=sep), sep
+    return read_user_table(path, sep)
 
 
 def is_binary(column: pd.Series) -> bool:
@@ -244,7 +243,8 @@ def _flow(values) -> str:
 def _scalar(value) -> str:
     import yaml
 
-    return yaml.safe_dump(value, default_flow_style=True, width=10**6).strip().removesuffix("...").strip()
+    # Chinese (any) column names as they are: the file is UTF-8
+    return yaml.safe_dump(value, default_flow_style=True, width=10**6, allow_unicode=True).strip().removesuffix("...").strip()
 
 
 def _wrapped(key: str, values, indent: int) -> str:

@@ -32,7 +32,7 @@ from riskmodels import scoring
 from riskmodels.errors import BundleError, FileError
 from riskmodels.export.csv_text import csv_bytes
 from riskmodels.export.frames import output_columns, refuse_clash, score_frame
-from riskmodels.fileio import TEXT_TABLES, publish, sniff_separator, table_format
+from riskmodels.fileio import TEXT_TABLES, publish, sniff_separator, table_format, text_encoding
 
 FORMATS = (".csv", ".parquet")
 PARTIAL = ".riskmodels-partial-"  # infix of a run's temporary output file
@@ -75,13 +75,16 @@ def _chunks(path: Path, rules: list, chunksize: int, wanted: set | None = None, 
             text = {r["name"]: "string" for r in rules if r["type"] == "category"}
             text.update(dict.fromkeys(text_columns, "string"))
             numbers = [r["name"] for r in rules if r["type"] == "number"]
-            reader = pd.read_csv(path, sep=sniff_separator(path), chunksize=chunksize, dtype=text,
-                                 usecols=None if wanted is None else wanted.__contains__)
+            encoding = text_encoding(path)  # as every reader of a user's table: UTF-8 or Chinese GB18030
+            reader = pd.read_csv(path, sep=sniff_separator(path, encoding), chunksize=chunksize, dtype=text,
+                                 usecols=None if wanted is None else wanted.__contains__, encoding=encoding)
             return _guarded(path, (_parse_numbers(c, numbers) for c in reader)), None
         import pyarrow.parquet as pq
 
         source = pq.ParquetFile(path)
         columns = None if wanted is None else [n for n in source.schema_arrow.names if n in wanted]
+    except FileError:
+        raise  # says what is wrong with the file already (its encoding, emptiness)
     except _reading_errors() as exc:
         raise FileError(f"cannot read the input {path}: {_one_line(exc)}") from None
     batches = source.iter_batches(batch_size=chunksize, columns=columns)

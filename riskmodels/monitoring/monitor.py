@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 
 from riskmodels import scoring
-from riskmodels.errors import BundleError, MonitoringError, ParameterError, Violation
-from riskmodels.fileio import TEXT_TABLES, sniff_separator, table_format
+from riskmodels.errors import BundleError, FileError, MonitoringError, ParameterError, Violation
+from riskmodels.fileio import TEXT_TABLES, read_table, table_format
 from riskmodels.monitoring.backtest import backtest, months_between, vintage_curves
 from riskmodels.monitoring.decision_log import DecisionLog, read_decision_log
 from riskmodels.monitoring.population import population_stability
@@ -107,14 +107,9 @@ def _read_table(path: Path, text_columns: list, what: str = "data") -> pd.DataFr
                                          f"delimited text ({', '.join(TEXT_TABLES)}), .parquet"
                                          + (f" or a decision log ({', '.join(LOG_SUFFIXES)})"
                                             if what == "data" else ""))])
-    import pyarrow as pa
-
-    try:
-        if form == "parquet":
-            return pd.read_parquet(path)
-        return pd.read_csv(path, sep=sniff_separator(path), dtype=dict.fromkeys(text_columns, "string"))
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, pa.ArrowException,
-            OSError, ValueError) as exc:
+    try:  # the one reader of a user's table: format, encoding (UTF-8 or Chinese GB18030), separator
+        return read_table(path, dtype=dict.fromkeys(text_columns, "string"))[0]
+    except (FileError, ValueError) as exc:
         text = " ".join(str(exc).split()) or type(exc).__name__
         raise MonitoringError([Violation(what, f"file {path} cannot be read as a table ({text})",
                                          "a CSV with a header row, or a Parquet file")]) from None

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from riskmodels.data.ledger import Ledger
 from riskmodels.errors import FileError
-from riskmodels.fileio import TEXT_TABLES, sniff_separator, table_format
+from riskmodels.fileio import TEXT_TABLES, read_table, table_format
 
 BUNDLED_LEDGER = "ibm_accounts_receivable"
 
@@ -48,10 +48,10 @@ def read_ledger(invoices, payments=None, write_offs=None) -> Ledger:
         if table_format(path) != "text" or not Path(path).is_file():
             raise FileError(f"ledger file {path} " + ("does not exist" if not Path(path).exists() else
                             f"is not delimited text ({', '.join(TEXT_TABLES)})"))
-        try:
-            frame = pd.read_csv(path, sep=sniff_separator(path), dtype={"customer_id": str, "invoice_id": str})
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-            raise FileError(f"cannot read the ledger file {path}: {' '.join(str(exc).split())}") from None
+        try:  # the one reader of a user's table: encoding (UTF-8 or Chinese GB18030), separator
+            frame, _ = read_table(path, dtype={"customer_id": str, "invoice_id": str})
+        except FileError as exc:
+            raise FileError(f"cannot read the ledger file {path}: {exc}") from None
         for column in dates:
             if column in frame:
                 frame[column] = pd.to_datetime(frame[column])
