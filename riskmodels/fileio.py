@@ -133,32 +133,44 @@ def _text_sample(path) -> bytes | None:
     return sample
 
 
-def text_encoding(path) -> str:
-    """The encoding of a delimited text file: ``"utf-8"`` (``"utf-8-sig"`` with a byte-order
-    mark), else ``"gb18030"`` — GBK and GB2312 too, what Excel saves as CSV on a Chinese
-    Windows — when the file is not UTF-8 and decodes as GB18030 into Chinese text.
+def sniff_text(path, sep: str | None = None) -> tuple[str, str]:
+    """``(encoding, separator)`` of a delimited text file (gzipped too), both judged by one read
+    of its first 64 KiB; ``sep``, when given, is the separator (nothing sniffed).
 
-    Judged by the first 64 KiB, as the separator; a later byte the encoding cannot read makes
-    the reader fail, never a guess. One rule for every reader of a user's table (``init``,
-    ``compare``, ``score``, ``monitor``, ``provisions``).
+    The encoding: ``"utf-8"`` (``"utf-8-sig"`` with a byte-order mark), else ``"gb18030"`` —
+    GBK and GB2312 too, what Excel saves as CSV on a Chinese Windows — when the sample is not
+    UTF-8 and decodes as GB18030 into Chinese text; a later byte the encoding cannot read makes
+    the reader fail, never a guess. The separator: comma, semicolon, tab, pipe or space; a
+    header holding commas and none of the others is comma-separated; otherwise
+    :class:`csv.Sniffer` decides, and comma is the fallback. A named pipe (or anything but a
+    regular file) can be read only once: it is taken as UTF-8 and comma-separated, unread.
+
+    One rule for every reader of a user's table (``init``, ``compare``, ``score``, ``monitor``,
+    ``provisions``): a file ``init`` accepted is read the same way by the others.
 
     Raises
     ------
     FileError
-        naming the first byte that is not UTF-8, when the file is neither.
+        naming the first byte that is not UTF-8, when the file is neither; an empty file.
 
     Examples
     --------
     >>> import tempfile
     >>> folder = Path(tempfile.mkdtemp())
     >>> _ = (folder / "gbk.csv").write_bytes("行业,违约\\n制造业,0\\n".encode("gbk"))
-    >>> _ = (folder / "utf8.csv").write_text("industry,default\\nretail,0\\n")
-    >>> text_encoding(folder / "gbk.csv"), text_encoding(folder / "utf8.csv")
-    ('gb18030', 'utf-8')
+    >>> _ = (folder / "x.asc").write_text("a;b\\n1,5;2\\n")
+    >>> sniff_text(folder / "gbk.csv"), sniff_text(folder / "x.asc"), sniff_text(folder / "x.asc", " ")
+    (('gb18030', ','), ('utf-8', ';'), ('utf-8', ' '))
     """
     sample = _text_sample(path)
     if sample is None:
-        return "utf-8"
+        return "utf-8", sep or ","
+    encoding = _encoding(sample, path)
+    return encoding, sep or _separator(sample.decode(encoding, errors="replace"))
+
+
+def _encoding(sample: bytes, path) -> str:
+    """The encoding of a text file by its first bytes (see :func:`sniff_text`)."""
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     try:
@@ -176,40 +188,20 @@ def text_encoding(path) -> str:
                     "GB18030/GBK: save it as UTF-8 (Excel: CSV UTF-8)")
 
 
-def sniff_separator(path, encoding: str | None = None) -> str:
-    """The column separator of a delimited text file (gzipped too): comma, semicolon, tab, pipe
-    or space. A header holding commas and none of the others is comma-separated; otherwise
-    :class:`csv.Sniffer` decides from the first 64 KiB, and comma is the fallback. A named pipe
-    (or anything but a regular file) can be read only once: it is taken as comma-separated,
-    unread. ``encoding``: the file's (default: :func:`text_encoding`).
-
-    One rule for every reader of a user's table (``init``, ``compare``, ``score``, ``monitor``):
-    a file ``init`` accepted is read the same way by the others.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> f = Path(tempfile.mkdtemp()) / "x.asc"
-    >>> _ = f.write_text("a;b\\n1,5;2\\n")
-    >>> sniff_separator(f)
-    ';'
-    """
-    sample = _text_sample(path)
-    if sample is None:
-        return ","
-    sample = sample.decode(encoding or text_encoding(path), errors="replace")
-    header = sample.splitlines()[0]
+def _separator(text: str) -> str:
+    """The column separator of a text table's first lines (see :func:`sniff_text`)."""
+    header = text.splitlines()[0]
     if "," in header and not any(d in header for d in SEPARATORS[1:4]):
         return ","
     try:
-        return csv.Sniffer().sniff(sample, delimiters=SEPARATORS).delimiter
+        return csv.Sniffer().sniff(text, delimiters=SEPARATORS).delimiter
     except csv.Error:
         return ","
 
 
 def read_table(path, sep: str | None = None, dtype=None):
     """A user's table as ``(pandas frame, separator)``: delimited text (gzipped too; its
-    encoding by :func:`text_encoding`, its separator sniffed unless given) or Parquet.
+    encoding and, unless given, its separator by :func:`sniff_text`) or Parquet.
 
     Raises
     ------
@@ -234,13 +226,13 @@ def read_table(path, sep: str | None = None, dtype=None):
         raise FileError(f"{path} does not exist")
     form = table_format(path)
     if form is None:
-        raise FileError(f"{path} is not delimited text ({', '.join(TEXT_TABLES)}, gzipped too) or "
-                        f"Parquet{' (an Excel workbook: save it as CSV UTF-8)' if path.suffix.lower() in ('.xlsx', '.xls') else ''}")
+        workbook = path.suffix.lower() in (".xlsx", ".xls")
+        raise FileError(f"{path} is not delimited text ({', '.join(TEXT_TABLES)}, gzipped too) or Parquet"
+                        + (" (an Excel workbook: save it as CSV UTF-8)" if workbook else ""))
     try:
         if form == "parquet":
             return pd.read_parquet(path), ","
-        encoding = text_encoding(path)
-        sep = sep or sniff_separator(path, encoding)
+        encoding, sep = sniff_text(path, sep)
         return pd.read_csv(path, sep=sep, dtype=dtype, encoding=encoding), sep
     except FileError:
         raise

@@ -32,7 +32,7 @@ from riskmodels import scoring
 from riskmodels.errors import BundleError, FileError
 from riskmodels.export.csv_text import csv_bytes
 from riskmodels.export.frames import output_columns, refuse_clash, score_frame
-from riskmodels.fileio import TEXT_TABLES, publish, sniff_separator, table_format, text_encoding
+from riskmodels.fileio import TEXT_TABLES, publish, sniff_text, table_format
 
 FORMATS = (".csv", ".parquet")
 PARTIAL = ".riskmodels-partial-"  # infix of a run's temporary output file
@@ -75,8 +75,8 @@ def _chunks(path: Path, rules: list, chunksize: int, wanted: set | None = None, 
             text = {r["name"]: "string" for r in rules if r["type"] == "category"}
             text.update(dict.fromkeys(text_columns, "string"))
             numbers = [r["name"] for r in rules if r["type"] == "number"]
-            encoding = text_encoding(path)  # as every reader of a user's table: UTF-8 or Chinese GB18030
-            reader = pd.read_csv(path, sep=sniff_separator(path, encoding), chunksize=chunksize, dtype=text,
+            encoding, sep = sniff_text(path)  # as every reader of a user's table: UTF-8 or Chinese GB18030
+            reader = pd.read_csv(path, sep=sep, chunksize=chunksize, dtype=text,
                                  usecols=None if wanted is None else wanted.__contains__, encoding=encoding)
             return _guarded(path, (_parse_numbers(c, numbers) for c in reader)), None
         import pyarrow.parquet as pq
